@@ -1,0 +1,106 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { type ParsedLine, parseDataset, readCustomers } from '../src/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ORIGINAL = path.resolve(here, '../../../../shared/data/original-dataset.csv');
+const OURS = path.resolve(here, '../../../dataset.csv');
+
+async function collect(file: string): Promise<ParsedLine[]> {
+  const out: ParsedLine[] = [];
+  for await (const parsed of parseDataset(file)) out.push(parsed);
+  return out;
+}
+
+async function csvFile(content: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dataset-'));
+  const file = path.join(dir, 'data.csv');
+  await writeFile(file, content);
+  return file;
+}
+
+describe('parseDataset on the original dataset', () => {
+  it('reads all 63 rows and repairs the two spilled-over descriptions instead of shifting columns', async () => {
+    const parsed = await collect(ORIGINAL);
+    expect(parsed).toHaveLength(63);
+    const rows = parsed.flatMap((p) => (p.kind === 'row' ? [p] : []));
+    expect(rows).toHaveLength(63);
+    const repaired = rows.filter((p) => p.repaired).map((p) => p.row);
+    expect(repaired.map((r) => r.line).sort((a, b) => a - b)).toEqual([42, 61]);
+    const book = repaired.find((r) => r.productName === 'Book: "1984"');
+    expect(book?.description).toBe(
+      'A dystopian novel by George Orwell exploring surveillance, government control, and individual freedom.',
+    );
+    expect(book?.tags).toEqual(['Book', 'Literature', 'Dystopian', 'Surveillance']);
+  });
+
+  it('keeps embedded quotes and splits quoted tag lists', async () => {
+    const rows = (await collect(ORIGINAL)).flatMap((p) => (p.kind === 'row' ? [p.row] : []));
+    const gatsby = rows.find((r) => r.productName.includes('Gatsby'));
+    expect(gatsby?.productName).toBe('Book: "The Great Gatsby"');
+    expect(rows[0]?.tags).toEqual(['Smartphone', 'Samsung', '5G', 'AMOLED', 'Camera']);
+    expect(new Set(rows.map((r) => r.productName.toLowerCase())).size).toBe(54);
+    expect(new Set(rows.map((r) => r.category.toLowerCase())).size).toBe(6);
+  });
+
+  it('derives the 26 original customers with their CSV ids', async () => {
+    const { customers } = await readCustomers(ORIGINAL);
+    expect(customers).toHaveLength(26);
+    expect(customers.map((c) => c.id)).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+    expect(customers[0]).toEqual({
+      id: 1,
+      title: 'Alice',
+      gender: 'Female',
+      age: 30,
+      location: 'New York',
+      preference: 'Electronics',
+    });
+  });
+});
+
+describe('parseDataset on malformed input', () => {
+  const header = 'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
+
+  it('rejects short rows, bad ids and over-long fields with line numbers', async () => {
+    const file = await csvFile(
+      `${header}1,Ann,30,F,Oslo,Books,1,Books,Dune,A novel,"Book, SciFi"\n` +
+        `2,Bob,30,M\n` +
+        `x,Cy,30,M,Rome,Books,2,Books,Emma,A novel,Book\n` +
+        `4,Di,30,F,Rome,Books,3,Books,${'a'.repeat(151)},A novel,Book\n` +
+        `5,Ed,30,M,Rome,Books,4,Books,Ulysses,A novel,"A sentence that is a description fragment."\n`,
+    );
+    const parsed = await collect(file);
+    expect(parsed.map((p) => p.kind)).toEqual(['row', 'rejected', 'rejected', 'rejected', 'row']);
+    const rejected = parsed.flatMap((p) => (p.kind === 'rejected' ? [p.issue] : []));
+    expect(rejected.map((i) => i.line)).toEqual([3, 4, 5]);
+    expect(rejected[0]?.reason).toMatch(/expected 11 columns, found 4/);
+    expect(rejected[1]?.reason).toMatch(/user_id/);
+    expect(rejected[2]?.reason).toMatch(/product_name is longer than 150/);
+  });
+
+  it('rejects a spilled row whose last field is not a tag list', async () => {
+    const file = await csvFile(`${header}1,Ann,30,F,Oslo,Books,1,Books,Dune,A novel,with commas,and more.\n`);
+    const [parsed] = await collect(file);
+    expect(parsed?.kind).toBe('rejected');
+  });
+
+  it('fails loudly on a file without the expected header', async () => {
+    const file = await csvFile('a,b,c\n1,2,3\n');
+    await expect(collect(file)).rejects.toThrow(/lacks column/);
+  });
+});
+
+describe('the project dataset.csv', () => {
+  it('parses without rejected rows and has enough demo data', async () => {
+    const parsed = await collect(OURS);
+    const rows = parsed.flatMap((p) => (p.kind === 'row' ? [p.row] : []));
+    expect(parsed.filter((p) => p.kind === 'rejected')).toEqual([]);
+    expect(rows.length).toBeGreaterThanOrEqual(400);
+    expect(new Set(rows.map((r) => r.userId)).size).toBeGreaterThanOrEqual(40);
+    expect(new Set(rows.map((r) => r.productName.toLowerCase())).size).toBeGreaterThanOrEqual(120);
+    expect(new Set(rows.map((r) => r.category.toLowerCase())).size).toBeGreaterThanOrEqual(8);
+  });
+});

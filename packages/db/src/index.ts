@@ -1,0 +1,3 @@
+export * from './migrations.js';
+export * from './open-database.js';
+export * from './scratch-database.js';

@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations, type MigrateResult, type SqlSession } from './migrations.js';
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; when absent, an embedded PGlite database in `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
+  dataDir: string;
+  /** The Postgres schema this service owns. */
+  schema: string;
+  migrationsDir: string;
+  /** Pool size against a real Postgres. */
+  poolSize?: number;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  /** Give this to `new PrismaClient({ adapter })`. */
+  adapter: SqlDriverAdapterFactory;
+  migrate(): Promise<MigrateResult>;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options, options.databaseUrl) : openPglite(options);
+}
+
+function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  const session: SqlSession = {
+    async query(sql, params) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+  };
+  return {
+    kind: 'postgres',
+    adapter: new PrismaPg(pool),
+    async migrate() {
+      // One dedicated connection: BEGIN/COMMIT and the advisory lock must share a session.
+      const client = await pool.connect();
+      try {
+        return await applyMigrations(
+          {
+            async query(sql, params) {
+              return (await client.query(sql, params)).rows;
+            },
+            async exec(sql) {
+              await client.query(sql);
+            },
+          },
+          options.schema,
+          options.migrationsDir,
+        );
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await session.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
+  const db = await PGlite.create(options.dataDir);
+  const session: SqlSession = {
+    async query(sql, params) {
+      return (await db.query(sql, params)).rows as never[];
+    },
+    async exec(sql) {
+      await db.exec(sql);
+    },
+  };
+  return {
+    kind: 'pglite',
+    adapter: new PrismaPGlite(db),
+    migrate: () => applyMigrations(session, options.schema, options.migrationsDir),
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

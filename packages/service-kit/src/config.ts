@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Parses the environment once at boot into a frozen, typed object. A bad or missing
+ * variable stops start-up with a message naming the variable, never later at first use.
+ */
+export function loadConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<Schema>> {
+  // Empty strings count as "not set", as in docker compose files and .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Common variables: every service reads these. */
+export const baseConfigShape = {
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body, in bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** When set, internal endpoints require `Authorization: Bearer <token>`. */
+  INTERNAL_API_TOKEN: z.string().min(16).optional(),
+};
+
+/** `postgres://…` URL, or undefined for the embedded PGlite database. */
+export const databaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+  .optional();

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { installErrorHandler } from './error-handler.js';
+import { installHealthRoutes } from './health.js';
+import { installInternalAuth } from './internal-auth.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+export interface ServerOptions {
+  /** Service name: shown in logs, OpenAPI title and readiness answers. */
+  name: string;
+  description: string;
+  version?: string;
+  logLevel?: string;
+  bodyLimitBytes?: number;
+  internalApiToken?: string | undefined;
+  /** Pass `false` in tests to keep output quiet. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/**
+ * A Fastify instance with what every service shares: zod validation and OpenAPI,
+ * Swagger UI at /docs, FastAPI-shaped errors, request ids, health routes and the
+ * internal-token guard. The service registers its own routes on top.
+ */
+export async function createServer(options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? { level: options.logLevel ?? 'info' },
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: REQUEST_ID_HEADER,
+    genReqId: () => randomUUID(),
+    // Explicit server timeouts: a slow client cannot hold a connection forever.
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  // The request id travels back to the caller and on to downstream services.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: options.name, description: options.description, version: options.version ?? '1.0.0' },
+      components: {
+        securitySchemes: { serviceToken: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  installInternalAuth(app, options.internalApiToken);
+  installHealthRoutes(app, options.name);
+  return app;
+}

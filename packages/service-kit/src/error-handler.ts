@@ -1,0 +1,128 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { HttpError } from './errors.js';
+
+/** FastAPI's validation error item: clients of the original parse this shape. */
+export interface ValidationErrorItem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+// Node and Postgres codes that mean "the database (or a peer) is not reachable now".
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/**
+ * One error handler for every service: maps what we know to `{"detail": ...}` with the
+ * right status, and hides everything else (no SQL, stack traces or driver messages).
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const part = error.validationContext ?? 'body';
+      const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
+        loc: [part, ...issue.instancePath.split('/').filter(Boolean).map(toPathItem)],
+        msg: issue.message ?? 'Invalid value',
+        type: String(issue.keyword),
+      }));
+      return reply.code(422).send({ detail });
+    }
+    if (error instanceof HttpError) {
+      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error }, error.detail);
+      return reply.code(error.statusCode).send({ detail: error.detail });
+    }
+    const mapped = mapDatabaseError(error);
+    if (mapped) {
+      if (mapped.status >= 500) request.log.error({ err: error }, mapped.detail);
+      return reply.code(mapped.status).send({ detail: mapped.detail });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return reply.code(500).send({ detail: 'Internal server error' });
+    }
+    // Fastify's own client errors (malformed JSON 400, body too large 413, bad content type 415).
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ detail: clientErrorDetail(error) });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ detail: 'Internal server error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ detail: `Route ${request.method} ${request.url.split('?')[0]} not found` });
+  });
+}
+
+function toPathItem(segment: string): string | number {
+  return /^\d+$/.test(segment) ? Number(segment) : segment;
+}
+
+function clientErrorDetail(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Malformed JSON body';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type: send application/json';
+    default:
+      // Fastify's client-error messages are short and contain no internals.
+      return error.message;
+  }
+}
+
+/**
+ * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
+ * connection failures. Repositories map the expected cases themselves with precise
+ * messages; this is the safety net.
+ */
+export function mapDatabaseError(error: unknown): { status: number; detail: string } | null {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code === 'P2002') return { status: 409, detail: 'A record with the same unique value already exists' };
+    if (code === 'P2025') return { status: 404, detail: 'Record not found' };
+    if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
+    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2037') {
+      return { status: 503, detail: 'Database unavailable, try again shortly' };
+    }
+  }
+  if (isUnreachable(error)) return { status: 503, detail: 'Database unavailable, try again shortly' };
+  return null;
+}
+
+/** Walks the cause chain looking for a "cannot reach it" code or message. */
+export function isUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    const candidate = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; kind?: unknown };
+    if (typeof candidate.code === 'string' && UNREACHABLE_CODES.has(candidate.code)) return true;
+    if (candidate.name === 'PrismaClientInitializationError') return true;
+    if (candidate.kind === 'DatabaseNotReachable' || candidate.kind === 'ConnectionClosed') return true;
+    if (
+      typeof candidate.message === 'string' &&
+      /ECONNREFUSED|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
+        candidate.message,
+      )
+    ) {
+      return true;
+    }
+    current = candidate.cause;
+  }
+  return false;
+}

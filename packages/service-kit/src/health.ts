@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+
+export type ReadinessCheck = () => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Plugins add a check per external resource; `/readyz` runs them all. */
+    addReadinessCheck(name: string, check: ReadinessCheck): void;
+  }
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+export function installHealthRoutes(app: FastifyInstance, serviceName: string): void {
+  const checks = new Map<string, ReadinessCheck>();
+  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
+    checks.set(name, check);
+  });
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: { 200: z.object({ status: z.literal('ok'), service: z.string() }) },
+      },
+      logLevel: 'warn',
+    },
+    async () => ({ status: 'ok' as const, service: serviceName }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: every dependency this service needs answers',
+        response: {
+          200: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
+          503: z.object({ detail: z.string(), checks: z.record(z.string(), z.string()) }),
+        },
+      },
+      logLevel: 'warn',
+    },
+    async (_request, reply) => {
+      const results: Record<string, string> = {};
+      const failed: string[] = [];
+      await Promise.all(
+        [...checks].map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), CHECK_TIMEOUT_MS);
+            results[name] = 'ok';
+          } catch {
+            results[name] = 'unavailable';
+            failed.push(name);
+          }
+        }),
+      );
+      if (failed.length > 0) {
+        return reply.code(503).send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
+      }
+      return { status: 'ready' as const, checks: results };
+    },
+  );
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

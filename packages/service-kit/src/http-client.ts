@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
+import { BadGatewayError, HttpError, ServiceUnavailableError } from './errors.js';
+
+export interface JsonClientOptions {
+  /** Name of the downstream service, used in error details: "user-service is unavailable". */
+  name: string;
+  baseUrl: string;
+  /** Per-attempt deadline for connecting and for the whole answer. */
+  timeoutMs?: number;
+  /** Extra attempts for idempotent requests after a network error or a 5xx. */
+  retries?: number;
+  /** First backoff delay; doubles each retry, with jitter. */
+  backoffMs?: number;
+  connections?: number;
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions<T> {
+  schema?: z.ZodType<T>;
+  /** Status codes answered as `null` instead of an error (typically 404). */
+  nullOn?: number[];
+  requestId?: string | undefined;
+  /** Overrides the client's default: POSTs are retried only when marked idempotent. */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A non-2xx answer the caller did not ask to receive as null. */
+export class UpstreamStatusError extends HttpError {
+  constructor(
+    readonly upstream: string,
+    readonly upstreamStatus: number,
+    readonly upstreamDetail: unknown,
+  ) {
+    // A 4xx from downstream means we sent something it rejects: a bug on our side or a
+    // race, so the caller sees 502 unless it maps the status itself.
+    super(upstreamStatus === 503 ? 503 : 502, `${upstream} answered ${upstreamStatus}`);
+  }
+}
+
+/**
+ * A small typed JSON client over one undici Pool per downstream service: explicit
+ * timeouts, bounded retries with exponential backoff for idempotent calls, and errors
+ * mapped to what our callers answer (503 unreachable/timeout, 502 bad answer).
+ */
+export class JsonClient {
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly options: JsonClientOptions) {
+    this.timeoutMs = options.timeoutMs ?? 2_000;
+    this.retries = options.retries ?? 2;
+    this.backoffMs = options.backoffMs ?? 50;
+    this.pool = new Pool(options.baseUrl, {
+      connections: options.connections ?? 32,
+      connectTimeout: this.timeoutMs,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  get<T>(path: string, options: RequestOptions<T> = {}): Promise<T | null> {
+    return this.request('GET', path, undefined, { idempotent: true, ...options });
+  }
+
+  post<T>(path: string, body: unknown, options: RequestOptions<T> = {}): Promise<T | null> {
+    return this.request('POST', path, body, options);
+  }
+
+  delete<T>(path: string, body: unknown, options: RequestOptions<T> = {}): Promise<T | null> {
+    return this.request('DELETE', path, body, { idempotent: true, ...options });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    options: RequestOptions<T>,
+  ): Promise<T | null> {
+    const attempts = options.idempotent ? this.retries + 1 : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      try {
+        return await this.attempt(method, path, body, options);
+      } catch (error) {
+        lastError = error;
+        if (!isRetryable(error)) break;
+      }
+    }
+    throw this.toHttpError(lastError);
+  }
+
+  private async attempt<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    options: RequestOptions<T>,
+  ): Promise<T | null> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (options.requestId) headers['x-request-id'] = options.requestId;
+    const response = await this.pool.request({
+      method,
+      path,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: options.signal ?? AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.body.text();
+    const payload = text.length > 0 ? safeJson(text) : undefined;
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      if (!options.schema) return payload as T;
+      const parsed = options.schema.safeParse(payload);
+      if (!parsed.success) {
+        throw new BadGatewayError(`${this.options.name} answered with an unexpected shape`);
+      }
+      return parsed.data;
+    }
+    if (options.nullOn?.includes(response.statusCode)) return null;
+    throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
+  }
+
+  private toHttpError(error: unknown): HttpError {
+    if (error instanceof HttpError) return error;
+    const reason = describeNetworkError(error);
+    return new ServiceUnavailableError(`${this.options.name} is unavailable (${reason})`, { cause: error });
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof UpstreamStatusError) return error.upstreamStatus >= 500;
+  if (error instanceof HttpError) return false;
+  return true; // network errors and timeouts
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return 'timeout';
+  }
+  const name = (error as { name?: string }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  return code ?? 'network error';
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,21 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UnauthorizedError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook for internal routes: requires the shared service token when one is configured. */
+    requireServiceToken(request: FastifyRequest): Promise<void>;
+  }
+}
+
+export function installInternalAuth(app: FastifyInstance, token: string | undefined): void {
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  app.decorate('requireServiceToken', async (request: FastifyRequest) => {
+    if (!expected) return;
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new UnauthorizedError();
+    }
+  });
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Entry point of the two README commands on a machine with only Node 20 and npm:
+//   npm start  -> installs what is missing, then starts the whole system
+//   npm test   -> installs what is missing, then runs every test
+// pnpm is run through npx because corepack cannot fetch it offline (architecture.md).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = ['-y', 'pnpm@10.34.8'];
+const command = process.argv[2];
+const rest = process.argv.slice(3);
+
+function run(cmd, args, extraEnv = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function installIfNeeded() {
+  const marker = path.join(root, 'node_modules', '.modules.yaml');
+  const lock = path.join(root, 'pnpm-lock.yaml');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  console.log('Installing dependencies (pnpm install)...');
+  // onnxruntime-node's postinstall fetches a CUDA add-on and fails offline; the CPU build ships in the package.
+  run('npx', [...PNPM, 'install', '--frozen-lockfile'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+}
+
+installIfNeeded();
+switch (command) {
+  case 'test':
+    run('npx', [...PNPM, 'exec', 'vitest', 'run', ...rest]);
+    break;
+  case 'start':
+    run('npx', [...PNPM, 'exec', 'tsx', 'scripts/stack.ts', ...rest]);
+    break;
+  default:
+    console.error(`usage: node scripts/run.mjs start|test`);
+    process.exit(2);
+}

@@ -1,0 +1,37 @@
+import { type App, createServer } from '@ecom/service-kit';
+import type { Config } from './config.js';
+import databasePlugin from './plugins/database.js';
+import { CustomerRepository } from './repositories/customer-repository.js';
+import { customerRoutes } from './routes/customers.js';
+import { seedCustomers } from './seed.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    customers: CustomerRepository;
+  }
+}
+
+export interface BuildOptions {
+  logger?: boolean;
+}
+
+/** Builds the user-service app without listening: server.ts listens, tests inject. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const app = await createServer({
+    name: 'user-service',
+    description: 'Customers of the shop: create, read, update, delete.',
+    logLevel: config.LOG_LEVEL,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    internalApiToken: config.INTERNAL_API_TOKEN,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  await app.register(databasePlugin, { config });
+  app.decorate('customers', new CustomerRepository(app.prisma));
+  await app.register(customerRoutes);
+  if (config.SEED_ON_START) {
+    app.addHook('onReady', async () => {
+      await seedCustomers(app.prisma, app.customers, config.DATASET_PATH, app.log);
+    });
+  }
+  return app;
+}

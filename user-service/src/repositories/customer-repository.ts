@@ -1,0 +1,73 @@
+import type { DatasetCustomer } from '@ecom/dataset';
+import { ConflictError } from '@ecom/service-kit';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Customer, CustomerCreate } from '../schemas/customer.js';
+
+export interface CustomerPage {
+  items: Customer[];
+  total: number;
+}
+
+/** All customer storage goes through here; routes decide status codes from what it returns. */
+export class CustomerRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async list(skip: number, limit: number): Promise<CustomerPage> {
+    const [items, total] = await this.prisma.$transaction([
+      this.prisma.customer.findMany({ orderBy: { id: 'asc' }, skip, take: limit }),
+      this.prisma.customer.count(),
+    ]);
+    return { items, total };
+  }
+
+  find(id: number): Promise<Customer | null> {
+    return this.prisma.customer.findUnique({ where: { id } });
+  }
+
+  async create(data: CustomerCreate): Promise<Customer> {
+    try {
+      return await this.prisma.customer.create({ data });
+    } catch (error) {
+      throw mapUniqueTitle(error, data.title);
+    }
+  }
+
+  /** Returns null when the customer does not exist. */
+  async update(customer: Customer): Promise<Customer | null> {
+    const { id, ...data } = customer;
+    try {
+      return await this.prisma.customer.update({ where: { id }, data });
+    } catch (error) {
+      if (isCode(error, 'P2025')) return null;
+      throw mapUniqueTitle(error, customer.title);
+    }
+  }
+
+  /** Returns false when the customer does not exist. */
+  async delete(id: number): Promise<boolean> {
+    const { count } = await this.prisma.customer.deleteMany({ where: { id } });
+    return count > 0;
+  }
+
+  /**
+   * Inserts dataset customers with their CSV ids; rows whose id or name already exists are
+   * left alone (never overwritten). Moves the id sequence past the highest id so customers
+   * created through the API later do not collide.
+   */
+  async insertMissing(customers: DatasetCustomer[]): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.customer.createMany({ data: customers, skipDuplicates: true });
+      await tx.$executeRaw`SELECT setval(pg_get_serial_sequence('user_schema.customer', 'id'),
+        GREATEST((SELECT COALESCE(MAX(id), 0) FROM user_schema.customer), 1))`;
+      return count;
+    });
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
+}
+
+function mapUniqueTitle(error: unknown, title: string): unknown {
+  return isCode(error, 'P2002') ? new ConflictError(`A customer named "${title}" already exists`) : error;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { NotFoundError, type App } from '@ecom/service-kit';
+import {
+  customerCreateSchema,
+  customerIdParams,
+  customerSchema,
+  errorSchema,
+  pageQuery,
+} from '../schemas/customer.js';
+
+const tags = ['customer'];
+
+export async function customerRoutes(app: App): Promise<void> {
+  app.get(
+    '/customer/',
+    {
+      schema: {
+        tags,
+        summary: 'List customers by id, a page at a time',
+        description: 'The total number of customers is in the `X-Total-Count` header.',
+        querystring: pageQuery,
+        response: { 200: customerSchema.array() },
+      },
+    },
+    async (request, reply) => {
+      const { skip, limit } = request.query;
+      const page = await app.customers.list(skip, limit);
+      reply.header('x-total-count', page.total);
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/customer/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get one customer',
+        params: customerIdParams,
+        response: { 200: customerSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const customer = await app.customers.find(request.params.id);
+      if (!customer) throw new NotFoundError(`Customer ${request.params.id} not found`);
+      return customer;
+    },
+  );
+
+  app.post(
+    '/customer/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a customer',
+        body: customerCreateSchema,
+        response: { 200: customerSchema, 409: errorSchema },
+      },
+    },
+    async (request) => app.customers.create(request.body),
+  );
+
+  app.put(
+    '/customer/',
+    {
+      schema: {
+        tags,
+        summary: 'Replace a customer (the id is in the body)',
+        body: customerSchema,
+        response: { 200: customerSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const customer = await app.customers.update(request.body);
+      if (!customer) throw new NotFoundError(`Customer ${request.body.id} not found`);
+      return customer;
+    },
+  );
+
+  app.delete(
+    '/customer/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a customer',
+        params: customerIdParams,
+        response: { 204: z.void(), 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await app.customers.delete(request.params.id);
+      if (!deleted) throw new NotFoundError(`Customer ${request.params.id} not found`);
+      return reply.code(204).send();
+    },
+  );
+}

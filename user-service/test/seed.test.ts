@@ -1,0 +1,103 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ORIGINAL_DATASET, startApp, testConfig } from './helper.js';
+
+const PROJECT_DATASET = path.resolve(import.meta.dirname, '../../dataset.csv');
+
+describe('seeding customers from the dataset', () => {
+  it('imports the 26 customers of the original dataset keeping their CSV ids', async () => {
+    const app = await startApp(await testConfig({ DATASET_PATH: ORIGINAL_DATASET }));
+    try {
+      const response = await app.inject({ method: 'GET', url: '/customer/?limit=100' });
+      expect(response.headers['x-total-count']).toBe('26');
+      const customers = response.json();
+      expect(customers.map((c: { id: number }) => c.id)).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+      expect(customers[24]).toEqual({
+        id: 25,
+        title: 'Oscar',
+        gender: 'Male',
+        age: 34,
+        location: 'San Francisco',
+        preference: 'Books',
+      });
+      // The id sequence moved past the seeded ids: a new customer does not collide.
+      const created = await app.inject({
+        method: 'POST',
+        url: '/customer/',
+        payload: { title: 'Newcomer', gender: 'Female', age: 22, location: 'Rome', preference: 'Books' },
+      });
+      expect(created.statusCode).toBe(200);
+      expect(created.json().id).toBe(27);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is idempotent across restarts and never brings back or overwrites what users changed', async () => {
+    const config = await testConfig({ DATASET_PATH: ORIGINAL_DATASET });
+    const first = await startApp(config);
+    await first.inject({
+      method: 'PUT',
+      url: '/customer/',
+      payload: { id: 1, title: 'Alice Renamed', gender: 'Female', age: 31, location: 'Boston', preference: 'Books' },
+    });
+    await first.inject({ method: 'DELETE', url: '/customer/2' });
+    await first.close();
+
+    const second = await startApp(config);
+    try {
+      const list = await second.inject({ method: 'GET', url: '/customer/?limit=100' });
+      expect(list.headers['x-total-count']).toBe('25');
+      const alice = await second.inject({ method: 'GET', url: '/customer/1' });
+      expect(alice.json().title).toBe('Alice Renamed');
+      expect((await second.inject({ method: 'GET', url: '/customer/2' })).statusCode).toBe(404);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('adds only the new customers when the dataset file changes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'seed-'));
+    const file = path.join(dir, 'dataset.csv');
+    const header = 'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
+    await writeFile(file, `${header}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,"Book, SciFi"\n`);
+    const config = await testConfig({ DATASET_PATH: file });
+    const first = await startApp(config);
+    await first.close();
+    await writeFile(
+      file,
+      `${header}1,Ann Changed,30,Female,Oslo,Books,1,Books,Dune,A novel,"Book, SciFi"\n` +
+        `2,Ben,40,Male,Rome,Books,1,Books,Dune,A novel,"Book, SciFi"\n`,
+    );
+    const second = await startApp(config);
+    try {
+      const customers = (await second.inject({ method: 'GET', url: '/customer/' })).json();
+      expect(customers.map((c: { id: number; title: string }) => [c.id, c.title])).toEqual([
+        [1, 'Ann'],
+        [2, 'Ben'],
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('seeds the project dataset by default', async () => {
+    const app = await startApp(await testConfig({ DATASET_PATH: PROJECT_DATASET }));
+    try {
+      const response = await app.inject({ method: 'GET', url: '/customer/3' });
+      expect(response.statusCode).toBe(200);
+      const total = Number((await app.inject({ method: 'GET', url: '/customer/' })).headers['x-total-count']);
+      expect(total).toBeGreaterThanOrEqual(40);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('fails start-up with a clear message when the dataset file is missing', async () => {
+    await expect(startApp(await testConfig({ DATASET_PATH: '/nonexistent/dataset.csv' }))).rejects.toThrow(
+      /ENOENT|no such file/,
+    );
+  });
+});
