@@ -1,0 +1,48 @@
+/** What the store keeps per product: the vector plus what a recommendation answer shows. */
+export interface ProductVector {
+  productId: number;
+  categoryId: number;
+  productTitle: string;
+  categoryTitle: string;
+  vector: Float32Array;
+}
+
+export interface SearchOptions {
+  limit: number;
+  /** Only products of this category. */
+  categoryId?: number;
+  /** Never return these products (e.g. everything the customer bought). Applied inside the search. */
+  excludeProductIds?: number[];
+}
+
+export interface SearchHit {
+  productId: number;
+  categoryId: number;
+  productTitle: string;
+  categoryTitle: string;
+  /** Inner product with the query; vectors are normalised, so this is cosine similarity. */
+  score: number;
+}
+
+/**
+ * Product vectors behind one interface: Milvus (MILVUS_ADDRESS) or the embedded on-disk
+ * exact index. Both pass the same test suite.
+ */
+export interface VectorStore {
+  readonly kind: 'milvus' | 'embedded';
+  /** Name of the collection in use: carries the embedder id and the dimension. */
+  readonly collection: string;
+  /** Creates the collection/index if missing and loads it. Idempotent. */
+  init(): Promise<void>;
+  /** Insert or replace by productId. */
+  upsert(products: ProductVector[]): Promise<void>;
+  delete(productIds: number[]): Promise<void>;
+  /** Best first by inner product. */
+  search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
+  /** Stored vectors for these ids (missing ids are absent from the answer). */
+  get(productIds: number[]): Promise<ProductVector[]>;
+  count(): Promise<number>;
+  /** Cheap round trip for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
