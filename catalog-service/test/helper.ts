@@ -78,7 +78,10 @@ interface UserServiceModule {
  */
 async function loadUserService(): Promise<UserServiceModule> {
   const root = path.resolve(import.meta.dirname, '../../user-service/src');
-  const [app, config] = await Promise.all([import(path.join(root, 'app.ts')), import(path.join(root, 'config.ts'))]);
+  const [app, config] = await Promise.all([
+    import(path.join(root, 'app.ts')),
+    import(path.join(root, 'config.ts')),
+  ]);
   return { buildApp: app.buildApp, readConfig: config.readConfig };
 }
 
