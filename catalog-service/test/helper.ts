@@ -7,6 +7,7 @@ import { createScratchDatabase } from '@ecom/db';
 import type { App } from '@ecom/service-kit';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
+import { emptyPgliteInto } from './pglite-template.js';
 
 export const ORIGINAL_DATASET = path.resolve(
   import.meta.dirname,
@@ -24,6 +25,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
   const dataDir = await mkdtemp(path.join(tmpdir(), 'catalog-service-test-'));
   const base = process.env.DATABASE_URL;
   const databaseUrl = base ? await createScratchDatabase(base, 'test_catalog') : undefined;
+  if (!databaseUrl) await emptyPgliteInto(path.join(dataDir, 'catalog-service'));
   return readConfig({
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -53,11 +55,13 @@ export async function startApp(config: Config): Promise<App> {
 export async function startUserService(datasetPath?: string): Promise<{ url: string; app: App }> {
   const { buildApp: buildUserService, readConfig: readUserServiceConfig } = await loadUserService();
   const base = process.env.DATABASE_URL;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'catalog-test-users-'));
+  if (!base) await emptyPgliteInto(path.join(dataDir, 'user-service'));
   const config = readUserServiceConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
-    DATA_DIR: await mkdtemp(path.join(tmpdir(), 'catalog-test-users-')),
+    DATA_DIR: dataDir,
     SEED_ON_START: datasetPath ? 'true' : 'false',
     ...(datasetPath ? { DATASET_PATH: datasetPath } : {}),
     ...(base ? { DATABASE_URL: await createScratchDatabase(base, 'test_catalog_users') } : {}),

@@ -42,6 +42,24 @@ export interface ImportOptions {
 
 const MAX_STORED_ISSUES = 1_000;
 
+// Whole batches travel as one JSON parameter. These constant statements (values still bound
+// as parameters, never spliced in) go through $queryRawUnsafe/$executeRawUnsafe: measured
+// twice as fast as the tagged-template form with a parameter of several hundred kB.
+const INSERT_PRODUCTS = `
+  INSERT INTO catalog_schema.product (title, category_id, description, tags)
+  SELECT title, category_id, description, tags
+  FROM json_to_recordset($1::json) AS r(title text, category_id int, description text, tags text[])
+  ON CONFLICT ((lower(title))) DO NOTHING
+  RETURNING id`;
+
+// In file order, so purchase ids follow the file like their timestamps.
+const INSERT_PURCHASES = `
+  INSERT INTO catalog_schema.purchase (customer_id, product_id, purchased_at, source_key)
+  SELECT customer_id, product_id, purchased_at, source_key
+  FROM json_to_recordset($1::json) AS r(customer_id int, product_id int, purchased_at timestamptz, source_key text)
+  ORDER BY purchased_at
+  ON CONFLICT (source_key) DO NOTHING`;
+
 interface PendingCategory {
   key: string;
   title: string;
@@ -83,6 +101,7 @@ export class DatasetImporter {
   private pendingCategories: PendingCategory[] = [];
   private pendingProducts: PendingProduct[] = [];
   private pendingPurchases: PendingPurchase[] = [];
+  private writing: Promise<void> = Promise.resolve();
   private summary!: ImportSummary;
 
   constructor(
@@ -143,6 +162,7 @@ export class DatasetImporter {
       }
     }
     await this.flush();
+    await this.writing;
 
     this.summary.duration_ms = Date.now() - started;
     await this.prisma.datasetImport.upsert({
@@ -210,12 +230,34 @@ export class DatasetImporter {
     });
   }
 
-  /** Writes what is pending in one transaction: categories, products (+ outbox), purchases. */
+  /**
+   * Hands what is pending to the writer and returns while it is written, so the file is
+   * parsed during the database work. Batches are written one at a time, in file order; the
+   * next one waits for the previous (whose category and product ids it may need).
+   */
   private async flush(): Promise<void> {
+    await this.writing;
     if (this.pendingPurchases.length === 0 && this.pendingProducts.length === 0) return;
-    const categories = this.pendingCategories;
-    const products = this.pendingProducts;
-    const purchases = this.pendingPurchases;
+    const batch = {
+      categories: this.pendingCategories,
+      products: this.pendingProducts,
+      purchases: this.pendingPurchases,
+    };
+    this.pendingCategories = [];
+    this.pendingProducts = [];
+    this.pendingPurchases = [];
+    const writing = this.write(batch.categories, batch.products, batch.purchases);
+    // Its failure surfaces at the next flush or at the end; until then it is not "unhandled".
+    writing.catch(() => {});
+    this.writing = writing;
+  }
+
+  /** One transaction: categories, products (+ their outbox jobs), purchases. */
+  private async write(
+    categories: PendingCategory[],
+    products: PendingProduct[],
+    purchases: PendingPurchase[],
+  ): Promise<void> {
     let createdProducts = 0;
     await this.prisma.$transaction(
       async (tx) => {
@@ -227,9 +269,6 @@ export class DatasetImporter {
       { timeout: 120_000, maxWait: 30_000 },
     );
     this.summary.products_created += createdProducts;
-    this.pendingCategories = [];
-    this.pendingProducts = [];
-    this.pendingPurchases = [];
     if (createdProducts > 0) this.outbox.notify();
   }
 
@@ -258,13 +297,7 @@ export class DatasetImporter {
       description: product.description,
       tags: product.tags,
     }));
-    const created = await tx.$queryRaw<{ id: number }[]>`
-      INSERT INTO catalog_schema.product (title, category_id, description, tags)
-      SELECT title, category_id, description, tags
-      FROM json_to_recordset(${JSON.stringify(records)}::json)
-        AS r(title text, category_id int, description text, tags text[])
-      ON CONFLICT ((lower(title))) DO NOTHING
-      RETURNING id`;
+    const created = await tx.$queryRawUnsafe<{ id: number }[]>(INSERT_PRODUCTS, JSON.stringify(records));
     await enqueueProducts(
       tx,
       created.map((row) => row.id),
@@ -287,13 +320,7 @@ export class DatasetImporter {
       purchased_at: purchase.purchasedAt,
       source_key: purchase.sourceKey,
     }));
-    const inserted = await tx.$executeRaw`
-      INSERT INTO catalog_schema.purchase (customer_id, product_id, purchased_at, source_key)
-      SELECT customer_id, product_id, purchased_at, source_key
-      FROM json_to_recordset(${JSON.stringify(records)}::json)
-        AS r(customer_id int, product_id int, purchased_at timestamptz, source_key text)
-      ORDER BY purchased_at
-      ON CONFLICT (source_key) DO NOTHING`;
+    const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
     this.summary.imported += inserted;
     this.summary.skipped += pending.length - inserted;
   }
