@@ -191,6 +191,39 @@ describe('outbox delivery to recommendation-service', () => {
     });
   });
 
+  it('never sends an older state after a newer one while writes and deliveries interleave', async () => {
+    const rec = await receiver();
+    // A slow receiver: writes keep landing while a delivery is in flight.
+    rec.handler = async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return ok(call);
+    };
+    const started = await app(await outboxConfig(rec));
+    const category = (
+      await started.inject({ method: 'POST', url: '/category/', payload: { title: 'Busy' } })
+    ).json();
+    const products = [];
+    for (let i = 0; i < 3; i++) {
+      const payload = { title: `Busy ${i} v0`, category_id: category.id };
+      products.push((await started.inject({ method: 'POST', url: '/products/', payload })).json());
+    }
+    for (let version = 1; version <= 15; version++) {
+      await Promise.all(
+        products.map((product, i) =>
+          started.inject({
+            method: 'PUT',
+            url: '/products/',
+            payload: { ...product, title: `Busy ${i} v${version}` },
+          }),
+        ),
+      );
+    }
+    await drained(started);
+    for (const product of products) expectVersionsInOrder(rec.calls, product.id);
+    await expectReceiverInStep(started, rec.calls, []);
+    expect(rec.calls.length).toBeGreaterThan(1);
+  });
+
   it('retries while the receiver answers 503, then delivers every product', async () => {
     const rec = await receiver();
     let failuresLeft = 3;

@@ -46,6 +46,8 @@ const DELETE_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
 const BATCH_ENDPOINT_RETRY_MS = 5 * 60_000;
 
+type Outcome = 'idle' | 'more' | 'failed';
+
 class LeaseLost extends Error {}
 
 /** The receiver cannot take deliveries now (down, timing out, 5xx, refusing our token). */
@@ -72,8 +74,11 @@ export class OutboxDispatcher {
   private retryAt = 0;
   private batchUnsupportedUntil = 0;
   private lastProgressLog = 0;
+  private lastFailureLog = 0;
   private backlogStartedAt: number | null = null;
   private deliveredInBacklog = 0;
+  /** Job ids settled in the current round (delivered, or parked as rejected). */
+  private readonly settled = new Set<number>();
   private readonly stats = {
     delivered: 0,
     lastDeliveredAt: null as Date | null,
@@ -128,18 +133,19 @@ export class OutboxDispatcher {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      let delay = this.options.pollIntervalMs;
+      let outcome: Outcome;
       try {
-        if ((await this.runOnce()) === 'more') delay = 0;
+        outcome = await this.runOnce();
       } catch (error) {
         if (this.stopping) break;
         this.recordFailure(error);
+        outcome = 'failed';
       }
-      if (this.failures > 0) {
-        // Backing off from a failure: new writes do not cut the wait short.
+      if (outcome === 'failed') {
+        // Backing off: new writes do not cut the wait short.
         await this.pause(Math.max(0, this.retryAt - Date.now()), false);
-      } else {
-        await this.pause(delay, true);
+      } else if (outcome === 'idle') {
+        await this.pause(this.options.pollIntervalMs, true);
       }
     }
   }
@@ -158,8 +164,8 @@ export class OutboxDispatcher {
     }
   }
 
-  /** One round: 'more' when it delivered something (look again at once), else 'idle'. */
-  private async runOnce(): Promise<'idle' | 'more'> {
+  /** One round: 'more' when it delivered something (look again at once). */
+  private async runOnce(): Promise<Outcome> {
     if (!(await this.holdLease())) return 'idle';
     // A write notified after this point is read by the query below or by the next round.
     this.woken = false;
@@ -178,7 +184,7 @@ export class OutboxDispatcher {
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk, 'delete');
     } catch (error) {
       if (error instanceof ReceiverUnavailable && !this.stopping) {
-        const delay = this.recordFailure(error.cause ?? error);
+        const delay = this.recordFailure(error);
         const undelivered = deliveries.filter(
           (delivery) => !delivery.jobIds.every((id) => this.settled.has(id)),
         );
@@ -188,7 +194,7 @@ export class OutboxDispatcher {
           delay,
         );
         this.settled.clear();
-        return 'idle';
+        return 'failed';
       }
       this.settled.clear();
       throw error;
@@ -200,9 +206,6 @@ export class OutboxDispatcher {
     }
     return 'more';
   }
-
-  /** Job ids settled in the current round (delivered, or parked as rejected). */
-  private readonly settled = new Set<number>();
 
   private async plan(jobs: { id: number; productId: number }[]): Promise<Delivery[]> {
     const byProduct = new Map<number, number[]>();
@@ -312,10 +315,13 @@ export class OutboxDispatcher {
     this.retryAt = Date.now() + delay;
     const message = describe(error);
     this.noteError(message);
-    // Log the first failures and then about once a minute, not every retry of a long outage.
-    if (this.failures <= 3 || this.failures % Math.max(1, Math.round(60_000 / maxBackoffMs)) === 0) {
+    // Log the first failures, then once a minute: a long outage must not flood the log.
+    const now = Date.now();
+    if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
+      this.lastFailureLog = now;
+      const err = error instanceof ReceiverUnavailable || error instanceof LeaseLost ? undefined : error;
       this.options.log.warn(
-        { failures: this.failures, retryInMs: delay, err: error instanceof LeaseLost ? undefined : error },
+        { failures: this.failures, retryInMs: delay, ...(err ? { err } : {}) },
         `outbox: delivery failed: ${message}`,
       );
     }

@@ -31,6 +31,8 @@ export interface ServerOptions {
   internalApiToken?: string | undefined;
   /** Pass `false` in tests to keep output quiet. */
   logger?: FastifyServerOptions['logger'];
+  /** How long one plugin may take to start (default 120 s, see below). */
+  pluginTimeoutMs?: number;
 }
 
 export type App = FastifyInstance<
@@ -50,6 +52,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? { level: options.logLevel ?? 'info' },
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    // Fastify's default (10 s) is shorter than the first start of an embedded PGlite database:
+    // initdb runs in WASM and takes 5-15 s on a slow or busy machine.
+    pluginTimeout: options.pluginTimeoutMs ?? 120_000,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: REQUEST_ID_HEADER,
