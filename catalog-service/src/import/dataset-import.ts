@@ -93,6 +93,8 @@ interface PendingPurchase {
  *
  * Customers are NOT checked with user-service row by row: user-service seeds them with
  * their CSV ids from the same file.
+ *
+ * One instance per import: it keeps the categories and products seen so far.
  */
 export class DatasetImporter {
   private readonly categories = new Map<string, { title: string; id: number | null }>();
