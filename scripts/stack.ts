@@ -32,7 +32,18 @@ const stopRequested = new Promise<void>((resolve) => {
   }
 });
 
+// `npm start` runs this under `sh -c`; a SIGTERM sent to npm ends that shell without reaching
+// this process. Losing the parent is treated as that SIGTERM, so no service is left behind.
+const parentPid = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parentPid) return;
+  clearInterval(parentWatch);
+  process.kill(process.pid, 'SIGTERM');
+}, 1_000);
+parentWatch.unref();
+
 describeSetup();
+const startedAt = Date.now();
 let stack: Stack;
 try {
   stack = await startStack({
@@ -51,8 +62,10 @@ try {
   process.exit(1);
 }
 
-say('all services are ready. Swagger UI:');
-for (const spec of SERVICES) say(`  ${spec.name.padEnd(24)} ${stack.urls[spec.key]}/docs`);
+say(`all services are ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s). Swagger UI:`);
+for (const spec of [...SERVICES].sort((a, b) => a.defaultPort - b.defaultPort)) {
+  say(`  ${spec.name.padEnd(24)} ${stack.urls[spec.key]}/docs`);
+}
 say(`  recommendations for customer 3: ${stack.urls.recommendation}/recommendation/3`);
 say('Ctrl-C stops everything.');
 void reportVectorisation({
