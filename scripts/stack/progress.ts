@@ -19,6 +19,8 @@ interface Snapshot {
   vectors: number;
   products: number | undefined;
   pending: number | undefined;
+  /** Why the catalog's last delivery failed, while it still has work pending. */
+  deliveryError: string | undefined;
 }
 
 /**
@@ -71,7 +73,8 @@ function isComplete(snapshot: Snapshot): boolean {
 
 function describe(snapshot: Snapshot): string {
   const total = snapshot.products === undefined ? '?' : String(snapshot.products);
-  const pending = snapshot.pending === undefined ? '' : ` (${snapshot.pending} outbox jobs pending)`;
+  const error = snapshot.deliveryError ? `; last delivery error: ${snapshot.deliveryError}` : '';
+  const pending = snapshot.pending === undefined ? '' : ` (${snapshot.pending} outbox jobs pending${error})`;
   return `vectorised ${snapshot.vectors}/${total} products${pending}`;
 }
 
@@ -85,15 +88,17 @@ async function readSnapshot(options: ProgressOptions, requestId: string): Promis
     }),
   ]);
   await products.body?.cancel();
-  const vectors = findNumber(info.body, /^(vector_?count|vectors|count|num_?entities|row_?count)$/i);
+  const vectors = find(info.body, /^(vector_?count|vectors|count|num_?entities|row_?count)$/i, 'number');
   if (vectors === undefined) {
     throw new Error('GET /recommendation/info has no vector count');
   }
   const total = Number(products.headers.get('x-total-count') ?? Number.NaN);
+  const pending = find(outbox.body, /^(pending|pending_?jobs|jobs_?pending)$/i, 'number');
   return {
     vectors,
     products: Number.isInteger(total) ? total : undefined,
-    pending: findNumber(outbox.body, /^(pending|pending_?jobs|jobs_?pending)$/i),
+    pending,
+    deliveryError: pending ? find(outbox.body, /^last_?error$/i, 'string') : undefined,
   };
 }
 
@@ -109,14 +114,18 @@ async function getJson(url: string, requestId: string): Promise<{ body: unknown 
   return { body: await response.json() };
 }
 
-/** The first number under a key matching `key`, searching nested objects breadth first. */
-export function findNumber(value: unknown, key: RegExp): number | undefined {
+/** The first value of type `type` under a key matching `key`, searching nested objects breadth first. */
+export function find<Type extends 'number' | 'string'>(
+  value: unknown,
+  key: RegExp,
+  type: Type,
+): (Type extends 'number' ? number : string) | undefined {
   const queue: unknown[] = [value];
   while (queue.length > 0) {
     const current = queue.shift();
     if (current === null || typeof current !== 'object' || Array.isArray(current)) continue;
     for (const [name, child] of Object.entries(current)) {
-      if (key.test(name) && typeof child === 'number') return child;
+      if (key.test(name) && typeof child === type) return child as Type extends 'number' ? number : string;
       if (child !== null && typeof child === 'object') queue.push(child);
     }
   }
