@@ -48,9 +48,9 @@ export class HashingEmbedder implements Embedder {
   private readonly maxGram: number;
   private readonly weights: FeatureWeights;
   // Reused between texts: embedding is synchronous, so no two texts share them at once.
-  private readonly words = new Map<number, number>();
-  private readonly bigrams = new Map<number, number>();
-  private readonly chars = new Map<number, number>();
+  private readonly words = new HashList();
+  private readonly bigrams = new HashList();
+  private readonly chars = new HashList();
   private readonly emptyVector: Float32Array;
 
   constructor(options: HashingEmbedderOptions = {}) {
@@ -87,20 +87,20 @@ export class HashingEmbedder implements Embedder {
     this.addFamily(vector, this.words, this.weights.words);
     this.addFamily(vector, this.bigrams, this.weights.bigrams);
     this.addFamily(vector, this.chars, this.weights.chars);
-    this.words.clear();
-    this.bigrams.clear();
-    this.chars.clear();
     return normalizeOrFallback(vector, this.emptyVector);
   }
 
   private countFeatures(words: string[]): void {
+    this.words.clear();
+    this.bigrams.clear();
+    this.chars.clear();
     let previous: string | undefined;
     for (const word of words) {
-      increment(this.words, hashFinish(hashUpdate(hashStart(WORD_SEED), word, 0, word.length)));
+      this.words.push(hashFinish(hashUpdate(hashStart(WORD_SEED), word, 0, word.length)));
       if (previous !== undefined) {
         let h = hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length);
         h = hashUpdateCode(h, SPACE);
-        increment(this.bigrams, hashFinish(hashUpdate(h, word, 0, word.length)));
+        this.bigrams.push(hashFinish(hashUpdate(h, word, 0, word.length)));
       }
       previous = word;
       // Boundary markers make prefixes and suffixes distinct features ("<run" is not "urn").
@@ -108,36 +108,67 @@ export class HashingEmbedder implements Embedder {
       const last = Math.min(this.maxGram, marked.length);
       for (let n = this.minGram; n <= last; n++) {
         for (let start = 0; start + n <= marked.length; start++) {
-          increment(this.chars, hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
+          this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
         }
       }
       // Words shorter than minGram - 2 letters still count as one whole "<w>" n-gram.
       if (marked.length < this.minGram) {
-        increment(this.chars, hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
+        this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
       }
     }
   }
 
-  private addFamily(vector: Float32Array, counts: Map<number, number>, weight: number): void {
-    if (counts.size === 0 || weight === 0) return;
+  private addFamily(vector: Float32Array, features: HashList, weight: number): void {
+    if (features.length === 0 || weight === 0) return;
+    // Sorting puts repeats of a feature next to each other: term frequencies without a Map.
+    const hashes = features.sorted();
     let sumSquares = 0;
-    for (const tf of counts.values()) {
+    forEachRun(hashes, (_hash, tf) => {
       const w = 1 + Math.log(tf);
       sumSquares += w * w;
-    }
+    });
     // Unit norm per family (before collisions), so the weights set each family's share
     // however many n-grams a long word brings.
     const scale = weight / Math.sqrt(sumSquares);
     const dimension = this.dimension;
-    for (const [hash, tf] of counts) {
+    forEachRun(hashes, (hash, tf) => {
       const sign = hashFinish(hash ^ SIGN_SALT) & 1 ? -1 : 1;
       vector[hash % dimension]! += sign * scale * (1 + Math.log(tf));
-    }
+    });
   }
 }
 
-function increment(counts: Map<number, number>, key: number): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+/** A growable list of 32-bit feature hashes. */
+class HashList {
+  private data = new Uint32Array(256);
+  length = 0;
+
+  push(hash: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = hash;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  sorted(): Uint32Array {
+    return this.data.subarray(0, this.length).sort();
+  }
+}
+
+function forEachRun(sorted: Uint32Array, visit: (hash: number, count: number) => void): void {
+  let start = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i === sorted.length || sorted[i] !== sorted[start]) {
+      visit(sorted[start]!, i - start);
+      start = i;
+    }
+  }
 }
 
 function normalizeOrFallback(vector: Float32Array, fallback: Float32Array): Float32Array {

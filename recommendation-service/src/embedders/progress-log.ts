@@ -13,7 +13,7 @@ export interface ProgressLogOptions {
 
 /**
  * Turns transformers.js `progress_callback` events into throttled log lines:
- * "model download: onnx/model.onnx 40% (53.2/133.0 MB)" every `stepPercent` or `intervalMs`.
+ * "model file onnx/model.onnx: 40% (53.2/133.0 MB)" every `stepPercent` or `intervalMs`.
  */
 export function createProgressLog(
   log: EmbedderLog,
@@ -39,7 +39,7 @@ export function createProgressLog(
     lastByFile.set(info.file, { percent, at });
     log[level](
       { model, file: info.file, percent, loadedBytes: info.loaded, totalBytes: info.total },
-      `model download: ${info.file} ${percent}% (${megabytes(info.loaded)}/${megabytes(info.total)} MB)`,
+      `model file ${info.file}: ${percent}% (${megabytes(info.loaded)}/${megabytes(info.total)} MB)`,
     );
   };
 }

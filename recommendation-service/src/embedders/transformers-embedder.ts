@@ -64,7 +64,7 @@ export async function createTransformersEmbedder(
 
   const started = Date.now();
   const progress = createProgressLog(options.log, name, { level: localPath ? 'debug' : 'info' });
-  const createPipeline = options.createPipeline ?? defaultPipelineFactory;
+  const createPipeline = options.createPipeline ?? transformersPipeline;
   // An absolute path is not a valid hub id, so transformers.js reads the folder as it is.
   const extractor = await createPipeline(localPath ?? name, {
     dtype,
@@ -98,7 +98,8 @@ export async function createTransformersEmbedder(
   }
 }
 
-const defaultPipelineFactory: PipelineFactory = async (model, options) => {
+/** transformers.js `pipeline('feature-extraction', ...)`, imported on first use (the hashing path never loads it). */
+export const transformersPipeline: PipelineFactory = async (model, options) => {
   const { pipeline } = await import('@huggingface/transformers');
   return (await pipeline('feature-extraction', model, options)) as unknown as FeatureExtractor;
 };
