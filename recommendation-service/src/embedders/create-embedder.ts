@@ -48,6 +48,7 @@ export async function createEmbedder(
       localPath,
       dtype: config.EMBEDDINGS_DTYPE,
       batchSize: config.EMBEDDINGS_BATCH_SIZE,
+      threads: config.EMBEDDINGS_THREADS,
       cacheDir: config.EMBEDDINGS_CACHE_DIR,
       downloadTimeoutMs: config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS,
       log,

@@ -36,6 +36,8 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
   /** Where downloaded models are cached; transformers.js's default is inside node_modules. */
   cacheDir?: string;
+  /** ONNX Runtime intra-op threads; unset = ONNX Runtime's default (one per core). */
+  threads?: number;
   /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
   downloadTimeoutMs?: number;
   log: EmbedderLog;
@@ -70,6 +72,7 @@ export async function createTransformersEmbedder(
     dtype,
     local_files_only: localPath !== undefined,
     ...(options.cacheDir ? { cache_dir: options.cacheDir } : {}),
+    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads } } : {}),
     progress_callback: (info: ProgressInfo) => progress(info),
   });
   try {
