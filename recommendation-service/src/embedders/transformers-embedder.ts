@@ -123,6 +123,9 @@ export class TransformersEmbedder implements Embedder {
   /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
   readonly location: string;
   readonly dimension: number;
+  // One batch at a time: ONNX Runtime already spreads one batch over every core, so two
+  // concurrent runs would only slow each other down (and double the peak memory).
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly extractor: FeatureExtractor,
@@ -146,9 +149,11 @@ export class TransformersEmbedder implements Embedder {
     const order = texts.map((_, index) => index).sort((a, b) => texts[b]!.length - texts[a]!.length);
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
-      const batch = await embedBatch(
-        this.extractor,
-        indices.map((index) => texts[index]!),
+      const batch = await this.serially(() =>
+        embedBatch(
+          this.extractor,
+          indices.map((index) => texts[index]!),
+        ),
       );
       indices.forEach((index, row) => {
         vectors[index] = batch[row]!;
@@ -158,7 +163,14 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
     await this.extractor.dispose();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 }
 

@@ -115,6 +115,40 @@ describe('transformers.js embedder on a tiny local model', () => {
     await embedder.close();
   });
 
+  it('runs one batch at a time when embed is called concurrently', async () => {
+    let running = 0;
+    let most = 0;
+    const watching: PipelineFactory = async (model, options) => {
+      const extractor = await transformersPipeline(model, options);
+      const wrapped = (async (texts: string[], opts: { pooling: 'mean'; normalize: true }) => {
+        running++;
+        most = Math.max(most, running);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return await extractor(texts, opts);
+        } finally {
+          running--;
+        }
+      }) as typeof extractor;
+      wrapped.dispose = () => extractor.dispose();
+      return wrapped;
+    };
+    const embedder = await createTransformersEmbedder({
+      localPath: modelDir,
+      batchSize: 1,
+      log: recordingLog(),
+      createPipeline: watching,
+    });
+    const results = await Promise.all([
+      embedder.embed(['running shoes', 'red']),
+      embedder.embed(['coffee grinder', 'blue']),
+      embedder.embed(['water bottle']),
+    ]);
+    expect(results.map((vectors) => vectors.length)).toEqual([2, 2, 1]);
+    expect(most).toBe(1);
+    await embedder.close();
+  });
+
   it('rejects a weights variant (dtype) the folder does not have', async () => {
     // The fixture has onnx/model.onnx only, not onnx/model_quantized.onnx.
     await expect(
