@@ -3,7 +3,13 @@ import { defineConfig } from 'vitest/config';
 // One test run for the whole workspace. Tests use a real Postgres when DATABASE_URL is set
 // and a real Milvus-protocol server when MILVUS_ADDRESS is set; otherwise the embedded
 // defaults (PGlite, the on-disk vector index). Tests that need a server say why they skip.
-const projects = ['packages/dataset', 'packages/db', 'packages/service-kit', 'user-service'];
+const projects = [
+  'packages/dataset',
+  'packages/db',
+  'packages/service-kit',
+  'user-service',
+  'recommendation-service',
+];
 
 export default defineConfig({
   test: {
