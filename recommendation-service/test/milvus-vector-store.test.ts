@@ -11,7 +11,7 @@ import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
 import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
 import { MilvusVectorStore, type MilvusVectorStoreOptions } from '../src/vector-store/milvus/milvus-store.js';
 import { type StoreHarness, vectorStoreContract } from './vector-store-contract.js';
-import { random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
+import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
 
 const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
 /** Every collection of this run starts with this, so parallel runs never collide. */
@@ -27,7 +27,8 @@ function milvusStore(
     address: MILVUS_ADDRESS!,
     collection: collectionName(prefix, embedder),
     dimension: embedder.dimension,
-    indexType: (process.env.MILVUS_INDEX_TYPE as IndexType | undefined) ?? 'HNSW',
+    // Unset: the store's own default (FLAT on Milvus Lite: exact, so rankings match brute force).
+    indexType: process.env.MILVUS_INDEX_TYPE as IndexType | undefined,
     timeoutMs: 10_000,
     ...extra,
   });
@@ -94,6 +95,32 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
       await milvus.drop().catch(() => {});
       await embedded.close();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays correct across flushes (Milvus Lite is flushed shortly after writes)', async () => {
+    const embedder = { id: 'flush-test', dimension: 16 };
+    const products = randomProducts(200, 16, 5);
+    const store = milvusStore(embedder, `${RUN}_flush`, { flushDelayMs: 50 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+    try {
+      await store.init();
+      await store.upsert(products);
+      await settle();
+      await store.delete([1, 2]);
+      await store.upsert([{ ...products[2]!, productTitle: 'after flush' }]);
+      await settle();
+      expect(await store.count()).toBe(198);
+      expect(await store.get([1, 2])).toEqual([]);
+      expect((await store.get([3]))[0]?.productTitle).toBe('after flush');
+      const query = unitVector(16, random(3));
+      const options = { limit: 10, excludeProductIds: [4, 5] };
+      const alive = products.filter((p) => p.productId > 2);
+      expect(
+        rankingDifference(await store.search(query, options), bruteForce(alive, query, options)),
+      ).toBeUndefined();
+    } finally {
+      await store.drop();
     }
   });
 

@@ -15,8 +15,11 @@ export const vectorStoreConfigShape = {
   MILVUS_TOKEN: z.string().min(1).optional(),
   /** Milvus database, created on start when missing (Milvus Lite 3.x supports databases too). Unset: `default`. */
   MILVUS_DATABASE: z.string().regex(NAME_PART, 'letters, digits and underscores').optional(),
-  /** See src/vector-store/milvus/milvus-index.ts for the trade-offs. Used only when the index is created. */
-  MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).default('HNSW'),
+  /**
+   * Vector index built when the collection has none (src/vector-store/milvus/milvus-index.ts).
+   * Unset: FLAT (exact) on Milvus Lite, HNSW on Milvus standalone/cluster.
+   */
+  MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).optional(),
   /** HNSW search breadth (raised to the requested limit when smaller). */
   MILVUS_SEARCH_EF: z.coerce.number().int().min(1).max(32_768).default(64),
   /** First part of the collection name `<prefix>_<embedder id>_d<dimension>` (embedded folder name too). */
@@ -29,6 +32,8 @@ export const vectorStoreConfigShape = {
   MILVUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** Deadline for creating the collection/index and loading it at start-up. */
   MILVUS_INIT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** Flush this long after a write; 0 never. Unset: 1000 on Milvus Lite (slow unflushed search), 0 elsewhere. */
+  MILVUS_FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   /** Rows per Milvus upsert request. */
   MILVUS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 };

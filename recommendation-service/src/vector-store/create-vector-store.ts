@@ -29,6 +29,7 @@ export function createVectorStore(
       initTimeoutMs: config.MILVUS_INIT_TIMEOUT_MS,
       batchSize: config.MILVUS_BATCH_SIZE,
       searchEf: config.MILVUS_SEARCH_EF,
+      flushDelayMs: config.MILVUS_FLUSH_DELAY_MS,
       log,
     });
   }
