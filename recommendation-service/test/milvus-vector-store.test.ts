@@ -124,6 +124,25 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     }
   });
 
+  it('loads the collection again when the server released it (Milvus Lite does on restart)', async () => {
+    const store = milvusStore({ id: 'release-test', dimension: 8 }, `${RUN}_rel`);
+    const admin = new MilvusClient({
+      address: MILVUS_ADDRESS!,
+      telemetry: { enabled: false },
+      logLevel: 'error',
+    });
+    try {
+      await store.init();
+      await store.upsert(randomProducts(10, 8, 2));
+      await admin.releaseCollection({ collection_name: store.collection });
+      expect(await store.search(unitVector(8, random(1)), { limit: 3 })).toHaveLength(3);
+      expect(await store.count()).toBe(10);
+    } finally {
+      await store.drop();
+      await admin.closeConnection();
+    }
+  });
+
   it('works in a database of its own (created on init)', async () => {
     const database = `${RUN}_db`;
     const store = milvusStore({ id: 'db-test', dimension: 8 }, RUN, { database });

@@ -101,18 +101,39 @@ export class MilvusConnection {
   }
 }
 
-/** Throws when Milvus answered with an error status (the SDK resolves with it instead of throwing). */
-export function checkStatus(
-  status: { error_code?: string | number; code?: number; reason?: string } | undefined,
-  operation: string,
-): void {
+/** Milvus's "collection not loaded" (e.g. Milvus Lite releases every collection when it restarts). */
+export const NOT_LOADED = 101;
+
+export interface MilvusStatus {
+  error_code?: string | number;
+  code?: number;
+  reason?: string;
+}
+
+export class MilvusStatusError extends VectorStoreRequestError {
+  constructor(
+    readonly milvusCode: number,
+    reason: string,
+  ) {
+    super(undefined, { cause: new Error(reason) });
+  }
+}
+
+/**
+ * Throws when Milvus answered with an error status: the SDK resolves with it instead of
+ * throwing. Both fields count: some failures set only `code` and leave `error_code: "Success"`
+ * (docs/milvus-lite.md).
+ */
+export function checkStatus(status: MilvusStatus | undefined, operation: string): void {
   if (!status) return;
+  const errorCode = status.error_code;
   const ok =
-    status.error_code === 'Success' || status.error_code === 0 || (!status.error_code && !status.code);
+    (errorCode === undefined || errorCode === 'Success' || errorCode === 0) && (status.code ?? 0) === 0;
   if (!ok) {
-    throw new VectorStoreRequestError(undefined, {
-      cause: new Error(`Milvus ${operation} failed: ${status.error_code} ${status.reason ?? ''}`.trim()),
-    });
+    throw new MilvusStatusError(
+      Number(status.code ?? -1),
+      `Milvus ${operation} failed: ${errorCode} (code ${status.code}) ${status.reason ?? ''}`.trim(),
+    );
   }
 }
 
@@ -133,7 +154,9 @@ function withDeadline<T>(work: Promise<T>, ms: number, operation: string): Promi
 
 function toStoreError(error: unknown, operation: string): Error {
   if (error instanceof VectorStoreUnavailableError || error instanceof VectorStoreRequestError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
+  // gRPC failures are Errors with a numeric gRPC `code`; Milvus statuses are plain objects
+  // whose `code` means something else (1 is a generic Milvus error, not CANCELLED).
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) {
     return new VectorStoreUnavailableError(undefined, { cause: error });
   }

@@ -4,7 +4,13 @@ import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
-import { checkStatus, MilvusConnection } from './milvus-connection.js';
+import {
+  checkStatus,
+  MilvusConnection,
+  type MilvusStatus,
+  MilvusStatusError,
+  NOT_LOADED,
+} from './milvus-connection.js';
 import { type IndexType, indexParams, searchParams } from './milvus-index.js';
 
 export interface MilvusVectorStoreOptions {
@@ -127,7 +133,7 @@ export class MilvusVectorStore implements VectorStore {
     const excluded = [...new Set(options.excludeProductIds ?? [])];
     // Ids are checked safe integers (assertSearchOptions), so the literal list cannot inject anything.
     if (excluded.length > 0) filters.push(`${F.productId} not in [${excluded.join(',')}]`);
-    const result = await this.call('search', (c) =>
+    const result = await this.read('search', (c) =>
       c.search({
         collection_name: this.collection,
         anns_field: F.vector,
@@ -140,7 +146,6 @@ export class MilvusVectorStore implements VectorStore {
         consistency_level: ConsistencyLevelEnum.Strong,
       }),
     );
-    checkStatus(result.status, 'search');
     const rows = result.results as unknown as Array<Record<string, unknown>>;
     return rows
       .map((row) => ({
@@ -158,7 +163,7 @@ export class MilvusVectorStore implements VectorStore {
     await this.ensureReady();
     const out: ProductVector[] = [];
     for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
-      const result = await this.call('get', (c) =>
+      const result = await this.read('get', (c) =>
         c.query({
           collection_name: this.collection,
           filter: `${F.productId} in [${ids.join(',')}]`,
@@ -167,7 +172,6 @@ export class MilvusVectorStore implements VectorStore {
           consistency_level: ConsistencyLevelEnum.Strong,
         }),
       );
-      checkStatus(result.status, 'get');
       for (const row of result.data) {
         out.push({
           productId: Number(row[F.productId]),
@@ -187,7 +191,7 @@ export class MilvusVectorStore implements VectorStore {
    */
   async count(): Promise<number> {
     await this.ensureReady();
-    const result = await this.call('count', (c) =>
+    const result = await this.read('count', (c) =>
       c.query({
         collection_name: this.collection,
         filter: '',
@@ -195,7 +199,6 @@ export class MilvusVectorStore implements VectorStore {
         consistency_level: ConsistencyLevelEnum.Strong,
       }),
     );
-    checkStatus(result.status, 'count');
     return Number(result.data[0]?.['count(*)'] ?? 0);
   }
 
@@ -227,7 +230,7 @@ export class MilvusVectorStore implements VectorStore {
 
   private async setUp(): Promise<void> {
     const started = performance.now();
-    const deadline = this.options.initTimeoutMs ?? Math.max(60_000, this.options.timeoutMs);
+    const deadline = this.initDeadlineMs();
     const version = await this.call('getVersion', (c) => c.getVersion());
     checkStatus((version as { status?: { error_code?: string } }).status, 'getVersion');
     const lite = version.version.startsWith('milvus_lite');
@@ -328,10 +331,16 @@ export class MilvusVectorStore implements VectorStore {
     if (described.status.error_code === 'Success' && existing) {
       const type = existing.params.find((p) => p.key === 'index_type')?.value as IndexType;
       const metric = existing.params.find((p) => p.key === 'metric_type')?.value;
-      if (type !== wanted || metric !== 'IP') {
+      if (metric !== 'IP') {
+        // Scores would mean something else (and searching with IP on it gives shifted scores).
+        throw new Error(
+          `Milvus collection ${this.collection} has a ${metric} vector index; this service needs IP (drop the index)`,
+        );
+      }
+      if (type !== wanted) {
         this.log.warn(
-          { collection: this.collection, existing: { type, metric }, wanted },
-          'vector index differs from the configured one; keeping it (drop the index to rebuild)',
+          { collection: this.collection, existing: type, wanted },
+          'vector index type differs from the configured one; keeping it (drop the index to rebuild)',
         );
       }
       return type;
@@ -347,7 +356,7 @@ export class MilvusVectorStore implements VectorStore {
           metric_type: 'IP',
           params: indexParams(wanted),
         }),
-      this.options.initTimeoutMs ?? Math.max(60_000, this.options.timeoutMs),
+      this.initDeadlineMs(),
     );
     checkStatus(created, 'createIndex');
     return wanted;
@@ -374,12 +383,44 @@ export class MilvusVectorStore implements VectorStore {
     this.flushTimer.unref();
   }
 
+  /**
+   * A read whose status is checked; "collection not loaded" (101, e.g. after Milvus Lite
+   * restarted, which releases every collection) loads it and tries once more.
+   */
+  private async read<T extends { status: MilvusStatus }>(
+    operation: string,
+    fn: (client: MilvusClient) => Promise<T>,
+  ): Promise<T> {
+    const attempt = async () => {
+      const result = await this.call(operation, fn);
+      checkStatus(result.status, operation);
+      return result;
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof MilvusStatusError) || error.milvusCode !== NOT_LOADED) throw error;
+      this.log.warn({ collection: this.collection }, 'Milvus collection was not loaded; loading it again');
+      const loaded = await this.call(
+        'load',
+        (c) => c.loadCollectionSync({ collection_name: this.collection }),
+        this.initDeadlineMs(),
+      );
+      checkStatus(loaded, 'load');
+      return attempt();
+    }
+  }
+
   private call<T>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
     deadlineMs?: number,
   ): Promise<T> {
     return this.connection.call(operation, fn, deadlineMs);
+  }
+
+  private initDeadlineMs(): number {
+    return this.options.initTimeoutMs ?? Math.max(60_000, this.options.timeoutMs);
   }
 
   /** Milvus may have been down at boot: set up on first use instead of failing until restart. */
