@@ -58,7 +58,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const vectorSync = new VectorSync(app.embedder, app.vectorStore, directory, (ids) => {
     for (const id of ids) coPurchases.forgetProduct(id);
   });
-  const recommender = new Recommender(config, app.embedder, app.vectorStore, directory, coPurchases, vectorSync);
+  const recommender = new Recommender(
+    config,
+    app.embedder,
+    app.vectorStore,
+    directory,
+    coPurchases,
+    vectorSync,
+  );
   const reindexer = new Reindexer(catalog, vectorSync, app.log);
   const feed = new PurchaseFeed(catalog, coPurchases, config.PURCHASE_SYNC_INTERVAL_MS, app.log);
 
@@ -77,7 +84,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (config.REINDEX_ON_EMPTY && (await app.vectorStore.count()) === 0) {
       // An empty collection (first start, or a new embedder): its bookkeeping is stale.
       await directory.clear();
-      app.log.info({ collection: app.vectorStore.collection }, 'vector collection is empty; re-indexing from catalog-service');
+      app.log.info(
+        { collection: app.vectorStore.collection },
+        'vector collection is empty; re-indexing from catalog-service',
+      );
       reindexer.start(REINDEX_RETRY_MS);
     }
   });

@@ -78,11 +78,15 @@ export class CatalogClient {
   }
 
   async products(skip: number, limit: number): Promise<CatalogProduct[]> {
-    return (await this.http.get(`/products/?skip=${skip}&limit=${limit}`, { schema: z.array(productItem) })) ?? [];
+    return (
+      (await this.http.get(`/products/?skip=${skip}&limit=${limit}`, { schema: z.array(productItem) })) ?? []
+    );
   }
 
   async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
-    return (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? [];
+    return (
+      (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []
+    );
   }
 
   close(): Promise<void> {

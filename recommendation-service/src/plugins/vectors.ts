@@ -21,7 +21,13 @@ export default fp(
     const store = createVectorStore(opts.config, { id: embedder.id, dimension: embedder.dimension }, app.log);
     await store.init();
     app.log.info(
-      { embedder: embedder.id, model: embedder.model, dimension: embedder.dimension, store: store.kind, collection: store.collection },
+      {
+        embedder: embedder.id,
+        model: embedder.model,
+        dimension: embedder.dimension,
+        store: store.kind,
+        collection: store.collection,
+      },
       'vector store ready',
     );
     app.decorate('embedder', embedder);

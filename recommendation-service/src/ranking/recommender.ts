@@ -155,16 +155,31 @@ export class Recommender {
   }
 
   /** The customer's vector, recomputed only when the history, profile or vectors changed. */
-  private async customerState(history: CustomerPurchases, purchases: number[], strategy: Strategy): Promise<CustomerState> {
+  private async customerState(
+    history: CustomerPurchases,
+    purchases: number[],
+    strategy: Strategy,
+  ): Promise<CustomerState> {
     const key = createHash('sha256')
-      .update(JSON.stringify([strategy, history.age, history.gender, history.location, history.preference, purchases]))
+      .update(
+        JSON.stringify([
+          strategy,
+          history.age,
+          history.gender,
+          history.location,
+          history.preference,
+          purchases,
+        ]),
+      )
       .update(String(this.sync.version))
       .digest('hex');
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states.get(cacheKey);
     if (cached && cached.key === key) return cached;
     const vector =
-      strategy === 'original' ? await this.originalVector(history) : await this.historyVector(history, purchases);
+      strategy === 'original'
+        ? await this.originalVector(history)
+        : await this.historyVector(history, purchases);
     const state: CustomerState = { key, vector, answers: new Map() };
     this.states.set(cacheKey, state);
     return state;
@@ -172,7 +187,9 @@ export class Recommender {
 
   /** Recency-weighted mean of the purchased products' own vectors; the profile text without purchases. */
   private async historyVector(history: CustomerPurchases, purchases: number[]): Promise<Float32Array> {
-    const stored = new Map((await this.store.get(purchases)).map((product) => [product.productId, product.vector]));
+    const stored = new Map(
+      (await this.store.get(purchases)).map((product) => [product.productId, product.vector]),
+    );
     const mean = new Float32Array(this.embedder.dimension);
     let used = 0;
     purchases.forEach((productId, position) => {

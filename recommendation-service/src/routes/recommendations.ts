@@ -1,4 +1,4 @@
-import { NotFoundError, type App } from '@ecom/service-kit';
+import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import {
   customerParams,

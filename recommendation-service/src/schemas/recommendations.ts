@@ -18,7 +18,9 @@ export const recommendationQuery = z.object({
   strategy: z
     .enum(['hybrid', 'original'])
     .default('hybrid')
-    .describe("`original`: the ported system's algorithm (one embedding of the customer text, no exclusion), kept as a baseline"),
+    .describe(
+      "`original`: the ported system's algorithm (one embedding of the customer text, no exclusion), kept as a baseline",
+    ),
 });
 
 export const similarQuery = z.object({

@@ -88,7 +88,10 @@ export class Reindexer {
       this.log.info({ indexed: this.progress.indexed }, 're-index finished');
     } catch (err) {
       this.progress = { ...this.progress, state: 'failed', error: (err as Error).message };
-      this.log.warn({ err }, 're-index failed; it runs again on the next start or POST /recommendation/reindex');
+      this.log.warn(
+        { err },
+        're-index failed; it runs again on the next start or POST /recommendation/reindex',
+      );
     }
   }
 }

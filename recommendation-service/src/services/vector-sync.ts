@@ -55,7 +55,11 @@ export class VectorSync {
     const latest = new Map(products.map((product) => [product.productId, product]));
     const changed: { input: ProductInput; text: string; hash: string }[] = [];
     for (const input of latest.values()) {
-      const text = productText({ categoryTitle: input.categoryTitle, productTitle: input.productTitle, tags: input.tags });
+      const text = productText({
+        categoryTitle: input.categoryTitle,
+        productTitle: input.productTitle,
+        tags: input.tags,
+      });
       const hash = createHash('sha256').update(text).digest('hex');
       const known = this.directory.get(input.productId);
       if (known && known.textHash === hash && sameDisplay(known, input)) continue;
