@@ -7,8 +7,10 @@ const projects = [
   'packages/dataset',
   'packages/db',
   'packages/service-kit',
+  'packages/e2e',
   'user-service',
   'catalog-service',
+  'recommendation-service',
 ];
 
 export default defineConfig({

@@ -31,8 +31,6 @@ export interface ServerOptions {
   internalApiToken?: string | undefined;
   /** Pass `false` in tests to keep output quiet. */
   logger?: FastifyServerOptions['logger'];
-  /** How long one plugin may take to start (default 120 s, see below). */
-  pluginTimeoutMs?: number;
 }
 
 export type App = FastifyInstance<
@@ -52,9 +50,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? { level: options.logLevel ?? 'info' },
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
-    // Fastify's default (10 s) is shorter than the first start of an embedded PGlite database:
-    // initdb runs in WASM and takes 5-15 s on a slow or busy machine.
-    pluginTimeout: options.pluginTimeoutMs ?? 120_000,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },
     requestIdHeader: REQUEST_ID_HEADER,
@@ -64,6 +59,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // Fastify's default (10 s) is shorter than a first start on a busy 2-core machine: creating
+    // an embedded PGlite database alone takes ~4 s of CPU, and the three services start at once.
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 
