@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
 import type { App } from '@ecom/service-kit';
+import { closedPort, emptyPgliteInto, startService } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
-import { emptyPgliteInto } from './pglite-template.js';
 
 export const ORIGINAL_DATASET = path.resolve(
   import.meta.dirname,
@@ -53,49 +53,11 @@ export async function startApp(config: Config): Promise<App> {
 
 /** A real user-service on an ephemeral port, on its own database, seeded from `datasetPath`. */
 export async function startUserService(datasetPath?: string): Promise<{ url: string; app: App }> {
-  const { buildApp: buildUserService, readConfig: readUserServiceConfig } = await loadUserService();
-  const base = process.env.DATABASE_URL;
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'catalog-test-users-'));
-  if (!base) await emptyPgliteInto(path.join(dataDir, 'user-service'));
-  const config = readUserServiceConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
+  const { app, url } = await startService('user-service', {
     SEED_ON_START: datasetPath ? 'true' : 'false',
     ...(datasetPath ? { DATASET_PATH: datasetPath } : {}),
-    ...(base ? { DATABASE_URL: await createScratchDatabase(base, 'test_catalog_users') } : {}),
   });
-  const app = await buildUserService(config, { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, app };
-}
-
-interface UserServiceModule {
-  buildApp(config: unknown, options: { logger: boolean }): Promise<App>;
-  readConfig(env: Record<string, string>): unknown;
-}
-
-/**
- * user-service's own modules, loaded at run time: imported statically, its `declare module
- * 'fastify'` augmentations (another `prisma` decorator type) would clash with ours in tsc.
- */
-async function loadUserService(): Promise<UserServiceModule> {
-  const root = path.resolve(import.meta.dirname, '../../user-service/src');
-  const [app, config] = await Promise.all([
-    import(path.join(root, 'app.ts')),
-    import(path.join(root, 'config.ts')),
-  ]);
-  return { buildApp: app.buildApp, readConfig: config.readConfig };
-}
-
-/** A port nothing listens on (it was free a moment ago): "the service is down". */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return { url, app: app as App };
 }
 
 export interface ReceivedCall {
@@ -173,22 +135,4 @@ export class TestServer {
   }
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function eventually<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 10_000,
-  message = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${message}${last ? `: ${String(last)}` : ''}`);
-}
+export { closedPort, eventually } from '@ecom/testing';

@@ -10,7 +10,7 @@ const pgliteBuild = createHash('sha256')
   .update(createRequire(import.meta.url).resolve('@electric-sql/pglite'))
   .digest('hex')
   .slice(0, 12);
-const TEMPLATE = path.join(tmpdir(), `catalog-tests-pglite-${pgliteBuild}`);
+const TEMPLATE = path.join(tmpdir(), `ecom-tests-pglite-${pgliteBuild}`);
 
 /**
  * Puts an empty PGlite cluster into `target` by copying a template. Creating a cluster runs
