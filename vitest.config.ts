@@ -7,6 +7,7 @@ const projects = [
   'packages/dataset',
   'packages/db',
   'packages/service-kit',
+  'packages/e2e',
   'user-service',
   'recommendation-service',
 ];

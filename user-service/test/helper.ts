@@ -6,7 +6,10 @@ import type { App } from '@ecom/service-kit';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
-export const ORIGINAL_DATASET = path.resolve(import.meta.dirname, '../../../shared/data/original-dataset.csv');
+export const ORIGINAL_DATASET = path.resolve(
+  import.meta.dirname,
+  '../../../shared/data/original-dataset.csv',
+);
 
 /**
  * Each test file gets its own database: a fresh Postgres database cloned from nothing when

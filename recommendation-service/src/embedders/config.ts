@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_HASHING_DIMENSION } from './hashing-embedder.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_DTYPE, MODEL_DTYPES } from './transformers-embedder.js';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/**
+ * The embedder's environment variables, spread into the service's config schema:
+ * `z.object({ ...baseConfigShape, ...embeddingsConfigShape, ... })`.
+ */
+export const embeddingsConfigShape = {
+  /**
+   * `auto` (default): the transformers.js model (EMBEDDINGS_MODEL_PATH, else the default id),
+   * falling back to the hashing embedder with a warning when it cannot be loaded.
+   * `hashing`: the hashing embedder. Anything else: a Hugging Face model id that must load.
+   */
+  EMBEDDINGS_MODEL: z.string().trim().min(1).default('auto'),
+  /** Local model folder (config.json, tokenizer.json, onnx/model.onnx); never downloads. */
+  EMBEDDINGS_MODEL_PATH: z.string().optional(),
+  /** ONNX weights variant: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
+  EMBEDDINGS_DTYPE: z.enum(MODEL_DTYPES).default(DEFAULT_DTYPE),
+  EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(DEFAULT_BATCH_SIZE),
+  /** ONNX Runtime intra-op threads; unset = one per core. 1 leaves a core to the HTTP server. */
+  EMBEDDINGS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
+  EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
+  /** Longest wait for the model hub to answer one request before the load is given up. */
+  EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  HASHING_DIMENSION: z.coerce.number().int().min(16).max(65_536).default(DEFAULT_HASHING_DIMENSION),
+};
+
+export const embeddingsConfigSchema = z.object(embeddingsConfigShape);
+export type EmbeddingsConfig = z.infer<typeof embeddingsConfigSchema>;

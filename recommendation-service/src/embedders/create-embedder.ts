@@ -1,0 +1,83 @@
+import type { EmbeddingsConfig } from './config.js';
+import type { Embedder } from './embedder.js';
+import { HashingEmbedder } from './hashing-embedder.js';
+import type { EmbedderLog } from './log.js';
+import {
+  createTransformersEmbedder,
+  DEFAULT_MODEL_ID,
+  type PipelineFactory,
+} from './transformers-embedder.js';
+
+export class EmbedderLoadError extends Error {
+  override name = 'EmbedderLoadError';
+}
+
+const FIX_HINT =
+  'To use the real model without network access, run recommendation-service/scripts/fetch-model.sh ' +
+  '(or copy a transformers.js model folder: config.json, tokenizer.json, tokenizer_config.json, ' +
+  'onnx/model.onnx) and set EMBEDDINGS_MODEL_PATH to that folder.';
+
+/**
+ * Chooses the embedder from config (docs/embedders.md):
+ * - EMBEDDINGS_MODEL=hashing: the hashing embedder.
+ * - EMBEDDINGS_MODEL=auto: the transformers.js model from EMBEDDINGS_MODEL_PATH, else the
+ *   default hub id; if it cannot be loaded, the hashing embedder and a loud warning.
+ * - any other value: that hub model (or EMBEDDINGS_MODEL_PATH, named so); failing to load
+ *   it stops start-up, since the operator asked for exactly that model.
+ */
+export async function createEmbedder(
+  config: EmbeddingsConfig,
+  log: EmbedderLog,
+  deps: { createPipeline?: PipelineFactory } = {},
+): Promise<Embedder> {
+  const hashing = () => new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
+  const choice = config.EMBEDDINGS_MODEL;
+  if (choice === 'hashing') {
+    const embedder = hashing();
+    log.info({ embedder: embedder.id, dimension: embedder.dimension }, 'using the hashing embedder');
+    return embedder;
+  }
+
+  const auto = choice === 'auto';
+  const localPath = config.EMBEDDINGS_MODEL_PATH;
+  const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
+  const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
+  try {
+    return await createTransformersEmbedder({
+      model,
+      localPath,
+      dtype: config.EMBEDDINGS_DTYPE,
+      batchSize: config.EMBEDDINGS_BATCH_SIZE,
+      threads: config.EMBEDDINGS_THREADS,
+      cacheDir: config.EMBEDDINGS_CACHE_DIR,
+      downloadTimeoutMs: config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS,
+      log,
+      createPipeline: deps.createPipeline,
+    });
+  } catch (error) {
+    const reason = describeError(error);
+    const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';
+    if (!auto) {
+      throw new EmbedderLoadError(
+        `Could not load the embeddings ${described} with dtype ${config.EMBEDDINGS_DTYPE}${where}: ${reason}. ` +
+          `${FIX_HINT} Or set EMBEDDINGS_MODEL=auto to fall back to the hashing embedder, or =hashing.`,
+        { cause: error },
+      );
+    }
+    const embedder = hashing();
+    log.warn(
+      { err: error, reason, embedder: embedder.id, dimension: embedder.dimension, fix: FIX_HINT },
+      `!!! EMBEDDINGS MODEL NOT LOADED - FALLING BACK TO THE HASHING EMBEDDER (${embedder.id}): ` +
+        `recommendations will match words, not meaning. Could not load the ${described}${where}: ${reason}. ` +
+        `${FIX_HINT} Set EMBEDDINGS_MODEL=hashing to choose the hashing embedder on purpose.`,
+    );
+    return embedder;
+  }
+}
+
+/** "fetch failed" alone does not say that DNS failed: add the cause's message. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}

@@ -1,0 +1,182 @@
+import type { Embedder } from './embedder.js';
+import { hashFinish, hashStart, hashUpdate, hashUpdateCode } from './feature-hash.js';
+import { normalizeWords } from './normalize-text.js';
+
+/** Bumped whenever features, weights or hashing change: the id names the vector collection. */
+export const HASHING_VERSION = 'hashing-v1';
+/** See docs/embedders.md for the collision/quality measurements behind this number. */
+export const DEFAULT_HASHING_DIMENSION = 1024;
+
+/** Relative weight of each feature family in the final vector (each family is unit-normed first). */
+export interface FeatureWeights {
+  words: number;
+  bigrams: number;
+  chars: number;
+}
+
+export const DEFAULT_FEATURE_WEIGHTS: Readonly<FeatureWeights> = Object.freeze({
+  words: 1,
+  bigrams: 0.5,
+  chars: 0.7,
+});
+
+export interface HashingEmbedderOptions {
+  dimension?: number;
+  /** Character n-gram lengths, inclusive. */
+  minGram?: number;
+  maxGram?: number;
+  weights?: Partial<FeatureWeights>;
+}
+
+const WORD_SEED = 0x57;
+const BIGRAM_SEED = 0x42;
+const CHAR_SEED = 0x43;
+const SIGN_SALT = 0x9e3779b9;
+const SPACE = 0x20;
+
+/**
+ * Deterministic bag-of-features embedder (the "hashing trick"): word unigrams, word bigrams
+ * and character n-grams of "<word>" are hashed into `dimension` buckets with a random sign,
+ * weighted 1 + ln(tf), each family scaled to unit norm times its weight, then L2-normalised.
+ * No model, no dependency; texts that share words or word pieces get a high cosine.
+ */
+export class HashingEmbedder implements Embedder {
+  readonly id: string;
+  readonly model = HASHING_VERSION;
+  readonly dimension: number;
+  private readonly minGram: number;
+  private readonly maxGram: number;
+  private readonly weights: FeatureWeights;
+  // Reused between texts: embedding is synchronous, so no two texts share them at once.
+  private readonly words = new HashList();
+  private readonly bigrams = new HashList();
+  private readonly chars = new HashList();
+  private readonly emptyVector: Float32Array;
+
+  constructor(options: HashingEmbedderOptions = {}) {
+    this.dimension = options.dimension ?? DEFAULT_HASHING_DIMENSION;
+    this.minGram = options.minGram ?? 3;
+    this.maxGram = options.maxGram ?? 5;
+    this.weights = { ...DEFAULT_FEATURE_WEIGHTS, ...options.weights };
+    if (!Number.isInteger(this.dimension) || this.dimension < 1) {
+      throw new RangeError(`hashing dimension must be a positive integer, got ${this.dimension}`);
+    }
+    if (this.minGram < 1 || this.maxGram < this.minGram) {
+      throw new RangeError(`bad character n-gram range ${this.minGram}..${this.maxGram}`);
+    }
+    const custom = options.minGram !== undefined || options.maxGram !== undefined || options.weights;
+    // Non-default features give different vectors for the same dimension: keep them apart.
+    this.id = `${HASHING_VERSION}-d${this.dimension}${custom ? '-custom' : ''}`;
+    // A text without a single letter or digit has no features and a zero vector cannot be
+    // normalised. All such texts get this one constant unit vector: identical to each other,
+    // and close to orthogonal to real texts (signs are random, so its dot products average 0).
+    this.emptyVector = new Float32Array(this.dimension).fill(1 / Math.sqrt(this.dimension));
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    return texts.map((text) => this.embedOne(text));
+  }
+
+  embedOne(text: string): Float32Array {
+    const words = normalizeWords(text);
+    if (words.length === 0) {
+      return this.emptyVector.slice();
+    }
+    this.countFeatures(words);
+    const vector = new Float32Array(this.dimension);
+    this.addFamily(vector, this.words, this.weights.words);
+    this.addFamily(vector, this.bigrams, this.weights.bigrams);
+    this.addFamily(vector, this.chars, this.weights.chars);
+    return normalizeOrFallback(vector, this.emptyVector);
+  }
+
+  private countFeatures(words: string[]): void {
+    this.words.clear();
+    this.bigrams.clear();
+    this.chars.clear();
+    let previous: string | undefined;
+    for (const word of words) {
+      this.words.push(hashFinish(hashUpdate(hashStart(WORD_SEED), word, 0, word.length)));
+      if (previous !== undefined) {
+        let h = hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length);
+        h = hashUpdateCode(h, SPACE);
+        this.bigrams.push(hashFinish(hashUpdate(h, word, 0, word.length)));
+      }
+      previous = word;
+      // Boundary markers make prefixes and suffixes distinct features ("<run" is not "urn").
+      const marked = `<${word}>`;
+      const last = Math.min(this.maxGram, marked.length);
+      for (let n = this.minGram; n <= last; n++) {
+        for (let start = 0; start + n <= marked.length; start++) {
+          this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
+        }
+      }
+      // Words shorter than minGram - 2 letters still count as one whole "<w>" n-gram.
+      if (marked.length < this.minGram) {
+        this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
+      }
+    }
+  }
+
+  private addFamily(vector: Float32Array, features: HashList, weight: number): void {
+    if (features.length === 0 || weight === 0) return;
+    // Sorting puts repeats of a feature next to each other: term frequencies without a Map.
+    const hashes = features.sorted();
+    let sumSquares = 0;
+    forEachRun(hashes, (_hash, tf) => {
+      const w = 1 + Math.log(tf);
+      sumSquares += w * w;
+    });
+    // Unit norm per family (before collisions), so the weights set each family's share
+    // however many n-grams a long word brings.
+    const scale = weight / Math.sqrt(sumSquares);
+    const dimension = this.dimension;
+    forEachRun(hashes, (hash, tf) => {
+      const sign = hashFinish(hash ^ SIGN_SALT) & 1 ? -1 : 1;
+      vector[hash % dimension]! += sign * scale * (1 + Math.log(tf));
+    });
+  }
+}
+
+/** A growable list of 32-bit feature hashes. */
+class HashList {
+  private data = new Uint32Array(256);
+  length = 0;
+
+  push(hash: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = hash;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  sorted(): Uint32Array {
+    return this.data.subarray(0, this.length).sort();
+  }
+}
+
+function forEachRun(sorted: Uint32Array, visit: (hash: number, count: number) => void): void {
+  let start = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i === sorted.length || sorted[i] !== sorted[start]) {
+      visit(sorted[start]!, i - start);
+      start = i;
+    }
+  }
+}
+
+function normalizeOrFallback(vector: Float32Array, fallback: Float32Array): Float32Array {
+  let sumSquares = 0;
+  for (let i = 0; i < vector.length; i++) sumSquares += vector[i]! * vector[i]!;
+  // Opposite signs can cancel exactly in a tiny dimension; never return NaN.
+  if (sumSquares === 0) return fallback.slice();
+  const inverse = 1 / Math.sqrt(sumSquares);
+  for (let i = 0; i < vector.length; i++) vector[i]! *= inverse;
+  return vector;
+}

@@ -1,0 +1,218 @@
+import path from 'node:path';
+import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
+import type { Embedder } from './embedder.js';
+import type { EmbedderLog } from './log.js';
+import { createProgressLog } from './progress-log.js';
+
+/** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
+export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L12-v2';
+/** Measured on this 2-core machine, see docs/embedders.md. */
+export const DEFAULT_BATCH_SIZE = 32;
+/** Same vectors as the original's PyTorch fp32 model; q8 trades ~1% cosine fidelity for speed. */
+export const DEFAULT_DTYPE = 'fp32';
+/** Weight variants transformers.js picks files by: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
+export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
+const DIMENSION_PROBE = 'dimension probe';
+
+/** What the embedder needs of a transformers.js feature-extraction pipeline. */
+export interface FeatureExtractor {
+  (
+    texts: string[],
+    options: { pooling: 'mean'; normalize: true },
+  ): Promise<{ data: ArrayLike<number>; dims: number[]; dispose?(): void }>;
+  dispose(): Promise<void>;
+}
+
+export type PipelineFactory = (model: string, options: PretrainedModelOptions) => Promise<FeatureExtractor>;
+
+export interface TransformersEmbedderOptions {
+  /** Hugging Face model id; with `localPath` it only names the model. */
+  model?: string;
+  /** Model folder (config.json, tokenizer.json, onnx/model.onnx); loaded with downloads disabled. */
+  localPath?: string;
+  dtype?: ModelDtype;
+  batchSize?: number;
+  /** Where downloaded models are cached; transformers.js's default is inside node_modules. */
+  cacheDir?: string;
+  /** ONNX Runtime intra-op threads; unset = ONNX Runtime's default (one per core). */
+  threads?: number;
+  /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
+  downloadTimeoutMs?: number;
+  log: EmbedderLog;
+  /** Creates the pipeline; transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
+  createPipeline?: PipelineFactory;
+}
+
+/**
+ * Loads a sentence-transformer with transformers.js: the pipeline is created once here and
+ * reused by every `embed` call. Reads the dimension from the model's own output.
+ */
+export async function createTransformersEmbedder(
+  options: TransformersEmbedderOptions,
+): Promise<TransformersEmbedder> {
+  const dtype = options.dtype ?? DEFAULT_DTYPE;
+  const localPath = options.localPath === undefined ? undefined : path.resolve(options.localPath);
+  const name = options.model ?? (localPath ? path.basename(localPath) : DEFAULT_MODEL_ID);
+  const transformers = await import('@huggingface/transformers');
+  const { env } = transformers;
+  // transformers.js settings are process-wide, so each load states all of them.
+  // https://huggingface.co/docs/transformers.js/api/env
+  env.allowLocalModels = true;
+  env.allowRemoteModels = localPath === undefined;
+  if (localPath) env.localModelPath = path.dirname(localPath);
+  env.fetch = fetchWithTimeout(options.downloadTimeoutMs ?? 10_000);
+
+  const started = Date.now();
+  const progress = createProgressLog(options.log, name, { level: localPath ? 'debug' : 'info' });
+  const createPipeline = options.createPipeline ?? transformersPipeline;
+  // An absolute path is not a valid hub id, so transformers.js reads the folder as it is.
+  const extractor = await createPipeline(localPath ?? name, {
+    dtype,
+    local_files_only: localPath !== undefined,
+    ...(options.cacheDir ? { cache_dir: options.cacheDir } : {}),
+    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads } } : {}),
+    progress_callback: (info: ProgressInfo) => progress(info),
+  });
+  try {
+    const [probe] = await embedBatch(extractor, [DIMENSION_PROBE]);
+    const embedder = new TransformersEmbedder(extractor, {
+      model: name,
+      dtype,
+      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      location: localPath ?? 'huggingface-hub',
+      dimension: probe!.length,
+    });
+    options.log.info(
+      {
+        model: name,
+        dtype,
+        dimension: embedder.dimension,
+        location: embedder.location,
+        ms: Date.now() - started,
+      },
+      'embeddings model loaded',
+    );
+    return embedder;
+  } catch (error) {
+    await extractor.dispose();
+    throw error;
+  }
+}
+
+/** transformers.js `pipeline('feature-extraction', ...)`, imported on first use (the hashing path never loads it). */
+export const transformersPipeline: PipelineFactory = async (model, options) => {
+  const { pipeline } = await import('@huggingface/transformers');
+  return (await pipeline('feature-extraction', model, options)) as unknown as FeatureExtractor;
+};
+
+interface EmbedderMeta {
+  model: string;
+  dtype: ModelDtype;
+  batchSize: number;
+  location: string;
+  dimension: number;
+}
+
+export class TransformersEmbedder implements Embedder {
+  readonly id: string;
+  readonly model: string;
+  readonly dtype: ModelDtype;
+  readonly batchSize: number;
+  /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
+  readonly location: string;
+  readonly dimension: number;
+  // One batch at a time: ONNX Runtime already spreads one batch over every core, so two
+  // concurrent runs would only slow each other down (and double the peak memory).
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly extractor: FeatureExtractor,
+    meta: EmbedderMeta,
+  ) {
+    if (!Number.isInteger(meta.batchSize) || meta.batchSize < 1) {
+      throw new RangeError(`batch size must be a positive integer, got ${meta.batchSize}`);
+    }
+    this.model = meta.model;
+    this.dtype = meta.dtype;
+    this.batchSize = meta.batchSize;
+    this.location = meta.location;
+    this.dimension = meta.dimension;
+    // Weights variant is part of the identity: fp32 and q8 vectors differ slightly.
+    this.id = `${slug(meta.model)}-${meta.dtype}`;
+  }
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    const vectors = new Array<Float32Array>(texts.length);
+    // Similar lengths in one batch waste less work on padding; the order is restored below.
+    const order = texts.map((_, index) => index).sort((a, b) => texts[b]!.length - texts[a]!.length);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const indices = order.slice(start, start + this.batchSize);
+      const batch = await this.serially(() =>
+        embedBatch(
+          this.extractor,
+          indices.map((index) => texts[index]!),
+        ),
+      );
+      indices.forEach((index, row) => {
+        vectors[index] = batch[row]!;
+      });
+    }
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.extractor.dispose();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+async function embedBatch(extractor: FeatureExtractor, texts: string[]): Promise<Float32Array[]> {
+  const output = await extractor(texts, { pooling: 'mean', normalize: true });
+  try {
+    const [rows, dimension] = output.dims;
+    if (output.dims.length !== 2 || rows !== texts.length || !dimension) {
+      throw new Error(`unexpected embedding shape [${output.dims.join(', ')}] for ${texts.length} texts`);
+    }
+    const data = output.data instanceof Float32Array ? output.data : Float32Array.from(output.data);
+    // slice() copies: each vector owns its memory, not a view on the batch tensor.
+    return texts.map((_, row) => data.slice(row * dimension, (row + 1) * dimension));
+  } finally {
+    output.dispose?.();
+  }
+}
+
+/** Lower-case letters, digits and dashes: safe inside a collection name. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/**
+ * Bounds the wait for response headers only: without network, or behind a firewall that
+ * drops packets, a hub request would otherwise hang for minutes before the fallback. The
+ * body (a large model file) may then take as long as it needs.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${timeoutMs} ms from ${String(input)}`)),
+      timeoutMs,
+    );
+    try {
+      return await fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

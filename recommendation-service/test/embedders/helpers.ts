@@ -1,0 +1,52 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EmbedderLog } from '../../src/embedders/log.js';
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn';
+  obj: object;
+  msg: string;
+}
+
+export function recordingLog(): EmbedderLog & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  return {
+    lines,
+    debug: (obj, msg) => lines.push({ level: 'debug', obj, msg }),
+    info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
+  };
+}
+
+export function norm(vector: Float32Array): number {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  return Math.sqrt(sum);
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/**
+ * A stand-in for the model hub on 127.0.0.1, so the offline paths are tested the same on a
+ * machine with internet: `hang` accepts requests and never answers (a firewall that drops
+ * packets), `missing` answers 404 to everything (an id that does not exist).
+ */
+export async function fakeHub(mode: 'hang' | 'missing'): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_request, response) => {
+    if (mode === 'missing') response.writeHead(404).end('Entry not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
