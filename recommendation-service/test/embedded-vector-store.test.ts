@@ -151,6 +151,20 @@ describe('EmbeddedVectorStore on disk', () => {
     expect((await store.get([2]))[0]?.productTitle).toBe('second');
   });
 
+  it('recovers from a log header torn by a crash, but refuses a log it does not recognise', async () => {
+    const store = await open();
+    await store.close();
+    const file = path.join(directory, 'log.bin');
+    await writeFile(file, Buffer.from('ECVLO')); // crash while the first header was written
+    const recovered = await open();
+    await recovered.upsert(products.slice(0, 1));
+    await recovered.close();
+    expect(await (await open()).count()).toBe(1);
+    await stores.pop()!.close();
+    await writeFile(file, Buffer.from('something else entirely'));
+    await expect(open()).rejects.toThrow(/not a vector log/);
+  });
+
   it('lets one process own a folder: a second store on it fails, a dead owner is taken over', async () => {
     const store = await open();
     const second = new EmbeddedVectorStore({ directory, collection: 'x', dimension: DIM });

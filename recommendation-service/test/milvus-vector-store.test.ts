@@ -143,6 +143,48 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     }
   });
 
+  it('recovers by itself when Milvus comes up after the service (first Connect failed)', async () => {
+    // A port with nothing behind it yet; later a TCP relay to the real server opens on it.
+    const relay = net.createServer((client) => {
+      const [host, port] = MILVUS_ADDRESS!.split(':');
+      const upstream = net.connect(Number(port), host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as net.AddressInfo;
+    await new Promise((resolve) => relay.close(resolve));
+    const store = new MilvusVectorStore({
+      address: `127.0.0.1:${port}`,
+      collection: collectionName(`${RUN}_late`, { id: 'late', dimension: 4 }),
+      dimension: 4,
+      timeoutMs: 3_000,
+    });
+    try {
+      await expect(store.ping()).rejects.toBeInstanceOf(VectorStoreUnavailableError);
+      await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+      // gRPC retries the connection with a backoff the store caps at 2 s.
+      const upAt = performance.now();
+      for (;;) {
+        const error = await store.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!error) break;
+        expect(error).toBeInstanceOf(VectorStoreUnavailableError);
+        expect(performance.now() - upAt).toBeLessThan(5_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await store.upsert(randomProducts(3, 4, 1));
+      expect(await store.count()).toBe(3);
+      await store.drop();
+    } finally {
+      await store.close();
+      relay.close();
+    }
+  });
+
   it('works in a database of its own (created on init)', async () => {
     const database = `${RUN}_db`;
     const store = milvusStore({ id: 'db-test', dimension: 8 }, RUN, { database });

@@ -224,6 +224,10 @@ export class EmbeddedVectorStore implements VectorStore {
     });
     this.logFile = await open(file, 'a');
     const header = readLogHeader(buffer);
+    if (!header && buffer.length >= LOG_HEADER_BYTES) {
+      // Not a torn header but something else: refuse rather than wipe what may be data.
+      throw new Error(`${file} is not a vector log (bad header)`);
+    }
     if (!header) {
       // New log, or a crash before its header was written: nothing in it was acknowledged.
       await this.logFile.truncate(0);

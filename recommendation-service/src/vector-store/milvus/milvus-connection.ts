@@ -48,6 +48,13 @@ export class MilvusConnection {
       retryDelay: 50,
       // Heartbeats to the server are of no use to us, and Milvus Lite does not implement them.
       telemetry: { enabled: false },
+      // After a refused connection gRPC fails calls at once until its next reconnect attempt,
+      // and its backoff grows to 120 s by default: a Milvus that comes back would stay
+      // "unavailable" for minutes. Cap it so recovery takes at most a couple of seconds.
+      channelOptions: {
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      },
       logLevel: 'warn',
     });
     this.connected = this.watch();
