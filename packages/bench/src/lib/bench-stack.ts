@@ -57,6 +57,9 @@ export class BenchStack {
       DATABASE_URL: databaseUrl ?? '',
       DATASET_PATH: options.datasetPath,
       LOG_LEVEL: 'warn',
+      // The catalog's outbox delivers every product; a re-index started before the catalog is
+      // up would only fail and warn (recommendation-service starts first here).
+      REINDEX_ON_EMPTY: 'false',
       ...embedderEnv(options.embedder),
       ...storeEnv(options.store, options.name),
       USER_SERVICE_URL: `http://127.0.0.1:${ports.user}`,
