@@ -8,7 +8,7 @@ import { BenchStack } from './lib/bench-stack.js';
 import { mapLimit, seededRandom } from './lib/concurrency.js';
 import { topFrames } from './lib/cpu-profile.js';
 import { requestJson } from './lib/http.js';
-import { loadAverage, machineInfo, peakRssMiB, rssMiB, seconds } from './lib/machine.js';
+import { cpuMs, loadAverage, machineInfo, peakRssMiB, rssMiB, seconds } from './lib/machine.js';
 import { scaledDataset } from './lib/scaled-dataset.js';
 import { customerIds, purchaseCount, totalCount } from './lib/system-info.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './lib/wrk.js';
@@ -29,7 +29,7 @@ const USAGE = `HTTP latency and throughput of the running services, measured wit
   --connections LIST         comma-separated connection counts                          [1,16,64]
   --duration S               seconds per measurement                                    [10]
   --env KEY=VALUE            recommendation-service variable, repeatable
-  --profile                  run recommendation-service with --cpu-prof and print its top frames
+  --profile                  sample every service's CPU (inspector) and print each one's top frames
   --out NAME                 results file under packages/bench/results/ [load-<dataset>-<store>.json]
 
 Every customer's recommendation is requested once before measuring (warm cache). Paths rotate
@@ -54,7 +54,14 @@ runMain(USAGE, async (argv) => {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'bench-load-'));
   const profileDir = path.join(workDir, 'profiles');
   const recommendationEnv = { ...args.env };
-  if (args.flags.has('profile')) recommendationEnv.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  const serviceEnv: Record<string, string> = {};
+  if (args.flags.has('profile')) {
+    // Every service: a recommendation request is served by all three (history from the
+    // catalog, which asks user-service for the customer).
+    const preload = path.join(import.meta.dirname, 'lib', 'cpu-profiler-preload.mjs');
+    serviceEnv.NODE_OPTIONS = `--import ${preload}`;
+    serviceEnv.BENCH_CPU_PROFILE_DIR = profileDir;
+  }
   const datasetPath = dataset === 'demo' ? path.join(REPO_ROOT, 'dataset.csv') : await scaledDataset();
   log(`machine: ${JSON.stringify(machineInfo())}, load average ${loadAverage()}`);
   log(`starting the services (${dataset}: ${datasetPath}, ${store}, ${embedder}) ...`);
@@ -64,8 +71,10 @@ runMain(USAGE, async (argv) => {
     datasetPath,
     embedder,
     store,
+    env: serviceEnv,
     recommendationEnv,
   });
+  const pids = { ...stack.pids };
   const results: (WrkResult & {
     endpoint: string;
     load_before: number;
@@ -113,6 +122,7 @@ runMain(USAGE, async (argv) => {
     for (const endpoint of endpoints) {
       for (const c of connections) {
         const loadBefore = loadAverage();
+        const cpuBefore = serviceCpu(pids);
         const result = await runWrk({
           baseUrl: pathsFor[endpoint].base,
           paths: pathsFor[endpoint].paths,
@@ -125,10 +135,25 @@ runMain(USAGE, async (argv) => {
           catalog: rssMiB(stack.pids.catalog),
           recommendation: rssMiB(stack.pids.recommendation),
         };
-        const row = { endpoint, ...result, load_before: loadBefore, load_after: loadAverage(), rss_mib: rss };
+        const cpuAfter = serviceCpu(pids);
+        // CPU each service spent per request: what the request costs whatever the machine's load.
+        const cpuPerRequest = Object.fromEntries(
+          Object.entries(cpuAfter).map(([service, after]) => [
+            service,
+            Math.round(((after - (cpuBefore[service] ?? after)) / Math.max(1, result.requests)) * 100) / 100,
+          ]),
+        );
+        const row = {
+          endpoint,
+          ...result,
+          load_before: loadBefore,
+          load_after: loadAverage(),
+          rss_mib: rss,
+          cpu_ms_per_request: cpuPerRequest,
+        };
         results.push(row);
         log(
-          `${endpoint.padEnd(14)} c=${String(c).padStart(2)}: ${result.requests_per_s} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, errors ${result.errors}; ${serviceOf[endpoint]} RSS ${rss[serviceOf[endpoint]]} MiB; load ${loadBefore} -> ${row.load_after}`,
+          `${endpoint.padEnd(14)} c=${String(c).padStart(2)}: ${result.requests_per_s} req/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, errors ${result.errors}; ${serviceOf[endpoint]} RSS ${rss[serviceOf[endpoint]]} MiB; CPU ms/request ${JSON.stringify(cpuPerRequest)}; load ${loadBefore} -> ${row.load_after}`,
         );
       }
     }
@@ -150,14 +175,19 @@ runMain(USAGE, async (argv) => {
     await stack.stop();
   }
 
-  let profile: unknown;
+  const profile: Record<string, Awaited<ReturnType<typeof topFrames>>> = {};
   if (args.flags.has('profile')) {
     const files = (await readdir(profileDir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'));
     if (files.length === 0) log('no CPU profile was written');
     for (const file of files) {
-      profile = await topFrames(path.join(profileDir, file), 25);
-      log(`\nrecommendation-service CPU profile ${path.join(profileDir, file)} (top self time):`);
-      for (const frame of (profile as Awaited<ReturnType<typeof topFrames>>).frames) {
+      const pid = Number(/\.(\d+)\.cpuprofile$/.exec(file)?.[1]);
+      const service = Object.entries(pids).find(([, p]) => p === pid)?.[0] ?? `pid ${pid}`;
+      const top = await topFrames(path.join(profileDir, file), 25);
+      profile[service] = top;
+      log(
+        `\n${service} CPU profile ${path.join(profileDir, file)}, ${top.total_ms} ms sampled (top self time):`,
+      );
+      for (const frame of top.frames) {
         log(
           `  ${String(frame.self_percent).padStart(5)} %  ${String(frame.self_ms).padStart(6)} ms  ${frame.frame}`,
         );
@@ -166,8 +196,10 @@ runMain(USAGE, async (argv) => {
   }
 
   log('');
-  log('| endpoint | connections | req/s | p50 ms | p99 ms | max ms | errors | service RSS MiB | load |');
-  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  log(
+    '| endpoint | connections | req/s | p50 ms | p99 ms | max ms | errors | service RSS MiB | CPU ms/request (user+catalog+reco) | load |',
+  );
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     const service =
       r.endpoint === 'recommendation' ? 'recommendation' : r.endpoint === 'products' ? 'catalog' : 'user';
@@ -194,6 +226,15 @@ runMain(USAGE, async (argv) => {
   writeFileSync(path.join(outDir, outName), `${JSON.stringify(result, null, 2)}\n`);
   log(`results: packages/bench/results/${outName}`);
 });
+
+function serviceCpu(pids: Partial<Record<string, number>>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [service, pid] of Object.entries(pids)) {
+    const ms = cpuMs(pid);
+    if (ms !== null) result[service] = ms;
+  }
+  return result;
+}
 
 function shuffle<T>(items: readonly T[], seed: number): T[] {
   const random = seededRandom(seed);
