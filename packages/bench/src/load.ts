@@ -80,6 +80,7 @@ runMain(USAGE, async (argv) => {
     load_before: number;
     load_after: number;
     rss_mib: Record<string, number | null>;
+    cpu_ms_per_request: Record<string, number>;
   })[] = [];
   let summary: Record<string, unknown> = {};
   try {
@@ -203,8 +204,10 @@ runMain(USAGE, async (argv) => {
   for (const r of results) {
     const service =
       r.endpoint === 'recommendation' ? 'recommendation' : r.endpoint === 'products' ? 'catalog' : 'user';
+    const cpu = r.cpu_ms_per_request;
+    const cpuCell = `${cpu.user ?? '?'}+${cpu.catalog ?? '?'}+${cpu.recommendation ?? '?'}`;
     log(
-      `| ${r.endpoint} | ${r.connections} | ${r.requests_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.errors} | ${r.rss_mib[service]} | ${r.load_before}→${r.load_after} |`,
+      `| ${r.endpoint} | ${r.connections} | ${r.requests_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.errors} | ${r.rss_mib[service]} | ${cpuCell} | ${r.load_before}→${r.load_after} |`,
     );
   }
   log(`\n${JSON.stringify(summary)}`);
