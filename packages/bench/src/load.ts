@@ -88,11 +88,11 @@ runMain(USAGE, async (argv) => {
     const readySeconds = seconds(Date.now() - started);
     const products = await totalCount(`${urls.catalog}/products/?limit=1`);
     const purchases = await purchaseCount(urls.catalog);
-    await waitForRecommendation(urls.recommendation, products, purchases, log);
+    await waitForRecommendation(urls.recommendation, products, purchases.distinct, log);
     const vectorisedSeconds = seconds(Date.now() - started);
     const customers = await customerIds(urls.user);
     log(
-      `ready in ${readySeconds} s, vectorised in ${vectorisedSeconds} s: ${products} products, ${customers.length} customers, ${purchases} purchases`,
+      `ready in ${readySeconds} s, vectorised in ${vectorisedSeconds} s: ${products} products, ${customers.length} customers, ${purchases.total} purchases (${purchases.distinct} distinct customer-product pairs)`,
     );
 
     const shuffled = shuffle(customers, 3);
@@ -161,7 +161,8 @@ runMain(USAGE, async (argv) => {
     summary = {
       products,
       customers: customers.length,
-      purchases,
+      purchases: purchases.total,
+      distinct_purchases: purchases.distinct,
       ready_seconds: readySeconds,
       vectorised_seconds: vectorisedSeconds,
       warmup_seconds: warmSeconds,

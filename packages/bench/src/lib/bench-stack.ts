@@ -67,8 +67,18 @@ export class BenchStack {
       RECOMMENDATION_SERVICE_URL: `http://127.0.0.1:${ports.recommendation}`,
       ...options.env,
     };
+    const cleanUp = async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      if (databaseUrl) await dropDatabase(databaseUrl);
+    };
     // Started before the catalog so its outbox finds a listener (as the launcher's order does).
-    const reco = await startRecommendation(options, dataDir, sharedEnv, ports.recommendation, {});
+    let reco: Stack;
+    try {
+      reco = await startRecommendation(options, dataDir, sharedEnv, ports.recommendation, {});
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
     let crud: Stack;
     try {
       crud = await startStack({
@@ -81,6 +91,7 @@ export class BenchStack {
       });
     } catch (error) {
       await reco.stop();
+      await cleanUp();
       throw error;
     }
     return new BenchStack(options, dataDir, databaseUrl, sharedEnv, ports, crud, reco);

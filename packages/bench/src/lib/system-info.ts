@@ -20,14 +20,22 @@ export async function customerIds(userUrl: string): Promise<number[]> {
   }
 }
 
-/** Number of purchases, through the purchase feed the recommendation service also reads. */
-export async function purchaseCount(catalogUrl: string): Promise<number> {
-  let count = 0;
+/**
+ * Purchases through the feed the recommendation service also reads: all of them, and the
+ * distinct (customer, product) pairs, which is what its co-purchase statistics count (a
+ * repeat purchase adds no new pair).
+ */
+export async function purchaseCount(catalogUrl: string): Promise<{ total: number; distinct: number }> {
+  const pairs = new Set<string>();
+  let total = 0;
   let after = 0;
   for (;;) {
-    const page = await requestJson<{ id: number }[]>(`${catalogUrl}/Purchases/?after_id=${after}&limit=5000`);
-    count += page.length;
-    if (page.length < 5000) return count;
+    const page = await requestJson<{ id: number; customer_id: number; product_id: number }[]>(
+      `${catalogUrl}/Purchases/?after_id=${after}&limit=5000`,
+    );
+    total += page.length;
+    for (const purchase of page) pairs.add(`${purchase.customer_id}:${purchase.product_id}`);
+    if (page.length < 5000) return { total, distinct: pairs.size };
     after = page[page.length - 1]!.id;
   }
 }
