@@ -7,7 +7,9 @@ const projects = [
   'packages/dataset',
   'packages/db',
   'packages/service-kit',
+  'packages/e2e',
   'user-service',
+  'catalog-service',
   'recommendation-service',
 ];
 

@@ -32,9 +32,14 @@ switch (command) {
   case 'test':
     run('npx', [...PNPM, 'exec', 'vitest', 'run', ...rest]);
     break;
-  case 'start':
-    run('npx', [...PNPM, 'exec', 'tsx', 'scripts/stack.ts', ...rest]);
+  case 'start': {
+    // In this process (tsx's loader, then the launcher) rather than a child: Ctrl-C and a
+    // SIGTERM sent to `npm start` reach the launcher directly, which stops the services.
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('./stack.ts');
     break;
+  }
   default:
     console.error(`usage: node scripts/run.mjs start|test`);
     process.exit(2);

@@ -31,7 +31,14 @@ export async function seedCustomers(
   const done = await prisma.datasetImport.findUnique({ where: { checksum } });
   if (done) {
     log.info({ datasetPath }, 'dataset already seeded; skipping');
-    return { source: datasetPath, skipped: true, customersInFile: 0, inserted: 0, rowsRead: 0, rejectedRows: 0 };
+    return {
+      source: datasetPath,
+      skipped: true,
+      customersInFile: 0,
+      inserted: 0,
+      rowsRead: 0,
+      rejectedRows: 0,
+    };
   }
   const parsed = await readCustomers(datasetPath);
   for (const issue of parsed.issues) {

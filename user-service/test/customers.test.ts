@@ -71,16 +71,28 @@ describe('customer CRUD', () => {
   });
 
   it('answers 409 for a duplicate name, on create and on update, and keeps the stored rows', async () => {
-    const first = await app.inject({ method: 'POST', url: '/customer/', payload: { ...alice, title: 'Dup' } });
-    const other = await app.inject({ method: 'POST', url: '/customer/', payload: { ...alice, title: 'Other' } });
-    const again = await app.inject({ method: 'POST', url: '/customer/', payload: { ...alice, title: 'Dup' } });
+    const first = await app.inject({
+      method: 'POST',
+      url: '/customer/',
+      payload: { ...alice, title: 'Dup' },
+    });
+    const other = await app.inject({
+      method: 'POST',
+      url: '/customer/',
+      payload: { ...alice, title: 'Other' },
+    });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/customer/',
+      payload: { ...alice, title: 'Dup' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toEqual({ detail: 'A customer named "Dup" already exists' });
 
     const rename = await app.inject({
       method: 'PUT',
       url: '/customer/',
-      payload: { ...other.json(), title: 'Dup' },
+      payload: { ...other.json<Record<string, unknown>>(), title: 'Dup' },
     });
     expect(rename.statusCode).toBe(409);
     const stillOther = await app.inject({ method: 'GET', url: `/customer/${other.json().id}` });
@@ -105,7 +117,9 @@ describe('customer CRUD', () => {
     expect(response.statusCode).toBe(422);
     const { detail } = response.json();
     const locs = detail.map((item: { loc: unknown[] }) => item.loc.join('.'));
-    expect(locs).toEqual(expect.arrayContaining(['body.title', 'body.gender', 'body.age', 'body.preference']));
+    expect(locs).toEqual(
+      expect.arrayContaining(['body.title', 'body.gender', 'body.age', 'body.preference']),
+    );
     for (const item of detail) {
       expect(typeof item.msg).toBe('string');
       expect(typeof item.type).toBe('string');
@@ -156,7 +170,11 @@ describe('customer CRUD', () => {
   it('gives every response a request id and echoes one that is sent', async () => {
     const own = await app.inject({ method: 'GET', url: '/healthz' });
     expect(own.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    const echoed = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(echoed.headers['x-request-id']).toBe('abc-123');
   });
 

@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
 import type { App } from '@ecom/service-kit';
+import { emptyPgliteInto } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
-export const ORIGINAL_DATASET = path.resolve(import.meta.dirname, '../../../shared/data/original-dataset.csv');
+export const ORIGINAL_DATASET = path.resolve(
+  import.meta.dirname,
+  '../../../shared/data/original-dataset.csv',
+);
 
 /**
  * Each test file gets its own database: a fresh Postgres database cloned from nothing when
@@ -15,6 +19,7 @@ export const ORIGINAL_DATASET = path.resolve(import.meta.dirname, '../../../shar
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'user-service-test-'));
   const databaseUrl = await freshDatabaseUrl();
+  if (!databaseUrl) await emptyPgliteInto(path.join(dataDir, 'user-service'));
   return readConfig({
     PORT: '0',
     LOG_LEVEL: 'silent',

@@ -41,7 +41,14 @@ describe('seeding customers from the dataset', () => {
     await first.inject({
       method: 'PUT',
       url: '/customer/',
-      payload: { id: 1, title: 'Alice Renamed', gender: 'Female', age: 31, location: 'Boston', preference: 'Books' },
+      payload: {
+        id: 1,
+        title: 'Alice Renamed',
+        gender: 'Female',
+        age: 31,
+        location: 'Boston',
+        preference: 'Books',
+      },
     });
     await first.inject({ method: 'DELETE', url: '/customer/2' });
     await first.close();
@@ -61,7 +68,8 @@ describe('seeding customers from the dataset', () => {
   it('adds only the new customers when the dataset file changes', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'seed-'));
     const file = path.join(dir, 'dataset.csv');
-    const header = 'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
+    const header =
+      'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
     await writeFile(file, `${header}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,"Book, SciFi"\n`);
     const config = await testConfig({ DATASET_PATH: file });
     const first = await startApp(config);

@@ -24,7 +24,9 @@ export interface RowIssue {
   reason: string;
 }
 
-export type ParsedLine = { kind: 'row'; row: DatasetRow; repaired?: RowIssue } | { kind: 'rejected'; issue: RowIssue };
+export type ParsedLine =
+  | { kind: 'row'; row: DatasetRow; repaired?: RowIssue }
+  | { kind: 'rejected'; issue: RowIssue };
 
 export const COLUMNS = [
   'user_id',
@@ -78,7 +80,8 @@ function readHeader(fields: string[]): Map<string, number> {
   if (missing.length > 0) throw new Error(`dataset header lacks column(s): ${missing.join(', ')}`);
   // The known columns must be the first eleven, in order, for spill-over repair to be safe.
   COLUMNS.forEach((column, index) => {
-    if (positions.get(column) !== index) throw new Error(`dataset column ${column} must be column ${index + 1}`);
+    if (positions.get(column) !== index)
+      throw new Error(`dataset column ${column} must be column ${index + 1}`);
   });
   return positions;
 }
@@ -95,9 +98,15 @@ function parseRecord(raw: string[], line: number): ParsedLine {
     const descriptionParts = fields.slice(9, fields.length - 1);
     const tags = fields[fields.length - 1] ?? '';
     if (!looksLikeTags(tags)) {
-      return reject(line, `expected ${COLUMNS.length} columns, found ${fields.length}, and the last is not a tag list`);
+      return reject(
+        line,
+        `expected ${COLUMNS.length} columns, found ${fields.length}, and the last is not a tag list`,
+      );
     }
-    const description = descriptionParts.join(',').replace(/"+\s*$/, '').trim();
+    const description = descriptionParts
+      .join(',')
+      .replace(/"+\s*$/, '')
+      .trim();
     fields.splice(9, fields.length - 9, description, tags);
     repaired = {
       line,
@@ -105,14 +114,27 @@ function parseRecord(raw: string[], line: number): ParsedLine {
       reason: `unquoted description spilled over ${descriptionParts.length} columns; re-joined`,
     };
   }
-  const [userId, name, age, gender, location, preferences, productId, category, productName, description, tags] =
-    fields.map((field) => field.trim());
+  const [
+    userId,
+    name,
+    age,
+    gender,
+    location,
+    preferences,
+    productId,
+    category,
+    productName,
+    description,
+    tags,
+  ] = fields.map((field) => field.trim());
 
   const problems: string[] = [];
   const parsedUserId = parseInteger(userId);
-  if (parsedUserId === null || parsedUserId < 1) problems.push(`user_id "${userId}" is not a positive integer`);
+  if (parsedUserId === null || parsedUserId < 1)
+    problems.push(`user_id "${userId}" is not a positive integer`);
   const parsedAge = parseInteger(age);
-  if (parsedAge === null || parsedAge < 0 || parsedAge > 150) problems.push(`age "${age}" is not an integer 0-150`);
+  if (parsedAge === null || parsedAge < 0 || parsedAge > 150)
+    problems.push(`age "${age}" is not an integer 0-150`);
   requireText(problems, 'name', name, LIMITS.title);
   requireText(problems, 'category', category, LIMITS.title);
   requireText(problems, 'product_name', productName, LIMITS.title);
@@ -122,7 +144,8 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   checkLength(problems, 'description', description, LIMITS.description);
   const tagList = splitTags(tags ?? '');
   if (tagList.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
-  if (tagList.some((tag) => tag.length > LIMITS.tag)) problems.push(`a tag is longer than ${LIMITS.tag} characters`);
+  if (tagList.some((tag) => tag.length > LIMITS.tag))
+    problems.push(`a tag is longer than ${LIMITS.tag} characters`);
   if (problems.length > 0) return reject(line, problems.join('; '));
 
   const row: DatasetRow = {
@@ -158,7 +181,9 @@ export function splitTags(tags: string): string[] {
 // A tag list is short comma-separated phrases; a description fragment is a sentence.
 function looksLikeTags(value: string): boolean {
   const parts = value.split(',').map((part) => part.trim());
-  return parts.length >= 1 && parts.every((part) => part.length > 0 && part.length <= 40 && !/[."]$/.test(part));
+  return (
+    parts.length >= 1 && parts.every((part) => part.length > 0 && part.length <= 40 && !/[."]$/.test(part))
+  );
 }
 
 function parseInteger(value: string | undefined): number | null {

@@ -62,7 +62,8 @@ describe('parseDataset on the original dataset', () => {
 });
 
 describe('parseDataset on malformed input', () => {
-  const header = 'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
+  const header =
+    'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
 
   it('rejects short rows, bad ids and over-long fields with line numbers', async () => {
     const file = await csvFile(

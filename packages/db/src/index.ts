@@ -1,3 +1,4 @@
 export * from './migrations.js';
 export * from './open-database.js';
+export * from './register-database.js';
 export * from './scratch-database.js';

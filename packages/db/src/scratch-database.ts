@@ -5,7 +5,10 @@ import pg from 'pg';
  * Tests use one per file so they never see each other's rows.
  */
 export async function createScratchDatabase(baseUrl: string, prefix: string): Promise<string> {
-  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.replace(/[^a-z0-9_]/gi, '_');
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.replace(
+    /[^a-z0-9_]/gi,
+    '_',
+  );
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {

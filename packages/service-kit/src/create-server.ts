@@ -59,6 +59,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // Fastify's default (10 s) is shorter than a first start on a busy 2-core machine: creating
+    // an embedded PGlite database alone takes ~4 s of CPU, and the three services start at once.
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -95,7 +95,8 @@ function clientErrorDetail(error: FastifyError): string {
 export function mapDatabaseError(error: unknown): { status: number; detail: string } | null {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code === 'P2002') return { status: 409, detail: 'A record with the same unique value already exists' };
+    if (code === 'P2002')
+      return { status: 409, detail: 'A record with the same unique value already exists' };
     if (code === 'P2025') return { status: 404, detail: 'Record not found' };
     if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
     if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2037') {
@@ -110,7 +111,13 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
 export function isUnreachable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 8; depth++) {
-    const candidate = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; kind?: unknown };
+    const candidate = current as {
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      kind?: unknown;
+    };
     if (typeof candidate.code === 'string' && UNREACHABLE_CODES.has(candidate.code)) return true;
     if (candidate.name === 'PrismaClientInitializationError') return true;
     if (candidate.kind === 'DatabaseNotReachable' || candidate.kind === 'ConnectionClosed') return true;

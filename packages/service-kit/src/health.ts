@@ -59,7 +59,9 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
         }),
       );
       if (failed.length > 0) {
-        return reply.code(503).send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
+        return reply
+          .code(503)
+          .send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
       }
       return { status: 'ready' as const, checks: results };
     },

@@ -1,5 +1,5 @@
+import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
-import { NotFoundError, type App } from '@ecom/service-kit';
 import {
   customerCreateSchema,
   customerIdParams,

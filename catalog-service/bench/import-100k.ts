@@ -1,0 +1,109 @@
+// Benchmark of the dataset import: generates a CSV of ROWS purchase rows (default 100 000)
+// in a temp folder, imports it into a fresh database, and prints rows/s, total time and
+// peak RSS. Then re-imports the file with one row appended: every other row must be found
+// already imported (the idempotent path).
+//   pnpm bench:import                                  # embedded PGlite
+//   DATABASE_URL=postgres://... pnpm bench:import      # a scratch database on that server
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createScratchDatabase } from '@ecom/db';
+import { buildApp } from '../src/app.js';
+import { readConfig } from '../src/config.js';
+import { DatasetImporter, type ImportSummary } from '../src/import/dataset-import.js';
+
+const ROWS = Number(process.env.ROWS ?? 100_000);
+const CUSTOMERS = 5_000;
+const PRODUCTS = 2_000;
+const CATEGORIES = 25;
+
+/** Small deterministic PRNG (mulberry32): the same file on every run. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+async function generate(file: string): Promise<void> {
+  const next = random(42);
+  const lines = [
+    'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags',
+  ];
+  for (let row = 0; row < ROWS; row++) {
+    const user = 1 + Math.floor(next() * CUSTOMERS);
+    const product = 1 + Math.floor(next() * PRODUCTS);
+    const category = product % CATEGORIES;
+    lines.push(
+      [
+        user,
+        `Customer ${user}`,
+        18 + (user % 60),
+        user % 2 ? 'Female' : 'Male',
+        `City ${user % 100}`,
+        `"Category ${user % CATEGORIES}, Category ${(user + 7) % CATEGORIES}"`,
+        product,
+        `Category ${category}`,
+        `Product ${product}`,
+        `"Product ${product}, a fine thing of category ${category}, made to last."`,
+        `"Tag ${product % 50}, Tag ${product % 13}, Category ${category}"`,
+      ].join(','),
+    );
+  }
+  await writeFile(file, `${lines.join('\n')}\n`);
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function timed(label: string, run: () => Promise<ImportSummary>): Promise<void> {
+  const started = performance.now();
+  const summary = await run();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `${label}: ${summary.read} rows in ${seconds.toFixed(2)} s = ${Math.round(summary.read / seconds)} rows/s ` +
+      `(imported ${summary.imported}, skipped ${summary.skipped}, rejected ${summary.rejected}, ` +
+      `products ${summary.products_created}, categories ${summary.categories_created}); peak RSS ${peakRssMb()} MB`,
+  );
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'catalog-bench-'));
+const file = path.join(dir, 'dataset.csv');
+try {
+  let started = performance.now();
+  await generate(file);
+  console.log(`generated ${ROWS} rows in ${((performance.now() - started) / 1000).toFixed(2)} s: ${file}`);
+
+  const base = process.env.DATABASE_URL;
+  const config = readConfig({
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    DATA_DIR: dir,
+    IMPORT_ON_START: 'false',
+    OUTBOX_ENABLED: 'false',
+    ...(process.env.IMPORT_BATCH_SIZE ? { IMPORT_BATCH_SIZE: process.env.IMPORT_BATCH_SIZE } : {}),
+    ...(base ? { DATABASE_URL: await createScratchDatabase(base, 'bench_catalog') } : {}),
+  });
+  started = performance.now();
+  const app = await buildApp(config);
+  await app.ready();
+  console.log(
+    `database: ${app.databaseKind}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+  );
+  const importer = () =>
+    new DatasetImporter(app.prisma, app.outboxSignal, app.log, { batchSize: config.IMPORT_BATCH_SIZE });
+  try {
+    await timed('first import', () => importer().run(file));
+    await appendFile(file, '1,Customer 1,19,Female,City 1,Books,1,Category 1,Product 1,Again,Tag 1\n');
+    await timed('re-import of the changed file', () => importer().run(file));
+    const pending = await app.outbox.backlog();
+    console.log(`outbox: ${pending.products} products queued for vectorising`);
+  } finally {
+    await app.close();
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,64 @@
+import { type App, createServer } from '@ecom/service-kit';
+import type { Config } from './config.js';
+import { DatasetImporter } from './import/dataset-import.js';
+import databasePlugin from './plugins/database.js';
+import outboxPlugin from './plugins/outbox.js';
+import userServicePlugin from './plugins/user-service.js';
+import { CategoryRepository } from './repositories/category-repository.js';
+import { DatasetImportRepository } from './repositories/dataset-import-repository.js';
+import { ProductRepository } from './repositories/product-repository.js';
+import { PurchaseRepository } from './repositories/purchase-repository.js';
+import { categoryRoutes } from './routes/categories.js';
+import { operationsRoutes } from './routes/operations.js';
+import { productRoutes } from './routes/products.js';
+import { purchaseRoutes } from './routes/purchases.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    categories: CategoryRepository;
+    products: ProductRepository;
+    purchases: PurchaseRepository;
+    datasetImports: DatasetImportRepository;
+  }
+}
+
+export interface BuildOptions {
+  logger?: boolean;
+}
+
+/** Builds the catalog-service app without listening: server.ts listens, tests inject. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const app = await createServer({
+    name: 'catalog-service',
+    description: 'Categories, products and purchases; keeps the recommendation vectors in step.',
+    logLevel: config.LOG_LEVEL,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    internalApiToken: config.INTERNAL_API_TOKEN,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  await app.register(databasePlugin, { config });
+  await app.register(userServicePlugin, { config });
+  await app.register(outboxPlugin, { config });
+  app.decorate('categories', new CategoryRepository(app.prisma, app.outboxSignal));
+  app.decorate('products', new ProductRepository(app.prisma, app.outboxSignal));
+  app.decorate('purchases', new PurchaseRepository(app.prisma));
+  app.decorate('datasetImports', new DatasetImportRepository(app.prisma));
+  await app.register(categoryRoutes);
+  await app.register(productRoutes);
+  await app.register(purchaseRoutes);
+  await app.register(operationsRoutes);
+
+  if (config.IMPORT_ON_START) {
+    app.addHook('onReady', async () => {
+      const importer = new DatasetImporter(app.prisma, app.outboxSignal, app.log, {
+        batchSize: config.IMPORT_BATCH_SIZE,
+      });
+      await importer.run(config.DATASET_PATH);
+    });
+  }
+  // After the import (hooks run in order), so its products are delivered in big batches.
+  app.addHook('onReady', async () => {
+    app.dispatcher?.start();
+  });
+  return app;
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { z } from 'zod';
+
+const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(serviceRoot, '..');
+
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((value) => value === 'true' || value === '1');
+
+const httpUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\//, 'must be an http:// or https:// URL');
+const millis = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
+
+export const configSchema = z.object({
+  ...baseConfigShape,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8111),
+  DATABASE_URL: databaseUrl,
+  /** Embedded database folder, used when DATABASE_URL is not set. */
+  DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  DATASET_PATH: z.string().default(path.join(repoRoot, 'dataset.csv')),
+  /** Import categories, products and purchases from the dataset at start-up (idempotent). */
+  IMPORT_ON_START: flag('true'),
+  /** Purchase rows written per transaction by the dataset import. */
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(5_000),
+
+  USER_SERVICE_URL: httpUrl.default('http://127.0.0.1:8101'),
+  /** Per-attempt deadline of a customer look-up. */
+  USER_SERVICE_TIMEOUT_MS: millis(2_000),
+  /** Extra attempts for a customer look-up after a network error or a 5xx. */
+  USER_SERVICE_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+
+  RECOMMENDATION_SERVICE_URL: httpUrl.default('http://127.0.0.1:8121'),
+  /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */
+  RECOMMENDATION_SERVICE_TIMEOUT_MS: millis(30_000),
+  /** Deliver product changes to recommendation-service (the outbox is written either way). */
+  OUTBOX_ENABLED: flag('true'),
+  /** How often the dispatcher looks for work when nothing woke it. */
+  OUTBOX_POLL_INTERVAL_MS: millis(1_000),
+  /** Products per batch upsert call. */
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(256),
+  /** First and largest delay between failed deliveries (exponential in between). */
+  OUTBOX_MIN_BACKOFF_MS: millis(500),
+  OUTBOX_MAX_BACKOFF_MS: millis(30_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
+export const DB_SCHEMA = 'catalog_schema';
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, env);
+}

@@ -1,0 +1,123 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+/** What recommendation-service receives for one product (docs/internal-api.md). */
+export interface ProductPayload {
+  product_id: number;
+  product_title: string;
+  category_id: number;
+  category_title: string;
+  product_tags: string[];
+  product_description: string;
+}
+
+export interface OutboxJob {
+  id: number;
+  productId: number;
+}
+
+export interface OutboxBacklog {
+  rows: number;
+  products: number;
+  oldestCreatedAt: Date | null;
+  lastError: string | null;
+}
+
+const LEASE_NAME = 'dispatcher';
+
+/** The dispatcher's view of the outbox tables. */
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Takes or renews the dispatcher lease for `ttlMs`. Succeeds when nobody holds it, the
+   * holder is us, or the holder's lease expired (it crashed). `force` takes it regardless:
+   * only for an embedded database, which no other process can open.
+   */
+  async acquireLease(holder: string, ttlMs: number, force = false): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ holder: string }[]>`
+      INSERT INTO catalog_schema.outbox_lease AS lease (name, holder, expires_at)
+      VALUES (${LEASE_NAME}, ${holder}, now() + ${ttlMs}::int * interval '1 millisecond')
+      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+      WHERE lease.holder = EXCLUDED.holder OR lease.expires_at < now() OR ${force}::boolean
+      RETURNING holder`;
+    return rows.length === 1;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM catalog_schema.outbox_lease
+      WHERE name = ${LEASE_NAME} AND holder = ${holder}`;
+  }
+
+  /**
+   * Jobs of the products whose oldest due job is among the first `limit` due ones, with all
+   * their other committed jobs too (also those waiting for a retry): one delivery of the
+   * product's current state settles them all.
+   */
+  async due(limit: number): Promise<OutboxJob[]> {
+    const rows = await this.prisma.$queryRaw<{ id: bigint; product_id: number }[]>`
+      SELECT id, product_id FROM catalog_schema.outbox
+      WHERE product_id IN (
+        SELECT product_id FROM catalog_schema.outbox
+        WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit}
+      )
+      ORDER BY id`;
+    return rows.map((row) => ({ id: Number(row.id), productId: row.product_id }));
+  }
+
+  /** The current state of the products that still exist (absent ones were deleted). */
+  async currentState(productIds: number[]): Promise<Map<number, ProductPayload>> {
+    const rows = await this.prisma.product.findMany({
+      where: { id: { in: productIds } },
+      select: {
+        id: true,
+        title: true,
+        categoryId: true,
+        description: true,
+        tags: true,
+        category: { select: { title: true } },
+      },
+    });
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          product_id: row.id,
+          product_title: row.title,
+          category_id: row.categoryId,
+          category_title: row.category.title,
+          product_tags: row.tags ?? [],
+          product_description: row.description,
+        },
+      ]),
+    );
+  }
+
+  /** Removes exactly the delivered jobs: one committed after they were read stays queued. */
+  async complete(jobIds: number[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.prisma.$executeRaw`DELETE FROM catalog_schema.outbox WHERE id = ANY(${jobIds}::bigint[])`;
+  }
+
+  async fail(jobIds: number[], error: string, retryInMs: number): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.prisma.$executeRaw`UPDATE catalog_schema.outbox
+      SET attempts = attempts + 1, last_error = ${error.slice(0, 1000)},
+          next_attempt_at = now() + ${retryInMs}::int * interval '1 millisecond'
+      WHERE id = ANY(${jobIds}::bigint[])`;
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const [summary] = await this.prisma.$queryRaw<
+      { rows: bigint; products: bigint; oldest: Date | null; last_error: string | null }[]
+    >`
+      SELECT count(*) AS rows, count(DISTINCT product_id) AS products, min(created_at) AS oldest,
+        (SELECT last_error FROM catalog_schema.outbox WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS last_error
+      FROM catalog_schema.outbox`;
+    return {
+      rows: Number(summary?.rows ?? 0),
+      products: Number(summary?.products ?? 0),
+      oldestCreatedAt: summary?.oldest ?? null,
+      lastError: summary?.last_error ?? null,
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import type { Prisma } from '../generated/prisma/client.js';
+
+/**
+ * Outbox rows are written inside the caller's transaction, next to the product change they
+ * announce: both commit or neither does (architecture.md, "Delivery of product vectors").
+ */
+export async function enqueueProducts(tx: Prisma.TransactionClient, productIds: number[]): Promise<number> {
+  if (productIds.length === 0) return 0;
+  return tx.$executeRaw`INSERT INTO catalog_schema.outbox (product_id)
+    SELECT unnest(${productIds}::int[])`;
+}
+
+/** A category rename changes the embedding text of all its products: re-send them all. */
+export async function enqueueCategoryProducts(
+  tx: Prisma.TransactionClient,
+  categoryId: number,
+): Promise<number> {
+  return tx.$executeRaw`INSERT INTO catalog_schema.outbox (product_id)
+    SELECT id FROM catalog_schema.product WHERE category_id = ${categoryId} ORDER BY id`;
+}

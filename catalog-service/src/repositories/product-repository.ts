@@ -1,0 +1,125 @@
+import { ConflictError, NotFoundError } from '@ecom/service-kit';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { OutboxSignal } from '../outbox/signal.js';
+import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
+import { enqueueProducts } from './outbox-writes.js';
+import { isForeignKeyViolation, isPrismaCode } from './prisma-errors.js';
+
+export interface ProductPage {
+  items: Product[];
+  total: number;
+}
+
+export type ProductDeleteResult =
+  | { status: 'deleted' }
+  | { status: 'not_found' }
+  | { status: 'purchased'; purchases: number };
+
+const columns = { id: true, title: true, categoryId: true, description: true, tags: true } as const;
+
+type ProductRow = Prisma.ProductGetPayload<{ select: typeof columns }>;
+
+/**
+ * All product storage goes through here. Every change also writes an outbox row in the same
+ * transaction, so the recommendation service hears of it even if it is down right now.
+ */
+export class ProductRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly outbox: OutboxSignal,
+  ) {}
+
+  async list(skip: number, limit: number, categoryId?: number): Promise<ProductPage> {
+    const where = categoryId === undefined ? {} : { categoryId };
+    const [rows, total] = await this.prisma.$transaction([
+      this.prisma.product.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit, select: columns }),
+      this.prisma.product.count({ where }),
+    ]);
+    return { items: rows.map(toProduct), total };
+  }
+
+  async find(id: number): Promise<Product | null> {
+    const row = await this.prisma.product.findUnique({ where: { id }, select: columns });
+    return row ? toProduct(row) : null;
+  }
+
+  /** Throws NotFoundError for an unknown category, ConflictError for a taken title. */
+  async create(data: ProductCreate): Promise<Product> {
+    const row = await this.write(data.title, data.category_id, (tx) =>
+      tx.product.create({ data: toData(data), select: columns }),
+    );
+    return toProduct(row!);
+  }
+
+  /** Null when the product does not exist. */
+  async update(data: ProductUpdate): Promise<Product | null> {
+    const row = await this.write(data.title, data.category_id, async (tx) => {
+      const exists = await tx.product.findUnique({ where: { id: data.id }, select: { id: true } });
+      if (!exists) return null;
+      return tx.product.update({ where: { id: data.id }, data: toData(data), select: columns });
+    });
+    return row ? toProduct(row) : null;
+  }
+
+  async delete(id: number): Promise<ProductDeleteResult> {
+    try {
+      const result = await this.prisma.$transaction(async (tx) => {
+        const purchases = await tx.purchase.count({ where: { productId: id } });
+        if (purchases > 0) return { status: 'purchased', purchases } as const;
+        const { count } = await tx.product.deleteMany({ where: { id } });
+        if (count === 0) return { status: 'not_found' } as const;
+        await enqueueProducts(tx, [id]);
+        return { status: 'deleted' } as const;
+      });
+      if (result.status === 'deleted') this.outbox.notify();
+      return result;
+    } catch (error) {
+      // A purchase of the product committed between the count and the delete.
+      if (isForeignKeyViolation(error)) return { status: 'purchased', purchases: 1 };
+      throw error;
+    }
+  }
+
+  /** Runs a create/update with its category check and outbox row in one transaction. */
+  private async write(
+    title: string,
+    categoryId: number,
+    change: (tx: Prisma.TransactionClient) => Promise<ProductRow | null>,
+  ): Promise<ProductRow | null> {
+    let row: ProductRow | null;
+    try {
+      row = await this.prisma.$transaction(async (tx) => {
+        const category = await tx.category.findUnique({ where: { id: categoryId }, select: { id: true } });
+        if (!category) throw categoryNotFound(categoryId);
+        const changed = await change(tx);
+        if (changed) await enqueueProducts(tx, [changed.id]);
+        return changed;
+      });
+    } catch (error) {
+      if (isPrismaCode(error, 'P2002')) throw new ConflictError(`A product titled "${title}" already exists`);
+      // The category was deleted between the check and the write.
+      if (isForeignKeyViolation(error)) throw categoryNotFound(categoryId);
+      throw error;
+    }
+    if (row) this.outbox.notify();
+    return row;
+  }
+}
+
+function categoryNotFound(id: number): NotFoundError {
+  return new NotFoundError(`Category ${id} not found`);
+}
+
+function toData(data: ProductCreate) {
+  return { title: data.title, categoryId: data.category_id, description: data.description, tags: data.tags };
+}
+
+function toProduct(row: ProductRow): Product {
+  return {
+    id: row.id,
+    title: row.title,
+    category_id: row.categoryId,
+    description: row.description,
+    tags: row.tags ?? [],
+  };
+}

@@ -1,0 +1,134 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { HistoryItem, PurchaseFeedItem } from '../schemas/purchase.js';
+import { isForeignKeyViolation } from './prisma-errors.js';
+import { lockPurchaseInserts } from './purchase-order.js';
+
+/** A product as a purchase shows it: with its current category. */
+export interface PurchasedProduct {
+  id: number;
+  title: string;
+  tags: string[];
+  categoryId: number;
+  categoryTitle: string;
+}
+
+export interface StoredPurchase {
+  id: number;
+  customerId: number;
+  purchasedAt: string;
+  product: PurchasedProduct;
+}
+
+const productColumns = {
+  select: { id: true, title: true, tags: true, categoryId: true, category: { select: { title: true } } },
+} as const;
+
+/**
+ * Purchases reference customers by id only (user-service owns them) and take their
+ * category from the product, so a purchase and its product can never disagree.
+ */
+export class PurchaseRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async findProduct(productId: number): Promise<PurchasedProduct | null> {
+    const row = await this.prisma.product.findUnique({ where: { id: productId }, ...productColumns });
+    return row ? toPurchasedProduct(row) : null;
+  }
+
+  /** Null when the product disappeared since it was checked. */
+  async create(customerId: number, product: PurchasedProduct): Promise<StoredPurchase | null> {
+    try {
+      const row = await this.prisma.$transaction(async (tx) => {
+        await lockPurchaseInserts(tx);
+        return tx.purchase.create({
+          data: { customerId, productId: product.id },
+          select: { id: true, purchasedAt: true },
+        });
+      });
+      return { id: row.id, customerId, purchasedAt: row.purchasedAt.toISOString(), product };
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  async find(id: number): Promise<StoredPurchase | null> {
+    const row = await this.prisma.purchase.findUnique({
+      where: { id },
+      select: { id: true, customerId: true, purchasedAt: true, product: productColumns },
+    });
+    if (!row) return null;
+    return {
+      id: row.id,
+      customerId: row.customerId,
+      purchasedAt: row.purchasedAt.toISOString(),
+      product: toPurchasedProduct(row.product),
+    };
+  }
+
+  /** Newest first; ties (same timestamp) broken by id so the order is stable. */
+  async history(customerId: number, limit?: number): Promise<HistoryItem[]> {
+    const rows = await this.prisma.purchase.findMany({
+      where: { customerId },
+      orderBy: [{ purchasedAt: 'desc' }, { id: 'desc' }],
+      ...(limit === undefined ? {} : { take: limit }),
+      select: { id: true, purchasedAt: true, product: productColumns },
+    });
+    return rows.map((row) => {
+      const product = toPurchasedProduct(row.product);
+      return {
+        purchase_id: row.id,
+        category_id: product.categoryId,
+        category_title: product.categoryTitle,
+        product_id: product.id,
+        product_title: product.title,
+        product_tags: product.tags,
+        purchased_at: row.purchasedAt.toISOString(),
+      };
+    });
+  }
+
+  /** Every purchase with an id above `afterId`, in id order: a feed to follow by polling. */
+  async feed(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
+    const rows = await this.prisma.purchase.findMany({
+      where: { id: { gt: afterId } },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: {
+        id: true,
+        customerId: true,
+        productId: true,
+        purchasedAt: true,
+        product: { select: { categoryId: true } },
+      },
+    });
+    return rows.map((row) => ({
+      id: row.id,
+      customer_id: row.customerId,
+      product_id: row.productId,
+      category_id: row.product.categoryId,
+      purchased_at: row.purchasedAt.toISOString(),
+    }));
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const { count } = await this.prisma.purchase.deleteMany({ where: { id } });
+    return count > 0;
+  }
+}
+
+function toPurchasedProduct(row: {
+  id: number;
+  title: string;
+  tags: string[] | null;
+  categoryId: number;
+  category: { title: string };
+}): PurchasedProduct {
+  return {
+    id: row.id,
+    title: row.title,
+    tags: row.tags ?? [],
+    categoryId: row.categoryId,
+    categoryTitle: row.category.title,
+  };
+}

@@ -1,0 +1,96 @@
+import { type App, ConflictError, NotFoundError } from '@ecom/service-kit';
+import { z } from 'zod';
+import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
+import { errorSchema, pageQuery } from '../schemas/common.js';
+
+const tags = ['category'];
+
+export async function categoryRoutes(app: App): Promise<void> {
+  app.get(
+    '/category/',
+    {
+      schema: {
+        tags,
+        summary: 'List categories by id, a page at a time',
+        description: 'The total number of categories is in the `X-Total-Count` header.',
+        querystring: pageQuery,
+        response: { 200: categorySchema.array() },
+      },
+    },
+    async (request, reply) => {
+      const page = await app.categories.list(request.query.skip, request.query.limit);
+      reply.header('x-total-count', page.total);
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/category/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get one category',
+        params: categoryIdParams,
+        response: { 200: categorySchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const category = await app.categories.find(request.params.id);
+      if (!category) throw new NotFoundError(`Category ${request.params.id} not found`);
+      return category;
+    },
+  );
+
+  app.post(
+    '/category/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a category',
+        body: categoryCreateSchema,
+        response: { 200: categorySchema, 409: errorSchema },
+      },
+    },
+    async (request) => app.categories.create(request.body.title),
+  );
+
+  app.put(
+    '/category/',
+    {
+      schema: {
+        tags,
+        summary: 'Rename a category (the id is in the body)',
+        description:
+          "Every product of the category is queued for re-vectorising: the category is part of a product's text.",
+        body: categorySchema,
+        response: { 200: categorySchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const category = await app.categories.rename(request.body.id, request.body.title);
+      if (!category) throw new NotFoundError(`Category ${request.body.id} not found`);
+      return category;
+    },
+  );
+
+  app.delete(
+    '/category/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a category that has no products',
+        params: categoryIdParams,
+        response: { 204: z.void(), 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const result = await app.categories.delete(id);
+      if (result.status === 'not_found') throw new NotFoundError(`Category ${id} not found`);
+      if (result.status === 'in_use') {
+        throw new ConflictError(`Category ${id} still has products; move or delete them first`);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,68 @@
+import type { App } from '@ecom/service-kit';
+import { z } from 'zod';
+
+const outboxStatusSchema = z.object({
+  enabled: z.boolean().describe('OUTBOX_ENABLED: whether this instance delivers'),
+  leader: z.boolean().describe('This instance holds the dispatcher lease'),
+  pending_jobs: z.number().int(),
+  pending_products: z.number().int(),
+  oldest_pending_age_seconds: z.number().nullable(),
+  delivered_since_start: z.number().int(),
+  last_delivered_at: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_error_at: z.string().nullable(),
+  consecutive_failures: z.number().int(),
+  next_retry_at: z.string().nullable(),
+});
+
+const importSchema = z.object({
+  checksum: z.string(),
+  source: z.string(),
+  imported_at: z.string(),
+  summary: z.record(z.string(), z.unknown()),
+});
+
+export async function operationsRoutes(app: App): Promise<void> {
+  app.get(
+    '/outbox/status',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'How far product vectors are behind the catalog',
+        response: { 200: outboxStatusSchema },
+      },
+      logLevel: 'warn',
+    },
+    async () => {
+      const backlog = await app.outbox.backlog();
+      const stats = app.dispatcher?.status();
+      return {
+        enabled: app.dispatcher !== null,
+        leader: stats?.leader ?? false,
+        pending_jobs: backlog.rows,
+        pending_products: backlog.products,
+        oldest_pending_age_seconds: backlog.oldestCreatedAt
+          ? Math.max(0, (Date.now() - backlog.oldestCreatedAt.getTime()) / 1000)
+          : null,
+        delivered_since_start: stats?.delivered ?? 0,
+        last_delivered_at: stats?.lastDeliveredAt?.toISOString() ?? null,
+        last_error: stats?.lastError ?? backlog.lastError,
+        last_error_at: stats?.lastErrorAt?.toISOString() ?? null,
+        consecutive_failures: stats?.consecutiveFailures ?? 0,
+        next_retry_at: stats?.retryAt?.toISOString() ?? null,
+      };
+    },
+  );
+
+  app.get(
+    '/dataset/imports',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Dataset imports, newest first, with their summaries (counts and every rejected row)',
+        response: { 200: importSchema.array() },
+      },
+    },
+    async () => app.datasetImports.list(),
+  );
+}

@@ -1,0 +1,105 @@
+import { type App, ConflictError, NotFoundError } from '@ecom/service-kit';
+import { z } from 'zod';
+import { errorSchema } from '../schemas/common.js';
+import {
+  productCreateSchema,
+  productIdParams,
+  productListQuery,
+  productSchema,
+  productUpdateSchema,
+} from '../schemas/product.js';
+
+const tags = ['products'];
+
+export async function productRoutes(app: App): Promise<void> {
+  app.get(
+    '/products/',
+    {
+      schema: {
+        tags,
+        summary: 'List products by id, a page at a time',
+        description:
+          'Optionally of one category. The total number of matches is in the `X-Total-Count` header.',
+        querystring: productListQuery,
+        response: { 200: productSchema.array() },
+      },
+    },
+    async (request, reply) => {
+      const { skip, limit, category_id } = request.query;
+      const page = await app.products.list(skip, limit, category_id);
+      reply.header('x-total-count', page.total);
+      return page.items;
+    },
+  );
+
+  app.get(
+    '/products/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get one product',
+        params: productIdParams,
+        response: { 200: productSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const product = await app.products.find(request.params.id);
+      if (!product) throw new NotFoundError(`Product ${request.params.id} not found`);
+      return product;
+    },
+  );
+
+  app.post(
+    '/products/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a product',
+        description: 'The product is queued for vectorising in the same transaction.',
+        body: productCreateSchema,
+        response: { 200: productSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => app.products.create(request.body),
+  );
+
+  app.put(
+    '/products/',
+    {
+      schema: {
+        tags,
+        summary: 'Replace a product (the id is in the body)',
+        description: "The product's vector is refreshed (queued in the same transaction).",
+        body: productUpdateSchema,
+        response: { 200: productSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => {
+      const product = await app.products.update(request.body);
+      if (!product) throw new NotFoundError(`Product ${request.body.id} not found`);
+      return product;
+    },
+  );
+
+  app.delete(
+    '/products/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a product that was never purchased',
+        description: 'Its vector leaves the recommendation service (queued in the same transaction).',
+        params: productIdParams,
+        response: { 204: z.void(), 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const result = await app.products.delete(id);
+      if (result.status === 'not_found') throw new NotFoundError(`Product ${id} not found`);
+      if (result.status === 'purchased') {
+        throw new ConflictError(`Product ${id} has purchases; it cannot be deleted while they exist`);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

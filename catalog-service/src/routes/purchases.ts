@@ -1,0 +1,144 @@
+import { type App, NotFoundError, UnprocessableError } from '@ecom/service-kit';
+import { z } from 'zod';
+import type { StoredPurchase } from '../repositories/purchase-repository.js';
+import { errorSchema } from '../schemas/common.js';
+import {
+  customerIdParams,
+  customerPurchasesSchema,
+  historyQuery,
+  type PurchaseDetail,
+  purchaseCreateSchema,
+  purchaseDetailSchema,
+  purchaseFeedItemSchema,
+  purchaseFeedQuery,
+  purchaseIdParams,
+} from '../schemas/purchase.js';
+
+const tags = ['Purchases'];
+const dependencyErrors = { 502: errorSchema, 503: errorSchema };
+
+export async function purchaseRoutes(app: App): Promise<void> {
+  app.post(
+    '/Purchases/',
+    {
+      schema: {
+        tags,
+        summary: 'Record a purchase',
+        description:
+          "The customer must exist in user-service (asked over HTTP; 503 and nothing written when it cannot be asked). `category_id` must be the product's category and may be omitted.",
+        body: purchaseCreateSchema,
+        response: { 200: purchaseDetailSchema, 404: errorSchema, ...dependencyErrors },
+      },
+    },
+    async (request) => {
+      const { product_id, customer_id, category_id } = request.body;
+      const product = await app.purchases.findProduct(product_id);
+      if (!product) throw new NotFoundError(`Product ${product_id} not found`);
+      if (category_id !== undefined && category_id !== product.categoryId) {
+        throw new UnprocessableError(
+          `category_id ${category_id} does not match product ${product_id}, which is in category ${product.categoryId}`,
+        );
+      }
+      const customer = await app.users.getCustomer(customer_id, request.id);
+      if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
+      const purchase = await app.purchases.create(customer.id, product);
+      if (!purchase) throw new NotFoundError(`Product ${product_id} not found`);
+      return toDetail(purchase, customer.title);
+    },
+  );
+
+  app.get(
+    '/Purchases/',
+    {
+      schema: {
+        tags,
+        summary: 'Purchases after an id, in id order (a feed to follow by polling)',
+        description:
+          'Pass the last id seen as `after_id` to get the next page. Ids become visible in increasing order, so a follower never misses one.',
+        querystring: purchaseFeedQuery,
+        response: { 200: purchaseFeedItemSchema.array() },
+      },
+    },
+    async (request) => app.purchases.feed(request.query.after_id, request.query.limit),
+  );
+
+  app.get(
+    '/Purchases/customer_purchased_products/:customer_id',
+    {
+      schema: {
+        tags,
+        summary: 'A customer with all their purchases, newest first',
+        description:
+          'An empty list for a customer without purchases; 404 only when user-service does not know the customer.',
+        params: customerIdParams,
+        querystring: historyQuery,
+        response: { 200: customerPurchasesSchema, 404: errorSchema, ...dependencyErrors },
+      },
+    },
+    async (request) => {
+      const { customer_id } = request.params;
+      const customer = await app.users.getCustomer(customer_id, request.id);
+      if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
+      const purchases = await app.purchases.history(customer_id, request.query.limit);
+      return {
+        id: customer.id,
+        age: customer.age,
+        title: customer.title,
+        gender: customer.gender,
+        location: customer.location,
+        preference: customer.preference,
+        purchases,
+      };
+    },
+  );
+
+  app.get(
+    '/Purchases/:purchase_id',
+    {
+      schema: {
+        tags,
+        summary: 'Get one purchase with its product, category and customer names',
+        params: purchaseIdParams,
+        response: { 200: purchaseDetailSchema, 404: errorSchema, ...dependencyErrors },
+      },
+    },
+    async (request) => {
+      const { purchase_id } = request.params;
+      const purchase = await app.purchases.find(purchase_id);
+      if (!purchase) throw new NotFoundError(`Purchase ${purchase_id} not found`);
+      const customer = await app.users.getCustomer(purchase.customerId, request.id);
+      return toDetail(purchase, customer?.title ?? null);
+    },
+  );
+
+  app.delete(
+    '/Purchases/:purchase_id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a purchase',
+        params: purchaseIdParams,
+        response: { 204: z.void(), 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await app.purchases.delete(request.params.purchase_id);
+      if (!deleted) throw new NotFoundError(`Purchase ${request.params.purchase_id} not found`);
+      return reply.code(204).send();
+    },
+  );
+}
+
+function toDetail(purchase: StoredPurchase, customerTitle: string | null): PurchaseDetail {
+  return {
+    id: purchase.id,
+    product_id: purchase.product.id,
+    category_id: purchase.product.categoryId,
+    customer_id: purchase.customerId,
+    product_title: purchase.product.title,
+    category_title: purchase.product.categoryTitle,
+    customer_title: customerTitle,
+    product_tags: purchase.product.tags,
+    purchased_at: purchase.purchasedAt,
+  };
+}

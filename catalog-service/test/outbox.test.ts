@@ -1,0 +1,433 @@
+import type { App } from '@ecom/service-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config.js';
+import {
+  eventually,
+  ORIGINAL_DATASET,
+  type ReceivedCall,
+  startApp,
+  TestServer,
+  testConfig,
+  usingPostgres,
+} from './helper.js';
+
+const TOKEN = 'test-internal-token-0123456789';
+
+interface Payload {
+  product_id: number;
+  product_title: string;
+  category_id: number;
+  category_title: string;
+  product_tags: string[];
+  product_description: string;
+}
+
+type Event = { kind: 'upsert'; payload: Payload } | { kind: 'delete' };
+
+/** What the receiver heard about each product, in the order it heard it. */
+function eventsByProduct(calls: ReceivedCall[]): Map<number, Event[]> {
+  const events = new Map<number, Event[]>();
+  const add = (id: number, event: Event) => {
+    const list = events.get(id) ?? [];
+    list.push(event);
+    events.set(id, list);
+  };
+  for (const call of calls) {
+    if (call.path === '/recommendation/vectorize_product') {
+      const payload = call.body as Payload;
+      add(payload.product_id, { kind: 'upsert', payload });
+    } else if (call.path === '/recommendation/products/batch') {
+      for (const payload of (call.body as { products: Payload[] }).products)
+        add(payload.product_id, { kind: 'upsert', payload });
+    } else if (call.path === '/recommendation/products/delete') {
+      for (const id of (call.body as { product_ids: number[] }).product_ids) add(id, { kind: 'delete' });
+    }
+  }
+  return events;
+}
+
+const ok = (call: ReceivedCall) => {
+  if (call.path === '/recommendation/products/batch') {
+    return { status: 200, body: { upserted: (call.body as { products: unknown[] }).products.length } };
+  }
+  if (call.path === '/recommendation/products/delete') {
+    return { status: 200, body: { deleted: (call.body as { product_ids: unknown[] }).product_ids.length } };
+  }
+  return { status: 200, body: { product_id: (call.body as Payload).product_id, status: 'stored' } };
+};
+
+async function outboxConfig(receiver: TestServer, overrides: Record<string, string> = {}): Promise<Config> {
+  return testConfig({
+    OUTBOX_ENABLED: 'true',
+    RECOMMENDATION_SERVICE_URL: receiver.url,
+    INTERNAL_API_TOKEN: TOKEN,
+    ...overrides,
+  });
+}
+
+async function status(app: App) {
+  return (await app.inject({ method: 'GET', url: '/outbox/status' })).json();
+}
+
+async function drained(app: App, timeoutMs = 15_000) {
+  await eventually(async () => (await status(app)).pending_jobs === 0, timeoutMs, 'the outbox to drain');
+}
+
+/** Every product that exists was last sent in its current state; every deleted one was last sent as a delete. */
+async function expectReceiverInStep(app: App, calls: ReceivedCall[], deleted: number[]) {
+  const events = eventsByProduct(calls);
+  const categories = new Map<number, string>();
+  for (const category of (await app.inject({ method: 'GET', url: '/category/?limit=100' })).json()) {
+    categories.set(category.id, category.title);
+  }
+  const products = (await app.inject({ method: 'GET', url: '/products/?limit=100' })).json();
+  for (const product of products) {
+    const last = events.get(product.id)?.at(-1);
+    expect(last, `product ${product.id}`).toEqual({
+      kind: 'upsert',
+      payload: {
+        product_id: product.id,
+        product_title: product.title,
+        category_id: product.category_id,
+        category_title: categories.get(product.category_id),
+        product_tags: product.tags,
+        product_description: product.description,
+      },
+    });
+  }
+  for (const id of deleted)
+    expect(events.get(id)?.at(-1), `deleted product ${id}`).toEqual({ kind: 'delete' });
+}
+
+/** A product's titles carry a version; the receiver must never see an older one after a newer one. */
+function expectVersionsInOrder(calls: ReceivedCall[], productId: number) {
+  const versions = (eventsByProduct(calls).get(productId) ?? []).flatMap((event) =>
+    event.kind === 'upsert' ? [Number(/v(\d+)$/.exec(event.payload.product_title)?.[1])] : [],
+  );
+  expect(versions.length).toBeGreaterThan(0);
+  expect(versions).toEqual([...versions].sort((a, b) => a - b));
+}
+
+describe('outbox delivery to recommendation-service', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function receiver(): Promise<TestServer> {
+    const server = await TestServer.start(ok);
+    cleanups.push(() => server.stop());
+    return server;
+  }
+
+  async function app(config: Config): Promise<App> {
+    const started = await startApp(config);
+    cleanups.push(() => started.close());
+    return started;
+  }
+
+  it('loses nothing while the receiver is down, across a restart, and delivers in order once it is up', async () => {
+    const rec = await receiver();
+    await rec.stop(); // down: the port is closed
+    const config = await outboxConfig(rec);
+    const first = await startApp(config);
+    const post = (url: string, payload: object) => first.inject({ method: 'POST', url, payload });
+    const put = (url: string, payload: object) => first.inject({ method: 'PUT', url, payload });
+    const category = (await post('/category/', { title: 'Outdoor' })).json();
+    const products = [];
+    for (let i = 1; i <= 5; i++) {
+      products.push(
+        (await post('/products/', { title: `P${i} v1`, category_id: category.id, tags: [`t${i}`] })).json(),
+      );
+    }
+    for (let version = 2; version <= 4; version++) {
+      const response = await put('/products/', { ...products[0], title: `P1 v${version}` });
+      expect(response.statusCode).toBe(200);
+    }
+    expect((await first.inject({ method: 'DELETE', url: `/products/${products[1].id}` })).statusCode).toBe(
+      204,
+    );
+
+    await eventually(async () => (await status(first)).consecutive_failures >= 2, 5_000, 'failed deliveries');
+    const down = await status(first);
+    expect(down).toMatchObject({
+      enabled: true,
+      leader: true,
+      pending_products: 5,
+      delivered_since_start: 0,
+    });
+    expect(down.last_error).toMatch(/recommendation-service is unavailable \(connection refused\)/);
+    expect(down.next_retry_at).not.toBeNull();
+    await first.close();
+
+    // Restarted, still down for a while, then the receiver comes up on the same port.
+    const second = await app(config);
+    const put2 = (payload: object) => second.inject({ method: 'PUT', url: '/products/', payload });
+    expect((await put2({ ...products[0], title: 'P1 v5' })).statusCode).toBe(200);
+    await second.inject({
+      method: 'PUT',
+      url: '/category/',
+      payload: { id: category.id, title: 'Outdoor & Garden' },
+    });
+    expect((await status(second)).pending_jobs).toBeGreaterThan(0);
+    await rec.listen();
+    cleanups.push(() => rec.stop());
+    await drained(second);
+    // Changes made after the receiver came back arrive too.
+    expect((await put2({ ...products[0], title: 'P1 v6' })).statusCode).toBe(200);
+    await drained(second);
+
+    expect(rec.calls.every((call) => call.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    await expectReceiverInStep(second, rec.calls, [products[1].id]);
+    expectVersionsInOrder(rec.calls, products[0].id);
+    // Coalesced: the receiver got P1's latest state, not each intermediate one.
+    const p1 = eventsByProduct(rec.calls).get(products[0].id)!;
+    expect(p1[0]).toMatchObject({ payload: { product_title: 'P1 v5', category_title: 'Outdoor & Garden' } });
+    const after = await status(second);
+    expect(after).toMatchObject({
+      pending_jobs: 0,
+      consecutive_failures: 0,
+      oldest_pending_age_seconds: null,
+    });
+  });
+
+  it('never sends an older state after a newer one while writes and deliveries interleave', async () => {
+    const rec = await receiver();
+    // A slow receiver: writes keep landing while a delivery is in flight.
+    rec.handler = async (call) => {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return ok(call);
+    };
+    const started = await app(await outboxConfig(rec));
+    const category = (
+      await started.inject({ method: 'POST', url: '/category/', payload: { title: 'Busy' } })
+    ).json();
+    const products = [];
+    for (let i = 0; i < 3; i++) {
+      const payload = { title: `Busy ${i} v0`, category_id: category.id };
+      products.push((await started.inject({ method: 'POST', url: '/products/', payload })).json());
+    }
+    for (let version = 1; version <= 15; version++) {
+      await Promise.all(
+        products.map((product, i) =>
+          started.inject({
+            method: 'PUT',
+            url: '/products/',
+            payload: { ...product, title: `Busy ${i} v${version}` },
+          }),
+        ),
+      );
+    }
+    await drained(started);
+    for (const product of products) expectVersionsInOrder(rec.calls, product.id);
+    await expectReceiverInStep(started, rec.calls, []);
+    expect(rec.calls.length).toBeGreaterThan(1);
+  });
+
+  it('retries while the receiver answers 503, then delivers every product', async () => {
+    const rec = await receiver();
+    let failuresLeft = 3;
+    rec.handler = (call) => (failuresLeft-- > 0 ? { status: 503, body: { detail: 'warming up' } } : ok(call));
+    const config = await outboxConfig(rec);
+    const started = await app(config);
+    const category = (
+      await started.inject({ method: 'POST', url: '/category/', payload: { title: 'Music' } })
+    ).json();
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await started.inject({
+        method: 'POST',
+        url: '/products/',
+        payload: { title: `Album v${i}`, category_id: category.id, description: 'LP' },
+      });
+      ids.push(response.json().id);
+    }
+    await drained(started);
+    expect(failuresLeft).toBeLessThan(0);
+    await expectReceiverInStep(started, rec.calls, []);
+  });
+
+  it('delivers the import in batches and single changes through vectorize_product', async () => {
+    const rec = await receiver();
+    const config = await outboxConfig(rec, {
+      DATASET_PATH: ORIGINAL_DATASET,
+      IMPORT_ON_START: 'true',
+      OUTBOX_BATCH_SIZE: '20',
+    });
+    const started = await app(config);
+    await drained(started);
+    const batches = rec.calls.filter((call) => call.path === '/recommendation/products/batch');
+    expect(batches.map((call) => (call.body as { products: unknown[] }).products.length)).toEqual([
+      20, 20, 14,
+    ]);
+    expect(eventsByProduct(rec.calls).size).toBe(54);
+
+    const product = (await started.inject({ method: 'GET', url: '/products/1' })).json();
+    await started.inject({ method: 'PUT', url: '/products/', payload: { ...product, tags: ['Renamed'] } });
+    await drained(started);
+    const last = rec.calls.at(-1)!;
+    expect(last.path).toBe('/recommendation/vectorize_product');
+    expect(last.body).toMatchObject({ product_id: 1, product_tags: ['Renamed'] });
+
+    // A category rename re-sends all its products.
+    const category = (
+      await started.inject({ method: 'GET', url: `/category/${product.category_id}` })
+    ).json();
+    const inCategory = Number(
+      (await started.inject({ method: 'GET', url: `/products/?category_id=${category.id}` })).headers[
+        'x-total-count'
+      ],
+    );
+    const before = rec.calls.length;
+    await started.inject({
+      method: 'PUT',
+      url: '/category/',
+      payload: { id: category.id, title: 'Renamed category' },
+    });
+    await drained(started);
+    const resent = eventsByProduct(rec.calls.slice(before));
+    expect(resent.size).toBe(inCategory);
+    for (const events of resent.values()) {
+      expect(events.at(-1)).toMatchObject({ payload: { category_title: 'Renamed category' } });
+    }
+  });
+
+  it('falls back to vectorize_product when the receiver has no batch endpoint', async () => {
+    const rec = await receiver();
+    rec.handler = (call) =>
+      call.path === '/recommendation/products/batch' ? { status: 404, body: {} } : ok(call);
+    const config = await outboxConfig(rec, { OUTBOX_ENABLED: 'false' });
+    const writer = await startApp(config);
+    const category = (
+      await writer.inject({ method: 'POST', url: '/category/', payload: { title: 'Old' } })
+    ).json();
+    for (let i = 0; i < 4; i++) {
+      await writer.inject({
+        method: 'POST',
+        url: '/products/',
+        payload: { title: `Old ${i}`, category_id: category.id },
+      });
+    }
+    await writer.close();
+    // Restarted with delivery on: the 4 queued products make one batch, refused with 404.
+    const started = await app({ ...config, OUTBOX_ENABLED: true });
+    await drained(started);
+    expect(rec.calls.map((call) => call.path)).toEqual([
+      '/recommendation/products/batch',
+      ...Array(4).fill('/recommendation/vectorize_product'),
+    ]);
+    await expectReceiverInStep(started, rec.calls, []);
+  });
+
+  it('keeps a product the receiver rejects queued, delivers the others, and sends it once fixed', async () => {
+    const rec = await receiver();
+    const poisoned = (payload: Payload) => payload.product_title.includes('poison');
+    rec.handler = (call) => {
+      const products =
+        call.path === '/recommendation/products/batch'
+          ? (call.body as { products: Payload[] }).products
+          : [call.body as Payload];
+      if (products.some(poisoned)) return { status: 422, body: { detail: 'cannot embed this product' } };
+      return ok(call);
+    };
+    const config = await outboxConfig(rec, { OUTBOX_ENABLED: 'false' });
+    const writer = await startApp(config);
+    const category = (
+      await writer.inject({ method: 'POST', url: '/category/', payload: { title: 'Mixed' } })
+    ).json();
+    const created = [];
+    for (const title of ['Good 1', 'Good 2', 'poison', 'Good 3', 'Good 4']) {
+      created.push(
+        (
+          await writer.inject({
+            method: 'POST',
+            url: '/products/',
+            payload: { title, category_id: category.id },
+          })
+        ).json(),
+      );
+    }
+    await writer.close();
+    const started = await app({ ...config, OUTBOX_ENABLED: true });
+    await eventually(async () => (await status(started)).pending_jobs === 1, 10_000, 'the good products');
+    const stuck = await status(started);
+    expect(stuck.pending_products).toBe(1);
+    expect(stuck.last_error).toMatch(/recommendation-service answered 422: cannot embed this product/);
+    const delivered = eventsByProduct(
+      rec.calls.filter(
+        (call) => !poisoned((call.body as { products?: Payload[] }).products?.[0] ?? (call.body as Payload)),
+      ),
+    );
+    expect(delivered.size).toBeGreaterThanOrEqual(4);
+
+    const poison = created[2];
+    await started.inject({ method: 'PUT', url: '/products/', payload: { ...poison, title: 'Cured' } });
+    await drained(started);
+    await expectReceiverInStep(started, rec.calls, []);
+  });
+
+  it('stops cleanly while a delivery hangs, and re-sends it after a restart', async () => {
+    const rec = await receiver();
+    rec.handler = () => new Promise(() => {}); // accepts, never answers
+    const config = await outboxConfig(rec, { RECOMMENDATION_SERVICE_TIMEOUT_MS: '30000' });
+    const first = await startApp(config);
+    const category = (
+      await first.inject({ method: 'POST', url: '/category/', payload: { title: 'Slow' } })
+    ).json();
+    await first.inject({
+      method: 'POST',
+      url: '/products/',
+      payload: { title: 'Hanging v1', category_id: category.id },
+    });
+    await eventually(() => rec.calls.length > 0 || rec.inFlight > 0, 5_000, 'the call to start');
+    const closing = Date.now();
+    await first.close();
+    expect(Date.now() - closing).toBeLessThan(5_000);
+
+    rec.handler = ok;
+    const second = await app(config);
+    await drained(second);
+    await expectReceiverInStep(second, rec.calls, []);
+  });
+
+  // Two processes can share a Postgres database; an embedded PGlite database belongs to one process.
+  it.skipIf(!usingPostgres)(
+    'runs one dispatcher per database; another takes over when it stops (Postgres only)',
+    async () => {
+      const rec = await receiver();
+      const config = await outboxConfig(rec);
+      const a = await startApp(config);
+      const b = await app(config);
+      await eventually(
+        async () => (await status(a)).leader !== (await status(b)).leader,
+        5_000,
+        'one leader',
+      );
+      const [leader, follower] = (await status(a)).leader ? [a, b] : [b, a];
+      const category = (
+        await follower.inject({ method: 'POST', url: '/category/', payload: { title: 'Shared' } })
+      ).json();
+      const product = (
+        await follower.inject({
+          method: 'POST',
+          url: '/products/',
+          payload: { title: 'Shared v1', category_id: category.id },
+        })
+      ).json();
+      await drained(leader);
+      expect((await status(leader)).delivered_since_start).toBe(1);
+      expect((await status(follower)).delivered_since_start).toBe(0);
+
+      await leader.close();
+      await follower.inject({
+        method: 'PUT',
+        url: '/products/',
+        payload: { ...product, title: 'Shared v2' },
+      });
+      await drained(follower);
+      expect((await status(follower)).leader).toBe(true);
+      await expectReceiverInStep(follower, rec.calls, []);
+      if (leader === b) await a.close();
+    },
+  );
+});

@@ -1,0 +1,303 @@
+import type { App } from '@ecom/service-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, startUserService, TestServer, testConfig } from './helper.js';
+
+type Json = Record<string, unknown>;
+
+const customer = (title: string) => ({
+  title,
+  gender: 'Female',
+  age: 30,
+  location: 'Oslo',
+  preference: 'Books',
+});
+
+describe('purchases against a real user-service', () => {
+  let app: App;
+  let users: { url: string; app: App };
+  let ann: Json & { id: number };
+  let ben: Json & { id: number };
+  let books: { id: number; title: string };
+  let music: { id: number; title: string };
+  let dune: { id: number; title: string; tags: string[] };
+  let emma: { id: number; title: string; tags: string[] };
+  let vinyl: { id: number; title: string; tags: string[] };
+
+  const post = async (url: string, payload: Json) => app.inject({ method: 'POST', url, payload });
+  const get = async (url: string) => app.inject({ method: 'GET', url });
+  const feedSize = async () => (await get('/Purchases/?limit=5000')).json().length as number;
+
+  beforeAll(async () => {
+    users = await startUserService();
+    app = await startApp(await testConfig({ USER_SERVICE_URL: users.url }));
+    const createCustomer = async (title: string) =>
+      (await users.app.inject({ method: 'POST', url: '/customer/', payload: customer(title) })).json();
+    ann = await createCustomer('Ann');
+    ben = await createCustomer('Ben');
+    books = (await post('/category/', { title: 'Books' })).json();
+    music = (await post('/category/', { title: 'Music' })).json();
+    dune = (
+      await post('/products/', { title: 'Dune', category_id: books.id, tags: ['Book', 'SciFi'] })
+    ).json();
+    emma = (await post('/products/', { title: 'Emma', category_id: books.id, tags: ['Book'] })).json();
+    vinyl = (await post('/products/', { title: 'Vinyl', category_id: music.id, tags: ['Record'] })).json();
+  });
+  afterAll(async () => {
+    await app.close();
+    await users.app.close();
+  });
+
+  it('records a purchase and answers the PurchaseDetail shape', async () => {
+    const response = await post('/Purchases/', {
+      product_id: dune.id,
+      category_id: books.id,
+      customer_id: ann.id,
+    });
+    expect(response.statusCode).toBe(200);
+    const detail = response.json();
+    expect(detail).toEqual({
+      id: expect.any(Number),
+      product_id: dune.id,
+      category_id: books.id,
+      customer_id: ann.id,
+      product_title: 'Dune',
+      category_title: 'Books',
+      customer_title: 'Ann',
+      product_tags: ['Book', 'SciFi'],
+      purchased_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect((await get(`/Purchases/${detail.id}`)).json()).toEqual(detail);
+  });
+
+  it('takes the category from the product when category_id is omitted', async () => {
+    const response = await post('/Purchases/', { product_id: vinyl.id, customer_id: ann.id });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ category_id: music.id, category_title: 'Music' });
+  });
+
+  it('answers 422 for a category_id that disagrees with the product, and writes nothing', async () => {
+    const before = await feedSize();
+    const response = await post('/Purchases/', {
+      product_id: dune.id,
+      category_id: music.id,
+      customer_id: ann.id,
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().detail).toMatch(/does not match product/);
+    const unknownCategory = await post('/Purchases/', {
+      product_id: dune.id,
+      category_id: 999999,
+      customer_id: ann.id,
+    });
+    expect(unknownCategory.statusCode).toBe(422);
+    expect(await feedSize()).toBe(before);
+  });
+
+  it('answers 404 for an unknown product or customer, and writes nothing', async () => {
+    const before = await feedSize();
+    const noProduct = await post('/Purchases/', { product_id: 999999, customer_id: ann.id });
+    expect(noProduct.statusCode).toBe(404);
+    expect(noProduct.json()).toEqual({ detail: 'Product 999999 not found' });
+    const noCustomer = await post('/Purchases/', { product_id: dune.id, customer_id: 999999 });
+    expect(noCustomer.statusCode).toBe(404);
+    expect(noCustomer.json()).toEqual({ detail: 'Customer 999999 not found' });
+    expect(await feedSize()).toBe(before);
+    expect((await get('/Purchases/999999')).statusCode).toBe(404);
+    const invalid = await post('/Purchases/', { product_id: 'x' });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().detail.map((item: { loc: string[] }) => item.loc.join('.'))).toEqual(
+      expect.arrayContaining(['body.product_id', 'body.customer_id']),
+    );
+  });
+
+  it('returns the whole history newest first, with the CustomerPurchases shape', async () => {
+    const bought = [];
+    for (const product of [dune, emma, vinyl, dune]) {
+      bought.push((await post('/Purchases/', { product_id: product.id, customer_id: ben.id })).json());
+    }
+    const response = await get(`/Purchases/customer_purchased_products/${ben.id}`);
+    expect(response.statusCode).toBe(200);
+    const history = response.json();
+    expect(history).toEqual({
+      id: ben.id,
+      age: 30,
+      title: 'Ben',
+      gender: 'Female',
+      location: 'Oslo',
+      preference: 'Books',
+      purchases: expect.any(Array),
+    });
+    expect(history.purchases.map((p: { purchase_id: number }) => p.purchase_id)).toEqual(
+      bought.map((p) => p.id).reverse(),
+    );
+    expect(history.purchases[0]).toEqual({
+      purchase_id: bought[3].id,
+      category_id: books.id,
+      category_title: 'Books',
+      product_id: dune.id,
+      product_title: 'Dune',
+      product_tags: ['Book', 'SciFi'],
+      purchased_at: bought[3].purchased_at,
+    });
+    const limited = (await get(`/Purchases/customer_purchased_products/${ben.id}?limit=2`)).json();
+    expect(limited.purchases.map((p: { purchase_id: number }) => p.purchase_id)).toEqual([
+      bought[3].id,
+      bought[2].id,
+    ]);
+  });
+
+  it('answers an empty list for a customer without purchases, 404 for an unknown one', async () => {
+    const carl = (
+      await users.app.inject({ method: 'POST', url: '/customer/', payload: customer('Carl') })
+    ).json();
+    const empty = await get(`/Purchases/customer_purchased_products/${carl.id}`);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.json()).toMatchObject({ id: carl.id, title: 'Carl', purchases: [] });
+    const unknown = await get('/Purchases/customer_purchased_products/999999');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ detail: 'Customer 999999 not found' });
+  });
+
+  it('serves every purchase after an id, in id order', async () => {
+    const all = (await get('/Purchases/?limit=5000')).json();
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    const ids = all.map((p: { id: number }) => p.id);
+    expect(ids).toEqual([...ids].sort((a: number, b: number) => a - b));
+    expect(all[0]).toEqual({
+      id: expect.any(Number),
+      customer_id: ann.id,
+      product_id: dune.id,
+      category_id: books.id,
+      purchased_at: expect.any(String),
+    });
+    const page = (await get(`/Purchases/?after_id=${ids[1]}&limit=2`)).json();
+    expect(page.map((p: { id: number }) => p.id)).toEqual(ids.slice(2, 4));
+    expect((await get('/Purchases/?limit=5001')).statusCode).toBe(422);
+  });
+
+  it('shows the current product and category in history and details', async () => {
+    const product = (
+      await post('/products/', { title: 'Moving', category_id: books.id, tags: ['a'] })
+    ).json();
+    const purchase = (await post('/Purchases/', { product_id: product.id, customer_id: ann.id })).json();
+    await app.inject({
+      method: 'PUT',
+      url: '/products/',
+      payload: { ...product, category_id: music.id, tags: ['b'] },
+    });
+    expect((await get(`/Purchases/${purchase.id}`)).json()).toMatchObject({
+      category_id: music.id,
+      category_title: 'Music',
+      product_tags: ['b'],
+    });
+  });
+
+  it('keeps a purchased product (409) until its purchases are deleted', async () => {
+    const product = (await post('/products/', { title: 'Kept', category_id: books.id })).json();
+    const purchase = (await post('/Purchases/', { product_id: product.id, customer_id: ann.id })).json();
+    const refused = await app.inject({ method: 'DELETE', url: `/products/${product.id}` });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().detail).toMatch(/has purchases/);
+    expect((await app.inject({ method: 'DELETE', url: `/Purchases/${purchase.id}` })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: `/Purchases/${purchase.id}` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `/products/${product.id}` })).statusCode).toBe(204);
+  });
+
+  it('shows customer_title null for a purchase whose customer was deleted in user-service', async () => {
+    const dora = (
+      await users.app.inject({ method: 'POST', url: '/customer/', payload: customer('Dora') })
+    ).json();
+    const purchase = (await post('/Purchases/', { product_id: emma.id, customer_id: dora.id })).json();
+    await users.app.inject({ method: 'DELETE', url: `/customer/${dora.id}` });
+    const detail = await get(`/Purchases/${purchase.id}`);
+    expect(detail.statusCode).toBe(200);
+    expect(detail.json().customer_title).toBeNull();
+    expect((await get(`/Purchases/customer_purchased_products/${dora.id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('purchases when user-service is down, hanging or failing', () => {
+  let app: App;
+  let users: TestServer;
+  let productId: number;
+  const known = { id: 1, title: 'Ann', gender: 'F', age: 30, location: 'Oslo', preference: 'Books' };
+
+  const feedSize = async () =>
+    (await app.inject({ method: 'GET', url: '/Purchases/?limit=5000' })).json().length;
+  const buy = () =>
+    app.inject({ method: 'POST', url: '/Purchases/', payload: { product_id: productId, customer_id: 1 } });
+
+  beforeAll(async () => {
+    users = await TestServer.start((call) =>
+      call.path === '/customer/1' ? { status: 200, body: known } : { status: 404, body: { detail: 'no' } },
+    );
+    app = await startApp(await testConfig({ USER_SERVICE_URL: users.url }));
+    const category = (
+      await app.inject({ method: 'POST', url: '/category/', payload: { title: 'C' } })
+    ).json();
+    productId = (
+      await app.inject({
+        method: 'POST',
+        url: '/products/',
+        payload: { title: 'P', category_id: category.id },
+      })
+    ).json().id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await users.stop();
+  });
+
+  it('works while user-service answers', async () => {
+    expect((await buy()).statusCode).toBe(200);
+  });
+
+  it('answers 503 with a clear detail and writes nothing when user-service is down', async () => {
+    const before = await feedSize();
+    await users.stop();
+    try {
+      const response = await buy();
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({ detail: 'user-service is unavailable (connection refused)' });
+      const history = await app.inject({ method: 'GET', url: '/Purchases/customer_purchased_products/1' });
+      expect(history.statusCode).toBe(503);
+      expect(history.json().detail).toMatch(/^user-service is unavailable/);
+      expect(await feedSize()).toBe(before);
+    } finally {
+      await users.listen();
+    }
+    expect((await buy()).statusCode).toBe(200);
+  });
+
+  it('answers 503 after its timeout (with one retry) when user-service hangs, and writes nothing', async () => {
+    const before = await feedSize();
+    const handler = users.handler;
+    users.handler = () => ({ status: -1 });
+    try {
+      const started = Date.now();
+      const response = await buy();
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({ detail: 'user-service is unavailable (timeout)' });
+      // USER_SERVICE_TIMEOUT_MS=500 per attempt, USER_SERVICE_RETRIES=1.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      users.handler = handler;
+    }
+    expect(await feedSize()).toBe(before);
+  });
+
+  it('answers 502 when user-service fails with a 500, and writes nothing', async () => {
+    const before = await feedSize();
+    const handler = users.handler;
+    users.handler = () => ({ status: 500, body: { detail: 'boom' } });
+    try {
+      const response = await buy();
+      expect(response.statusCode).toBe(502);
+      expect(response.json()).toEqual({ detail: 'user-service answered 500' });
+    } finally {
+      users.handler = handler;
+    }
+    expect(await feedSize()).toBe(before);
+  });
+});

@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES, type ServiceSpec } from '../../../scripts/stack/services.js';
+import { REPO_ROOT, type Stack, startStack } from '../../../scripts/stack/start-stack.js';
+
+// The launcher with the real user-service and stand-ins for the other two (test/fixtures),
+// whose readiness depends on each other the way the real ones may: recommendation is ready
+// only when the catalog is, the catalog only when user-service is.
+const FIXTURES = path.relative(REPO_ROOT, path.join(import.meta.dirname, 'fixtures'));
+const real = (key: ServiceSpec['key']) => SERVICES.find((spec) => spec.key === key)!;
+const standIn = (key: ServiceSpec['key'], entry: string): ServiceSpec => ({
+  ...real(key),
+  dir: FIXTURES,
+  entry,
+});
+
+// Embedded databases whatever the environment says: this test must not seed a shared Postgres.
+const EMBEDDED = { DATABASE_URL: '', MILVUS_ADDRESS: '', LOG_LEVEL: 'info', INTERNAL_API_TOKEN: '' };
+
+describe('startStack with user-service and stand-ins', () => {
+  let dataDir: string;
+  let stack: Stack;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-test-'));
+    stack = await startStack({
+      ports: { user: 0, catalog: 0, recommendation: 0 },
+      env: EMBEDDED,
+      dataDir,
+      log: (line) => lines.push(line),
+      services: [
+        real('user'),
+        standIn('recommendation', 'fake-recommendation.ts'),
+        standIn('catalog', 'fake-catalog.ts'),
+      ],
+      timeoutMs: 60_000,
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('resolves once every service answers /readyz, on the ports it chose', async () => {
+    for (const url of Object.values(stack.urls)) {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    }
+    const customer = await fetch(`${stack.urls.user}/customer/3`);
+    expect(customer.status).toBe(200);
+  });
+
+  it('gives every service the others’ URLs, its own PORT and the data folder', async () => {
+    const env = (await (await fetch(`${stack.urls.catalog}/env`)).json()) as Record<string, string>;
+    expect(env.USER_SERVICE_URL).toBe(stack.urls.user);
+    expect(env.RECOMMENDATION_SERVICE_URL).toBe(stack.urls.recommendation);
+    expect(env.CATALOG_SERVICE_URL).toBe(stack.urls.catalog);
+    expect(`http://127.0.0.1:${env.PORT}`).toBe(stack.urls.catalog);
+    expect(env.DATA_DIR).toBe(dataDir);
+    expect(env.HOST).toBe('127.0.0.1');
+  });
+
+  it('starts the catalog only after user-service is ready', () => {
+    const userReady = lines.findIndex(
+      (line) => line.startsWith('user-service') && line.includes('Server listening'),
+    );
+    const catalogFirst = lines.findIndex((line) => line.startsWith('catalog-service'));
+    expect(userReady).toBeGreaterThanOrEqual(0);
+    expect(catalogFirst).toBeGreaterThan(userReady);
+  });
+
+  it('prefixes child output with the service name and shows pino lines compactly', () => {
+    const listening = lines.find(
+      (line) => line.startsWith('user-service') && line.includes('Server listening'),
+    );
+    expect(listening).toMatch(/^user-service\s+\| INFO {2}Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    expect(lines.some((line) => line.includes('"level"'))).toBe(false);
+  });
+
+  it('stop() ends every service', async () => {
+    await stack.stop();
+    for (const url of Object.values(stack.urls)) {
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    }
+    expect(lines.some((line) => line.startsWith('user-service') && line.includes('shutting down'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('startStack failures', () => {
+  it('names the service that exits during start-up, with its output, and stops the others', async () => {
+    const lines: string[] = [];
+    const started = startStack({
+      ports: { catalog: 0, recommendation: 0 },
+      env: EMBEDDED,
+      log: (line) => lines.push(line),
+      services: [standIn('recommendation', 'fake-recommendation.ts'), standIn('catalog', 'fake-crash.ts')],
+      timeoutMs: 30_000,
+    });
+    await expect(started).rejects.toThrow(
+      /catalog-service exited \(code 3\) before it was healthy[\s\S]*cannot open/,
+    );
+    expect(
+      lines.some((line) => line.startsWith('recommendation-service') && line.includes('shutting down')),
+    ).toBe(true);
+  });
+
+  it('stops what it started when the start is aborted', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const started = startStack({
+      ports: { catalog: 0, recommendation: 0 },
+      env: EMBEDDED,
+      log: (line) => {
+        lines.push(line);
+        // Abort as soon as the first service is up: the recommendation stand-in is never ready.
+        if (line.includes('Server listening')) controller.abort();
+      },
+      services: [standIn('recommendation', 'fake-recommendation.ts')],
+      signal: controller.signal,
+      timeoutMs: 30_000,
+    });
+    await expect(started).rejects.toThrow('start-up interrupted');
+    expect(lines.some((line) => line.includes('shutting down'))).toBe(true);
+  });
+
+  it('refuses a port that is already taken, naming the variable', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      await expect(
+        startStack({
+          ports: { catalog: port },
+          env: EMBEDDED,
+          log: () => {},
+          services: [standIn('catalog', 'fake-catalog.ts')],
+        }),
+      ).rejects.toThrow(
+        `catalog-service: port ${port} is already in use (choose another with CATALOG_SERVICE_PORT`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});

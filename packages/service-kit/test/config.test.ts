@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { baseConfigShape, ConfigError, loadConfig } from '../src/index.js';
+
+const schema = z.object({ ...baseConfigShape, PORT: z.coerce.number().int().default(8101) });
+
+describe('loadConfig', () => {
+  it('parses, applies defaults and freezes', () => {
+    const config = loadConfig(schema, { PORT: '9000' });
+    expect(config.PORT).toBe(9000);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats empty strings as unset, as .env files and compose write them', () => {
+    expect(loadConfig(schema, { PORT: '', INTERNAL_API_TOKEN: '' }).PORT).toBe(8101);
+  });
+
+  it('fails fast naming every bad variable', () => {
+    expect(() => loadConfig(schema, { PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(ConfigError);
+    expect(() => loadConfig(schema, { PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(
+      /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/,
+    );
+  });
+});

@@ -1,0 +1,2 @@
+export * from './pglite-template.js';
+export * from './service-apps.js';

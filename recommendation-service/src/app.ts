@@ -1,0 +1,100 @@
+import { type App, createServer } from '@ecom/service-kit';
+import { CatalogClient } from './clients/catalog-client.js';
+import type { Config } from './config.js';
+import databasePlugin from './plugins/database.js';
+import vectorsPlugin from './plugins/vectors.js';
+import { CoPurchaseModel } from './ranking/co-purchase-model.js';
+import { Recommender } from './ranking/recommender.js';
+import { ProductDirectory } from './repositories/product-directory.js';
+import { recommendationRoutes } from './routes/recommendations.js';
+import { vectorRoutes } from './routes/vectors.js';
+import { Reindexer } from './services/reindex.js';
+import { VectorSync } from './services/vector-sync.js';
+import { PurchaseFeed } from './sync/purchase-feed.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    catalog: CatalogClient;
+    productDirectory: ProductDirectory;
+    coPurchases: CoPurchaseModel;
+    vectorSync: VectorSync;
+    recommender: Recommender;
+    reindexer: Reindexer;
+  }
+}
+
+export interface BuildOptions {
+  logger?: boolean;
+  /** Tests drive the purchase feed themselves. */
+  followPurchases?: boolean;
+}
+
+/** Keeps retrying an at-start re-index this long while catalog-service is not reachable yet. */
+const REINDEX_RETRY_MS = 5 * 60_000;
+
+/** Builds the recommendation-service app without listening: server.ts listens, tests inject. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const app = await createServer({
+    name: 'recommendation-service',
+    description:
+      'Product vectors and recommendations: embeds products, stores their vectors (Milvus or embedded), ' +
+      'and ranks products for a customer from their purchase history.',
+    logLevel: config.LOG_LEVEL,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    internalApiToken: config.INTERNAL_API_TOKEN,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  await app.register(databasePlugin, { config });
+  await app.register(vectorsPlugin, { config });
+
+  const catalog = new CatalogClient({
+    baseUrl: config.CATALOG_SERVICE_URL,
+    timeoutMs: config.CATALOG_TIMEOUT_MS,
+    retries: config.CATALOG_RETRIES,
+  });
+  const directory = new ProductDirectory(app.prisma, app.embedder.id);
+  await directory.load();
+  const coPurchases = new CoPurchaseModel();
+  const vectorSync = new VectorSync(app.embedder, app.vectorStore, directory, (ids) => {
+    for (const id of ids) coPurchases.forgetProduct(id);
+  });
+  const recommender = new Recommender(
+    config,
+    app.embedder,
+    app.vectorStore,
+    directory,
+    coPurchases,
+    vectorSync,
+  );
+  const reindexer = new Reindexer(catalog, vectorSync, app.log);
+  const feed = new PurchaseFeed(catalog, coPurchases, config.PURCHASE_SYNC_INTERVAL_MS, app.log);
+
+  app.decorate('catalog', catalog);
+  app.decorate('productDirectory', directory);
+  app.decorate('coPurchases', coPurchases);
+  app.decorate('vectorSync', vectorSync);
+  app.decorate('recommender', recommender);
+  app.decorate('reindexer', reindexer);
+
+  await app.register(vectorRoutes);
+  await app.register(recommendationRoutes);
+
+  app.addHook('onReady', async () => {
+    if (options.followPurchases !== false) feed.start();
+    if (config.REINDEX_ON_EMPTY && (await app.vectorStore.count()) === 0) {
+      // An empty collection (first start, or a new embedder): its bookkeeping is stale.
+      await directory.clear();
+      app.log.info(
+        { collection: app.vectorStore.collection },
+        'vector collection is empty; re-indexing from catalog-service',
+      );
+      reindexer.start(REINDEX_RETRY_MS);
+    }
+  });
+  app.addHook('onClose', async () => {
+    await feed.stop();
+    await reindexer.stop();
+    await catalog.close();
+  });
+  return app;
+}

@@ -1,0 +1,95 @@
+import { JsonClient, NotFoundError } from '@ecom/service-kit';
+import { z } from 'zod';
+
+const historyItem = z.object({
+  purchase_id: z.number(),
+  category_id: z.number(),
+  category_title: z.string(),
+  product_id: z.number(),
+  product_title: z.string(),
+  product_tags: z.array(z.string()),
+  purchased_at: z.string().optional(),
+});
+
+export const customerPurchasesSchema = z.object({
+  id: z.number(),
+  title: z.string(),
+  age: z.number(),
+  gender: z.string(),
+  location: z.string(),
+  preference: z.string(),
+  purchases: z.array(historyItem),
+});
+
+export type CustomerPurchases = z.infer<typeof customerPurchasesSchema>;
+
+const feedItem = z.object({
+  id: z.number(),
+  customer_id: z.number(),
+  product_id: z.number(),
+  category_id: z.number(),
+  purchased_at: z.string().optional(),
+});
+export type PurchaseFeedItem = z.infer<typeof feedItem>;
+
+const productItem = z.object({
+  id: z.number(),
+  title: z.string(),
+  category_id: z.number(),
+  description: z.string().optional().nullable(),
+  tags: z.array(z.string()),
+});
+export type CatalogProduct = z.infer<typeof productItem>;
+
+const categoryItem = z.object({ id: z.number(), title: z.string() });
+export type CatalogCategory = z.infer<typeof categoryItem>;
+
+export interface CatalogClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+/** Typed client for what recommendation-service asks of catalog-service (docs/internal-api.md). */
+export class CatalogClient {
+  private readonly http: JsonClient;
+
+  constructor(options: CatalogClientOptions) {
+    this.http = new JsonClient({ name: 'catalog-service', ...options });
+  }
+
+  /** The customer's profile and purchases, newest first. Throws NotFoundError for an unknown customer. */
+  async purchaseHistory(customerId: number, requestId?: string): Promise<CustomerPurchases> {
+    const history = await this.http.get(`/Purchases/customer_purchased_products/${customerId}`, {
+      schema: customerPurchasesSchema,
+      nullOn: [404],
+      requestId,
+    });
+    if (!history) throw new NotFoundError(`Customer ${customerId} not found`);
+    return history;
+  }
+
+  /** Purchases with id > afterId, oldest first. */
+  async purchasesAfter(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
+    const page = await this.http.get(`/Purchases/?after_id=${afterId}&limit=${limit}`, {
+      schema: z.array(feedItem),
+    });
+    return page ?? [];
+  }
+
+  async products(skip: number, limit: number): Promise<CatalogProduct[]> {
+    return (
+      (await this.http.get(`/products/?skip=${skip}&limit=${limit}`, { schema: z.array(productItem) })) ?? []
+    );
+  }
+
+  async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
+    return (
+      (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []
+    );
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { z } from 'zod';
+import { embeddingsConfigShape } from './embedders/config.js';
+import { rankingConfigShape } from './ranking/config.js';
+import { vectorStoreConfigShape } from './vector-store/config.js';
+
+const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(serviceRoot, '..');
+
+export const configSchema = z.object({
+  ...baseConfigShape,
+  ...embeddingsConfigShape,
+  ...vectorStoreConfigShape,
+  ...rankingConfigShape,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8121),
+  DATABASE_URL: databaseUrl,
+  /** Embedded database and vector index folder, used when DATABASE_URL / MILVUS_ADDRESS are not set. */
+  DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  CATALOG_SERVICE_URL: z.url().default('http://127.0.0.1:8111'),
+  /** Per-attempt deadline for calls to catalog-service. */
+  CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** How often new purchases are pulled from catalog-service for the co-purchase model. */
+  PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
+  REINDEX_ON_EMPTY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
+export const DB_SCHEMA = 'recommendation_schema';
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(configSchema, env);
+}

@@ -1,0 +1,100 @@
+/**
+ * "Bought together" statistics learned from every customer's purchases, in memory:
+ * item popularity, item-item co-occurrence within a customer's history, and next-item
+ * transitions (what was bought right after what). Fed incrementally from catalog-service's
+ * purchase feed; cheap to query on the request path.
+ */
+export class CoPurchaseModel {
+  private readonly sequences = new Map<number, number[]>();
+  private readonly cooccurrence = new Map<number, Map<number, number>>();
+  private readonly transitions = new Map<number, Map<number, number>>();
+  private readonly popularity = new Map<number, number>();
+  private purchases = 0;
+  private popularRanking: number[] | null = null;
+  /** Purchases of the most purchased product. */
+  maxPopularity = 0;
+  /** Highest purchase id applied: the feed cursor. */
+  lastPurchaseId = 0;
+
+  /**
+   * @param window how many of a customer's previous purchases a new one co-occurs with:
+   *   bounds the cost for very long histories.
+   */
+  constructor(private readonly window = 50) {}
+
+  get size(): { purchases: number; products: number; customers: number } {
+    return { purchases: this.purchases, products: this.popularity.size, customers: this.sequences.size };
+  }
+
+  /** Apply purchases in id order (the feed's order). Re-applied ids are ignored. */
+  add(purchases: { id: number; customerId: number; productId: number }[]): void {
+    for (const purchase of purchases) {
+      if (purchase.id <= this.lastPurchaseId) continue;
+      this.lastPurchaseId = purchase.id;
+      const sequence = this.sequences.get(purchase.customerId) ?? [];
+      if (sequence.includes(purchase.productId)) continue; // a repeat purchase adds no new pair
+      const start = Math.max(0, sequence.length - this.window);
+      for (let i = start; i < sequence.length; i++) {
+        const other = sequence[i]!;
+        increment(this.cooccurrence, purchase.productId, other);
+        increment(this.cooccurrence, other, purchase.productId);
+      }
+      const previous = sequence[sequence.length - 1];
+      if (previous !== undefined) increment(this.transitions, previous, purchase.productId);
+      sequence.push(purchase.productId);
+      this.sequences.set(purchase.customerId, sequence);
+      const count = (this.popularity.get(purchase.productId) ?? 0) + 1;
+      this.popularity.set(purchase.productId, count);
+      if (count > this.maxPopularity) this.maxPopularity = count;
+      this.popularRanking = null;
+      this.purchases++;
+    }
+  }
+
+  popularityOf(productId: number): number {
+    return this.popularity.get(productId) ?? 0;
+  }
+
+  coPurchased(productId: number): ReadonlyMap<number, number> {
+    return this.cooccurrence.get(productId) ?? EMPTY;
+  }
+
+  boughtNext(productId: number): ReadonlyMap<number, number> {
+    return this.transitions.get(productId) ?? EMPTY;
+  }
+
+  /** Most purchased products first. */
+  mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
+    // Sorted once per change of the statistics, not per request.
+    this.popularRanking ??= [...this.popularity].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+    const result: number[] = [];
+    for (const id of this.popularRanking) {
+      if (result.length >= limit) break;
+      if (!exclude.has(id)) result.push(id);
+    }
+    return result;
+  }
+
+  /** A product left the catalog: it must not come back as a candidate. */
+  forgetProduct(productId: number): void {
+    this.popularity.delete(productId);
+    this.popularRanking = null;
+    this.maxPopularity = Math.max(0, ...this.popularity.values());
+    const partners = this.cooccurrence.get(productId);
+    for (const other of partners?.keys() ?? []) this.cooccurrence.get(other)?.delete(productId);
+    this.cooccurrence.delete(productId);
+    this.transitions.delete(productId);
+    for (const next of this.transitions.values()) next.delete(productId);
+  }
+}
+
+const EMPTY: ReadonlyMap<number, number> = new Map();
+
+function increment(table: Map<number, Map<number, number>>, from: number, to: number): void {
+  let row = table.get(from);
+  if (!row) {
+    row = new Map();
+    table.set(from, row);
+  }
+  row.set(to, (row.get(to) ?? 0) + 1);
+}

@@ -1,0 +1,109 @@
+import { type App, NotFoundError } from '@ecom/service-kit';
+import { z } from 'zod';
+import {
+  customerParams,
+  infoSchema,
+  productParams,
+  recommendationQuery,
+  recommendationSchema,
+  similarQuery,
+} from '../schemas/recommendations.js';
+import { errorSchema } from '../schemas/vectors.js';
+
+const tags = ['recommendation'];
+
+export async function recommendationRoutes(app: App): Promise<void> {
+  app.get(
+    '/recommendation/:customer_id',
+    {
+      schema: {
+        tags,
+        summary: 'Products to show a customer next, best first',
+        description:
+          'Never a product the customer already bought (unless `exclude_purchased=false`). A customer ' +
+          'without purchases gets recommendations from the profile.',
+        params: customerParams,
+        querystring: recommendationQuery,
+        response: { 200: recommendationSchema.array(), 404: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const history = await app.catalog.purchaseHistory(request.params.customer_id, request.id);
+      return app.recommender.recommend(history, {
+        limit: request.query.limit,
+        categoryId: request.query.category_id,
+        excludePurchased: request.query.exclude_purchased,
+        strategy: request.query.strategy,
+      });
+    },
+  );
+
+  app.get(
+    '/recommendation/products/:product_id/similar',
+    {
+      schema: {
+        tags,
+        summary: 'Products most similar to one product (by their vectors)',
+        params: productParams,
+        querystring: similarQuery,
+        response: { 200: recommendationSchema.array(), 404: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const { product_id } = request.params;
+      const [product] = await app.vectorStore.get([product_id]);
+      if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
+      const hits = await app.vectorStore.search(product.vector, {
+        limit: request.query.limit,
+        categoryId: request.query.category_id,
+        excludeProductIds: [product_id],
+      });
+      return hits.map((hit) => ({
+        product_id: hit.productId,
+        product: hit.productTitle,
+        category_id: hit.categoryId,
+        category: hit.categoryTitle,
+        score: Math.round(hit.score * 1e6) / 1e6,
+      }));
+    },
+  );
+
+  app.get(
+    '/recommendation/info',
+    {
+      schema: {
+        tags,
+        summary: 'Which embedder, model, vector store and collection are in use, and how full it is',
+        response: { 200: infoSchema, 503: errorSchema },
+      },
+    },
+    async () => ({
+      embedder: app.embedder.id,
+      model: app.embedder.model,
+      dimension: app.embedder.dimension,
+      store: app.vectorStore.kind,
+      collection: app.vectorStore.collection,
+      vector_count: await app.vectorStore.count(),
+      indexed_products: app.productDirectory.size,
+      purchase_statistics: app.coPurchases.size,
+      reindex: app.reindexer.progress,
+    }),
+  );
+
+  app.post(
+    '/recommendation/reindex',
+    {
+      schema: {
+        tags,
+        summary: 'Re-embed the whole catalog from catalog-service (internal); runs in the background',
+        security: [{ serviceToken: [] }],
+        response: { 202: z.object({ state: z.string() }), 401: errorSchema },
+      },
+      onRequest: app.requireServiceToken,
+    },
+    async (_request, reply) => {
+      app.reindexer.start();
+      return reply.code(202).send({ state: app.reindexer.progress.state });
+    },
+  );
+}

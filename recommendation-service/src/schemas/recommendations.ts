@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const id = z.coerce.number().int().min(1).max(2_147_483_647);
+
+export const customerParams = z.object({ customer_id: id });
+export const productParams = z.object({ product_id: id });
+
+const booleanQuery = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+export const MAX_LIMIT = 100;
+
+export const recommendationQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
+  category_id: id.optional(),
+  exclude_purchased: booleanQuery.default(true),
+  strategy: z
+    .enum(['hybrid', 'original'])
+    .default('hybrid')
+    .describe(
+      "`original`: the ported system's algorithm (one embedding of the customer text, no exclusion), kept as a baseline",
+    ),
+});
+
+export const similarQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
+  category_id: id.optional(),
+});
+
+export const recommendationSchema = z.object({
+  product_id: z.number(),
+  product: z.string(),
+  category_id: z.number(),
+  category: z.string(),
+  score: z.number().optional(),
+});
+
+export const infoSchema = z.object({
+  embedder: z.string(),
+  model: z.string(),
+  dimension: z.number(),
+  store: z.enum(['milvus', 'embedded']),
+  collection: z.string(),
+  vector_count: z.number(),
+  indexed_products: z.number(),
+  purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
+  reindex: z.object({ state: z.string(), indexed: z.number(), error: z.string().optional() }),
+});

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { Embedder } from '../embedders/index.js';
+import type { IndexedProduct, ProductDirectory } from '../repositories/product-directory.js';
+import { productText } from '../text/recipes.js';
+import type { VectorStore } from '../vector-store/index.js';
+
+export interface ProductInput {
+  productId: number;
+  productTitle: string;
+  categoryId: number;
+  categoryTitle: string;
+  tags: string[];
+}
+
+export interface UpsertResult {
+  upserted: number;
+  /** Products whose text was unchanged: nothing re-embedded. */
+  unchanged: number;
+}
+
+/**
+ * Keeps the vector store in step with the catalog: embeds product text (the original's
+ * recipe) in batches, upserts vectors, and records what was embedded. Calls are serialised
+ * so two deliveries of the same product cannot interleave their writes.
+ */
+export class VectorSync {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped on every change: caches of recommendations compare it. */
+  version = 0;
+
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly store: VectorStore,
+    private readonly directory: ProductDirectory,
+    private readonly onDelete: (productIds: number[]) => void = () => {},
+  ) {}
+
+  upsert(products: ProductInput[]): Promise<UpsertResult> {
+    return this.serialised(() => this.doUpsert(products));
+  }
+
+  delete(productIds: number[]): Promise<number> {
+    return this.serialised(async () => {
+      const unique = [...new Set(productIds)];
+      await this.store.delete(unique);
+      await this.directory.remove(unique);
+      this.onDelete(unique);
+      this.version++;
+      return unique.length;
+    });
+  }
+
+  private async doUpsert(products: ProductInput[]): Promise<UpsertResult> {
+    // Last one wins when a batch names a product twice.
+    const latest = new Map(products.map((product) => [product.productId, product]));
+    const changed: { input: ProductInput; text: string; hash: string }[] = [];
+    for (const input of latest.values()) {
+      const text = productText({
+        categoryTitle: input.categoryTitle,
+        productTitle: input.productTitle,
+        tags: input.tags,
+      });
+      const hash = createHash('sha256').update(text).digest('hex');
+      const known = this.directory.get(input.productId);
+      if (known && known.textHash === hash && sameDisplay(known, input)) continue;
+      changed.push({ input, text, hash });
+    }
+    if (changed.length > 0) {
+      const vectors = await this.embedder.embed(changed.map((item) => item.text));
+      await this.store.upsert(
+        changed.map(({ input }, index) => ({
+          productId: input.productId,
+          categoryId: input.categoryId,
+          productTitle: input.productTitle,
+          categoryTitle: input.categoryTitle,
+          vector: vectors[index]!,
+        })),
+      );
+      await this.directory.save(
+        changed.map(
+          ({ input, hash }): IndexedProduct => ({
+            productId: input.productId,
+            categoryId: input.categoryId,
+            productTitle: input.productTitle,
+            categoryTitle: input.categoryTitle,
+            textHash: hash,
+          }),
+        ),
+      );
+      this.version++;
+    }
+    return { upserted: latest.size, unchanged: latest.size - changed.length };
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}
+
+function sameDisplay(known: IndexedProduct, input: ProductInput): boolean {
+  return (
+    known.categoryId === input.categoryId &&
+    known.productTitle === input.productTitle &&
+    known.categoryTitle === input.categoryTitle
+  );
+}

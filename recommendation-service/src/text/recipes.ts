@@ -1,0 +1,58 @@
+/**
+ * The original system's text recipes (api-contract.md, "Behaviour the original had"): what
+ * gets embedded for a product and for a customer. Kept exactly, as the baseline.
+ */
+
+export interface ProductText {
+  categoryTitle: string;
+  productTitle: string;
+  tags: string[];
+}
+
+export interface CustomerProfile {
+  age: number;
+  gender: string;
+  location: string;
+  preference: string;
+}
+
+export interface HistoryItem {
+  productId: number;
+  productTitle: string;
+  categoryId: number;
+  categoryTitle: string;
+  tags: string[];
+}
+
+/** `category,title,tags`: lower-cased and trimmed, tags sorted and comma-joined. */
+export function productText(product: ProductText): string {
+  const tags = product.tags.map(clean).filter(Boolean).sort();
+  return [clean(product.categoryTitle), clean(product.productTitle), ...tags].join(',');
+}
+
+/**
+ * `age,gender,location,preference,categories,products,tags`: the last three are the sorted,
+ * de-duplicated, lower-cased sets from the purchase history.
+ */
+export function customerText(profile: CustomerProfile, history: HistoryItem[]): string {
+  const categories = sortedSet(history.map((item) => item.categoryTitle));
+  const products = sortedSet(history.map((item) => item.productTitle));
+  const tags = sortedSet(history.flatMap((item) => item.tags));
+  return [
+    String(profile.age),
+    clean(profile.gender),
+    clean(profile.location),
+    clean(profile.preference),
+    categories.join(','),
+    products.join(','),
+    tags.join(','),
+  ].join(',');
+}
+
+function clean(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+function sortedSet(values: string[]): string[] {
+  return [...new Set(values.map(clean).filter(Boolean))].sort();
+}

@@ -1,0 +1,374 @@
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import path from 'node:path';
+import { VectorStoreUnavailableError } from '../errors.js';
+import { type StoreLogger, silentLogger } from '../logger.js';
+import { truncateUtf8 } from '../truncate-utf8.js';
+import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
+import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
+import { lockDirectory } from './dir-lock.js';
+import type { KernelKind } from './dot-kernel.js';
+import {
+  DELETE,
+  decodeSnapshot,
+  encodeDelete,
+  encodeSnapshot,
+  encodeUpsert,
+  LOG_HEADER_BYTES,
+  logHeader,
+  readLogHeader,
+  readRecords,
+} from './records.js';
+import { VectorTable } from './vector-table.js';
+
+export interface EmbeddedVectorStoreOptions {
+  /** Folder of this collection, e.g. `<DATA_DIR>/recommendation-service/vectors/<collection>`. */
+  directory: string;
+  collection: string;
+  dimension: number;
+  log?: StoreLogger;
+  /** Compact once the log is larger than this and than the snapshot. */
+  compactMinBytes?: number;
+  /** Tests force the JavaScript kernel to compare it with the SIMD one. */
+  kernel?: KernelKind;
+}
+
+const SNAPSHOT = 'snapshot.bin';
+const LOG = 'log.bin';
+const DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Exact inner-product search over vectors kept in memory (VectorTable) and persisted under
+ * one folder: an append-only log of upserts/deletes, compacted into a snapshot once the log
+ * outgrows it. A write is acknowledged after its log record is fsynced, so an acknowledged
+ * upsert survives a crash; a record torn by a crash is dropped on the next start.
+ * One process owns the folder (LOCK file).
+ */
+export class EmbeddedVectorStore implements VectorStore {
+  readonly kind = 'embedded' as const;
+  readonly collection: string;
+  readonly directory: string;
+  readonly dimension: number;
+  private readonly table: VectorTable;
+  private readonly log: StoreLogger;
+  private readonly compactMinBytes: number;
+  private logFile?: FileHandle;
+  private logBytes = 0;
+  private snapshotBytes = 0;
+  private unlock?: () => Promise<void>;
+  private state: 'new' | 'open' | 'closed' | 'broken' = 'new';
+  private initializing?: Promise<void>;
+  /** Writes run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: EmbeddedVectorStoreOptions) {
+    if (endianness() !== 'LE') throw new Error('the embedded vector store files are little-endian only');
+    this.collection = options.collection;
+    this.directory = options.directory;
+    this.dimension = options.dimension;
+    this.table = new VectorTable(options.dimension, options.kernel);
+    this.log = options.log ?? silentLogger;
+    this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
+  }
+
+  init(): Promise<void> {
+    this.initializing ??= this.load();
+    return this.initializing;
+  }
+
+  async upsert(products: ProductVector[]): Promise<void> {
+    this.assertOpen();
+    assertProducts(products, this.dimension);
+    if (products.length === 0) return;
+    const rows = products.map((p) => ({
+      ...p,
+      productTitle: truncateUtf8(p.productTitle),
+      categoryTitle: truncateUtf8(p.categoryTitle),
+    }));
+    await this.write(
+      () => encodeUpsert(rows, this.dimension),
+      () => {
+        for (const row of rows) this.table.upsert(row);
+      },
+    );
+  }
+
+  async delete(productIds: number[]): Promise<void> {
+    this.assertOpen();
+    assertIds(productIds);
+    let known: number[] = [];
+    await this.write(
+      () => {
+        // Decided in the queue, after earlier writes applied. Unknown ids are fine, and not worth a record.
+        known = productIds.filter((id) => this.table.has(id));
+        return known.length > 0 ? encodeDelete(known) : undefined;
+      },
+      () => {
+        for (const id of known) this.table.delete(id);
+      },
+    );
+  }
+
+  async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+    this.assertOpen();
+    assertVector(vector, this.dimension);
+    assertSearchOptions(options);
+    return this.table.search(vector, options);
+  }
+
+  async get(productIds: number[]): Promise<ProductVector[]> {
+    this.assertOpen();
+    assertIds(productIds);
+    const out: ProductVector[] = [];
+    for (const id of new Set(productIds)) {
+      const product = this.table.get(id);
+      if (product) out.push(product);
+    }
+    return out;
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    return this.table.size;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    await this.initializing?.catch(() => {});
+    this.state = 'closed';
+    await this.queue.catch(() => {});
+    await this.logFile?.close().catch(() => {});
+    this.logFile = undefined;
+    await this.unlock?.();
+    this.unlock = undefined;
+  }
+
+  /** Closes the store and deletes its folder (tests, or retiring an embedder). */
+  async drop(): Promise<void> {
+    await this.close();
+    await rm(this.directory, { recursive: true, force: true });
+  }
+
+  private async load(): Promise<void> {
+    const started = performance.now();
+    await mkdir(this.directory, { recursive: true });
+    this.unlock = await lockDirectory(this.directory);
+    try {
+      await rm(path.join(this.directory, `${SNAPSHOT}.tmp`), { force: true });
+      await this.loadSnapshot();
+      const { replayed, tornBytes } = await this.replayLog();
+      this.state = 'open';
+      this.log.info(
+        {
+          collection: this.collection,
+          directory: this.directory,
+          rows: this.table.size,
+          replayed,
+          tornBytes,
+          ms: Math.round(performance.now() - started),
+        },
+        'embedded vector store loaded',
+      );
+      if (tornBytes > 0) {
+        this.log.warn(
+          { collection: this.collection, tornBytes },
+          'dropped a torn record at the end of the vector log',
+        );
+      }
+      if (this.needsCompaction()) await this.enqueue(() => this.compact());
+    } catch (error) {
+      await this.logFile?.close().catch(() => {});
+      await this.unlock();
+      this.unlock = undefined;
+      this.state = 'broken';
+      throw error;
+    }
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const file = path.join(this.directory, SNAPSHOT);
+    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!buffer) return;
+    const snapshot = decodeSnapshot(buffer, file);
+    this.assertDimension(snapshot.dimension, file);
+    const rowBytes = this.dimension * 4;
+    snapshot.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], row) => {
+      this.table.upsertRaw(
+        productId,
+        categoryId,
+        productTitle,
+        categoryTitle,
+        snapshot.buffer,
+        snapshot.vectorsOffset + row * rowBytes,
+      );
+    });
+    this.snapshotBytes = buffer.length;
+  }
+
+  /**
+   * Replays the log on top of the snapshot. Replaying is idempotent (upsert/delete by id), so
+   * a crash between writing a snapshot and emptying the log only costs a longer replay.
+   */
+  private async replayLog(): Promise<{ replayed: number; tornBytes: number }> {
+    const file = path.join(this.directory, LOG);
+    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return Buffer.alloc(0);
+      throw error;
+    });
+    this.logFile = await open(file, 'a');
+    const header = readLogHeader(buffer);
+    if (!header && buffer.length >= LOG_HEADER_BYTES) {
+      // Not a torn header but something else: refuse rather than wipe what may be data.
+      throw new Error(`${file} is not a vector log (bad header)`);
+    }
+    if (!header) {
+      // New log, or a crash before its header was written: nothing in it was acknowledged.
+      await this.logFile.truncate(0);
+      await this.logFile.write(logHeader(this.dimension));
+      await this.logFile.datasync();
+      this.logBytes = LOG_HEADER_BYTES;
+      return { replayed: 0, tornBytes: buffer.length };
+    }
+    this.assertDimension(header.dimension, file);
+    const { records, end } = readRecords(buffer, LOG_HEADER_BYTES, this.dimension);
+    const rowBytes = this.dimension * 4;
+    for (const record of records) {
+      if (record.type === DELETE) {
+        for (const id of record.productIds) this.table.delete(id);
+        continue;
+      }
+      record.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], i) => {
+        this.table.upsertRaw(
+          productId,
+          categoryId,
+          productTitle,
+          categoryTitle,
+          record.vectors,
+          record.vectorsOffset + i * rowBytes,
+        );
+      });
+    }
+    if (end < buffer.length) {
+      // Appending after garbage would hide every later record from the next replay.
+      await this.logFile.truncate(end);
+      await this.logFile.datasync();
+    }
+    this.logBytes = end;
+    return { replayed: records.length, tornBytes: buffer.length - end };
+  }
+
+  /** Appends one record, fsyncs it, then applies it in memory: readers never see unsaved data. */
+  private write(build: () => Buffer | undefined, apply: () => void): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      const record = build();
+      if (!record) return;
+      const file = this.logFile!;
+      try {
+        await file.write(record);
+        await file.datasync();
+      } catch (cause) {
+        await this.rollback(file);
+        throw new VectorStoreUnavailableError('Vector store could not write to disk', { cause });
+      }
+      this.logBytes += record.length;
+      apply();
+      if (this.needsCompaction()) await this.compact();
+    });
+  }
+
+  /** Cuts a partly written record so later appends stay readable; if even that fails, stop writing. */
+  private async rollback(file: FileHandle): Promise<void> {
+    try {
+      await file.truncate(this.logBytes);
+    } catch (error) {
+      this.state = 'broken';
+      this.log.error({ err: error, collection: this.collection }, 'vector log is damaged; store stopped');
+    }
+  }
+
+  private needsCompaction(): boolean {
+    return this.logBytes - LOG_HEADER_BYTES > Math.max(this.compactMinBytes, this.snapshotBytes);
+  }
+
+  /**
+   * Writes the whole table to `snapshot.bin.tmp`, fsyncs it, renames it over `snapshot.bin`
+   * (atomic), fsyncs the folder, then empties the log. Failure leaves the old snapshot and the
+   * full log, which together still hold everything.
+   */
+  private async compact(): Promise<void> {
+    const started = performance.now();
+    const target = path.join(this.directory, SNAPSHOT);
+    const temporary = `${target}.tmp`;
+    try {
+      const parts = encodeSnapshot(this.dimension, this.table.metadata(), this.table.packedVectors());
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writev(parts);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, target);
+      await fsyncDirectory(this.directory);
+      await this.logFile!.truncate(LOG_HEADER_BYTES);
+      await this.logFile!.datasync();
+      const logBytes = this.logBytes;
+      this.logBytes = LOG_HEADER_BYTES;
+      this.snapshotBytes = (await stat(target)).size;
+      this.log.info(
+        {
+          collection: this.collection,
+          rows: this.table.size,
+          logBytes,
+          snapshotBytes: this.snapshotBytes,
+          ms: Math.round(performance.now() - started),
+        },
+        'vector log compacted into a snapshot',
+      );
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => {});
+      this.log.error(
+        { err: error, collection: this.collection },
+        'vector snapshot failed; the log keeps the data',
+      );
+    }
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task, task);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') {
+      throw new VectorStoreUnavailableError(
+        this.state === 'new' ? 'Vector store is not initialised' : 'Vector store is unavailable',
+      );
+    }
+  }
+
+  private assertDimension(dimension: number, file: string): void {
+    if (dimension !== this.dimension) {
+      throw new Error(`${file} holds ${dimension}-d vectors, expected ${this.dimension}`);
+    }
+  }
+}
+
+/** Makes the rename itself durable (the directory entry), not only the file contents. */
+async function fsyncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,172 @@
+import { crc32 } from 'node:zlib';
+import type { ProductVector } from '../vector-store.js';
+
+/**
+ * Binary layouts of the on-disk files (little-endian; docs/vector-stores.md has the table).
+ *
+ * Log file  = header(16) + records.
+ *   header  = "ECVLOG01" | u32 dimension | u32 0
+ *   record  = u32 type | u32 payload length | u32 crc32(payload) | payload
+ *   upsert payload (type 1) = u32 count | u32 metadata length | count x dimension f32 | metadata JSON
+ *   delete payload (type 2) = u32 count | count x f64 product id
+ * Snapshot  = "ECVSNAP1" | u32 dimension | u32 count | u32 metadata length | u32 crc32(body) | body
+ *   body    = count x dimension f32 | metadata JSON
+ * Metadata JSON is an array of [productId, categoryId, productTitle, categoryTitle].
+ */
+export const LOG_MAGIC = 'ECVLOG01';
+export const LOG_HEADER_BYTES = 16;
+export const RECORD_HEADER_BYTES = 12;
+export const SNAPSHOT_MAGIC = 'ECVSNAP1';
+export const SNAPSHOT_HEADER_BYTES = 24;
+
+export const UPSERT = 1;
+export const DELETE = 2;
+
+export type Metadata = [number, number, string, string];
+
+export type LogRecord =
+  | { type: typeof UPSERT; metadata: Metadata[]; vectors: Uint8Array; vectorsOffset: number }
+  | { type: typeof DELETE; productIds: number[] };
+
+export function logHeader(dimension: number): Buffer {
+  const header = Buffer.alloc(LOG_HEADER_BYTES);
+  header.write(LOG_MAGIC, 0, 'latin1');
+  header.writeUInt32LE(dimension, 8);
+  return header;
+}
+
+export function readLogHeader(buffer: Buffer): { dimension: number } | undefined {
+  if (buffer.length < LOG_HEADER_BYTES || buffer.toString('latin1', 0, 8) !== LOG_MAGIC) return undefined;
+  return { dimension: buffer.readUInt32LE(8) };
+}
+
+export function encodeUpsert(products: readonly ProductVector[], dimension: number): Buffer {
+  const metadata = Buffer.from(
+    JSON.stringify(products.map((p) => [p.productId, p.categoryId, p.productTitle, p.categoryTitle])),
+  );
+  const vectorBytes = products.length * dimension * 4;
+  const payload = Buffer.alloc(8 + vectorBytes + metadata.length);
+  payload.writeUInt32LE(products.length, 0);
+  payload.writeUInt32LE(metadata.length, 4);
+  products.forEach((p, i) => {
+    payload.set(new Uint8Array(p.vector.buffer, p.vector.byteOffset, dimension * 4), 8 + i * dimension * 4);
+  });
+  payload.set(metadata, 8 + vectorBytes);
+  return frame(UPSERT, payload);
+}
+
+export function encodeDelete(productIds: readonly number[]): Buffer {
+  const payload = Buffer.alloc(4 + productIds.length * 8);
+  payload.writeUInt32LE(productIds.length, 0);
+  productIds.forEach((id, i) => {
+    payload.writeDoubleLE(id, 4 + i * 8);
+  });
+  return frame(DELETE, payload);
+}
+
+function frame(type: number, payload: Buffer): Buffer {
+  const record = Buffer.alloc(RECORD_HEADER_BYTES + payload.length);
+  record.writeUInt32LE(type, 0);
+  record.writeUInt32LE(payload.length, 4);
+  record.writeUInt32LE(crc32(payload), 8);
+  record.set(payload, RECORD_HEADER_BYTES);
+  return record;
+}
+
+/**
+ * Reads records from `start` until the end or the first record that is cut short or fails
+ * its checksum: that is a write torn by a crash, and it and anything after it are ignored.
+ * `end` is where the intact part ends, so the caller can cut the file there before appending.
+ * Records reference `buffer` (no copies).
+ */
+export function readRecords(
+  buffer: Buffer,
+  start: number,
+  dimension: number,
+): { records: LogRecord[]; end: number } {
+  const records: LogRecord[] = [];
+  let offset = start;
+  while (offset + RECORD_HEADER_BYTES <= buffer.length) {
+    const type = buffer.readUInt32LE(offset);
+    const length = buffer.readUInt32LE(offset + 4);
+    const checksum = buffer.readUInt32LE(offset + 8);
+    const payloadStart = offset + RECORD_HEADER_BYTES;
+    if (payloadStart + length > buffer.length) break;
+    const payload = buffer.subarray(payloadStart, payloadStart + length);
+    if (crc32(payload) !== checksum) break;
+    const record = decode(type, payload, dimension);
+    if (!record) break;
+    records.push(record);
+    offset = payloadStart + length;
+  }
+  return { records, end: offset };
+}
+
+function decode(type: number, payload: Buffer, dimension: number): LogRecord | undefined {
+  if (payload.length < 4 || (type !== UPSERT && type !== DELETE)) return undefined;
+  const count = payload.readUInt32LE(0);
+  if (type === DELETE) {
+    if (payload.length !== 4 + count * 8) return undefined;
+    const productIds: number[] = new Array(count);
+    for (let i = 0; i < count; i++) productIds[i] = payload.readDoubleLE(4 + i * 8);
+    return { type: DELETE, productIds };
+  }
+  if (payload.length < 8) return undefined;
+  const metadataLength = payload.readUInt32LE(4);
+  const vectorBytes = count * dimension * 4;
+  if (payload.length !== 8 + vectorBytes + metadataLength) return undefined;
+  const metadata = parseMetadata(payload.subarray(8 + vectorBytes), count);
+  if (!metadata) return undefined;
+  return { type: UPSERT, metadata, vectors: payload, vectorsOffset: 8 };
+}
+
+export function parseMetadata(bytes: Uint8Array, count: number): Metadata[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    );
+    return Array.isArray(parsed) && parsed.length === count ? (parsed as Metadata[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeSnapshot(dimension: number, metadata: Metadata[], vectors: Uint8Array): Buffer[] {
+  const meta = Buffer.from(JSON.stringify(metadata));
+  const header = Buffer.alloc(SNAPSHOT_HEADER_BYTES);
+  header.write(SNAPSHOT_MAGIC, 0, 'latin1');
+  header.writeUInt32LE(dimension, 8);
+  header.writeUInt32LE(metadata.length, 12);
+  header.writeUInt32LE(meta.length, 16);
+  header.writeUInt32LE(crc32(meta, crc32(vectors)), 20);
+  return [header, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength), meta];
+}
+
+export interface DecodedSnapshot {
+  dimension: number;
+  metadata: Metadata[];
+  /** Row-major vectors start at `vectorsOffset` in `buffer`. */
+  buffer: Buffer;
+  vectorsOffset: number;
+}
+
+/** A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw. */
+export function decodeSnapshot(buffer: Buffer, file: string): DecodedSnapshot {
+  if (buffer.length < SNAPSHOT_HEADER_BYTES || buffer.toString('latin1', 0, 8) !== SNAPSHOT_MAGIC) {
+    throw new Error(`${file}: not a vector snapshot`);
+  }
+  const dimension = buffer.readUInt32LE(8);
+  const count = buffer.readUInt32LE(12);
+  const metaLength = buffer.readUInt32LE(16);
+  const checksum = buffer.readUInt32LE(20);
+  const vectorBytes = count * dimension * 4;
+  if (buffer.length !== SNAPSHOT_HEADER_BYTES + vectorBytes + metaLength) {
+    throw new Error(`${file}: size does not match its header`);
+  }
+  const vectors = buffer.subarray(SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + vectorBytes);
+  const meta = buffer.subarray(SNAPSHOT_HEADER_BYTES + vectorBytes);
+  if (crc32(meta, crc32(vectors)) !== checksum) throw new Error(`${file}: checksum mismatch`);
+  const metadata = parseMetadata(meta, count);
+  if (!metadata) throw new Error(`${file}: bad metadata`);
+  return { dimension, metadata, buffer, vectorsOffset: SNAPSHOT_HEADER_BYTES };
+}

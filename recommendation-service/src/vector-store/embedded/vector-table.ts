@@ -1,0 +1,233 @@
+import type { ProductVector, SearchHit, SearchOptions } from '../vector-store.js';
+import {
+  createKernel,
+  createMemory,
+  type KernelKind,
+  type ScoreKernel,
+  STRIDE_ALIGN,
+  simdAvailable,
+  type WasmMemory,
+} from './dot-kernel.js';
+import { TopK } from './top-k.js';
+
+const INITIAL_CAPACITY = 1024;
+const PAGE = 65_536;
+
+/**
+ * All vectors in one contiguous row-major float32 block (grown by doubling) plus parallel
+ * metadata arrays and an id -> row map. Deleting moves the last row into the hole, so rows
+ * 0..size-1 are always live and a search is one linear pass over memory.
+ *
+ * The block lives in a WebAssembly.Memory so the SIMD kernel can read it in place:
+ *   [query: stride floats][vectors: capacity x stride floats][scores: capacity floats]
+ * Rows are padded with zeros to `stride` (a multiple of 16) so the kernel needs no tail loop.
+ * Growing the memory keeps the vectors where they are; the score scratch area moves behind them.
+ */
+export class VectorTable {
+  readonly stride: number;
+  private readonly memory: WasmMemory = createMemory();
+  private readonly kernel: ScoreKernel;
+  private readonly vectorsOffset: number;
+  private capacity = 0;
+  private productIds = new Float64Array(0);
+  private categoryIds = new Float64Array(0);
+  private productTitles: string[] = [];
+  private categoryTitles: string[] = [];
+  private readonly rowById = new Map<number, number>();
+  private rows = 0;
+  /** View over the whole memory; replaced whenever the memory grows. */
+  private f32 = new Float32Array(this.memory.buffer);
+
+  constructor(
+    readonly dimension: number,
+    kernel: KernelKind = simdAvailable() ? 'simd' : 'js',
+  ) {
+    this.stride = Math.ceil(dimension / STRIDE_ALIGN) * STRIDE_ALIGN;
+    this.vectorsOffset = this.stride * 4;
+    this.kernel = createKernel(kernel, this.memory);
+  }
+
+  get size(): number {
+    return this.rows;
+  }
+
+  upsert(product: ProductVector): void {
+    const row = this.rowFor(product.productId);
+    this.setRow(row, product.productId, product.categoryId, product.productTitle, product.categoryTitle);
+    this.f32.set(product.vector, this.rowStart(row));
+  }
+
+  /** Fills a row straight from a buffer (snapshot/log replay) without an intermediate Float32Array. */
+  upsertRaw(
+    productId: number,
+    categoryId: number,
+    productTitle: string,
+    categoryTitle: string,
+    source: Uint8Array,
+    sourceOffset: number,
+  ): void {
+    const row = this.rowFor(productId);
+    this.setRow(row, productId, categoryId, productTitle, categoryTitle);
+    const bytes = this.dimension * 4;
+    // Byte copy: the source offset need not be 4-byte aligned, a Float32Array view would.
+    new Uint8Array(this.memory.buffer, this.rowStart(row) * 4, bytes).set(
+      source.subarray(sourceOffset, sourceOffset + bytes),
+    );
+  }
+
+  delete(productId: number): boolean {
+    const row = this.rowById.get(productId);
+    if (row === undefined) return false;
+    this.rowById.delete(productId);
+    const last = --this.rows;
+    if (row !== last) {
+      const from = this.rowStart(last);
+      this.f32.copyWithin(this.rowStart(row), from, from + this.stride);
+      const movedId = this.productIds[last]!;
+      this.setRow(
+        row,
+        movedId,
+        this.categoryIds[last]!,
+        this.productTitles[last]!,
+        this.categoryTitles[last]!,
+      );
+      this.rowById.set(movedId, row);
+    }
+    // Drop the strings so they can be collected.
+    this.productTitles[last] = '';
+    this.categoryTitles[last] = '';
+    return true;
+  }
+
+  has(productId: number): boolean {
+    return this.rowById.has(productId);
+  }
+
+  get(productId: number): ProductVector | undefined {
+    const row = this.rowById.get(productId);
+    return row === undefined ? undefined : this.product(row);
+  }
+
+  /** Exact inner-product top-k; the filters are applied while collecting the scores. */
+  search(query: Float32Array, options: SearchOptions): SearchHit[] {
+    const top = new TopK(Math.min(options.limit, this.rows));
+    if (top.k === 0) return [];
+    this.f32.set(query, 0);
+    const scoresOffset = this.scoresOffset();
+    this.kernel(0, this.vectorsOffset, this.rows, this.stride, scoresOffset);
+    const scores = new Float32Array(this.memory.buffer, scoresOffset, this.rows);
+    const productIds = this.productIds;
+    const categoryIds = this.categoryIds;
+    const category = options.categoryId;
+    const excluded = options.excludeProductIds?.length ? new Set(options.excludeProductIds) : undefined;
+    for (let row = 0; row < scores.length; row++) {
+      if (category !== undefined && categoryIds[row] !== category) continue;
+      const score = scores[row]!;
+      // The exclusion lookup runs only for rows good enough to enter the top k.
+      if (!top.accepts(score)) continue;
+      const productId = productIds[row]!;
+      if (excluded?.has(productId)) continue;
+      top.push(score, row, productId);
+    }
+    return top.sorted().map(({ score, row }) => ({
+      productId: productIds[row]!,
+      categoryId: categoryIds[row]!,
+      productTitle: this.productTitles[row]!,
+      categoryTitle: this.categoryTitles[row]!,
+      score,
+    }));
+  }
+
+  /** Vectors of the live rows, row-major without padding (the snapshot layout). */
+  packedVectors(): Uint8Array {
+    const dim = this.dimension;
+    if (dim === this.stride) {
+      return new Uint8Array(this.memory.buffer, this.vectorsOffset, this.rows * dim * 4).slice();
+    }
+    const packed = new Float32Array(this.rows * dim);
+    for (let row = 0; row < this.rows; row++) {
+      const start = this.rowStart(row);
+      packed.set(this.f32.subarray(start, start + dim), row * dim);
+    }
+    return new Uint8Array(packed.buffer);
+  }
+
+  /** Metadata of the live rows, in row order, as stored in snapshots. */
+  metadata(): Array<[number, number, string, string]> {
+    const out: Array<[number, number, string, string]> = new Array(this.rows);
+    for (let row = 0; row < this.rows; row++) {
+      out[row] = [
+        this.productIds[row]!,
+        this.categoryIds[row]!,
+        this.productTitles[row]!,
+        this.categoryTitles[row]!,
+      ];
+    }
+    return out;
+  }
+
+  private rowFor(productId: number): number {
+    let row = this.rowById.get(productId);
+    if (row === undefined) {
+      if (this.rows === this.capacity) this.grow();
+      row = this.rows++;
+      this.rowById.set(productId, row);
+    }
+    return row;
+  }
+
+  /** Index (in floats) of the first element of a row. */
+  private rowStart(row: number): number {
+    return (this.vectorsOffset >> 2) + row * this.stride;
+  }
+
+  private scoresOffset(): number {
+    return this.vectorsOffset + this.capacity * this.stride * 4;
+  }
+
+  private product(row: number): ProductVector {
+    const start = this.rowStart(row);
+    return {
+      productId: this.productIds[row]!,
+      categoryId: this.categoryIds[row]!,
+      productTitle: this.productTitles[row]!,
+      categoryTitle: this.categoryTitles[row]!,
+      vector: this.f32.slice(start, start + this.dimension),
+    };
+  }
+
+  private setRow(
+    row: number,
+    productId: number,
+    categoryId: number,
+    productTitle: string,
+    categoryTitle: string,
+  ) {
+    this.productIds[row] = productId;
+    this.categoryIds[row] = categoryId;
+    this.productTitles[row] = productTitle;
+    this.categoryTitles[row] = categoryTitle;
+  }
+
+  private grow(): void {
+    const capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
+    const bytes = this.vectorsOffset + capacity * this.stride * 4 + capacity * 4;
+    const pages = Math.ceil(bytes / PAGE);
+    const current = this.memory.buffer.byteLength / PAGE;
+    if (pages > current) {
+      try {
+        this.memory.grow(pages - current);
+      } catch (cause) {
+        throw new RangeError(`embedded vector store cannot grow to ${capacity} rows`, { cause });
+      }
+      this.f32 = new Float32Array(this.memory.buffer);
+    }
+    const productIds = new Float64Array(capacity);
+    productIds.set(this.productIds);
+    const categoryIds = new Float64Array(capacity);
+    categoryIds.set(this.categoryIds);
+    this.productIds = productIds;
+    this.categoryIds = categoryIds;
+    this.capacity = capacity;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Milvus measures VarChar `max_length` in UTF-8 bytes. Titles are at most 150 characters by
+ * contract (150 UTF-16 units: at most 450 UTF-8 bytes), so 512 bytes hold every valid title
+ * and truncation only ever touches out-of-contract input. Milvus Lite does not enforce the
+ * limit at all, production Milvus rejects the whole batch: both stores cut the same way.
+ */
+export const MAX_TITLE_BYTES = 512;
+
+const encoder = new TextEncoder();
+
+/** Longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a code point. */
+export function truncateUtf8(text: string, maxBytes: number = MAX_TITLE_BYTES): string {
+  // Fast path: 3 bytes per UTF-16 unit is the worst case, so short strings always fit.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the cut code point.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}

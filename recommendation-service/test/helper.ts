@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { closedPort, type RunningService, startService } from '@ecom/testing';
+
+export const PROJECT_DATASET = path.resolve(import.meta.dirname, '../../dataset.csv');
+
+export interface Stack {
+  users: RunningService;
+  catalog: RunningService;
+  recommendations: RunningService;
+  close(): Promise<void>;
+}
+
+/**
+ * The three real services in this process on ephemeral ports, each on its own scratch
+ * database, seeded from the project dataset: catalog-service delivers the products to
+ * recommendation-service through its outbox, as in production. The vector store is Milvus
+ * when MILVUS_ADDRESS is set (a collection prefix of its own), the embedded index otherwise.
+ */
+export async function startStack(recommendationEnv: Record<string, string> = {}): Promise<Stack> {
+  const users = await startService('user-service', { DATASET_PATH: PROJECT_DATASET });
+  // Each side needs the other's address: reserve catalog-service's port first.
+  const catalogPort = await closedPort();
+  const recommendations = await startService('recommendation-service', {
+    EMBEDDINGS_MODEL: 'hashing',
+    CATALOG_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    PURCHASE_SYNC_INTERVAL_MS: '100',
+    MILVUS_COLLECTION_PREFIX: `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+    MILVUS_FLUSH_DELAY_MS: '200',
+    ...(process.env.MILVUS_ADDRESS ? { MILVUS_ADDRESS: process.env.MILVUS_ADDRESS } : {}),
+    ...recommendationEnv,
+  });
+  const catalog = await startService(
+    'catalog-service',
+    {
+      DATASET_PATH: PROJECT_DATASET,
+      USER_SERVICE_URL: users.url,
+      RECOMMENDATION_SERVICE_URL: recommendations.url,
+      OUTBOX_POLL_INTERVAL_MS: '100',
+    },
+    { port: catalogPort },
+  );
+  return {
+    users,
+    catalog,
+    recommendations,
+    async close() {
+      await catalog.close();
+      await recommendations.close();
+      await users.close();
+    },
+  };
+}

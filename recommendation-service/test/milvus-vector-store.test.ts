@@ -1,0 +1,304 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { collectionName, type EmbedderIdentity } from '../src/vector-store/collection-name.js';
+import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
+import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
+import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
+import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
+import { MilvusVectorStore, type MilvusVectorStoreOptions } from '../src/vector-store/milvus/milvus-store.js';
+import { type StoreHarness, vectorStoreContract } from './vector-store-contract.js';
+import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
+
+const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
+/** Every collection of this run starts with this, so parallel runs never collide. */
+const RUN = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+let harnessCount = 0;
+
+function milvusStore(
+  embedder: EmbedderIdentity,
+  prefix: string,
+  extra: Partial<MilvusVectorStoreOptions> = {},
+): MilvusVectorStore {
+  return new MilvusVectorStore({
+    address: MILVUS_ADDRESS!,
+    collection: collectionName(prefix, embedder),
+    dimension: embedder.dimension,
+    // Unset: the store's own default (FLAT on Milvus Lite: exact, so rankings match brute force).
+    indexType: process.env.MILVUS_INDEX_TYPE as IndexType | undefined,
+    timeoutMs: 10_000,
+    ...extra,
+  });
+}
+
+async function milvusHarness(): Promise<StoreHarness> {
+  const prefix = `${RUN}_${++harnessCount}`;
+  const opened: MilvusVectorStore[] = [];
+  const identities = new Map<string, EmbedderIdentity>();
+  return {
+    async open(embedder) {
+      const store = milvusStore(embedder, prefix);
+      await store.init();
+      opened.push(store);
+      identities.set(store.collection, embedder);
+      return store;
+    },
+    async cleanup() {
+      for (const store of opened) await store.close();
+      for (const embedder of identities.values()) await milvusStore(embedder, prefix).drop();
+    },
+  };
+}
+
+// These need a Milvus-protocol server (Milvus Lite in CI: .ci/start-milvus-lite.sh); without
+// MILVUS_ADDRESS they are skipped, and the same contract still runs on the embedded store.
+describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
+  vectorStoreContract('MilvusVectorStore', milvusHarness);
+
+  it('gives the same top-k ids and scores as the embedded store for the same data', async () => {
+    const embedder = { id: 'compare-v1', dimension: 64 };
+    const prefix = `${RUN}_cmp`;
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'vector-compare-'));
+    const collection = collectionName(prefix, embedder);
+    const milvus = milvusStore(embedder, prefix);
+    const embedded = new EmbeddedVectorStore({
+      directory: embeddedDirectory(dataDir, collection),
+      collection,
+      dimension: embedder.dimension,
+    });
+    try {
+      await Promise.all([milvus.init(), embedded.init()]);
+      const products = randomProducts(1000, embedder.dimension, 11, 8);
+      await Promise.all([milvus.upsert(products), embedded.upsert(products)]);
+      await Promise.all([milvus.delete([5, 6, 7]), embedded.delete([5, 6, 7])]);
+      expect(await milvus.count()).toBe(await embedded.count());
+      const next = random(77);
+      const exclude = Array.from({ length: 40 }, (_, i) => i * 11 + 1);
+      for (let i = 0; i < 10; i++) {
+        const query = unitVector(embedder.dimension, next);
+        const options = {
+          limit: 10,
+          excludeProductIds: exclude,
+          ...(i % 2 ? { categoryId: (i % 8) + 1 } : {}),
+        };
+        const [fromMilvus, fromEmbedded] = await Promise.all([
+          milvus.search(query, options),
+          embedded.search(query, options),
+        ]);
+        expect(rankingDifference(fromMilvus, fromEmbedded, 1e-5)).toBeUndefined();
+        expect(fromMilvus.map((h) => h.productTitle)).toEqual(fromEmbedded.map((h) => h.productTitle));
+      }
+    } finally {
+      await milvus.drop().catch(() => {});
+      await embedded.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays correct across flushes (Milvus Lite is flushed shortly after writes)', async () => {
+    const embedder = { id: 'flush-test', dimension: 16 };
+    const products = randomProducts(200, 16, 5);
+    const store = milvusStore(embedder, `${RUN}_flush`, { flushDelayMs: 50 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+    try {
+      await store.init();
+      await store.upsert(products);
+      await settle();
+      await store.delete([1, 2]);
+      await store.upsert([{ ...products[2]!, productTitle: 'after flush' }]);
+      await settle();
+      expect(await store.count()).toBe(198);
+      expect(await store.get([1, 2])).toEqual([]);
+      expect((await store.get([3]))[0]?.productTitle).toBe('after flush');
+      const query = unitVector(16, random(3));
+      const options = { limit: 10, excludeProductIds: [4, 5] };
+      const alive = products.filter((p) => p.productId > 2);
+      expect(
+        rankingDifference(await store.search(query, options), bruteForce(alive, query, options)),
+      ).toBeUndefined();
+    } finally {
+      await store.drop();
+    }
+  });
+
+  it('loads the collection again when the server released it (Milvus Lite does on restart)', async () => {
+    const store = milvusStore({ id: 'release-test', dimension: 8 }, `${RUN}_rel`);
+    const admin = new MilvusClient({
+      address: MILVUS_ADDRESS!,
+      telemetry: { enabled: false },
+      logLevel: 'error',
+    });
+    try {
+      await store.init();
+      await store.upsert(randomProducts(10, 8, 2));
+      await admin.releaseCollection({ collection_name: store.collection });
+      expect(await store.search(unitVector(8, random(1)), { limit: 3 })).toHaveLength(3);
+      expect(await store.count()).toBe(10);
+    } finally {
+      await store.drop();
+      await admin.closeConnection();
+    }
+  });
+
+  it('recovers by itself when Milvus comes up after the service (first Connect failed)', async () => {
+    // A port with nothing behind it yet; later a TCP relay to the real server opens on it.
+    const relay = net.createServer((client) => {
+      const [host, port] = MILVUS_ADDRESS!.split(':');
+      const upstream = net.connect(Number(port), host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as net.AddressInfo;
+    await new Promise((resolve) => relay.close(resolve));
+    const store = new MilvusVectorStore({
+      address: `127.0.0.1:${port}`,
+      collection: collectionName(`${RUN}_late`, { id: 'late', dimension: 4 }),
+      dimension: 4,
+      timeoutMs: 3_000,
+    });
+    try {
+      await expect(store.ping()).rejects.toBeInstanceOf(VectorStoreUnavailableError);
+      await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+      // gRPC retries the connection with a backoff the store caps at 2 s.
+      const upAt = performance.now();
+      for (;;) {
+        const error = await store.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (!error) break;
+        expect(error).toBeInstanceOf(VectorStoreUnavailableError);
+        expect(performance.now() - upAt).toBeLessThan(5_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await store.upsert(randomProducts(3, 4, 1));
+      expect(await store.count()).toBe(3);
+      await store.drop();
+    } finally {
+      await store.close();
+      relay.close();
+    }
+  });
+
+  it('works in a database of its own (created on init)', async () => {
+    const database = `${RUN}_db`;
+    const store = milvusStore({ id: 'db-test', dimension: 8 }, RUN, { database });
+    try {
+      await store.init();
+      await store.upsert(randomProducts(4, 8, 1));
+      expect(await store.count()).toBe(4);
+      const admin = new MilvusClient({
+        address: MILVUS_ADDRESS!,
+        telemetry: { enabled: false },
+        logLevel: 'error',
+      });
+      const inDefault = await admin.hasCollection({ collection_name: store.collection });
+      expect(inDefault.value).toBe(false);
+      await store.drop();
+      await admin.dropDatabase({ db_name: database });
+      await admin.closeConnection();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses an existing collection whose vectors have another dimension', async () => {
+    const prefix = `${RUN}_dim`;
+    const right = milvusStore({ id: 'dim-test', dimension: 8 }, prefix);
+    await right.init();
+    const collection = right.collection;
+    const wrong = new MilvusVectorStore({
+      address: MILVUS_ADDRESS!,
+      collection,
+      dimension: 16,
+      indexType: 'FLAT',
+      timeoutMs: 10_000,
+    });
+    try {
+      await expect(wrong.init()).rejects.toThrow(/vector dim 8, expected 16/);
+    } finally {
+      await wrong.close();
+      await right.drop();
+    }
+  });
+});
+
+describe('Milvus client when the server is down (no server needed)', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const stores: MilvusVectorStore[] = [];
+  const servers: net.Server[] = [];
+
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  function storeAt(address: string, timeoutMs: number): MilvusVectorStore {
+    const store = new MilvusVectorStore({
+      address,
+      collection: 'products_down_d4',
+      dimension: 4,
+      indexType: 'HNSW',
+      timeoutMs,
+      initTimeoutMs: timeoutMs,
+    });
+    stores.push(store);
+    return store;
+  }
+
+  /** A port that was free a moment ago: nothing listens there. */
+  async function closedPort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('constructing a client against a closed port does not produce an unhandled rejection', async () => {
+    const port = await closedPort();
+    storeAt(`127.0.0.1:${port}`, 500);
+    // The SDK's Connect (sent from its constructor) fails within about a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('ping and search reject with VectorStoreUnavailableError within the timeout', async () => {
+    const port = await closedPort();
+    const store = storeAt(`127.0.0.1:${port}`, 800);
+    for (const attempt of [() => store.ping(), () => store.search(new Float32Array(4), { limit: 3 })]) {
+      const started = performance.now();
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VectorStoreUnavailableError);
+      expect(error).toMatchObject({ statusCode: 503, detail: 'Vector store is unavailable' });
+      expect(performance.now() - started).toBeLessThan(800 + 500);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(unhandled).toEqual([]);
+  });
+
+  it('a server that accepts connections but never answers times out with the same error', async () => {
+    // Accepts TCP and stays silent: gRPC never gets its HTTP/2 settings.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const store = storeAt(`127.0.0.1:${port}`, 600);
+    const started = performance.now();
+    await expect(store.upsert(randomProducts(1, 4, 1))).rejects.toBeInstanceOf(VectorStoreUnavailableError);
+    expect(performance.now() - started).toBeLessThan(600 + 500);
+    for (const socket of sockets) socket.destroy();
+    expect(unhandled).toEqual([]);
+  });
+});

@@ -1,0 +1,196 @@
+import { eventually } from '@ecom/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from './helper.js';
+
+interface Item {
+  product_id: number;
+  product: string;
+  category_id: number;
+  category: string;
+  score: number;
+}
+
+const store = process.env.MILVUS_ADDRESS ? 'Milvus' : 'embedded store';
+
+async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+describe(`recommendations over real services (${store})`, () => {
+  let stack: Stack;
+  let reco: string;
+  let catalog: string;
+  let productCount: number;
+
+  const purchasedBy = async (customerId: number): Promise<number[]> => {
+    const { body } = await json<{ purchases: { product_id: number }[] }>(
+      `${catalog}/Purchases/customer_purchased_products/${customerId}`,
+    );
+    return body.purchases.map((p) => p.product_id);
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    reco = stack.recommendations.url;
+    catalog = stack.catalog.url;
+    const total = await fetch(`${catalog}/products/?limit=1`);
+    productCount = Number(total.headers.get('x-total-count'));
+    // The catalog's outbox delivers every imported product; the feed brings the purchases.
+    await eventually(
+      async () => {
+        const info = (
+          await json<{ vector_count: number; purchase_statistics: { purchases: number } }>(
+            `${reco}/recommendation/info`,
+          )
+        ).body;
+        return info.vector_count === productCount && info.purchase_statistics.purchases > 0;
+      },
+      60_000,
+      'every product vectorised and the purchases loaded',
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('answers 10 products for a seeded customer, none already bought, no duplicates, best first', async () => {
+    const { status, body } = await json<Item[]>(`${reco}/recommendation/3`);
+    expect(status).toBe(200);
+    expect(body).toHaveLength(10);
+    const bought = new Set(await purchasedBy(3));
+    expect(bought.size).toBeGreaterThan(0);
+    for (const item of body) {
+      expect(bought.has(item.product_id)).toBe(false);
+      expect(item.product.length).toBeGreaterThan(0);
+      expect(item.category.length).toBeGreaterThan(0);
+    }
+    expect(new Set(body.map((i) => i.product_id)).size).toBe(10);
+    const scores = body.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('never recommends a purchase, for every seeded customer, even at the largest limit', async () => {
+    for (let customerId = 1; customerId <= 12; customerId++) {
+      const bought = new Set(await purchasedBy(customerId));
+      const { body } = await json<Item[]>(`${reco}/recommendation/${customerId}?limit=100`);
+      expect(body).toHaveLength(Math.min(100, productCount - bought.size));
+      expect(body.filter((item) => bought.has(item.product_id))).toEqual([]);
+    }
+  });
+
+  it('honours limit and rejects limits out of range', async () => {
+    expect((await json<Item[]>(`${reco}/recommendation/3?limit=25`)).body).toHaveLength(25);
+    for (const limit of [0, 101, -1, 'x']) {
+      const { status, body } = await json<{ detail: unknown[] }>(`${reco}/recommendation/3?limit=${limit}`);
+      expect(status).toBe(422);
+      expect(Array.isArray(body.detail)).toBe(true);
+    }
+  });
+
+  it('filters by category', async () => {
+    const { body: some } = await json<Item[]>(`${reco}/recommendation/3`);
+    const categoryId = some[0]!.category_id;
+    const { body } = await json<Item[]>(`${reco}/recommendation/3?category_id=${categoryId}&limit=5`);
+    expect(body.length).toBeGreaterThan(0);
+    expect(body.every((item) => item.category_id === categoryId)).toBe(true);
+  });
+
+  it('recommends from the profile for a customer without purchases', async () => {
+    const created = await json<{ id: number }>(`${stack.users.url}/customer/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Cold Start',
+        gender: 'Female',
+        age: 29,
+        location: 'Oslo',
+        preference: 'Books',
+      }),
+    });
+    const { status, body } = await json<Item[]>(`${reco}/recommendation/${created.body.id}`);
+    expect(status).toBe(200);
+    expect(body).toHaveLength(10);
+  });
+
+  it('answers 404 for an unknown customer and 422 for a malformed id', async () => {
+    const unknown = await json<{ detail: string }>(`${reco}/recommendation/999999`);
+    expect(unknown).toEqual({ status: 404, body: { detail: 'Customer 999999 not found' } });
+    expect((await json(`${reco}/recommendation/abc`)).status).toBe(422);
+  });
+
+  it('keeps the original algorithm available as a baseline, which does recommend purchases', async () => {
+    const { status, body } = await json<Item[]>(`${reco}/recommendation/3?strategy=original&limit=20`);
+    expect(status).toBe(200);
+    expect(body).toHaveLength(20);
+  });
+
+  it('reflects a product update and a product delete made through catalog-service', async () => {
+    const categories = (await json<{ id: number; title: string }[]>(`${catalog}/category/`)).body;
+    const category = categories[0]!;
+    const created = await json<{ id: number }>(`${catalog}/products/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Quantum Widget',
+        category_id: category.id,
+        description: 'A widget',
+        tags: ['widget'],
+      }),
+    });
+    expect(created.status).toBe(200);
+    const productId = created.body.id;
+    await eventually(
+      async () => (await json(`${reco}/recommendation/products/${productId}/similar`)).status === 200,
+      20_000,
+      'the new product vectorised',
+    );
+
+    await json(`${catalog}/products/`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: productId,
+        title: 'Quantum Widget Pro',
+        category_id: category.id,
+        description: 'A better widget',
+        tags: ['widget', 'pro'],
+      }),
+    });
+    await eventually(
+      async () => {
+        const { body } = await json<Item[]>(`${reco}/recommendation/3?limit=100&category_id=${category.id}`);
+        return body.some((item) => item.product_id === productId && item.product === 'Quantum Widget Pro');
+      },
+      20_000,
+      'the renamed product in recommendations',
+    );
+
+    expect((await fetch(`${catalog}/products/${productId}`, { method: 'DELETE' })).status).toBe(204);
+    await eventually(
+      async () => (await json(`${reco}/recommendation/products/${productId}/similar`)).status === 404,
+      20_000,
+      'the deleted product gone from the vector store',
+    );
+    const { body } = await json<Item[]>(`${reco}/recommendation/3?limit=100`);
+    expect(body.some((item) => item.product_id === productId)).toBe(false);
+  });
+
+  it('shows what it runs on', async () => {
+    const { body } = await json<Record<string, unknown>>(`${reco}/recommendation/info`);
+    expect(body).toMatchObject({
+      embedder: expect.stringMatching(/^hashing/),
+      store: process.env.MILVUS_ADDRESS ? 'milvus' : 'embedded',
+      vector_count: productCount,
+    });
+  });
+
+  it('answers 503 with a clear detail when catalog-service is down', async () => {
+    await stack.catalog.close();
+    const { status, body } = await json<{ detail: string }>(`${reco}/recommendation/3`);
+    expect(status).toBe(503);
+    expect(body.detail).toMatch(/^catalog-service is unavailable/);
+  });
+});

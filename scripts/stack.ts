@@ -1,0 +1,121 @@
+// `npm start`: the three services on this machine, embedded by default (PGlite per service,
+// the on-disk vector index, EMBEDDINGS_MODEL=auto), or against the Postgres/Milvus that
+// .env or the environment names. See docs/running.md.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { reportVectorisation } from './stack/progress.js';
+import { SERVICES, type ServiceKey } from './stack/services.js';
+import { LAUNCHER_REQUEST_ID, REPO_ROOT, type Stack, startStack } from './stack/start-stack.js';
+
+const say = (line: string) => console.log(`[stack] ${line}`);
+
+// Variables already set in the environment win over .env (process.loadEnvFile never overrides).
+const envFile = path.join(REPO_ROOT, '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+const env = process.env;
+
+const interrupt = new AbortController();
+let signalCount = 0;
+const stopRequested = new Promise<void>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      signalCount += 1;
+      if (signalCount > 1) {
+        say('stopping now: killing the services');
+        // ServiceProcess kills its child on exit.
+        process.exit(130);
+      }
+      say(`${signal}: stopping the services (send it again to kill them)`);
+      interrupt.abort();
+      resolve();
+    });
+  }
+});
+
+// `npm start` runs this under `sh -c`; a SIGTERM sent to npm ends that shell without reaching
+// this process. Losing the parent is treated as that SIGTERM, so no service is left behind.
+const parentPid = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parentPid) return;
+  clearInterval(parentWatch);
+  process.kill(process.pid, 'SIGTERM');
+}, 1_000);
+parentWatch.unref();
+
+describeSetup();
+const startedAt = Date.now();
+let stack: Stack;
+try {
+  stack = await startStack({
+    ports: portsFromEnv(),
+    env,
+    log: (line) => console.log(line),
+    color: process.stdout.isTTY,
+    signal: interrupt.signal,
+  });
+} catch (error) {
+  if (interrupt.signal.aborted) {
+    say('stopped');
+    process.exit(0);
+  }
+  say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+say(`all services are ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s). Swagger UI:`);
+for (const spec of [...SERVICES].sort((a, b) => a.defaultPort - b.defaultPort)) {
+  say(`  ${spec.name.padEnd(24)} ${stack.urls[spec.key]}/docs`);
+}
+say(`  recommendations for customer 3: ${stack.urls.recommendation}/recommendation/3`);
+say('Ctrl-C stops everything.');
+void reportVectorisation({
+  catalogUrl: stack.urls.catalog,
+  recommendationUrl: stack.urls.recommendation,
+  log: say,
+  signal: interrupt.signal,
+  requestId: LAUNCHER_REQUEST_ID,
+});
+
+const crashed = await Promise.race([stopRequested.then(() => undefined), stack.exited]);
+if (crashed) {
+  const how = crashed.signal ? `signal ${crashed.signal}` : `code ${crashed.code}`;
+  say(`${crashed.name} exited unexpectedly (${how}); stopping the other services`);
+  interrupt.abort();
+}
+await stack.stop();
+say('stopped');
+process.exit(crashed ? 1 : 0);
+
+function portsFromEnv(): Partial<Record<ServiceKey, number>> {
+  const ports: Partial<Record<ServiceKey, number>> = {};
+  for (const spec of SERVICES) {
+    const raw = env[spec.portVariable];
+    if (!raw) continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      say(`${spec.portVariable}=${raw} is not a port number`);
+      process.exit(2);
+    }
+    ports[spec.key] = port;
+  }
+  return ports;
+}
+
+function describeSetup(): void {
+  const database = env.DATABASE_URL
+    ? `Postgres at ${hostOf(env.DATABASE_URL)}`
+    : 'embedded PGlite per service';
+  const vectors = env.MILVUS_ADDRESS ? `Milvus at ${env.MILVUS_ADDRESS}` : 'embedded vector index';
+  say(`database: ${database}; vectors: ${vectors}; EMBEDDINGS_MODEL=${env.EMBEDDINGS_MODEL || 'auto'}`);
+  say(`data folder: ${path.resolve(REPO_ROOT, env.DATA_DIR || '.data')}`);
+}
+
+/** host:port/db of a database URL, never its password. */
+function hostOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}

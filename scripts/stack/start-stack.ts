@@ -1,0 +1,204 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isLauncherRequest } from './format-log.js';
+import { freePort, isPortFree } from './free-port.js';
+import { type ExitInfo, ServiceProcess } from './service-process.js';
+import { SERVICES, type ServiceKey, type ServiceSpec, type ServiceState } from './services.js';
+import { waitForHttp } from './wait-for-http.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Requests the launcher sends carry request ids with this prefix; their log lines are hidden. */
+export const LAUNCHER_REQUEST_ID = 'stack-launcher';
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+/** A little more than the services' own shutdown grace (service-kit runServer: 10 s). */
+const STOP_GRACE_MS = 15_000;
+const COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blue'] as const;
+
+export interface StartStackOptions {
+  /** Port per service: absent = its default (8101/8111/8121), 0 = a free ephemeral port. */
+  ports?: Partial<Record<ServiceKey, number>>;
+  /**
+   * Variables for every service, over the launcher's own environment. A service URL
+   * variable (USER_SERVICE_URL, ...) set here is passed on instead of the local address.
+   * Relative `*_DIR` / `*_PATH` values are taken from the repository root.
+   */
+  env?: Record<string, string | undefined>;
+  /** DATA_DIR of every service (each keeps its data in a sub-folder). Default: env DATA_DIR, else <repo>/.data. */
+  dataDir?: string;
+  /** Receives the output, one line at a time. Default: stdout. */
+  log?: (line: string) => void;
+  /** Colour the service prefixes (for terminals). */
+  color?: boolean;
+  /** Aborting stops a start in progress; the services started so far are stopped. */
+  signal?: AbortSignal;
+  /** Longest wait for one service to become healthy or ready. Default 5 min (a first start may download a model). */
+  timeoutMs?: number;
+  /** The services to start (default: all three); tests may start fewer or stand-ins. */
+  services?: readonly ServiceSpec[];
+}
+
+export interface Stack {
+  /** Base URL per service, e.g. http://127.0.0.1:8101 */
+  urls: Record<ServiceKey, string>;
+  /** Settles when a service exits by itself (a crash): the stack is then incomplete. Never after stop(). */
+  exited: Promise<ExitInfo>;
+  /** SIGTERM to every service, waits until they have exited (SIGKILL after a grace period). */
+  stop(): Promise<void>;
+  /** SIGKILL to every service, now. */
+  kill(): void;
+}
+
+/**
+ * Starts the services as child processes (tsx, as `pnpm start` in each service would), in
+ * the order of their `startAfter` needs, and resolves once every one answers /readyz.
+ * On any failure the services already started are stopped and the error says which one
+ * failed, with the end of its output.
+ */
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
+  const services = options.services ?? SERVICES;
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  for (const spec of services) {
+    if (!existsSync(path.join(REPO_ROOT, spec.dir, spec.entry))) {
+      throw new Error(`${spec.name}: ${path.join(spec.dir, spec.entry)} does not exist in this checkout`);
+    }
+  }
+  const ports = await choosePorts(services, options.ports ?? {});
+  const urls = Object.fromEntries(
+    SERVICES.map((spec) => [spec.key, `http://127.0.0.1:${ports.get(spec.key) ?? spec.defaultPort}`]),
+  ) as Record<ServiceKey, string>;
+  const sharedEnv = sharedEnvironment(options, urls);
+  const tsxLoader = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
+  const prefixWidth = Math.max(...services.map((spec) => spec.name.length));
+
+  const processes = new Map<ServiceKey, ServiceProcess>();
+  let stopping = false;
+  const failure = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, failure.signal]) : failure.signal;
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopping = true;
+    stopped ??= Promise.all([...processes.values()].map((proc) => proc.stop(STOP_GRACE_MS))).then(() => {});
+    return stopped;
+  };
+
+  const launches = new Map<ServiceKey, Promise<ServiceProcess>>();
+  const reached = new Map<string, Promise<void>>();
+  const reach = (key: ServiceKey, state: ServiceState): Promise<void> => {
+    const id = `${key}:${state}`;
+    let promise = reached.get(id);
+    if (!promise) {
+      promise = (async () => {
+        const proc = await launches.get(key)!;
+        const url = `${urls[key]}/${state === 'healthy' ? 'healthz' : 'readyz'}`;
+        await Promise.race([waitForHttp(url, { timeoutMs, signal }), failOnExit(proc, state)]);
+      })();
+      reached.set(id, promise);
+    }
+    return promise;
+  };
+  const launch = async (spec: ServiceSpec, index: number): Promise<ServiceProcess> => {
+    // Let every launch be registered before any looks up the services it waits for.
+    await Promise.resolve();
+    for (const need of spec.startAfter) {
+      if (launches.has(need.service)) await reach(need.service, need.state);
+    }
+    signal.throwIfAborted();
+    const proc = new ServiceProcess({
+      name: spec.name,
+      cwd: path.join(REPO_ROOT, spec.dir),
+      command: process.execPath,
+      args: ['--import', tsxLoader, spec.entry],
+      env: { ...sharedEnv, PORT: String(ports.get(spec.key)) },
+      log,
+      prefixWidth,
+      hide: (line) => isLauncherRequest(line, LAUNCHER_REQUEST_ID),
+      ...(options.color ? { color: COLORS[index % COLORS.length] } : {}),
+    });
+    processes.set(spec.key, proc);
+    return proc;
+  };
+
+  try {
+    services.forEach((spec, index) => {
+      launches.set(spec.key, launch(spec, index));
+    });
+    await Promise.all(services.map((spec) => reach(spec.key, 'healthy')));
+    await Promise.all(services.map((spec) => reach(spec.key, 'ready')));
+  } catch (error) {
+    failure.abort(error);
+    await stop();
+    if (options.signal?.aborted) throw new Error('start-up interrupted', { cause: error });
+    throw error;
+  }
+
+  const exited = new Promise<ExitInfo>((resolve) => {
+    for (const proc of processes.values()) {
+      void proc.exited.then((info) => {
+        if (!stopping) resolve(info);
+      });
+    }
+  });
+  return {
+    urls,
+    exited,
+    stop,
+    kill: () => {
+      stopping = true;
+      for (const proc of processes.values()) proc.kill('SIGKILL');
+    },
+  };
+}
+
+/** Rejects when the process exits before it reached `state`; the message carries its last output. */
+function failOnExit(proc: ServiceProcess, state: ServiceState): Promise<never> {
+  const failed = proc.exited.then((exit) => {
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    throw new Error(
+      `${proc.name} exited (${how}) before it was ${state}. Its last output:\n${proc.recentOutput()}`,
+    );
+  });
+  // Observed by the race that asked for it; once that race is won, nobody else waits for it.
+  failed.catch(() => {});
+  return failed;
+}
+
+async function choosePorts(
+  services: readonly ServiceSpec[],
+  wanted: Partial<Record<ServiceKey, number>>,
+): Promise<Map<ServiceKey, number>> {
+  const ports = new Map<ServiceKey, number>();
+  for (const spec of services) {
+    const port = wanted[spec.key] ?? spec.defaultPort;
+    if (port === 0) {
+      ports.set(spec.key, await freePort());
+    } else if (await isPortFree(port)) {
+      ports.set(spec.key, port);
+    } else {
+      throw new Error(
+        `${spec.name}: port ${port} is already in use (choose another with ${spec.portVariable}, or stop what listens there)`,
+      );
+    }
+  }
+  return ports;
+}
+
+/** The environment every service gets; PORT is added per service. */
+function sharedEnvironment(options: StartStackOptions, urls: Record<ServiceKey, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value && /_(DIR|PATH)$/.test(name) && (value.startsWith('./') || value.startsWith('../'))) {
+      env[name] = path.resolve(REPO_ROOT, value);
+    }
+  }
+  env.DATA_DIR = path.resolve(REPO_ROOT, options.dataDir ?? env.DATA_DIR ?? '.data');
+  // Local runs listen on loopback only unless HOST says otherwise.
+  env.HOST ||= '127.0.0.1';
+  for (const spec of SERVICES) {
+    env[spec.urlVariable] = options.env?.[spec.urlVariable] || urls[spec.key];
+  }
+  return env;
+}
