@@ -7,7 +7,7 @@ import { createProgressLog } from './progress-log.js';
 /** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L12-v2';
 /** Measured on this 2-core machine, see docs/embedders.md. */
-export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_BATCH_SIZE = 8;
 /** Same vectors as the original's PyTorch fp32 model; q8 trades ~1% cosine fidelity for speed. */
 export const DEFAULT_DTYPE = 'fp32';
 /** ONNX Runtime intra-op threads (measured, docs/embedders.md); 0 = ONNX Runtime's default. */
