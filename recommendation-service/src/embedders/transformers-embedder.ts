@@ -126,8 +126,8 @@ export class TransformersEmbedder implements Embedder {
   /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
   readonly location: string;
   readonly dimension: number;
-  // One batch at a time: ONNX Runtime already spreads one batch over every core, so two
-  // concurrent runs would only slow each other down (and double the peak memory).
+  // One batch at a time: embedding stays on EMBEDDINGS_THREADS cores (one by default, the
+  // others serve requests), and concurrent runs would contend and add up their peak memory.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
