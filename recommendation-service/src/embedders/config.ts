@@ -6,6 +6,9 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_DTYPE, DEFAULT_THREADS, MODEL_DTYPES } from
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
+/** Where scripts/fetch-model.sh puts the model it builds: `auto` uses it when present. */
+export const FETCHED_MODEL_DIR = path.join(repoRoot, '.data', 'models', 'all-MiniLM-L6-v2');
+
 /**
  * The embedder's environment variables, spread into the service's config schema:
  * `z.object({ ...baseConfigShape, ...embeddingsConfigShape, ... })`.
