@@ -34,8 +34,9 @@ export class Reindexer {
    */
   start(retryForMs = 0): void {
     const deadline = Date.now() + retryForMs;
+    let attempts = 0;
     const attempt = async (): Promise<void> => {
-      await this.run();
+      await this.run(attempts++ === 0);
       if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
@@ -55,7 +56,8 @@ export class Reindexer {
     await this.running;
   }
 
-  private async run(): Promise<void> {
+  /** `loud`: log a failure as a warning (the first attempt); retries stay quiet. */
+  private async run(loud = true): Promise<void> {
     this.progress = { state: 'running', indexed: 0 };
     try {
       const categories = new Map<number, string>();
@@ -88,10 +90,12 @@ export class Reindexer {
       this.log.info({ indexed: this.progress.indexed }, 're-index finished');
     } catch (err) {
       this.progress = { ...this.progress, state: 'failed', error: (err as Error).message };
-      this.log.warn(
-        { err },
-        're-index failed; it runs again on the next start or POST /recommendation/reindex',
-      );
+      if (loud)
+        this.log.warn(
+          { err },
+          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+        );
+      else this.log.debug({ err }, 're-index attempt failed');
     }
   }
 }
