@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -18,8 +17,7 @@ import {
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
+import { frameworkErrorHandler, installNulGuard, REQUEST_ID_HEADER, requestIdOf } from './request-hygiene.js';
 
 export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
@@ -52,8 +50,10 @@ export async function createServer(options: ServerOptions): Promise<App> {
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },
-    requestIdHeader: REQUEST_ID_HEADER,
-    genReqId: () => randomUUID(),
+    // The caller's x-request-id when it is sane (requestIdOf), else a new UUID.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: frameworkErrorHandler,
     // Explicit server timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
@@ -70,6 +70,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installErrorHandler(app);
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installNulGuard(app);
 
   // The request id travels back to the caller and on to downstream services.
   app.addHook('onRequest', async (request, reply) => {

@@ -88,6 +88,17 @@ function clientErrorDetail(error: FastifyError): string {
 }
 
 /**
+ * A message about `error` that is safe to show a client or an operator endpoint: our own
+ * details, or a generic phrase. Driver, ORM and network messages stay in the logs.
+ */
+export function publicErrorMessage(error: unknown): string {
+  if (error instanceof HttpError) return error.detail;
+  const mapped = mapDatabaseError(error);
+  if (mapped) return mapped.detail;
+  return 'Internal error (see the service log)';
+}
+
+/**
  * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
  * connection failures. Repositories map the expected cases themselves with precise
  * messages; this is the safety net.

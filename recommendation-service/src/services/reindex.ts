@@ -1,3 +1,4 @@
+import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { VectorSync } from './vector-sync.js';
@@ -87,7 +88,8 @@ export class Reindexer {
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed }, 're-index finished');
     } catch (err) {
-      this.progress = { ...this.progress, state: 'failed', error: (err as Error).message };
+      // Shown by the public /recommendation/info: our own detail, never a driver's message.
+      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
       this.log.warn(
         { err },
         're-index failed; it runs again on the next start or POST /recommendation/reindex',
