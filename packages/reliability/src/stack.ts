@@ -3,6 +3,8 @@ import { closedPort, type RunningService, startService } from '@ecom/testing';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const PROJECT_DATASET = path.join(REPO_ROOT, 'dataset.csv');
+/** The first 60 rows of the project dataset (51 products, 6 customers): for tests that pay per product. */
+export const SMALL_DATASET = path.join(REPO_ROOT, 'packages/reliability/test/fixtures/small-dataset.csv');
 export const TOKEN = 'reliability-internal-token-0123456789';
 
 export interface Stack {
@@ -13,6 +15,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** Dataset both user-service and catalog-service import; the project dataset by default. */
+  dataset?: string;
   /** Extra environment per service, over the defaults below. */
   users?: Record<string, string>;
   catalog?: Record<string, string>;
@@ -26,8 +30,9 @@ export interface StackOptions {
  * embedder the hashing one unless the caller says otherwise.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataset = options.dataset ?? PROJECT_DATASET;
   const users = await startService('user-service', {
-    DATASET_PATH: PROJECT_DATASET,
+    DATASET_PATH: dataset,
     INTERNAL_API_TOKEN: TOKEN,
     ...options.users,
   });
@@ -43,7 +48,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const catalog = await startService(
     'catalog-service',
     {
-      DATASET_PATH: PROJECT_DATASET,
+      DATASET_PATH: dataset,
       USER_SERVICE_URL: users.url,
       RECOMMENDATION_SERVICE_URL: recommendations.url,
       OUTBOX_POLL_INTERVAL_MS: '100',

@@ -1,6 +1,6 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../src/stack.js';
+import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
 const database = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
 
@@ -32,7 +32,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
   let catalog: string;
 
   beforeAll(async () => {
-    stack = await startStack({ recommendations: { REINDEX_ON_EMPTY: 'false' } });
+    stack = await startStack({ dataset: SMALL_DATASET, recommendations: { REINDEX_ON_EMPTY: 'false' } });
     users = stack.users.url;
     catalog = stack.catalog.url;
   }, 120_000);

@@ -1,7 +1,7 @@
 import { eventually, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOperation, type Operation, operationsOf } from '../src/openapi.js';
-import { type Stack, startStack, TOKEN } from '../src/stack.js';
+import { SMALL_DATASET, type Stack, startStack, TOKEN } from '../src/stack.js';
 
 const product = {
   product_id: 900_001,
@@ -36,7 +36,7 @@ describe('internal routes require the service token when INTERNAL_API_TOKEN is s
   const publicReads: { service: keyof Omit<Stack, 'close'>; operation: Operation }[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ recommendations: { REINDEX_ON_EMPTY: 'false' } });
+    stack = await startStack({ dataset: SMALL_DATASET, recommendations: { REINDEX_ON_EMPTY: 'false' } });
     for (const service of ['users', 'catalog', 'recommendations'] as const) {
       const document = (await stack[service].app.inject({ method: 'GET', url: '/docs/json' })).json();
       for (const operation of operationsOf(document)) {
