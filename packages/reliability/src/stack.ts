@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { closedPort, type RunningService, startService } from '@ecom/testing';
+import { closedPort, type RunningService, type ServiceName, startService } from '@ecom/testing';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const PROJECT_DATASET = path.join(REPO_ROOT, 'dataset.csv');
@@ -59,16 +59,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     { port: catalogPort },
   );
-  return {
+  const stack: Stack = {
     users,
     catalog,
     recommendations,
+    // Whatever runs now: a test may have restarted a service in place.
     async close() {
-      await catalog.close();
-      await recommendations.close();
-      await users.close();
+      for (const service of [stack.catalog, stack.recommendations, stack.users]) {
+        await service.close().catch(() => {});
+      }
     },
   };
+  return stack;
+}
+
+/** Starts a stopped service again on its port, data and environment. */
+export async function restart(service: RunningService, name: ServiceName): Promise<RunningService> {
+  return startService(name, service.env, { port: service.port });
 }
 
 export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
