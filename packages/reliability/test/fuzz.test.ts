@@ -208,7 +208,7 @@ describe('fuzzing every route of every service from its OpenAPI document', () =>
         }
       });
 
-      it('over a real socket: 413 for a 10 MB body, with and without Content-Length, and keeps serving', async () => {
+      it('over a real socket: 413 for a 10 MB body with and without Content-Length, 431 for 20 KB of headers, and keeps serving', async () => {
         const operation = (operations.get(key) ?? []).find(
           (candidate) => candidate.body && !candidate.internal,
         );
@@ -235,6 +235,12 @@ describe('fuzzing every route of every service from its OpenAPI document', () =>
           duplex: 'half',
         } as RequestInit);
         expect(chunked.status).toBe(413);
+        const headers431 = await fetch(`${stack[key].url}/healthz`, {
+          headers: { 'x-big': 'x'.repeat(20_000) },
+        });
+        expect(headers431.status).toBe(431);
+        expect(await headers431.json()).toEqual({ detail: 'Request headers are too large' });
+        expect(headers431.headers.get('x-request-id')).toBeTruthy();
         await expectStillServing(stack[key]);
       });
     });

@@ -17,7 +17,13 @@ import {
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
-import { frameworkErrorHandler, installNulGuard, REQUEST_ID_HEADER, requestIdOf } from './request-hygiene.js';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installNulGuard,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+} from './request-hygiene.js';
 
 export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
@@ -54,6 +60,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     requestIdHeader: false,
     genReqId: requestIdOf,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Explicit server timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,

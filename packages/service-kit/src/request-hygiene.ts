@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ValidationErrorItem } from './error-handler.js';
 
@@ -33,6 +34,30 @@ export function frameworkErrorHandler(
         ? 'A path parameter is too long'
         : 'Bad request';
   reply.header(REQUEST_ID_HEADER, request.id).code(status).send({ detail });
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (headers over 16 KiB, a
+ * request that is not HTTP, a client too slow to send its request): the answer Fastify would
+ * write, in our `{"detail"}` shape and with a request id. As in Fastify's own handler
+ * (`defaultClientErrorHandler`), the connection is closed afterwards.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request not received in time']
+        : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\n${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 const NUL = '\u0000';
