@@ -88,6 +88,17 @@ function clientErrorDetail(error: FastifyError): string {
 }
 
 /**
+ * A message about `error` that is safe to show a client or an operator endpoint: our own
+ * details, or a generic phrase. Driver, ORM and network messages stay in the logs.
+ */
+export function publicErrorMessage(error: unknown): string {
+  if (error instanceof HttpError) return error.detail;
+  const mapped = mapDatabaseError(error);
+  if (mapped) return mapped.detail;
+  return 'Internal error (see the service log)';
+}
+
+/**
  * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
  * connection failures. Repositories map the expected cases themselves with precise
  * messages; this is the safety net.
@@ -107,29 +118,45 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
   return null;
 }
 
-/** Walks the cause chain looking for a "cannot reach it" code or message. */
+/** What Prisma's driver adapters report when the database cannot be reached. */
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
+/**
+ * Walks the cause chain looking for a "cannot reach it" code or message. Prisma puts the
+ * driver adapter's error in `meta.driverAdapterError` (a raw query reports P2010 with the
+ * real reason there), so that is looked at too.
+ */
 export function isUnreachable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 8; depth++) {
     const candidate = current as {
       code?: unknown;
+      originalCode?: unknown;
       name?: unknown;
       message?: unknown;
       cause?: unknown;
       kind?: unknown;
+      meta?: { driverAdapterError?: unknown };
     };
     if (typeof candidate.code === 'string' && UNREACHABLE_CODES.has(candidate.code)) return true;
+    if (typeof candidate.originalCode === 'string' && UNREACHABLE_CODES.has(candidate.originalCode))
+      return true;
     if (candidate.name === 'PrismaClientInitializationError') return true;
-    if (candidate.kind === 'DatabaseNotReachable' || candidate.kind === 'ConnectionClosed') return true;
+    if (typeof candidate.kind === 'string' && UNREACHABLE_KINDS.has(candidate.kind)) return true;
     if (
       typeof candidate.message === 'string' &&
-      /ECONNREFUSED|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Can't reach database server|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
         candidate.message,
       )
     ) {
       return true;
     }
-    current = candidate.cause;
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
   }
   return false;
 }

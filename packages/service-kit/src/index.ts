@@ -4,4 +4,5 @@ export * from './error-handler.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './http-client.js';
+export * from './request-hygiene.js';
 export * from './run-server.js';

@@ -1,3 +1,4 @@
+import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { VectorSync } from './vector-sync.js';
@@ -89,7 +90,8 @@ export class Reindexer {
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed }, 're-index finished');
     } catch (err) {
-      this.progress = { ...this.progress, state: 'failed', error: (err as Error).message };
+      // Shown by the public /recommendation/info: our own detail, never a driver's message.
+      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
       if (loud)
         this.log.warn(
           { err },
