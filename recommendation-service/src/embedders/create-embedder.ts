@@ -30,7 +30,11 @@ const FIX_HINT =
 export async function createEmbedder(
   config: EmbeddingsConfig,
   log: EmbedderLog,
-  deps: { createPipeline?: PipelineFactory } = {},
+  deps: {
+    createPipeline?: PipelineFactory;
+    /** Where `auto` looks for a model built by scripts/fetch-model.sh; null: nowhere. */
+    fetchedModelDir?: string | null;
+  } = {},
 ): Promise<Embedder> {
   const hashing = () => new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
   const choice = config.EMBEDDINGS_MODEL;
@@ -42,8 +46,9 @@ export async function createEmbedder(
 
   const auto = choice === 'auto';
   // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
+  const fetchedDir = deps.fetchedModelDir === undefined ? FETCHED_MODEL_DIR : deps.fetchedModelDir;
   const fetched =
-    auto && existsSync(path.join(FETCHED_MODEL_DIR, 'config.json')) ? FETCHED_MODEL_DIR : undefined;
+    auto && fetchedDir && existsSync(path.join(fetchedDir, 'config.json')) ? fetchedDir : undefined;
   const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
