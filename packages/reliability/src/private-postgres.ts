@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -106,7 +106,19 @@ export class PrivatePostgres {
     ]);
   }
 
+  /**
+   * Stops (SIGSTOP) or resumes (SIGCONT) the postmaster and every backend: a server that
+   * accepts connections and never answers, as a hung host or a network partition looks.
+   */
+  async freeze(frozen: boolean): Promise<void> {
+    const pid = (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]!.trim();
+    const { stdout } = await run('pgrep', ['-P', pid]).catch(() => ({ stdout: '' }));
+    const pids = [pid, ...stdout.split('\n').filter(Boolean)];
+    await run('kill', [frozen ? '-STOP' : '-CONT', ...pids]);
+  }
+
   async destroy(): Promise<void> {
+    await this.freeze(false).catch(() => {});
     await this.stop('immediate').catch(() => {});
     await rm(this.dir, { recursive: true, force: true });
   }

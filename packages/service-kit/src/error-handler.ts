@@ -110,7 +110,8 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
       return { status: 409, detail: 'A record with the same unique value already exists' };
     if (code === 'P2025') return { status: 404, detail: 'Record not found' };
     if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
-    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2037') {
+    // P2024 pool timeout, P2028 transaction could not start in time (or expired), P2037 too many connections.
+    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2028' || code === 'P2037') {
       return { status: 503, detail: 'Database unavailable, try again shortly' };
     }
   }
@@ -150,7 +151,7 @@ export function isUnreachable(error: unknown): boolean {
     if (typeof candidate.kind === 'string' && UNREACHABLE_KINDS.has(candidate.kind)) return true;
     if (
       typeof candidate.message === 'string' &&
-      /ECONNREFUSED|Can't reach database server|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Can't reach database server|Query read timeout|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
         candidate.message,
       )
     ) {

@@ -6,6 +6,7 @@ import {
   createServer,
   findNul,
   isUnreachable,
+  mapDatabaseError,
   publicErrorMessage,
   requestIdOf,
 } from '../src/index.js';
@@ -120,5 +121,13 @@ describe('database errors', () => {
     });
     expect(isUnreachable(uniqueViolation)).toBe(false);
     expect(publicErrorMessage(uniqueViolation)).toBe('Internal error (see the service log)');
+  });
+
+  it('answers 503 for a transaction that cannot start in time and for a query read timeout (a frozen server)', () => {
+    const unavailable = { status: 503, detail: 'Database unavailable, try again shortly' };
+    expect(mapDatabaseError(Object.assign(new Error('Transaction API error'), { code: 'P2028' }))).toEqual(
+      unavailable,
+    );
+    expect(mapDatabaseError(new Error('Query read timeout'))).toEqual(unavailable);
   });
 });
