@@ -31,6 +31,23 @@ export async function runServer(app: FastifyInstance, host: string, port: number
   await app.listen({ host, port });
 }
 
+/**
+ * A service's whole `server.ts`: read the config, build the app, listen. Start-up failures
+ * exit non-zero with a readable message.
+ */
+export async function serve<Config extends { HOST: string; PORT: number }>(
+  readConfig: () => Config,
+  buildApp: (config: Config) => Promise<FastifyInstance>,
+): Promise<void> {
+  try {
+    const config = readConfig();
+    const app = await buildApp(config);
+    await runServer(app, config.HOST, config.PORT);
+  } catch (error) {
+    exitOnStartupFailure(error);
+  }
+}
+
 /** Start-up failures must exit non-zero with a readable message. */
 export function exitOnStartupFailure(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);

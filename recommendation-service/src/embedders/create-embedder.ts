@@ -1,4 +1,6 @@
-import type { EmbeddingsConfig } from './config.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
 import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 import type { EmbedderLog } from './log.js';
@@ -39,7 +41,10 @@ export async function createEmbedder(
   }
 
   const auto = choice === 'auto';
-  const localPath = config.EMBEDDINGS_MODEL_PATH;
+  // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
+  const fetched =
+    auto && existsSync(path.join(FETCHED_MODEL_DIR, 'config.json')) ? FETCHED_MODEL_DIR : undefined;
+  const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
   try {

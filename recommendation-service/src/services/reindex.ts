@@ -35,8 +35,9 @@ export class Reindexer {
    */
   start(retryForMs = 0): void {
     const deadline = Date.now() + retryForMs;
+    let attempts = 0;
     const attempt = async (): Promise<void> => {
-      await this.run();
+      await this.run(attempts++ === 0);
       if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
@@ -56,7 +57,8 @@ export class Reindexer {
     await this.running;
   }
 
-  private async run(): Promise<void> {
+  /** `loud`: log a failure as a warning (the first attempt); retries stay quiet. */
+  private async run(loud = true): Promise<void> {
     this.progress = { state: 'running', indexed: 0 };
     try {
       const categories = new Map<number, string>();
@@ -90,10 +92,12 @@ export class Reindexer {
     } catch (err) {
       // Shown by the public /recommendation/info: our own detail, never a driver's message.
       this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
-      this.log.warn(
-        { err },
-        're-index failed; it runs again on the next start or POST /recommendation/reindex',
-      );
+      if (loud)
+        this.log.warn(
+          { err },
+          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+        );
+      else this.log.debug({ err }, 're-index attempt failed');
     }
   }
 }

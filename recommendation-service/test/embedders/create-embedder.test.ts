@@ -130,8 +130,9 @@ describe('embeddings config fragment', () => {
     expect(parsed).toMatchObject({
       EMBEDDINGS_MODEL: 'auto',
       EMBEDDINGS_DTYPE: 'fp32',
-      EMBEDDINGS_BATCH_SIZE: 32,
+      EMBEDDINGS_BATCH_SIZE: 8,
       EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: 10_000,
+      EMBEDDINGS_THREADS: 1,
       HASHING_DIMENSION: 1024,
     });
     expect(parsed.EMBEDDINGS_MODEL_PATH).toBeUndefined();
