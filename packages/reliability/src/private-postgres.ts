@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -111,10 +111,12 @@ export class PrivatePostgres {
    * accepts connections and never answers, as a hung host or a network partition looks.
    */
   async freeze(frozen: boolean): Promise<void> {
-    const pid = (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]!.trim();
-    const { stdout } = await run('pgrep', ['-P', pid]).catch(() => ({ stdout: '' }));
-    const pids = [pid, ...stdout.split('\n').filter(Boolean)];
-    await run('kill', [frozen ? '-STOP' : '-CONT', ...pids]);
+    const postmaster = Number(
+      (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    for (const pid of [postmaster, ...(await childrenOf(postmaster))]) {
+      process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+    }
   }
 
   async destroy(): Promise<void> {
@@ -130,4 +132,17 @@ export class PrivatePostgres {
       : [file, args];
     await run(command, commandArgs, { cwd: this.dir, timeout: 60_000 });
   }
+}
+
+/** Direct children of a process, from /proc (no procps needed). */
+async function childrenOf(parent: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === parent) children.push(Number(entry));
+  }
+  return children;
 }

@@ -94,6 +94,21 @@ describe('request hygiene', () => {
   });
 });
 
+describe('draining', () => {
+  it('refuses new requests with a 503 detail and closes their connections once draining starts', async () => {
+    const app = await testApp();
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    app.startDraining();
+    for (const url of ['/healthz', '/readyz', '/docs/json']) {
+      const refused = await app.inject({ method: 'GET', url });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toEqual({ detail: 'Service is shutting down, retry shortly' });
+      expect(refused.headers.connection).toBe('close');
+      expect(refused.headers['x-request-id']).toBeTruthy();
+    }
+  });
+});
+
 describe('database errors', () => {
   it('sees an unreachable database behind a raw query error (P2010 with the adapter error in meta)', () => {
     const rawQueryError = Object.assign(
