@@ -53,7 +53,7 @@ describe.skipIf(skipReason !== null)(
       await postgres?.destroy();
     });
 
-    it('answers 503 within the query timeout while Postgres is frozen (accepts, never answers), and recovers', async () => {
+    it('answers within the query timeout while Postgres is frozen (accepts, never answers), and recovers', async () => {
       const { users, catalog } = stack;
       expect((await call(`${users.url}/customer/1`)).status).toBeLessThan(500);
       await postgres.freeze(true);
@@ -64,8 +64,11 @@ describe.skipIf(skipReason !== null)(
           call(`${catalog.url}/category/`, json({ title: 'Frozen' })),
         ]);
         for (const answer of answers) {
-          expect(answer.status, answer.body).toBe(503);
-          expect(JSON.parse(answer.body)).toEqual({ detail: 'Database unavailable, try again shortly' });
+          // 504 when a query was sent and not answered (a write may still be applied when the
+          // server wakes up), 503 when none could be sent (no connection, no transaction).
+          expect([503, 504], answer.body).toContain(answer.status);
+          expect(JSON.parse(answer.body).detail).toMatch(/^Database (unavailable|did not answer in time)/);
+          expect(findLeak(answer.body), answer.body).toBeNull();
           // The pool's query timeout (10 s), well before the HTTP server's 30 s socket timeout.
           expect(answer.ms).toBeLessThan(20_000);
         }
@@ -81,10 +84,7 @@ describe.skipIf(skipReason !== null)(
         );
       }
       expect((await call(`${catalog.url}/products/`)).status).toBe(200);
-      const categories = JSON.parse((await call(`${catalog.url}/category/?limit=100`)).body) as {
-        title: string;
-      }[];
-      expect(categories.map((category) => category.title)).not.toContain('Frozen');
+      expect((await call(`${catalog.url}/category/`, json({ title: 'After The Freeze' }))).status).toBe(200);
     }, 120_000);
 
     for (const mode of ['fast', 'immediate'] as const) {
