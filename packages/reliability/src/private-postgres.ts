@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -106,7 +106,21 @@ export class PrivatePostgres {
     ]);
   }
 
+  /**
+   * Stops (SIGSTOP) or resumes (SIGCONT) the postmaster and every backend: a server that
+   * accepts connections and never answers, as a hung host or a network partition looks.
+   */
+  async freeze(frozen: boolean): Promise<void> {
+    const postmaster = Number(
+      (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    for (const pid of [postmaster, ...(await childrenOf(postmaster))]) {
+      process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+    }
+  }
+
   async destroy(): Promise<void> {
+    await this.freeze(false).catch(() => {});
     await this.stop('immediate').catch(() => {});
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -118,4 +132,17 @@ export class PrivatePostgres {
       : [file, args];
     await run(command, commandArgs, { cwd: this.dir, timeout: 60_000 });
   }
+}
+
+/** Direct children of a process, from /proc (no procps needed). */
+async function childrenOf(parent: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === parent) children.push(Number(entry));
+  }
+  return children;
 }

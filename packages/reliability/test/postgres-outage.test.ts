@@ -53,6 +53,40 @@ describe.skipIf(skipReason !== null)(
       await postgres?.destroy();
     });
 
+    it('answers within the query timeout while Postgres is frozen (accepts, never answers), and recovers', async () => {
+      const { users, catalog } = stack;
+      expect((await call(`${users.url}/customer/1`)).status).toBeLessThan(500);
+      await postgres.freeze(true);
+      try {
+        const answers = await Promise.all([
+          call(`${users.url}/customer/1`),
+          call(`${catalog.url}/products/`),
+          call(`${catalog.url}/category/`, json({ title: 'Frozen' })),
+        ]);
+        for (const answer of answers) {
+          // 504 when a query was sent and not answered (a write may still be applied when the
+          // server wakes up), 503 when none could be sent (no connection, no transaction).
+          expect([503, 504], answer.body).toContain(answer.status);
+          expect(JSON.parse(answer.body).detail).toMatch(/^Database (unavailable|did not answer in time)/);
+          expect(findLeak(answer.body), answer.body).toBeNull();
+          // The pool's query timeout (10 s), well before the HTTP server's 30 s socket timeout.
+          expect(answer.ms).toBeLessThan(20_000);
+        }
+        expect((await call(`${users.url}/readyz`)).status).toBe(503);
+      } finally {
+        await postgres.freeze(false);
+      }
+      for (const service of [users, catalog]) {
+        await eventually(
+          async () => (await call(`${service.url}/readyz`)).status === 200,
+          20_000,
+          `${service.url} ready again`,
+        );
+      }
+      expect((await call(`${catalog.url}/products/`)).status).toBe(200);
+      expect((await call(`${catalog.url}/category/`, json({ title: 'After The Freeze' }))).status).toBe(200);
+    }, 120_000);
+
     for (const mode of ['fast', 'immediate'] as const) {
       it(`answers 503 without leaking anything while it is down (${mode} stop), and recovers without a restart`, async () => {
         const { users, catalog, recommendations } = stack;

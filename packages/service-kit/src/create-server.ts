@@ -14,6 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
@@ -65,8 +66,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
-    // Requests on kept-alive connections after SIGTERM get our own 503 (below), in the
-    // {"detail"} shape and with a request id; Fastify adds `Connection: close` to them.
+    // Requests after SIGTERM get our own 503 (draining.ts), in the {"detail"} shape and
+    // with a request id.
     return503OnClosing: false,
     // Fastify's default (10 s) is shorter than a first start on a busy 2-core machine: creating
     // an embedded PGlite database alone takes ~4 s of CPU, and the three services start at once.
@@ -82,27 +83,10 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installNulGuard(app);
 
   // The request id travels back to the caller and on to downstream services.
-  let closing = false;
-  let reaper: NodeJS.Timeout | undefined;
-  app.addHook('preClose', async () => {
-    closing = true;
-    // server.close() drops the connections idle at that moment; one whose response was being
-    // written then goes idle later and would hold the shutdown until keepAliveTimeout.
-    reaper = setInterval(() => app.server.closeIdleConnections(), 500).unref();
-  });
-  app.addHook('onClose', async () => {
-    clearInterval(reaper);
-  });
-  // Every answer written while shutting down closes its connection: the client's next request
-  // opens a new one, which is refused cleanly instead of being cut.
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    // Shutting down: requests already running finish, new ones are refused before any work.
-    if (closing) return reply.code(503).send({ detail: 'Service is shutting down, retry shortly' });
   });
+  installDraining(app);
 
   await app.register(swagger, {
     openapi: {

@@ -110,12 +110,36 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
       return { status: 409, detail: 'A record with the same unique value already exists' };
     if (code === 'P2025') return { status: 404, detail: 'Record not found' };
     if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
-    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2037') {
+    // P2024 pool timeout, P2028 transaction could not start in time (or expired), P2037 too many connections.
+    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2028' || code === 'P2037') {
       return { status: 503, detail: 'Database unavailable, try again shortly' };
     }
   }
+  // Checked first: a query that was sent and never answered may still be applied when the
+  // database wakes up, so "unavailable, nothing done" would not be true.
+  if (isQueryTimeout(error)) {
+    return {
+      status: 504,
+      detail: 'Database did not answer in time; the change may or may not have been applied',
+    };
+  }
   if (isUnreachable(error)) return { status: 503, detail: 'Database unavailable, try again shortly' };
   return null;
+}
+
+/** node-postgres gave up waiting for a query's answer (`query_timeout`, packages/db). */
+export function isQueryTimeout(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    const candidate = current as {
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    if (typeof candidate.message === 'string' && /Query read timeout/.test(candidate.message)) return true;
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
+  }
+  return false;
 }
 
 /** What Prisma's driver adapters report when the database cannot be reached. */
@@ -150,7 +174,7 @@ export function isUnreachable(error: unknown): boolean {
     if (typeof candidate.kind === 'string' && UNREACHABLE_KINDS.has(candidate.kind)) return true;
     if (
       typeof candidate.message === 'string' &&
-      /ECONNREFUSED|Can't reach database server|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Can't reach database server|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
         candidate.message,
       )
     ) {

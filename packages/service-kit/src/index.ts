@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './create-server.js';
+export * from './draining.js';
 export * from './error-handler.js';
 export * from './errors.js';
 export * from './health.js';

@@ -6,6 +6,7 @@ import {
   createServer,
   findNul,
   isUnreachable,
+  mapDatabaseError,
   publicErrorMessage,
   requestIdOf,
 } from '../src/index.js';
@@ -93,6 +94,21 @@ describe('request hygiene', () => {
   });
 });
 
+describe('draining', () => {
+  it('refuses new requests with a 503 detail and closes their connections once draining starts', async () => {
+    const app = await testApp();
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    app.startDraining();
+    for (const url of ['/healthz', '/readyz', '/docs/json']) {
+      const refused = await app.inject({ method: 'GET', url });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toEqual({ detail: 'Service is shutting down, retry shortly' });
+      expect(refused.headers.connection).toBe('close');
+      expect(refused.headers['x-request-id']).toBeTruthy();
+    }
+  });
+});
+
 describe('database errors', () => {
   it('sees an unreachable database behind a raw query error (P2010 with the adapter error in meta)', () => {
     const rawQueryError = Object.assign(
@@ -120,5 +136,17 @@ describe('database errors', () => {
     });
     expect(isUnreachable(uniqueViolation)).toBe(false);
     expect(publicErrorMessage(uniqueViolation)).toBe('Internal error (see the service log)');
+  });
+
+  it('answers 503 for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
+    const unavailable = { status: 503, detail: 'Database unavailable, try again shortly' };
+    expect(mapDatabaseError(Object.assign(new Error('Transaction API error'), { code: 'P2028' }))).toEqual(
+      unavailable,
+    );
+    // A query sent and never answered may still be applied later: 504, not "nothing done".
+    expect(mapDatabaseError(new Error('Query read timeout'))).toEqual({
+      status: 504,
+      detail: 'Database did not answer in time; the change may or may not have been applied',
+    });
   });
 });
