@@ -121,10 +121,16 @@ describe(`recommendations over real services (${store})`, () => {
     expect((await json(`${reco}/recommendation/abc`)).status).toBe(422);
   });
 
-  it('keeps the original algorithm available as a baseline, which does recommend purchases', async () => {
-    const { status, body } = await json<Item[]>(`${reco}/recommendation/3?strategy=original&limit=20`);
-    expect(status).toBe(200);
-    expect(body).toHaveLength(20);
+  it('keeps the original algorithm available as a baseline; exclude_purchased applies to it too', async () => {
+    const purchased = await purchasedBy(3);
+    const original = await json<Item[]>(
+      `${reco}/recommendation/3?strategy=original&exclude_purchased=false&limit=20`,
+    );
+    expect(original.status).toBe(200);
+    expect(original.body).toHaveLength(20);
+    const excluding = await json<Item[]>(`${reco}/recommendation/3?strategy=original&limit=20`);
+    expect(excluding.body).toHaveLength(20);
+    expect(excluding.body.filter((item) => purchased.includes(item.product_id))).toEqual([]);
   });
 
   it('reflects a product update and a product delete made through catalog-service', async () => {

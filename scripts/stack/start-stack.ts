@@ -49,6 +49,8 @@ export interface Stack {
   stop(): Promise<void>;
   /** SIGKILL to every service, now. */
   kill(): void;
+  /** Process id per started service (benchmarks read their memory use from /proc). */
+  pids: Partial<Record<ServiceKey, number>>;
 }
 
 /**
@@ -146,6 +148,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     urls,
     exited,
     stop,
+    pids: Object.fromEntries([...processes].map(([key, proc]) => [key, proc.pid])),
     kill: () => {
       stopping = true;
       for (const proc of processes.values()) proc.kill('SIGKILL');

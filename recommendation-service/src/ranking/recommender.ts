@@ -69,14 +69,24 @@ export class Recommender {
     const purchasedIds = history.purchases.map((purchase) => purchase.product_id);
     const items =
       query.strategy === 'original'
-        ? await this.rankOriginal(state.vector, query)
+        ? await this.rankOriginal(state.vector, purchasedIds, query)
         : await this.rankHybrid(state.vector, purchases, purchasedIds, query);
     state.answers.set(answerKey, { stamp, items });
     return items;
   }
 
-  private async rankOriginal(vector: Float32Array, query: RecommendQuery): Promise<Recommendation[]> {
-    const hits = await this.store.search(vector, { limit: query.limit, categoryId: query.categoryId });
+  private async rankOriginal(
+    vector: Float32Array,
+    purchasedIds: number[],
+    query: RecommendQuery,
+  ): Promise<Recommendation[]> {
+    // The original never excluded purchases; `exclude_purchased` (default true) is honoured here
+    // too, so `exclude_purchased=false` is the faithful baseline.
+    const hits = await this.store.search(vector, {
+      limit: query.limit,
+      categoryId: query.categoryId,
+      excludeProductIds: query.excludePurchased ? [...new Set(purchasedIds)] : [],
+    });
     return hits.map((hit) => toRecommendation(hit.productId, hit, hit.score));
   }
 

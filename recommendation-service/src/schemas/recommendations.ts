@@ -19,7 +19,7 @@ export const recommendationQuery = z.object({
     .enum(['hybrid', 'original'])
     .default('hybrid')
     .describe(
-      "`original`: the ported system's algorithm (one embedding of the customer text, no exclusion), kept as a baseline",
+      "`original`: the ported system's algorithm (one embedding of the customer text), kept as a baseline; the original did not exclude purchases: add `exclude_purchased=false` for the faithful baseline",
     ),
 });
 
