@@ -8,6 +8,7 @@ const projects = [
   'packages/db',
   'packages/service-kit',
   'packages/e2e',
+  'packages/reliability',
   'user-service',
   'catalog-service',
   'recommendation-service',

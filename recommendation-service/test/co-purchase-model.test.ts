@@ -24,7 +24,9 @@ describe('CoPurchaseModel', () => {
     expect(m.popularityOf(2)).toBe(3);
     expect(m.maxPopularity).toBe(3);
     expect(m.coPurchased(1).get(2)).toBe(3);
-    expect(m.coPurchased(3).get(1)).toBe(1);
+    // 1 and 3 are two purchases apart in customer 1's history: the pair counts 1/2.
+    expect(m.coPurchased(3).get(1)).toBe(0.5);
+    expect(m.coPurchased(3).get(2)).toBe(1);
     expect(m.boughtNext(1).get(2)).toBe(2);
     expect(m.boughtNext(2).get(1)).toBe(1);
     expect(m.boughtNext(2).get(3)).toBe(1);

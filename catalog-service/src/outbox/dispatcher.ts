@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UpstreamStatusError } from '@ecom/service-kit';
+import { publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RecommendationClient } from '../clients/recommendation-client.js';
 import type { OutboxRepository, ProductPayload } from '../repositories/outbox-repository.js';
@@ -371,11 +371,13 @@ function isRejection(error: unknown): boolean {
   return status === 400 || status === 413 || status === 422;
 }
 
+/** Shown in `GET /outbox/status` and stored with the jobs: never a driver's message. */
 function describe(error: unknown): string {
   if (error instanceof UpstreamStatusError) {
     const detail = (error.upstreamDetail as { detail?: unknown } | undefined)?.detail;
     const text = typeof detail === 'string' ? detail : detail === undefined ? '' : JSON.stringify(detail);
     return text ? `${error.detail}: ${text.slice(0, 300)}` : error.detail;
   }
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof ReceiverUnavailable || error instanceof LeaseLost) return error.message;
+  return publicErrorMessage(error);
 }

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { openDatabase } from '@ecom/db';
+import { registerDatabase } from '@ecom/db';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from '../config.js';
@@ -13,25 +12,19 @@ declare module 'fastify' {
   }
 }
 
-/** Opens Postgres (DATABASE_URL) or the embedded PGlite database, migrates, and exposes Prisma. */
+/** catalog-service's database: Postgres (DATABASE_URL) or embedded PGlite, migrated, as `app.prisma`. */
 export default fp(
-  async function databasePlugin(app: FastifyInstance, opts: { config: Config }) {
-    const database = await openDatabase({
-      databaseUrl: opts.config.DATABASE_URL,
-      dataDir: path.join(opts.config.DATA_DIR, 'catalog-service'),
+  async function catalogDatabase(app: FastifyInstance, opts: { config: Config }) {
+    const prisma = await registerDatabase(app, {
+      serviceName: 'catalog-service',
       schema: DB_SCHEMA,
       migrationsDir: MIGRATIONS_DIR,
+      databaseUrl: opts.config.DATABASE_URL,
+      dataDir: opts.config.DATA_DIR,
+      createClient: (adapter) => new PrismaClient({ adapter }),
     });
-    const migrated = await database.migrate();
-    app.log.info({ database: database.kind, ...migrated }, 'database ready');
-    const prisma = new PrismaClient({ adapter: database.adapter });
     app.decorate('prisma', prisma);
-    app.decorate('databaseKind', database.kind);
-    app.addReadinessCheck('database', () => database.ping());
-    app.addHook('onClose', async () => {
-      await prisma.$disconnect();
-      await database.close();
-    });
+    app.decorate('databaseKind', opts.config.DATABASE_URL ? 'postgres' : 'pglite');
   },
   { name: 'database' },
 );

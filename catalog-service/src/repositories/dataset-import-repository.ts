@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export interface DatasetImportRecord {
@@ -12,11 +13,16 @@ export class DatasetImportRepository {
 
   async list(limit = 20): Promise<DatasetImportRecord[]> {
     const rows = await this.prisma.datasetImport.findMany({ orderBy: { importedAt: 'desc' }, take: limit });
-    return rows.map((row) => ({
-      checksum: row.checksum,
-      source: row.source,
-      imported_at: row.importedAt.toISOString(),
-      summary: row.summary as Record<string, unknown>,
-    }));
+    // The file name only: where the file sits on the server is nobody's business.
+    return rows.map((row) => {
+      const summary = { ...(row.summary as Record<string, unknown>) };
+      if (typeof summary.source === 'string') summary.source = path.basename(summary.source);
+      return {
+        checksum: row.checksum,
+        source: path.basename(row.source),
+        imported_at: row.importedAt.toISOString(),
+        summary,
+      };
+    });
   }
 }

@@ -16,7 +16,15 @@ export interface DatabaseOptions {
   migrationsDir: string;
   /** Pool size against a real Postgres. */
   poolSize?: number;
+  /**
+   * Longest wait for one query's answer against a real Postgres (default 10 s). A server
+   * that stops answering (frozen, network partition) then fails requests with 503 instead of
+   * holding them until the HTTP server cuts the connection. Migrations are not bounded.
+   */
+  queryTimeoutMs?: number;
 }
+
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 export interface Database {
   kind: 'postgres' | 'pglite';
@@ -38,6 +46,9 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
+    // Client-side: a frozen server never answers a server-side statement_timeout.
+    query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    keepAlive: true,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
@@ -54,7 +65,9 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     adapter: new PrismaPg(pool),
     async migrate() {
       // One dedicated connection: BEGIN/COMMIT and the advisory lock must share a session.
-      const client = await pool.connect();
+      // Its own, outside the pool: a migration may take longer than the query timeout.
+      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+      await client.connect();
       try {
         return await applyMigrations(
           {
@@ -69,7 +82,7 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
           options.migrationsDir,
         );
       } finally {
-        client.release();
+        await client.end();
       }
     },
     async ping() {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createScratchDatabase } from '@ecom/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../../scripts/stack/services.js';
 import { REPO_ROOT, type Stack, startStack } from '../../../scripts/stack/start-stack.js';
@@ -26,10 +27,14 @@ describe.skipIf(missing.length > 0)(
       startedAt = Date.now();
       stack = await startStack({
         ports: { user: 0, catalog: 0, recommendation: 0 },
-        // Embedded stores whatever the environment says: this test must not seed a shared Postgres.
+        // Real Postgres (a scratch database, the three schemas in it) and Milvus (a collection
+        // prefix of its own) when the environment has them, as in CI; embedded otherwise.
         env: {
-          DATABASE_URL: '',
-          MILVUS_ADDRESS: '',
+          DATABASE_URL: process.env.DATABASE_URL
+            ? await createScratchDatabase(process.env.DATABASE_URL, 'test_full_stack')
+            : '',
+          MILVUS_ADDRESS: process.env.MILVUS_ADDRESS ?? '',
+          MILVUS_COLLECTION_PREFIX: `e2e_${process.pid}`,
           EMBEDDINGS_MODEL: 'hashing',
           INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789',
           LOG_LEVEL: 'warn',
@@ -68,10 +73,103 @@ describe.skipIf(missing.length > 0)(
       BUDGET_MS,
     );
 
-    it('serves Swagger UI on every service', async () => {
+    it('serves Swagger UI and the OpenAPI document on every service', async () => {
       for (const url of Object.values(stack.urls)) {
-        expect((await fetch(`${url}/docs/json`)).status).toBe(200);
+        const ui = await fetch(`${url}/docs/`);
+        expect(ui.status).toBe(200);
+        expect(await ui.text()).toContain('swagger');
+        const openapi = await fetch(`${url}/docs/json`);
+        expect(openapi.status).toBe(200);
+        expect(Object.keys(((await openapi.json()) as { paths: object }).paths).length).toBeGreaterThan(2);
       }
     });
+
+    it('walks a new shop through the public APIs: customer, catalog, purchases, recommendations', async () => {
+      const { user, catalog, recommendation } = stack.urls;
+      const post = async (url: string, body: unknown, method = 'POST') => {
+        const response = await fetch(url, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status, `${method} ${url}: ${await response.clone().text()}`).toBe(200);
+        return (await response.json()) as { id: number };
+      };
+      const customer = await post(`${user}/customer/`, {
+        title: 'Journey Walker',
+        gender: 'Female',
+        age: 41,
+        location: 'Lisbon',
+        preference: 'Astronomy',
+      });
+      const category = await post(`${catalog}/category/`, { title: 'Astronomy' });
+      const titles = [
+        'Telescope Orion 130',
+        'Telescope Eyepiece Kit',
+        'Star Atlas Deluxe',
+        'Moon Filter 1.25',
+      ];
+      const products = [];
+      for (const title of titles) {
+        products.push(
+          await post(`${catalog}/products/`, {
+            title,
+            category_id: category.id,
+            description: `${title} for amateur astronomers`,
+            tags: ['astronomy', 'telescope', 'stargazing'],
+          }),
+        );
+      }
+      const bought = products[0]!.id;
+      await post(`${catalog}/Purchases/`, {
+        product_id: bought,
+        category_id: category.id,
+        customer_id: customer.id,
+      });
+
+      // The new products reach the vector store through the outbox; then they are recommended.
+      const inCategory = async () => {
+        const response = await fetch(
+          `${recommendation}/recommendation/${customer.id}?category_id=${category.id}&limit=10`,
+        );
+        return (await response.json()) as { product_id: number; product: string }[];
+      };
+      let items: { product_id: number; product: string }[] = [];
+      for (let i = 0; i < 60 && items.length < 3; i++) {
+        items = await inCategory();
+        if (items.length < 3) await sleep(500);
+      }
+      expect(items.map((item) => item.product_id).sort()).toEqual(
+        products
+          .slice(1)
+          .map((p) => p.id)
+          .sort(),
+      );
+      expect(items.some((item) => item.product_id === bought)).toBe(false);
+
+      // An update is followed, a delete removes the product from recommendations.
+      const renamed = products[1]!.id;
+      await post(
+        `${catalog}/products/`,
+        {
+          id: renamed,
+          title: 'Eyepiece Kit Pro',
+          category_id: category.id,
+          description: 'Better',
+          tags: ['astronomy'],
+        },
+        'PUT',
+      );
+      const deleted = products[2]!.id;
+      expect((await fetch(`${catalog}/products/${deleted}`, { method: 'DELETE' })).status).toBe(204);
+      for (let i = 0; i < 60; i++) {
+        items = await inCategory();
+        const ids = items.map((item) => item.product_id);
+        if (!ids.includes(deleted) && items.some((item) => item.product === 'Eyepiece Kit Pro')) break;
+        await sleep(500);
+      }
+      expect(items.map((item) => item.product_id)).not.toContain(deleted);
+      expect(items.find((item) => item.product_id === renamed)?.product).toBe('Eyepiece Kit Pro');
+    }, 60_000);
   },
 );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -15,11 +14,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installNulGuard,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+} from './request-hygiene.js';
 
 export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
@@ -52,13 +57,18 @@ export async function createServer(options: ServerOptions): Promise<App> {
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },
-    requestIdHeader: REQUEST_ID_HEADER,
-    genReqId: () => randomUUID(),
+    // The caller's x-request-id when it is sane (requestIdOf), else a new UUID.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Explicit server timeouts: a slow client cannot hold a connection forever.
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
-    return503OnClosing: true,
+    // Requests after SIGTERM get our own 503 (draining.ts), in the {"detail"} shape and
+    // with a request id.
+    return503OnClosing: false,
     // Fastify's default (10 s) is shorter than a first start on a busy 2-core machine: creating
     // an embedded PGlite database alone takes ~4 s of CPU, and the three services start at once.
     pluginTimeout: 120_000,
@@ -70,11 +80,13 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installErrorHandler(app);
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installNulGuard(app);
 
   // The request id travels back to the caller and on to downstream services.
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  installDraining(app);
 
   await app.register(swagger, {
     openapi: {

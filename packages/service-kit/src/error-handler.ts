@@ -88,6 +88,17 @@ function clientErrorDetail(error: FastifyError): string {
 }
 
 /**
+ * A message about `error` that is safe to show a client or an operator endpoint: our own
+ * details, or a generic phrase. Driver, ORM and network messages stay in the logs.
+ */
+export function publicErrorMessage(error: unknown): string {
+  if (error instanceof HttpError) return error.detail;
+  const mapped = mapDatabaseError(error);
+  if (mapped) return mapped.detail;
+  return 'Internal error (see the service log)';
+}
+
+/**
  * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
  * connection failures. Repositories map the expected cases themselves with precise
  * messages; this is the safety net.
@@ -99,37 +110,77 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
       return { status: 409, detail: 'A record with the same unique value already exists' };
     if (code === 'P2025') return { status: 404, detail: 'Record not found' };
     if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
-    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2037') {
+    // P2024 pool timeout, P2028 transaction could not start in time (or expired), P2037 too many connections.
+    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2028' || code === 'P2037') {
       return { status: 503, detail: 'Database unavailable, try again shortly' };
     }
+  }
+  // Checked first: a query that was sent and never answered may still be applied when the
+  // database wakes up, so "unavailable, nothing done" would not be true.
+  if (isQueryTimeout(error)) {
+    return {
+      status: 504,
+      detail: 'Database did not answer in time; the change may or may not have been applied',
+    };
   }
   if (isUnreachable(error)) return { status: 503, detail: 'Database unavailable, try again shortly' };
   return null;
 }
 
-/** Walks the cause chain looking for a "cannot reach it" code or message. */
+/** node-postgres gave up waiting for a query's answer (`query_timeout`, packages/db). */
+export function isQueryTimeout(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    const candidate = current as {
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    if (typeof candidate.message === 'string' && /Query read timeout/.test(candidate.message)) return true;
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
+  }
+  return false;
+}
+
+/** What Prisma's driver adapters report when the database cannot be reached. */
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
+/**
+ * Walks the cause chain looking for a "cannot reach it" code or message. Prisma puts the
+ * driver adapter's error in `meta.driverAdapterError` (a raw query reports P2010 with the
+ * real reason there), so that is looked at too.
+ */
 export function isUnreachable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 8; depth++) {
     const candidate = current as {
       code?: unknown;
+      originalCode?: unknown;
       name?: unknown;
       message?: unknown;
       cause?: unknown;
       kind?: unknown;
+      meta?: { driverAdapterError?: unknown };
     };
     if (typeof candidate.code === 'string' && UNREACHABLE_CODES.has(candidate.code)) return true;
+    if (typeof candidate.originalCode === 'string' && UNREACHABLE_CODES.has(candidate.originalCode))
+      return true;
     if (candidate.name === 'PrismaClientInitializationError') return true;
-    if (candidate.kind === 'DatabaseNotReachable' || candidate.kind === 'ConnectionClosed') return true;
+    if (typeof candidate.kind === 'string' && UNREACHABLE_KINDS.has(candidate.kind)) return true;
     if (
       typeof candidate.message === 'string' &&
-      /ECONNREFUSED|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Can't reach database server|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
         candidate.message,
       )
     ) {
       return true;
     }
-    current = candidate.cause;
+    current = candidate.meta?.driverAdapterError ?? candidate.cause;
   }
   return false;
 }

@@ -1,11 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+// Brings in the startDraining decorator's type.
+import type {} from './draining.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long new requests are refused (503) before the listener closes. Clients learn to go
+ * elsewhere from those answers; closing at once would reset the connections a busy event
+ * loop has not read yet (measured: a few requests cut per shutdown under CPU contention).
+ */
+const DRAIN_MS = 1_000;
 
 /**
- * The only place that listens. SIGTERM/SIGINT close the server: Fastify stops accepting,
- * answers 503 to new requests on kept-alive sockets, and waits for in-flight requests;
- * onClose hooks then close pools and databases. A stuck shutdown is forced after a grace period.
+ * The only place that listens. SIGTERM/SIGINT drain, then close the server: for DRAIN_MS
+ * new requests get 503 while in-flight ones go on, then Fastify stops accepting and waits
+ * for the requests still running; onClose hooks then close pools and databases. A stuck
+ * shutdown is forced after a grace period.
  */
 export async function runServer(app: FastifyInstance, host: string, port: number): Promise<void> {
   let closing = false;
@@ -18,17 +28,37 @@ export async function runServer(app: FastifyInstance, host: string, port: number
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    app.startDraining();
+    sleep(DRAIN_MS)
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          app.log.error({ err }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   await app.listen({ host, port });
+}
+
+/**
+ * A service's whole `server.ts`: read the config, build the app, listen. Start-up failures
+ * exit non-zero with a readable message.
+ */
+export async function serve<Config extends { HOST: string; PORT: number }>(
+  readConfig: () => Config,
+  buildApp: (config: Config) => Promise<FastifyInstance>,
+): Promise<void> {
+  try {
+    const config = readConfig();
+    const app = await buildApp(config);
+    await runServer(app, config.HOST, config.PORT);
+  } catch (error) {
+    exitOnStartupFailure(error);
+  }
 }
 
 /** Start-up failures must exit non-zero with a readable message. */

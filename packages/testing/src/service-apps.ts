@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,11 @@ export interface RunningService {
   app: FastifyInstance;
   url: string;
   port: number;
+  /**
+   * The environment it was started with, its DATA_DIR and database included: start it again
+   * with `startService(name, service.env, { port: service.port })` to restart it on its data.
+   */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -44,19 +50,19 @@ export async function startService(
   const base = process.env.DATABASE_URL;
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl && base) databaseUrl = await createScratchDatabase(base, `test_${service.split('-')[0]}`);
-  if (!databaseUrl) await emptyPgliteInto(path.join(dataDir, service));
-  const config = module.readConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
+  // A restart on the same DATA_DIR keeps its database.
+  const pgliteDir = path.join(dataDir, service);
+  if (!databaseUrl && !existsSync(pgliteDir)) await emptyPgliteInto(pgliteDir);
+  const resolvedEnv: Record<string, string> = {
     ...env,
+    DATA_DIR: dataDir,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
+  };
+  const config = module.readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
   const app = await module.buildApp(config, { logger: false, ...options.buildOptions });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = (app.server.address() as AddressInfo).port;
-  return { app, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return { app, port, url: `http://127.0.0.1:${port}`, env: resolvedEnv, close: () => app.close() };
 }
 
 /** A port nothing listens on (it was free a moment ago): "the service is down". */

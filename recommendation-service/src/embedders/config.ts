@@ -2,9 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_HASHING_DIMENSION } from './hashing-embedder.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_DTYPE, MODEL_DTYPES } from './transformers-embedder.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_DTYPE, DEFAULT_THREADS, MODEL_DTYPES } from './transformers-embedder.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Where scripts/fetch-model.sh puts the model it builds: `auto` uses it when present. */
+export const FETCHED_MODEL_DIR = path.join(repoRoot, '.data', 'models', 'all-MiniLM-L6-v2');
 
 /**
  * The embedder's environment variables, spread into the service's config schema:
@@ -22,8 +25,11 @@ export const embeddingsConfigShape = {
   /** ONNX weights variant: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
   EMBEDDINGS_DTYPE: z.enum(MODEL_DTYPES).default(DEFAULT_DTYPE),
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(DEFAULT_BATCH_SIZE),
-  /** ONNX Runtime intra-op threads; unset = one per core. 1 leaves a core to the HTTP server. */
-  EMBEDDINGS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
+   * ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). 1 by default:
+   * on a shared 2-core machine it did the most work per CPU second (docs/embedders.md).
+   */
+  EMBEDDINGS_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_THREADS),
   /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
   EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
   /** Longest wait for the model hub to answer one request before the load is given up. */

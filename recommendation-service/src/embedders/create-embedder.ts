@@ -1,4 +1,6 @@
-import type { EmbeddingsConfig } from './config.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
 import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 import type { EmbedderLog } from './log.js';
@@ -28,7 +30,11 @@ const FIX_HINT =
 export async function createEmbedder(
   config: EmbeddingsConfig,
   log: EmbedderLog,
-  deps: { createPipeline?: PipelineFactory } = {},
+  deps: {
+    createPipeline?: PipelineFactory;
+    /** Where `auto` looks for a model built by scripts/fetch-model.sh; null: nowhere. */
+    fetchedModelDir?: string | null;
+  } = {},
 ): Promise<Embedder> {
   const hashing = () => new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
   const choice = config.EMBEDDINGS_MODEL;
@@ -39,7 +45,11 @@ export async function createEmbedder(
   }
 
   const auto = choice === 'auto';
-  const localPath = config.EMBEDDINGS_MODEL_PATH;
+  // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
+  const fetchedDir = deps.fetchedModelDir === undefined ? FETCHED_MODEL_DIR : deps.fetchedModelDir;
+  const fetched =
+    auto && fetchedDir && existsSync(path.join(fetchedDir, 'config.json')) ? fetchedDir : undefined;
+  const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
   try {

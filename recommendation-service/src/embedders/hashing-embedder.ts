@@ -33,6 +33,7 @@ const BIGRAM_SEED = 0x42;
 const CHAR_SEED = 0x43;
 const SIGN_SALT = 0x9e3779b9;
 const SPACE = 0x20;
+const YIELD_EVERY = 500;
 
 /**
  * Deterministic bag-of-features embedder (the "hashing trick"): word unigrams, word bigrams
@@ -74,7 +75,14 @@ export class HashingEmbedder implements Embedder {
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((text) => this.embedOne(text));
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += YIELD_EVERY) {
+      // ~20,000 texts/s: yield to the event loop between slices so that a full re-index
+      // does not stall the HTTP requests being served meanwhile.
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const text of texts.slice(start, start + YIELD_EVERY)) vectors.push(this.embedOne(text));
+    }
+    return vectors;
   }
 
   embedOne(text: string): Float32Array {

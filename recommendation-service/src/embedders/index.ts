@@ -8,6 +8,7 @@ export {
   DEFAULT_BATCH_SIZE,
   DEFAULT_DTYPE,
   DEFAULT_MODEL_ID,
+  DEFAULT_THREADS,
   MODEL_DTYPES,
   type ModelDtype,
   TransformersEmbedder,

@@ -7,9 +7,11 @@ import { createProgressLog } from './progress-log.js';
 /** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L12-v2';
 /** Measured on this 2-core machine, see docs/embedders.md. */
-export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_BATCH_SIZE = 8;
 /** Same vectors as the original's PyTorch fp32 model; q8 trades ~1% cosine fidelity for speed. */
 export const DEFAULT_DTYPE = 'fp32';
+/** ONNX Runtime intra-op threads (measured, docs/embedders.md); 0 = ONNX Runtime's default. */
+export const DEFAULT_THREADS = 1;
 /** Weight variants transformers.js picks files by: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
 export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
 export type ModelDtype = (typeof MODEL_DTYPES)[number];
@@ -36,7 +38,7 @@ export interface TransformersEmbedderOptions {
   batchSize?: number;
   /** Where downloaded models are cached; transformers.js's default is inside node_modules. */
   cacheDir?: string;
-  /** ONNX Runtime intra-op threads; unset = ONNX Runtime's default (one per core). */
+  /** ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). */
   threads?: number;
   /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
   downloadTimeoutMs?: number;
@@ -53,6 +55,7 @@ export async function createTransformersEmbedder(
   options: TransformersEmbedderOptions,
 ): Promise<TransformersEmbedder> {
   const dtype = options.dtype ?? DEFAULT_DTYPE;
+  const threads = options.threads ?? DEFAULT_THREADS;
   const localPath = options.localPath === undefined ? undefined : path.resolve(options.localPath);
   const name = options.model ?? (localPath ? path.basename(localPath) : DEFAULT_MODEL_ID);
   const transformers = await import('@huggingface/transformers');
@@ -72,7 +75,7 @@ export async function createTransformersEmbedder(
     dtype,
     local_files_only: localPath !== undefined,
     ...(options.cacheDir ? { cache_dir: options.cacheDir } : {}),
-    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads } } : {}),
+    ...(threads > 0 ? { session_options: { intraOpNumThreads: threads } } : {}),
     progress_callback: (info: ProgressInfo) => progress(info),
   });
   try {
@@ -123,8 +126,8 @@ export class TransformersEmbedder implements Embedder {
   /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
   readonly location: string;
   readonly dimension: number;
-  // One batch at a time: ONNX Runtime already spreads one batch over every core, so two
-  // concurrent runs would only slow each other down (and double the peak memory).
+  // One batch at a time: embedding stays on EMBEDDINGS_THREADS cores (one by default, the
+  // others serve requests), and concurrent runs would contend and add up their peak memory.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(

@@ -1,8 +1,8 @@
 /**
  * "Bought together" statistics learned from every customer's purchases, in memory:
- * item popularity, item-item co-occurrence within a customer's history, and next-item
- * transitions (what was bought right after what). Fed incrementally from catalog-service's
- * purchase feed; cheap to query on the request path.
+ * item popularity, item-item co-occurrence within a customer's history (weighted by how close
+ * together), and next-item transitions (what was bought right after what). Fed incrementally
+ * from catalog-service's purchase feed; cheap to query on the request path.
  */
 export class CoPurchaseModel {
   private readonly sequences = new Map<number, number[]>();
@@ -33,11 +33,14 @@ export class CoPurchaseModel {
       this.lastPurchaseId = purchase.id;
       const sequence = this.sequences.get(purchase.customerId) ?? [];
       if (sequence.includes(purchase.productId)) continue; // a repeat purchase adds no new pair
+      // Pairs bought close together in a history say more than pairs far apart: each pair
+      // counts 1 / its distance in the sequence (measured better than plain counts, docs/benchmarks.md).
       const start = Math.max(0, sequence.length - this.window);
       for (let i = start; i < sequence.length; i++) {
         const other = sequence[i]!;
-        increment(this.cooccurrence, purchase.productId, other);
-        increment(this.cooccurrence, other, purchase.productId);
+        const weight = 1 / (sequence.length - i);
+        increment(this.cooccurrence, purchase.productId, other, weight);
+        increment(this.cooccurrence, other, purchase.productId, weight);
       }
       const previous = sequence[sequence.length - 1];
       if (previous !== undefined) increment(this.transitions, previous, purchase.productId);
@@ -90,11 +93,11 @@ export class CoPurchaseModel {
 
 const EMPTY: ReadonlyMap<number, number> = new Map();
 
-function increment(table: Map<number, Map<number, number>>, from: number, to: number): void {
+function increment(table: Map<number, Map<number, number>>, from: number, to: number, by = 1): void {
   let row = table.get(from);
   if (!row) {
     row = new Map();
     table.set(from, row);
   }
-  row.set(to, (row.get(to) ?? 0) + 1);
+  row.set(to, (row.get(to) ?? 0) + by);
 }

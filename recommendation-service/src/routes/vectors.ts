@@ -30,7 +30,8 @@ export async function vectorRoutes(app: App): Promise<void> {
     {
       schema: {
         tags,
-        summary: "Store one product's vector (the original endpoint; an idempotent upsert)",
+        summary: "Store one product's vector (the original endpoint; an idempotent upsert; internal)",
+        security: [{ serviceToken: [] }],
         body: vectorizeProductSchema,
         response: { 200: vectorizeResultSchema, 401: errorSchema, 503: errorSchema },
       },

@@ -1,3 +1,4 @@
+import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { VectorSync } from './vector-sync.js';
@@ -34,8 +35,9 @@ export class Reindexer {
    */
   start(retryForMs = 0): void {
     const deadline = Date.now() + retryForMs;
+    let attempts = 0;
     const attempt = async (): Promise<void> => {
-      await this.run();
+      await this.run(attempts++ === 0);
       if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
@@ -55,7 +57,8 @@ export class Reindexer {
     await this.running;
   }
 
-  private async run(): Promise<void> {
+  /** `loud`: log a failure as a warning (the first attempt); retries stay quiet. */
+  private async run(loud = true): Promise<void> {
     this.progress = { state: 'running', indexed: 0 };
     try {
       const categories = new Map<number, string>();
@@ -87,11 +90,14 @@ export class Reindexer {
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed }, 're-index finished');
     } catch (err) {
-      this.progress = { ...this.progress, state: 'failed', error: (err as Error).message };
-      this.log.warn(
-        { err },
-        're-index failed; it runs again on the next start or POST /recommendation/reindex',
-      );
+      // Shown by the public /recommendation/info: our own detail, never a driver's message.
+      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
+      if (loud)
+        this.log.warn(
+          { err },
+          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+        );
+      else this.log.debug({ err }, 're-index attempt failed');
     }
   }
 }

@@ -75,7 +75,8 @@ describe('createEmbedder', () => {
     try {
       const log = recordingLog();
       const started = Date.now();
-      const embedder = await createEmbedder(config({}), log);
+      // fetchedModelDir null: a model that scripts/fetch-model.sh built in this checkout is not the hub.
+      const embedder = await createEmbedder(config({}), log, { fetchedModelDir: null });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(embedder).toBeInstanceOf(HashingEmbedder);
       const warning = log.lines.find((line) => line.level === 'warn');
@@ -130,8 +131,9 @@ describe('embeddings config fragment', () => {
     expect(parsed).toMatchObject({
       EMBEDDINGS_MODEL: 'auto',
       EMBEDDINGS_DTYPE: 'fp32',
-      EMBEDDINGS_BATCH_SIZE: 32,
+      EMBEDDINGS_BATCH_SIZE: 8,
       EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: 10_000,
+      EMBEDDINGS_THREADS: 1,
       HASHING_DIMENSION: 1024,
     });
     expect(parsed.EMBEDDINGS_MODEL_PATH).toBeUndefined();

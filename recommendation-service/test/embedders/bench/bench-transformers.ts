@@ -16,7 +16,7 @@ const embedder = await createTransformersEmbedder({
   dtype: dtype as ModelDtype,
   batchSize: Number(batch),
   log: quiet,
-  threads: process.env.THREADS ? Number(process.env.THREADS) : undefined,
+  threads: process.env.THREADS === undefined ? undefined : Number(process.env.THREADS),
 });
 const loaded = rssMb();
 const texts = syntheticTexts(Number(count));
@@ -30,7 +30,7 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const quality = process.env.QUALITY ? await categoryNeighbourScore(embedder) : undefined;
 console.log(
   [
-    `${embedder.id} batch=${batch} threads=${process.env.THREADS ?? 'default'}`,
+    `${embedder.id} batch=${batch} threads=${process.env.THREADS ?? 'default (1)'}`,
     `${Math.round(texts.length / seconds)} texts/s wall`,
     `${Math.round(texts.length / cpuSeconds)} texts/cpu-s`,
     `rss: start ${before} MB, model loaded ${loaded} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { closedPort } from '@ecom/testing';
+import { REPO_ROOT } from './stack.js';
+
+const run = promisify(execFile);
+const SCRIPT = path.join(REPO_ROOT, '.ci', 'start-milvus-lite.sh');
+
+/** The venv .ci/start-milvus-lite.sh installs Milvus Lite into (and reuses). */
+export function milvusVenv(): string {
+  return process.env.MILVUS_VENV ?? path.join(homedir(), '.cache', 'milvus-lite-venv');
+}
+
+export function milvusLiteInstalled(): boolean {
+  return existsSync(path.join(milvusVenv(), 'bin', 'milvus-lite'));
+}
+
+/**
+ * A Milvus Lite server of our own (the one on MILVUS_ADDRESS is shared), started and stopped
+ * through .ci/start-milvus-lite.sh with its own port, data and pid folders. Stopping and
+ * starting again keeps the data folder, as a restarted Milvus would.
+ */
+export class PrivateMilvus {
+  private constructor(
+    private readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<PrivateMilvus> {
+    const server = new PrivateMilvus(
+      await mkdtemp(path.join(tmpdir(), 'private-milvus-')),
+      await closedPort(),
+    );
+    await server.startServer();
+    return server;
+  }
+
+  async startServer(): Promise<void> {
+    await this.script('start');
+  }
+
+  async stop(): Promise<void> {
+    await this.script('stop');
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => {});
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async script(command: 'start' | 'stop'): Promise<void> {
+    await run('bash', [SCRIPT, command], {
+      timeout: 180_000,
+      env: {
+        ...process.env,
+        MILVUS_VENV: milvusVenv(),
+        MILVUS_PORT: String(this.port),
+        MILVUS_DATA_DIR: path.join(this.dir, 'data'),
+        MILVUS_RUN_DIR: this.dir,
+      },
+    });
+  }
+}

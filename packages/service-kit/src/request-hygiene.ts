@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ValidationErrorItem } from './error-handler.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// What we accept from a caller as its request id: it is echoed in a header, logged and sent
+// on to other services, so anything long or unusual is replaced by a fresh id.
+const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
+
+/** The caller's request id when it is reasonable, a new UUID otherwise. */
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Fastify answers a few malformed requests before routing (a bad percent-encoding in the
+ * path, a path parameter over `maxParamLength`) in its own shape and without our hooks.
+ * This gives them the usual `{"detail"}` body and request id header.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : (error.statusCode ?? 400);
+  const detail =
+    error.code === 'FST_ERR_BAD_URL'
+      ? 'Malformed URL: invalid percent-encoding'
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'A path parameter is too long'
+        : 'Bad request';
+  reply.header(REQUEST_ID_HEADER, request.id).code(status).send({ detail });
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (headers over 16 KiB, a
+ * request that is not HTTP, a client too slow to send its request): the answer Fastify would
+ * write, in our `{"detail"}` shape and with a request id. As in Fastify's own handler
+ * (`defaultClientErrorHandler`), the connection is closed afterwards.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request not received in time']
+        : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\n${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+const NUL = '\u0000';
+
+/**
+ * Postgres cannot store U+0000 in text ("invalid byte sequence"), so a NUL anywhere in a
+ * request would reach the database as a driver error (500). Refuse it up front as a 422 in
+ * the FastAPI shape, pointing at the field. Walks iteratively: bodies may nest deeply.
+ */
+export function installNulGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request, reply) => {
+    const parts: [string, unknown][] = [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ];
+    for (const [part, value] of parts) {
+      const at = findNul(value);
+      if (at) {
+        const detail: ValidationErrorItem[] = [
+          { loc: [part, ...at], msg: 'Text must not contain NUL (\\u0000) characters', type: 'string_nul' },
+        ];
+        return reply.code(422).send({ detail });
+      }
+    }
+  });
+}
+
+interface Node {
+  value: unknown;
+  key: string | number | null;
+  parent: Node | null;
+}
+
+/** The path to the first string (or key) containing NUL, or null. */
+export function findNul(root: unknown): (string | number)[] | null {
+  // Parent links instead of copied paths: a body nested thousands deep stays linear.
+  const stack: Node[] = [{ value: root, key: null, parent: null }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (value.includes(NUL)) return pathOf(node);
+    } else if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index--) {
+        stack.push({ value: value[index], key: index, parent: node });
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes(NUL)) return [...pathOf(node), key];
+        stack.push({ value: item, key, parent: node });
+      }
+    }
+  }
+  return null;
+}
+
+function pathOf(node: Node): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let current: Node | null = node; current && current.key !== null; current = current.parent) {
+    path.unshift(current.key);
+  }
+  return path;
+}

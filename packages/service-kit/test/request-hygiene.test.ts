@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  type App,
+  createServer,
+  findNul,
+  isUnreachable,
+  mapDatabaseError,
+  publicErrorMessage,
+  requestIdOf,
+} from '../src/index.js';
+
+const apps: App[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function testApp(): Promise<App> {
+  const app = await createServer({ name: 'test-service', description: 'test', logger: false });
+  app.post(
+    '/items/:id',
+    {
+      schema: {
+        params: z.object({ id: z.coerce.number().int() }),
+        body: z.object({ title: z.string(), tags: z.array(z.string()).default([]) }),
+      },
+    },
+    async (request) => ({ id: request.params.id, ...request.body }),
+  );
+  apps.push(app);
+  await app.ready();
+  return app;
+}
+
+describe('request hygiene', () => {
+  it('answers a malformed percent-encoding and an overlong path parameter with a detail and a request id', async () => {
+    const app = await testApp();
+    const bad = await app.inject({ method: 'POST', url: '/items/%ZZ', payload: { title: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ detail: 'Malformed URL: invalid percent-encoding' });
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const long = await app.inject({
+      method: 'POST',
+      url: `/items/${'1'.repeat(500)}`,
+      payload: { title: 'x' },
+    });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toEqual({ detail: 'A path parameter is too long' });
+    expect(long.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('refuses NUL characters anywhere in the body with a FastAPI-shaped 422 naming the field', async () => {
+    const app = await testApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/items/1',
+      payload: { title: 'ok', tags: ['a', 'b\u0000c'] },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toEqual({
+      detail: [
+        {
+          loc: ['body', 'tags', 1],
+          msg: 'Text must not contain NUL (\\u0000) characters',
+          type: 'string_nul',
+        },
+      ],
+    });
+    const fine = await app.inject({
+      method: 'POST',
+      url: '/items/1',
+      payload: { title: 'ok 😀', tags: ['a'] },
+    });
+    expect(fine.statusCode).toBe(200);
+  });
+
+  it('finds NUL in keys and in deeply nested values without recursion', () => {
+    expect(findNul({ a: [1, { b: 'x\u0000' }] })).toEqual(['a', 1, 'b']);
+    expect(findNul({ 'k\u0000': 1 })).toEqual(['k\u0000']);
+    let deep: unknown = 'end\u0000';
+    for (let depth = 0; depth < 50_000; depth++) deep = [deep];
+    expect(findNul(deep)).toHaveLength(50_000);
+    expect(findNul({ a: 'fine', b: [null, 1, true] })).toBeNull();
+  });
+
+  it('keeps a sane incoming request id and replaces anything else', () => {
+    const withId = (id: string | undefined) =>
+      ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as IncomingMessage;
+    expect(requestIdOf(withId('abc-123.4:5'))).toBe('abc-123.4:5');
+    for (const id of [undefined, '', 'x'.repeat(129), 'a b', '<script>', 'é']) {
+      expect(requestIdOf(withId(id))).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    }
+  });
+});
+
+describe('draining', () => {
+  it('refuses new requests with a 503 detail and closes their connections once draining starts', async () => {
+    const app = await testApp();
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    app.startDraining();
+    for (const url of ['/healthz', '/readyz', '/docs/json']) {
+      const refused = await app.inject({ method: 'GET', url });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toEqual({ detail: 'Service is shutting down, retry shortly' });
+      expect(refused.headers.connection).toBe('close');
+      expect(refused.headers['x-request-id']).toBeTruthy();
+    }
+  });
+});
+
+describe('database errors', () => {
+  it('sees an unreachable database behind a raw query error (P2010 with the adapter error in meta)', () => {
+    const rawQueryError = Object.assign(
+      new Error("Raw query failed. Message: `Can't reach database server at 10.0.0.5:5432`"),
+      {
+        code: 'P2010',
+        meta: {
+          driverAdapterError: {
+            name: 'DriverAdapterError',
+            cause: { kind: 'DatabaseNotReachable', host: '10.0.0.5', port: 5432 },
+          },
+        },
+      },
+    );
+    expect(isUnreachable(rawQueryError)).toBe(true);
+    expect(publicErrorMessage(rawQueryError)).toBe('Database unavailable, try again shortly');
+    const uniqueViolation = Object.assign(new Error('Raw query failed'), {
+      code: 'P2010',
+      meta: {
+        driverAdapterError: {
+          name: 'DriverAdapterError',
+          cause: { kind: 'postgres', originalCode: '23505' },
+        },
+      },
+    });
+    expect(isUnreachable(uniqueViolation)).toBe(false);
+    expect(publicErrorMessage(uniqueViolation)).toBe('Internal error (see the service log)');
+  });
+
+  it('answers 503 for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
+    const unavailable = { status: 503, detail: 'Database unavailable, try again shortly' };
+    expect(mapDatabaseError(Object.assign(new Error('Transaction API error'), { code: 'P2028' }))).toEqual(
+      unavailable,
+    );
+    // A query sent and never answered may still be applied later: 504, not "nothing done".
+    expect(mapDatabaseError(new Error('Query read timeout'))).toEqual({
+      status: 504,
+      detail: 'Database did not answer in time; the change may or may not have been applied',
+    });
+  });
+});
