@@ -114,9 +114,15 @@ export class PrivatePostgres {
     const postmaster = Number(
       (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
     );
-    for (const pid of [postmaster, ...(await childrenOf(postmaster))]) {
-      process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+    if (!frozen) {
+      for (const pid of [...(await childrenOf(postmaster)), postmaster]) process.kill(pid, 'SIGCONT');
+      return;
     }
+    // The postmaster first: while it runs it can fork a backend for a new connection between
+    // listing its children and stopping them, and that backend would go on answering.
+    process.kill(postmaster, 'SIGSTOP');
+    await waitForState(postmaster, 'T');
+    for (const pid of await childrenOf(postmaster)) process.kill(pid, 'SIGSTOP');
   }
 
   async destroy(): Promise<void> {
@@ -132,6 +138,16 @@ export class PrivatePostgres {
       : [file, args];
     await run(command, commandArgs, { cwd: this.dir, timeout: 60_000 });
   }
+}
+
+/** Waits until /proc shows the process in `state` (T: stopped by a signal). */
+async function waitForState(pid: number, state: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith(state)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`process ${pid} did not reach state ${state}`);
 }
 
 /** Direct children of a process, from /proc (no procps needed). */

@@ -91,9 +91,14 @@ export class MilvusConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.client.closeConnection().catch((error: unknown) => {
-      this.options.log.warn({ err: error }, 'closing the Milvus connection failed');
-    });
+    // The SDK drains its channel pool, which waits for every borrowed channel to come back:
+    // a call stuck on a server that accepts and never answers holds one until gRPC gives up.
+    // Shutdown must not wait for that, so closing gets the same deadline as any operation.
+    await withDeadline(this.client.closeConnection(), this.options.timeoutMs, 'closeConnection').catch(
+      (error: unknown) => {
+        this.options.log.warn({ err: error }, 'closing the Milvus connection failed');
+      },
+    );
   }
 
   private watch(): Promise<void> {
