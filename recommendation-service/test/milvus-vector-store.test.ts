@@ -173,7 +173,8 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
         );
         if (!error) break;
         expect(error).toBeInstanceOf(VectorStoreUnavailableError);
-        expect(performance.now() - upAt).toBeLessThan(5_000);
+        // Without the cap gRPC's backoff reaches 120 s; the slack is for a busy CI machine.
+        expect(performance.now() - upAt).toBeLessThan(10_000);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       await store.upsert(randomProducts(3, 4, 1));
@@ -227,6 +228,9 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     }
   });
 });
+
+/** Room for timers firing late on a busy CI machine, still far below the 120 s hang seen without a deadline. */
+const SLACK_MS = 2_500;
 
 describe('Milvus client when the server is down (no server needed)', () => {
   const unhandled: unknown[] = [];
@@ -288,7 +292,7 @@ describe('Milvus client when the server is down (no server needed)', () => {
       const error = await attempt().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(VectorStoreUnavailableError);
       expect(error).toMatchObject({ statusCode: 503, detail: 'Vector store is unavailable' });
-      expect(performance.now() - started).toBeLessThan(800 + 500);
+      expect(performance.now() - started).toBeLessThan(800 + SLACK_MS);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(unhandled).toEqual([]);
@@ -303,11 +307,11 @@ describe('Milvus client when the server is down (no server needed)', () => {
     const store = storeAt(`127.0.0.1:${port}`, 600);
     const started = performance.now();
     await expect(store.upsert(randomProducts(1, 4, 1))).rejects.toBeInstanceOf(VectorStoreUnavailableError);
-    expect(performance.now() - started).toBeLessThan(600 + 500);
+    expect(performance.now() - started).toBeLessThan(600 + SLACK_MS);
     // Shutting down must not wait for the server either.
     const closing = performance.now();
     await store.close();
-    expect(performance.now() - closing).toBeLessThan(600 + 500);
+    expect(performance.now() - closing).toBeLessThan(600 + SLACK_MS);
     expect(unhandled).toEqual([]);
   });
 });

@@ -115,7 +115,8 @@ describe('JsonClient', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect((error as ServiceUnavailableError).detail).toMatch(/timeout/);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // ~0.5 s (two 200 ms attempts and a backoff); the slack is for a busy CI machine.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('maps an answer of the wrong shape to 502', async () => {
