@@ -26,6 +26,14 @@ export interface DatabaseOptions {
 
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
+/**
+ * Postgres's default 128 MB of shared buffers lives in PGlite's WebAssembly memory, which
+ * never shrinks: ~150 MB of RSS per service once touched. The embedded database holds the
+ * demo or a laptop-sized catalog, which the OS page cache serves as well; larger shops run on
+ * DATABASE_URL (docs/benchmarks.md, "Memory").
+ */
+const PGLITE_SHARED_BUFFERS = '16MB';
+
 export interface Database {
   kind: 'postgres' | 'pglite';
   /** Give this to `new PrismaClient({ adapter })`. */
@@ -96,7 +104,9 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  const db = await PGlite.create(options.dataDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+  });
   const session: SqlSession = {
     async query(sql, params) {
       return (await db.query(sql, params)).rows as never[];
