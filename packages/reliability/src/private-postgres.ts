@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { closedPort } from '@ecom/testing';
+import { closedPort, eventually } from '@ecom/testing';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -121,7 +121,11 @@ export class PrivatePostgres {
     // The postmaster first: while it runs it can fork a backend for a new connection between
     // listing its children and stopping them, and that backend would go on answering.
     process.kill(postmaster, 'SIGSTOP');
-    await waitForState(postmaster, 'T');
+    await eventually(
+      async () => (await statFields(postmaster))[0] === 'T',
+      1_000,
+      `postmaster ${postmaster} stopped`,
+    );
     for (const pid of await childrenOf(postmaster)) process.kill(pid, 'SIGSTOP');
   }
 
@@ -140,25 +144,20 @@ export class PrivatePostgres {
   }
 }
 
-/** Waits until /proc shows the process in `state` (T: stopped by a signal). */
-async function waitForState(pid: number, state: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith(state)) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`process ${pid} did not reach state ${state}`);
-}
-
 /** Direct children of a process, from /proc (no procps needed). */
 async function childrenOf(parent: number): Promise<number[]> {
   const children: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = Number((await statFields(Number(entry)))[1]);
     if (ppid === parent) children.push(Number(entry));
   }
   return children;
+}
+
+/** The fields of /proc/<pid>/stat after "pid (comm)": state, ppid, ... (empty when gone). */
+async function statFields(pid: number): Promise<string[]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // comm may contain spaces and parentheses, so split after the last ')'.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
