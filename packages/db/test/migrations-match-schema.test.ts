@@ -125,7 +125,9 @@ const DEFAULT_TYPES: Record<string, string> = {
 
 /** What the migrated database holds. */
 async function actualShape(prisma: PrismaClient, schema: string) {
-  const columns = await prisma.$queryRawUnsafe<{ table: string; column: string; type: string; notNull: boolean }[]>(
+  const columns = await prisma.$queryRawUnsafe<
+    { table: string; column: string; type: string; notNull: boolean }[]
+  >(
     `SELECT c.relname AS "table", a.attname AS "column",
             format_type(a.atttypid, a.atttypmod) AS "type", a.attnotnull AS "notNull"
        FROM pg_attribute a
@@ -135,7 +137,9 @@ async function actualShape(prisma: PrismaClient, schema: string) {
         AND c.relname <> '_prisma_migrations'`,
     schema,
   );
-  const indexes = await prisma.$queryRawUnsafe<{ table: string; columns: string; unique: boolean; primary: boolean }[]>(
+  const indexes = await prisma.$queryRawUnsafe<
+    { table: string; columns: string; unique: boolean; primary: boolean }[]
+  >(
     `SELECT t.relname AS "table",
             (SELECT string_agg(a.attname, ',' ORDER BY k.ord)
                FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
 import type { FastifyInstance } from 'fastify';
+import { vi } from 'vitest';
 import { emptyPgliteInto } from './pglite-template.js';
 
 export type ServiceName = 'user-service' | 'catalog-service' | 'recommendation-service';
@@ -74,22 +75,18 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function eventually<T>(
+/** Polls (vitest's `vi.waitFor`) until `check` returns a truthy value or the deadline passes. */
+export function eventually<T>(
   check: () => Promise<T> | T,
   timeoutMs = 10_000,
   message = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
+  return vi.waitFor(
+    async () => {
       const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${message}${last ? `: ${String(last)}` : ''}`);
+      if (!value) throw new Error(`timed out waiting for ${message}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }
