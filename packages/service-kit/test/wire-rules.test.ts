@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   type App,
   createServer,
+  errorSchema,
   idField,
   idParam,
   noContent,
@@ -33,7 +34,12 @@ async function testApp(timeouts?: { headersMs: number; requestMs: number }): Pro
   );
   app.delete(
     '/items/:id',
-    { schema: { params: z.object({ id: idParam() }), response: { 204: noContent('Deleted') } } },
+    {
+      schema: {
+        params: z.object({ id: idParam() }),
+        response: { 204: noContent('Deleted'), 404: errorSchema },
+      },
+    },
     async (request, reply) => {
       if (request.params.id !== 1) return reply.code(404).send({ detail: 'Item not found' });
       return reply.code(204).send();
