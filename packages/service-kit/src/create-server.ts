@@ -18,6 +18,7 @@ import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
+import { installMetrics } from './metrics.js';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -102,5 +103,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
 
   installInternalAuth(app, options.internalApiToken);
   installHealthRoutes(app, options.name);
+  installMetrics(app, options.name);
   return app;
 }

@@ -5,5 +5,7 @@ export * from './error-handler.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './http-client.js';
+export * from './metrics.js';
+export * from './prometheus-text.js';
 export * from './request-hygiene.js';
 export * from './run-server.js';
