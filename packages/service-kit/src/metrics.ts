@@ -139,3 +139,21 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     },
   );
 }
+
+/**
+ * Shares one read between the gauges of one scrape: the first call starts it, calls within
+ * `ttlMs` reuse its promise. A failed read is not kept.
+ */
+export function oncePerScrape<T>(read: () => Promise<T>, ttlMs = 1_000): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (cached && now - cached.at < ttlMs) return cached.value;
+    const value = read();
+    cached = { at: now, value };
+    value.catch(() => {
+      if (cached?.value === value) cached = undefined;
+    });
+    return value;
+  };
+}

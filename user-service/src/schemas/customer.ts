@@ -22,6 +22,16 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
 });
 
+export const customerListQuery = pageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(150)
+    .optional()
+    .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
+});
+
 export const errorSchema = z.object({ detail: z.string() });
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
