@@ -1,11 +1,15 @@
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
+import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
 import { CoPurchaseModel } from './ranking/co-purchase-model.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
+import { boughtTogetherRoutes } from './routes/bought-together.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -78,6 +82,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(boughtTogetherRoutes);
+  registerRecommendationMetrics(app, feed);
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  await app.register(dashboardRoutes, { users, feed, sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS });
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
@@ -95,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await feed.stop();
     await reindexer.stop();
     await catalog.close();
+    await users.close();
   });
   return app;
 }

@@ -7,5 +7,6 @@ export * from './health.js';
 export * from './http-client.js';
 export * from './metrics.js';
 export * from './prometheus-text.js';
+export * from './recent-latency.js';
 export * from './request-hygiene.js';
 export * from './run-server.js';

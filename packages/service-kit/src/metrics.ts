@@ -17,8 +17,13 @@ export interface ServiceMetrics {
   /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
   gauge(name: string, help: string, read: GaugeReader): void;
   labelledGauge(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
-  /** A counter the service increments itself (keep increments off tight loops). */
-  counter(name: string, help: string, labelNames?: string[]): Counter<string>;
+  /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
+  counter(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
+  /**
+   * A dependency that is not a readiness check (a service this one calls but can run without):
+   * shown in `dependency_up` next to the readiness checks, probed at scrape time.
+   */
+  addDependencyProbe(name: string, probe: () => Promise<unknown>): void;
 }
 
 declare module 'fastify' {
@@ -80,10 +85,24 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
         },
       });
     },
-    counter(name, help, labelNames = []) {
-      return new Counter({ name, help, labelNames, registers: [registry] });
+    counter(name, help, labelNames, read) {
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          const rows = await read();
+          this.reset();
+          for (const row of rows) this.inc(row.labels, row.value);
+        },
+      });
+    },
+    addDependencyProbe(name, probe) {
+      probes.set(name, probe);
     },
   };
+  const probes = new Map<string, () => Promise<unknown>>();
   app.decorate('metrics', metrics);
 
   metrics.labelledGauge(
@@ -92,10 +111,20 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     ['dependency'],
     async () => {
       const results = await app.checkReadiness();
-      return Object.entries(results).map(([dependency, state]) => ({
+      const rows = Object.entries(results).map(([dependency, state]) => ({
         labels: { dependency },
         value: state === 'ok' ? 1 : 0,
       }));
+      const probed = await Promise.all(
+        [...probes].map(async ([dependency, probe]) => ({
+          labels: { dependency },
+          value: await probe().then(
+            () => 1,
+            () => 0,
+          ),
+        })),
+      );
+      return [...rows, ...probed];
     },
   );
 

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type App, createServer, parsePrometheusText } from '../src/index.js';
+import {
+  type App,
+  createServer,
+  HTTP_DURATION_BUCKETS,
+  parsePrometheusText,
+  quantileMs,
+  RecentLatency,
+} from '../src/index.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -68,5 +75,38 @@ describe('/metrics', () => {
     const operation = document.paths['/metrics'].get;
     expect(Object.keys(operation.responses['200'].content)).toEqual(['text/plain']);
     expect(operation.security).toBeUndefined();
+  });
+});
+
+describe('RecentLatency', () => {
+  it('turns histogram samples into requests per second and interpolated p50/p99 per interval', async () => {
+    const app = await testApp();
+    const recent = new RecentLatency(
+      app.metrics.httpDurations,
+      HTTP_DURATION_BUCKETS,
+      'GET',
+      '/items/:id',
+      1000,
+    );
+    await recent.sample();
+    for (let id = 1; id <= 20; id++) await app.inject({ method: 'GET', url: `/items/${id}` });
+    await app.inject({ method: 'GET', url: '/nowhere' }); // another route: not counted
+    await recent.sample();
+    const [point] = recent.points();
+    expect(point!.requestsPerSecond).toBeGreaterThan(0);
+    // 20 requests answered in-process: every one well under 250 ms, so both quantiles are too.
+    expect(point!.p50Ms).toBeGreaterThan(0);
+    expect(point!.p50Ms!).toBeLessThanOrEqual(point!.p99Ms!);
+    expect(point!.p99Ms!).toBeLessThan(250);
+    await recent.sample();
+    expect(recent.points()[1]).toMatchObject({ requestsPerSecond: 0, p50Ms: null, p99Ms: null });
+  });
+
+  it('interpolates inside a bucket like histogram_quantile', () => {
+    // 10 requests: 4 in (0, 1 ms], 6 in (1, 2.5 ms].
+    expect(quantileMs(0.5, [4, 10, 10], [0.001, 0.0025])).toBeCloseTo(1.25);
+    expect(quantileMs(0.2, [4, 10, 10], [0.001, 0.0025])).toBeCloseTo(0.5);
+    expect(quantileMs(0.99, [0, 0, 3], [0.001, 0.0025])).toBe(2.5);
+    expect(quantileMs(0.5, [0, 0, 0], [0.001, 0.0025])).toBeNull();
   });
 });
