@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
 import { rankingConfigShape } from './ranking/config.js';
@@ -30,10 +30,7 @@ export const configSchema = z.object({
   /** How often new purchases are pulled from catalog-service for the co-purchase model. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
-  REINDEX_ON_EMPTY: z
-    .enum(['true', 'false', '1', '0'])
-    .default('true')
-    .transform((value) => value === 'true' || value === '1'),
+  REINDEX_ON_EMPTY: flag(true),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -83,6 +83,11 @@ export class CatalogClient {
     );
   }
 
+  /** Whether catalog-service still has this product (a 404 says it does not). */
+  async hasProduct(productId: number): Promise<boolean> {
+    return (await this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404] })) !== null;
+  }
+
   async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
     return (
       (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []
