@@ -1,6 +1,9 @@
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
+import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
 import { pairCountOptions } from './ranking/config.js';
@@ -8,6 +11,7 @@ import { PurchaseStats } from './ranking/purchase-stats.js';
 import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
+import { boughtTogetherRoutes } from './routes/bought-together.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -100,6 +104,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(boughtTogetherRoutes);
+  registerRecommendationMetrics(app, feed);
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  await app.register(dashboardRoutes, { users, feed, sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS });
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
@@ -117,6 +128,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await feed.stop();
     await reindexer.stop();
     await catalog.close();
+    await users.close();
   });
   return app;
 }

@@ -106,7 +106,7 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase stati
     });
     b = replicaB.url;
     // Right after its start, B has A's statistics: loaded from the database, not replayed.
-    expect((await info(b)).purchase_statistics).toEqual(learned.purchase_statistics);
+    expect((await info(b)).purchase_statistics).toEqual(learned!.purchase_statistics);
     const fromB = await json<Item[]>(`${b}/recommendation/${target}`);
     const suggested = fromB.find((item) => item.product_id === q);
     expect(suggested, 'q recommended by B after p').toBeDefined();

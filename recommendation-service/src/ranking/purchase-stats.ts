@@ -30,6 +30,17 @@ export class PurchaseStats {
     return { purchases: this.purchases, products: this.popularity.size, customers: this.customers };
   }
 
+  /** The feed cursor the statistics reflect (the dashboard and /metrics show it). */
+  get lastPurchaseId(): number {
+    return this.version;
+  }
+
+  /** "Bought together" partners of a product as a map (the bought-together endpoint; not the hot path). */
+  coPurchased(productId: number): ReadonlyMap<number, number> {
+    const { ids, weights } = this.partners('together', productId);
+    return new Map([...ids].map((id, i) => [id, weights[i]!]));
+  }
+
   purchasesOf(productId: number): number {
     return this.popularity.get(productId) ?? 0;
   }

@@ -24,6 +24,8 @@ export class PurchaseFeed {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
+  /** When the statistics last held every purchase the feed had (null: not yet). */
+  caughtUpAt: number | null = null;
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -84,6 +86,7 @@ export class PurchaseFeed {
   private async tick(): Promise<void> {
     try {
       const applied = this.options.learn ? await this.catchUp() : (await this.refresh(), 0);
+      if (!this.stopped) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
