@@ -85,7 +85,9 @@ export class PurchaseFeed {
 
   private async tick(): Promise<void> {
     try {
-      const applied = this.options.learn ? await this.catchUp() : (await this.refresh(), 0);
+      let applied = 0;
+      if (this.options.learn) applied = await this.catchUp();
+      else await this.refresh();
       if (!this.stopped) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
