@@ -98,7 +98,7 @@ export class PurchaseStatsStore {
           }
           await tx.$executeRawUnsafe(
             `INSERT INTO recommendation_schema.product_pair (kind, product_id, other_id, weight, version)
-             SELECT k, a, b, w, $5 FROM unnest($1::smallint[], $2::int[], $3::int[], $4::float8[]) AS t(k, a, b, w)
+             SELECT k, a, b, w, $5 FROM unnest($1::int[], $2::int[], $3::int[], $4::float8[]) AS t(k, a, b, w)
              ON CONFLICT (kind, product_id, other_id)
              DO UPDATE SET weight = product_pair.weight + EXCLUDED.weight, version = EXCLUDED.version`,
             kinds,

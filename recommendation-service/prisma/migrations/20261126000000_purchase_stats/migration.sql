@@ -1,6 +1,6 @@
 -- CreateTable
 CREATE TABLE "recommendation_schema"."purchase_stats_cursor" (
-    "id" SMALLINT NOT NULL DEFAULT 1,
+    "id" INTEGER NOT NULL DEFAULT 1,
     "last_purchase_id" INTEGER NOT NULL DEFAULT 0,
     "purchases" INTEGER NOT NULL DEFAULT 0,
     "customers" INTEGER NOT NULL DEFAULT 0,
@@ -22,7 +22,7 @@ CREATE TABLE "recommendation_schema"."product_popularity" (
 
 -- CreateTable
 CREATE TABLE "recommendation_schema"."product_pair" (
-    "kind" SMALLINT NOT NULL,
+    "kind" INTEGER NOT NULL,
     "product_id" INTEGER NOT NULL,
     "other_id" INTEGER NOT NULL,
     "weight" DOUBLE PRECISION NOT NULL,
