@@ -1,9 +1,11 @@
+import { idParam, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const id = z.coerce.number().int().min(1).max(2_147_483_647);
+// Decimal digits only in paths and queries (`0x10` is a 422, as in FastAPI).
+const id = idParam();
 
-export const customerParams = z.object({ customer_id: id });
-export const productParams = z.object({ product_id: id });
+export const customerParams = z.object({ customer_id: id.describe("The customer's id (user-service)") });
+export const productParams = z.object({ product_id: id.describe("The product's id (catalog-service)") });
 
 const booleanQuery = z
   .enum(['true', 'false', '1', '0'])
@@ -12,8 +14,8 @@ const booleanQuery = z
 export const MAX_LIMIT = 100;
 
 export const recommendationQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
-  category_id: id.optional(),
+  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  category_id: id.optional().describe('Only products of this category (404 when no product has it)'),
   exclude_purchased: booleanQuery.default(true),
   strategy: z
     .enum(['hybrid', 'original'])
@@ -24,16 +26,39 @@ export const recommendationQuery = z.object({
 });
 
 export const similarQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
-  category_id: id.optional(),
+  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  category_id: id.optional().describe('Only products of this category'),
 });
+
+export const reasonSchema = z
+  .object({
+    kind: z
+      .enum(['bought_together', 'bought_next', 'similar_to', 'matches_profile', 'popular'])
+      .describe(
+        'The signal that contributed most: bought_together / bought_next (other customers bought it with / after `product_id`), similar_to (its text is close to `product_id`), matches_profile (close to the customer profile or the whole history), popular',
+      ),
+    product_id: z
+      .number()
+      .optional()
+      .describe("The customer's purchase the reason relates to, when there is one"),
+    text: z.string().describe('A sentence a shop can show next to the item'),
+  })
+  .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
 
 export const recommendationSchema = z.object({
   product_id: z.number(),
   product: z.string(),
   category_id: z.number(),
   category: z.string(),
-  score: z.number().optional(),
+  score: z
+    .number()
+    .optional()
+    .describe(
+      'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
+    ),
+  reason: reasonSchema
+    .optional()
+    .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
 });
 
 export const infoSchema = z.object({
@@ -45,5 +70,10 @@ export const infoSchema = z.object({
   vector_count: z.number(),
   indexed_products: z.number(),
   purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
-  reindex: z.object({ state: z.string(), indexed: z.number(), error: z.string().optional() }),
+  reindex: z.object({
+    state: z.string(),
+    indexed: z.number(),
+    removed: z.number(),
+    error: z.string().optional(),
+  }),
 });
