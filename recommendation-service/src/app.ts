@@ -1,11 +1,17 @@
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
+import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
-import { CoPurchaseModel } from './ranking/co-purchase-model.js';
+import { pairCountOptions } from './ranking/config.js';
+import { PurchaseStats } from './ranking/purchase-stats.js';
+import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
+import { boughtTogetherRoutes } from './routes/bought-together.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -16,7 +22,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     catalog: CatalogClient;
     productDirectory: ProductDirectory;
-    coPurchases: CoPurchaseModel;
+    coPurchases: PurchaseStats;
     vectorSync: VectorSync;
     recommender: Recommender;
     reindexer: Reindexer;
@@ -27,6 +33,8 @@ export interface BuildOptions {
   logger?: boolean;
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
+  /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
+  learnPurchases?: boolean;
 }
 
 /** Keeps retrying an at-start re-index this long while catalog-service is not reachable yet. */
@@ -54,9 +62,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const directory = new ProductDirectory(app.prisma, app.embedder.id);
   await directory.load();
-  const coPurchases = new CoPurchaseModel();
+  // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
+  const statsStore = new PurchaseStatsStore(app.prisma, pairCountOptions(config));
+  const coPurchases = new PurchaseStats();
   const vectorSync = new VectorSync(app.embedder, app.vectorStore, directory, (ids) => {
     for (const id of ids) coPurchases.forgetProduct(id);
+    void statsStore
+      .forgetProducts(ids)
+      .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
   const recommender = new Recommender(
     config,
@@ -67,7 +80,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     vectorSync,
   );
   const reindexer = new Reindexer(catalog, vectorSync, app.log);
-  const feed = new PurchaseFeed(catalog, coPurchases, config.PURCHASE_SYNC_INTERVAL_MS, app.log);
+  const feed = new PurchaseFeed(
+    catalog,
+    statsStore,
+    coPurchases,
+    {
+      intervalMs: config.PURCHASE_SYNC_INTERVAL_MS,
+      pageSize: config.PURCHASE_FEED_PAGE_SIZE,
+      partners: config.RANK_PARTNERS,
+      learn: options.learnPurchases !== false,
+    },
+    app.log,
+  );
+  // What is already learned (by this or another replica) serves the first request.
+  await feed.refresh();
 
   app.decorate('catalog', catalog);
   app.decorate('productDirectory', directory);
@@ -78,6 +104,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(boughtTogetherRoutes);
+  registerRecommendationMetrics(app, feed);
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  await app.register(dashboardRoutes, { users, feed, sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS });
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
@@ -95,6 +128,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await feed.stop();
     await reindexer.stop();
     await catalog.close();
+    await users.close();
   });
   return app;
 }

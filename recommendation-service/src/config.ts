@@ -22,6 +22,11 @@ export const configSchema = z.object({
   /** Per-attempt deadline for calls to catalog-service. */
   CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** Only the dashboard calls user-service (customer search and counts). */
+  USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
+  USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
+  DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
   /** How often new purchases are pulled from catalog-service for the co-purchase model. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */

@@ -20,6 +20,7 @@ import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
 import { installJsonBodyParser } from './json-body.js';
+import { installMetrics } from './metrics.js';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -132,5 +133,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
 
   installInternalAuth(app, options.internalApiToken);
   installHealthRoutes(app, options.name);
+  installMetrics(app, options.name);
   return app;
 }

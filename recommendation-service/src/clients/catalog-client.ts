@@ -94,6 +94,21 @@ export class CatalogClient {
     );
   }
 
+  /** One product with its description and tags (the dashboard's product inspector); null when unknown. */
+  async product(productId: number, requestId?: string): Promise<CatalogProduct | null> {
+    return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
+  }
+
+  /** catalog-service's Prometheus text (its counts and outbox backlog, for the dashboard). */
+  async metricsText(): Promise<string> {
+    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
+    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
+  }
+
+  async ping(): Promise<void> {
+    await this.http.get('/healthz');
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }

@@ -39,5 +39,11 @@ export const pageQuery = z.object({
   limit: queryInt(1, 100).default(10).describe('How many to answer (1–100)'),
 });
 
+export const customerListQuery = pageQuery.extend({
+  q: text({ max: 150, required: true })
+    .optional()
+    .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
+});
+
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
 export type Customer = z.infer<typeof customerSchema>;
