@@ -1,11 +1,13 @@
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import type { Config } from './config.js';
+import { HistoryCache } from './history/history-cache.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
 import { CoPurchaseModel } from './ranking/co-purchase-model.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
+import { customerChangeRoutes } from './routes/customer-changes.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -15,6 +17,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 declare module 'fastify' {
   interface FastifyInstance {
     catalog: CatalogClient;
+    histories: HistoryCache;
     productDirectory: ProductDirectory;
     coPurchases: CoPurchaseModel;
     vectorSync: VectorSync;
@@ -70,6 +73,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const feed = new PurchaseFeed(catalog, coPurchases, config.PURCHASE_SYNC_INTERVAL_MS, app.log);
 
   app.decorate('catalog', catalog);
+  app.decorate(
+    'histories',
+    new HistoryCache(catalog, { ttlMs: config.HISTORY_CACHE_TTL_MS, maxEntries: config.HISTORY_CACHE_SIZE }),
+  );
   app.decorate('productDirectory', directory);
   app.decorate('coPurchases', coPurchases);
   app.decorate('vectorSync', vectorSync);
@@ -78,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(customerChangeRoutes);
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();

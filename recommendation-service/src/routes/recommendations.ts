@@ -28,7 +28,7 @@ export async function recommendationRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const history = await app.catalog.purchaseHistory(request.params.customer_id, request.id);
+      const history = await app.histories.get(request.params.customer_id, request.id);
       return app.recommender.recommend(history, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
