@@ -67,6 +67,7 @@ for (const spec of [...SERVICES].sort((a, b) => a.defaultPort - b.defaultPort)) 
   say(`  ${spec.name.padEnd(24)} ${stack.urls[spec.key]}/docs`);
 }
 say(`  recommendations for customer 3: ${stack.urls.recommendation}/recommendation/3`);
+say(`  staff dashboard:                 ${stack.urls.recommendation}/dashboard`);
 say('Ctrl-C stops everything.');
 void reportVectorisation({
   catalogUrl: stack.urls.catalog,

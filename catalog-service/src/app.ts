@@ -1,6 +1,7 @@
 import { type App, createServer } from '@ecom/service-kit';
 import type { Config } from './config.js';
 import { DatasetImporter } from './import/dataset-import.js';
+import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
 import databasePlugin from './plugins/database.js';
 import outboxPlugin from './plugins/outbox.js';
 import userServicePlugin from './plugins/user-service.js';
@@ -47,10 +48,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(productRoutes);
   await app.register(purchaseRoutes);
   await app.register(operationsRoutes);
+  let importer: DatasetImporter | undefined;
+  registerCatalogMetrics(app, () => importer);
 
   if (config.IMPORT_ON_START) {
     app.addHook('onReady', async () => {
-      const importer = new DatasetImporter(app.prisma, app.outboxSignal, app.log, {
+      importer = new DatasetImporter(app.prisma, app.outboxSignal, app.log, {
         batchSize: config.IMPORT_BATCH_SIZE,
       });
       await importer.run(config.DATASET_PATH);

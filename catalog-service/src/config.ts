@@ -1,16 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(serviceRoot, '..');
-
-const flag = (fallback: 'true' | 'false') =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback)
-    .transform((value) => value === 'true' || value === '1');
 
 const httpUrl = z
   .string()
@@ -26,7 +20,7 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   DATASET_PATH: z.string().default(path.join(repoRoot, 'dataset.csv')),
   /** Import categories, products and purchases from the dataset at start-up (idempotent). */
-  IMPORT_ON_START: flag('true'),
+  IMPORT_ON_START: flag(true),
   /** Purchase rows written per transaction by the dataset import. */
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(5_000),
 
@@ -47,7 +41,7 @@ export const configSchema = z.object({
   /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */
   RECOMMENDATION_SERVICE_TIMEOUT_MS: millis(30_000),
   /** Deliver product changes to recommendation-service (the outbox is written either way). */
-  OUTBOX_ENABLED: flag('true'),
+  OUTBOX_ENABLED: flag(true),
   /** How often the dispatcher looks for work when nothing woke it. */
   OUTBOX_POLL_INTERVAL_MS: millis(1_000),
   /** Products per batch upsert call. */

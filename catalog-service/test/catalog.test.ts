@@ -176,6 +176,48 @@ describe('categories and products', () => {
     expect(ok.statusCode).toBe(200);
   });
 
+  it('stores a lone UTF-16 surrogate in a tag or title as U+FFFD on create and update, never a 500 (issue 12 bug 1)', async () => {
+    const category = (await post('/category/', { title: 'Surrogates' })).json();
+    const send = (method: 'POST' | 'PUT', body: string) =>
+      app.inject({
+        method,
+        url: '/products/',
+        headers: { 'content-type': 'application/json' },
+        payload: body,
+      });
+    const created = await send(
+      'POST',
+      `{"title":"t\\ud800 one","category_id":${category.id},"tags":["a\\ud800b"]}`,
+    );
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({ title: 't\ufffd one', tags: ['a\ufffdb'] });
+    const id = created.json().id;
+    const updated = await send(
+      'PUT',
+      `{"id":${id},"title":"t\\udc00 two","category_id":${category.id},"tags":["\\udfff","ok"]}`,
+    );
+    expect(updated.statusCode).toBe(200);
+    expect((await get(`/products/${id}`)).json()).toMatchObject({
+      title: 't\ufffd two',
+      tags: ['\ufffd', 'ok'],
+    });
+  });
+
+  it('reads ids in paths and queries as decimal digits only (issue 12 bug 3)', async () => {
+    const category = (await post('/category/', { title: 'Sixteen' })).json();
+    for (const form of [
+      `0x${category.id.toString(16)}`,
+      `0b${category.id.toString(2)}`,
+      `${category.id}e0`,
+    ]) {
+      expect((await get(`/category/${form}`)).statusCode, form).toBe(422);
+      expect((await del(`/category/${form}`)).statusCode, form).toBe(422);
+    }
+    expect((await get(`/category/${category.id}`)).statusCode).toBe(200);
+    expect((await get('/products/?limit=0x10')).statusCode).toBe(422);
+    expect((await get('/products/?limit=1e2')).statusCode).toBe(422);
+  });
+
   it('refuses to delete a category that still has products (409), and deletes it once empty', async () => {
     const category = (await post('/category/', { title: 'Kitchen' })).json();
     const product = (await post('/products/', { title: 'Pan', category_id: category.id })).json();

@@ -1,11 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createScratchDatabase } from '@ecom/db';
 import type { App } from '@ecom/service-kit';
-import { closedPort, emptyPgliteInto, startService } from '@ecom/testing';
+import { closedPort, startService, withScratchDatabase } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
@@ -22,14 +19,9 @@ export const usingPostgres = Boolean(process.env.DATABASE_URL);
  * nothing listens on the default ports of the other services.
  */
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'catalog-service-test-'));
-  const base = process.env.DATABASE_URL;
-  const databaseUrl = base ? await createScratchDatabase(base, 'test_catalog') : undefined;
-  if (!databaseUrl) await emptyPgliteInto(path.join(dataDir, 'catalog-service'));
-  return readConfig({
+  const env = {
     PORT: '0',
     LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
     IMPORT_ON_START: 'false',
     OUTBOX_ENABLED: 'false',
     USER_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
@@ -40,9 +32,9 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     OUTBOX_POLL_INTERVAL_MS: '50',
     OUTBOX_MIN_BACKOFF_MS: '50',
     OUTBOX_MAX_BACKOFF_MS: '200',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...overrides,
-  });
+  };
+  return readConfig(await withScratchDatabase('catalog-service', env));
 }
 
 export async function startApp(config: Config): Promise<App> {

@@ -1,12 +1,16 @@
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
+import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { HistoryCache } from './history/history-cache.js';
+import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
 import { CoPurchaseModel } from './ranking/co-purchase-model.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
+import { boughtTogetherRoutes } from './routes/bought-together.js';
 import { customerChangeRoutes } from './routes/customer-changes.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
@@ -86,6 +90,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
   await app.register(customerChangeRoutes);
+  await app.register(boughtTogetherRoutes);
+  registerRecommendationMetrics(app, feed);
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  await app.register(dashboardRoutes, { users, feed, sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS });
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
@@ -103,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await feed.stop();
     await reindexer.stop();
     await catalog.close();
+    await users.close();
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
 import { rankingConfigShape } from './ranking/config.js';
@@ -30,13 +30,15 @@ export const configSchema = z.object({
   HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  /** Only the dashboard calls user-service (customer search and counts). */
+  USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
+  USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
+  DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
   /** How often new purchases are pulled from catalog-service for the co-purchase model. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
-  REINDEX_ON_EMPTY: z
-    .enum(['true', 'false', '1', '0'])
-    .default('true')
-    .transform((value) => value === 'true' || value === '1'),
+  REINDEX_ON_EMPTY: flag(true),
 });
 
 export type Config = z.infer<typeof configSchema>;

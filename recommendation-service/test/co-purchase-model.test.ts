@@ -69,3 +69,20 @@ describe('CoPurchaseModel', () => {
     expect(m.maxPopularity).toBe(2);
   });
 });
+
+describe('CoPurchaseModel at the documented 10x scale', () => {
+  it('forgets a product among 250,000 purchased products without a RangeError', () => {
+    const m = new CoPurchaseModel();
+    const purchases = Array.from({ length: 250_000 }, (_, i) => ({
+      id: i + 1,
+      customerId: i + 1, // one purchase per customer: no pairs, just popularity entries
+      productId: i + 1,
+    }));
+    purchases.push({ id: 250_001, customerId: 1, productId: 7 });
+    m.add(purchases);
+    expect(m.size.products).toBe(250_000);
+    expect(() => m.forgetProduct(7)).not.toThrow();
+    expect(m.popularityOf(7)).toBe(0);
+    expect(m.maxPopularity).toBe(1);
+  });
+});

@@ -28,6 +28,7 @@ export async function startStack(
   const recommendations = await startService('recommendation-service', {
     EMBEDDINGS_MODEL: 'hashing',
     CATALOG_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    USER_SERVICE_URL: users.url,
     PURCHASE_SYNC_INTERVAL_MS: '100',
     MILVUS_COLLECTION_PREFIX: `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
     MILVUS_FLUSH_DELAY_MS: '200',

@@ -28,6 +28,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(databasePlugin, { config });
   app.decorate('customers', new CustomerRepository(app.prisma));
   await app.register(customerRoutes);
+  app.metrics.gauge('user_customers', 'Customers stored', () => app.customers.count());
   if (config.SEED_ON_START) {
     app.addHook('onReady', async () => {
       await seedCustomers(app.prisma, app.customers, config.DATASET_PATH, app.log);

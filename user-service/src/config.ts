@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -14,10 +14,7 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   DATASET_PATH: z.string().default(path.join(repoRoot, 'dataset.csv')),
   /** Seed customers from the dataset at start-up (idempotent). */
-  SEED_ON_START: z
-    .enum(['true', 'false', '1', '0'])
-    .default('true')
-    .transform((value) => value === 'true' || value === '1'),
+  SEED_ON_START: flag(true),
 });
 
 export type Config = z.infer<typeof configSchema>;

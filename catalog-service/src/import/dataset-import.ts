@@ -105,6 +105,8 @@ export class DatasetImporter {
   private pendingPurchases: PendingPurchase[] = [];
   private writing: Promise<void> = Promise.resolve();
   private summary!: ImportSummary;
+  private running = false;
+  private totalRows: number | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -113,7 +115,26 @@ export class DatasetImporter {
     private readonly options: ImportOptions,
   ) {}
 
+  /** For /metrics: rows read of the file's rows, purchases written so far. */
+  get progress(): { running: boolean; read: number; total: number | null; imported: number } {
+    return {
+      running: this.running,
+      read: this.summary?.read ?? 0,
+      total: this.totalRows,
+      imported: this.summary?.imported ?? 0,
+    };
+  }
+
   async run(path: string): Promise<ImportSummary> {
+    this.running = true;
+    try {
+      return await this.importFile(path);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async importFile(path: string): Promise<ImportSummary> {
     const started = Date.now();
     const { checksum, lineBreaks } = await fingerprint(path);
     const done = await this.prisma.datasetImport.findUnique({ where: { checksum } });
@@ -136,6 +157,8 @@ export class DatasetImporter {
       issues: [],
       issues_truncated: false,
     };
+    // An estimate while reading (header and trailing newline), exact once the file is read.
+    this.totalRows = Math.max(0, lineBreaks - 1);
     this.log.info({ datasetPath: path, lines: lineBreaks }, 'importing dataset');
     // Purchases get increasing timestamps in file order, all at or before now, so "newest
     // first" is the file's order reversed and purchases made later through the API are newer.
@@ -165,6 +188,7 @@ export class DatasetImporter {
     }
     await this.flush();
     await this.writing;
+    this.totalRows = this.summary.read;
 
     this.summary.duration_ms = Date.now() - started;
     await this.prisma.datasetImport.upsert({

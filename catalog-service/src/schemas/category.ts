@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { idSchema, titleSchema } from './common.js';
+import { idParamSchema, idSchema, titleSchema } from './common.js';
 
-export const categoryCreateSchema = z.object({
-  title: titleSchema.describe('Unique, case-insensitively'),
-});
+export const categoryCreateSchema = z
+  .object({ title: titleSchema.describe('Unique, case-insensitively') })
+  .meta({ example: { title: 'Garden & Outdoors' } });
 
-export const categorySchema = categoryCreateSchema.extend({ id: idSchema });
+export const categorySchema = categoryCreateSchema
+  .extend({ id: idSchema })
+  .meta({ example: { id: 4, title: 'Garden & Outdoors' } });
 
-export const categoryIdParams = z.object({ id: idSchema });
+export const categoryIdParams = z.object({ id: idParamSchema.describe("The category's id") });
 
 export type CategoryCreate = z.infer<typeof categoryCreateSchema>;
 export type Category = z.infer<typeof categorySchema>;

@@ -1,16 +1,22 @@
+import { errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
 import { z } from 'zod';
 
-/** Integer ids as Postgres stores them (INT4): anything else is a 422, never a driver error. */
-export const idSchema = z.coerce.number().int().min(1).max(2_147_483_647);
+export { errorSchema };
 
-export const titleSchema = z.string().trim().min(1).max(150);
+/** Ids in JSON bodies: integers as Postgres stores them (INT4). */
+export const idSchema = idField();
+/** Ids in paths and query strings: decimal digits only (`0x10` is a 422, as in FastAPI). */
+export const idParamSchema = idParam();
+
+export const titleSchema = text({ max: 150, required: true });
 
 export const pageQuery = z.object({
-  skip: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(10),
+  skip: queryInt(0, MAX_ID).default(0).describe('How many to skip, in id order'),
+  limit: queryInt(1, 100).default(10).describe('How many to answer (1–100)'),
 });
 
-export const errorSchema = z.object({ detail: z.string() });
-
 /** Timestamps travel as ISO-8601 strings. */
-export const timestampSchema = z.string().describe('ISO-8601 timestamp');
+export const timestampSchema = z
+  .string()
+  .describe('ISO-8601 timestamp')
+  .meta({ example: '2026-11-25T10:15:00.000Z' });

@@ -1,17 +1,13 @@
+import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema, pageQuery, titleSchema } from './common.js';
+import { idParamSchema, idSchema, pageQuery, titleSchema } from './common.js';
 
 export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 100;
 
-const tagSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_TAG_LENGTH)
-  // The original stored tags comma-joined and the embedding text joins them with commas:
-  // a comma inside a tag would silently turn into two tags there.
-  .refine((tag) => !tag.includes(','), 'A tag cannot contain a comma');
+// The original stored tags comma-joined and the embedding text joins them with commas:
+// a comma inside a tag would silently turn into two tags there.
+const tagSchema = text({ max: MAX_TAG_LENGTH, required: true, forbid: ',' });
 
 /** Trimmed, duplicates (ignoring case) dropped, first spelling and order kept. */
 export const tagsSchema = z
@@ -27,29 +23,44 @@ export const tagsSchema = z
     });
   });
 
-export const productCreateSchema = z.object({
-  title: titleSchema.describe('Unique, case-insensitively'),
-  category_id: idSchema,
-  description: z.string().trim().max(1500).default(''),
-  tags: tagsSchema
-    .default([])
-    .describe(`Up to ${MAX_TAGS} tags of up to ${MAX_TAG_LENGTH} characters, no commas`),
-});
+const example = {
+  title: 'Stainless Steel Garden Trowel',
+  category_id: 4,
+  description: 'Rust-proof trowel with a soft-grip handle.',
+  tags: ['garden', 'tools', 'stainless steel'],
+};
 
-export const productUpdateSchema = productCreateSchema.extend({ id: idSchema });
+export const productCreateSchema = z
+  .object({
+    title: titleSchema.describe('Unique, case-insensitively'),
+    category_id: idSchema.describe('An existing category (404 otherwise)'),
+    description: text({ max: 1500 }).default(''),
+    tags: tagsSchema
+      .default([])
+      .describe(
+        `Up to ${MAX_TAGS} tags of up to ${MAX_TAG_LENGTH} characters, no commas; duplicates (ignoring case) are dropped`,
+      ),
+  })
+  .meta({ example });
 
-export const productSchema = z.object({
-  id: idSchema,
-  title: z.string(),
-  category_id: idSchema,
-  description: z.string(),
-  tags: z.array(z.string()),
-});
+export const productUpdateSchema = productCreateSchema
+  .extend({ id: idSchema.describe('The product to replace') })
+  .meta({ example: { id: 17, ...example } });
 
-export const productIdParams = z.object({ id: idSchema });
+export const productSchema = z
+  .object({
+    id: idSchema,
+    title: z.string(),
+    category_id: idSchema,
+    description: z.string(),
+    tags: z.array(z.string()),
+  })
+  .meta({ example: { id: 17, ...example } });
+
+export const productIdParams = z.object({ id: idParamSchema.describe("The product's id") });
 
 export const productListQuery = pageQuery.extend({
-  category_id: idSchema.optional().describe('Only products of this category'),
+  category_id: idParamSchema.optional().describe('Only products of this category'),
 });
 
 export type ProductCreate = z.infer<typeof productCreateSchema>;

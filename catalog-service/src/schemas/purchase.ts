@@ -1,5 +1,6 @@
+import { MAX_ID, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './common.js';
+import { idParamSchema, idSchema, timestampSchema } from './common.js';
 
 export const purchaseCreateSchema = z.object({
   product_id: idSchema,
@@ -24,11 +25,15 @@ export const purchaseDetailSchema = z.object({
   purchased_at: timestampSchema,
 });
 
-export const purchaseIdParams = z.object({ purchase_id: idSchema });
-export const customerIdParams = z.object({ customer_id: idSchema });
+export const purchaseIdParams = z.object({ purchase_id: idParamSchema.describe("The purchase's id") });
+export const customerIdParams = z.object({
+  customer_id: idParamSchema.describe("The customer's id (user-service)"),
+});
 
 export const historyQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1_000_000).optional().describe('At most this many, newest first'),
+  limit: queryInt(1, 1_000_000)
+    .optional()
+    .describe('At most this many, newest first; default: every purchase'),
 });
 
 export const historyItemSchema = z.object({
@@ -52,8 +57,8 @@ export const customerPurchasesSchema = z.object({
 });
 
 export const purchaseFeedQuery = z.object({
-  after_id: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
-  limit: z.coerce.number().int().min(1).max(5_000).default(1_000),
+  after_id: queryInt(0, MAX_ID).default(0).describe('Purchases with a larger id than this, oldest first'),
+  limit: queryInt(1, 5_000).default(1_000).describe('How many to answer (1–5000)'),
 });
 
 export const purchaseFeedItemSchema = z.object({

@@ -41,6 +41,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const recommendations = await startService('recommendation-service', {
     EMBEDDINGS_MODEL: 'hashing',
     CATALOG_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    USER_SERVICE_URL: users.url,
     PURCHASE_SYNC_INTERVAL_MS: '200',
     INTERNAL_API_TOKEN: TOKEN,
     ...options.recommendations,

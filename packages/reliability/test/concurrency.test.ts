@@ -1,25 +1,11 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callJson } from '../src/http.js';
 import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
 const database = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
 
-interface Answer {
-  status: number;
-  body: { id?: number; detail?: unknown; [key: string]: unknown };
-}
-
-async function call(url: string, method: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
-}
-
-function statuses(answers: Answer[]): Record<number, number> {
+function statuses(answers: { status: number }[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const answer of answers) counts[answer.status] = (counts[answer.status] ?? 0) + 1;
   return counts;
@@ -50,7 +36,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
       preference: 'Books',
     };
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => call(`${users}/customer/`, 'POST', customer)),
+      Array.from({ length: 50 }, () => callJson(`${users}/customer/`, 'POST', customer)),
     );
     expect(statuses(answers)).toEqual({ 200: 1, 409: 49 });
     for (const answer of answers.filter((a) => a.status === 409)) {
@@ -59,7 +45,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
     const total = Number((await fetch(`${users}/customer/?limit=1`)).headers.get('x-total-count'));
     const matching: unknown[] = [];
     for (let skip = 0; skip < total; skip += 100) {
-      const page = (await call(`${users}/customer/?limit=100&skip=${skip}`, 'GET')).body as unknown as {
+      const page = (await callJson(`${users}/customer/?limit=100&skip=${skip}`, 'GET')).body as unknown as {
         title: string;
       }[];
       matching.push(...page.filter((row) => row.title === customer.title));
@@ -71,33 +57,40 @@ describe(`concurrent writes over HTTP (${database})`, () => {
     const titles = Array.from({ length: 50 }, (_, index) =>
       index % 2 === 0 ? 'Parallel Gadgets' : 'PARALLEL gadgets',
     );
-    const answers = await Promise.all(titles.map((title) => call(`${catalog}/category/`, 'POST', { title })));
+    const answers = await Promise.all(
+      titles.map((title) => callJson(`${catalog}/category/`, 'POST', { title })),
+    );
     expect(statuses(answers)).toEqual({ 200: 1, 409: 49 });
-    const categories = (await call(`${catalog}/category/?limit=100`, 'GET')).body as unknown as {
+    const categories = (await callJson(`${catalog}/category/?limit=100`, 'GET')).body as unknown as {
       title: string;
     }[];
     expect(categories.filter((row) => row.title.toLowerCase() === 'parallel gadgets')).toHaveLength(1);
   });
 
   it('50 identical product creates: one row, one outbox delivery, the rest 409', async () => {
-    const category = await call(`${catalog}/category/`, 'POST', { title: 'Parallel Products' });
+    const category = await callJson(`${catalog}/category/`, 'POST', { title: 'Parallel Products' });
     const product = { title: 'Parallel Lamp', category_id: category.body.id, tags: ['lamp', 'light'] };
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => call(`${catalog}/products/`, 'POST', product)),
+      Array.from({ length: 50 }, () => callJson(`${catalog}/products/`, 'POST', product)),
     );
     expect(statuses(answers)).toEqual({ 200: 1, 409: 49 });
-    const listed = (await call(`${catalog}/products/?category_id=${category.body.id}&limit=100`, 'GET')).body;
+    const listed = (await callJson(`${catalog}/products/?category_id=${category.body.id}&limit=100`, 'GET'))
+      .body;
     expect(listed).toHaveLength(1);
     await eventually(
-      async () => (await call(`${catalog}/outbox/status`, 'GET')).body.pending_jobs === 0,
+      async () => (await callJson(`${catalog}/outbox/status`, 'GET')).body.pending_jobs === 0,
       20_000,
     );
   });
 
   it('100 parallel purchases: every one stored exactly once, ids in feed order', async () => {
-    const products = (await call(`${catalog}/products/?limit=5`, 'GET')).body as unknown as { id: number }[];
-    const customers = (await call(`${users}/customer/?limit=10`, 'GET')).body as unknown as { id: number }[];
-    const feed = (await call(`${catalog}/Purchases/?after_id=0&limit=5000`, 'GET')).body as unknown as {
+    const products = (await callJson(`${catalog}/products/?limit=5`, 'GET')).body as unknown as {
+      id: number;
+    }[];
+    const customers = (await callJson(`${users}/customer/?limit=10`, 'GET')).body as unknown as {
+      id: number;
+    }[];
+    const feed = (await callJson(`${catalog}/Purchases/?after_id=0&limit=5000`, 'GET')).body as unknown as {
       id: number;
     }[];
     const lastId = feed.at(-1)?.id ?? 0;
@@ -105,11 +98,13 @@ describe(`concurrent writes over HTTP (${database})`, () => {
       product_id: products[index % products.length]!.id,
       customer_id: customers[index % customers.length]!.id,
     }));
-    const answers = await Promise.all(orders.map((order) => call(`${catalog}/Purchases/`, 'POST', order)));
+    const answers = await Promise.all(
+      orders.map((order) => callJson(`${catalog}/Purchases/`, 'POST', order)),
+    );
     expect(statuses(answers)).toEqual({ 200: 100 });
     const ids = answers.map((answer) => answer.body.id!);
     expect(new Set(ids).size).toBe(100);
-    const after = (await call(`${catalog}/Purchases/?after_id=${lastId}&limit=5000`, 'GET'))
+    const after = (await callJson(`${catalog}/Purchases/?after_id=${lastId}&limit=5000`, 'GET'))
       .body as unknown as {
       id: number;
       customer_id: number;
@@ -124,8 +119,8 @@ describe(`concurrent writes over HTTP (${database})`, () => {
   });
 
   it('concurrent updates of one product: the last committed write is the one vectorised', async () => {
-    const category = await call(`${catalog}/category/`, 'POST', { title: 'Racing Updates' });
-    const created = await call(`${catalog}/products/`, 'POST', {
+    const category = await callJson(`${catalog}/category/`, 'POST', { title: 'Racing Updates' });
+    const created = await callJson(`${catalog}/products/`, 'POST', {
       title: 'Racer v0',
       category_id: category.body.id,
     });
@@ -133,7 +128,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
     for (let round = 1; round <= 3; round++) {
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          call(`${catalog}/products/`, 'PUT', {
+          callJson(`${catalog}/products/`, 'PUT', {
             id,
             title: `Racer r${round} v${index + 1}`,
             category_id: category.body.id,
@@ -143,7 +138,10 @@ describe(`concurrent writes over HTTP (${database})`, () => {
       );
       expect(statuses(answers)).toEqual({ 200: 20 });
     }
-    const final = (await call(`${catalog}/products/${id}`, 'GET')).body as { title: string; tags: string[] };
+    const final = (await callJson(`${catalog}/products/${id}`, 'GET')).body as {
+      title: string;
+      tags: string[];
+    };
     expect(final.title).toMatch(/^Racer r3 v\d+$/);
     const store = (stack.recommendations.app as unknown as { vectorStore: VectorStoreView }).vectorStore;
     await eventually(
@@ -153,7 +151,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
     );
     // And it stays so: no late delivery of an older state overwrites it.
     await eventually(
-      async () => (await call(`${catalog}/outbox/status`, 'GET')).body.pending_jobs === 0,
+      async () => (await callJson(`${catalog}/outbox/status`, 'GET')).body.pending_jobs === 0,
       20_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 500));

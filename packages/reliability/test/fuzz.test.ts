@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { RunningService } from '@ecom/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FuzzRequest, requestsFor, summarize } from '../src/fuzz-requests.js';
 import { CONTENT_TYPES, MALFORMED_BODIES, ODD_JSON_BODIES } from '../src/hostile.js';
 import { describeOperation, type Operation, operationsOf } from '../src/openapi.js';
@@ -86,12 +86,13 @@ describe('fuzzing every route of every service from its OpenAPI document', () =>
   beforeAll(async () => {
     // The catalog's import (products, purchases) is done by the time it listens; wait for its
     // outbox to reach recommendation-service so recommendations have vectors to rank.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const status = (await stack.catalog.app.inject({ method: 'GET', url: '/outbox/status' })).json();
-      if (status.pending_jobs === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await vi.waitFor(
+      async () => {
+        const status = (await stack.catalog.app.inject({ method: 'GET', url: '/outbox/status' })).json();
+        expect(status.pending_jobs).toBe(0);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
   }, 90_000);
 
   afterAll(async () => {

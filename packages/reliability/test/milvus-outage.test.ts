@@ -1,8 +1,9 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, send } from '../src/http.js';
 import { milvusLiteInstalled, PrivateMilvus } from '../src/private-milvus.js';
 import { findLeak } from '../src/response-checks.js';
-import { SMALL_DATASET, type Stack, startStack, TOKEN } from '../src/stack.js';
+import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
 // Killing Milvus needs a server of our own: the one on MILVUS_ADDRESS is shared. Skipped
 // without MILVUS_ADDRESS (no Milvus in this environment; the embedded index cannot go away)
@@ -12,24 +13,6 @@ const skipReason = !process.env.MILVUS_ADDRESS
   : !milvusLiteInstalled()
     ? 'Milvus Lite is not installed (run .ci/start-milvus-lite.sh once)'
     : null;
-
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-}
-
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const started = Date.now();
-  const response = await fetch(url, init);
-  return { status: response.status, body: await response.text(), ms: Date.now() - started };
-}
-
-const send = (method: string, body: unknown): RequestInit => ({
-  method,
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-  body: JSON.stringify(body),
-});
 
 interface VectorStoreView {
   get(ids: number[]): Promise<{ productId: number; productTitle: string }[]>;

@@ -1,8 +1,9 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Answer, call, send } from '../src/http.js';
 import { PrivatePostgres, postgresBinDir } from '../src/private-postgres.js';
 import { findLeak } from '../src/response-checks.js';
-import { SMALL_DATASET, type Stack, startStack, TOKEN } from '../src/stack.js';
+import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
 // Stopping a database needs one of our own: the Postgres on DATABASE_URL is shared with every
 // other test run. Skipped without DATABASE_URL (the embedded PGlite database lives in the
@@ -12,24 +13,6 @@ const skipReason = !process.env.DATABASE_URL
   : !postgresBinDir()
     ? 'no Postgres binaries under /usr/lib/postgresql to start a private cluster'
     : null;
-
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-}
-
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const started = Date.now();
-  const response = await fetch(url, init);
-  return { status: response.status, body: await response.text(), ms: Date.now() - started };
-}
-
-const json = (body: unknown): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-  body: JSON.stringify(body),
-});
 
 describe.skipIf(skipReason !== null)(
   `Postgres stops and comes back while the services run${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -61,7 +44,7 @@ describe.skipIf(skipReason !== null)(
         const answers = await Promise.all([
           call(`${users.url}/customer/1`),
           call(`${catalog.url}/products/`),
-          call(`${catalog.url}/category/`, json({ title: 'Frozen' })),
+          call(`${catalog.url}/category/`, send('POST', { title: 'Frozen' })),
         ]);
         for (const answer of answers) {
           // 504 when a query was sent and not answered (a write may still be applied when the
@@ -84,7 +67,9 @@ describe.skipIf(skipReason !== null)(
         );
       }
       expect((await call(`${catalog.url}/products/`)).status).toBe(200);
-      expect((await call(`${catalog.url}/category/`, json({ title: 'After The Freeze' }))).status).toBe(200);
+      expect(
+        (await call(`${catalog.url}/category/`, send('POST', { title: 'After The Freeze' }))).status,
+      ).toBe(200);
     }, 120_000);
 
     for (const mode of ['fast', 'immediate'] as const) {
@@ -92,7 +77,13 @@ describe.skipIf(skipReason !== null)(
         const { users, catalog, recommendations } = stack;
         const before = await call(
           `${users.url}/customer/`,
-          json({ title: `Before ${mode}`, gender: 'F', age: 30, location: 'Oslo', preference: 'Books' }),
+          send('POST', {
+            title: `Before ${mode}`,
+            gender: 'F',
+            age: 30,
+            location: 'Oslo',
+            preference: 'Books',
+          }),
         );
         expect(before.status).toBe(200);
 
@@ -114,20 +105,29 @@ describe.skipIf(skipReason !== null)(
             'POST /customer/',
             call(
               `${users.url}/customer/`,
-              json({ title: `During ${mode}`, gender: 'M', age: 40, location: 'Rome', preference: 'Art' }),
+              send('POST', {
+                title: `During ${mode}`,
+                gender: 'M',
+                age: 40,
+                location: 'Rome',
+                preference: 'Art',
+              }),
             ),
           ],
           ['GET /products/', call(`${catalog.url}/products/`)],
           ['GET /category/1', call(`${catalog.url}/category/1`)],
-          ['POST /category/', call(`${catalog.url}/category/`, json({ title: `During ${mode}` }))],
-          ['POST /Purchases/', call(`${catalog.url}/Purchases/`, json({ product_id: 1, customer_id: 1 }))],
+          ['POST /category/', call(`${catalog.url}/category/`, send('POST', { title: `During ${mode}` }))],
+          [
+            'POST /Purchases/',
+            call(`${catalog.url}/Purchases/`, send('POST', { product_id: 1, customer_id: 1 })),
+          ],
           ['GET /Purchases/?after_id=0', call(`${catalog.url}/Purchases/?after_id=0`)],
           ['GET /outbox/status', call(`${catalog.url}/outbox/status`)],
           [
             'POST /recommendation/vectorize_product',
             call(
               `${recommendations.url}/recommendation/vectorize_product`,
-              json({
+              send('POST', {
                 product_id: 777_001,
                 product_title: 'Outage Lamp',
                 category_id: 1,
@@ -166,11 +166,11 @@ describe.skipIf(skipReason !== null)(
 
         // Writes work again and the outbox delivers them: the product reaches the vector store.
         const category = JSON.parse(
-          (await call(`${catalog.url}/category/`, json({ title: `After ${mode}` }))).body,
+          (await call(`${catalog.url}/category/`, send('POST', { title: `After ${mode}` }))).body,
         );
         const product = await call(
           `${catalog.url}/products/`,
-          json({ title: `After ${mode} Lamp`, category_id: category.id }),
+          send('POST', { title: `After ${mode} Lamp`, category_id: category.id }),
         );
         expect(product.status).toBe(200);
         const productId = JSON.parse(product.body).id;

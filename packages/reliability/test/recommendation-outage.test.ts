@@ -1,5 +1,6 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callJson as call } from '../src/http.js';
 import { restart, SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
 interface Product {
@@ -12,16 +13,6 @@ interface Product {
 interface VectorStoreView {
   get(ids: number[]): Promise<{ productId: number; productTitle: string; categoryTitle: string }[]>;
   count(): Promise<number>;
-}
-
-async function call(url: string, method = 'GET', body?: unknown) {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 // user-service being down is covered by catalog-service/test/purchases.test.ts (503, nothing

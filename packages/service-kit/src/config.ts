@@ -35,6 +35,9 @@ export const baseConfigShape = {
   INTERNAL_API_TOKEN: z.string().min(16).optional(),
 };
 
+/** An on/off variable: true/1/yes/on or false/0/no/off (zod's stringbool), `fallback` when unset. */
+export const flag = (fallback: boolean) => z.stringbool().default(fallback);
+
 /** `postgres://…` URL, or undefined for the embedded PGlite database. */
 export const databaseUrl = z
   .string()

@@ -14,10 +14,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { documentSharedErrors } from './documented-errors.js';
 import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
 import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
+import { installJsonBodyParser } from './json-body.js';
+import { installMetrics } from './metrics.js';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -36,7 +39,24 @@ export interface ServerOptions {
   internalApiToken?: string | undefined;
   /** Pass `false` in tests to keep output quiet. */
   logger?: FastifyServerOptions['logger'];
+  /** Slow-client limits (docs/limits.md); tests shorten them. */
+  timeouts?: Partial<SlowClientTimeouts>;
 }
+
+export interface SlowClientTimeouts {
+  /** To connect and send the request line and headers. */
+  headersMs: number;
+  /** For the whole request, body included. */
+  requestMs: number;
+  /** Idle time between requests on a kept-alive connection. */
+  keepAliveMs: number;
+}
+
+export const SLOW_CLIENT_TIMEOUTS: SlowClientTimeouts = {
+  headersMs: 30_000,
+  requestMs: 60_000,
+  keepAliveMs: 72_000,
+};
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -52,6 +72,7 @@ export type App = FastifyInstance<
  * internal-token guard. The service registers its own routes on top.
  */
 export async function createServer(options: ServerOptions): Promise<App> {
+  const timeouts = { ...SLOW_CLIENT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? { level: options.logLevel ?? 'info' },
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
@@ -62,10 +83,18 @@ export async function createServer(options: ServerOptions): Promise<App> {
     genReqId: requestIdOf,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    // Explicit server timeouts: a slow client cannot hold a connection forever.
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 72_000,
-    requestTimeout: 60_000,
+    // Explicit server timeouts: a slow client cannot hold a connection forever. Node checks
+    // headersTimeout and requestTimeout only every connectionsCheckingInterval (30 s by
+    // default), which let a slow client stay ~87 s; checked every second they hold to the
+    // second. connectionTimeout is the socket's idle timeout (no byte at all).
+    connectionTimeout: timeouts.headersMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    requestTimeout: timeouts.requestMs,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+    },
     // Requests after SIGTERM get our own 503 (draining.ts), in the {"detail"} shape and
     // with a request id.
     return503OnClosing: false,
@@ -78,8 +107,10 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  documentSharedErrors(app);
   // JSON only: a text/plain body would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installNulGuard(app);
 
   // The request id travels back to the caller and on to downstream services.
@@ -102,5 +133,6 @@ export async function createServer(options: ServerOptions): Promise<App> {
 
   installInternalAuth(app, options.internalApiToken);
   installHealthRoutes(app, options.name);
+  installMetrics(app, options.name);
   return app;
 }

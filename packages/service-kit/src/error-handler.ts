@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { HttpError } from './errors.js';
 
@@ -31,7 +31,11 @@ const UNREACHABLE_CODES = new Set([
  * right status, and hides everything else (no SQL, stack traces or driver messages).
  */
 export function installErrorHandler(app: FastifyInstance): void {
+  const methods = collectRouteMethods(app);
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A request no route takes can still fail before the not-found handler runs (a QUERY
+    // without Content-Type, a body it cannot parse): it is answered as unrouted all the same.
+    if (request.is404) return answerUnrouted(app, methods, request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part = error.validationContext ?? 'body';
       const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
@@ -63,9 +67,38 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ detail: 'Internal server error' });
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ detail: `Route ${request.method} ${request.url.split('?')[0]} not found` });
+  app.setNotFoundHandler((request, reply) => answerUnrouted(app, methods, request, reply));
+}
+
+/** Every method some route declares (HEAD comes with GET), collected as routes are added. */
+function collectRouteMethods(app: FastifyInstance): Set<string> {
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
   });
+  return methods;
+}
+
+/**
+ * 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404.
+ */
+function answerUnrouted(
+  app: FastifyInstance,
+  methods: Set<string>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const path = request.url.split('?')[0] ?? '/';
+  const allowed = [...methods].filter((method) =>
+    app.findRoute({ method: method as HTTPMethods, url: path }),
+  );
+  if (allowed.length > 0) {
+    return reply
+      .code(405)
+      .header('allow', allowed.sort().join(', '))
+      .send({ detail: `Method ${request.method} not allowed on ${path}; use ${allowed.join(', ')}` });
+  }
+  return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
 }
 
 function toPathItem(segment: string): string | number {

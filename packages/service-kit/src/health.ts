@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Plugins add a check per external resource; `/readyz` runs them all. */
     addReadinessCheck(name: string, check: ReadinessCheck): void;
+    /** Runs every readiness check (bounded by a timeout each): `ok` or `unavailable` per name. */
+    checkReadiness(): Promise<Record<string, 'ok' | 'unavailable'>>;
   }
 }
 
@@ -16,6 +18,20 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
   const checks = new Map<string, ReadinessCheck>();
   app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
     checks.set(name, check);
+  });
+  app.decorate('checkReadiness', async () => {
+    const results: Record<string, 'ok' | 'unavailable'> = {};
+    await Promise.all(
+      [...checks].map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          results[name] = 'ok';
+        } catch {
+          results[name] = 'unavailable';
+        }
+      }),
+    );
+    return results;
   });
 
   app.get(
@@ -45,19 +61,8 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      const results: Record<string, string> = {};
-      const failed: string[] = [];
-      await Promise.all(
-        [...checks].map(async ([name, check]) => {
-          try {
-            await withTimeout(check(), CHECK_TIMEOUT_MS);
-            results[name] = 'ok';
-          } catch {
-            results[name] = 'unavailable';
-            failed.push(name);
-          }
-        }),
-      );
+      const results = await app.checkReadiness();
+      const failed = Object.keys(results).filter((name) => results[name] !== 'ok');
       if (failed.length > 0) {
         return reply
           .code(503)

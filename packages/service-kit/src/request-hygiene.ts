@@ -63,12 +63,15 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
 const NUL = '\u0000';
 
 /**
- * Postgres cannot store U+0000 in text ("invalid byte sequence"), so a NUL anywhere in a
- * request would reach the database as a driver error (500). Refuse it up front as a 422 in
- * the FastAPI shape, pointing at the field. Walks iteratively: bodies may nest deeply.
+ * Postgres cannot store U+0000 in text ("invalid byte sequence"), so a NUL in a request
+ * would reach the database as a driver error (500). The text fields refuse it in their
+ * schema (wire-types.ts `text`); this is the safety net for any other string, answering a
+ * 422 in the FastAPI shape pointing at the field. It runs on the validated input, so a NUL
+ * in an unknown field (dropped by validation, as FastAPI drops it) is no error.
+ * Walks iteratively: bodies may nest deeply.
  */
 export function installNulGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preHandler', async (request, reply) => {
     const parts: [string, unknown][] = [
       ['params', request.params],
       ['querystring', request.query],

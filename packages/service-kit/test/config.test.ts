@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, loadConfig } from '../src/index.js';
+import { baseConfigShape, ConfigError, flag, loadConfig } from '../src/index.js';
 
 const schema = z.object({ ...baseConfigShape, PORT: z.coerce.number().int().default(8101) });
 
@@ -21,5 +21,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(
       /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/,
     );
+  });
+
+  it('reads on/off variables as people write them, with the default when unset', () => {
+    const flags = z.object({ SEED: flag(true), OUTBOX: flag(false) });
+    expect(loadConfig(flags, {})).toEqual({ SEED: true, OUTBOX: false });
+    expect(loadConfig(flags, { SEED: 'false', OUTBOX: '1' })).toEqual({ SEED: false, OUTBOX: true });
+    expect(loadConfig(flags, { SEED: 'no', OUTBOX: 'TRUE' })).toEqual({ SEED: false, OUTBOX: true });
+    expect(() => loadConfig(flags, { SEED: 'maybe' })).toThrow(/SEED/);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
 import type { FastifyInstance } from 'fastify';
+import { vi } from 'vitest';
 import { emptyPgliteInto } from './pglite-template.js';
 
 export type ServiceName = 'user-service' | 'catalog-service' | 'recommendation-service';
@@ -46,23 +47,30 @@ export async function startService(
     import(path.join(root, 'config.ts')),
   ]);
   const module: ServiceModule = { buildApp: appModule.buildApp, readConfig: configModule.readConfig };
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), `${service}-test-`)));
-  const base = process.env.DATABASE_URL;
-  let databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl && base) databaseUrl = await createScratchDatabase(base, `test_${service.split('-')[0]}`);
-  // A restart on the same DATA_DIR keeps its database.
-  const pgliteDir = path.join(dataDir, service);
-  if (!databaseUrl && !existsSync(pgliteDir)) await emptyPgliteInto(pgliteDir);
-  const resolvedEnv: Record<string, string> = {
-    ...env,
-    DATA_DIR: dataDir,
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  };
+  const resolvedEnv = await withScratchDatabase(service, env);
   const config = module.readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
   const app = await module.buildApp(config, { logger: false, ...options.buildOptions });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = (app.server.address() as AddressInfo).port;
   return { app, port, url: `http://127.0.0.1:${port}`, env: resolvedEnv, close: () => app.close() };
+}
+
+/**
+ * `env` plus a DATA_DIR and a database of the service's own: a new Postgres database when
+ * DATABASE_URL is set, an empty PGlite copy otherwise (kept when DATA_DIR already holds one,
+ * so a restart on the same DATA_DIR finds its data).
+ */
+export async function withScratchDatabase(
+  service: ServiceName,
+  env: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), `${service}-test-`)));
+  const base = process.env.DATABASE_URL;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl && base) databaseUrl = await createScratchDatabase(base, `test_${service.split('-')[0]}`);
+  const pgliteDir = path.join(dataDir, service);
+  if (!databaseUrl && !existsSync(pgliteDir)) await emptyPgliteInto(pgliteDir);
+  return { ...env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
 }
 
 /** A port nothing listens on (it was free a moment ago): "the service is down". */
@@ -74,22 +82,18 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes. */
-export async function eventually<T>(
+/** Polls (vitest's `vi.waitFor`) until `check` returns a truthy value or the deadline passes. */
+export function eventually<T>(
   check: () => Promise<T> | T,
   timeoutMs = 10_000,
   message = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
+  return vi.waitFor(
+    async () => {
       const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${message}${last ? `: ${String(last)}` : ''}`);
+      if (!value) throw new Error(`timed out waiting for ${message}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }

@@ -83,10 +83,30 @@ export class CatalogClient {
     );
   }
 
+  /** Whether catalog-service still has this product (a 404 says it does not). */
+  async hasProduct(productId: number): Promise<boolean> {
+    return (await this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404] })) !== null;
+  }
+
   async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
     return (
       (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []
     );
+  }
+
+  /** One product with its description and tags (the dashboard's product inspector); null when unknown. */
+  async product(productId: number, requestId?: string): Promise<CatalogProduct | null> {
+    return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
+  }
+
+  /** catalog-service's Prometheus text (its counts and outbox backlog, for the dashboard). */
+  async metricsText(): Promise<string> {
+    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
+    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
+  }
+
+  async ping(): Promise<void> {
+    await this.http.get('/healthz');
   }
 
   close(): Promise<void> {

@@ -82,7 +82,10 @@ export class CoPurchaseModel {
   forgetProduct(productId: number): void {
     this.popularity.delete(productId);
     this.popularRanking = null;
-    this.maxPopularity = Math.max(0, ...this.popularity.values());
+    // A loop, not Math.max(...values): spreading ~200k arguments overflows the call stack.
+    let max = 0;
+    for (const count of this.popularity.values()) if (count > max) max = count;
+    this.maxPopularity = max;
     const partners = this.cooccurrence.get(productId);
     for (const other of partners?.keys() ?? []) this.cooccurrence.get(other)?.delete(productId);
     this.cooccurrence.delete(productId);

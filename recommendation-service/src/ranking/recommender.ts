@@ -45,6 +45,8 @@ interface CustomerState {
  */
 export class Recommender {
   private readonly states: LruCache<string, CustomerState>;
+  /** Answers served from / missing the answer cache since start (read by /metrics). */
+  readonly answerCache = { hits: 0, misses: 0 };
 
   constructor(
     private readonly config: RankingConfig,
@@ -64,7 +66,11 @@ export class Recommender {
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
     const stamp = `${this.sync.version}|${this.model.lastPurchaseId}`;
     const cached = state.answers.get(answerKey);
-    if (cached && cached.stamp === stamp) return cached.items;
+    if (cached && cached.stamp === stamp) {
+      this.answerCache.hits++;
+      return cached.items;
+    }
+    this.answerCache.misses++;
 
     const purchasedIds = history.purchases.map((purchase) => purchase.product_id);
     const items =

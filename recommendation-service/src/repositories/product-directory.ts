@@ -15,6 +15,8 @@ export interface IndexedProduct {
  */
 export class ProductDirectory {
   private readonly products = new Map<number, IndexedProduct>();
+  /** Products per category: tells a category filter that matches nothing from a typo. */
+  private readonly categories = new Map<number, number>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -24,7 +26,8 @@ export class ProductDirectory {
   async load(): Promise<void> {
     const rows = await this.prisma.indexedProduct.findMany({ where: { embedderId: this.embedderId } });
     this.products.clear();
-    for (const row of rows) this.products.set(row.productId, toIndexed(row));
+    this.categories.clear();
+    for (const row of rows) this.put(toIndexed(row));
   }
 
   get size(): number {
@@ -39,6 +42,16 @@ export class ProductDirectory {
     return this.products.has(productId);
   }
 
+  /** Whether some indexed product is of this category. */
+  hasCategory(categoryId: number): boolean {
+    return (this.categories.get(categoryId) ?? 0) > 0;
+  }
+
+  /** Every indexed product id. */
+  ids(): number[] {
+    return [...this.products.keys()];
+  }
+
   async save(products: IndexedProduct[]): Promise<void> {
     if (products.length === 0) return;
     await this.prisma.$transaction(
@@ -50,7 +63,7 @@ export class ProductDirectory {
         }),
       ),
     );
-    for (const product of products) this.products.set(product.productId, product);
+    for (const product of products) this.put(product);
   }
 
   async remove(productIds: number[]): Promise<number> {
@@ -58,7 +71,7 @@ export class ProductDirectory {
     const { count } = await this.prisma.indexedProduct.deleteMany({
       where: { embedderId: this.embedderId, productId: { in: productIds } },
     });
-    for (const id of productIds) this.products.delete(id);
+    for (const id of productIds) this.drop(id);
     return count;
   }
 
@@ -66,6 +79,22 @@ export class ProductDirectory {
   async clear(): Promise<void> {
     await this.prisma.indexedProduct.deleteMany({ where: { embedderId: this.embedderId } });
     this.products.clear();
+    this.categories.clear();
+  }
+
+  private put(product: IndexedProduct): void {
+    this.drop(product.productId);
+    this.products.set(product.productId, product);
+    this.categories.set(product.categoryId, (this.categories.get(product.categoryId) ?? 0) + 1);
+  }
+
+  private drop(productId: number): void {
+    const known = this.products.get(productId);
+    if (!known) return;
+    this.products.delete(productId);
+    const left = (this.categories.get(known.categoryId) ?? 1) - 1;
+    if (left > 0) this.categories.set(known.categoryId, left);
+    else this.categories.delete(known.categoryId);
   }
 }
 

@@ -28,6 +28,7 @@ export async function recommendationRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
+      assertKnownCategory(app, request.query.category_id);
       const history = await app.histories.get(request.params.customer_id, request.id);
       return app.recommender.recommend(history, {
         limit: request.query.limit,
@@ -51,6 +52,7 @@ export async function recommendationRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { product_id } = request.params;
+      assertKnownCategory(app, request.query.category_id);
       const [product] = await app.vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
       const hits = await app.vectorStore.search(product.vector, {
@@ -106,4 +108,11 @@ export async function recommendationRoutes(app: App): Promise<void> {
       return reply.code(202).send({ state: app.reindexer.progress.state });
     },
   );
+}
+
+/** A category filter no vectorised product matches is a caller's typo: 404, not `[]`. */
+function assertKnownCategory(app: App, categoryId: number | undefined): void {
+  if (categoryId !== undefined && !app.productDirectory.hasCategory(categoryId)) {
+    throw new NotFoundError(`No product of category ${categoryId} is known to the recommendation service`);
+  }
 }

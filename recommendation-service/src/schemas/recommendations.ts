@@ -1,9 +1,11 @@
+import { idParam, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const id = z.coerce.number().int().min(1).max(2_147_483_647);
+// Decimal digits only in paths and queries (`0x10` is a 422, as in FastAPI).
+const id = idParam();
 
-export const customerParams = z.object({ customer_id: id });
-export const productParams = z.object({ product_id: id });
+export const customerParams = z.object({ customer_id: id.describe("The customer's id (user-service)") });
+export const productParams = z.object({ product_id: id.describe("The product's id (catalog-service)") });
 
 const booleanQuery = z
   .enum(['true', 'false', '1', '0'])
@@ -12,8 +14,8 @@ const booleanQuery = z
 export const MAX_LIMIT = 100;
 
 export const recommendationQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
-  category_id: id.optional(),
+  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  category_id: id.optional().describe('Only products of this category (404 when no product has it)'),
   exclude_purchased: booleanQuery.default(true),
   strategy: z
     .enum(['hybrid', 'original'])
@@ -24,8 +26,8 @@ export const recommendationQuery = z.object({
 });
 
 export const similarQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
-  category_id: id.optional(),
+  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  category_id: id.optional().describe('Only products of this category'),
 });
 
 export const recommendationSchema = z.object({
@@ -45,5 +47,10 @@ export const infoSchema = z.object({
   vector_count: z.number(),
   indexed_products: z.number(),
   purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
-  reindex: z.object({ state: z.string(), indexed: z.number(), error: z.string().optional() }),
+  reindex: z.object({
+    state: z.string(),
+    indexed: z.number(),
+    removed: z.number(),
+    error: z.string().optional(),
+  }),
 });

@@ -1,7 +1,10 @@
+import { errorSchema, idField, text } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const id = z.number().int().min(1).max(2_147_483_647);
-const title = z.string().trim().min(1).max(150);
+export { errorSchema };
+
+const id = idField();
+const title = text({ max: 150, required: true });
 
 /** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
 export const vectorizeProductSchema = z.object({
@@ -9,8 +12,11 @@ export const vectorizeProductSchema = z.object({
   product_title: title,
   category_id: id,
   category_title: title,
-  product_tags: z.array(z.string().trim().max(100)).max(50).default([]),
-  product_description: z.string().max(1500).optional(),
+  product_tags: z
+    .array(text({ max: 100 }))
+    .max(50)
+    .default([]),
+  product_description: text({ max: 1500 }).optional(),
 });
 export type VectorizeProduct = z.infer<typeof vectorizeProductSchema>;
 
@@ -28,4 +34,3 @@ export const batchDeleteSchema = z.object({
 export const vectorizeResultSchema = z.object({ product_id: z.number(), status: z.literal('stored') });
 export const batchUpsertResultSchema = z.object({ upserted: z.number(), unchanged: z.number() });
 export const batchDeleteResultSchema = z.object({ deleted: z.number() });
-export const errorSchema = z.object({ detail: z.string() });

@@ -6,10 +6,13 @@ import type { VectorSync } from './vector-sync.js';
 const PAGE_SIZE = 100; // the catalog's list maximum
 const EMBED_BATCH = 256;
 const RETRY_DELAY_MS = 5_000;
+const DELETE_BATCH = 1_000;
 
 export interface ReindexProgress {
   state: 'idle' | 'running' | 'done' | 'failed';
   indexed: number;
+  /** Vectors of products the catalog no longer has, removed by this run. */
+  removed: number;
   error?: string;
 }
 
@@ -19,7 +22,7 @@ export interface ReindexProgress {
  * Unchanged products are skipped by VectorSync, so running it twice costs little.
  */
 export class Reindexer {
-  progress: ReindexProgress = { state: 'idle', indexed: 0 };
+  progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
   private running: Promise<void> | undefined;
   private stopped = false;
 
@@ -57,9 +60,28 @@ export class Reindexer {
     await this.running;
   }
 
+  /**
+   * Removes the vectors of products the catalog's lists did not show. Each is checked by id
+   * first: paging by offset while products are deleted can skip a product that still exists.
+   */
+  private async removeGone(candidates: number[]): Promise<number> {
+    const gone: number[] = [];
+    for (const id of candidates) {
+      if (!(await this.catalog.hasProduct(id))) gone.push(id);
+    }
+    for (let start = 0; start < gone.length; start += DELETE_BATCH) {
+      await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
+    }
+    return gone.length;
+  }
+
   /** `loud`: log a failure as a warning (the first attempt); retries stay quiet. */
   private async run(loud = true): Promise<void> {
-    this.progress = { state: 'running', indexed: 0 };
+    this.progress = { state: 'running', indexed: 0, removed: 0 };
+    // Products vectorised before this run: those the catalog no longer lists are removed
+    // at the end. Products added while it runs are not in this set, so they stay.
+    const before = new Set(this.sync.indexedIds());
+    const seen = new Set<number>();
     try {
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
@@ -71,6 +93,7 @@ export class Reindexer {
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.products(skip, PAGE_SIZE);
         for (const product of page) {
+          seen.add(product.id);
           batch.push({
             productId: product.id,
             productTitle: product.title,
@@ -87,8 +110,9 @@ export class Reindexer {
         }
         if (page.length < PAGE_SIZE) break;
       }
+      this.progress.removed = await this.removeGone([...before].filter((id) => !seen.has(id)));
       this.progress.state = 'done';
-      this.log.info({ indexed: this.progress.indexed }, 're-index finished');
+      this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
       // Shown by the public /recommendation/info: our own detail, never a driver's message.
       this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };

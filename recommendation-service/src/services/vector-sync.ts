@@ -39,6 +39,11 @@ export class VectorSync {
     return this.serialised(() => this.doUpsert(products));
   }
 
+  /** Ids of every product with a vector in the current collection. */
+  indexedIds(): number[] {
+    return this.directory.ids();
+  }
+
   delete(productIds: number[]): Promise<number> {
     return this.serialised(async () => {
       const unique = [...new Set(productIds)];

@@ -14,6 +14,8 @@ export class PurchaseFeed {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
+  /** When the statistics last held every purchase the feed had (null: not yet). */
+  caughtUpAt: number | null = null;
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -62,6 +64,7 @@ export class PurchaseFeed {
   private async tick(): Promise<void> {
     try {
       const applied = await this.catchUp();
+      if (!this.stopped) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.model.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;

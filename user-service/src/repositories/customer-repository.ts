@@ -12,12 +12,18 @@ export interface CustomerPage {
 export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async list(skip: number, limit: number): Promise<CustomerPage> {
+  /** A page by id; `nameContains` keeps customers whose name contains it, ignoring case. */
+  async list(skip: number, limit: number, nameContains?: string): Promise<CustomerPage> {
+    const where = nameContains ? { title: { contains: nameContains, mode: 'insensitive' as const } } : {};
     const [items, total] = await this.prisma.$transaction([
-      this.prisma.customer.findMany({ orderBy: { id: 'asc' }, skip, take: limit }),
-      this.prisma.customer.count(),
+      this.prisma.customer.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit }),
+      this.prisma.customer.count({ where }),
     ]);
     return { items, total };
+  }
+
+  count(): Promise<number> {
+    return this.prisma.customer.count();
   }
 
   find(id: number): Promise<Customer | null> {

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import {
   customerCreateSchema,
   customerIdParams,
+  customerListQuery,
   customerSchema,
   errorSchema,
-  pageQuery,
 } from '../schemas/customer.js';
 
 const tags = ['customer'];
@@ -17,14 +17,15 @@ export async function customerRoutes(app: App): Promise<void> {
       schema: {
         tags,
         summary: 'List customers by id, a page at a time',
-        description: 'The total number of customers is in the `X-Total-Count` header.',
-        querystring: pageQuery,
+        description:
+          'The total number of customers (matching `q`, when given) is in the `X-Total-Count` header.',
+        querystring: customerListQuery,
         response: { 200: customerSchema.array() },
       },
     },
     async (request, reply) => {
-      const { skip, limit } = request.query;
-      const page = await app.customers.list(skip, limit);
+      const { skip, limit, q } = request.query;
+      const page = await app.customers.list(skip, limit, q);
       reply.header('x-total-count', page.total);
       return page.items;
     },

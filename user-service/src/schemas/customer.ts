@@ -1,28 +1,49 @@
+import { errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
 import { z } from 'zod';
 
-/** Integer ids as Postgres stores them (INT4): anything else is a 422, never a driver error. */
-export const idSchema = z.coerce.number().int().min(1).max(2_147_483_647);
+export { errorSchema };
 
-const title = z.string().trim().min(1).max(150).describe("The customer's name; unique");
+export const customerCreateSchema = z
+  .object({
+    title: text({ max: 150, required: true }).describe("The customer's name; unique"),
+    gender: text({ max: 15 }),
+    age: z.number().int().min(0).max(150),
+    location: text({ max: 150 }),
+    preference: text({ max: 150 }).describe('What the customer likes; part of the profile text'),
+  })
+  .meta({
+    example: {
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      age: 34,
+      location: 'Madrid',
+      preference: 'Clothing',
+    },
+  });
 
-export const customerCreateSchema = z.object({
-  title,
-  gender: z.string().trim().max(15),
-  age: z.number().int().min(0).max(150),
-  location: z.string().trim().max(150),
-  preference: z.string().trim().max(150),
+export const customerSchema = customerCreateSchema.extend({ id: idField() }).meta({
+  example: {
+    id: 12,
+    title: 'Olivia Bennett',
+    gender: 'Female',
+    age: 34,
+    location: 'Madrid',
+    preference: 'Clothing',
+  },
 });
 
-export const customerSchema = customerCreateSchema.extend({ id: idSchema });
-
-export const customerIdParams = z.object({ id: idSchema });
+export const customerIdParams = z.object({ id: idParam().describe("The customer's id") });
 
 export const pageQuery = z.object({
-  skip: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(10),
+  skip: queryInt(0, MAX_ID).default(0).describe('How many to skip, in id order'),
+  limit: queryInt(1, 100).default(10).describe('How many to answer (1–100)'),
 });
 
-export const errorSchema = z.object({ detail: z.string() });
+export const customerListQuery = pageQuery.extend({
+  q: text({ max: 150, required: true })
+    .optional()
+    .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
+});
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
 export type Customer = z.infer<typeof customerSchema>;

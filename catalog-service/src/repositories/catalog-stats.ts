@@ -1,0 +1,30 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+export interface CatalogCounts {
+  categories: number;
+  products: number;
+  purchases: number;
+  /** Highest purchase id: how far the purchase feed goes (0 with no purchases). */
+  lastPurchaseId: number;
+}
+
+/** Table sizes for /metrics and the dashboard: one round trip. */
+export class CatalogStatsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async counts(): Promise<CatalogCounts> {
+    const [row] = await this.prisma.$queryRaw<
+      { categories: bigint; products: bigint; purchases: bigint; last_purchase_id: number | null }[]
+    >`
+      SELECT (SELECT count(*) FROM catalog_schema.category) AS categories,
+        (SELECT count(*) FROM catalog_schema.product) AS products,
+        (SELECT count(*) FROM catalog_schema.purchase) AS purchases,
+        (SELECT max(id) FROM catalog_schema.purchase) AS last_purchase_id`;
+    return {
+      categories: Number(row?.categories ?? 0),
+      products: Number(row?.products ?? 0),
+      purchases: Number(row?.purchases ?? 0),
+      lastPurchaseId: Number(row?.last_purchase_id ?? 0),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorSchema, validationErrorSchema } from './wire-types.js';
+
+const detail = (description: string, example: string) =>
+  errorSchema.describe(description).meta({ example: { detail: example } });
+
+/**
+ * The answers the shared layers give before or around a route's handler (service-kit's
+ * parser, validation, limits and shutdown), added to every operation's documented responses
+ * so each OpenAPI document lists every status the operation can answer. A route's own entry
+ * for a status wins.
+ */
+const ALWAYS = {
+  503: detail(
+    'Shutting down, or the database is unreachable: retry shortly',
+    'Database unavailable, try again shortly',
+  ),
+};
+const WITH_INPUT = {
+  422: validationErrorSchema.describe('Invalid input: one entry per problem (FastAPI shape)'),
+  400: detail('Malformed URL (bad percent-encoding)', 'Malformed URL: invalid percent-encoding'),
+};
+const WITH_PATH_PARAMS = {
+  414: detail('A path parameter is over 100 characters', 'A path parameter is too long'),
+};
+const WITH_BODY = {
+  400: detail('Malformed JSON body (or a malformed URL)', 'Malformed JSON body'),
+  413: detail('Body over BODY_LIMIT_BYTES (1 MiB by default)', 'Request body is too large'),
+  415: detail('Body not sent as application/json', 'Unsupported content type: send application/json'),
+};
+
+export function documentSharedErrors(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    if (!schema || schema.hide) return;
+    const added: Record<string, z.ZodType> = { ...ALWAYS };
+    if (schema.params || schema.querystring || schema.body) Object.assign(added, WITH_INPUT);
+    if (schema.params) Object.assign(added, WITH_PATH_PARAMS);
+    if (schema.body) Object.assign(added, WITH_BODY);
+    schema.response = { ...added, ...((schema.response as object | undefined) ?? {}) };
+  });
+}
+
+/** A 204 answer: documented without a body (swagger omits content for a null schema). */
+export const noContent = (description: string) => z.undefined().describe(description);

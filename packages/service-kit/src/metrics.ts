@@ -1,0 +1,188 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
+
+/** A value read when Prometheus scrapes, never on the request path. */
+export type GaugeReader = () => number | null | Promise<number | null>;
+/** Several labelled values read at scrape time: one row per label set. */
+export type LabelledGaugeReader = () =>
+  | { labels: Record<string, string>; value: number }[]
+  | Promise<{ labels: Record<string, string>; value: number }[]>;
+
+export interface ServiceMetrics {
+  /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
+  readonly registry: Registry;
+  /** Latency of every answered request, by method, route pattern and status. */
+  readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
+  /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
+  gauge(name: string, help: string, read: GaugeReader): void;
+  labelledGauge(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
+  /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
+  counter(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
+  /**
+   * A dependency that is not a readiness check (a service this one calls but can run without):
+   * shown in `dependency_up` next to the readiness checks, probed at scrape time.
+   */
+  addDependencyProbe(name: string, probe: () => Promise<unknown>): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ServiceMetrics;
+  }
+}
+
+/**
+ * Finer than prom-client's default buckets at the low end: a warm recommendation takes a few
+ * milliseconds, and the dashboard's p50/p99 are interpolated inside these buckets.
+ */
+export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Prometheus metrics (prom-client) for one service: request counts and latency histograms by
+ * route pattern and status, process metrics, dependency health from the readiness checks, and
+ * `GET /metrics` in the text exposition format. Public like `/readyz`: counts and timings
+ * only, no personal data.
+ */
+export function installMetrics(app: FastifyInstance, serviceName: string): void {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: serviceName });
+  collectDefaultMetrics({ register: registry });
+
+  const httpDurations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request received to response sent, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_DURATION_BUCKETS,
+    registers: [registry],
+  });
+
+  const metrics: ServiceMetrics = {
+    registry,
+    httpDurations,
+    gauge(name, help, read) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect() {
+          this.set((await read()) ?? Number.NaN);
+        },
+      });
+    },
+    labelledGauge(name, help, labelNames, read) {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          const rows = await read();
+          this.reset();
+          for (const row of rows) this.set(row.labels, row.value);
+        },
+      });
+    },
+    counter(name, help, labelNames, read) {
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          const rows = await read();
+          this.reset();
+          for (const row of rows) this.inc(row.labels, row.value);
+        },
+      });
+    },
+    addDependencyProbe(name, probe) {
+      probes.set(name, probe);
+    },
+  };
+  const probes = new Map<string, () => Promise<unknown>>();
+  app.decorate('metrics', metrics);
+
+  metrics.labelledGauge(
+    'dependency_up',
+    'Whether each dependency of this service answers its readiness check (1) or not (0)',
+    ['dependency'],
+    async () => {
+      const results = await app.checkReadiness();
+      const rows = Object.entries(results).map(([dependency, state]) => ({
+        labels: { dependency },
+        value: state === 'ok' ? 1 : 0,
+      }));
+      const probed = await Promise.all(
+        [...probes].map(async ([dependency, probe]) => ({
+          labels: { dependency },
+          value: await probe().then(
+            () => 1,
+            () => 0,
+          ),
+        })),
+      );
+      return [...rows, ...probed];
+    },
+  );
+
+  // The hot path pays one Map lookup and one bucket increment per request: the labelled
+  // child is created once per (method, route, status).
+  const children = new Map<string, ReturnType<typeof httpDurations.labels>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    // The route pattern, never the raw URL: ids in paths would make every customer a series.
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = httpDurations.labels(request.method, route, String(reply.statusCode));
+      children.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
+        description:
+          'Request counts and latency histograms by route and status, process metrics, dependency ' +
+          'health and service-specific gauges. Public: counts and timings only, no personal data.',
+        response: {
+          200: {
+            description: 'Prometheus text format',
+            content: { 'text/plain': { schema: z.string() } },
+          },
+        },
+      },
+      logLevel: 'warn',
+    },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    },
+  );
+}
+
+/**
+ * Shares one read between the gauges of one scrape: the first call starts it, calls within
+ * `ttlMs` reuse its promise. A failed read is not kept.
+ */
+export function oncePerScrape<T>(read: () => Promise<T>, ttlMs = 1_000): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (cached && now - cached.at < ttlMs) return cached.value;
+    const value = read();
+    cached = { at: now, value };
+    value.catch(() => {
+      if (cached?.value === value) cached = undefined;
+    });
+    return value;
+  };
+}

@@ -1,0 +1,101 @@
+import type { Histogram } from 'prom-client';
+
+export interface LatencyPoint {
+  /** End of the interval, ms since the epoch. */
+  at: number;
+  requestsPerSecond: number;
+  /** null when the interval had no request. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+interface Snapshot {
+  at: number;
+  /** Cumulative count per bucket upper bound (seconds), +Inf last. */
+  buckets: number[];
+}
+
+/**
+ * Requests per second and p50/p99 of one route over the last minutes, for the dashboard's
+ * chart. It samples the cumulative request histogram every `intervalMs` (off the request path)
+ * and keeps `keep` samples; the quantiles of each interval are interpolated inside the
+ * histogram's buckets from the bucket differences, as Prometheus' histogram_quantile does.
+ */
+export class RecentLatency {
+  private readonly snapshots: Snapshot[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly histogram: Histogram<'method' | 'route' | 'status_code'>,
+    private readonly bounds: readonly number[],
+    private readonly method: string,
+    private readonly route: string,
+    readonly intervalMs: number,
+    private readonly keep = 60,
+  ) {}
+
+  start(): void {
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One point per interval between samples, oldest first. */
+  points(): LatencyPoint[] {
+    const points: LatencyPoint[] = [];
+    for (let i = 1; i < this.snapshots.length; i++) {
+      const before = this.snapshots[i - 1]!;
+      const after = this.snapshots[i]!;
+      const counts = after.buckets.map((count, b) => count - (before.buckets[b] ?? 0));
+      const total = counts[counts.length - 1] ?? 0;
+      const seconds = (after.at - before.at) / 1000;
+      points.push({
+        at: after.at,
+        requestsPerSecond: seconds > 0 ? total / seconds : 0,
+        p50Ms: quantileMs(0.5, counts, this.bounds),
+        p99Ms: quantileMs(0.99, counts, this.bounds),
+      });
+    }
+    return points;
+  }
+
+  async sample(): Promise<void> {
+    const { values } = await this.histogram.get();
+    const byBound = new Map<string, number>();
+    for (const { labels, value, metricName } of values) {
+      if (metricName !== 'http_request_duration_seconds_bucket') continue;
+      if (labels.method !== this.method || labels.route !== this.route) continue;
+      const le = String((labels as Record<string, unknown>).le);
+      byBound.set(le, (byBound.get(le) ?? 0) + value);
+    }
+    const buckets = [
+      ...this.bounds.map((bound) => byBound.get(String(bound)) ?? 0),
+      byBound.get('+Inf') ?? 0,
+    ];
+    this.snapshots.push({ at: Date.now(), buckets });
+    if (this.snapshots.length > this.keep + 1) this.snapshots.shift();
+  }
+}
+
+/** The q-quantile in ms from cumulative bucket counts (last = +Inf), or null with no requests. */
+export function quantileMs(q: number, cumulative: number[], bounds: readonly number[]): number | null {
+  const total = cumulative[cumulative.length - 1] ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  for (let b = 0; b < bounds.length; b++) {
+    const count = cumulative[b] ?? 0;
+    if (count >= rank) {
+      const lower = b === 0 ? 0 : bounds[b - 1]!;
+      const below = b === 0 ? 0 : (cumulative[b - 1] ?? 0);
+      const inBucket = count - below;
+      const fraction = inBucket > 0 ? (rank - below) / inBucket : 1;
+      return (lower + (bounds[b]! - lower) * fraction) * 1000;
+    }
+  }
+  // Beyond the largest finite bound: that bound is the best estimate (as in Prometheus).
+  return bounds[bounds.length - 1]! * 1000;
+}

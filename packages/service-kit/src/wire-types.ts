@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * Field types every service's wire schemas are built from. Each one validates exactly what
+ * its OpenAPI schema says (an outside fuzzer, schemathesis in CI, holds the two together):
+ * ids and numbers in paths and queries are decimal only, text lengths count characters
+ * (code points, as Postgres' VARCHAR does) and blank or NUL-containing text is refused by
+ * a documented pattern.
+ */
+
+/** Postgres INT4, the type of every id column. */
+export const MAX_ID = 2_147_483_647;
+
+const DECIMAL = /^[+-]?\d+$/;
+
+/**
+ * An integer in a path or query string. Only decimal digits count as a number, as in
+ * FastAPI: `0x10`, `0b10000`, `1.6e1` and ` 16` stay strings and are a 422, where
+ * `z.coerce.number()` would have read them all as 16. The checks abort at the first
+ * failure so a 20-digit id is one 422 entry, not one per check.
+ */
+export function queryInt(min: number, max: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value),
+    bodyInt(min, max),
+  );
+}
+
+/** An integer in a JSON body: a JSON number, never a string. */
+export function bodyInt(min: number, max: number) {
+  return z
+    .number({
+      error: (issue) => (issue.code === 'invalid_type' ? 'Input should be a valid integer' : undefined),
+    })
+    .min(min, { abort: true })
+    .max(max, { abort: true })
+    .int({ error: 'Input should be a valid integer' });
+}
+
+/** An id (1 … 2 147 483 647) in a path or query string. */
+export const idParam = () => queryInt(1, MAX_ID).describe('Id (decimal digits, 1 … 2147483647)');
+/** An id in a JSON body. */
+export const idField = () => bodyInt(1, MAX_ID);
+
+// What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), spelled out
+// so the pattern means the same in every regex dialect a client may use.
+const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+export interface TextOptions {
+  /** Characters (code points) at most, counted before trimming. */
+  max: number;
+  /** Refuse blank text (empty after trimming). */
+  required?: boolean;
+  /** Further characters that may not appear (e.g. ',' in a tag). */
+  forbid?: string;
+}
+
+/**
+ * Text as the services store it: trimmed, at most `max` characters, never NUL (Postgres
+ * cannot store it). The length is counted in code points before trimming so the JSON
+ * Schema `maxLength` and the check agree; the pattern documents the NUL, blank and
+ * forbidden-character rules. Lone UTF-16 surrogates never reach here: the JSON body parser
+ * replaces them with U+FFFD (json-body.ts).
+ */
+export function text({ max, required = false, forbid = '' }: TextOptions) {
+  const banned = `\\u0000${escapeClass(forbid)}`;
+  const pattern = required ? `^[^${banned}]*[^${banned}${WS}][^${banned}]*$` : `^[^${banned}]*$`;
+  const regex = new RegExp(pattern, 'u');
+  const schema = z
+    .string()
+    .refine((value) => countChars(value) <= max, { message: `At most ${max} characters`, abort: true })
+    .refine((value) => !value.includes('\u0000'), {
+      message: 'Text must not contain NUL (\\u0000) characters',
+      abort: true,
+    })
+    .refine((value) => regex.test(value), {
+      message: required
+        ? forbid
+          ? `Must not be blank or contain ${JSON.stringify(forbid)}`
+          : 'Must not be blank'
+        : `Must not contain ${JSON.stringify(forbid)}`,
+    })
+    .trim();
+  // meta() last: these keys go into the JSON Schema as written.
+  return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });
+}
+
+function countChars(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+function escapeClass(chars: string): string {
+  return chars.replace(/[\\\]^-]/g, '\\$&');
+}
+
+/** `{"detail": "..."}`: every error answer but 422. */
+export const errorSchema = z
+  .object({ detail: z.string().describe('What went wrong, for a person') })
+  .meta({ example: { detail: 'Not found' } });
+
+/**
+ * FastAPI's 422 body: one entry per problem. A rule across records (a purchase's category
+ * must be its product's) is a 422 with a sentence instead.
+ */
+export const validationErrorSchema = z
+  .object({
+    detail: z.union([
+      z.array(
+        z.object({
+          loc: z
+            .array(z.union([z.string(), z.number()]))
+            .describe('Where: body, path or query, then the field'),
+          msg: z.string(),
+          type: z.string(),
+        }),
+      ),
+      z.string(),
+    ]),
+  })
+  .meta({
+    example: {
+      detail: [{ loc: ['path', 'id'], msg: 'Input should be a valid integer', type: 'invalid_type' }],
+    },
+  });

@@ -1,0 +1,53 @@
+import { JsonClient } from '@ecom/service-kit';
+import { z } from 'zod';
+
+const customerSchema = z.object({
+  id: z.number(),
+  title: z.string(),
+  gender: z.string(),
+  age: z.number(),
+  location: z.string(),
+  preference: z.string(),
+});
+export type Customer = z.infer<typeof customerSchema>;
+
+export interface UserClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+/**
+ * What the dashboard asks of user-service: the recommendation path itself never calls it
+ * (catalog-service's purchase history carries the profile).
+ */
+export class UserClient {
+  private readonly http: JsonClient;
+
+  constructor(options: UserClientOptions) {
+    this.http = new JsonClient({ name: 'user-service', retries: 1, ...options });
+  }
+
+  /** Customers whose name contains `text`, ignoring case, by id. */
+  async search(text: string, limit: number, requestId?: string): Promise<Customer[]> {
+    const query = new URLSearchParams({ q: text, limit: String(limit) });
+    return (await this.http.get(`/customer/?${query}`, { schema: customerSchema.array(), requestId })) ?? [];
+  }
+
+  async customer(customerId: number, requestId?: string): Promise<Customer | null> {
+    return this.http.get(`/customer/${customerId}`, { schema: customerSchema, nullOn: [404], requestId });
+  }
+
+  /** user-service's Prometheus text (the customer count, for the dashboard). */
+  async metricsText(): Promise<string> {
+    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
+    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
+  }
+
+  async ping(): Promise<void> {
+    await this.http.get('/healthz');
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

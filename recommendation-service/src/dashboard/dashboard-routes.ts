@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
+import { z } from 'zod';
+import { customerPurchasesSchema } from '../clients/catalog-client.js';
+import type { UserClient } from '../clients/user-client.js';
+import { customerParams, productParams } from '../schemas/recommendations.js';
+import { errorSchema } from '../schemas/vectors.js';
+import type { PurchaseFeed } from '../sync/purchase-feed.js';
+import { buildOverview, overviewSchema } from './overview.js';
+
+/** The files the page is made of: served from memory, no CDN, no build step. */
+const ASSETS = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'dom.js': 'text/javascript; charset=utf-8',
+  'chart.js': 'text/javascript; charset=utf-8',
+  'overview.js': 'text/javascript; charset=utf-8',
+  'customers.js': 'text/javascript; charset=utf-8',
+  'products.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+} as const;
+type AssetName = keyof typeof ASSETS;
+
+// Same-origin only: the page's own scripts and styles, fetches to this service, no framing.
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+const LATENCY_ROUTE = '/recommendation/:customer_id';
+const MAX_HISTORY = 100;
+
+const customerSchema = z.object({
+  id: z.number(),
+  title: z.string(),
+  gender: z.string(),
+  age: z.number(),
+  location: z.string(),
+  preference: z.string(),
+});
+
+const searchQuery = z.object({
+  q: z.string().trim().min(1).max(150).describe('A customer id, or part of a name (case-insensitive)'),
+});
+
+const customerDetailSchema = customerPurchasesSchema.extend({
+  purchase_count: z.number().describe('All purchases; `purchases` holds the newest 100'),
+});
+
+const productDetailSchema = z.object({
+  id: z.number(),
+  title: z.string(),
+  category_id: z.number(),
+  category: z.string().nullable().describe('null when the product has no vector yet'),
+  description: z.string().nullable(),
+  tags: z.array(z.string()),
+  has_vector: z.boolean(),
+});
+
+export interface DashboardOptions {
+  users: UserClient;
+  feed: PurchaseFeed;
+  sampleIntervalMs: number;
+}
+
+/**
+ * The staff dashboard: one HTML page with plain ES modules, and a few read-only JSON routes
+ * that gather what the page shows. The browser talks to this service only (same origin); this
+ * service calls user-service and catalog-service's public APIs at the URLs in its config, so no
+ * service has to allow cross-origin requests (docs/dashboard.md says why).
+ */
+export async function dashboardRoutes(app: App, options: DashboardOptions): Promise<void> {
+  const publicDir = new URL('./public/', import.meta.url);
+  const page = readFileSync(new URL('index.html', publicDir), 'utf8');
+  const assets = new Map(
+    Object.keys(ASSETS).map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]),
+  );
+  const latency = new RecentLatency(
+    app.metrics.httpDurations,
+    HTTP_DURATION_BUCKETS,
+    'GET',
+    LATENCY_ROUTE,
+    options.sampleIntervalMs,
+  );
+  app.addHook('onReady', async () => latency.start());
+  app.addHook('onClose', async () => latency.stop());
+  const tags = ['dashboard'];
+
+  app.get(
+    '/dashboard',
+    {
+      schema: {
+        tags,
+        summary: 'The staff dashboard (HTML page)',
+        response: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
+      },
+      logLevel: 'warn',
+    },
+    async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('cache-control', 'no-cache')
+        .send(page),
+  );
+
+  app.get(
+    '/dashboard/assets/:file',
+    {
+      schema: {
+        tags,
+        summary: "The dashboard page's scripts and style sheet",
+        params: z.object({ file: z.enum(Object.keys(ASSETS) as [AssetName, ...AssetName[]]) }),
+        response: {
+          200: {
+            description: 'The file',
+            content: {
+              'text/javascript': { schema: z.string() },
+              'text/css': { schema: z.string() },
+            },
+          },
+        },
+      },
+      logLevel: 'warn',
+    },
+    async (request, reply) =>
+      reply
+        .type(ASSETS[request.params.file])
+        .header('cache-control', 'no-cache')
+        .send(assets.get(request.params.file) ?? ''),
+  );
+
+  app.get(
+    '/dashboard/api/overview',
+    {
+      schema: {
+        tags,
+        summary: 'Counts, embedder, sync backlog, feed lag and recent latency of GET /recommendation/{id}',
+        description:
+          "Reads the other services' `/metrics`; a service that does not answer leaves its numbers null.",
+        response: { 200: overviewSchema },
+      },
+      logLevel: 'warn',
+    },
+    async () => buildOverview(app, { ...options, latency, latencyRoute: LATENCY_ROUTE }),
+  );
+
+  app.get(
+    '/dashboard/api/customers',
+    {
+      schema: {
+        tags,
+        summary: 'Find customers by id or by part of their name (from user-service)',
+        querystring: searchQuery,
+        response: { 200: customerSchema.array(), 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const { q } = request.query;
+      const found: z.infer<typeof customerSchema>[] = [];
+      if (/^\d{1,9}$/.test(q)) {
+        const byId = await options.users.customer(Number(q), request.id);
+        if (byId) found.push(byId);
+      }
+      for (const customer of await options.users.search(q, 20, request.id)) {
+        if (!found.some((known) => known.id === customer.id)) found.push(customer);
+      }
+      return found;
+    },
+  );
+
+  app.get(
+    '/dashboard/api/customers/:customer_id',
+    {
+      schema: {
+        tags,
+        summary: "A customer's profile and newest purchases (from catalog-service)",
+        params: customerParams,
+        response: { 200: customerDetailSchema, 404: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const history = await app.catalog.purchaseHistory(request.params.customer_id, request.id);
+      return {
+        ...history,
+        purchases: history.purchases.slice(0, MAX_HISTORY),
+        purchase_count: history.purchases.length,
+      };
+    },
+  );
+
+  app.get(
+    '/dashboard/api/products/:product_id',
+    {
+      schema: {
+        tags,
+        summary: 'One product (from catalog-service) and whether it has a vector here',
+        params: productParams,
+        response: { 200: productDetailSchema, 404: errorSchema, 503: errorSchema },
+      },
+    },
+    async (request) => {
+      const { product_id } = request.params;
+      const product = await app.catalog.product(product_id, request.id);
+      if (!product) throw new NotFoundError(`Product ${product_id} not found`);
+      const indexed = app.productDirectory.get(product_id);
+      return {
+        id: product.id,
+        title: product.title,
+        category_id: product.category_id,
+        category: indexed?.categoryTitle ?? null,
+        description: product.description ?? null,
+        tags: product.tags,
+        has_vector: indexed !== undefined,
+      };
+    },
+  );
+}

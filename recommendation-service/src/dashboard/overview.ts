@@ -1,0 +1,130 @@
+import { type App, parsePrometheusText, type RecentLatency } from '@ecom/service-kit';
+import { z } from 'zod';
+import type { UserClient } from '../clients/user-client.js';
+import type { PurchaseFeed } from '../sync/purchase-feed.js';
+
+const count = z.number().nullable().describe('null when the owning service did not answer');
+
+export const overviewSchema = z.object({
+  customers: count,
+  categories: count,
+  products: count,
+  purchases: count,
+  vectors: z.number(),
+  embedder: z.object({
+    id: z.string(),
+    model: z.string(),
+    dimension: z.number(),
+    store: z.string(),
+    collection: z.string(),
+  }),
+  outbox: z
+    .object({ pending_products: z.number(), oldest_pending_age_seconds: z.number() })
+    .nullable()
+    .describe("catalog-service's product-vector sync backlog; null when it did not answer"),
+  purchase_feed: z.object({
+    catalog_last_purchase_id: count,
+    statistics_last_purchase_id: z.number(),
+    purchases_behind: count.describe('Purchase ids the statistics are behind the catalog'),
+    lag_seconds: z.number().nullable().describe('Seconds since the statistics last held the whole feed'),
+  }),
+  answer_cache: z.object({ hits: z.number(), misses: z.number(), hit_ratio: z.number().nullable() }),
+  dependencies: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+  latency: z.object({
+    route: z.string(),
+    interval_seconds: z.number(),
+    points: z
+      .object({
+        at: z.string(),
+        requests_per_second: z.number(),
+        p50_ms: z.number().nullable(),
+        p99_ms: z.number().nullable(),
+      })
+      .array(),
+  }),
+});
+export type Overview = z.infer<typeof overviewSchema>;
+
+export interface OverviewSources {
+  users: UserClient;
+  feed: PurchaseFeed;
+  latency: RecentLatency;
+  latencyRoute: string;
+}
+
+/**
+ * The dashboard's overview from this service's own state and the other services' public
+ * `/metrics` (their counts and the outbox backlog). A service that does not answer leaves its
+ * numbers null and shows as unavailable; the overview itself still answers.
+ */
+export async function buildOverview(app: App, sources: OverviewSources): Promise<Overview> {
+  const [userText, catalogText, readiness, vectors] = await Promise.all([
+    sources.users.metricsText().catch(() => null),
+    app.catalog.metricsText().catch(() => null),
+    app.checkReadiness(),
+    app.vectorStore.count().catch(() => 0),
+  ]);
+  const user = gaugesOf(userText);
+  const catalog = gaugesOf(catalogText);
+  const lastPurchaseId = catalog.get('catalog_purchases_last_id') ?? null;
+  const statisticsLast = app.coPurchases.lastPurchaseId;
+  const { hits, misses } = app.recommender.answerCache;
+  const pending = catalog.get('catalog_outbox_pending_products');
+  return {
+    customers: user.get('user_customers') ?? null,
+    categories: catalog.get('catalog_categories') ?? null,
+    products: catalog.get('catalog_products') ?? null,
+    purchases: catalog.get('catalog_purchases') ?? null,
+    vectors,
+    embedder: {
+      id: app.embedder.id,
+      model: app.embedder.model,
+      dimension: app.embedder.dimension,
+      store: app.vectorStore.kind,
+      collection: app.vectorStore.collection,
+    },
+    outbox:
+      pending === undefined
+        ? null
+        : {
+            pending_products: pending,
+            oldest_pending_age_seconds: round(catalog.get('catalog_outbox_oldest_pending_age_seconds') ?? 0),
+          },
+    purchase_feed: {
+      catalog_last_purchase_id: lastPurchaseId,
+      statistics_last_purchase_id: statisticsLast,
+      purchases_behind: lastPurchaseId === null ? null : Math.max(0, lastPurchaseId - statisticsLast),
+      lag_seconds:
+        sources.feed.caughtUpAt === null ? null : round((Date.now() - sources.feed.caughtUpAt) / 1000),
+    },
+    answer_cache: { hits, misses, hit_ratio: hits + misses === 0 ? null : round(hits / (hits + misses)) },
+    dependencies: {
+      ...readiness,
+      catalog_service: catalogText === null ? 'unavailable' : 'ok',
+      user_service: userText === null ? 'unavailable' : 'ok',
+    },
+    latency: {
+      route: sources.latencyRoute,
+      interval_seconds: sources.latency.intervalMs / 1000,
+      points: sources.latency.points().map((point) => ({
+        at: new Date(point.at).toISOString(),
+        requests_per_second: round(point.requestsPerSecond),
+        p50_ms: point.p50Ms === null ? null : round(point.p50Ms),
+        p99_ms: point.p99Ms === null ? null : round(point.p99Ms),
+      })),
+    },
+  };
+}
+
+/** Unlabelled (or first) sample of each metric name; finite values only. */
+function gaugesOf(text: string | null): Map<string, number> {
+  const gauges = new Map<string, number>();
+  for (const sample of parsePrometheusText(text ?? '')) {
+    if (!gauges.has(sample.name) && Number.isFinite(sample.value)) gauges.set(sample.name, sample.value);
+  }
+  return gauges;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,28 @@
+// Every call goes to this service (same origin): it reaches user-service and
+// catalog-service on the page's behalf.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function getJson(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { accept: 'application/json' } });
+  } catch {
+    throw new ApiError(0, 'The recommendation service did not answer');
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
+  return body;
+}
+
+function detailOf(body, status) {
+  const detail = body?.detail;
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) return detail.map((item) => item.msg).join('; ');
+  return `Request failed (${status})`;
+}

@@ -1,0 +1,238 @@
+import { getJson } from './api.js';
+import { alertBox, decimal, h, integer, show } from './dom.js';
+
+const STRATEGIES = [
+  { value: 'both', label: 'Side by side' },
+  { value: 'hybrid', label: 'Hybrid (default)' },
+  { value: 'original', label: 'Original' },
+];
+
+/** Customer inspector: search by id or name, then profile, purchases and recommendations. */
+export function renderCustomers(main, { id, query, strategy }) {
+  const results = h('div', { class: 'results' });
+  const detail = h('div', { class: 'detail' });
+  const input = h('input', {
+    id: 'customer-query',
+    name: 'q',
+    type: 'search',
+    required: true,
+    maxlength: '150',
+    autocomplete: 'off',
+    value: query ?? '',
+  });
+  const form = h(
+    'form',
+    {
+      class: 'search',
+      role: 'search',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const q = input.value.trim();
+        if (q) location.hash = `#/customers?q=${encodeURIComponent(q)}`;
+      },
+    },
+    h('label', { for: 'customer-query' }, 'Customer id or name'),
+    input,
+    h('button', { type: 'submit' }, 'Search'),
+  );
+  show(main, h('h1', { tabindex: '-1' }, 'Customers'), form, results, detail);
+  if (query) search(results, query);
+  if (id) loadCustomer(detail, id, strategy ?? 'both');
+}
+
+async function search(results, query) {
+  show(results, h('p', {}, 'Searching…'));
+  try {
+    const customers = await getJson(`/dashboard/api/customers?q=${encodeURIComponent(query)}`);
+    if (customers.length === 0) {
+      show(results, h('p', { role: 'status' }, `No customer matches “${query}”.`));
+      return;
+    }
+    show(
+      results,
+      h('h2', {}, `${customers.length} match${customers.length === 1 ? '' : 'es'}`),
+      h(
+        'ul',
+        { class: 'matches' },
+        customers.map((c) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/customers/${c.id}` }, c.title),
+            ` · #${c.id} · ${c.age}, ${c.gender}, ${c.location}`,
+          ),
+        ),
+      ),
+    );
+  } catch (error) {
+    show(results, alertBox(error));
+  }
+}
+
+async function loadCustomer(detail, id, strategy) {
+  show(detail, h('p', {}, 'Loading customer…'));
+  let customer;
+  try {
+    customer = await getJson(`/dashboard/api/customers/${id}`);
+  } catch (error) {
+    show(detail, alertBox(error));
+    return;
+  }
+  const lists = h('div', { class: 'recommendation-lists' });
+  const switcher = h(
+    'fieldset',
+    { class: 'strategy' },
+    h('legend', {}, 'Strategy'),
+    STRATEGIES.map((s) =>
+      h(
+        'label',
+        {},
+        h('input', {
+          type: 'radio',
+          name: 'strategy',
+          value: s.value,
+          checked: s.value === strategy,
+          onchange: () => renderLists(lists, id, s.value),
+        }),
+        ' ',
+        s.label,
+      ),
+    ),
+  );
+  show(
+    detail,
+    h('h2', { id: 'customer-title' }, customer.title, h('span', { class: 'muted' }, ` #${customer.id}`)),
+    h(
+      'dl',
+      { class: 'profile' },
+      [
+        ['Age', customer.age],
+        ['Gender', customer.gender],
+        ['Location', customer.location],
+        ['Preference', customer.preference],
+        ['Purchases', integer(customer.purchase_count)],
+      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, String(value)))),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'recommendations-title' },
+      h('h3', { id: 'recommendations-title' }, 'Recommendations'),
+      switcher,
+      lists,
+    ),
+    history(customer),
+  );
+  renderLists(lists, id, strategy);
+}
+
+function renderLists(lists, id, strategy) {
+  const wanted = strategy === 'both' ? ['hybrid', 'original'] : [strategy];
+  lists.classList.toggle('side-by-side', wanted.length > 1);
+  show(
+    lists,
+    wanted.map((s) => {
+      const box = h('div', { class: 'recommendations', 'data-strategy': s }, h('p', {}, 'Loading…'));
+      loadRecommendations(box, id, s);
+      return box;
+    }),
+  );
+}
+
+async function loadRecommendations(box, id, strategy) {
+  const title = strategy === 'hybrid' ? 'Hybrid' : 'Original';
+  try {
+    const items = await getJson(`/recommendation/${id}?strategy=${strategy}&limit=10`);
+    const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
+    // The ranking says why for each item when it can (`reason`); older rankings do not.
+    const withReasons = items.some((item) => item.reason?.text);
+    const columns = ['#', 'Product', 'Category', 'Score', ...(withReasons ? ['Why'] : [])];
+    show(
+      box,
+      h(
+        'table',
+        {},
+        h('caption', {}, `${title}: ${items.length} products`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            columns.map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          items.map((item, index) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, String(index + 1)),
+              h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
+              h('td', {}, item.category),
+              h('td', { class: 'score' }, scoreCell(item.score, best)),
+              withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
+            ),
+          ),
+        ),
+      ),
+    );
+  } catch (error) {
+    show(box, h('h4', {}, title), alertBox(error));
+  }
+}
+
+export function scoreCell(score, best) {
+  if (score === undefined || score === null) return '—';
+  return [
+    h('meter', { min: '0', max: String(best), value: String(score), 'aria-hidden': 'true' }),
+    ' ',
+    decimal(score, 3),
+  ];
+}
+
+function history(customer) {
+  const shown = customer.purchases.length;
+  return h(
+    'section',
+    { 'aria-labelledby': 'history-title' },
+    h('h3', { id: 'history-title' }, 'Purchase history'),
+    shown === 0
+      ? h('p', {}, 'No purchases yet: recommendations come from the profile.')
+      : h(
+          'table',
+          {},
+          h(
+            'caption',
+            {},
+            shown < customer.purchase_count
+              ? `Newest ${shown} of ${integer(customer.purchase_count)}`
+              : `${shown} purchases, newest first`,
+          ),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['When', 'Product', 'Category', 'Tags'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            customer.purchases.map((p) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, p.purchased_at ? new Date(p.purchased_at).toLocaleString('en-GB') : '—'),
+                h('td', {}, h('a', { href: `#/products/${p.product_id}` }, p.product_title)),
+                h('td', {}, p.category_title),
+                h('td', {}, p.product_tags.join(', ')),
+              ),
+            ),
+          ),
+        ),
+  );
+}

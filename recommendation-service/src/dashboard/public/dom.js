@@ -1,0 +1,67 @@
+// A tiny DOM helper: elements are built with text nodes only (never innerHTML), so product
+// titles and customer names can never inject markup.
+
+/** h('a', { href: '#/x', class: 'y', onclick: fn }, 'text', child, [more]) */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  setProps(element, props);
+  append(element, children);
+  return element;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function svg(tag, props = {}, ...children) {
+  const element = document.createElementNS(SVG_NS, tag);
+  setProps(element, props);
+  append(element, children);
+  return element;
+}
+
+function setProps(element, props) {
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      element.addEventListener(key.slice(2), value);
+    } else if (key === 'value' && 'value' in element) {
+      element.value = value;
+    } else {
+      element.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces the element's children. */
+export function show(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
+export function integer(value) {
+  return value === null || value === undefined ? '—' : Math.round(value).toLocaleString('en');
+}
+
+export function decimal(value, digits = 1) {
+  return value === null || value === undefined
+    ? '—'
+    : value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return `${decimal(seconds, 1)} s`;
+  if (seconds < 3600) return `${decimal(seconds / 60, 1)} min`;
+  return `${decimal(seconds / 3600, 1)} h`;
+}
+
+/** An error message for the page, announced to screen readers. */
+export function alertBox(error) {
+  return h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));
+}

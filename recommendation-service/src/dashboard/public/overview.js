@@ -1,0 +1,151 @@
+import { getJson } from './api.js';
+import { lineChart } from './chart.js';
+import { alertBox, decimal, duration, h, integer, show } from './dom.js';
+
+const REFRESH_MS = 5000;
+
+/** The overview: counts, what runs, how far behind things are, and recent latency. Refreshes itself. */
+export function renderOverview(main) {
+  const body = h('div', { class: 'overview' }, h('p', {}, 'Loading…'));
+  show(main, h('h1', { tabindex: '-1' }, 'Overview'), body);
+  let stopped = false;
+  let timer;
+  const refresh = async () => {
+    try {
+      const overview = await getJson('/dashboard/api/overview');
+      // Keyboard users keep their place: no re-render while focus is inside the overview.
+      if (!stopped && !body.contains(document.activeElement)) show(body, content(overview));
+    } catch (error) {
+      if (!stopped) show(body, alertBox(error));
+    }
+    if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+  };
+  refresh();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function content(o) {
+  const feed = o.purchase_feed;
+  const cache = o.answer_cache;
+  return [
+    h(
+      'section',
+      { 'aria-labelledby': 'counts-title' },
+      h('h2', { id: 'counts-title' }, 'Catalog and customers'),
+      h(
+        'dl',
+        { class: 'cards' },
+        card('Customers', integer(o.customers)),
+        card('Products', integer(o.products)),
+        card('Categories', integer(o.categories)),
+        card('Purchases', integer(o.purchases)),
+        card('Product vectors', integer(o.vectors)),
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'engine-title' },
+      h('h2', { id: 'engine-title' }, 'Engine'),
+      h(
+        'dl',
+        { class: 'cards' },
+        card('Embedder', o.embedder.id, `${o.embedder.model} · ${o.embedder.dimension} dimensions`),
+        card('Vector store', o.embedder.store, o.embedder.collection),
+        card(
+          'Sync backlog',
+          o.outbox === null ? 'unknown' : `${integer(o.outbox.pending_products)} products`,
+          o.outbox === null
+            ? 'catalog-service did not answer'
+            : o.outbox.pending_products === 0
+              ? 'every product vector is current'
+              : `oldest waiting ${duration(o.outbox.oldest_pending_age_seconds)}`,
+        ),
+        card(
+          'Purchase feed lag',
+          feed.purchases_behind === null ? 'unknown' : `${integer(feed.purchases_behind)} purchases`,
+          feed.lag_seconds === null ? 'not caught up yet' : `caught up ${duration(feed.lag_seconds)} ago`,
+        ),
+        card(
+          'Answer cache',
+          cache.hit_ratio === null ? '—' : `${decimal(cache.hit_ratio * 100, 0)} % hits`,
+          `${integer(cache.hits)} hits, ${integer(cache.misses)} misses`,
+        ),
+      ),
+      h(
+        'ul',
+        { class: 'dependencies', 'aria-label': 'Dependencies' },
+        Object.entries(o.dependencies).map(([name, state]) =>
+          h('li', { class: state === 'ok' ? 'ok' : 'down' }, `${name.replaceAll('_', ' ')}: ${state}`),
+        ),
+      ),
+    ),
+    latencySection(o.latency),
+  ];
+}
+
+function card(label, value, note) {
+  return h(
+    'div',
+    { class: 'card' },
+    h('dt', {}, label),
+    h('dd', { class: 'value' }, value),
+    note ? h('dd', { class: 'note' }, note) : null,
+  );
+}
+
+function latencySection(latency) {
+  const points = latency.points;
+  const last = points.at(-1);
+  const span = duration(latency.interval_seconds * Math.max(points.length, 1));
+  const times = points.map((p) => new Date(p.at));
+  return h(
+    'section',
+    { 'aria-labelledby': 'latency-title' },
+    h('h2', { id: 'latency-title' }, `GET /recommendation/{id}, last ${span}`),
+    h(
+      'dl',
+      { class: 'cards' },
+      card(
+        'Requests per second',
+        last ? decimal(last.requests_per_second, 1) : '—',
+        `over ${latency.interval_seconds} s`,
+      ),
+      card('p50 latency', last?.p50_ms == null ? '—' : `${decimal(last.p50_ms, 1)} ms`),
+      card('p99 latency', last?.p99_ms == null ? '—' : `${decimal(last.p99_ms, 1)} ms`),
+    ),
+    points.length < 2
+      ? h(
+          'p',
+          { class: 'note' },
+          `The chart fills in as samples arrive (every ${latency.interval_seconds} s).`,
+        )
+      : null,
+    h(
+      'div',
+      { class: 'charts' },
+      lineChart({
+        title: 'Requests per second',
+        unit: 'req/s',
+        times,
+        series: [{ label: 'requests/s', values: points.map((p) => p.requests_per_second), className: 'rps' }],
+        summary: last ? `latest ${decimal(last.requests_per_second, 1)} requests per second` : 'no data yet',
+      }),
+      lineChart({
+        title: 'Latency',
+        unit: 'ms',
+        times,
+        series: [
+          { label: 'p50', values: points.map((p) => p.p50_ms), className: 'p50' },
+          { label: 'p99', values: points.map((p) => p.p99_ms), className: 'p99' },
+        ],
+        summary:
+          last?.p50_ms == null
+            ? 'no requests in the latest interval'
+            : `latest p50 ${decimal(last.p50_ms, 1)} ms, p99 ${decimal(last.p99_ms, 1)} ms`,
+      }),
+    ),
+  );
+}

@@ -1,0 +1,133 @@
+import { getJson } from './api.js';
+import { scoreCell } from './customers.js';
+import { alertBox, h, show } from './dom.js';
+
+/** Product inspector: one product, its most similar products and its bought-together partners. */
+export function renderProducts(main, { id }) {
+  const input = h('input', {
+    id: 'product-id',
+    name: 'id',
+    type: 'number',
+    min: '1',
+    required: true,
+    value: id ?? '',
+  });
+  const form = h(
+    'form',
+    {
+      class: 'search',
+      role: 'search',
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (input.value) location.hash = `#/products/${Number(input.value)}`;
+      },
+    },
+    h('label', { for: 'product-id' }, 'Product id'),
+    input,
+    h('button', { type: 'submit' }, 'Show'),
+  );
+  const detail = h('div', { class: 'detail' });
+  show(
+    main,
+    h('h1', { tabindex: '-1' }, 'Products'),
+    h(
+      'p',
+      { class: 'note' },
+      'Open a product from a customer’s recommendations or purchases, or enter its id.',
+    ),
+    form,
+    detail,
+  );
+  if (id) loadProduct(detail, id);
+}
+
+async function loadProduct(detail, id) {
+  show(detail, h('p', {}, 'Loading product…'));
+  let product;
+  try {
+    product = await getJson(`/dashboard/api/products/${id}`);
+  } catch (error) {
+    show(detail, alertBox(error));
+    return;
+  }
+  const similar = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
+  const together = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
+  show(
+    detail,
+    h('h2', {}, product.title, h('span', { class: 'muted' }, ` #${product.id}`)),
+    h(
+      'dl',
+      { class: 'profile' },
+      [
+        ['Category', product.category ?? `#${product.category_id}`],
+        ['Tags', product.tags.join(', ') || '—'],
+        ['Vector', product.has_vector ? 'stored' : 'not yet'],
+      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
+    ),
+    product.description ? h('p', { class: 'description' }, product.description) : null,
+    h('div', { class: 'recommendation-lists side-by-side' }, similar, together),
+  );
+  if (!product.has_vector) {
+    const note = 'This product has no vector yet, so neither list is available.';
+    show(similar, h('p', {}, note));
+    show(together, null);
+    return;
+  }
+  fill(
+    similar,
+    'Similar products',
+    'Score is the cosine similarity of the product vectors.',
+    `/recommendation/products/${id}/similar?limit=10`,
+  );
+  fill(
+    together,
+    'Bought together',
+    'Score weighs customers who bought both, closer purchases more.',
+    `/recommendation/products/${id}/bought-together?limit=10`,
+  );
+}
+
+async function fill(box, title, explanation, url) {
+  try {
+    const items = await getJson(url);
+    const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
+    show(
+      box,
+      h(
+        'table',
+        {},
+        h('caption', {}, `${title}: ${items.length} products`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['#', 'Product', 'Category', 'Score'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          items.map((item, index) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, String(index + 1)),
+              h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
+              h('td', {}, item.category),
+              h('td', { class: 'score' }, scoreCell(item.score, best)),
+            ),
+          ),
+        ),
+      ),
+      h(
+        'p',
+        { class: 'note' },
+        items.length === 0 ? 'Nobody bought this product with another one yet.' : explanation,
+      ),
+    );
+  } catch (error) {
+    show(box, h('h3', {}, title), alertBox(error));
+  }
+}

@@ -1,0 +1,73 @@
+import type { App } from '@ecom/service-kit';
+import type { PurchaseFeed } from '../sync/purchase-feed.js';
+
+/**
+ * recommendation-service's own gauges on /metrics, read at scrape time: the request path only
+ * bumps two plain counters of the answer cache (Recommender.answerCache).
+ */
+export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): void {
+  const { gauge, labelledGauge, counter } = app.metrics;
+
+  gauge('recommendation_vectors', 'Product vectors in the current collection', () => app.vectorStore.count());
+  labelledGauge(
+    'recommendation_embedder_info',
+    'The embedder, model, vector store and collection in use (value always 1)',
+    ['embedder', 'model', 'dimension', 'store', 'collection'],
+    () => [
+      {
+        labels: {
+          embedder: app.embedder.id,
+          model: app.embedder.model,
+          dimension: String(app.embedder.dimension),
+          store: app.vectorStore.kind,
+          collection: app.vectorStore.collection,
+        },
+        value: 1,
+      },
+    ],
+  );
+  gauge(
+    'recommendation_indexed_products',
+    'Products whose vector is stored',
+    () => app.productDirectory.size,
+  );
+  gauge(
+    'recommendation_reindex_indexed',
+    'Products embedded by the running or last re-index',
+    () => app.reindexer.progress.indexed,
+  );
+
+  gauge(
+    'recommendation_purchase_statistics_purchases',
+    'Purchases in the bought-together statistics',
+    () => app.coPurchases.size.purchases,
+  );
+  gauge(
+    'recommendation_purchase_statistics_last_purchase_id',
+    'Last purchase id applied to the statistics; compare with catalog_purchases_last_id for the lag in purchases',
+    () => app.coPurchases.lastPurchaseId,
+  );
+  gauge(
+    'recommendation_purchase_feed_lag_seconds',
+    "Seconds since the statistics last held every purchase of catalog-service's feed (NaN before the first catch-up)",
+    () => (feed.caughtUpAt === null ? null : (Date.now() - feed.caughtUpAt) / 1000),
+  );
+
+  const cache = app.recommender.answerCache;
+  counter(
+    'recommendation_answer_cache_requests_total',
+    'Recommendation answers served from the answer cache (hit) or computed (miss)',
+    ['result'],
+    () => [
+      { labels: { result: 'hit' }, value: cache.hits },
+      { labels: { result: 'miss' }, value: cache.misses },
+    ],
+  );
+  gauge('recommendation_answer_cache_hit_ratio', 'Share of answers served from the cache since start', () =>
+    cache.hits + cache.misses === 0 ? null : cache.hits / (cache.hits + cache.misses),
+  );
+
+  // The request path needs catalog-service; it is not a readiness check (recommendations of a
+  // cached history, and vector writes, go on without it), so it is probed here.
+  app.metrics.addDependencyProbe('catalog_service', () => app.catalog.ping());
+}

@@ -1,0 +1,76 @@
+import { type App, NotFoundError } from '@ecom/service-kit';
+import { z } from 'zod';
+import { MAX_LIMIT, productParams } from '../schemas/recommendations.js';
+import { errorSchema } from '../schemas/vectors.js';
+
+const query = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10).describe('How many partners, at most'),
+});
+
+const partnerSchema = z.object({
+  product_id: z.number(),
+  product: z.string(),
+  category_id: z.number(),
+  category: z.string(),
+  score: z
+    .number()
+    .describe(
+      'Co-purchase weight: customers who bought both, each pair weighted by how close together they were bought',
+    ),
+});
+
+/** The narrow part of the purchase statistics this route reads. */
+export interface BoughtTogetherSource {
+  coPurchased(productId: number): ReadonlyMap<number, number>;
+}
+
+/** The strongest partners of one product, strongest first (ties by id). */
+export function topPartners(
+  source: BoughtTogetherSource,
+  productId: number,
+  limit: number,
+): { productId: number; weight: number }[] {
+  return [...source.coPurchased(productId)]
+    .filter(([, weight]) => weight > 0)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, limit)
+    .map(([id, weight]) => ({ productId: id, weight }));
+}
+
+export async function boughtTogetherRoutes(app: App): Promise<void> {
+  app.get(
+    '/recommendation/products/:product_id/bought-together',
+    {
+      schema: {
+        tags: ['recommendation'],
+        summary: 'Products bought by the same customers as this one, strongest first',
+        description:
+          'From the purchase statistics recommendation-service keeps (catalog-service purchase feed). ' +
+          'An empty list when nobody bought the product together with another one yet.',
+        params: productParams,
+        querystring: query,
+        response: { 200: partnerSchema.array(), 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const { product_id } = request.params;
+      if (!app.productDirectory.has(product_id))
+        throw new NotFoundError(`Product ${product_id} has no vector`);
+      const partners = [];
+      // Over-fetch a little: partners no longer in the catalog are skipped.
+      for (const { productId, weight } of topPartners(app.coPurchases, product_id, request.query.limit * 2)) {
+        const known = app.productDirectory.get(productId);
+        if (!known) continue;
+        partners.push({
+          product_id: productId,
+          product: known.productTitle,
+          category_id: known.categoryId,
+          category: known.categoryTitle,
+          score: Math.round(weight * 1e6) / 1e6,
+        });
+        if (partners.length === request.query.limit) break;
+      }
+      return partners;
+    },
+  );
+}
