@@ -7,7 +7,9 @@ import { HistoryCache } from './history/history-cache.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
-import { CoPurchaseModel } from './ranking/co-purchase-model.js';
+import { pairCountOptions } from './ranking/config.js';
+import { PurchaseStats } from './ranking/purchase-stats.js';
+import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
 import { boughtTogetherRoutes } from './routes/bought-together.js';
@@ -23,7 +25,7 @@ declare module 'fastify' {
     catalog: CatalogClient;
     histories: HistoryCache;
     productDirectory: ProductDirectory;
-    coPurchases: CoPurchaseModel;
+    coPurchases: PurchaseStats;
     vectorSync: VectorSync;
     recommender: Recommender;
     reindexer: Reindexer;
@@ -34,6 +36,8 @@ export interface BuildOptions {
   logger?: boolean;
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
+  /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
+  learnPurchases?: boolean;
 }
 
 /** Keeps retrying an at-start re-index this long while catalog-service is not reachable yet. */
@@ -61,9 +65,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const directory = new ProductDirectory(app.prisma, app.embedder.id);
   await directory.load();
-  const coPurchases = new CoPurchaseModel();
+  // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
+  const statsStore = new PurchaseStatsStore(app.prisma, pairCountOptions(config));
+  const coPurchases = new PurchaseStats();
   const vectorSync = new VectorSync(app.embedder, app.vectorStore, directory, (ids) => {
     for (const id of ids) coPurchases.forgetProduct(id);
+    void statsStore
+      .forgetProducts(ids)
+      .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
   const recommender = new Recommender(
     config,
@@ -74,7 +83,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     vectorSync,
   );
   const reindexer = new Reindexer(catalog, vectorSync, app.log);
-  const feed = new PurchaseFeed(catalog, coPurchases, config.PURCHASE_SYNC_INTERVAL_MS, app.log);
+  const feed = new PurchaseFeed(
+    catalog,
+    statsStore,
+    coPurchases,
+    {
+      intervalMs: config.PURCHASE_SYNC_INTERVAL_MS,
+      pageSize: config.PURCHASE_FEED_PAGE_SIZE,
+      partners: config.RANK_PARTNERS,
+      learn: options.learnPurchases !== false,
+    },
+    app.log,
+  );
+  // What is already learned (by this or another replica) serves the first request.
+  await feed.refresh();
 
   app.decorate('catalog', catalog);
   app.decorate(

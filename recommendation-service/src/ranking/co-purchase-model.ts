@@ -1,3 +1,5 @@
+import { type PairCountOptions, pairIncrements } from './pair-counts.js';
+
 /**
  * "Bought together" statistics learned from every customer's purchases, in memory:
  * item popularity, item-item co-occurrence within a customer's history (weighted by how close
@@ -16,11 +18,7 @@ export class CoPurchaseModel {
   /** Highest purchase id applied: the feed cursor. */
   lastPurchaseId = 0;
 
-  /**
-   * @param window how many of a customer's previous purchases a new one co-occurs with:
-   *   bounds the cost for very long histories.
-   */
-  constructor(private readonly window = 50) {}
+  constructor(private readonly options: PairCountOptions = { window: 50, nextWindow: 1, nextDecay: 0 }) {}
 
   get size(): { purchases: number; products: number; customers: number } {
     return { purchases: this.purchases, products: this.popularity.size, customers: this.sequences.size };
@@ -32,18 +30,13 @@ export class CoPurchaseModel {
       if (purchase.id <= this.lastPurchaseId) continue;
       this.lastPurchaseId = purchase.id;
       const sequence = this.sequences.get(purchase.customerId) ?? [];
-      if (sequence.includes(purchase.productId)) continue; // a repeat purchase adds no new pair
-      // Pairs bought close together in a history say more than pairs far apart: each pair
-      // counts 1 / its distance in the sequence (measured better than plain counts, docs/benchmarks.md).
-      const start = Math.max(0, sequence.length - this.window);
-      for (let i = start; i < sequence.length; i++) {
-        const other = sequence[i]!;
-        const weight = 1 / (sequence.length - i);
-        increment(this.cooccurrence, purchase.productId, other, weight);
-        increment(this.cooccurrence, other, purchase.productId, weight);
+      const increments = pairIncrements(sequence, purchase.productId, this.options);
+      if (!increments) continue; // a repeat purchase adds no new pair
+      for (const [a, b, weight] of increments.together) {
+        increment(this.cooccurrence, a, b, weight);
+        increment(this.cooccurrence, b, a, weight);
       }
-      const previous = sequence[sequence.length - 1];
-      if (previous !== undefined) increment(this.transitions, previous, purchase.productId);
+      for (const [from, to, weight] of increments.next) increment(this.transitions, from, to, weight);
       sequence.push(purchase.productId);
       this.sequences.set(purchase.customerId, sequence);
       const count = (this.popularity.get(purchase.productId) ?? 0) + 1;

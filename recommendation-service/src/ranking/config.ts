@@ -1,20 +1,32 @@
 import { z } from 'zod';
+import type { BlendParams } from './blend.js';
+import type { PairCountOptions } from './pair-counts.js';
 
 const weight = z.coerce.number().min(0).max(100);
+const shrinkage = z.coerce.number().min(0).max(10_000);
 
 /**
- * Ranking parameters, chosen on the Amazon Industrial & Scientific validation split
- * (docs/benchmarks.md). Each can be overridden for experiments.
+ * Every ranking constant, chosen on the Amazon Industrial & Scientific validation split
+ * (docs/benchmarks.md, "Ranking"), the same for the demo data and real data. Each can be
+ * overridden for experiments; .env.example documents them.
  */
 export const rankingConfigShape = {
-  /** Weight of content similarity to the recency-weighted mean of purchased products' vectors. */
+  /** Weight of content similarity (cosine, clipped at 0) to the customer's vector. */
   RANK_WEIGHT_CONTENT: weight.default(1),
-  /** Weight of "bought next" transitions from the most recent purchases. */
+  /** Weight of the category match with the customer's preferences and purchases. */
+  RANK_WEIGHT_PROFILE: weight.default(0.2),
+  /** Weight of "bought next" evidence from the most recent purchases. */
   RANK_WEIGHT_NEXT: weight.default(0.6),
-  /** Weight of "bought together" co-occurrence with the purchase history. */
+  /** Weight of "bought together" evidence from the purchase history. */
   RANK_WEIGHT_TOGETHER: weight.default(0.4),
-  /** Weight of global popularity. */
+  /** Weight of popularity. */
   RANK_WEIGHT_POPULAR: weight.default(0.1),
+  /** k in e / (e + k) for "bought together": weighted co-purchases worth half the signal. */
+  RANK_TOGETHER_SHRINKAGE: shrinkage.default(2),
+  /** k for "bought next": weighted next-purchases worth half the signal. */
+  RANK_NEXT_SHRINKAGE: shrinkage.default(2),
+  /** k for popularity: purchases of a product worth half the signal. */
+  RANK_POPULAR_SHRINKAGE: shrinkage.default(50),
   /** Recency half-life, in purchases: the newest counts 1, the one before 0.5, ... */
   RANK_RECENCY_HALF_LIFE: z.coerce.number().positive().max(1000).default(1),
   /** How many recent purchases feed the "bought next" signal. */
@@ -23,18 +35,45 @@ export const rankingConfigShape = {
   RANK_CONTENT_CANDIDATES: z.coerce.number().int().min(10).max(2000).default(200),
   /** Most recent purchases considered at all (bounds work for very long histories). */
   RANK_HISTORY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * Statistics, applied as purchases are learned (a change does not rewrite what was learned):
+   * how many earlier purchases of a customer a new one counts as "bought together" with.
+   */
+  RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(50),
+  /** "Bought next" reaches this many purchases back (1 = only the previous purchase)... */
+  RANK_NEXT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
+  /** ...each step back counting this much less (weight decay^(distance - 1)). */
+  RANK_NEXT_DECAY: z.coerce.number().min(0).max(1).default(0.7),
+  /** Strongest partners kept in memory per product and statistic: bounds memory by the catalog. */
+  RANK_PARTNERS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Purchases per page when following catalog-service's purchase feed. */
+  PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(5000),
   /** Customers whose prepared state (vector, last answers) is kept in memory. */
   RECOMMENDATION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
 };
 
-export interface RankingConfig {
-  RANK_WEIGHT_CONTENT: number;
-  RANK_WEIGHT_NEXT: number;
-  RANK_WEIGHT_TOGETHER: number;
-  RANK_WEIGHT_POPULAR: number;
-  RANK_RECENCY_HALF_LIFE: number;
-  RANK_NEXT_ITEM_DEPTH: number;
-  RANK_CONTENT_CANDIDATES: number;
-  RANK_HISTORY_LIMIT: number;
-  RECOMMENDATION_CACHE_SIZE: number;
+const rankingConfigSchema = z.object(rankingConfigShape);
+export type RankingConfig = z.infer<typeof rankingConfigSchema>;
+
+export function blendParams(config: RankingConfig): BlendParams {
+  return {
+    weights: {
+      content: config.RANK_WEIGHT_CONTENT,
+      profile: config.RANK_WEIGHT_PROFILE,
+      together: config.RANK_WEIGHT_TOGETHER,
+      next: config.RANK_WEIGHT_NEXT,
+      popular: config.RANK_WEIGHT_POPULAR,
+    },
+    togetherShrinkage: config.RANK_TOGETHER_SHRINKAGE,
+    nextShrinkage: config.RANK_NEXT_SHRINKAGE,
+    popularShrinkage: config.RANK_POPULAR_SHRINKAGE,
+  };
+}
+
+export function pairCountOptions(config: RankingConfig): PairCountOptions {
+  return {
+    window: config.RANK_COOCCURRENCE_WINDOW,
+    nextWindow: config.RANK_NEXT_WINDOW,
+    nextDecay: config.RANK_NEXT_DECAY,
+  };
 }

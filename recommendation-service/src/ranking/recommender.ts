@@ -4,10 +4,19 @@ import type { Embedder } from '../embedders/index.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
-import type { SearchHit, VectorStore } from '../vector-store/index.js';
-import type { CoPurchaseModel } from './co-purchase-model.js';
-import type { RankingConfig } from './config.js';
+import type { VectorStore } from '../vector-store/index.js';
+import {
+  type BlendParams,
+  blend,
+  type Candidate,
+  type Reason,
+  type ReasonKind,
+  reasonText,
+} from './blend.js';
+import { blendParams, type RankingConfig } from './config.js';
 import { LruCache } from './lru-cache.js';
+import type { PurchaseStats } from './purchase-stats.js';
+import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
 
 export type Strategy = 'hybrid' | 'original';
 
@@ -25,26 +34,35 @@ export interface Recommendation {
   category_id: number;
   category: string;
   score: number;
+  reason: { kind: ReasonKind; product_id?: number; text: string };
 }
 
 interface CustomerState {
   /** Identifies the history and profile the state was computed from. */
   key: string;
   vector: Float32Array;
+  /** The vector comes from the profile text: the customer has no purchases with vectors. */
+  profileOnly: boolean;
+  /** The latest purchases with vectors, newest first: what a "similar to" reason names. */
+  recent: number[];
   answers: Map<string, { stamp: string; items: Recommendation[] }>;
 }
 
+/** Purchases a "similar to" reason is looked for among (the recency weights make older ones negligible). */
+const REASON_HISTORY = 10;
+
 /**
- * Ranks products for a customer. The default ("hybrid") blends four signals, each scaled to
- * 0..1 per request, with weights chosen on real shop data (docs/benchmarks.md):
- * content similarity to the recency-weighted mean of the purchased products' vectors,
- * "bought next" transitions from the latest purchases, "bought together" co-occurrence with
- * the history, and global popularity. Purchased products are excluded inside the vector
- * search, so `limit` items still come back. A customer without purchases is matched by
- * their profile text (the original recipe) plus popularity.
+ * Ranks products for a customer. The default ("hybrid") gathers four signals and hands them to
+ * the pure `blend` (blend.ts: evidence-weighted, scores in [0, 1], a reason per item), with
+ * settings chosen on real shop data (docs/benchmarks.md): content similarity to the
+ * recency-weighted mean of the purchased products' vectors, "bought next" and "bought together"
+ * evidence from the latest purchases, and popularity. Purchased products are excluded inside
+ * the vector search, so `limit` items still come back. A customer without purchases is matched
+ * by their profile text (the original recipe) plus popularity.
  */
 export class Recommender {
   private readonly states: LruCache<string, CustomerState>;
+  private readonly params: BlendParams;
   /** Answers served from / missing the answer cache since start (read by /metrics). */
   readonly answerCache = { hits: 0, misses: 0 };
 
@@ -53,10 +71,11 @@ export class Recommender {
     private readonly embedder: Embedder,
     private readonly store: VectorStore,
     private readonly directory: ProductDirectory,
-    private readonly model: CoPurchaseModel,
+    private readonly stats: PurchaseStats,
     private readonly sync: VectorSync,
   ) {
     this.states = new LruCache(config.RECOMMENDATION_CACHE_SIZE);
+    this.params = blendParams(config);
   }
 
   async recommend(history: CustomerPurchases, query: RecommendQuery): Promise<Recommendation[]> {
@@ -64,7 +83,7 @@ export class Recommender {
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
-    const stamp = `${this.sync.version}|${this.model.lastPurchaseId}`;
+    const stamp = `${this.sync.version}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
     if (cached && cached.stamp === stamp) {
       this.answerCache.hits++;
@@ -76,7 +95,7 @@ export class Recommender {
     const items =
       query.strategy === 'original'
         ? await this.rankOriginal(state.vector, purchasedIds, query)
-        : await this.rankHybrid(state.vector, purchases, purchasedIds, query);
+        : await this.rankHybrid(history, state, purchases, purchasedIds, query);
     state.answers.set(answerKey, { stamp, items });
     return items;
   }
@@ -93,81 +112,122 @@ export class Recommender {
       categoryId: query.categoryId,
       excludeProductIds: query.excludePurchased ? [...new Set(purchasedIds)] : [],
     });
-    return hits.map((hit) => toRecommendation(hit.productId, hit, hit.score));
+    const reason = {
+      kind: 'matches_profile' as const,
+      text: reasonText({ kind: 'matches_profile' }, undefined),
+    };
+    return hits.map((hit) => ({ ...toRecommendation(hit.productId, hit, hit.score), reason }));
   }
 
   private async rankHybrid(
-    vector: Float32Array,
+    history: CustomerPurchases,
+    state: CustomerState,
     purchases: number[],
     purchasedIds: number[],
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
+    const { config } = this;
     const excluded = new Set(query.excludePurchased ? purchasedIds : []);
-    const hits = await this.store.search(vector, {
-      limit: Math.max(this.config.RANK_CONTENT_CANDIDATES, query.limit),
+    const hits = await this.store.search(state.vector, {
+      limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
       categoryId: query.categoryId,
       excludeProductIds: [...excluded],
     });
+    const halfLife = config.RANK_RECENCY_HALF_LIFE;
+    const together = behaviourEvidence(
+      purchases,
+      (id) => this.stats.partners('together', id),
+      usefulDepth(halfLife, config.RANK_HISTORY_LIMIT),
+      halfLife,
+    );
+    const next = behaviourEvidence(
+      purchases,
+      (id) => this.stats.partners('next', id),
+      config.RANK_NEXT_ITEM_DEPTH,
+      halfLife,
+    );
 
-    const content = minMaxScaled(hits);
-    const next = this.nextItemScores(purchases);
-    const together = this.togetherScores(purchases);
-    const maxNext = maxValue(next);
-    const maxTogether = maxValue(together);
-    const maxPopularity = Math.max(1, this.model.maxPopularity);
-
-    const candidates = new Set<number>([...content.keys(), ...next.keys(), ...together.keys()]);
-    if (candidates.size < query.limit * 2) {
-      for (const id of this.model.mostPopular(query.limit * 2, excluded)) candidates.add(id);
+    const categoryOf = new Map(history.purchases.map((p) => [p.product_id, p.category_title]));
+    const affinity = categoryAffinity(
+      history.preference,
+      purchases.map((id) => categoryOf.get(id) ?? ''),
+      halfLife,
+    );
+    const similarity = new Map(hits.map((hit) => [hit.productId, hit.score]));
+    // A product outside the nearest neighbours fetched is at most as similar as the last of them.
+    const contentFloor = hits.length >= config.RANK_CONTENT_CANDIDATES ? hits[hits.length - 1]!.score : 0;
+    const ids = new Set<number>([...similarity.keys(), ...together.keys(), ...next.keys()]);
+    if (ids.size < query.limit * 2) {
+      for (const id of this.stats.mostPopular(query.limit * 2 + excluded.size, excluded)) ids.add(id);
     }
     const hitById = new Map(hits.map((hit) => [hit.productId, hit]));
-    const { RANK_WEIGHT_CONTENT, RANK_WEIGHT_NEXT, RANK_WEIGHT_TOGETHER, RANK_WEIGHT_POPULAR } = this.config;
-    const scored: Recommendation[] = [];
-    for (const productId of candidates) {
-      if (excluded.has(productId)) continue;
+    const candidates: Candidate[] = [];
+    for (const productId of ids) {
       const known = hitById.get(productId) ?? this.directory.get(productId);
       if (!known) continue; // not (or no longer) in the catalog's vector collection
       if (query.categoryId !== undefined && known.categoryId !== query.categoryId) continue;
-      const score =
-        RANK_WEIGHT_CONTENT * (content.get(productId) ?? 0) +
-        RANK_WEIGHT_NEXT * ((next.get(productId) ?? 0) / maxNext) +
-        RANK_WEIGHT_TOGETHER * ((together.get(productId) ?? 0) / maxTogether) +
-        RANK_WEIGHT_POPULAR * (this.model.popularityOf(productId) / maxPopularity);
-      scored.push(toRecommendation(productId, known, score));
+      candidates.push({
+        productId,
+        content: similarity.get(productId) ?? contentFloor,
+        profile: affinity(known.categoryTitle),
+        together: together.get(productId),
+        next: next.get(productId),
+        purchases: this.stats.purchasesOf(productId),
+      });
     }
-    scored.sort((a, b) => b.score - a.score || a.product_id - b.product_id);
-    return scored.slice(0, query.limit);
+    const ranked = blend(candidates, this.params, {
+      limit: query.limit,
+      exclude: excluded,
+      profileOnly: state.profileOnly,
+    });
+    await this.nameSimilarPurchases(state, ranked);
+    const titles = new Map(purchases.length > 0 ? this.purchaseTitles(purchases) : []);
+    return ranked.map((item) => {
+      const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
+      const reasonTitle =
+        item.reason.product_id !== undefined ? titles.get(item.reason.product_id) : undefined;
+      return {
+        ...toRecommendation(item.productId, known, item.score),
+        reason: { ...item.reason, text: reasonText(item.reason, reasonTitle) },
+      };
+    });
   }
 
-  /** "Bought next": what customers bought right after the customer's latest purchases. */
-  private nextItemScores(purchases: number[]): Map<number, number> {
-    const scores = new Map<number, number>();
-    const depth = Math.min(purchases.length, this.config.RANK_NEXT_ITEM_DEPTH);
-    for (let position = 0; position < depth; position++) {
-      const weight = this.recencyWeight(position);
-      for (const [productId, count] of this.model.boughtNext(purchases[position]!)) {
-        scores.set(productId, (scores.get(productId) ?? 0) + weight * count);
+  /** "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top items only). */
+  private async nameSimilarPurchases(
+    state: CustomerState,
+    ranked: { productId: number; reason: Reason }[],
+  ): Promise<void> {
+    const open = ranked.filter(
+      (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
+    );
+    if (open.length === 0 || state.recent.length === 0) return;
+    // Cold path only (answers are cached): one read of a few vectors, not kept per customer.
+    const ids = [...new Set([...open.map((item) => item.productId), ...state.recent])];
+    const vectors = new Map((await this.store.get(ids)).map((p) => [p.productId, p.vector]));
+    for (const item of open) {
+      const vector = vectors.get(item.productId);
+      if (!vector) continue;
+      let best = -Infinity;
+      for (const purchase of state.recent) {
+        const other = vectors.get(purchase);
+        if (!other) continue;
+        const similarity = dot(vector, other);
+        if (similarity > best) {
+          best = similarity;
+          item.reason = { kind: 'similar_to', product_id: purchase };
+        }
       }
     }
-    return scores;
   }
 
-  /** "Bought together": co-occurrence with the history, recent purchases weighing more. */
-  private togetherScores(purchases: number[]): Map<number, number> {
-    const scores = new Map<number, number>();
-    // Beyond ~10 half-lives a purchase weighs < 0.1%: skip it instead of scanning its partners.
-    const depth = Math.min(purchases.length, Math.ceil(this.config.RANK_RECENCY_HALF_LIFE * 10));
-    for (let position = 0; position < depth; position++) {
-      const weight = this.recencyWeight(position);
-      for (const [productId, count] of this.model.coPurchased(purchases[position]!)) {
-        scores.set(productId, (scores.get(productId) ?? 0) + weight * count);
-      }
+  private purchaseTitles(purchases: number[]): [number, string][] {
+    const titles: [number, string][] = [];
+    for (const id of purchases.slice(0, Math.max(REASON_HISTORY, this.config.RANK_NEXT_ITEM_DEPTH, 20))) {
+      const title = this.directory.get(id)?.productTitle;
+      if (title) titles.push([id, title]);
     }
-    return scores;
-  }
-
-  private recencyWeight(position: number): number {
-    return 0.5 ** (position / this.config.RANK_RECENCY_HALF_LIFE);
+    return titles;
   }
 
   /** The customer's vector, recomputed only when the history, profile or vectors changed. */
@@ -192,31 +252,41 @@ export class Recommender {
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states.get(cacheKey);
     if (cached && cached.key === key) return cached;
-    const vector =
+    const state: CustomerState =
       strategy === 'original'
-        ? await this.originalVector(history)
-        : await this.historyVector(history, purchases);
-    const state: CustomerState = { key, vector, answers: new Map() };
+        ? {
+            key,
+            vector: await this.originalVector(history),
+            profileOnly: true,
+            recent: [],
+            answers: new Map(),
+          }
+        : { key, ...(await this.historyVector(history, purchases)), answers: new Map() };
     this.states.set(cacheKey, state);
     return state;
   }
 
   /** Recency-weighted mean of the purchased products' own vectors; the profile text without purchases. */
-  private async historyVector(history: CustomerPurchases, purchases: number[]): Promise<Float32Array> {
+  private async historyVector(
+    history: CustomerPurchases,
+    purchases: number[],
+  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent'>> {
     const stored = new Map(
       (await this.store.get(purchases)).map((product) => [product.productId, product.vector]),
     );
     const mean = new Float32Array(this.embedder.dimension);
-    let used = 0;
+    const recent: CustomerState['recent'] = [];
     purchases.forEach((productId, position) => {
       const vector = stored.get(productId);
       if (!vector) return;
-      const weight = this.recencyWeight(position);
+      const weight = recencyWeight(position, this.config.RANK_RECENCY_HALF_LIFE);
       for (let i = 0; i < mean.length; i++) mean[i]! += weight * vector[i]!;
-      used++;
+      if (recent.length < REASON_HISTORY) recent.push(productId);
     });
-    if (used === 0) return this.originalVector({ ...history, purchases: [] });
-    return normalised(mean);
+    if (recent.length === 0) {
+      return { vector: await this.originalVector({ ...history, purchases: [] }), profileOnly: true, recent };
+    }
+    return { vector: normalised(mean), profileOnly: false, recent };
   }
 
   /** The original system's customer text, embedded as one string. */
@@ -241,20 +311,10 @@ function dedupeNewestFirst(history: CustomerPurchases): number[] {
   return [...new Set(history.purchases.map((purchase) => purchase.product_id))];
 }
 
-function minMaxScaled(hits: SearchHit[]): Map<number, number> {
-  const scores = new Map<number, number>();
-  if (hits.length === 0) return scores;
-  const max = hits[0]!.score;
-  const min = hits[hits.length - 1]!.score;
-  const range = max - min;
-  for (const hit of hits) scores.set(hit.productId, range > 0 ? (hit.score - min) / range : 1);
-  return scores;
-}
-
-function maxValue(scores: Map<number, number>): number {
-  let max = 0;
-  for (const value of scores.values()) if (value > max) max = value;
-  return max > 0 ? max : 1;
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
 }
 
 function normalised(vector: Float32Array): Float32Array {
@@ -269,7 +329,7 @@ function toRecommendation(
   productId: number,
   product: { categoryId: number; productTitle: string; categoryTitle: string },
   score: number,
-): Recommendation {
+): Omit<Recommendation, 'reason'> {
   return {
     product_id: productId,
     product: product.productTitle,

@@ -30,12 +30,35 @@ export const similarQuery = z.object({
   category_id: id.optional().describe('Only products of this category'),
 });
 
+export const reasonSchema = z
+  .object({
+    kind: z
+      .enum(['bought_together', 'bought_next', 'similar_to', 'matches_profile', 'popular'])
+      .describe(
+        'The signal that contributed most: bought_together / bought_next (other customers bought it with / after `product_id`), similar_to (its text is close to `product_id`), matches_profile (close to the customer profile or the whole history), popular',
+      ),
+    product_id: z
+      .number()
+      .optional()
+      .describe("The customer's purchase the reason relates to, when there is one"),
+    text: z.string().describe('A sentence a shop can show next to the item'),
+  })
+  .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
+
 export const recommendationSchema = z.object({
   product_id: z.number(),
   product: z.string(),
   category_id: z.number(),
   category: z.string(),
-  score: z.number().optional(),
+  score: z
+    .number()
+    .optional()
+    .describe(
+      'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
+    ),
+  reason: reasonSchema
+    .optional()
+    .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
 });
 
 export const infoSchema = z.object({

@@ -1,13 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
-import type { CoPurchaseModel } from '../ranking/co-purchase-model.js';
+import type { PurchaseStats } from '../ranking/purchase-stats.js';
+import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 
-const PAGE_SIZE = 5000;
+export interface PurchaseFeedOptions {
+  intervalMs: number;
+  pageSize: number;
+  /** Strongest partners per product kept in the memory copy. */
+  partners: number;
+  /** false: only read what other replicas learn (never call the catalog's feed). */
+  learn: boolean;
+}
 
 /**
- * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the
- * co-purchase model: pages through everything at start, then polls for new purchases.
- * The catalog being down only delays the statistics; recommendations keep working.
+ * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
+ * statistics in the database, from the cursor stored with them: a restart (or a new replica)
+ * carries on where the statistics are instead of replaying the history over HTTP. Each tick
+ * also brings the memory copy up to date with what any replica learned (one cursor read when
+ * nothing changed). The catalog being down only delays the statistics.
  */
 export class PurchaseFeed {
   private timer: NodeJS.Timeout | undefined;
@@ -19,8 +29,9 @@ export class PurchaseFeed {
 
   constructor(
     private readonly catalog: CatalogClient,
-    private readonly model: CoPurchaseModel,
-    private readonly intervalMs: number,
+    private readonly store: PurchaseStatsStore,
+    private readonly stats: PurchaseStats,
+    private readonly options: PurchaseFeedOptions,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -35,18 +46,29 @@ export class PurchaseFeed {
     await this.running;
   }
 
-  /** Pulls every purchase not yet seen. Returns how many were applied. */
+  /** Brings the memory copy up to date with the database (whoever wrote it). */
+  async refresh(): Promise<void> {
+    const cursor = await this.store.cursor();
+    if (cursor.lastPurchaseId === this.stats.version) return;
+    this.stats.update(await this.store.changesSince(this.stats.version, this.options.partners));
+  }
+
+  /** Pulls every purchase not yet in the statistics. Returns how many this replica applied. */
   async catchUp(): Promise<number> {
+    await this.refresh();
     let applied = 0;
     for (;;) {
-      const page = await this.catalog.purchasesAfter(this.model.lastPurchaseId, PAGE_SIZE);
+      const { lastPurchaseId } = await this.store.cursor();
+      const page = await this.catalog.purchasesAfter(lastPurchaseId, this.options.pageSize);
       if (page.length === 0) break;
-      this.model.add(page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })));
-      applied += page.length;
-      if (applied >= 50_000 && applied % 50_000 < PAGE_SIZE) {
-        this.log.info({ applied, lastPurchaseId: this.model.lastPurchaseId }, 'loading purchase statistics');
+      applied += await this.store.apply(
+        page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
+      );
+      await this.refresh();
+      if (applied >= 50_000 && applied % 50_000 < this.options.pageSize) {
+        this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
-      if (page.length < PAGE_SIZE || this.stopped) break;
+      if (page.length < this.options.pageSize || this.stopped) break;
     }
     return applied;
   }
@@ -63,17 +85,21 @@ export class PurchaseFeed {
 
   private async tick(): Promise<void> {
     try {
-      const applied = await this.catchUp();
+      let applied = 0;
+      if (this.options.learn) applied = await this.catchUp();
+      else await this.refresh();
       if (!this.stopped) this.caughtUpAt = Date.now();
-      if (applied > 0) this.log.debug({ applied, ...this.model.size }, 'purchase statistics updated');
+      if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
     } catch (err) {
       this.failures++;
       // One warning per outage, not one per poll.
       if (this.failures === 1) this.log.warn({ err }, 'purchase feed unavailable; retrying');
+      // What other replicas learned still arrives while the catalog is away.
+      await this.refresh().catch(() => {});
     }
-    const backoff = Math.min(this.intervalMs * 2 ** Math.min(this.failures, 5), 30_000);
-    this.schedule(this.failures > 0 ? backoff : this.intervalMs);
+    const backoff = Math.min(this.options.intervalMs * 2 ** Math.min(this.failures, 5), 30_000);
+    this.schedule(this.failures > 0 ? backoff : this.options.intervalMs);
   }
 }

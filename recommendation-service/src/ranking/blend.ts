@@ -1,0 +1,169 @@
+/**
+ * The ranking itself, as a pure function: evidence per candidate + weights → ranked items, each
+ * with the signal that contributed most (its reason). No I/O, no clock, no randomness, so the
+ * same inputs always give the same scores (across requests and restarts) and every rule here
+ * is unit-tested without services (test/blend.test.ts).
+ *
+ * Every signal is mapped to [0, 1] by a fixed rule, never by scaling per request:
+ * - content: cosine similarity of the customer's vector and the product's, clipped at 0;
+ * - profile: the product's category among the customer's stated preferences (half) and its
+ *   recency-weighted share of their purchases (half);
+ * - behaviour ("bought together", "bought next") and popularity: evidence e shrunk by
+ *   e / (e + k). One coincidental co-purchase (e = 1, k = 4) is worth 0.2, twenty are worth 0.83:
+ *   a signal counts in proportion to its support, so content carries a sparse catalog and
+ *   behaviour takes over as purchases accumulate.
+ * The score is the weighted mean of the signals, so it lies in [0, 1] too.
+ */
+
+export type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular';
+
+export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 'bought_next' | 'popular';
+
+export interface BlendWeights {
+  content: number;
+  /** Category match with the customer's stated preferences and purchase history. */
+  profile: number;
+  together: number;
+  next: number;
+  popular: number;
+}
+
+export interface BlendParams {
+  weights: BlendWeights;
+  /** k in e / (e + k) for "bought together" evidence (weighted co-purchases). */
+  togetherShrinkage: number;
+  /** k for "bought next" evidence (weighted next-purchases). */
+  nextShrinkage: number;
+  /** k for popularity (purchases of the product). */
+  popularShrinkage: number;
+}
+
+/** Evidence from one behavioural signal, with the purchased product that contributed most. */
+export interface Evidence {
+  value: number;
+  /** The customer's purchase behind the largest share of `value`. */
+  from?: number | undefined;
+}
+
+export interface Candidate {
+  productId: number;
+  /** Cosine similarity to the customer's vector; absent = unknown (counts 0). */
+  content?: number | undefined;
+  /** The purchased product the content match relates to, when known. */
+  contentFrom?: number | undefined;
+  /** In [0, 1]: how much the product's category is the customer's (stated preference, history share). */
+  profile?: number | undefined;
+  together?: Evidence | undefined;
+  next?: Evidence | undefined;
+  /** Purchases of this product by all customers. */
+  purchases?: number | undefined;
+}
+
+export interface Reason {
+  kind: ReasonKind;
+  product_id?: number;
+}
+
+export interface Ranked {
+  productId: number;
+  /** Weighted mean of the signals, in [0, 1]. */
+  score: number;
+  reason: Reason;
+}
+
+export interface BlendOptions {
+  limit: number;
+  /** Never ranked (e.g. everything the customer bought). */
+  exclude?: ReadonlySet<number>;
+  /** True when the content vector comes from the profile text, not from purchases (cold start). */
+  profileOnly?: boolean;
+}
+
+/** e / (e + k): 0 without evidence, approaching 1 as evidence accumulates; k = 0 means "any evidence is full". */
+export function shrink(evidence: number, k: number): number {
+  if (!(evidence > 0)) return 0;
+  return k > 0 ? evidence / (evidence + k) : 1;
+}
+
+/**
+ * Scores every candidate, drops excluded ones and returns the best `limit`, best first.
+ * Ties: more purchases of the product first, then the lower product id (deterministic).
+ */
+export function blend(candidates: Iterable<Candidate>, params: BlendParams, options: BlendOptions): Ranked[] {
+  const { weights } = params;
+  const total = weights.content + weights.profile + weights.together + weights.next + weights.popular;
+  const scale = total > 0 ? 1 / total : 0;
+  const scored: (Ranked & { purchases: number })[] = [];
+  const seen = new Set<number>();
+  for (const candidate of candidates) {
+    if (options.exclude?.has(candidate.productId) || seen.has(candidate.productId)) continue;
+    seen.add(candidate.productId);
+    const parts: Record<SignalKind, number> = {
+      content: weights.content * clamp01(candidate.content ?? 0),
+      profile: weights.profile * clamp01(candidate.profile ?? 0),
+      together: weights.together * shrink(candidate.together?.value ?? 0, params.togetherShrinkage),
+      next: weights.next * shrink(candidate.next?.value ?? 0, params.nextShrinkage),
+      popular: weights.popular * shrink(candidate.purchases ?? 0, params.popularShrinkage),
+    };
+    const score = (parts.content + parts.profile + parts.together + parts.next + parts.popular) * scale;
+    scored.push({
+      productId: candidate.productId,
+      score: clamp01(score),
+      reason: reasonFor(candidate, parts, options.profileOnly ?? false),
+      purchases: candidate.purchases ?? 0,
+    });
+  }
+  scored.sort((a, b) => b.score - a.score || b.purchases - a.purchases || a.productId - b.productId);
+  return scored.slice(0, options.limit).map(({ productId, score, reason }) => ({ productId, score, reason }));
+}
+
+/** The signal that added most to the score; on equal shares the behavioural one, which names a purchase. */
+function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, profileOnly: boolean): Reason {
+  const order: SignalKind[] = ['next', 'together', 'content', 'profile', 'popular'];
+  let best: SignalKind = 'popular';
+  let bestValue = 0;
+  for (const kind of order) {
+    if (parts[kind] > bestValue) {
+      best = kind;
+      bestValue = parts[kind];
+    }
+  }
+  switch (best) {
+    case 'next':
+      return withProduct('bought_next', candidate.next?.from);
+    case 'together':
+      return withProduct('bought_together', candidate.together?.from);
+    case 'content':
+      // Without a purchase to name, the caller may name the closest one (recommender.ts).
+      return profileOnly ? { kind: 'matches_profile' } : withProduct('similar_to', candidate.contentFrom);
+    case 'profile':
+      return { kind: 'matches_profile' };
+    default:
+      return { kind: 'popular' };
+  }
+}
+
+function withProduct(kind: ReasonKind, productId: number | undefined): Reason {
+  return productId === undefined ? { kind } : { kind, product_id: productId };
+}
+
+function clamp01(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+/** The sentence a shop shows next to the item. */
+export function reasonText(reason: Reason, title: string | undefined): string {
+  const name = title ?? 'something you bought';
+  switch (reason.kind) {
+    case 'bought_next':
+      return `Customers who bought ${name} bought this next`;
+    case 'bought_together':
+      return `Often bought with ${name}`;
+    case 'similar_to':
+      return `Because you bought ${name}`;
+    case 'matches_profile':
+      return 'Matches your interests';
+    default:
+      return 'Popular with other customers';
+  }
+}

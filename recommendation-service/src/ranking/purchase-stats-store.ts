@@ -1,0 +1,204 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { nextTail, type PairCountOptions, pairIncrements } from './pair-counts.js';
+import { type PairKind, type PartnerList, partnerList, type StatsChange } from './purchase-stats.js';
+
+export interface FeedPurchase {
+  id: number;
+  customerId: number;
+  productId: number;
+}
+
+export interface StatsCursor {
+  lastPurchaseId: number;
+  purchases: number;
+  customers: number;
+}
+
+const KINDS: PairKind[] = ['together', 'next'];
+
+/**
+ * The purchase statistics in recommendation-service's database (Postgres, or PGlite in the
+ * embedded mode: the same SQL). Replicas on one database share them: each follows the feed
+ * from the shared cursor, a page is applied under a lock on the cursor row (so two replicas
+ * never apply the same purchase), and each replica reads what changed since its copy.
+ * The pair tables grow with the distinct pairs (on disk); the memory copy is bounded.
+ */
+export class PurchaseStatsStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: PairCountOptions,
+  ) {}
+
+  async cursor(): Promise<StatsCursor> {
+    const rows = await this.prisma.$queryRawUnsafe<StatsCursor[]>(
+      `SELECT last_purchase_id AS "lastPurchaseId", purchases, customers
+       FROM recommendation_schema.purchase_stats_cursor WHERE id = 1`,
+    );
+    return rows[0] ?? { lastPurchaseId: 0, purchases: 0, customers: 0 };
+  }
+
+  /**
+   * Applies a page of the feed (ascending ids) in one transaction. Purchases at or below the
+   * shared cursor were applied already (by this or another replica) and are skipped.
+   * Returns how many were applied.
+   */
+  async apply(page: readonly FeedPurchase[]): Promise<number> {
+    if (page.length === 0) return 0;
+    return this.prisma.$transaction(
+      async (tx) => {
+        const [cursor] = await tx.$queryRawUnsafe<{ last: number }[]>(
+          `SELECT last_purchase_id AS last FROM recommendation_schema.purchase_stats_cursor WHERE id = 1 FOR UPDATE`,
+        );
+        const fresh = page.filter((purchase) => purchase.id > (cursor?.last ?? 0));
+        if (fresh.length === 0) return 0;
+        const version = fresh[fresh.length - 1]!.id;
+
+        const customerIds = [...new Set(fresh.map((purchase) => purchase.customerId))];
+        const tails = new Map<number, number[]>();
+        const known = await tx.$queryRawUnsafe<{ customer_id: number; products: number[] | null }[]>(
+          `SELECT customer_id, products FROM recommendation_schema.customer_tail WHERE customer_id = ANY($1::int[])`,
+          customerIds,
+        );
+        for (const row of known) tails.set(row.customer_id, row.products ?? []);
+        const newCustomers = customerIds.length - known.length;
+
+        const pairs = new Map<string, number>();
+        const add = (kind: number, a: number, b: number, weight: number) => {
+          const key = `${kind}:${a}:${b}`;
+          pairs.set(key, (pairs.get(key) ?? 0) + weight);
+        };
+        const popularity = new Map<number, number>();
+        // Counted like the statistics: a customer's repeat purchase of a product is not new.
+        let learned = 0;
+        for (const purchase of fresh) {
+          const tail = tails.get(purchase.customerId) ?? [];
+          const increments = pairIncrements(tail, purchase.productId, this.options);
+          if (!increments) continue; // a repeat purchase says nothing new
+          for (const [a, b, weight] of increments.together) {
+            add(0, a, b, weight);
+            add(0, b, a, weight);
+          }
+          for (const [from, to, weight] of increments.next) add(1, from, to, weight);
+          popularity.set(purchase.productId, (popularity.get(purchase.productId) ?? 0) + 1);
+          learned++;
+          tails.set(purchase.customerId, nextTail(tail, purchase.productId, this.options.window));
+        }
+
+        if (pairs.size > 0) {
+          const kinds: number[] = [];
+          const from: number[] = [];
+          const to: number[] = [];
+          const weights: number[] = [];
+          for (const [key, weight] of pairs) {
+            const [kind, a, b] = key.split(':').map(Number) as [number, number, number];
+            kinds.push(kind);
+            from.push(a);
+            to.push(b);
+            weights.push(weight);
+          }
+          await tx.$executeRawUnsafe(
+            `INSERT INTO recommendation_schema.product_pair (kind, product_id, other_id, weight, version)
+             SELECT k, a, b, w, $5 FROM unnest($1::int[], $2::int[], $3::int[], $4::float8[]) AS t(k, a, b, w)
+             ON CONFLICT (kind, product_id, other_id)
+             DO UPDATE SET weight = product_pair.weight + EXCLUDED.weight, version = EXCLUDED.version`,
+            kinds,
+            from,
+            to,
+            weights,
+            version,
+          );
+        }
+        if (popularity.size > 0) {
+          await tx.$executeRawUnsafe(
+            `INSERT INTO recommendation_schema.product_popularity (product_id, purchases, version)
+             SELECT p, n, $3 FROM unnest($1::int[], $2::int[]) AS t(p, n)
+             ON CONFLICT (product_id)
+             DO UPDATE SET purchases = product_popularity.purchases + EXCLUDED.purchases, version = EXCLUDED.version`,
+            [...popularity.keys()],
+            [...popularity.values()],
+            version,
+          );
+        }
+        const changedTails = customerIds.filter((id) => tails.has(id));
+        await tx.$executeRawUnsafe(
+          `INSERT INTO recommendation_schema.customer_tail (customer_id, products)
+           SELECT customer_id, products FROM json_to_recordset($1::json) AS r(customer_id int, products int[])
+           ON CONFLICT (customer_id) DO UPDATE SET products = EXCLUDED.products`,
+          JSON.stringify(changedTails.map((id) => ({ customer_id: id, products: tails.get(id) }))),
+        );
+        await tx.$executeRawUnsafe(
+          `UPDATE recommendation_schema.purchase_stats_cursor
+           SET last_purchase_id = $1, purchases = purchases + $2, customers = customers + $3 WHERE id = 1`,
+          version,
+          learned,
+          newCustomers,
+        );
+        return fresh.length;
+      },
+      { timeout: 60_000, maxWait: 60_000 },
+    );
+  }
+
+  /**
+   * Everything that changed after `since` (a purchase id): new purchase counts and the new
+   * strongest-`partners` lists of every product whose pairs changed. `since` 0 = everything.
+   */
+  async changesSince(since: number, partners: number): Promise<StatsChange> {
+    const cursor = await this.cursor();
+    const popularity = new Map<number, number>();
+    const rows = await this.prisma.$queryRawUnsafe<{ product_id: number; purchases: number }[]>(
+      `SELECT product_id, purchases FROM recommendation_schema.product_popularity WHERE version > $1`,
+      since,
+    );
+    for (const row of rows) popularity.set(row.product_id, row.purchases);
+    const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
+    const pairRows = await this.prisma.$queryRawUnsafe<
+      { kind: number; product_id: number; other_id: number; weight: number }[]
+    >(
+      // For each (kind, product) touched since `since`, its strongest partners (primary key
+      // index range per product, sorted there).
+      `SELECT c.kind, c.product_id, p.other_id, p.weight
+       FROM (SELECT DISTINCT kind, product_id FROM recommendation_schema.product_pair WHERE version > $1) c
+       CROSS JOIN LATERAL (
+         SELECT other_id, weight FROM recommendation_schema.product_pair q
+         WHERE q.kind = c.kind AND q.product_id = c.product_id
+         ORDER BY weight DESC, other_id LIMIT $2
+       ) p
+       ORDER BY c.kind, c.product_id, p.weight DESC, p.other_id`,
+      since,
+      partners,
+    );
+    let start = 0;
+    for (let i = 1; i <= pairRows.length; i++) {
+      const first = pairRows[start];
+      const row = pairRows[i];
+      if (first && (!row || row.kind !== first.kind || row.product_id !== first.product_id)) {
+        const slice = pairRows.slice(start, i).map((r) => [r.other_id, r.weight] as const);
+        lists[KINDS[first.kind]!].set(first.product_id, partnerList(slice));
+        start = i;
+      }
+    }
+    return {
+      version: cursor.lastPurchaseId,
+      purchases: cursor.purchases,
+      customers: cursor.customers,
+      popularity,
+      partners: lists,
+    };
+  }
+
+  /** A product left the catalog: drop its statistics, so no replica loads them again. */
+  async forgetProducts(productIds: readonly number[]): Promise<void> {
+    if (productIds.length === 0) return;
+    await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe(
+        `DELETE FROM recommendation_schema.product_pair WHERE product_id = ANY($1::int[]) OR other_id = ANY($1::int[])`,
+        [...productIds],
+      ),
+      this.prisma.$executeRawUnsafe(
+        `DELETE FROM recommendation_schema.product_popularity WHERE product_id = ANY($1::int[])`,
+        [...productIds],
+      ),
+    ]);
+  }
+}

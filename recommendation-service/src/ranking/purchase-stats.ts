@@ -1,0 +1,120 @@
+/** A product's strongest partners in one statistic, strongest first, in typed arrays (8 bytes each). */
+export interface PartnerList {
+  ids: Int32Array;
+  weights: Float32Array;
+}
+
+export type PairKind = 'together' | 'next';
+
+const EMPTY: PartnerList = { ids: new Int32Array(0), weights: new Float32Array(0) };
+
+/**
+ * The request path's read-only copy of the purchase statistics kept in Postgres
+ * (`PurchaseStatsStore`): purchases per product and, per product, only its strongest
+ * `RANK_PARTNERS` partners for "bought together" and "bought next". Its size is bounded by
+ * the catalog (products × partners), not by the purchase log. `version` is the last purchase
+ * id it reflects: cached answers are stamped with it.
+ */
+export class PurchaseStats {
+  version = 0;
+  private purchases = 0;
+  private customers = 0;
+  private readonly popularity = new Map<number, number>();
+  private readonly lists: Record<PairKind, Map<number, PartnerList>> = {
+    together: new Map(),
+    next: new Map(),
+  };
+  private popularRanking: number[] | null = null;
+
+  get size(): { purchases: number; products: number; customers: number } {
+    return { purchases: this.purchases, products: this.popularity.size, customers: this.customers };
+  }
+
+  /** The feed cursor the statistics reflect (the dashboard and /metrics show it). */
+  get lastPurchaseId(): number {
+    return this.version;
+  }
+
+  /** "Bought together" partners of a product as a map (the bought-together endpoint; not the hot path). */
+  coPurchased(productId: number): ReadonlyMap<number, number> {
+    const { ids, weights } = this.partners('together', productId);
+    return new Map([...ids].map((id, i) => [id, weights[i]!]));
+  }
+
+  purchasesOf(productId: number): number {
+    return this.popularity.get(productId) ?? 0;
+  }
+
+  partners(kind: PairKind, productId: number): PartnerList {
+    return this.lists[kind].get(productId) ?? EMPTY;
+  }
+
+  /** Most purchased products first (ties: lower id), skipping `exclude`. */
+  mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
+    // Sorted once per change of the statistics, not per request.
+    this.popularRanking ??= [...this.popularity].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+    const result: number[] = [];
+    for (const id of this.popularRanking) {
+      if (result.length >= limit) break;
+      if (!exclude.has(id)) result.push(id);
+    }
+    return result;
+  }
+
+  /** Applies what the store says changed since `version`. */
+  update(change: StatsChange): void {
+    for (const [productId, count] of change.popularity) this.popularity.set(productId, count);
+    for (const kind of ['together', 'next'] as const) {
+      for (const [productId, list] of change.partners[kind]) {
+        if (list.ids.length === 0) this.lists[kind].delete(productId);
+        else this.lists[kind].set(productId, list);
+      }
+    }
+    if (change.popularity.size > 0) this.popularRanking = null;
+    this.purchases = change.purchases;
+    this.customers = change.customers;
+    this.version = Math.max(this.version, change.version);
+  }
+
+  /** A product left the catalog: it must not come back as a candidate. */
+  forgetProduct(productId: number): void {
+    if (this.popularity.delete(productId)) this.popularRanking = null;
+    for (const lists of Object.values(this.lists)) {
+      lists.delete(productId);
+      // Partner lists naming it are rebuilt without it (rare: a product delete).
+      for (const [owner, list] of lists) {
+        const at = list.ids.indexOf(productId);
+        if (at < 0) continue;
+        const keep = list.ids.length - 1;
+        const ids = new Int32Array(keep);
+        const weights = new Float32Array(keep);
+        ids.set(list.ids.subarray(0, at));
+        ids.set(list.ids.subarray(at + 1), at);
+        weights.set(list.weights.subarray(0, at));
+        weights.set(list.weights.subarray(at + 1), at);
+        lists.set(owner, { ids, weights });
+      }
+    }
+  }
+}
+
+export interface StatsChange {
+  /** The last purchase id the change reflects. */
+  version: number;
+  purchases: number;
+  customers: number;
+  popularity: Map<number, number>;
+  /** Complete new partner lists of the products whose lists changed (empty = none left). */
+  partners: Record<PairKind, Map<number, PartnerList>>;
+}
+
+/** Builds a partner list from rows already ordered strongest first. */
+export function partnerList(rows: readonly (readonly [number, number])[]): PartnerList {
+  const ids = new Int32Array(rows.length);
+  const weights = new Float32Array(rows.length);
+  rows.forEach(([id, weight], i) => {
+    ids[i] = id;
+    weights[i] = weight;
+  });
+  return { ids, weights };
+}

@@ -1,0 +1,80 @@
+import type { Evidence } from './blend.js';
+import type { PartnerList } from './purchase-stats.js';
+
+/** A product's strongest partners in one behavioural statistic. */
+export type PartnersOf = (productId: number) => PartnerList;
+
+/** Weight of the purchase at `position` (0 = newest): halves every `halfLife` purchases. */
+export function recencyWeight(position: number, halfLife: number): number {
+  return 0.5 ** (position / halfLife);
+}
+
+/**
+ * Behavioural evidence for every partner of the customer's latest purchases: the sum over the
+ * purchases of recency weight × pair weight, remembering which purchase contributed most (the
+ * reason names it). `purchases` is newest first; only the first `depth` are used.
+ */
+export function behaviourEvidence(
+  purchases: readonly number[],
+  partnersOf: PartnersOf,
+  depth: number,
+  halfLife: number,
+): Map<number, Evidence & { best: number }> {
+  const evidence = new Map<number, Evidence & { best: number }>();
+  const used = Math.min(purchases.length, depth);
+  for (let position = 0; position < used; position++) {
+    const from = purchases[position]!;
+    const weight = recencyWeight(position, halfLife);
+    const { ids, weights } = partnersOf(from);
+    for (let i = 0; i < ids.length; i++) {
+      const productId = ids[i]!;
+      const share = weight * weights[i]!;
+      const entry = evidence.get(productId);
+      if (!entry) {
+        evidence.set(productId, { value: share, from, best: share });
+      } else {
+        entry.value += share;
+        if (share > entry.best) {
+          entry.best = share;
+          entry.from = from;
+        }
+      }
+    }
+  }
+  return evidence;
+}
+
+/** How many recent purchases are worth scanning: beyond ~10 half-lives a purchase weighs < 0.1 %. */
+export function usefulDepth(halfLife: number, cap: number): number {
+  return Math.max(1, Math.min(cap, Math.ceil(halfLife * 10)));
+}
+
+/**
+ * How much a category is the customer's, in [0, 1]: half for being among the stated
+ * preferences (the profile's comma-separated list), half for its recency-weighted share of the
+ * purchases (`purchaseCategories` newest first).
+ */
+export function categoryAffinity(
+  preference: string,
+  purchaseCategories: readonly string[],
+  halfLife: number,
+): (category: string) => number {
+  const preferred = new Set(
+    preference
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const shares = new Map<string, number>();
+  let total = 0;
+  purchaseCategories.forEach((category, position) => {
+    const weight = recencyWeight(position, halfLife);
+    const key = category.trim().toLowerCase();
+    shares.set(key, (shares.get(key) ?? 0) + weight);
+    total += weight;
+  });
+  return (category) => {
+    const key = category.trim().toLowerCase();
+    return 0.5 * (preferred.has(key) ? 1 : 0) + 0.5 * (total > 0 ? (shares.get(key) ?? 0) / total : 0);
+  };
+}

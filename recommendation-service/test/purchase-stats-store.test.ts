@@ -1,0 +1,115 @@
+import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import { PurchaseStats } from '../src/ranking/purchase-stats.js';
+import { type FeedPurchase, PurchaseStatsStore } from '../src/ranking/purchase-stats-store.js';
+
+const options = { window: 50, nextWindow: 3, nextDecay: 0.5 };
+const store = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
+
+/** Purchases with global ids, customers interleaved as in the catalog's feed. */
+function feed(...histories: number[][]): FeedPurchase[] {
+  const purchases: FeedPurchase[] = [];
+  let id = 0;
+  const longest = Math.max(...histories.map((h) => h.length));
+  for (let i = 0; i < longest; i++) {
+    for (const [customer, history] of histories.entries()) {
+      const productId = history[i];
+      if (productId !== undefined) purchases.push({ id: ++id, customerId: customer + 1, productId });
+    }
+  }
+  return purchases;
+}
+
+function pairs(stats: PurchaseStats, kind: 'together' | 'next', productId: number): [number, number][] {
+  const { ids, weights } = stats.partners(kind, productId);
+  return [...ids].map((id, i) => [id, Math.round(weights[i]! * 1000) / 1000]);
+}
+
+describe(`purchase statistics in the database (${store})`, () => {
+  let database: Database;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    const base = process.env.DATABASE_URL;
+    database = await openDatabase({
+      databaseUrl: base ? await createScratchDatabase(base, 'test_stats') : undefined,
+      dataDir: 'memory://',
+      schema: DB_SCHEMA,
+      migrationsDir: MIGRATIONS_DIR,
+    });
+    await database.migrate();
+    prisma = new PrismaClient({ adapter: database.adapter });
+  }, 60_000);
+
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.close();
+  });
+
+  it('learns pairs once, even when replicas apply overlapping pages, and a fresh copy reads them back', async () => {
+    const replicaA = new PurchaseStatsStore(prisma, options);
+    const replicaB = new PurchaseStatsStore(prisma, options);
+    const purchases = feed([1, 2, 3], [1, 2], [2, 1, 1]);
+    // A applies the first five, B the whole page at the same time, A the rest again.
+    const applied = await Promise.all([replicaA.apply(purchases.slice(0, 5)), replicaB.apply(purchases)]);
+    expect(applied[0] + applied[1]).toBe(purchases.length);
+    expect(await replicaA.apply(purchases)).toBe(0);
+    expect(await replicaA.cursor()).toEqual({ lastPurchaseId: purchases.length, purchases: 7, customers: 3 });
+
+    const stats = new PurchaseStats();
+    stats.update(await replicaB.changesSince(0, 100));
+    expect(stats.version).toBe(purchases.length);
+    // Customer 3's second "1" is a repeat: it adds no pair and no purchase.
+    expect(stats.purchasesOf(1)).toBe(3);
+    expect(stats.purchasesOf(2)).toBe(3);
+    // 1 and 2 adjacent in all three histories; 1 and 3 two apart (1/2).
+    expect(pairs(stats, 'together', 1)).toEqual([
+      [2, 3],
+      [3, 0.5],
+    ]);
+    // Next: 1→2 twice, 1→3 at distance 2 (decay 0.5), 2→3, 2→1.
+    expect(pairs(stats, 'next', 1)).toEqual([
+      [2, 2],
+      [3, 0.5],
+    ]);
+    expect(pairs(stats, 'next', 2)).toEqual([
+      [1, 1],
+      [3, 1],
+    ]);
+    expect(stats.size).toEqual({ purchases: 7, products: 3, customers: 3 });
+  });
+
+  it('keeps only the strongest partners in memory and reads only what changed', async () => {
+    const storeC = new PurchaseStatsStore(prisma, options);
+    const stats = new PurchaseStats();
+    stats.update(await storeC.changesSince(0, 2));
+    const before = stats.version;
+    // Customer 9 buys 1, then 4, 5, 6: product 1 gains partners beyond the bound of 2.
+    await storeC.apply([
+      { id: before + 1, customerId: 9, productId: 1 },
+      { id: before + 2, customerId: 9, productId: 4 },
+      { id: before + 3, customerId: 9, productId: 5 },
+      { id: before + 4, customerId: 9, productId: 6 },
+    ]);
+    const change = await storeC.changesSince(before, 2);
+    expect(change.popularity).toEqual(
+      new Map([
+        [1, 4],
+        [4, 1],
+        [5, 1],
+        [6, 1],
+      ]),
+    );
+    expect(change.partners.together.has(3)).toBe(false); // untouched product: not re-read
+    stats.update(change);
+    expect(pairs(stats, 'together', 1)).toEqual([
+      [2, 3],
+      [4, 1],
+    ]);
+    stats.forgetProduct(4);
+    expect(pairs(stats, 'together', 1)).toEqual([[2, 3]]);
+    expect(stats.mostPopular(10)).not.toContain(4);
+  });
+});
