@@ -21,6 +21,7 @@ interface Item {
   product_id: number;
   product: string;
   score: number;
+  reason?: { kind: string; text: string };
 }
 
 async function json<T>(url: string): Promise<{ status: number; body: T; type: string | null }> {
@@ -233,6 +234,12 @@ describe('staff dashboard and /metrics over real services', () => {
         expect(await page.locator('[data-strategy="hybrid"] td.score').first().textContent()).toContain(
           api[0]!.score.toFixed(3),
         );
+        // The ranking's reason, when it gives one, is shown next to the item.
+        if (api[0]!.reason) {
+          expect(await page.locator('[data-strategy="hybrid"] td.reason').first().textContent()).toBe(
+            api[0]!.reason.text,
+          );
+        }
         expect(
           await page
             .getByRole('table', { name: /purchases/ })
