@@ -113,6 +113,7 @@ describe('staff dashboard and /metrics over real services', () => {
     expect(value('recommendation_vectors')).toBeGreaterThan(0);
     expect(value('recommendation_embedder_info', { embedder: 'hashing-v1-d1024' })).toBe(1);
     expect(value('recommendation_answer_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
+    expect(value('recommendation_history_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
     expect(value('dependency_up', { dependency: 'catalog_service' })).toBe(1);
     expect(
       value('http_request_duration_seconds_count', {
