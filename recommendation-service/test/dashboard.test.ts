@@ -138,6 +138,10 @@ describe('staff dashboard and /metrics over real services', () => {
     expect(detail.body.purchase_count).toBe(detail.body.purchases.length);
     expect((await json(`${reco}/dashboard/api/customers/999999`)).status).toBe(404);
     expect((await json(`${reco}/dashboard/api/customers?q=`)).status).toBe(422);
+    // Digits that are no valid id are searched as a name only.
+    for (const q of ['0', '00', '99999999999']) {
+      expect((await json(`${reco}/dashboard/api/customers?q=${q}`)).status).toBe(200);
+    }
   });
 
   it('lists bought-together partners of a product, strongest first, from the purchase statistics', async () => {
