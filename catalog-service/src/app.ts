@@ -42,7 +42,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(outboxPlugin, { config });
   app.decorate('categories', new CategoryRepository(app.prisma, app.outboxSignal));
   app.decorate('products', new ProductRepository(app.prisma, app.outboxSignal));
-  app.decorate('purchases', new PurchaseRepository(app.prisma));
+  app.decorate('purchases', new PurchaseRepository(app.prisma, app.outboxSignal));
   app.decorate('datasetImports', new DatasetImportRepository(app.prisma));
   await app.register(categoryRoutes);
   await app.register(productRoutes);

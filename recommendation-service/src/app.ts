@@ -3,6 +3,7 @@ import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { HistoryCache } from './history/history-cache.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
@@ -12,6 +13,7 @@ import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
 import { boughtTogetherRoutes } from './routes/bought-together.js';
+import { customerChangeRoutes } from './routes/customer-changes.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -21,6 +23,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 declare module 'fastify' {
   interface FastifyInstance {
     catalog: CatalogClient;
+    histories: HistoryCache;
     productDirectory: ProductDirectory;
     coPurchases: PurchaseStats;
     vectorSync: VectorSync;
@@ -96,6 +99,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await feed.refresh();
 
   app.decorate('catalog', catalog);
+  app.decorate(
+    'histories',
+    new HistoryCache(catalog, { ttlMs: config.HISTORY_CACHE_TTL_MS, maxEntries: config.HISTORY_CACHE_SIZE }),
+  );
   app.decorate('productDirectory', directory);
   app.decorate('coPurchases', coPurchases);
   app.decorate('vectorSync', vectorSync);
@@ -104,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(customerChangeRoutes);
   await app.register(boughtTogetherRoutes);
   registerRecommendationMetrics(app, feed);
   const users = new UserClient({
