@@ -116,7 +116,9 @@ export async function buildOverview(app: App, sources: OverviewSources): Promise
       user_service: userText === null ? 'unavailable' : 'ok',
     },
     latency: {
-      route: sources.latencyRoute,
+      // As an operation ("GET /recommendation/{customer_id}"), not a path: a client that
+      // follows path-like values in answers (schemathesis' stateful phase) would call it.
+      route: `GET ${sources.latencyRoute.replace(/:(\w+)/g, '{$1}')}`,
       interval_seconds: sources.latency.intervalMs / 1000,
       window: windowOf(sources.latency),
       points: sources.latency.points().map((point) => ({
