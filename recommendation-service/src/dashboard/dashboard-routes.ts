@@ -46,7 +46,6 @@ const customerSchema = z.object({
 });
 
 const searchQuery = z.object({
-  // The same rule as user-service's `q`, so nothing passes here that user-service would refuse.
   q: text({ max: 150, required: true }).describe('A customer id, or part of a name (case-insensitive)'),
 });
 
@@ -165,8 +164,8 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
     async (request) => {
       const { q } = request.query;
       const found: z.infer<typeof customerSchema>[] = [];
-      // A valid customer id is looked up as one too (ids are 1 … 2^31-1).
-      if (/^[1-9]\d{0,9}$/.test(q) && Number(q) <= MAX_ID) {
+      // An id is 1 or more: `0` or `00` is only searched as text.
+      if (/^\d{1,9}$/.test(q) && Number(q) >= 1) {
         const byId = await options.users.customer(Number(q), request.id);
         if (byId) found.push(byId);
       }
