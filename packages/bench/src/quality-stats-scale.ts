@@ -28,6 +28,7 @@ runMain(USAGE, async (argv) => {
   const customers = intArg(args, 'customers', 5_000);
   const purchases = intArg(args, 'purchases', 100_000);
   const pageSize = intArg(args, 'page', 5_000);
+  const window = intArg(args, 'window', 50);
   const base = process.env.BENCH_DATABASE_URL;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'stats-scale-'));
   console.log(`machine: ${JSON.stringify(machineInfo())}, load average ${loadAverage()}`);
@@ -40,7 +41,7 @@ runMain(USAGE, async (argv) => {
   await database.migrate();
   const prisma = new PrismaClient({ adapter: database.adapter });
   try {
-    const store = new PurchaseStatsStore(prisma, { window: 50, nextWindow: 5, nextDecay: 0.7 });
+    const store = new PurchaseStatsStore(prisma, { window, nextWindow: 5, nextDecay: 0.7 });
     const random = seededRandom(7);
     // Popular products are bought more (a Zipf-like skew), customers interleaved.
     const feed = Array.from({ length: purchases }, (_, i) => ({
@@ -68,6 +69,7 @@ runMain(USAGE, async (argv) => {
         products,
         customers,
         page_size: pageSize,
+        window,
         learn_seconds: learnSeconds,
         purchases_per_second: Math.round(purchases / Math.max(0.001, learnSeconds)),
         pair_rows_on_disk: Number(rows?.pairs ?? 0),
