@@ -24,7 +24,8 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  logger?: boolean;
+  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
+  logger?: boolean | { level: string; stream: { write(line: string): void } };
 }
 
 /** Builds the catalog-service app without listening: server.ts listens, tests inject. */
@@ -35,14 +36,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logLevel: config.LOG_LEVEL,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
   await app.register(databasePlugin, { config });
   await app.register(userServicePlugin, { config });
   await app.register(outboxPlugin, { config });
   app.decorate('categories', new CategoryRepository(app.prisma, app.outboxSignal));
   app.decorate('products', new ProductRepository(app.prisma, app.outboxSignal));
-  app.decorate('purchases', new PurchaseRepository(app.prisma));
+  app.decorate('purchases', new PurchaseRepository(app.prisma, app.outboxSignal));
   app.decorate('datasetImports', new DatasetImportRepository(app.prisma));
   await app.register(categoryRoutes);
   await app.register(productRoutes);

@@ -29,6 +29,13 @@ export const configSchema = z.object({
   USER_SERVICE_TIMEOUT_MS: millis(2_000),
   /** Extra attempts for a customer look-up after a network error or a 5xx. */
   USER_SERVICE_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /**
+   * How long a customer found in user-service is answered from memory (0, the default: always
+   * ask). A profile change or deletion in user-service is then seen up to this late, and a
+   * purchase for a held customer is recorded while user-service is down. Off by default:
+   * recommendation-service holds histories itself, so this saves nothing on its warm path.
+   */
+  CUSTOMER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 
   RECOMMENDATION_SERVICE_URL: httpUrl.default('http://127.0.0.1:8121'),
   /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */

@@ -301,3 +301,32 @@ describe('purchases when user-service is down, hanging or failing', () => {
     expect(await feedSize()).toBe(before);
   });
 });
+
+describe('the customer cache (CUSTOMER_CACHE_TTL_MS)', () => {
+  let app: App;
+  let users: TestServer;
+  const known = { id: 1, title: 'Ann', gender: 'F', age: 30, location: 'Oslo', preference: 'Books' };
+
+  beforeAll(async () => {
+    users = await TestServer.start((call) =>
+      call.path === '/customer/1' ? { status: 200, body: known } : { status: 404, body: { detail: 'no' } },
+    );
+    app = await startApp(await testConfig({ USER_SERVICE_URL: users.url, CUSTOMER_CACHE_TTL_MS: '60000' }));
+  });
+  afterAll(async () => {
+    await app.close();
+    await users.stop();
+  });
+
+  it('asks user-service once for a found customer, every time for an unknown one', async () => {
+    const history = (id: number) =>
+      app.inject({ method: 'GET', url: `/Purchases/customer_purchased_products/${id}` });
+    const asked = (path: string) => users.calls.filter((call) => call.path === path).length;
+    expect((await history(1)).statusCode).toBe(200);
+    expect((await history(1)).statusCode).toBe(200);
+    expect(asked('/customer/1')).toBe(1);
+    expect((await history(2)).statusCode).toBe(404);
+    expect((await history(2)).statusCode).toBe(404);
+    expect(asked('/customer/2')).toBe(2);
+  });
+});

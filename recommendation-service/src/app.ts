@@ -3,6 +3,7 @@ import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import type { Config } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { HistoryCache } from './history/history-cache.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
@@ -12,6 +13,7 @@ import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
 import { ProductDirectory } from './repositories/product-directory.js';
 import { boughtTogetherRoutes } from './routes/bought-together.js';
+import { customerChangeRoutes } from './routes/customer-changes.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
@@ -21,6 +23,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 declare module 'fastify' {
   interface FastifyInstance {
     catalog: CatalogClient;
+    histories: HistoryCache;
     productDirectory: ProductDirectory;
     coPurchases: PurchaseStats;
     vectorSync: VectorSync;
@@ -30,7 +33,8 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  logger?: boolean;
+  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
+  logger?: boolean | { level: string; stream: { write(line: string): void } };
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
@@ -50,7 +54,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logLevel: config.LOG_LEVEL,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
   await app.register(databasePlugin, { config });
   await app.register(vectorsPlugin, { config });
@@ -96,6 +100,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await feed.refresh();
 
   app.decorate('catalog', catalog);
+  app.decorate(
+    'histories',
+    new HistoryCache(catalog, { ttlMs: config.HISTORY_CACHE_TTL_MS, maxEntries: config.HISTORY_CACHE_SIZE }),
+  );
   app.decorate('productDirectory', directory);
   app.decorate('coPurchases', coPurchases);
   app.decorate('vectorSync', vectorSync);
@@ -104,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(vectorRoutes);
   await app.register(recommendationRoutes);
+  await app.register(customerChangeRoutes);
   await app.register(boughtTogetherRoutes);
   registerRecommendationMetrics(app, feed);
   const users = new UserClient({

@@ -22,6 +22,14 @@ export const configSchema = z.object({
   /** Per-attempt deadline for calls to catalog-service. */
   CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /**
+   * How long a customer's history fetched from catalog-service is reused. Purchase changes are
+   * pushed by catalog-service and drop it at once; this bounds what is not pushed (profile
+   * changes and deletions in user-service). 0: ask catalog-service on every request.
+   */
+  HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** Customers whose history is kept in memory. */
+  HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   /** Only the dashboard calls user-service (customer search and counts). */
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
   USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),

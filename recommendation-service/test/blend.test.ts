@@ -35,7 +35,14 @@ describe('evidence shrinkage', () => {
 describe('blend', () => {
   it('keeps every score in [0, 1], even with extreme evidence and similarity out of range', () => {
     const candidates: Candidate[] = [
-      { productId: 1, content: 1.5, profile: 2, together: { value: 1e9 }, next: { value: 1e9 }, purchases: 1e9 },
+      {
+        productId: 1,
+        content: 1.5,
+        profile: 2,
+        together: { value: 1e9 },
+        next: { value: 1e9 },
+        purchases: 1e9,
+      },
       { productId: 2, content: -0.7 },
       { productId: 3 },
       { productId: 4, content: 0.3, together: { value: 0.2 }, purchases: 1 },

@@ -21,6 +21,7 @@ interface Item {
   product_id: number;
   product: string;
   score: number;
+  reason?: { kind: string; text: string };
 }
 
 async function json<T>(url: string): Promise<{ status: number; body: T; type: string | null }> {
@@ -112,6 +113,7 @@ describe('staff dashboard and /metrics over real services', () => {
     expect(value('recommendation_vectors')).toBeGreaterThan(0);
     expect(value('recommendation_embedder_info', { embedder: 'hashing-v1-d1024' })).toBe(1);
     expect(value('recommendation_answer_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
+    expect(value('recommendation_history_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
     expect(value('dependency_up', { dependency: 'catalog_service' })).toBe(1);
     expect(
       value('http_request_duration_seconds_count', {
@@ -136,6 +138,10 @@ describe('staff dashboard and /metrics over real services', () => {
     expect(detail.body.purchase_count).toBe(detail.body.purchases.length);
     expect((await json(`${reco}/dashboard/api/customers/999999`)).status).toBe(404);
     expect((await json(`${reco}/dashboard/api/customers?q=`)).status).toBe(422);
+    // Digits that are no valid id are searched as a name only.
+    for (const q of ['0', '00', '99999999999']) {
+      expect((await json(`${reco}/dashboard/api/customers?q=${q}`)).status).toBe(200);
+    }
   });
 
   it('lists bought-together partners of a product, strongest first, from the purchase statistics', async () => {
@@ -233,6 +239,12 @@ describe('staff dashboard and /metrics over real services', () => {
         expect(await page.locator('[data-strategy="hybrid"] td.score').first().textContent()).toContain(
           api[0]!.score.toFixed(3),
         );
+        // The ranking's reason, when it gives one, is shown next to the item.
+        if (api[0]!.reason) {
+          expect(await page.locator('[data-strategy="hybrid"] td.reason').first().textContent()).toBe(
+            api[0]!.reason.text,
+          );
+        }
         expect(
           await page
             .getByRole('table', { name: /purchases/ })

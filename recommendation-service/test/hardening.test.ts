@@ -91,5 +91,9 @@ describe('recommendation-service under hostile input (issue 12)', () => {
     }
     const known = await json<Item[]>(`${reco}/recommendation/3?category_id=${sample.category_id}`);
     expect(known.status).toBe(200);
+    // A category the catalog has, with no product vectorised yet: nothing to show, not a typo.
+    const fresh = await post(`${stack.catalog.url}/category/`, '{"title":"Brand New Shelf"}');
+    const empty = await json<Item[]>(`${reco}/recommendation/3?category_id=${fresh.body.id}`);
+    expect(empty).toEqual({ status: 200, body: [] });
   });
 });

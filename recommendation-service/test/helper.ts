@@ -16,7 +16,12 @@ export interface Stack {
  * recommendation-service through its outbox, as in production. The vector store is Milvus
  * when MILVUS_ADDRESS is set (a collection prefix of its own), the embedded index otherwise.
  */
-export async function startStack(recommendationEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  recommendationEnv: Record<string, string> = {},
+  /** `embedded` ignores MILVUS_ADDRESS (tests that cover both stores in one run). */
+  store: 'default' | 'embedded' = 'default',
+): Promise<Stack> {
+  const milvus = store === 'default' ? process.env.MILVUS_ADDRESS : undefined;
   const users = await startService('user-service', { DATASET_PATH: PROJECT_DATASET });
   // Each side needs the other's address: reserve catalog-service's port first.
   const catalogPort = await closedPort();
@@ -27,7 +32,7 @@ export async function startStack(recommendationEnv: Record<string, string> = {})
     PURCHASE_SYNC_INTERVAL_MS: '100',
     MILVUS_COLLECTION_PREFIX: `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
     MILVUS_FLUSH_DELAY_MS: '200',
-    ...(process.env.MILVUS_ADDRESS ? { MILVUS_ADDRESS: process.env.MILVUS_ADDRESS } : {}),
+    ...(milvus ? { MILVUS_ADDRESS: milvus } : {}),
     ...recommendationEnv,
   });
   const catalog = await startService(

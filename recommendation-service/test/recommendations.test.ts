@@ -193,10 +193,26 @@ describe(`recommendations over real services (${store})`, () => {
     });
   });
 
-  it('answers 503 with a clear detail when catalog-service is down', async () => {
+  it('answers 503 with a clear detail when catalog-service is down and the history is not held', async () => {
+    const asked = await json<Item[]>(`${reco}/recommendation/3`);
+    const fresh = await json<{ id: number }>(`${stack.users.url}/customer/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Never Asked',
+        gender: 'F',
+        age: 40,
+        location: 'Oslo',
+        preference: 'Tea',
+      }),
+    });
+    expect(fresh.status).toBe(200);
     await stack.catalog.close();
-    const { status, body } = await json<{ detail: string }>(`${reco}/recommendation/3`);
+    // A customer never asked for: nothing current can answer.
+    const { status, body } = await json<{ detail: string }>(`${reco}/recommendation/${fresh.body.id}`);
     expect(status).toBe(503);
     expect(body.detail).toMatch(/^catalog-service is unavailable/);
+    // Customer 3's history is held and current (purchase changes come from the catalog, now down).
+    expect(await json<Item[]>(`${reco}/recommendation/3`)).toEqual(asked);
   });
 });

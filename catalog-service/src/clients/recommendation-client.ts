@@ -43,6 +43,15 @@ export class RecommendationClient {
     );
   }
 
+  /** These customers' purchases changed: recommendation-service drops its cached histories. */
+  async customersChanged(customerIds: number[], signal: AbortSignal): Promise<void> {
+    await this.http.post(
+      '/recommendation/customers/changed',
+      { customer_ids: customerIds },
+      this.callOptions(signal),
+    );
+  }
+
   close(): Promise<void> {
     return this.http.close();
   }

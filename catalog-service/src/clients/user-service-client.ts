@@ -1,5 +1,6 @@
 import { JsonClient } from '@ecom/service-kit';
 import { z } from 'zod';
+import { CustomerCache } from './customer-cache.js';
 
 export const customerSchema = z.object({
   id: z.number().int(),
@@ -16,6 +17,9 @@ export interface UserServiceClientOptions {
   baseUrl: string;
   timeoutMs: number;
   retries: number;
+  /** How long a found customer is answered from memory (0: always ask). */
+  cacheTtlMs?: number;
+  cacheSize?: number;
 }
 
 /**
@@ -25,8 +29,10 @@ export interface UserServiceClientOptions {
  */
 export class UserServiceClient {
   private readonly http: JsonClient;
+  private readonly cache: CustomerCache<Customer>;
 
   constructor(options: UserServiceClientOptions) {
+    this.cache = new CustomerCache(options.cacheTtlMs ?? 0, options.cacheSize ?? 10_000);
     this.http = new JsonClient({
       name: 'user-service',
       baseUrl: options.baseUrl,
@@ -37,8 +43,16 @@ export class UserServiceClient {
   }
 
   /** The customer, or null when user-service does not know the id. */
-  getCustomer(id: number, requestId?: string): Promise<Customer | null> {
-    return this.http.get(`/customer/${id}`, { schema: customerSchema, nullOn: [404], requestId });
+  async getCustomer(id: number, requestId?: string): Promise<Customer | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const customer = await this.http.get(`/customer/${id}`, {
+      schema: customerSchema,
+      nullOn: [404],
+      requestId,
+    });
+    if (customer) this.cache.set(id, customer);
+    return customer;
   }
 
   close(): Promise<void> {

@@ -43,6 +43,8 @@ interface Delivery {
 }
 
 const DELETE_BATCH = 1_000;
+/** Customer ids per "customers changed" call (a small JSON body even at the maximum). */
+const CUSTOMER_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
 const BATCH_ENDPOINT_RETRY_MS = 5 * 60_000;
 
@@ -79,6 +81,8 @@ export class OutboxDispatcher {
   private deliveredInBacklog = 0;
   /** Job ids settled in the current round (delivered, or parked as rejected). */
   private readonly settled = new Set<number>();
+  /** Customer-change job ids settled in the current round. */
+  private readonly settledCustomers = new Set<number>();
   private readonly stats = {
     delivered: 0,
     lastDeliveredAt: null as Date | null,
@@ -171,7 +175,8 @@ export class OutboxDispatcher {
     this.woken = false;
     const limit = this.options.batchSize * 4;
     const jobs = await this.options.outbox.due(limit);
-    if (jobs.length === 0) {
+    const customerJobs = await this.options.outbox.dueCustomerChanges(CUSTOMER_BATCH);
+    if (jobs.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
@@ -182,9 +187,15 @@ export class OutboxDispatcher {
     try {
       for (const chunk of chunks(upserts, this.options.batchSize)) await this.deliver(chunk, 'upsert');
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk, 'delete');
+      await this.deliverCustomerChanges(customerJobs);
     } catch (error) {
       if (error instanceof ReceiverUnavailable && !this.stopping) {
         const delay = this.recordFailure(error);
+        await this.options.outbox.failCustomerChanges(
+          customerJobs.filter((job) => !this.settledCustomers.has(job.id)).map((job) => job.id),
+          delay,
+        );
+        this.settledCustomers.clear();
         const undelivered = deliveries.filter(
           (delivery) => !delivery.jobIds.every((id) => this.settled.has(id)),
         );
@@ -197,9 +208,11 @@ export class OutboxDispatcher {
         return 'failed';
       }
       this.settled.clear();
+      this.settledCustomers.clear();
       throw error;
     }
     this.settled.clear();
+    this.settledCustomers.clear();
     if (this.failures > 0) {
       this.options.log.info({ failures: this.failures }, 'outbox: recommendation-service reachable again');
       this.failures = 0;
@@ -281,6 +294,30 @@ export class OutboxDispatcher {
     this.stats.delivered += items.length;
     this.stats.lastDeliveredAt = new Date();
     this.deliveredInBacklog += items.length;
+  }
+
+  /**
+   * Tells recommendation-service which customers' purchases changed, so it drops its cached
+   * copies of their histories (the freshness promise, README). A receiver without the endpoint
+   * (404, e.g. the original service) or refusing the content has nothing to drop: the jobs
+   * are settled, not retried forever.
+   */
+  private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
+    const customerIds = [...new Set(jobs.map((job) => job.customerId))];
+    try {
+      await this.options.client.customersChanged(customerIds, this.stopController.signal);
+    } catch (error) {
+      if (this.stopping) throw error;
+      if (statusOf(error) !== 404 && !isRejection(error)) {
+        throw new ReceiverUnavailable(describe(error), { cause: error });
+      }
+      this.options.log.warn({ err: error }, `outbox: customer changes not taken: ${describe(error)}`);
+    }
+    const jobIds = jobs.map((job) => job.id);
+    await this.options.outbox.completeCustomerChanges(jobIds);
+    for (const id of jobIds) this.settledCustomers.add(id);
   }
 
   /** A product the receiver rejects stays queued and is retried on its own, slowly. */

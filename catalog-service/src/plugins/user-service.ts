@@ -19,6 +19,7 @@ export default fp(
       baseUrl: opts.config.USER_SERVICE_URL,
       timeoutMs: opts.config.USER_SERVICE_TIMEOUT_MS,
       retries: opts.config.USER_SERVICE_RETRIES,
+      cacheTtlMs: opts.config.CUSTOMER_CACHE_TTL_MS,
     });
     app.decorate('users', client);
     app.addHook('onClose', async () => {

@@ -15,6 +15,12 @@ export interface OutboxJob {
   productId: number;
 }
 
+/** Announces that a customer's purchases changed (see enqueueCustomerChange). */
+export interface CustomerChangeJob {
+  id: number;
+  customerId: number;
+}
+
 export interface OutboxBacklog {
   rows: number;
   products: number;
@@ -103,6 +109,27 @@ export class OutboxRepository {
     await this.prisma.$executeRaw`UPDATE catalog_schema.outbox
       SET attempts = attempts + 1, last_error = ${error.slice(0, 1000)},
           next_attempt_at = now() + ${retryInMs}::int * interval '1 millisecond'
+      WHERE id = ANY(${jobIds}::bigint[])`;
+  }
+
+  /** Due customer-change jobs, oldest first. */
+  async dueCustomerChanges(limit: number): Promise<CustomerChangeJob[]> {
+    const rows = await this.prisma.$queryRaw<{ id: bigint; customer_id: number }[]>`
+      SELECT id, customer_id FROM catalog_schema.customer_outbox
+      WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit}`;
+    return rows.map((row) => ({ id: Number(row.id), customerId: row.customer_id }));
+  }
+
+  async completeCustomerChanges(jobIds: number[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.prisma
+      .$executeRaw`DELETE FROM catalog_schema.customer_outbox WHERE id = ANY(${jobIds}::bigint[])`;
+  }
+
+  async failCustomerChanges(jobIds: number[], retryInMs: number): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.prisma.$executeRaw`UPDATE catalog_schema.customer_outbox
+      SET attempts = attempts + 1, next_attempt_at = now() + ${retryInMs}::int * interval '1 millisecond'
       WHERE id = ANY(${jobIds}::bigint[])`;
   }
 

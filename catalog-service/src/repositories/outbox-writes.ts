@@ -18,3 +18,11 @@ export async function enqueueCategoryProducts(
   return tx.$executeRaw`INSERT INTO catalog_schema.outbox (product_id)
     SELECT id FROM catalog_schema.product WHERE category_id = ${categoryId} ORDER BY id`;
 }
+
+/**
+ * A purchase recorded or deleted: recommendation-service must drop its cached copy of the
+ * customer's history (docs/internal-api.md, "Customer changes"). Same transaction as the purchase.
+ */
+export async function enqueueCustomerChange(tx: Prisma.TransactionClient, customerId: number): Promise<void> {
+  await tx.$executeRaw`INSERT INTO catalog_schema.customer_outbox (customer_id) VALUES (${customerId})`;
+}

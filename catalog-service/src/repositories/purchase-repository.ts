@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { OutboxSignal } from '../outbox/signal.js';
 import type { HistoryItem, PurchaseFeedItem } from '../schemas/purchase.js';
+import { enqueueCustomerChange } from './outbox-writes.js';
 import { isForeignKeyViolation } from './prisma-errors.js';
 import { lockPurchaseInserts } from './purchase-order.js';
 
@@ -28,7 +30,11 @@ const productColumns = {
  * category from the product, so a purchase and its product can never disagree.
  */
 export class PurchaseRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    /** Told after a purchase write commits: the dispatcher announces the customer's change at once. */
+    private readonly outbox?: OutboxSignal,
+  ) {}
 
   async findProduct(productId: number): Promise<PurchasedProduct | null> {
     const row = await this.prisma.product.findUnique({ where: { id: productId }, ...productColumns });
@@ -40,11 +46,14 @@ export class PurchaseRepository {
     try {
       const row = await this.prisma.$transaction(async (tx) => {
         await lockPurchaseInserts(tx);
-        return tx.purchase.create({
+        const created = await tx.purchase.create({
           data: { customerId, productId: product.id },
           select: { id: true, purchasedAt: true },
         });
+        await enqueueCustomerChange(tx, customerId);
+        return created;
       });
+      this.outbox?.notify();
       return { id: row.id, customerId, purchasedAt: row.purchasedAt.toISOString(), product };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
@@ -112,8 +121,14 @@ export class PurchaseRepository {
   }
 
   async delete(id: number): Promise<boolean> {
-    const { count } = await this.prisma.purchase.deleteMany({ where: { id } });
-    return count > 0;
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ customer_id: number }[]>`
+        DELETE FROM catalog_schema.purchase WHERE id = ${id} RETURNING customer_id`;
+      for (const row of rows) await enqueueCustomerChange(tx, row.customer_id);
+      return rows.length > 0;
+    });
+    if (deleted) this.outbox?.notify();
+    return deleted;
   }
 }
 

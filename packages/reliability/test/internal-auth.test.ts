@@ -17,6 +17,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /recommendation/products/batch': { products: [product] },
   'POST /recommendation/products/delete': { product_ids: [product.product_id] },
   'POST /recommendation/reindex': undefined,
+  'POST /recommendation/customers/changed': { customer_ids: [1] },
 };
 
 const WRONG_CREDENTIALS: (string | undefined)[] = [
@@ -50,7 +51,7 @@ describe('internal routes require the service token when INTERNAL_API_TOKEN is s
     await stack?.close();
   });
 
-  it('marks exactly the vector writes and the re-index as internal in the OpenAPI documents', () => {
+  it('marks exactly the vector writes, the customer changes and the re-index as internal in the OpenAPI documents', () => {
     expect(internal.map(describeOperation).sort()).toEqual(Object.keys(VALID_BODIES).sort());
   });
 

@@ -48,19 +48,29 @@ export class RecentLatency {
   points(): LatencyPoint[] {
     const points: LatencyPoint[] = [];
     for (let i = 1; i < this.snapshots.length; i++) {
-      const before = this.snapshots[i - 1]!;
-      const after = this.snapshots[i]!;
-      const counts = after.buckets.map((count, b) => count - (before.buckets[b] ?? 0));
-      const total = counts[counts.length - 1] ?? 0;
-      const seconds = (after.at - before.at) / 1000;
-      points.push({
-        at: after.at,
-        requestsPerSecond: seconds > 0 ? total / seconds : 0,
-        p50Ms: quantileMs(0.5, counts, this.bounds),
-        p99Ms: quantileMs(0.99, counts, this.bounds),
-      });
+      points.push(this.between(this.snapshots[i - 1]!, this.snapshots[i]!));
     }
     return points;
+  }
+
+  /** The whole window at once (null before two samples): its mean rate and its p50/p99. */
+  window(): (LatencyPoint & { seconds: number }) | null {
+    const first = this.snapshots[0];
+    const last = this.snapshots[this.snapshots.length - 1];
+    if (!first || !last || first === last) return null;
+    return { ...this.between(first, last), seconds: (last.at - first.at) / 1000 };
+  }
+
+  private between(before: Snapshot, after: Snapshot): LatencyPoint {
+    const counts = after.buckets.map((count, b) => count - (before.buckets[b] ?? 0));
+    const total = counts[counts.length - 1] ?? 0;
+    const seconds = (after.at - before.at) / 1000;
+    return {
+      at: after.at,
+      requestsPerSecond: seconds > 0 ? total / seconds : 0,
+      p50Ms: quantileMs(0.5, counts, this.bounds),
+      p99Ms: quantileMs(0.99, counts, this.bounds),
+    };
   }
 
   async sample(): Promise<void> {

@@ -100,6 +100,10 @@ describe('RecentLatency', () => {
     expect(point!.p99Ms!).toBeLessThan(250);
     await recent.sample();
     expect(recent.points()[1]).toMatchObject({ requestsPerSecond: 0, p50Ms: null, p99Ms: null });
+    // The whole window still holds the 20 requests of the first interval.
+    const window = recent.window()!;
+    expect(window.p50Ms).toBe(point!.p50Ms);
+    expect(window.requestsPerSecond * window.seconds).toBeCloseTo(20);
   });
 
   it('interpolates inside a bucket like histogram_quantile', () => {

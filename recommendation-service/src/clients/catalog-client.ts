@@ -88,6 +88,16 @@ export class CatalogClient {
     return (await this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404] })) !== null;
   }
 
+  /** Whether catalog-service has this category (a 404 says it does not). */
+  async hasCategory(categoryId: number, requestId?: string): Promise<boolean> {
+    const category = await this.http.get(`/category/${categoryId}`, {
+      schema: categoryItem,
+      nullOn: [404],
+      requestId,
+    });
+    return category !== null;
+  }
+
   async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
     return (
       (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
+import {
+  type App,
+  HTTP_DURATION_BUCKETS,
+  MAX_ID,
+  NotFoundError,
+  RecentLatency,
+  text,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerPurchasesSchema } from '../clients/catalog-client.js';
 import type { UserClient } from '../clients/user-client.js';
@@ -39,7 +46,7 @@ const customerSchema = z.object({
 });
 
 const searchQuery = z.object({
-  q: z.string().trim().min(1).max(150).describe('A customer id, or part of a name (case-insensitive)'),
+  q: text({ max: 150, required: true }).describe('A customer id, or part of a name (case-insensitive)'),
 });
 
 const customerDetailSchema = customerPurchasesSchema.extend({
@@ -157,7 +164,8 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
     async (request) => {
       const { q } = request.query;
       const found: z.infer<typeof customerSchema>[] = [];
-      if (/^\d{1,9}$/.test(q)) {
+      // An id is 1 or more: `0` or `00` is only searched as text.
+      if (/^\d{1,9}$/.test(q) && Number(q) >= 1) {
         const byId = await options.users.customer(Number(q), request.id);
         if (byId) found.push(byId);
       }

@@ -5,6 +5,8 @@ import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 const count = z.number().nullable().describe('null when the owning service did not answer');
 
+const cacheSchema = z.object({ hits: z.number(), misses: z.number(), hit_ratio: z.number().nullable() });
+
 export const overviewSchema = z.object({
   customers: count,
   categories: count,
@@ -28,11 +30,21 @@ export const overviewSchema = z.object({
     purchases_behind: count.describe('Purchase ids the statistics are behind the catalog'),
     lag_seconds: z.number().nullable().describe('Seconds since the statistics last held the whole feed'),
   }),
-  answer_cache: z.object({ hits: z.number(), misses: z.number(), hit_ratio: z.number().nullable() }),
+  answer_cache: cacheSchema.describe('Answers served from the answer cache since start'),
+  history_cache: cacheSchema.describe('Customer histories served without asking catalog-service since start'),
   dependencies: z.record(z.string(), z.enum(['ok', 'unavailable'])),
   latency: z.object({
     route: z.string(),
     interval_seconds: z.number(),
+    window: z
+      .object({
+        seconds: z.number(),
+        requests_per_second: z.number(),
+        p50_ms: z.number().nullable(),
+        p99_ms: z.number().nullable(),
+      })
+      .nullable()
+      .describe('The whole charted window at once; null until two samples exist'),
     points: z
       .object({
         at: z.string(),
@@ -68,7 +80,6 @@ export async function buildOverview(app: App, sources: OverviewSources): Promise
   const catalog = gaugesOf(catalogText);
   const lastPurchaseId = catalog.get('catalog_purchases_last_id') ?? null;
   const statisticsLast = app.coPurchases.lastPurchaseId;
-  const { hits, misses } = app.recommender.answerCache;
   const pending = catalog.get('catalog_outbox_pending_products');
   return {
     customers: user.get('user_customers') ?? null,
@@ -97,15 +108,19 @@ export async function buildOverview(app: App, sources: OverviewSources): Promise
       lag_seconds:
         sources.feed.caughtUpAt === null ? null : round((Date.now() - sources.feed.caughtUpAt) / 1000),
     },
-    answer_cache: { hits, misses, hit_ratio: hits + misses === 0 ? null : round(hits / (hits + misses)) },
+    answer_cache: cacheSummary(app.recommender.answerCache),
+    history_cache: cacheSummary(app.histories.stats),
     dependencies: {
       ...readiness,
       catalog_service: catalogText === null ? 'unavailable' : 'ok',
       user_service: userText === null ? 'unavailable' : 'ok',
     },
     latency: {
-      route: sources.latencyRoute,
+      // As an operation ("GET /recommendation/{customer_id}"), not a path: a client that
+      // follows path-like values in answers (schemathesis' stateful phase) would call it.
+      route: `GET ${sources.latencyRoute.replace(/:(\w+)/g, '{$1}')}`,
       interval_seconds: sources.latency.intervalMs / 1000,
+      window: windowOf(sources.latency),
       points: sources.latency.points().map((point) => ({
         at: new Date(point.at).toISOString(),
         requests_per_second: round(point.requestsPerSecond),
@@ -123,6 +138,21 @@ function gaugesOf(text: string | null): Map<string, number> {
     if (!gauges.has(sample.name) && Number.isFinite(sample.value)) gauges.set(sample.name, sample.value);
   }
   return gauges;
+}
+
+function windowOf(latency: RecentLatency): Overview['latency']['window'] {
+  const window = latency.window();
+  if (!window) return null;
+  return {
+    seconds: round(window.seconds),
+    requests_per_second: round(window.requestsPerSecond),
+    p50_ms: window.p50Ms === null ? null : round(window.p50Ms),
+    p99_ms: window.p99Ms === null ? null : round(window.p99Ms),
+  };
+}
+
+function cacheSummary({ hits, misses }: { hits: number; misses: number }) {
+  return { hits, misses, hit_ratio: hits + misses === 0 ? null : round(hits / (hits + misses)) };
 }
 
 function round(value: number): number {

@@ -67,6 +67,24 @@ export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): voi
     cache.hits + cache.misses === 0 ? null : cache.hits / (cache.hits + cache.misses),
   );
 
+  counter(
+    'recommendation_history_cache_requests_total',
+    'Customer histories served from the history cache (hit) or fetched from catalog-service (miss)',
+    ['result'],
+    () => {
+      const { hits, misses } = app.histories.stats;
+      return [
+        { labels: { result: 'hit' }, value: hits },
+        { labels: { result: 'miss' }, value: misses },
+      ];
+    },
+  );
+  gauge(
+    'recommendation_history_cache_customers',
+    'Customer histories held',
+    () => app.histories.stats.customers,
+  );
+
   // The request path needs catalog-service; it is not a readiness check (recommendations of a
   // cached history, and vector writes, go on without it), so it is probed here.
   app.metrics.addDependencyProbe('catalog_service', () => app.catalog.ping());

@@ -28,8 +28,8 @@ export async function recommendationRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      assertKnownCategory(app, request.query.category_id);
-      const history = await app.catalog.purchaseHistory(request.params.customer_id, request.id);
+      await assertKnownCategory(app, request.query.category_id, request.id);
+      const history = await app.histories.get(request.params.customer_id, request.id);
       return app.recommender.recommend(history, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
@@ -52,7 +52,7 @@ export async function recommendationRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { product_id } = request.params;
-      assertKnownCategory(app, request.query.category_id);
+      await assertKnownCategory(app, request.query.category_id, request.id);
       const [product] = await app.vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
       const hits = await app.vectorStore.search(product.vector, {
@@ -110,9 +110,18 @@ export async function recommendationRoutes(app: App): Promise<void> {
   );
 }
 
-/** A category filter no vectorised product matches is a caller's typo: 404, not `[]`. */
-function assertKnownCategory(app: App, categoryId: number | undefined): void {
-  if (categoryId !== undefined && !app.productDirectory.hasCategory(categoryId)) {
-    throw new NotFoundError(`No product of category ${categoryId} is known to the recommendation service`);
+/**
+ * A category filter that names no category is a caller's typo: 404, not `[]`. Categories of
+ * vectorised products are known locally; any other is asked of catalog-service, so a new
+ * category whose products are still on their way answers `[]`, not 404.
+ */
+async function assertKnownCategory(
+  app: App,
+  categoryId: number | undefined,
+  requestId: string,
+): Promise<void> {
+  if (categoryId === undefined || app.productDirectory.hasCategory(categoryId)) return;
+  if (!(await app.catalog.hasCategory(categoryId, requestId))) {
+    throw new NotFoundError(`No category ${categoryId} in the catalog`);
   }
 }

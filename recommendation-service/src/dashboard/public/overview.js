@@ -29,7 +29,6 @@ export function renderOverview(main) {
 
 function content(o) {
   const feed = o.purchase_feed;
-  const cache = o.answer_cache;
   return [
     h(
       'section',
@@ -68,11 +67,8 @@ function content(o) {
           feed.purchases_behind === null ? 'unknown' : `${integer(feed.purchases_behind)} purchases`,
           feed.lag_seconds === null ? 'not caught up yet' : `caught up ${duration(feed.lag_seconds)} ago`,
         ),
-        card(
-          'Answer cache',
-          cache.hit_ratio === null ? '—' : `${decimal(cache.hit_ratio * 100, 0)} % hits`,
-          `${integer(cache.hits)} hits, ${integer(cache.misses)} misses`,
-        ),
+        cacheCard('Answer cache', o.answer_cache),
+        cacheCard('History cache', o.history_cache),
       ),
       h(
         'ul',
@@ -84,6 +80,14 @@ function content(o) {
     ),
     latencySection(o.latency),
   ];
+}
+
+function cacheCard(label, cache) {
+  return card(
+    label,
+    cache.hit_ratio === null ? '—' : `${decimal(cache.hit_ratio * 100, 0)} % hits`,
+    `${integer(cache.hits)} hits, ${integer(cache.misses)} misses`,
+  );
 }
 
 function card(label, value, note) {
@@ -99,7 +103,8 @@ function card(label, value, note) {
 function latencySection(latency) {
   const points = latency.points;
   const last = points.at(-1);
-  const span = duration(latency.interval_seconds * Math.max(points.length, 1));
+  const whole = latency.window;
+  const span = duration(whole?.seconds ?? 0);
   const times = points.map((p) => new Date(p.at));
   return h(
     'section',
@@ -110,11 +115,19 @@ function latencySection(latency) {
       { class: 'cards' },
       card(
         'Requests per second',
-        last ? decimal(last.requests_per_second, 1) : '—',
-        `over ${latency.interval_seconds} s`,
+        whole ? decimal(whole.requests_per_second, 1) : '—',
+        last ? `latest ${latency.interval_seconds} s: ${decimal(last.requests_per_second, 1)}` : null,
       ),
-      card('p50 latency', last?.p50_ms == null ? '—' : `${decimal(last.p50_ms, 1)} ms`),
-      card('p99 latency', last?.p99_ms == null ? '—' : `${decimal(last.p99_ms, 1)} ms`),
+      card(
+        'p50 latency',
+        whole?.p50_ms == null ? '—' : `${decimal(whole.p50_ms, 1)} ms`,
+        `over the last ${span}`,
+      ),
+      card(
+        'p99 latency',
+        whole?.p99_ms == null ? '—' : `${decimal(whole.p99_ms, 1)} ms`,
+        `over the last ${span}`,
+      ),
     ),
     points.length < 2
       ? h(

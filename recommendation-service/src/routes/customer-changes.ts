@@ -1,0 +1,24 @@
+import type { App } from '@ecom/service-kit';
+import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
+import { errorSchema } from '../schemas/vectors.js';
+
+/**
+ * catalog-service's outbox calls this right after a purchase is recorded or deleted, so the
+ * next recommendation for those customers reads their new history (README, "Freshness").
+ */
+export async function customerChangeRoutes(app: App): Promise<void> {
+  app.post(
+    '/recommendation/customers/changed',
+    {
+      schema: {
+        tags: ['vectors'],
+        summary: "These customers' purchases changed: forget their cached histories (internal)",
+        security: [{ serviceToken: [] }],
+        body: customersChangedSchema,
+        response: { 200: customersChangedResultSchema, 401: errorSchema },
+      },
+      onRequest: app.requireServiceToken,
+    },
+    async (request) => ({ dropped: app.histories.invalidate(request.body.customer_ids) }),
+  );
+}

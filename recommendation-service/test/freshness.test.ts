@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from './helper.js';
+
+// The freshness promise (README, "Freshness"): a purchase stops being recommended, and a
+// deleted product disappears from recommendations, within 200 ms of the write's 2xx. Warm
+// caches are the point: the customer's history and answers are cached before each write.
+const PROMISE_MS = 200;
+/** Polls this often; a check costs one recommendation request. */
+const POLL_MS = 5;
+
+interface Item {
+  product_id: number;
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Milliseconds from now until `gone()` is true, polling; fails past `PROMISE_MS` (with room to report). */
+async function msUntil(gone: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await gone()) return performance.now() - started;
+    const elapsed = performance.now() - started;
+    if (elapsed > PROMISE_MS * 10) return elapsed;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+const stores = [
+  { name: 'embedded store', store: 'embedded' as const, skip: undefined },
+  {
+    name: 'Milvus',
+    store: 'default' as const,
+    skip: process.env.MILVUS_ADDRESS
+      ? undefined
+      : 'MILVUS_ADDRESS is not set (bash .ci/start-milvus-lite.sh)',
+  },
+];
+
+for (const { name, store, skip } of stores) {
+  if (skip) console.warn(`skipping the freshness promise on ${name}: ${skip}`);
+  describe.skipIf(skip !== undefined)(`freshness promise (${name})`, () => {
+    let stack: Stack;
+    let reco: string;
+    let catalog: string;
+
+    beforeAll(async () => {
+      stack = await startStack({}, store);
+      reco = stack.recommendations.url;
+      catalog = stack.catalog.url;
+      const total = Number((await fetch(`${catalog}/products/?limit=1`)).headers.get('x-total-count'));
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const info = (await json<{ vector_count: number }>(`${reco}/recommendation/info`)).body;
+        if (info.vector_count === total) break;
+        if (Date.now() > deadline) throw new Error('products not vectorised in 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }, 180_000);
+
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it(`a purchase stops being recommended within ${PROMISE_MS} ms of its 2xx`, async () => {
+      const customerId = 5;
+      const url = `${reco}/recommendation/${customerId}?limit=5`;
+      const before = await json<Item[]>(url);
+      expect(before.status).toBe(200);
+      const top = before.body[0]!.product_id;
+      // Warm: the history and the answer are cached now.
+      expect((await json<Item[]>(url)).body[0]!.product_id).toBe(top);
+
+      const bought = await json<{ id: number }>(`${catalog}/Purchases/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customer_id: customerId, product_id: top }),
+      });
+      expect(bought.status).toBe(200);
+      const ms = await msUntil(async () => !(await json<Item[]>(url)).body.some((i) => i.product_id === top));
+      expect(ms, `purchase still recommended ${ms.toFixed(0)} ms after its 2xx`).toBeLessThanOrEqual(
+        PROMISE_MS,
+      );
+      // And for good: later answers agree.
+      expect((await json<Item[]>(url)).body.some((i) => i.product_id === top)).toBe(false);
+    });
+
+    it(`a deleted product disappears from recommendations within ${PROMISE_MS} ms of its 2xx`, async () => {
+      const category = (await json<{ id: number }[]>(`${catalog}/category/`)).body[0]!;
+      const created = await json<{ id: number }>(`${catalog}/products/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          title: 'Fleeting Gadget',
+          category_id: category.id,
+          description: 'x',
+          tags: ['gadget'],
+        }),
+      });
+      expect(created.status).toBe(200);
+      const productId = created.body.id;
+      const url = `${reco}/recommendation/3?limit=100&category_id=${category.id}`;
+      const listed = async () => (await json<Item[]>(url)).body.some((i) => i.product_id === productId);
+      const deadline = Date.now() + 20_000;
+      while (!(await listed())) {
+        if (Date.now() > deadline) throw new Error('the new product never reached recommendations');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+
+      expect((await fetch(`${catalog}/products/${productId}`, { method: 'DELETE' })).status).toBe(204);
+      const ms = await msUntil(async () => !(await listed()));
+      expect(ms, `deleted product still recommended ${ms.toFixed(0)} ms after its 2xx`).toBeLessThanOrEqual(
+        PROMISE_MS,
+      );
+      expect(await listed()).toBe(false);
+    });
+  });
+}
