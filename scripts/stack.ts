@@ -42,11 +42,15 @@ const parentWatch = setInterval(() => {
 }, 1_000);
 parentWatch.unref();
 
+// One Node process for the three services unless STACK_MODE=processes (docs/running.md):
+// measured 3x less memory for the same answers (docs/benchmarks.md, "Serving cost").
+const singleProcess = (env.STACK_MODE || 'single') !== 'processes';
 describeSetup();
 const startedAt = Date.now();
 let stack: Stack;
 try {
   stack = await startStack({
+    inProcess: singleProcess,
     ports: portsFromEnv(),
     env,
     log: (line) => console.log(line),
@@ -109,6 +113,11 @@ function describeSetup(): void {
   const vectors = env.MILVUS_ADDRESS ? `Milvus at ${env.MILVUS_ADDRESS}` : 'embedded vector index';
   say(`database: ${database}; vectors: ${vectors}; EMBEDDINGS_MODEL=${env.EMBEDDINGS_MODEL || 'auto'}`);
   say(`data folder: ${path.resolve(REPO_ROOT, env.DATA_DIR || '.data')}`);
+  say(
+    singleProcess
+      ? 'the three services run in this process (STACK_MODE=processes: one process each)'
+      : 'one process per service (STACK_MODE=processes)',
+  );
 }
 
 /** host:port/db of a database URL, never its password. */

@@ -33,7 +33,8 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  logger?: boolean;
+  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
+  logger?: boolean | { level: string; stream: { write(line: string): void } };
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
@@ -53,7 +54,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logLevel: config.LOG_LEVEL,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
   await app.register(databasePlugin, { config });
   await app.register(vectorsPlugin, { config });

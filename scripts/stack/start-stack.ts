@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isLauncherRequest } from './format-log.js';
 import { freePort, isPortFree } from './free-port.js';
+import { startInProcess } from './in-process.js';
 import { type ExitInfo, ServiceProcess } from './service-process.js';
 import { SERVICES, type ServiceKey, type ServiceSpec, type ServiceState } from './services.js';
 import { waitForHttp } from './wait-for-http.js';
@@ -38,6 +39,11 @@ export interface StartStackOptions {
   timeoutMs?: number;
   /** The services to start (default: all three); tests may start fewer or stand-ins. */
   services?: readonly ServiceSpec[];
+  /**
+   * Run the three services in this process (`npm start`'s default, STACK_MODE=single) instead
+   * of one child process each. Ignores `services`.
+   */
+  inProcess?: boolean;
 }
 
 export interface Stack {
@@ -73,6 +79,30 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     SERVICES.map((spec) => [spec.key, `http://127.0.0.1:${ports.get(spec.key) ?? spec.defaultPort}`]),
   ) as Record<ServiceKey, string>;
   const sharedEnv = sharedEnvironment(options, urls);
+  if (options.inProcess) {
+    const running = await startInProcess({
+      repoRoot: REPO_ROOT,
+      ports,
+      env: sharedEnv,
+      log,
+      color: options.color ?? false,
+      launcherRequestId: LAUNCHER_REQUEST_ID,
+      timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    let stopped: Promise<void> | undefined;
+    return {
+      urls,
+      exited: running.exited,
+      stop: () => {
+        stopped ??= running.stop();
+        return stopped;
+      },
+      // The services are this process: killing them is exiting.
+      kill: () => process.exit(137),
+      pids: { user: process.pid, catalog: process.pid, recommendation: process.pid },
+    };
+  }
   const tsxLoader = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
   const prefixWidth = Math.max(...services.map((spec) => spec.name.length));
 

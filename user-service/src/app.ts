@@ -12,7 +12,8 @@ declare module 'fastify' {
 }
 
 export interface BuildOptions {
-  logger?: boolean;
+  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
+  logger?: boolean | { level: string; stream: { write(line: string): void } };
 }
 
 /** Builds the user-service app without listening: server.ts listens, tests inject. */
@@ -23,7 +24,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logLevel: config.LOG_LEVEL,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
   await app.register(databasePlugin, { config });
   app.decorate('customers', new CustomerRepository(app.prisma));

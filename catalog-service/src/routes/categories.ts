@@ -1,5 +1,4 @@
-import { type App, ConflictError, NotFoundError } from '@ecom/service-kit';
-import { z } from 'zod';
+import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
 import { errorSchema, pageQuery } from '../schemas/common.js';
 
@@ -80,7 +79,7 @@ export async function categoryRoutes(app: App): Promise<void> {
         tags,
         summary: 'Delete a category that has no products',
         params: categoryIdParams,
-        response: { 204: z.void(), 404: errorSchema, 409: errorSchema },
+        response: { 204: noContent('Deleted'), 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,4 @@
-import { type App, ConflictError, NotFoundError } from '@ecom/service-kit';
-import { z } from 'zod';
+import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
 import { errorSchema } from '../schemas/common.js';
 import {
   productCreateSchema,
@@ -89,7 +88,7 @@ export async function productRoutes(app: App): Promise<void> {
         summary: 'Delete a product that was never purchased',
         description: 'Its vector leaves the recommendation service (queued in the same transaction).',
         params: productIdParams,
-        response: { 204: z.void(), 404: errorSchema, 409: errorSchema },
+        response: { 204: noContent('Deleted'), 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,4 @@
-import { type App, NotFoundError, UnprocessableError } from '@ecom/service-kit';
-import { z } from 'zod';
+import { type App, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { StoredPurchase } from '../repositories/purchase-repository.js';
 import { errorSchema } from '../schemas/common.js';
 import {
@@ -118,7 +117,7 @@ export async function purchaseRoutes(app: App): Promise<void> {
         tags,
         summary: 'Delete a purchase',
         params: purchaseIdParams,
-        response: { 204: z.void(), 404: errorSchema },
+        response: { 204: noContent('Deleted'), 404: errorSchema },
       },
     },
     async (request, reply) => {

@@ -39,6 +39,7 @@ export interface OfflineSettings {
   nextDepth: number;
   nextWindow: number;
   nextDecay: number;
+  window: number;
   contentCandidates: number;
   /** Partners kept per product and statistic (0 = all). */
   partners: number;
@@ -57,10 +58,11 @@ export const DEFAULTS: OfflineSettings = {
   popularShrinkage: 50,
   halfLife: 1,
   nextDepth: 5,
-  nextWindow: 1,
-  nextDecay: 0,
+  nextWindow: 5,
+  nextDecay: 0.7,
+  window: 50,
   contentCandidates: 200,
-  partners: 0,
+  partners: 100,
   legacy: 0,
 };
 
@@ -162,7 +164,7 @@ function rankAll(
   items: Item[],
 ): number[][] {
   // Purchase ids in rounds by position, as the quality benchmark loads them.
-  const model = new CoPurchaseModel({ window: 50, nextWindow: s.nextWindow, nextDecay: s.nextDecay });
+  const model = new CoPurchaseModel({ window: s.window, nextWindow: s.nextWindow, nextDecay: s.nextDecay });
   const longest = Math.max(...train.map((items) => items.length));
   let id = 0;
   for (let position = 0; position < longest; position++) {

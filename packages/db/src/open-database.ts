@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -101,8 +105,23 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
   };
 }
 
+/**
+ * A new cluster is created by a short-lived child process (create-pglite-cluster.mjs): initdb
+ * takes PGlite's WebAssembly memory to ~700 MiB, which this process would keep for its whole
+ * life (measured: 730 MiB RSS after creating a cluster in-process, 174 MiB after opening an
+ * existing one; docs/benchmarks.md, "Serving cost"). Bundled builds without the script create
+ * it in-process as before.
+ */
+async function createClusterOutside(dataDir: string): Promise<void> {
+  if (dataDir.startsWith('memory://') || existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  const script = path.join(import.meta.dirname ?? '', 'create-pglite-cluster.mjs');
+  if (!existsSync(script)) return;
+  await promisify(execFile)(process.execPath, [script, dataDir], { timeout: 120_000 });
+}
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
+  await createClusterOutside(options.dataDir);
   const db = await PGlite.create(options.dataDir, {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });

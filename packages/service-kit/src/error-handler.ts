@@ -38,6 +38,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (request.is404) return answerUnrouted(app, methods, request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part = error.validationContext ?? 'body';
+      // GET /recommendation/reindex reaches GET /recommendation/:customer_id and fails its
+      // id; the resource is the POST route's, so the answer is its 405, not a 422.
+      if (part === 'params') {
+        const allowed = allowedMethods(app, methods, request);
+        if (allowed.length > 0 && !allowed.includes(request.method)) {
+          return answerUnrouted(app, methods, request, reply);
+        }
+      }
       const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
         loc: [part, ...issue.instancePath.split('/').filter(Boolean).map(toPathItem)],
         msg: issue.message ?? 'Invalid value',
@@ -88,17 +96,36 @@ function answerUnrouted(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const path = request.url.split('?')[0] ?? '/';
-  const allowed = [...methods].filter((method) =>
-    app.findRoute({ method: method as HTTPMethods, url: path }),
-  );
+  const path = pathOf(request);
+  const allowed = allowedMethods(app, methods, request);
   if (allowed.length > 0) {
     return reply
       .code(405)
-      .header('allow', allowed.sort().join(', '))
+      .header('allow', allowed.join(', '))
       .send({ detail: `Method ${request.method} not allowed on ${path}; use ${allowed.join(', ')}` });
   }
   return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+}
+
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? '/';
+}
+
+/** The methods of the most specific routes this request's path reaches, sorted. */
+function allowedMethods(app: FastifyInstance, methods: Set<string>, request: FastifyRequest): string[] {
+  const path = pathOf(request);
+  // Per method, the route this path reaches. Only the most specific routes count: GET
+  // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
+  // /recommendation/reindex is the POST route's alone.
+  const matches = [...methods].flatMap((method) => {
+    const route = app.findRoute({ method: method as HTTPMethods, url: path });
+    return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
+  });
+  const fewest = Math.min(...matches.map((match) => match.params));
+  return matches
+    .filter((match) => match.params === fewest)
+    .map((match) => match.method)
+    .sort();
 }
 
 function toPathItem(segment: string): string | number {

@@ -45,6 +45,7 @@ async function testApp(timeouts?: { headersMs: number; requestMs: number }): Pro
       return reply.code(204).send();
     },
   );
+  app.post('/items/special', async () => ({ special: true }));
   app.post(
     '/items/',
     {
@@ -113,6 +114,13 @@ describe('methods and bodies', () => {
     const trace = await app.inject({ method: 'TRACE', url: '/healthz' });
     expect(trace.statusCode).toBe(405);
     expect(trace.headers.allow).toBe('GET, HEAD');
+    // A static path shadows a parameter route: /items/ takes POST only, not GET /items/:id.
+    const options = await app.inject({ method: 'OPTIONS', url: '/items/special' });
+    expect(options.headers.allow).toBe('POST');
+    // ...also for a method the parameter route has: GET /items/special is not GET /items/:id.
+    const get = await app.inject({ method: 'GET', url: '/items/special' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe('POST');
     // A path no route has stays a 404.
     expect((await app.inject({ method: 'PATCH', url: '/nothing' })).statusCode).toBe(404);
   });

@@ -46,8 +46,8 @@ export const rankingConfigShape = {
   RANK_NEXT_DECAY: z.coerce.number().min(0).max(1).default(0.7),
   /** Strongest partners kept in memory per product and statistic: bounds memory by the catalog. */
   RANK_PARTNERS: z.coerce.number().int().min(1).max(10_000).default(100),
-  /** Purchases per page when following catalog-service's purchase feed. */
-  PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(5000),
+  /** Purchases per page of the purchase feed, each learned in one transaction (short: PGlite is one session). */
+  PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Customers whose prepared state (vector, last answers) is kept in memory. */
   RECOMMENDATION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
 };

@@ -1,5 +1,4 @@
-import { type App, NotFoundError } from '@ecom/service-kit';
-import { z } from 'zod';
+import { type App, NotFoundError, noContent } from '@ecom/service-kit';
 import {
   customerCreateSchema,
   customerIdParams,
@@ -85,7 +84,7 @@ export async function customerRoutes(app: App): Promise<void> {
         tags,
         summary: 'Delete a customer',
         params: customerIdParams,
-        response: { 204: z.void(), 404: errorSchema },
+        response: { 204: noContent('Deleted'), 404: errorSchema },
       },
     },
     async (request, reply) => {
