@@ -30,6 +30,7 @@ export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
   private running: Promise<void> | undefined;
   private stopped = false;
+  private again = false;
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -59,8 +60,18 @@ export class Reindexer {
         if (!this.stopped) await attempt();
       }
     };
-    this.running ??= attempt().finally(() => {
+    if (this.running) {
+      // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
+      // in full once that one ends: the start-up one may decide the outbox covers it.
+      this.again ||= retryForMs === 0;
+      return;
+    }
+    this.running = attempt().finally(() => {
       this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.start();
+      }
     });
   }
 
