@@ -1,8 +1,9 @@
+import { registerDatabase } from '@ecom/db';
 import { type App, createServer } from '@ecom/service-kit';
-import type { Config } from './config.js';
+import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { DatasetImporter } from './import/dataset-import.js';
 import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
-import databasePlugin from './plugins/database.js';
 import outboxPlugin from './plugins/outbox.js';
 import userServicePlugin from './plugins/user-service.js';
 import { CategoryRepository } from './repositories/category-repository.js';
@@ -16,6 +17,9 @@ import { purchaseRoutes } from './routes/purchases.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    prisma: PrismaClient;
+    /** 'pglite' means an embedded database that only this process can open. */
+    databaseKind: 'postgres' | 'pglite';
     categories: CategoryRepository;
     products: ProductRepository;
     purchases: PurchaseRepository;
@@ -38,7 +42,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     internalApiToken: config.INTERNAL_API_TOKEN,
     ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
-  await app.register(databasePlugin, { config });
+  const prisma = await registerDatabase(app, {
+    serviceName: 'catalog-service',
+    schema: DB_SCHEMA,
+    migrationsDir: MIGRATIONS_DIR,
+    config,
+    createClient: (adapter) => new PrismaClient({ adapter }),
+  });
+  app.decorate('prisma', prisma);
+  app.decorate('databaseKind', config.DATABASE_URL ? 'postgres' : 'pglite');
   await app.register(userServicePlugin, { config });
   await app.register(outboxPlugin, { config });
   app.decorate('categories', new CategoryRepository(app.prisma, app.outboxSignal));

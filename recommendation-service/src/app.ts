@@ -1,11 +1,12 @@
+import { registerDatabase } from '@ecom/db';
 import { type App, createServer } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
-import type { Config } from './config.js';
+import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { HistoryCache } from './history/history-cache.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
-import databasePlugin from './plugins/database.js';
 import vectorsPlugin from './plugins/vectors.js';
 import { pairCountOptions } from './ranking/config.js';
 import { PurchaseStats } from './ranking/purchase-stats.js';
@@ -22,6 +23,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    prisma: PrismaClient;
     catalog: CatalogClient;
     histories: HistoryCache;
     productDirectory: ProductDirectory;
@@ -56,7 +58,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     internalApiToken: config.INTERNAL_API_TOKEN,
     ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
-  await app.register(databasePlugin, { config });
+  const prisma = await registerDatabase(app, {
+    serviceName: 'recommendation-service',
+    schema: DB_SCHEMA,
+    migrationsDir: MIGRATIONS_DIR,
+    config,
+    createClient: (adapter) => new PrismaClient({ adapter }),
+  });
+  app.decorate('prisma', prisma);
   await app.register(vectorsPlugin, { config });
 
   const catalog = new CatalogClient({
@@ -128,9 +137,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await directory.clear();
       app.log.info(
         { collection: app.vectorStore.collection },
-        'vector collection is empty; re-indexing from catalog-service',
+        'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
       );
-      reindexer.start(REINDEX_RETRY_MS);
+      reindexer.start(REINDEX_RETRY_MS, { unlessOutboxDelivers: true });
     }
   });
   app.addHook('onClose', async () => {

@@ -1,12 +1,14 @@
+import { registerDatabase } from '@ecom/db';
 import { type App, createServer } from '@ecom/service-kit';
-import type { Config } from './config.js';
-import databasePlugin from './plugins/database.js';
+import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { CustomerRepository } from './repositories/customer-repository.js';
 import { customerRoutes } from './routes/customers.js';
 import { seedCustomers } from './seed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    prisma: PrismaClient;
     customers: CustomerRepository;
   }
 }
@@ -26,7 +28,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     internalApiToken: config.INTERNAL_API_TOKEN,
     ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
-  await app.register(databasePlugin, { config });
+  const prisma = await registerDatabase(app, {
+    serviceName: 'user-service',
+    schema: DB_SCHEMA,
+    migrationsDir: MIGRATIONS_DIR,
+    config,
+    createClient: (adapter) => new PrismaClient({ adapter }),
+  });
+  app.decorate('prisma', prisma);
   app.decorate('customers', new CustomerRepository(app.prisma));
   await app.register(customerRoutes);
   app.metrics.gauge('user_customers', 'Customers stored', () => app.customers.count());

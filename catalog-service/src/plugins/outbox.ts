@@ -55,5 +55,5 @@ export default fp(
       await client.close();
     });
   },
-  { name: 'outbox', dependencies: ['database'] },
+  { name: 'outbox' },
 );

@@ -85,7 +85,9 @@ export const infoSchema = z
     indexed_products: z.number(),
     purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
     reindex: z.object({
-      state: z.string().describe('idle, running, done or failed'),
+      state: z
+        .string()
+        .describe('idle, running, done, failed, or not_needed (the outbox was filling an empty collection)'),
       indexed: z.number(),
       removed: z.number().describe('Vectors of products the catalog no longer has, removed by the last run'),
       error: z.string().optional(),
