@@ -1,12 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  type App,
-  HTTP_DURATION_BUCKETS,
-  MAX_ID,
-  NotFoundError,
-  RecentLatency,
-  text,
-} from '@ecom/service-kit';
+import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerPurchasesSchema } from '../clients/catalog-client.js';
 import type { UserClient } from '../clients/user-client.js';
