@@ -76,7 +76,9 @@ export class Recommender {
     private readonly sync: VectorSync,
   ) {
     this.states =
-      config.RECOMMENDATION_CACHE_SIZE > 0 ? new LRUCache({ max: config.RECOMMENDATION_CACHE_SIZE }) : undefined;
+      config.RECOMMENDATION_CACHE_SIZE > 0
+        ? new LRUCache({ max: config.RECOMMENDATION_CACHE_SIZE })
+        : undefined;
     this.params = blendParams(config);
   }
 
