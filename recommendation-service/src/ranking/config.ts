@@ -16,15 +16,15 @@ export const rankingConfigShape = {
   /** Weight of the category match with the customer's preferences and purchases. */
   RANK_WEIGHT_PROFILE: weight.default(0.2),
   /** Weight of "bought next" evidence from the most recent purchases. */
-  RANK_WEIGHT_NEXT: weight.default(0.6),
+  RANK_WEIGHT_NEXT: weight.default(0.8),
   /** Weight of "bought together" evidence from the purchase history. */
-  RANK_WEIGHT_TOGETHER: weight.default(0.4),
+  RANK_WEIGHT_TOGETHER: weight.default(0.6),
   /** Weight of popularity. */
   RANK_WEIGHT_POPULAR: weight.default(0.1),
   /** k in e / (e + k) for "bought together": weighted co-purchases worth half the signal. */
-  RANK_TOGETHER_SHRINKAGE: shrinkage.default(2),
+  RANK_TOGETHER_SHRINKAGE: shrinkage.default(4),
   /** k for "bought next": weighted next-purchases worth half the signal. */
-  RANK_NEXT_SHRINKAGE: shrinkage.default(2),
+  RANK_NEXT_SHRINKAGE: shrinkage.default(4),
   /** k for popularity: purchases of a product worth half the signal. */
   RANK_POPULAR_SHRINKAGE: shrinkage.default(50),
   /** Recency half-life, in purchases: the newest counts 1, the one before 0.5, ... */
@@ -39,7 +39,7 @@ export const rankingConfigShape = {
    * Statistics, applied as purchases are learned (a change does not rewrite what was learned):
    * how many earlier purchases of a customer a new one counts as "bought together" with.
    */
-  RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(50),
+  RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(10),
   /** "Bought next" reaches this many purchases back (1 = only the previous purchase)... */
   RANK_NEXT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   /** ...each step back counting this much less (weight decay^(distance - 1)). */
