@@ -181,7 +181,8 @@ export class Recommender {
       profileOnly: state.profileOnly,
     });
     await this.nameSimilarPurchases(state, ranked);
-    const titles = new Map(purchases.length > 0 ? this.purchaseTitles(purchases) : []);
+    // Titles as the customer saw them in their history (still there if the product was since deleted).
+    const titles = new Map(history.purchases.map((p) => [p.product_id, p.product_title]));
     return ranked.map((item) => {
       const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
       const reasonTitle =
@@ -219,15 +220,6 @@ export class Recommender {
         }
       }
     }
-  }
-
-  private purchaseTitles(purchases: number[]): [number, string][] {
-    const titles: [number, string][] = [];
-    for (const id of purchases.slice(0, Math.max(REASON_HISTORY, this.config.RANK_NEXT_ITEM_DEPTH, 20))) {
-      const title = this.directory.get(id)?.productTitle;
-      if (title) titles.push([id, title]);
-    }
-    return titles;
   }
 
   /** The customer's vector, recomputed only when the history, profile or vectors changed. */
