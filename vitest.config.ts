@@ -16,6 +16,8 @@ const projects = [
 
 export default defineConfig({
   test: {
+    // The default output, then the skipped tests by name: each name says why it skips.
+    reporters: ['default', './packages/testing/src/skip-reasons-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: projects.map((root) => ({

@@ -85,11 +85,12 @@ status=0
 for service in "user-service:$USER_PORT" "catalog-service:$CATALOG_PORT" "recommendation-service:$RECO_PORT"; do
   name="${service%%:*}" port="${service##*:}"
   log "$name: $EXAMPLES examples per operation, seed $SEED"
-  if ! "$VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run \
+  # From $WORK: schemathesis keeps a cache folder (.schemathesis/) in its working directory.
+  if ! (cd "$WORK" && "$VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run \
     "http://127.0.0.1:$port/docs/json" \
     --max-examples "$EXAMPLES" --seed "$SEED" --no-shrink --workers 1 \
     --header "Authorization: Bearer $TOKEN" --request-timeout 30 \
-    --suppress-health-check too_slow,filter_too_much; then
+    --suppress-health-check too_slow,filter_too_much); then
     status=1
     log "$name: FAILED"
   fi

@@ -128,9 +128,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await directory.clear();
       app.log.info(
         { collection: app.vectorStore.collection },
-        'vector collection is empty; re-indexing from catalog-service',
+        'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
       );
-      reindexer.start(REINDEX_RETRY_MS);
+      reindexer.start(REINDEX_RETRY_MS, { unlessOutboxDelivers: true });
     }
   });
   app.addHook('onClose', async () => {

@@ -22,8 +22,11 @@ const HIDDEN = new Set([
 ]);
 
 /**
- * One child output line for a terminal: a pino JSON line becomes `LEVEL msg key=value …`
- * (request lines as `GET /x -> 200 3ms`, errors with their message); anything else as is.
+ * One child output line for a terminal: a pino JSON line becomes
+ * `HH:MM:SS.mmm LEVEL [request id] msg key=value …` (request lines as `GET /x -> 200 3ms`,
+ * errors with their message); anything else as is. The service name is the caller's prefix.
+ * The request id is the caller's `x-request-id` when it sent one, and the services send it on:
+ * grep for it to follow one request through the three services.
  */
 export function formatLogLine(line: string): string {
   if (!line.startsWith('{')) return line;
@@ -34,7 +37,9 @@ export function formatLogLine(line: string): string {
     return line;
   }
   if (typeof entry.level !== 'number' || typeof entry.msg !== 'string') return line;
-  const parts = [LEVELS[entry.level] ?? String(entry.level), entry.msg];
+  const parts = [clock(entry.time), LEVELS[entry.level] ?? String(entry.level)];
+  if (typeof entry.reqId === 'string') parts.push(`[${entry.reqId}]`);
+  parts.push(entry.msg);
   const request = entry.req as { method?: string; url?: string } | undefined;
   const reply = entry.res as { statusCode?: number } | undefined;
   if (request?.method) parts.push(`${request.method} ${request.url ?? ''}`);
@@ -54,6 +59,13 @@ export function formatLogLine(line: string): string {
 /** True for the request lines of the launcher's own progress polling, which only add noise. */
 export function isLauncherRequest(line: string, requestIdPrefix: string): boolean {
   return line.includes(`"reqId":"${requestIdPrefix}`);
+}
+
+/** Local wall-clock time of a pino line (epoch milliseconds), to the millisecond. */
+function clock(time: unknown): string {
+  const date = typeof time === 'number' ? new Date(time) : new Date();
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
 function compact(value: unknown): string {

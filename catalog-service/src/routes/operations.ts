@@ -1,26 +1,58 @@
 import type { App } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const outboxStatusSchema = z.object({
-  enabled: z.boolean().describe('OUTBOX_ENABLED: whether this instance delivers'),
-  leader: z.boolean().describe('This instance holds the dispatcher lease'),
-  pending_jobs: z.number().int(),
-  pending_products: z.number().int(),
-  oldest_pending_age_seconds: z.number().nullable(),
-  delivered_since_start: z.number().int(),
-  last_delivered_at: z.string().nullable(),
-  last_error: z.string().nullable(),
-  last_error_at: z.string().nullable(),
-  consecutive_failures: z.number().int(),
-  next_retry_at: z.string().nullable(),
-});
+const outboxStatusSchema = z
+  .object({
+    enabled: z.boolean().describe('OUTBOX_ENABLED: whether this instance delivers'),
+    leader: z.boolean().describe('This instance holds the dispatcher lease'),
+    pending_jobs: z.number().int(),
+    pending_products: z.number().int(),
+    oldest_pending_age_seconds: z.number().nullable(),
+    delivered_since_start: z.number().int(),
+    last_delivered_at: z.string().nullable(),
+    last_error: z.string().nullable(),
+    last_error_at: z.string().nullable(),
+    consecutive_failures: z.number().int(),
+    next_retry_at: z.string().nullable(),
+  })
+  .meta({
+    example: {
+      enabled: true,
+      leader: true,
+      pending_jobs: 0,
+      pending_products: 0,
+      oldest_pending_age_seconds: null,
+      delivered_since_start: 151,
+      last_delivered_at: '2026-11-25T10:15:02.120Z',
+      last_error: null,
+      last_error_at: null,
+      consecutive_failures: 0,
+      next_retry_at: null,
+    },
+  });
 
-const importSchema = z.object({
-  checksum: z.string(),
-  source: z.string(),
-  imported_at: z.string(),
-  summary: z.record(z.string(), z.unknown()),
-});
+const importSchema = z
+  .object({
+    checksum: z.string(),
+    source: z.string(),
+    imported_at: z.string(),
+    summary: z.record(z.string(), z.unknown()),
+  })
+  .meta({
+    example: {
+      checksum: 'b27e1e484ed4c3be0e163a370a7e546c8fbf2b4a0b2bbb811255c7415c0660a5',
+      source: 'dataset.csv',
+      imported_at: '2026-11-25T10:14:58.431Z',
+      summary: {
+        read: 599,
+        imported: 599,
+        skipped: 0,
+        rejected: 0,
+        categories_created: 11,
+        products_created: 151,
+      },
+    },
+  });
 
 export async function operationsRoutes(app: App): Promise<void> {
   app.get(

@@ -76,9 +76,13 @@ export async function purchaseRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { customer_id } = request.params;
-      const customer = await app.users.getCustomer(customer_id, request.id);
+      // Both at once: the history query does not need the answer (a recommendation's first
+      // request for a customer waits for this route; docs/benchmarks.md, "Serving cost").
+      const [customer, purchases] = await Promise.all([
+        app.users.getCustomer(customer_id, request.id),
+        app.purchases.history(customer_id, request.query.limit),
+      ]);
       if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
-      const purchases = await app.purchases.history(customer_id, request.query.limit);
       return {
         id: customer.id,
         age: customer.age,

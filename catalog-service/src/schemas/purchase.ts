@@ -2,28 +2,44 @@ import { MAX_ID, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 import { idParamSchema, idSchema, timestampSchema } from './common.js';
 
-export const purchaseCreateSchema = z.object({
-  product_id: idSchema,
-  customer_id: idSchema,
-  category_id: idSchema
-    .optional()
-    .describe("Must be the product's category; taken from the product when omitted"),
-});
+export const purchaseCreateSchema = z
+  .object({
+    product_id: idSchema,
+    customer_id: idSchema,
+    category_id: idSchema
+      .optional()
+      .describe("Must be the product's category; taken from the product when omitted"),
+  })
+  .meta({ example: { product_id: 17, customer_id: 3, category_id: 4 } });
 
-export const purchaseDetailSchema = z.object({
-  id: idSchema,
-  product_id: idSchema,
-  category_id: idSchema,
-  customer_id: idSchema,
-  product_title: z.string(),
-  category_title: z.string(),
-  customer_title: z
-    .string()
-    .nullable()
-    .describe("The customer's name from user-service; null when the customer was deleted there"),
-  product_tags: z.array(z.string()),
-  purchased_at: timestampSchema,
-});
+export const purchaseDetailSchema = z
+  .object({
+    id: idSchema,
+    product_id: idSchema,
+    category_id: idSchema,
+    customer_id: idSchema,
+    product_title: z.string(),
+    category_title: z.string(),
+    customer_title: z
+      .string()
+      .nullable()
+      .describe("The customer's name from user-service; null when the customer was deleted there"),
+    product_tags: z.array(z.string()),
+    purchased_at: timestampSchema,
+  })
+  .meta({
+    example: {
+      id: 600,
+      product_id: 17,
+      category_id: 4,
+      customer_id: 3,
+      product_title: 'Stainless Steel Garden Trowel',
+      category_title: 'Garden & Outdoors',
+      customer_title: 'Olivia Bennett',
+      product_tags: ['garden', 'tools'],
+      purchased_at: '2026-11-25T10:15:00.000Z',
+    },
+  });
 
 export const purchaseIdParams = z.object({ purchase_id: idParamSchema.describe("The purchase's id") });
 export const customerIdParams = z.object({
@@ -36,38 +52,82 @@ export const historyQuery = z.object({
     .describe('At most this many, newest first; default: every purchase'),
 });
 
-export const historyItemSchema = z.object({
-  purchase_id: idSchema,
-  category_id: idSchema,
-  category_title: z.string(),
-  product_id: idSchema,
-  product_title: z.string(),
-  product_tags: z.array(z.string()),
-  purchased_at: timestampSchema,
-});
+export const historyItemSchema = z
+  .object({
+    purchase_id: idSchema,
+    category_id: idSchema,
+    category_title: z.string(),
+    product_id: idSchema,
+    product_title: z.string(),
+    product_tags: z.array(z.string()),
+    purchased_at: timestampSchema,
+  })
+  .meta({
+    example: {
+      purchase_id: 600,
+      category_id: 4,
+      category_title: 'Garden & Outdoors',
+      product_id: 17,
+      product_title: 'Stainless Steel Garden Trowel',
+      product_tags: ['garden', 'tools'],
+      purchased_at: '2026-11-25T10:15:00.000Z',
+    },
+  });
 
-export const customerPurchasesSchema = z.object({
-  id: idSchema,
-  age: z.number().int(),
-  title: z.string(),
-  gender: z.string(),
-  location: z.string(),
-  preference: z.string(),
-  purchases: z.array(historyItemSchema),
-});
+export const customerPurchasesSchema = z
+  .object({
+    id: idSchema,
+    age: z.number().int(),
+    title: z.string(),
+    gender: z.string(),
+    location: z.string(),
+    preference: z.string(),
+    purchases: z.array(historyItemSchema),
+  })
+  .meta({
+    example: {
+      id: 3,
+      age: 34,
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      location: 'Madrid',
+      preference: 'Clothing',
+      purchases: [
+        {
+          purchase_id: 600,
+          category_id: 4,
+          category_title: 'Garden & Outdoors',
+          product_id: 17,
+          product_title: 'Stainless Steel Garden Trowel',
+          product_tags: ['garden', 'tools'],
+          purchased_at: '2026-11-25T10:15:00.000Z',
+        },
+      ],
+    },
+  });
 
 export const purchaseFeedQuery = z.object({
   after_id: queryInt(0, MAX_ID).default(0).describe('Purchases with a larger id than this, oldest first'),
   limit: queryInt(1, 5_000).default(1_000).describe('How many to answer (1–5000)'),
 });
 
-export const purchaseFeedItemSchema = z.object({
-  id: idSchema,
-  customer_id: idSchema,
-  product_id: idSchema,
-  category_id: idSchema,
-  purchased_at: timestampSchema,
-});
+export const purchaseFeedItemSchema = z
+  .object({
+    id: idSchema,
+    customer_id: idSchema,
+    product_id: idSchema,
+    category_id: idSchema,
+    purchased_at: timestampSchema,
+  })
+  .meta({
+    example: {
+      id: 600,
+      customer_id: 3,
+      product_id: 17,
+      category_id: 4,
+      purchased_at: '2026-11-25T10:15:00.000Z',
+    },
+  });
 
 export type PurchaseCreate = z.infer<typeof purchaseCreateSchema>;
 export type PurchaseDetail = z.infer<typeof purchaseDetailSchema>;

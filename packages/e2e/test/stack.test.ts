@@ -78,7 +78,9 @@ describe('startStack with user-service and stand-ins', () => {
     const listening = lines.find(
       (line) => line.startsWith('user-service') && line.includes('Server listening'),
     );
-    expect(listening).toMatch(/^user-service\s+\| INFO {2}Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    expect(listening).toMatch(
+      /^user-service\s+\| \d\d:\d\d:\d\d\.\d{3} INFO {2}Server listening at http:\/\/127\.0\.0\.1:\d+/,
+    );
     expect(lines.some((line) => line.includes('"level"'))).toBe(false);
   });
 

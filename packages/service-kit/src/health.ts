@@ -40,7 +40,12 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process answers',
-        response: { 200: z.object({ status: z.literal('ok'), service: z.string() }) },
+        response: {
+          200: z
+            .object({ status: z.literal('ok'), service: z.string() })
+            .describe('The process answers')
+            .meta({ example: { status: 'ok', service: 'catalog-service' } }),
+        },
       },
       logLevel: 'warn',
     },
@@ -54,8 +59,19 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
         tags: ['health'],
         summary: 'Readiness: every dependency this service needs answers',
         response: {
-          200: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
-          503: z.object({ detail: z.string(), checks: z.record(z.string(), z.string()) }),
+          200: z
+            .object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) })
+            .describe('Every dependency answers')
+            .meta({ example: { status: 'ready', checks: { database: 'ok', 'user-service': 'ok' } } }),
+          503: z
+            .object({ detail: z.string(), checks: z.record(z.string(), z.string()) })
+            .describe('A dependency does not answer (each check says which)')
+            .meta({
+              example: {
+                detail: 'Not ready: user-service unavailable',
+                checks: { database: 'ok', 'user-service': 'unavailable' },
+              },
+            }),
         },
       },
       logLevel: 'warn',

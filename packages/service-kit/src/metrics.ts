@@ -156,7 +156,14 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
         response: {
           200: {
             description: 'Prometheus text format',
-            content: { 'text/plain': { schema: z.string() } },
+            content: {
+              'text/plain': {
+                schema: z.string().meta({
+                  example:
+                    '# HELP http_requests_total Requests answered\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/customer/:id",status_code="200"} 42\n',
+                }),
+              },
+            },
           },
         },
       },

@@ -41,6 +41,9 @@ const productItem = z.object({
 });
 export type CatalogProduct = z.infer<typeof productItem>;
 
+const outboxStatusSchema = z.object({ enabled: z.boolean(), pending_products: z.number() });
+export type OutboxStatus = z.infer<typeof outboxStatusSchema>;
+
 const categoryItem = z.object({ id: z.number(), title: z.string() });
 export type CatalogCategory = z.infer<typeof categoryItem>;
 
@@ -81,6 +84,12 @@ export class CatalogClient {
     return (
       (await this.http.get(`/products/?skip=${skip}&limit=${limit}`, { schema: z.array(productItem) })) ?? []
     );
+  }
+
+  /** The outbox's backlog: how many products it still has to deliver to this service. */
+  async outboxStatus(): Promise<OutboxStatus> {
+    const status = await this.http.get('/outbox/status', { schema: outboxStatusSchema });
+    return status ?? { enabled: false, pending_products: 0 };
   }
 
   /** Whether catalog-service still has this product (a 404 says it does not). */

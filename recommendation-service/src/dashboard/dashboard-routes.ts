@@ -36,32 +36,78 @@ const CONTENT_SECURITY_POLICY =
 const LATENCY_ROUTE = '/recommendation/:customer_id';
 const MAX_HISTORY = 100;
 
-const customerSchema = z.object({
-  id: z.number(),
-  title: z.string(),
-  gender: z.string(),
-  age: z.number(),
-  location: z.string(),
-  preference: z.string(),
-});
+const customerSchema = z
+  .object({
+    id: z.number(),
+    title: z.string(),
+    gender: z.string(),
+    age: z.number(),
+    location: z.string(),
+    preference: z.string(),
+  })
+  .meta({
+    example: {
+      id: 3,
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      age: 34,
+      location: 'Madrid',
+      preference: 'Clothing',
+    },
+  });
 
 const searchQuery = z.object({
   q: text({ max: 150, required: true }).describe('A customer id, or part of a name (case-insensitive)'),
 });
 
-const customerDetailSchema = customerPurchasesSchema.extend({
-  purchase_count: z.number().describe('All purchases; `purchases` holds the newest 100'),
-});
+const customerDetailSchema = customerPurchasesSchema
+  .extend({
+    purchase_count: z.number().describe('All purchases; `purchases` holds the newest 100'),
+  })
+  .meta({
+    example: {
+      id: 3,
+      title: 'Olivia Bennett',
+      age: 34,
+      gender: 'Female',
+      location: 'Madrid',
+      preference: 'Clothing',
+      purchases: [
+        {
+          purchase_id: 600,
+          category_id: 4,
+          category_title: 'Garden & Outdoors',
+          product_id: 17,
+          product_title: 'Stainless Steel Garden Trowel',
+          product_tags: ['garden', 'tools'],
+          purchased_at: '2026-11-25T10:15:00.000Z',
+        },
+      ],
+      purchase_count: 1,
+    },
+  });
 
-const productDetailSchema = z.object({
-  id: z.number(),
-  title: z.string(),
-  category_id: z.number(),
-  category: z.string().nullable().describe('null when the product has no vector yet'),
-  description: z.string().nullable(),
-  tags: z.array(z.string()),
-  has_vector: z.boolean(),
-});
+const productDetailSchema = z
+  .object({
+    id: z.number(),
+    title: z.string(),
+    category_id: z.number(),
+    category: z.string().nullable().describe('null when the product has no vector yet'),
+    description: z.string().nullable(),
+    tags: z.array(z.string()),
+    has_vector: z.boolean(),
+  })
+  .meta({
+    example: {
+      id: 17,
+      title: 'Stainless Steel Garden Trowel',
+      category_id: 4,
+      category: 'Garden & Outdoors',
+      description: 'Rust-proof trowel with a soft-grip handle.',
+      tags: ['garden', 'tools'],
+      has_vector: true,
+    },
+  });
 
 export interface DashboardOptions {
   users: UserClient;
@@ -116,7 +162,11 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       schema: {
         tags,
         summary: "The dashboard page's scripts and style sheet",
-        params: z.object({ file: z.enum(Object.keys(ASSETS) as [AssetName, ...AssetName[]]) }),
+        params: z.object({
+          file: z
+            .enum(Object.keys(ASSETS) as [AssetName, ...AssetName[]])
+            .describe("One of the page's files"),
+        }),
         response: {
           200: {
             description: 'The file',

@@ -7,54 +7,89 @@ const count = z.number().nullable().describe('null when the owning service did n
 
 const cacheSchema = z.object({ hits: z.number(), misses: z.number(), hit_ratio: z.number().nullable() });
 
-export const overviewSchema = z.object({
-  customers: count,
-  categories: count,
-  products: count,
-  purchases: count,
-  vectors: z.number(),
-  embedder: z.object({
-    id: z.string(),
-    model: z.string(),
-    dimension: z.number(),
-    store: z.string(),
-    collection: z.string(),
-  }),
-  outbox: z
-    .object({ pending_products: z.number(), oldest_pending_age_seconds: z.number() })
-    .nullable()
-    .describe("catalog-service's product-vector sync backlog; null when it did not answer"),
-  purchase_feed: z.object({
-    catalog_last_purchase_id: count,
-    statistics_last_purchase_id: z.number(),
-    purchases_behind: count.describe('Purchase ids the statistics are behind the catalog'),
-    lag_seconds: z.number().nullable().describe('Seconds since the statistics last held the whole feed'),
-  }),
-  answer_cache: cacheSchema.describe('Answers served from the answer cache since start'),
-  history_cache: cacheSchema.describe('Customer histories served without asking catalog-service since start'),
-  dependencies: z.record(z.string(), z.enum(['ok', 'unavailable'])),
-  latency: z.object({
-    route: z.string(),
-    interval_seconds: z.number(),
-    window: z
-      .object({
-        seconds: z.number(),
-        requests_per_second: z.number(),
-        p50_ms: z.number().nullable(),
-        p99_ms: z.number().nullable(),
-      })
+export const overviewSchema = z
+  .object({
+    customers: count,
+    categories: count,
+    products: count,
+    purchases: count,
+    vectors: z.number(),
+    embedder: z.object({
+      id: z.string(),
+      model: z.string(),
+      dimension: z.number(),
+      store: z.string(),
+      collection: z.string(),
+    }),
+    outbox: z
+      .object({ pending_products: z.number(), oldest_pending_age_seconds: z.number() })
       .nullable()
-      .describe('The whole charted window at once; null until two samples exist'),
-    points: z
-      .object({
-        at: z.string(),
-        requests_per_second: z.number(),
-        p50_ms: z.number().nullable(),
-        p99_ms: z.number().nullable(),
-      })
-      .array(),
-  }),
-});
+      .describe("catalog-service's product-vector sync backlog; null when it did not answer"),
+    purchase_feed: z.object({
+      catalog_last_purchase_id: count,
+      statistics_last_purchase_id: z.number(),
+      purchases_behind: count.describe('Purchase ids the statistics are behind the catalog'),
+      lag_seconds: z.number().nullable().describe('Seconds since the statistics last held the whole feed'),
+    }),
+    answer_cache: cacheSchema.describe('Answers served from the answer cache since start'),
+    history_cache: cacheSchema.describe(
+      'Customer histories served without asking catalog-service since start',
+    ),
+    dependencies: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+    latency: z.object({
+      route: z.string(),
+      interval_seconds: z.number(),
+      window: z
+        .object({
+          seconds: z.number(),
+          requests_per_second: z.number(),
+          p50_ms: z.number().nullable(),
+          p99_ms: z.number().nullable(),
+        })
+        .nullable()
+        .describe('The whole charted window at once; null until two samples exist'),
+      points: z
+        .object({
+          at: z.string(),
+          requests_per_second: z.number(),
+          p50_ms: z.number().nullable(),
+          p99_ms: z.number().nullable(),
+        })
+        .array(),
+    }),
+  })
+  .meta({
+    example: {
+      customers: 57,
+      categories: 11,
+      products: 151,
+      purchases: 599,
+      vectors: 151,
+      embedder: {
+        id: 'hashing-v1-d1024',
+        model: 'hashing-v1',
+        dimension: 1024,
+        store: 'embedded',
+        collection: 'products_hashing_v1_d1024_d1024',
+      },
+      outbox: { pending_products: 0, oldest_pending_age_seconds: 0 },
+      purchase_feed: {
+        catalog_last_purchase_id: 599,
+        statistics_last_purchase_id: 599,
+        purchases_behind: 0,
+        lag_seconds: 1.2,
+      },
+      answer_cache: { hits: 40, misses: 12, hit_ratio: 0.77 },
+      history_cache: { hits: 35, misses: 17, hit_ratio: 0.67 },
+      dependencies: { database: 'ok', catalog_service: 'ok', user_service: 'ok' },
+      latency: {
+        route: 'GET /recommendation/{customer_id}',
+        interval_seconds: 5,
+        window: { seconds: 60, requests_per_second: 3.5, p50_ms: 4.2, p99_ms: 18.5 },
+        points: [{ at: '2026-11-25T10:15:00.000Z', requests_per_second: 3.5, p50_ms: 4.2, p99_ms: 18.5 }],
+      },
+    },
+  });
 export type Overview = z.infer<typeof overviewSchema>;
 
 export interface OverviewSources {

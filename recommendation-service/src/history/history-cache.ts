@@ -1,16 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
-import { LruCache } from '../ranking/lru-cache.js';
 
 export interface HistoryCacheOptions {
   /** How long a fetched history is used without asking again (0: never cache). */
   ttlMs: number;
-  /** Customers kept (least recently used dropped first). */
+  /** Customers kept (least recently used dropped first; 0: never cache). */
   maxEntries: number;
-}
-
-interface Entry {
-  history: CustomerPurchases;
-  fetchedAt: number;
 }
 
 /**
@@ -22,7 +17,8 @@ interface Entry {
  * however many requests ask at the same time.
  */
 export class HistoryCache {
-  private readonly entries: LruCache<number, Entry>;
+  /** Absent when caching is off: lru-cache needs max >= 1 and a ttl > 0. */
+  private readonly entries: LRUCache<number, CustomerPurchases> | undefined;
   /** Fetches in flight; a change announced meanwhile removes the entry so its result is not kept. */
   private readonly inFlight = new Map<number, Promise<CustomerPurchases>>();
   private hits = 0;
@@ -30,28 +26,32 @@ export class HistoryCache {
 
   constructor(
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
-    private readonly options: HistoryCacheOptions,
+    options: HistoryCacheOptions,
   ) {
-    this.entries = new LruCache(options.ttlMs > 0 ? options.maxEntries : 0);
+    this.entries =
+      options.ttlMs > 0 && options.maxEntries > 0
+        ? new LRUCache({ max: options.maxEntries, ttl: options.ttlMs })
+        : undefined;
   }
 
   /** The customer's profile and purchases, newest first; NotFoundError / 503 as the catalog call. */
   get(customerId: number, requestId?: string): Promise<CustomerPurchases> {
-    const entry = this.entries.get(customerId);
-    if (entry && Date.now() - entry.fetchedAt < this.options.ttlMs) {
+    const cached = this.entries?.get(customerId);
+    if (cached) {
       this.hits += 1;
-      return Promise.resolve(entry.history);
+      return Promise.resolve(cached);
     }
     const pending = this.inFlight.get(customerId);
     if (pending) return pending;
     this.misses += 1;
-    const fetchedAt = Date.now();
+    // The TTL counts from the call's start: a change may have landed while it ran.
+    const start = performance.now();
     const fetch = this.catalog.purchaseHistory(customerId, requestId).then(
       (history) => {
         // Kept only if no change was announced while the call ran (it may predate the change).
         if (this.inFlight.get(customerId) === fetch) {
           this.inFlight.delete(customerId);
-          this.entries.set(customerId, { history, fetchedAt });
+          this.entries?.set(customerId, history, { start });
         }
         return history;
       },
@@ -68,13 +68,13 @@ export class HistoryCache {
   invalidate(customerIds: Iterable<number>): number {
     let dropped = 0;
     for (const id of customerIds) {
-      if (this.entries.delete(id)) dropped += 1;
+      if (this.entries?.delete(id)) dropped += 1;
       this.inFlight.delete(id);
     }
     return dropped;
   }
 
   get stats(): { customers: number; hits: number; misses: number } {
-    return { customers: this.entries.size, hits: this.hits, misses: this.misses };
+    return { customers: this.entries?.size ?? 0, hits: this.hits, misses: this.misses };
   }
 }

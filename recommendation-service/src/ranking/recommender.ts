@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { Embedder } from '../embedders/index.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
@@ -14,7 +15,6 @@ import {
   reasonText,
 } from './blend.js';
 import { blendParams, type RankingConfig } from './config.js';
-import { LruCache } from './lru-cache.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
 
@@ -61,7 +61,8 @@ const REASON_HISTORY = 10;
  * by their profile text (the original recipe) plus popularity.
  */
 export class Recommender {
-  private readonly states: LruCache<string, CustomerState>;
+  /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */
+  private readonly states: LRUCache<string, CustomerState> | undefined;
   private readonly params: BlendParams;
   /** Answers served from / missing the answer cache since start (read by /metrics). */
   readonly answerCache = { hits: 0, misses: 0 };
@@ -74,7 +75,8 @@ export class Recommender {
     private readonly stats: PurchaseStats,
     private readonly sync: VectorSync,
   ) {
-    this.states = new LruCache(config.RECOMMENDATION_CACHE_SIZE);
+    this.states =
+      config.RECOMMENDATION_CACHE_SIZE > 0 ? new LRUCache({ max: config.RECOMMENDATION_CACHE_SIZE }) : undefined;
     this.params = blendParams(config);
   }
 
@@ -242,7 +244,7 @@ export class Recommender {
       .update(String(this.sync.version))
       .digest('hex');
     const cacheKey = `${strategy}:${history.id}`;
-    const cached = this.states.get(cacheKey);
+    const cached = this.states?.get(cacheKey);
     if (cached && cached.key === key) return cached;
     const state: CustomerState =
       strategy === 'original'
@@ -254,7 +256,7 @@ export class Recommender {
             answers: new Map(),
           }
         : { key, ...(await this.historyVector(history, purchases)), answers: new Map() };
-    this.states.set(cacheKey, state);
+    this.states?.set(cacheKey, state);
     return state;
   }
 

@@ -7,17 +7,27 @@ const query = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10).describe('How many partners, at most'),
 });
 
-const partnerSchema = z.object({
-  product_id: z.number(),
-  product: z.string(),
-  category_id: z.number(),
-  category: z.string(),
-  score: z
-    .number()
-    .describe(
-      'Co-purchase weight: customers who bought both, each pair weighted by how close together they were bought',
-    ),
-});
+const partnerSchema = z
+  .object({
+    product_id: z.number(),
+    product: z.string(),
+    category_id: z.number(),
+    category: z.string(),
+    score: z
+      .number()
+      .describe(
+        'Co-purchase weight: customers who bought both, each pair weighted by how close together they were bought',
+      ),
+  })
+  .meta({
+    example: {
+      product_id: 57,
+      product: 'PulseTrack Fit 3 Charging Cable',
+      category_id: 3,
+      category: 'Electronics',
+      score: 4.5,
+    },
+  });
 
 /** The narrow part of the purchase statistics this route reads. */
 export interface BoughtTogetherSource {

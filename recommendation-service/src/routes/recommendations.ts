@@ -99,7 +99,13 @@ export async function recommendationRoutes(app: App): Promise<void> {
         tags,
         summary: 'Re-embed the whole catalog from catalog-service (internal); runs in the background',
         security: [{ serviceToken: [] }],
-        response: { 202: z.object({ state: z.string() }), 401: errorSchema },
+        response: {
+          202: z
+            .object({ state: z.string().describe('The re-index state after the request: running') })
+            .describe('Started (or already running)')
+            .meta({ example: { state: 'running' } }),
+          401: errorSchema,
+        },
       },
       onRequest: app.requireServiceToken,
     },

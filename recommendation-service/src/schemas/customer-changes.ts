@@ -2,11 +2,15 @@ import { z } from 'zod';
 
 export const MAX_CUSTOMER_CHANGES = 1000;
 
-export const customersChangedSchema = z.object({
-  customer_ids: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(MAX_CUSTOMER_CHANGES),
-});
+export const customersChangedSchema = z
+  .object({
+    customer_ids: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(MAX_CUSTOMER_CHANGES),
+  })
+  .meta({ example: { customer_ids: [3, 41] } });
 
-export const customersChangedResultSchema = z.object({
-  /** How many of them had a cached history (now dropped). */
-  dropped: z.number(),
-});
+export const customersChangedResultSchema = z
+  .object({
+    /** How many of them had a cached history (now dropped). */
+    dropped: z.number(),
+  })
+  .meta({ example: { dropped: 1 } });

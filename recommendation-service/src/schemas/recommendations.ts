@@ -16,7 +16,9 @@ export const MAX_LIMIT = 100;
 export const recommendationQuery = z.object({
   limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
   category_id: id.optional().describe('Only products of this category (404 when no product has it)'),
-  exclude_purchased: booleanQuery.default(true),
+  exclude_purchased: booleanQuery
+    .default(true)
+    .describe('Leave out products the customer already bought (`true`/`1`, the default, or `false`/`0`)'),
   strategy: z
     .enum(['hybrid', 'original'])
     .default('hybrid')
@@ -45,35 +47,62 @@ export const reasonSchema = z
   })
   .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
 
-export const recommendationSchema = z.object({
-  product_id: z.number(),
-  product: z.string(),
-  category_id: z.number(),
-  category: z.string(),
-  score: z
-    .number()
-    .optional()
-    .describe(
-      'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
-    ),
-  reason: reasonSchema
-    .optional()
-    .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
-});
+export const recommendationSchema = z
+  .object({
+    product_id: z.number(),
+    product: z.string(),
+    category_id: z.number(),
+    category: z.string(),
+    score: z
+      .number()
+      .optional()
+      .describe(
+        'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
+      ),
+    reason: reasonSchema
+      .optional()
+      .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
+  })
+  .meta({
+    example: {
+      product_id: 57,
+      product: 'PulseTrack Fit 3 Charging Cable',
+      category_id: 3,
+      category: 'Electronics',
+      score: 0.812345,
+      reason: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' },
+    },
+  });
 
-export const infoSchema = z.object({
-  embedder: z.string(),
-  model: z.string(),
-  dimension: z.number(),
-  store: z.enum(['milvus', 'embedded']),
-  collection: z.string(),
-  vector_count: z.number(),
-  indexed_products: z.number(),
-  purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
-  reindex: z.object({
-    state: z.string(),
-    indexed: z.number(),
-    removed: z.number(),
-    error: z.string().optional(),
-  }),
-});
+export const infoSchema = z
+  .object({
+    embedder: z.string(),
+    model: z.string(),
+    dimension: z.number(),
+    store: z.enum(['milvus', 'embedded']),
+    collection: z.string(),
+    vector_count: z.number(),
+    indexed_products: z.number(),
+    purchase_statistics: z.object({ purchases: z.number(), products: z.number(), customers: z.number() }),
+    reindex: z.object({
+      state: z
+        .string()
+        .describe('idle, running, done, failed, or not_needed (the outbox was filling an empty collection)'),
+      indexed: z.number(),
+      removed: z.number().describe('Vectors of products the catalog no longer has, removed by the last run'),
+      error: z.string().optional(),
+    }),
+  })
+  .meta({
+    example: {
+      embedder: 'hashing-v1-d1024',
+      model: 'hashing-v1',
+      dimension: 1024,
+      store: 'embedded',
+      collection: 'products_hashing_v1_d1024_d1024',
+      vector_count: 151,
+      indexed_products: 151,
+      purchase_statistics: { purchases: 599, products: 148, customers: 57 },
+      reindex: { state: 'done', indexed: 151, removed: 0 },
+    },
+  });

@@ -7,9 +7,14 @@ const PAGE_SIZE = 100; // the catalog's list maximum
 const EMBED_BATCH = 256;
 const RETRY_DELAY_MS = 5_000;
 const DELETE_BATCH = 1_000;
+type FailureLevel = 'info' | 'debug' | 'warn';
+
+/** How long catalog-service may be unreachable at start before it is worth a warning. */
+const QUIET_START_MS = 60_000;
 
 export interface ReindexProgress {
-  state: 'idle' | 'running' | 'done' | 'failed';
+  /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
+  state: 'idle' | 'running' | 'done' | 'failed' | 'not_needed';
   indexed: number;
   /** Vectors of products the catalog no longer has, removed by this run. */
   removed: number;
@@ -25,6 +30,7 @@ export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
   private running: Promise<void> | undefined;
   private stopped = false;
+  private again = false;
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -36,18 +42,36 @@ export class Reindexer {
    * Starts a run in the background unless one is already going. With `retryForMs`, a run
    * that fails (catalog-service not up yet) is retried every few seconds for that long.
    */
-  start(retryForMs = 0): void {
+  start(retryForMs = 0, options: { unlessOutboxDelivers?: boolean } = {}): void {
     const deadline = Date.now() + retryForMs;
+    const startedAt = Date.now();
     let attempts = 0;
+    let warned = false;
     const attempt = async (): Promise<void> => {
-      await this.run(attempts++ === 0);
+      // With retries, catalog-service is expected to be down for the first seconds of an
+      // ordered start: the first failure is info, later ones debug, and one that lasts a
+      // warning (once). A single run (POST /recommendation/reindex) warns at once.
+      let level: FailureLevel = attempts++ === 0 ? 'info' : 'debug';
+      if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
+      if (level === 'warn') warned = true;
+      await this.run(level, options.unlessOutboxDelivers ?? false);
       if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
       }
     };
-    this.running ??= attempt().finally(() => {
+    if (this.running) {
+      // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
+      // in full once that one ends: the start-up one may decide the outbox covers it.
+      this.again ||= retryForMs === 0;
+      return;
+    }
+    this.running = attempt().finally(() => {
       this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.start();
+      }
     });
   }
 
@@ -75,9 +99,40 @@ export class Reindexer {
     return gone.length;
   }
 
-  /** `loud`: log a failure as a warning (the first attempt); retries stay quiet. */
-  private async run(loud = true): Promise<void> {
+  /**
+   * Whether catalog-service's outbox has brought, or is bringing, every product: on a first
+   * start it queues the whole imported catalog, and re-indexing as well would vectorise it
+   * twice. Covered when the products indexed plus those it still has to deliver reach the
+   * catalog's size, i.e. the catalog has no product past that many. (A product both indexed
+   * and queued again counts twice; that only matters for a new embedder's empty collection
+   * while products are being edited, and the outbox still delivers those.)
+   */
+  private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
+    const status = await this.catalog.outboxStatus();
+    const indexed = this.sync.indexedIds().length;
+    const pending = status.enabled ? status.pending_products : 0;
+    const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
+    return { covered, pending, indexed };
+  }
+
+  private async run(level: FailureLevel, unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
+    if (unlessOutboxDelivers) {
+      try {
+        const outbox = await this.outboxCoversCatalog();
+        if (outbox.covered) {
+          this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+          this.log.info(
+            { pending: outbox.pending, indexed: outbox.indexed },
+            "no re-index needed: catalog-service's outbox is delivering every product",
+          );
+          return;
+        }
+      } catch (err) {
+        this.fail(err, level);
+        return;
+      }
+    }
     // Products vectorised before this run: those the catalog no longer lists are removed
     // at the end. Products added while it runs are not in this set, so they stay.
     const before = new Set(this.sync.indexedIds());
@@ -114,14 +169,23 @@ export class Reindexer {
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
-      // Shown by the public /recommendation/info: our own detail, never a driver's message.
-      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
-      if (loud)
-        this.log.warn(
-          { err },
-          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
-        );
-      else this.log.debug({ err }, 're-index attempt failed');
+      this.fail(err, level);
+    }
+  }
+
+  private fail(err: unknown, level: FailureLevel): void {
+    // Shown by the public /recommendation/info: our own detail, never a driver's message.
+    this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
+    if (level === 'warn') {
+      this.log.warn(
+        { err },
+        're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+      );
+    } else {
+      this.log[level](
+        { reason: publicErrorMessage(err) },
+        're-index waiting: catalog-service not up yet (expected during start-up); retrying',
+      );
     }
   }
 }

@@ -12,6 +12,9 @@ export interface PurchaseFeedOptions {
   learn: boolean;
 }
 
+/** How long the purchase feed may be unreachable before it is worth a warning. */
+const FEED_WARN_AFTER_MS = 30_000;
+
 /**
  * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
  * statistics in the database, from the cursor stored with them: a restart (or a new replica)
@@ -24,6 +27,9 @@ export class PurchaseFeed {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
+  /** When the current run of failures began, and whether it was worth its warning yet. */
+  private failingSince = 0;
+  private warned = false;
   /** When the statistics last held every purchase the feed had (null: not yet). */
   caughtUpAt: number | null = null;
 
@@ -92,10 +98,21 @@ export class PurchaseFeed {
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
+      this.warned = false;
     } catch (err) {
       this.failures++;
-      // One warning per outage, not one per poll.
-      if (this.failures === 1) this.log.warn({ err }, 'purchase feed unavailable; retrying');
+      // catalog-service starts after this service (npm start, compose): a feed that is not
+      // there yet is info; one that stays away is a warning, once per outage.
+      if (this.failures === 1) {
+        this.failingSince = Date.now();
+        this.log.info(
+          { reason: err instanceof Error ? err.message : String(err) },
+          'purchase feed not ready yet (catalog-service starting or away); retrying',
+        );
+      } else if (!this.warned && Date.now() - this.failingSince >= FEED_WARN_AFTER_MS) {
+        this.warned = true;
+        this.log.warn({ err }, 'purchase feed unavailable for a while; retrying');
+      }
       // What other replicas learned still arrives while the catalog is away.
       await this.refresh().catch(() => {});
     }

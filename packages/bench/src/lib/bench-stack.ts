@@ -172,7 +172,7 @@ function quiet(line: string): void {
   if (/\b(WARN|ERROR|FATAL)\b/.test(line)) process.stderr.write(`${line}\n`);
 }
 
-async function dropDatabase(url: string): Promise<void> {
+export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new URL(url);
   admin.pathname = new URL(process.env.BENCH_DATABASE_URL ?? DEFAULT_POSTGRES).pathname;

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
+
+// Issue 12, "Swagger UI a user can learn from": what a reader of /docs sees for every
+// operation of every service. (Whether the statuses listed are all the statuses answered is
+// schemathesis' job in CI: .ci/schemathesis.sh.)
+
+type Json = Record<string, any>;
+
+/** Pages that are not JSON APIs: an HTML page, its scripts and style sheet. */
+const NOT_JSON = new Set(['GET /dashboard', 'GET /dashboard/assets/{file}']);
+
+function hasExample(media: Json | undefined): boolean {
+  if (!media) return true;
+  const schema = media.schema ?? {};
+  return (
+    media.example !== undefined ||
+    media.examples !== undefined ||
+    schema.example !== undefined ||
+    (schema.type === 'array' && schema.items?.example !== undefined) ||
+    schema.type === 'null'
+  );
+}
+
+describe('the OpenAPI documents teach their reader', () => {
+  let stack: Stack;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ dataset: SMALL_DATASET, recommendations: { REINDEX_ON_EMPTY: 'false' } });
+    for (const service of ['users', 'catalog', 'recommendations'] as const) {
+      const document: Json = (await stack[service].app.inject({ method: 'GET', url: '/docs/json' })).json();
+      for (const [path, operations] of Object.entries<Json>(document.paths)) {
+        for (const [method, operation] of Object.entries<Json>(operations)) {
+          const name = `${method.toUpperCase()} ${path}`;
+          for (const parameter of operation.parameters ?? []) {
+            if (!parameter.description && !parameter.schema?.description) {
+              problems.push(`${name}: parameter ${parameter.name} has no description`);
+            }
+          }
+          if (NOT_JSON.has(name)) continue;
+          if (!hasExample(operation.requestBody?.content?.['application/json'])) {
+            problems.push(`${name}: request body has no example`);
+          }
+          for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
+            if (!response.description || response.description === 'Default Response') {
+              problems.push(`${name} ${status}: no description`);
+            }
+            for (const [type, media] of Object.entries<Json>(response.content ?? {})) {
+              if (!hasExample(media)) problems.push(`${name} ${status} ${type}: no example`);
+            }
+          }
+        }
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('describes every parameter, and every body and answer with an example', () => {
+    expect(problems).toEqual([]);
+  });
+});
