@@ -62,7 +62,7 @@ export const DEFAULTS: OfflineSettings = {
   nextDepth: 5,
   nextWindow: 5,
   nextDecay: 0.7,
-  window: 10,
+  window: 50,
   contentCandidates: 200,
   contentPool: 0,
   partners: 100,

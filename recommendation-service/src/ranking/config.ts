@@ -33,13 +33,17 @@ export const rankingConfigShape = {
   RANK_NEXT_ITEM_DEPTH: z.coerce.number().int().min(1).max(100).default(5),
   /** Nearest neighbours fetched from the vector store per request. */
   RANK_CONTENT_CANDIDATES: z.coerce.number().int().min(10).max(2000).default(200),
+  /** Popular products join the candidates when fewer than limit × this came from the other signals. */
+  RANK_POPULAR_FILL: z.coerce.number().int().min(0).max(100).default(2),
+  /** Latest purchases a "similar to" reason may name (the recency weights make older ones negligible). */
+  RANK_REASON_HISTORY: z.coerce.number().int().min(1).max(100).default(10),
   /** Most recent purchases considered at all (bounds work for very long histories). */
   RANK_HISTORY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(100),
   /**
    * Statistics, applied as purchases are learned (a change does not rewrite what was learned):
    * how many earlier purchases of a customer a new one counts as "bought together" with.
    */
-  RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(10),
+  RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(50),
   /** "Bought next" reaches this many purchases back (1 = only the previous purchase)... */
   RANK_NEXT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   /** ...each step back counting this much less (weight decay^(distance - 1)). */
