@@ -3,7 +3,7 @@
 // folder layout the recommendation service loads with EMBEDDINGS_MODEL_PATH:
 //   <dest>/config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx
 // usage: node scripts/fetch-model.mjs <model id> <dest folder> [onnx file]
-// recommendation-service/Dockerfile runs it when building online; HF_ENDPOINT selects a mirror.
+// The Dockerfile runs it when building the recommendation-service image online; HF_ENDPOINT selects a mirror.
 // Files land in <dest>.partial first, so an interrupted download never looks like a model.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';

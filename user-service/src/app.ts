@@ -1,15 +1,11 @@
-import { type App, createServer } from '@ecom/service-kit';
-import type { Config } from './config.js';
-import databasePlugin from './plugins/database.js';
+import { registerDatabase } from '@ecom/db';
+import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import type { Deps } from './deps.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { CustomerRepository } from './repositories/customer-repository.js';
 import { customerRoutes } from './routes/customers.js';
 import { seedCustomers } from './seed.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    customers: CustomerRepository;
-  }
-}
 
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
@@ -17,7 +13,7 @@ export interface BuildOptions {
 }
 
 /** Builds the user-service app without listening: server.ts listens, tests inject. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'user-service',
     description: 'Customers of the shop: create, read, update, delete.',
@@ -26,14 +22,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     internalApiToken: config.INTERNAL_API_TOKEN,
     ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
   });
-  await app.register(databasePlugin, { config });
-  app.decorate('customers', new CustomerRepository(app.prisma));
-  await app.register(customerRoutes);
-  app.metrics.gauge('user_customers', 'Customers stored', () => app.customers.count());
+  const prisma = await registerDatabase(app, {
+    serviceName: 'user-service',
+    schema: DB_SCHEMA,
+    migrationsDir: MIGRATIONS_DIR,
+    config,
+    createClient: (adapter) => new PrismaClient({ adapter }),
+  });
+  const deps: Deps = { prisma, customers: new CustomerRepository(prisma) };
+  await app.register(customerRoutes, deps);
+  app.metrics.gauge('user_customers', 'Customers stored', () => deps.customers.count());
   if (config.SEED_ON_START) {
     app.addHook('onReady', async () => {
-      await seedCustomers(app.prisma, app.customers, config.DATASET_PATH, app.log);
+      await seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log);
     });
   }
-  return app;
+  return withDeps(app, deps);
 }

@@ -15,8 +15,8 @@ export interface DatabasePluginOptions<Client extends PrismaLike> {
   /** The Postgres schema the service owns, e.g. "user_schema". */
   schema: string;
   migrationsDir: string;
-  databaseUrl: string | undefined;
-  dataDir: string;
+  /** The service's config: Postgres when DATABASE_URL is set, PGlite under DATA_DIR otherwise. */
+  config: { DATABASE_URL?: string | undefined; DATA_DIR: string };
   poolSize?: number;
   createClient(adapter: Database['adapter']): Client;
 }
@@ -24,16 +24,16 @@ export interface DatabasePluginOptions<Client extends PrismaLike> {
 /**
  * Opens Postgres (DATABASE_URL) or the embedded PGlite database, applies the service's
  * migrations, creates the Prisma client, adds a readiness check and closes it all on
- * app close. Shared by every service so the three cannot drift; the caller decorates the
- * returned client under its own typed name.
+ * app close. The one database plugin of every service, so the three cannot drift; the
+ * caller passes the returned client to the repositories that use it.
  */
 export async function registerDatabase<Client extends PrismaLike>(
   app: FastifyInstance,
   options: DatabasePluginOptions<Client>,
 ): Promise<Client> {
   const database = await openDatabase({
-    databaseUrl: options.databaseUrl,
-    dataDir: path.join(options.dataDir, options.serviceName),
+    databaseUrl: options.config.DATABASE_URL,
+    dataDir: path.join(options.config.DATA_DIR, options.serviceName),
     schema: options.schema,
     migrationsDir: options.migrationsDir,
     poolSize: options.poolSize,

@@ -18,7 +18,7 @@ import { REPO_ROOT } from '../../../scripts/stack/start-stack.js';
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   environment?: Record<string, string | number> | string[];
   ports?: (string | { published: number | string; target: number | string })[];
   healthcheck?: { test?: string[] | string };
@@ -116,18 +116,34 @@ describe('docker-compose.yml (static checks)', () => {
     }
   });
 
-  it('builds each service from its Dockerfile: pinned Node 20 slim, non-root, running the bundle', () => {
+  it('builds every service from the one Dockerfile (SERVICE chooses): pinned Node LTS slim, non-root, running the bundle', () => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    // Node 26 is the LTS line since 2026-10-28 (Node 20 reached its end of life in April 2026).
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:26\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^ARG SERVICE=/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toContain('--filter "@ecom/$SERVICE" ');
+    expect(dockerfile).toContain('deploy --prod');
+    expect(dockerfile).toContain('CMD ["node", "--enable-source-maps", "dist/server.js"]');
     for (const spec of SERVICES) {
       const build = services[spec.name]!.build!;
       expect(build.context).toBe('.');
-      expect(build.dockerfile).toBe(`${spec.dir}/Dockerfile`);
-      const dockerfile = readFileSync(path.join(REPO_ROOT, build.dockerfile), 'utf8');
-      expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
-      expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toContain(`--filter @ecom/${spec.name} `);
-      expect(dockerfile).toContain('deploy --prod');
-      expect(dockerfile).toContain('CMD ["node", "--enable-source-maps", "dist/server.js"]');
+      expect(build.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
+      expect(build.args?.SERVICE).toBe(spec.name);
+      expect(existsSync(path.join(REPO_ROOT, spec.dir, 'Dockerfile')), `${spec.dir}/Dockerfile is gone`).toBe(
+        false,
+      );
     }
+  });
+
+  it('runs recommendation-service on the model baked into its image, also after `cp .env.example .env`', () => {
+    const reco = services['recommendation-service']!;
+    const model = reco.build!.args!.EMBEDDINGS_MODEL_ID!;
+    const env = environmentOf(reco);
+    // `${EMBEDDINGS_MODEL:-<model>}`: an empty value in .env keeps the baked model.
+    expect(env.EMBEDDINGS_MODEL).toBe(`\${EMBEDDINGS_MODEL:-${model}}`);
+    expect(envExample.EMBEDDINGS_MODEL).toBe('');
+    expect(env.EMBEDDINGS_MODEL_PATH).toBe(`/models/${model}`);
   });
 
   it('creates every service schema in Postgres from db/init', () => {
