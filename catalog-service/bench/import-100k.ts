@@ -91,15 +91,17 @@ try {
   const app = await buildApp(config);
   await app.ready();
   console.log(
-    `database: ${app.databaseKind}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    `database: ${app.deps.databaseKind}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
   const importer = () =>
-    new DatasetImporter(app.prisma, app.outboxSignal, app.log, { batchSize: config.IMPORT_BATCH_SIZE });
+    new DatasetImporter(app.deps.prisma, app.deps.outboxSignal, app.log, {
+      batchSize: config.IMPORT_BATCH_SIZE,
+    });
   try {
     await timed('first import', () => importer().run(file));
     await appendFile(file, '1,Customer 1,19,Female,City 1,Books,1,Category 1,Product 1,Again,Tag 1\n');
     await timed('re-import of the changed file', () => importer().run(file));
-    const pending = await app.outbox.backlog();
+    const pending = await app.deps.outbox.backlog();
     console.log(`outbox: ${pending.products} products queued for vectorising`);
   } finally {
     await app.close();

@@ -1,11 +1,12 @@
 import { registerDatabase } from '@ecom/db';
-import { type App, createServer } from '@ecom/service-kit';
+import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { DatasetImporter } from './import/dataset-import.js';
 import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
-import outboxPlugin from './plugins/outbox.js';
-import userServicePlugin from './plugins/user-service.js';
+import { createOutbox } from './plugins/outbox.js';
+import { createUserServiceClient } from './plugins/user-service.js';
 import { CategoryRepository } from './repositories/category-repository.js';
 import { DatasetImportRepository } from './repositories/dataset-import-repository.js';
 import { ProductRepository } from './repositories/product-repository.js';
@@ -15,25 +16,13 @@ import { operationsRoutes } from './routes/operations.js';
 import { productRoutes } from './routes/products.js';
 import { purchaseRoutes } from './routes/purchases.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    prisma: PrismaClient;
-    /** 'pglite' means an embedded database that only this process can open. */
-    databaseKind: 'postgres' | 'pglite';
-    categories: CategoryRepository;
-    products: ProductRepository;
-    purchases: PurchaseRepository;
-    datasetImports: DatasetImportRepository;
-  }
-}
-
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
   logger?: boolean | { level: string; stream: { write(line: string): void } };
 }
 
 /** Builds the catalog-service app without listening: server.ts listens, tests inject. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'catalog-service',
     description: 'Categories, products and purchases; keeps the recommendation vectors in step.',
@@ -49,24 +38,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  app.decorate('prisma', prisma);
-  app.decorate('databaseKind', config.DATABASE_URL ? 'postgres' : 'pglite');
-  await app.register(userServicePlugin, { config });
-  await app.register(outboxPlugin, { config });
-  app.decorate('categories', new CategoryRepository(app.prisma, app.outboxSignal));
-  app.decorate('products', new ProductRepository(app.prisma, app.outboxSignal));
-  app.decorate('purchases', new PurchaseRepository(app.prisma, app.outboxSignal));
-  app.decorate('datasetImports', new DatasetImportRepository(app.prisma));
-  await app.register(categoryRoutes);
-  await app.register(productRoutes);
-  await app.register(purchaseRoutes);
-  await app.register(operationsRoutes);
+  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
+  const outbox = createOutbox(app, config, { prisma, databaseKind });
+  const deps: Deps = {
+    prisma,
+    databaseKind,
+    users: createUserServiceClient(app, config),
+    ...outbox,
+    categories: new CategoryRepository(prisma, outbox.outboxSignal),
+    products: new ProductRepository(prisma, outbox.outboxSignal),
+    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
+    datasetImports: new DatasetImportRepository(prisma),
+  };
+  await app.register(categoryRoutes, deps);
+  await app.register(productRoutes, deps);
+  await app.register(purchaseRoutes, deps);
+  await app.register(operationsRoutes, deps);
   let importer: DatasetImporter | undefined;
-  registerCatalogMetrics(app, () => importer);
+  registerCatalogMetrics(app, deps, () => importer);
 
   if (config.IMPORT_ON_START) {
     app.addHook('onReady', async () => {
-      importer = new DatasetImporter(app.prisma, app.outboxSignal, app.log, {
+      importer = new DatasetImporter(prisma, outbox.outboxSignal, app.log, {
         batchSize: config.IMPORT_BATCH_SIZE,
       });
       await importer.run(config.DATASET_PATH);
@@ -74,7 +67,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   // After the import (hooks run in order), so its products are delivered in big batches.
   app.addHook('onReady', async () => {
-    app.dispatcher?.start();
+    outbox.dispatcher?.start();
   });
-  return app;
+  return withDeps(app, deps);
 }

@@ -1,13 +1,14 @@
 import { registerDatabase } from '@ecom/db';
-import { type App, createServer } from '@ecom/service-kit';
+import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { HistoryCache } from './history/history-cache.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
-import vectorsPlugin from './plugins/vectors.js';
+import { openVectors } from './plugins/vectors.js';
 import { pairCountOptions } from './ranking/config.js';
 import { PurchaseStats } from './ranking/purchase-stats.js';
 import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
@@ -20,19 +21,6 @@ import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
 import { VectorSync } from './services/vector-sync.js';
 import { PurchaseFeed } from './sync/purchase-feed.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    prisma: PrismaClient;
-    catalog: CatalogClient;
-    histories: HistoryCache;
-    productDirectory: ProductDirectory;
-    coPurchases: PurchaseStats;
-    vectorSync: VectorSync;
-    recommender: Recommender;
-    reindexer: Reindexer;
-  }
-}
 
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
@@ -47,7 +35,7 @@ export interface BuildOptions {
 const REINDEX_RETRY_MS = 5 * 60_000;
 
 /** Builds the recommendation-service app without listening: server.ts listens, tests inject. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'recommendation-service',
     description:
@@ -65,33 +53,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  app.decorate('prisma', prisma);
-  await app.register(vectorsPlugin, { config });
+  const { embedder, vectorStore } = await openVectors(app, config);
 
   const catalog = new CatalogClient({
     baseUrl: config.CATALOG_SERVICE_URL,
     timeoutMs: config.CATALOG_TIMEOUT_MS,
     retries: config.CATALOG_RETRIES,
   });
-  const directory = new ProductDirectory(app.prisma, app.embedder.id);
+  const directory = new ProductDirectory(prisma, embedder.id);
   await directory.load();
   // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
-  const statsStore = new PurchaseStatsStore(app.prisma, pairCountOptions(config));
+  const statsStore = new PurchaseStatsStore(prisma, pairCountOptions(config));
   const coPurchases = new PurchaseStats();
-  const vectorSync = new VectorSync(app.embedder, app.vectorStore, directory, (ids) => {
+  const vectorSync = new VectorSync(embedder, vectorStore, directory, (ids) => {
     for (const id of ids) coPurchases.forgetProduct(id);
     void statsStore
       .forgetProducts(ids)
       .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
-  const recommender = new Recommender(
-    config,
-    app.embedder,
-    app.vectorStore,
-    directory,
-    coPurchases,
-    vectorSync,
-  );
+  const recommender = new Recommender(config, embedder, vectorStore, directory, coPurchases, vectorSync);
   const reindexer = new Reindexer(catalog, vectorSync, app.log);
   const feed = new PurchaseFeed(
     catalog,
@@ -108,35 +88,44 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // What is already learned (by this or another replica) serves the first request.
   await feed.refresh();
 
-  app.decorate('catalog', catalog);
-  app.decorate(
-    'histories',
-    new HistoryCache(catalog, { ttlMs: config.HISTORY_CACHE_TTL_MS, maxEntries: config.HISTORY_CACHE_SIZE }),
-  );
-  app.decorate('productDirectory', directory);
-  app.decorate('coPurchases', coPurchases);
-  app.decorate('vectorSync', vectorSync);
-  app.decorate('recommender', recommender);
-  app.decorate('reindexer', reindexer);
-
-  await app.register(vectorRoutes);
-  await app.register(recommendationRoutes);
-  await app.register(customerChangeRoutes);
-  await app.register(boughtTogetherRoutes);
-  registerRecommendationMetrics(app, feed);
+  const deps: Deps = {
+    prisma,
+    embedder,
+    vectorStore,
+    catalog,
+    histories: new HistoryCache(catalog, {
+      ttlMs: config.HISTORY_CACHE_TTL_MS,
+      maxEntries: config.HISTORY_CACHE_SIZE,
+    }),
+    productDirectory: directory,
+    coPurchases,
+    vectorSync,
+    recommender,
+    reindexer,
+  };
+  await app.register(vectorRoutes, deps);
+  await app.register(recommendationRoutes, deps);
+  await app.register(customerChangeRoutes, deps);
+  await app.register(boughtTogetherRoutes, deps);
+  registerRecommendationMetrics(app, deps, feed);
   const users = new UserClient({
     baseUrl: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
-  await app.register(dashboardRoutes, { users, feed, sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS });
+  await app.register(dashboardRoutes, {
+    ...deps,
+    users,
+    feed,
+    sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
+  });
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
-    if (config.REINDEX_ON_EMPTY && (await app.vectorStore.count()) === 0) {
+    if (config.REINDEX_ON_EMPTY && (await vectorStore.count()) === 0) {
       // An empty collection (first start, or a new embedder): its bookkeeping is stale.
       await directory.clear();
       app.log.info(
-        { collection: app.vectorStore.collection },
+        { collection: vectorStore.collection },
         'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
       );
       reindexer.start(REINDEX_RETRY_MS, { unlessOutboxDelivers: true });
@@ -148,5 +137,5 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await catalog.close();
     await users.close();
   });
-  return app;
+  return withDeps(app, deps);
 }

@@ -1,17 +1,11 @@
 import { registerDatabase } from '@ecom/db';
-import { type App, createServer } from '@ecom/service-kit';
+import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { CustomerRepository } from './repositories/customer-repository.js';
 import { customerRoutes } from './routes/customers.js';
 import { seedCustomers } from './seed.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    prisma: PrismaClient;
-    customers: CustomerRepository;
-  }
-}
 
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
@@ -19,7 +13,7 @@ export interface BuildOptions {
 }
 
 /** Builds the user-service app without listening: server.ts listens, tests inject. */
-export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'user-service',
     description: 'Customers of the shop: create, read, update, delete.',
@@ -35,14 +29,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  app.decorate('prisma', prisma);
-  app.decorate('customers', new CustomerRepository(app.prisma));
-  await app.register(customerRoutes);
-  app.metrics.gauge('user_customers', 'Customers stored', () => app.customers.count());
+  const deps: Deps = { prisma, customers: new CustomerRepository(prisma) };
+  await app.register(customerRoutes, deps);
+  app.metrics.gauge('user_customers', 'Customers stored', () => deps.customers.count());
   if (config.SEED_ON_START) {
     app.addHook('onReady', async () => {
-      await seedCustomers(app.prisma, app.customers, config.DATASET_PATH, app.log);
+      await seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log);
     });
   }
-  return app;
+  return withDeps(app, deps);
 }

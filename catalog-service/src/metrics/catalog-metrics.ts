@@ -1,4 +1,5 @@
 import { type App, oncePerScrape } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import type { DatasetImporter } from '../import/dataset-import.js';
 import { CatalogStatsRepository } from '../repositories/catalog-stats.js';
 
@@ -7,11 +8,15 @@ import { CatalogStatsRepository } from '../repositories/catalog-stats.js';
  * path): table sizes, the outbox backlog (how far product vectors are behind the catalog) and
  * the dataset import's progress.
  */
-export function registerCatalogMetrics(app: App, currentImport: () => DatasetImporter | undefined): void {
-  const stats = new CatalogStatsRepository(app.prisma);
+export function registerCatalogMetrics(
+  app: App,
+  { prisma, outbox, dispatcher }: Deps,
+  currentImport: () => DatasetImporter | undefined,
+): void {
+  const stats = new CatalogStatsRepository(prisma);
   // One query per scrape for each group, however many gauges read it.
   const counts = oncePerScrape(() => stats.counts());
-  const backlog = oncePerScrape(() => app.outbox.backlog());
+  const backlog = oncePerScrape(() => outbox.backlog());
   const { gauge } = app.metrics;
 
   gauge('catalog_categories', 'Categories in the catalog', async () => (await counts()).categories);
@@ -40,12 +45,12 @@ export function registerCatalogMetrics(app: App, currentImport: () => DatasetImp
   gauge(
     'catalog_outbox_delivered_since_start',
     'Products delivered to recommendation-service by this instance since it started',
-    () => app.dispatcher?.status().delivered ?? 0,
+    () => dispatcher?.status().delivered ?? 0,
   );
   gauge(
     'catalog_outbox_consecutive_failures',
     'Failed delivery attempts in a row (0 when the last one succeeded)',
-    () => app.dispatcher?.status().consecutiveFailures ?? 0,
+    () => dispatcher?.status().consecutiveFailures ?? 0,
   );
 
   gauge('catalog_dataset_import_running', 'Whether a dataset import is running (1) or not (0)', () =>

@@ -1,10 +1,11 @@
 import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
 import { errorSchema, pageQuery } from '../schemas/common.js';
 
 const tags = ['category'];
 
-export async function categoryRoutes(app: App): Promise<void> {
+export async function categoryRoutes(app: App, { categories }: Deps): Promise<void> {
   app.get(
     '/category/',
     {
@@ -17,7 +18,7 @@ export async function categoryRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const page = await app.categories.list(request.query.skip, request.query.limit);
+      const page = await categories.list(request.query.skip, request.query.limit);
       reply.header('x-total-count', page.total);
       return page.items;
     },
@@ -34,7 +35,7 @@ export async function categoryRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const category = await app.categories.find(request.params.id);
+      const category = await categories.find(request.params.id);
       if (!category) throw new NotFoundError(`Category ${request.params.id} not found`);
       return category;
     },
@@ -50,7 +51,7 @@ export async function categoryRoutes(app: App): Promise<void> {
         response: { 200: categorySchema, 409: errorSchema },
       },
     },
-    async (request) => app.categories.create(request.body.title),
+    async (request) => categories.create(request.body.title),
   );
 
   app.put(
@@ -66,7 +67,7 @@ export async function categoryRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const category = await app.categories.rename(request.body.id, request.body.title);
+      const category = await categories.rename(request.body.id, request.body.title);
       if (!category) throw new NotFoundError(`Category ${request.body.id} not found`);
       return category;
     },
@@ -84,7 +85,7 @@ export async function categoryRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const result = await app.categories.delete(id);
+      const result = await categories.delete(id);
       if (result.status === 'not_found') throw new NotFoundError(`Category ${id} not found`);
       if (result.status === 'in_use') {
         throw new ConflictError(`Category ${id} still has products; move or delete them first`);

@@ -1,5 +1,6 @@
 import type { App } from '@ecom/service-kit';
 import { z } from 'zod';
+import type { Deps } from '../deps.js';
 
 const outboxStatusSchema = z
   .object({
@@ -54,7 +55,10 @@ const importSchema = z
     },
   });
 
-export async function operationsRoutes(app: App): Promise<void> {
+export async function operationsRoutes(
+  app: App,
+  { outbox, dispatcher, datasetImports }: Deps,
+): Promise<void> {
   app.get(
     '/outbox/status',
     {
@@ -66,10 +70,10 @@ export async function operationsRoutes(app: App): Promise<void> {
       logLevel: 'warn',
     },
     async () => {
-      const backlog = await app.outbox.backlog();
-      const stats = app.dispatcher?.status();
+      const backlog = await outbox.backlog();
+      const stats = dispatcher?.status();
       return {
-        enabled: app.dispatcher !== null,
+        enabled: dispatcher !== null,
         leader: stats?.leader ?? false,
         pending_jobs: backlog.rows,
         pending_products: backlog.products,
@@ -95,6 +99,6 @@ export async function operationsRoutes(app: App): Promise<void> {
         response: { 200: importSchema.array() },
       },
     },
-    async () => app.datasetImports.list(),
+    async () => datasetImports.list(),
   );
 }

@@ -1,4 +1,5 @@
 import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import { errorSchema } from '../schemas/common.js';
 import {
   productCreateSchema,
@@ -10,7 +11,7 @@ import {
 
 const tags = ['products'];
 
-export async function productRoutes(app: App): Promise<void> {
+export async function productRoutes(app: App, { products }: Deps): Promise<void> {
   app.get(
     '/products/',
     {
@@ -25,7 +26,7 @@ export async function productRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { skip, limit, category_id } = request.query;
-      const page = await app.products.list(skip, limit, category_id);
+      const page = await products.list(skip, limit, category_id);
       reply.header('x-total-count', page.total);
       return page.items;
     },
@@ -42,7 +43,7 @@ export async function productRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const product = await app.products.find(request.params.id);
+      const product = await products.find(request.params.id);
       if (!product) throw new NotFoundError(`Product ${request.params.id} not found`);
       return product;
     },
@@ -59,7 +60,7 @@ export async function productRoutes(app: App): Promise<void> {
         response: { 200: productSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => app.products.create(request.body),
+    async (request) => products.create(request.body),
   );
 
   app.put(
@@ -74,7 +75,7 @@ export async function productRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const product = await app.products.update(request.body);
+      const product = await products.update(request.body);
       if (!product) throw new NotFoundError(`Product ${request.body.id} not found`);
       return product;
     },
@@ -93,7 +94,7 @@ export async function productRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const result = await app.products.delete(id);
+      const result = await products.delete(id);
       if (result.status === 'not_found') throw new NotFoundError(`Product ${id} not found`);
       if (result.status === 'purchased') {
         throw new ConflictError(`Product ${id} has purchases; it cannot be deleted while they exist`);

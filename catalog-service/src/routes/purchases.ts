@@ -1,4 +1,5 @@
 import { type App, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import type { StoredPurchase } from '../repositories/purchase-repository.js';
 import { errorSchema } from '../schemas/common.js';
 import {
@@ -16,7 +17,7 @@ import {
 const tags = ['Purchases'];
 const dependencyErrors = { 502: errorSchema, 503: errorSchema };
 
-export async function purchaseRoutes(app: App): Promise<void> {
+export async function purchaseRoutes(app: App, { purchases, users }: Deps): Promise<void> {
   app.post(
     '/Purchases/',
     {
@@ -31,16 +32,16 @@ export async function purchaseRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { product_id, customer_id, category_id } = request.body;
-      const product = await app.purchases.findProduct(product_id);
+      const product = await purchases.findProduct(product_id);
       if (!product) throw new NotFoundError(`Product ${product_id} not found`);
       if (category_id !== undefined && category_id !== product.categoryId) {
         throw new UnprocessableError(
           `category_id ${category_id} does not match product ${product_id}, which is in category ${product.categoryId}`,
         );
       }
-      const customer = await app.users.getCustomer(customer_id, request.id);
+      const customer = await users.getCustomer(customer_id, request.id);
       if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
-      const purchase = await app.purchases.create(customer.id, product);
+      const purchase = await purchases.create(customer.id, product);
       if (!purchase) throw new NotFoundError(`Product ${product_id} not found`);
       return toDetail(purchase, customer.title);
     },
@@ -58,7 +59,7 @@ export async function purchaseRoutes(app: App): Promise<void> {
         response: { 200: purchaseFeedItemSchema.array() },
       },
     },
-    async (request) => app.purchases.feed(request.query.after_id, request.query.limit),
+    async (request) => purchases.feed(request.query.after_id, request.query.limit),
   );
 
   app.get(
@@ -78,9 +79,9 @@ export async function purchaseRoutes(app: App): Promise<void> {
       const { customer_id } = request.params;
       // Both at once: the history query does not need the answer (a recommendation's first
       // request for a customer waits for this route; docs/benchmarks.md, "Serving cost").
-      const [customer, purchases] = await Promise.all([
-        app.users.getCustomer(customer_id, request.id),
-        app.purchases.history(customer_id, request.query.limit),
+      const [customer, history] = await Promise.all([
+        users.getCustomer(customer_id, request.id),
+        purchases.history(customer_id, request.query.limit),
       ]);
       if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
       return {
@@ -90,7 +91,7 @@ export async function purchaseRoutes(app: App): Promise<void> {
         gender: customer.gender,
         location: customer.location,
         preference: customer.preference,
-        purchases,
+        purchases: history,
       };
     },
   );
@@ -107,9 +108,9 @@ export async function purchaseRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { purchase_id } = request.params;
-      const purchase = await app.purchases.find(purchase_id);
+      const purchase = await purchases.find(purchase_id);
       if (!purchase) throw new NotFoundError(`Purchase ${purchase_id} not found`);
-      const customer = await app.users.getCustomer(purchase.customerId, request.id);
+      const customer = await users.getCustomer(purchase.customerId, request.id);
       return toDetail(purchase, customer?.title ?? null);
     },
   );
@@ -125,7 +126,7 @@ export async function purchaseRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const deleted = await app.purchases.delete(request.params.purchase_id);
+      const deleted = await purchases.delete(request.params.purchase_id);
       if (!deleted) throw new NotFoundError(`Purchase ${request.params.purchase_id} not found`);
       return reply.code(204).send();
     },

@@ -8,9 +8,9 @@ export const SMALL_DATASET = path.join(REPO_ROOT, 'packages/reliability/test/fix
 export const TOKEN = 'reliability-internal-token-0123456789';
 
 export interface Stack {
-  users: RunningService;
-  catalog: RunningService;
-  recommendations: RunningService;
+  users: RunningService<'user-service'>;
+  catalog: RunningService<'catalog-service'>;
+  recommendations: RunningService<'recommendation-service'>;
   close(): Promise<void>;
 }
 
@@ -75,7 +75,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Starts a stopped service again on its port, data and environment. */
-export async function restart(service: RunningService, name: ServiceName): Promise<RunningService> {
+export async function restart<Name extends ServiceName>(
+  service: RunningService<Name>,
+  name: Name,
+): Promise<RunningService<Name>> {
   return startService(name, service.env, { port: service.port });
 }
 

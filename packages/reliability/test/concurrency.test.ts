@@ -143,7 +143,7 @@ describe(`concurrent writes over HTTP (${database})`, () => {
       tags: string[];
     };
     expect(final.title).toMatch(/^Racer r3 v\d+$/);
-    const store = (stack.recommendations.app as unknown as { vectorStore: VectorStoreView }).vectorStore;
+    const store = stack.recommendations.app.deps.vectorStore;
     await eventually(
       async () => (await store.get([id]))[0]?.productTitle === final.title,
       20_000,
@@ -158,7 +158,3 @@ describe(`concurrent writes over HTTP (${database})`, () => {
     expect((await store.get([id]))[0]?.productTitle).toBe(final.title);
   });
 });
-
-interface VectorStoreView {
-  get(ids: number[]): Promise<{ productId: number; productTitle: string }[]>;
-}

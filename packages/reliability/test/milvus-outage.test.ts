@@ -14,10 +14,6 @@ const skipReason = !process.env.MILVUS_ADDRESS
     ? 'Milvus Lite is not installed (run .ci/start-milvus-lite.sh once)'
     : null;
 
-interface VectorStoreView {
-  get(ids: number[]): Promise<{ productId: number; productTitle: string }[]>;
-}
-
 describe.skipIf(skipReason !== null)(
   `Milvus Lite stops and comes back while the services run${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
@@ -125,7 +121,7 @@ describe.skipIf(skipReason !== null)(
         'ready again',
       );
       await eventually(async () => (await outboxStatus()).pending_jobs === 0, 60_000, 'the outbox to drain');
-      const store = (recommendations.app as unknown as { vectorStore: VectorStoreView }).vectorStore;
+      const store = recommendations.app.deps.vectorStore;
       const createdId = JSON.parse(created.body).id as number;
       const vectors = await store.get([createdId, changed!.id]);
       expect(new Map(vectors.map((vector) => [vector.productId, vector.productTitle]))).toEqual(

@@ -10,11 +10,6 @@ interface Product {
   tags: string[];
 }
 
-interface VectorStoreView {
-  get(ids: number[]): Promise<{ productId: number; productTitle: string; categoryTitle: string }[]>;
-  count(): Promise<number>;
-}
-
 // user-service being down is covered by catalog-service/test/purchases.test.ts (503, nothing
 // written). Here the real recommendation-service goes away and comes back on its own data.
 describe('recommendation-service down while the catalog takes writes', () => {
@@ -75,7 +70,7 @@ describe('recommendation-service down while the catalog takes writes', () => {
     stack.recommendations = await restart(stack.recommendations, 'recommendation-service');
 
     await eventually(async () => (await outbox()).pending_jobs === 0, 30_000, 'the outbox to drain');
-    const store = (stack.recommendations.app as unknown as { vectorStore: VectorStoreView }).vectorStore;
+    const store = stack.recommendations.app.deps.vectorStore;
     const vectors = new Map((await store.get(created.map((p) => p.id))).map((v) => [v.productId, v]));
     expect(vectors.get(created[0]!.id)?.productTitle).toBe('Offline Product 1 (renamed)');
     for (const product of created.slice(1, 4)) {

@@ -5,16 +5,47 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
-import type { FastifyInstance } from 'fastify';
 import { vi } from 'vitest';
 import { emptyPgliteInto } from './pglite-template.js';
 
-export type ServiceName = 'user-service' | 'catalog-service' | 'recommendation-service';
+/**
+ * The service apps, typed (each app carries its route plugins' dependencies as `app.deps`).
+ * Loaded on first use: recommendation-service alone takes ~1.6 s to import (its embedder and
+ * Milvus client), which a user-service test file should not pay.
+ */
+const services = {
+  'user-service': async () => {
+    const [{ buildApp }, { readConfig }] = await Promise.all([
+      import('../../../user-service/src/app.js'),
+      import('../../../user-service/src/config.js'),
+    ]);
+    return { buildApp, readConfig };
+  },
+  'catalog-service': async () => {
+    const [{ buildApp }, { readConfig }] = await Promise.all([
+      import('../../../catalog-service/src/app.js'),
+      import('../../../catalog-service/src/config.js'),
+    ]);
+    return { buildApp, readConfig };
+  },
+  'recommendation-service': async () => {
+    const [{ buildApp }, { readConfig }] = await Promise.all([
+      import('../../../recommendation-service/src/app.js'),
+      import('../../../recommendation-service/src/config.js'),
+    ]);
+    return { buildApp, readConfig };
+  },
+};
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+export type ServiceName = keyof typeof services;
 
-export interface RunningService {
-  app: FastifyInstance;
+/** The app `buildApp` answers for that service. */
+export type ServiceApp<Name extends ServiceName> = Awaited<
+  ReturnType<Awaited<ReturnType<(typeof services)[Name]>>['buildApp']>
+>;
+
+export interface RunningService<Name extends ServiceName = ServiceName> {
+  app: ServiceApp<Name>;
   url: string;
   port: number;
   /**
@@ -25,31 +56,21 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-interface ServiceModule {
-  buildApp(config: unknown, options: Record<string, unknown>): Promise<FastifyInstance>;
-  readConfig(env: Record<string, string>): unknown;
-}
-
 /**
  * Starts a real service app in this process on an ephemeral port (or `port`), on its own
  * scratch database: a new Postgres database when DATABASE_URL is set, an empty PGlite copy
- * otherwise. The service's modules are loaded at run time: imported statically, each
- * service's `declare module 'fastify'` augmentations would clash in one tsc program.
+ * otherwise.
  */
-export async function startService(
-  service: ServiceName,
+export async function startService<Name extends ServiceName>(
+  service: Name,
   env: Record<string, string> = {},
   options: { port?: number; buildOptions?: Record<string, unknown> } = {},
-): Promise<RunningService> {
-  const root = path.join(repoRoot, service, 'src');
-  const [appModule, configModule] = await Promise.all([
-    import(path.join(root, 'app.ts')),
-    import(path.join(root, 'config.ts')),
-  ]);
-  const module: ServiceModule = { buildApp: appModule.buildApp, readConfig: configModule.readConfig };
+): Promise<RunningService<Name>> {
+  const { buildApp, readConfig } = await services[service]();
   const resolvedEnv = await withScratchDatabase(service, env);
-  const config = module.readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
-  const app = await module.buildApp(config, { logger: false, ...options.buildOptions });
+  // biome-ignore lint/suspicious/noExplicitAny: the union of the three configs; `service` picks one.
+  const config: any = readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
+  const app = (await buildApp(config, { logger: false, ...options.buildOptions })) as ServiceApp<Name>;
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = (app.server.address() as AddressInfo).port;
   return { app, port, url: `http://127.0.0.1:${port}`, env: resolvedEnv, close: () => app.close() };

@@ -14,6 +14,8 @@ export default class SkipReasonsReporter implements Reporter {
       for (const test of module.children.allTests('skipped')) skipped.push(`  ${file} > ${test.fullName}`);
     }
     if (skipped.length === 0) return;
-    process.stdout.write(`\nSkipped tests (${skipped.length}), each named with why:\n${skipped.join('\n')}\n`);
+    process.stdout.write(
+      `\nSkipped tests (${skipped.length}), each named with why:\n${skipped.join('\n')}\n`,
+    );
   }
 }

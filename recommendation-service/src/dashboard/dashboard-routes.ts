@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import {
-  type App,
-  HTTP_DURATION_BUCKETS,
-  MAX_ID,
-  NotFoundError,
-  RecentLatency,
-  text,
-} from '@ecom/service-kit';
+import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerPurchasesSchema } from '../clients/catalog-client.js';
 import type { UserClient } from '../clients/user-client.js';
+import type { Deps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
 import { errorSchema } from '../schemas/vectors.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
@@ -109,7 +103,7 @@ const productDetailSchema = z
     },
   });
 
-export interface DashboardOptions {
+export interface DashboardOptions extends Deps {
   users: UserClient;
   feed: PurchaseFeed;
   sampleIntervalMs: number;
@@ -198,7 +192,7 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       },
       logLevel: 'warn',
     },
-    async () => buildOverview(app, { ...options, latency, latencyRoute: LATENCY_ROUTE }),
+    async () => buildOverview(app, options, { ...options, latency, latencyRoute: LATENCY_ROUTE }),
   );
 
   app.get(
@@ -237,7 +231,7 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       },
     },
     async (request) => {
-      const history = await app.catalog.purchaseHistory(request.params.customer_id, request.id);
+      const history = await options.catalog.purchaseHistory(request.params.customer_id, request.id);
       return {
         ...history,
         purchases: history.purchases.slice(0, MAX_HISTORY),
@@ -258,9 +252,9 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
     },
     async (request) => {
       const { product_id } = request.params;
-      const product = await app.catalog.product(product_id, request.id);
+      const product = await options.catalog.product(product_id, request.id);
       if (!product) throw new NotFoundError(`Product ${product_id} not found`);
-      const indexed = app.productDirectory.get(product_id);
+      const indexed = options.productDirectory.get(product_id);
       return {
         id: product.id,
         title: product.title,

@@ -1,6 +1,7 @@
 import { type App, parsePrometheusText, type RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { UserClient } from '../clients/user-client.js';
+import type { Deps } from '../deps.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 const count = z.number().nullable().describe('null when the owning service did not answer');
@@ -104,17 +105,18 @@ export interface OverviewSources {
  * `/metrics` (their counts and the outbox backlog). A service that does not answer leaves its
  * numbers null and shows as unavailable; the overview itself still answers.
  */
-export async function buildOverview(app: App, sources: OverviewSources): Promise<Overview> {
+export async function buildOverview(app: App, deps: Deps, sources: OverviewSources): Promise<Overview> {
+  const { catalog: catalogClient, vectorStore, coPurchases, embedder, recommender, histories } = deps;
   const [userText, catalogText, readiness, vectors] = await Promise.all([
     sources.users.metricsText().catch(() => null),
-    app.catalog.metricsText().catch(() => null),
+    catalogClient.metricsText().catch(() => null),
     app.checkReadiness(),
-    app.vectorStore.count().catch(() => 0),
+    vectorStore.count().catch(() => 0),
   ]);
   const user = gaugesOf(userText);
   const catalog = gaugesOf(catalogText);
   const lastPurchaseId = catalog.get('catalog_purchases_last_id') ?? null;
-  const statisticsLast = app.coPurchases.lastPurchaseId;
+  const statisticsLast = coPurchases.lastPurchaseId;
   const pending = catalog.get('catalog_outbox_pending_products');
   return {
     customers: user.get('user_customers') ?? null,
@@ -123,11 +125,11 @@ export async function buildOverview(app: App, sources: OverviewSources): Promise
     purchases: catalog.get('catalog_purchases') ?? null,
     vectors,
     embedder: {
-      id: app.embedder.id,
-      model: app.embedder.model,
-      dimension: app.embedder.dimension,
-      store: app.vectorStore.kind,
-      collection: app.vectorStore.collection,
+      id: embedder.id,
+      model: embedder.model,
+      dimension: embedder.dimension,
+      store: vectorStore.kind,
+      collection: vectorStore.collection,
     },
     outbox:
       pending === undefined
@@ -143,8 +145,8 @@ export async function buildOverview(app: App, sources: OverviewSources): Promise
       lag_seconds:
         sources.feed.caughtUpAt === null ? null : round((Date.now() - sources.feed.caughtUpAt) / 1000),
     },
-    answer_cache: cacheSummary(app.recommender.answerCache),
-    history_cache: cacheSummary(app.histories.stats),
+    answer_cache: cacheSummary(recommender.answerCache),
+    history_cache: cacheSummary(histories.stats),
     dependencies: {
       ...readiness,
       catalog_service: catalogText === null ? 'unavailable' : 'ok',

@@ -1,14 +1,17 @@
 import type { App } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 /**
  * recommendation-service's own gauges on /metrics, read at scrape time: the request path only
  * bumps two plain counters of the answer cache (Recommender.answerCache).
  */
-export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): void {
+export function registerRecommendationMetrics(app: App, deps: Deps, feed: PurchaseFeed): void {
+  const { vectorStore, embedder, productDirectory, reindexer, coPurchases, recommender, histories, catalog } =
+    deps;
   const { gauge, labelledGauge, counter } = app.metrics;
 
-  gauge('recommendation_vectors', 'Product vectors in the current collection', () => app.vectorStore.count());
+  gauge('recommendation_vectors', 'Product vectors in the current collection', () => vectorStore.count());
   labelledGauge(
     'recommendation_embedder_info',
     'The embedder, model, vector store and collection in use (value always 1)',
@@ -16,36 +19,32 @@ export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): voi
     () => [
       {
         labels: {
-          embedder: app.embedder.id,
-          model: app.embedder.model,
-          dimension: String(app.embedder.dimension),
-          store: app.vectorStore.kind,
-          collection: app.vectorStore.collection,
+          embedder: embedder.id,
+          model: embedder.model,
+          dimension: String(embedder.dimension),
+          store: vectorStore.kind,
+          collection: vectorStore.collection,
         },
         value: 1,
       },
     ],
   );
-  gauge(
-    'recommendation_indexed_products',
-    'Products whose vector is stored',
-    () => app.productDirectory.size,
-  );
+  gauge('recommendation_indexed_products', 'Products whose vector is stored', () => productDirectory.size);
   gauge(
     'recommendation_reindex_indexed',
     'Products embedded by the running or last re-index',
-    () => app.reindexer.progress.indexed,
+    () => reindexer.progress.indexed,
   );
 
   gauge(
     'recommendation_purchase_statistics_purchases',
     'Purchases in the bought-together statistics',
-    () => app.coPurchases.size.purchases,
+    () => coPurchases.size.purchases,
   );
   gauge(
     'recommendation_purchase_statistics_last_purchase_id',
     'Last purchase id applied to the statistics; compare with catalog_purchases_last_id for the lag in purchases',
-    () => app.coPurchases.lastPurchaseId,
+    () => coPurchases.lastPurchaseId,
   );
   gauge(
     'recommendation_purchase_feed_lag_seconds',
@@ -53,7 +52,7 @@ export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): voi
     () => (feed.caughtUpAt === null ? null : (Date.now() - feed.caughtUpAt) / 1000),
   );
 
-  const cache = app.recommender.answerCache;
+  const cache = recommender.answerCache;
   counter(
     'recommendation_answer_cache_requests_total',
     'Recommendation answers served from the answer cache (hit) or computed (miss)',
@@ -72,20 +71,16 @@ export function registerRecommendationMetrics(app: App, feed: PurchaseFeed): voi
     'Customer histories served from the history cache (hit) or fetched from catalog-service (miss)',
     ['result'],
     () => {
-      const { hits, misses } = app.histories.stats;
+      const { hits, misses } = histories.stats;
       return [
         { labels: { result: 'hit' }, value: hits },
         { labels: { result: 'miss' }, value: misses },
       ];
     },
   );
-  gauge(
-    'recommendation_history_cache_customers',
-    'Customer histories held',
-    () => app.histories.stats.customers,
-  );
+  gauge('recommendation_history_cache_customers', 'Customer histories held', () => histories.stats.customers);
 
   // The request path needs catalog-service; it is not a readiness check (recommendations of a
   // cached history, and vector writes, go on without it), so it is probed here.
-  app.metrics.addDependencyProbe('catalog_service', () => app.catalog.ping());
+  app.metrics.addDependencyProbe('catalog_service', () => catalog.ping());
 }

@@ -1,42 +1,32 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import type { App } from '@ecom/service-kit';
 import type { Config } from '../config.js';
-import { createEmbedder, type Embedder } from '../embedders/index.js';
-import { createVectorStore, type VectorStore } from '../vector-store/index.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    embedder: Embedder;
-    vectorStore: VectorStore;
-  }
-}
+import type { Deps } from '../deps.js';
+import { createEmbedder } from '../embedders/index.js';
+import { createVectorStore } from '../vector-store/index.js';
 
 /**
  * The embedder (transformers.js or hashing, from config) and the vector store (Milvus or
- * embedded) whose collection name carries that embedder's identity and dimension.
+ * embedded) whose collection name carries that embedder's identity and dimension; a
+ * readiness check, both closed with the app.
  */
-export default fp(
-  async function vectorsPlugin(app: FastifyInstance, opts: { config: Config }) {
-    const embedder = await createEmbedder(opts.config, app.log);
-    const store = createVectorStore(opts.config, { id: embedder.id, dimension: embedder.dimension }, app.log);
-    await store.init();
-    app.log.info(
-      {
-        embedder: embedder.id,
-        model: embedder.model,
-        dimension: embedder.dimension,
-        store: store.kind,
-        collection: store.collection,
-      },
-      'vector store ready',
-    );
-    app.decorate('embedder', embedder);
-    app.decorate('vectorStore', store);
-    app.addReadinessCheck('vector_store', () => store.ping());
-    app.addHook('onClose', async () => {
-      await store.close();
-      await embedder.close?.();
-    });
-  },
-  { name: 'vectors' },
-);
+export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
+  const embedder = await createEmbedder(config, app.log);
+  const store = createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
+  await store.init();
+  app.log.info(
+    {
+      embedder: embedder.id,
+      model: embedder.model,
+      dimension: embedder.dimension,
+      store: store.kind,
+      collection: store.collection,
+    },
+    'vector store ready',
+  );
+  app.addReadinessCheck('vector_store', () => store.ping());
+  app.addHook('onClose', async () => {
+    await store.close();
+    await embedder.close?.();
+  });
+  return { embedder, vectorStore: store };
+}

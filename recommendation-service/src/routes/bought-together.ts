@@ -1,5 +1,6 @@
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
+import type { Deps } from '../deps.js';
 import { MAX_LIMIT, productParams } from '../schemas/recommendations.js';
 import { errorSchema } from '../schemas/vectors.js';
 
@@ -47,7 +48,7 @@ export function topPartners(
     .map(([id, weight]) => ({ productId: id, weight }));
 }
 
-export async function boughtTogetherRoutes(app: App): Promise<void> {
+export async function boughtTogetherRoutes(app: App, { productDirectory, coPurchases }: Deps): Promise<void> {
   app.get(
     '/recommendation/products/:product_id/bought-together',
     {
@@ -64,12 +65,11 @@ export async function boughtTogetherRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { product_id } = request.params;
-      if (!app.productDirectory.has(product_id))
-        throw new NotFoundError(`Product ${product_id} has no vector`);
+      if (!productDirectory.has(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
       const partners = [];
       // Over-fetch a little: partners no longer in the catalog are skipped.
-      for (const { productId, weight } of topPartners(app.coPurchases, product_id, request.query.limit * 2)) {
-        const known = app.productDirectory.get(productId);
+      for (const { productId, weight } of topPartners(coPurchases, product_id, request.query.limit * 2)) {
+        const known = productDirectory.get(productId);
         if (!known) continue;
         partners.push({
           product_id: productId,

@@ -1,4 +1,5 @@
 import type { App } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
 import { errorSchema } from '../schemas/vectors.js';
 
@@ -6,7 +7,7 @@ import { errorSchema } from '../schemas/vectors.js';
  * catalog-service's outbox calls this right after a purchase is recorded or deleted, so the
  * next recommendation for those customers reads their new history (README, "Freshness").
  */
-export async function customerChangeRoutes(app: App): Promise<void> {
+export async function customerChangeRoutes(app: App, { histories }: Deps): Promise<void> {
   app.post(
     '/recommendation/customers/changed',
     {
@@ -19,6 +20,6 @@ export async function customerChangeRoutes(app: App): Promise<void> {
       },
       onRequest: app.requireServiceToken,
     },
-    async (request) => ({ dropped: app.histories.invalidate(request.body.customer_ids) }),
+    async (request) => ({ dropped: histories.invalidate(request.body.customer_ids) }),
   );
 }

@@ -1,5 +1,6 @@
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
+import type { Deps } from '../deps.js';
 import {
   customerParams,
   infoSchema,
@@ -12,7 +13,8 @@ import { errorSchema } from '../schemas/vectors.js';
 
 const tags = ['recommendation'];
 
-export async function recommendationRoutes(app: App): Promise<void> {
+export async function recommendationRoutes(app: App, deps: Deps): Promise<void> {
+  const { histories, recommender, vectorStore, embedder, productDirectory, coPurchases, reindexer } = deps;
   app.get(
     '/recommendation/:customer_id',
     {
@@ -28,9 +30,9 @@ export async function recommendationRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      await assertKnownCategory(app, request.query.category_id, request.id);
-      const history = await app.histories.get(request.params.customer_id, request.id);
-      return app.recommender.recommend(history, {
+      await assertKnownCategory(deps, request.query.category_id, request.id);
+      const history = await histories.get(request.params.customer_id, request.id);
+      return recommender.recommend(history, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
         excludePurchased: request.query.exclude_purchased,
@@ -52,10 +54,10 @@ export async function recommendationRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const { product_id } = request.params;
-      await assertKnownCategory(app, request.query.category_id, request.id);
-      const [product] = await app.vectorStore.get([product_id]);
+      await assertKnownCategory(deps, request.query.category_id, request.id);
+      const [product] = await vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
-      const hits = await app.vectorStore.search(product.vector, {
+      const hits = await vectorStore.search(product.vector, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
         excludeProductIds: [product_id],
@@ -80,15 +82,15 @@ export async function recommendationRoutes(app: App): Promise<void> {
       },
     },
     async () => ({
-      embedder: app.embedder.id,
-      model: app.embedder.model,
-      dimension: app.embedder.dimension,
-      store: app.vectorStore.kind,
-      collection: app.vectorStore.collection,
-      vector_count: await app.vectorStore.count(),
-      indexed_products: app.productDirectory.size,
-      purchase_statistics: app.coPurchases.size,
-      reindex: app.reindexer.progress,
+      embedder: embedder.id,
+      model: embedder.model,
+      dimension: embedder.dimension,
+      store: vectorStore.kind,
+      collection: vectorStore.collection,
+      vector_count: await vectorStore.count(),
+      indexed_products: productDirectory.size,
+      purchase_statistics: coPurchases.size,
+      reindex: reindexer.progress,
     }),
   );
 
@@ -110,8 +112,8 @@ export async function recommendationRoutes(app: App): Promise<void> {
       onRequest: app.requireServiceToken,
     },
     async (_request, reply) => {
-      app.reindexer.start();
-      return reply.code(202).send({ state: app.reindexer.progress.state });
+      reindexer.start();
+      return reply.code(202).send({ state: reindexer.progress.state });
     },
   );
 }
@@ -122,12 +124,12 @@ export async function recommendationRoutes(app: App): Promise<void> {
  * category whose products are still on their way answers `[]`, not 404.
  */
 async function assertKnownCategory(
-  app: App,
+  { productDirectory, catalog }: Pick<Deps, 'productDirectory' | 'catalog'>,
   categoryId: number | undefined,
   requestId: string,
 ): Promise<void> {
-  if (categoryId === undefined || app.productDirectory.hasCategory(categoryId)) return;
-  if (!(await app.catalog.hasCategory(categoryId, requestId))) {
+  if (categoryId === undefined || productDirectory.hasCategory(categoryId)) return;
+  if (!(await catalog.hasCategory(categoryId, requestId))) {
     throw new NotFoundError(`No category ${categoryId} in the catalog`);
   }
 }

@@ -1,4 +1,5 @@
 import type { App } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import {
   batchDeleteResultSchema,
   batchDeleteSchema,
@@ -24,7 +25,7 @@ function toInput(product: VectorizeProduct): ProductInput {
 }
 
 /** Writes to the vector store. The batch routes are internal (service token when configured). */
-export async function vectorRoutes(app: App): Promise<void> {
+export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void> {
   app.post(
     '/recommendation/vectorize_product',
     {
@@ -38,7 +39,7 @@ export async function vectorRoutes(app: App): Promise<void> {
       onRequest: app.requireServiceToken,
     },
     async (request) => {
-      await app.vectorSync.upsert([toInput(request.body)]);
+      await vectorSync.upsert([toInput(request.body)]);
       return { product_id: request.body.product_id, status: 'stored' as const };
     },
   );
@@ -55,7 +56,7 @@ export async function vectorRoutes(app: App): Promise<void> {
       },
       onRequest: app.requireServiceToken,
     },
-    async (request) => app.vectorSync.upsert(request.body.products.map(toInput)),
+    async (request) => vectorSync.upsert(request.body.products.map(toInput)),
   );
 
   app.post(
@@ -70,6 +71,6 @@ export async function vectorRoutes(app: App): Promise<void> {
       },
       onRequest: app.requireServiceToken,
     },
-    async (request) => ({ deleted: await app.vectorSync.delete(request.body.product_ids) }),
+    async (request) => ({ deleted: await vectorSync.delete(request.body.product_ids) }),
   );
 }

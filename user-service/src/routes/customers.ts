@@ -1,4 +1,5 @@
 import { type App, NotFoundError, noContent } from '@ecom/service-kit';
+import type { Deps } from '../deps.js';
 import {
   customerCreateSchema,
   customerIdParams,
@@ -9,7 +10,7 @@ import {
 
 const tags = ['customer'];
 
-export async function customerRoutes(app: App): Promise<void> {
+export async function customerRoutes(app: App, { customers }: Deps): Promise<void> {
   app.get(
     '/customer/',
     {
@@ -24,7 +25,7 @@ export async function customerRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { skip, limit, q } = request.query;
-      const page = await app.customers.list(skip, limit, q);
+      const page = await customers.list(skip, limit, q);
       reply.header('x-total-count', page.total);
       return page.items;
     },
@@ -41,7 +42,7 @@ export async function customerRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const customer = await app.customers.find(request.params.id);
+      const customer = await customers.find(request.params.id);
       if (!customer) throw new NotFoundError(`Customer ${request.params.id} not found`);
       return customer;
     },
@@ -57,7 +58,7 @@ export async function customerRoutes(app: App): Promise<void> {
         response: { 200: customerSchema, 409: errorSchema },
       },
     },
-    async (request) => app.customers.create(request.body),
+    async (request) => customers.create(request.body),
   );
 
   app.put(
@@ -71,7 +72,7 @@ export async function customerRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const customer = await app.customers.update(request.body);
+      const customer = await customers.update(request.body);
       if (!customer) throw new NotFoundError(`Customer ${request.body.id} not found`);
       return customer;
     },
@@ -88,7 +89,7 @@ export async function customerRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      const deleted = await app.customers.delete(request.params.id);
+      const deleted = await customers.delete(request.params.id);
       if (!deleted) throw new NotFoundError(`Customer ${request.params.id} not found`);
       return reply.code(204).send();
     },

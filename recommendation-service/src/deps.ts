@@ -1,0 +1,24 @@
+import type { CatalogClient } from './clients/catalog-client.js';
+import type { Embedder } from './embedders/index.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { HistoryCache } from './history/history-cache.js';
+import type { PurchaseStats } from './ranking/purchase-stats.js';
+import type { Recommender } from './ranking/recommender.js';
+import type { ProductDirectory } from './repositories/product-directory.js';
+import type { Reindexer } from './services/reindex.js';
+import type { VectorSync } from './services/vector-sync.js';
+import type { VectorStore } from './vector-store/index.js';
+
+/** What recommendation-service's route plugins are given (their options), built once in app.ts. */
+export interface Deps {
+  prisma: PrismaClient;
+  embedder: Embedder;
+  vectorStore: VectorStore;
+  catalog: CatalogClient;
+  histories: HistoryCache;
+  productDirectory: ProductDirectory;
+  coPurchases: PurchaseStats;
+  vectorSync: VectorSync;
+  recommender: Recommender;
+  reindexer: Reindexer;
+}
