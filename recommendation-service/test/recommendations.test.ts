@@ -72,6 +72,22 @@ describe(`recommendations over real services (${store})`, () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
+  it('gives every item a score in [0, 1] and a reason naming a purchase where there is one', async () => {
+    const bought = new Set(await purchasedBy(3));
+    const { body } = await json<(Item & { reason: { kind: string; product_id?: number; text: string } })[]>(
+      `${reco}/recommendation/3?limit=20`,
+    );
+    for (const item of body) {
+      expect(item.score).toBeGreaterThanOrEqual(0);
+      expect(item.score).toBeLessThanOrEqual(1);
+      expect(item.reason.text.length).toBeGreaterThan(0);
+      if (['bought_together', 'bought_next', 'similar_to'].includes(item.reason.kind)) {
+        expect(bought.has(item.reason.product_id!)).toBe(true);
+      }
+    }
+    expect(body.some((item) => item.reason.product_id !== undefined)).toBe(true);
+  });
+
   it('never recommends a purchase, for every seeded customer, even at the largest limit', async () => {
     for (let customerId = 1; customerId <= 12; customerId++) {
       const bought = new Set(await purchasedBy(customerId));

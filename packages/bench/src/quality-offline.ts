@@ -41,6 +41,8 @@ export interface OfflineSettings {
   nextDecay: number;
   window: number;
   contentCandidates: number;
+  /** Similarities known beyond the candidates (>= contentCandidates): "exact" content for co-purchase candidates. */
+  contentPool: number;
   /** Partners kept per product and statistic (0 = all). */
   partners: number;
   /** 1: min-max scaled signals per request (the old ranking), 0: the evidence blend. */
@@ -50,11 +52,11 @@ export interface OfflineSettings {
 export const DEFAULTS: OfflineSettings = {
   weightContent: 1,
   weightProfile: 0.2,
-  weightTogether: 0.4,
-  weightNext: 0.6,
+  weightTogether: 0.6,
+  weightNext: 0.8,
   weightPopular: 0.1,
-  togetherShrinkage: 2,
-  nextShrinkage: 2,
+  togetherShrinkage: 4,
+  nextShrinkage: 4,
   popularShrinkage: 50,
   halfLife: 1,
   nextDepth: 5,
@@ -62,6 +64,7 @@ export const DEFAULTS: OfflineSettings = {
   nextDecay: 0.7,
   window: 50,
   contentCandidates: 200,
+  contentPool: 0,
   partners: 100,
   legacy: 0,
 };
@@ -88,7 +91,11 @@ runMain(USAGE, async (argv) => {
   );
   console.log(`embedded ${vectors.length} items in ${Date.now() - started} ms`);
   const contentCache = new Map<number, { id: number; sim: number }[][]>();
-  const maxK = Math.max(base.contentCandidates, ...grid.map((g) => g.contentCandidates ?? 0));
+  const maxK = Math.max(
+    base.contentCandidates,
+    base.contentPool,
+    ...grid.map((g) => Math.max(g.contentCandidates ?? 0, g.contentPool ?? 0)),
+  );
   const hits = contentHits(train, vectors, base.halfLife, maxK);
   contentCache.set(base.halfLife, hits);
   console.log(`content hits in ${Date.now() - started} ms`);
@@ -202,6 +209,7 @@ function rankAll(
     const purchases = [...new Set([...items_of_user].reverse())].slice(0, 100);
     const exclude = new Set(items_of_user);
     const hits = userHits[user]!.slice(0, s.contentCandidates);
+    const pool = s.contentPool > s.contentCandidates ? userHits[user]!.slice(0, s.contentPool) : hits;
     const together = behaviourEvidence(
       purchases,
       (p) => top('t', p, model.coPurchased(p)),
@@ -216,13 +224,13 @@ function rankAll(
     );
     const ids = new Set<number>([...hits.map((h) => h.id), ...together.keys(), ...next.keys()]);
     if (ids.size < K * 2) for (const p of model.mostPopular(K * 2, exclude)) ids.add(p);
-    const sim = new Map(hits.map((h) => [h.id, h.sim]));
+    const sim = new Map(pool.map((h) => [h.id, h.sim]));
     const affinity = categoryAffinity(
       preference(items_of_user, items),
       purchases.map((p) => items[p]!.category),
       s.halfLife,
     );
-    const floor = hits.length > 0 ? hits[hits.length - 1]!.sim : 0;
+    const floor = pool.length > 0 ? pool[pool.length - 1]!.sim : 0;
     if (s.legacy) return legacy(ids, sim, hits, together, next, model, s, exclude);
     const candidates: Candidate[] = [];
     for (const productId of ids) {

@@ -16,15 +16,15 @@ export const rankingConfigShape = {
   /** Weight of the category match with the customer's preferences and purchases. */
   RANK_WEIGHT_PROFILE: weight.default(0.2),
   /** Weight of "bought next" evidence from the most recent purchases. */
-  RANK_WEIGHT_NEXT: weight.default(0.6),
+  RANK_WEIGHT_NEXT: weight.default(0.8),
   /** Weight of "bought together" evidence from the purchase history. */
-  RANK_WEIGHT_TOGETHER: weight.default(0.4),
+  RANK_WEIGHT_TOGETHER: weight.default(0.6),
   /** Weight of popularity. */
   RANK_WEIGHT_POPULAR: weight.default(0.1),
   /** k in e / (e + k) for "bought together": weighted co-purchases worth half the signal. */
-  RANK_TOGETHER_SHRINKAGE: shrinkage.default(2),
+  RANK_TOGETHER_SHRINKAGE: shrinkage.default(4),
   /** k for "bought next": weighted next-purchases worth half the signal. */
-  RANK_NEXT_SHRINKAGE: shrinkage.default(2),
+  RANK_NEXT_SHRINKAGE: shrinkage.default(4),
   /** k for popularity: purchases of a product worth half the signal. */
   RANK_POPULAR_SHRINKAGE: shrinkage.default(50),
   /** Recency half-life, in purchases: the newest counts 1, the one before 0.5, ... */
@@ -33,6 +33,10 @@ export const rankingConfigShape = {
   RANK_NEXT_ITEM_DEPTH: z.coerce.number().int().min(1).max(100).default(5),
   /** Nearest neighbours fetched from the vector store per request. */
   RANK_CONTENT_CANDIDATES: z.coerce.number().int().min(10).max(2000).default(200),
+  /** Popular products join the candidates when fewer than limit × this came from the other signals. */
+  RANK_POPULAR_FILL: z.coerce.number().int().min(0).max(100).default(2),
+  /** Latest purchases a "similar to" reason may name (the recency weights make older ones negligible). */
+  RANK_REASON_HISTORY: z.coerce.number().int().min(1).max(100).default(10),
   /** Most recent purchases considered at all (bounds work for very long histories). */
   RANK_HISTORY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(100),
   /**

@@ -48,9 +48,6 @@ interface CustomerState {
   answers: Map<string, { stamp: string; items: Recommendation[] }>;
 }
 
-/** Purchases a "similar to" reason is looked for among (the recency weights make older ones negligible). */
-const REASON_HISTORY = 10;
-
 /**
  * Ranks products for a customer. The default ("hybrid") gathers four signals and hands them to
  * the pure `blend` (blend.ts: evidence-weighted, scores in [0, 1], a reason per item), with
@@ -161,8 +158,9 @@ export class Recommender {
     // A product outside the nearest neighbours fetched is at most as similar as the last of them.
     const contentFloor = hits.length >= config.RANK_CONTENT_CANDIDATES ? hits[hits.length - 1]!.score : 0;
     const ids = new Set<number>([...similarity.keys(), ...together.keys(), ...next.keys()]);
-    if (ids.size < query.limit * 2) {
-      for (const id of this.stats.mostPopular(query.limit * 2 + excluded.size, excluded)) ids.add(id);
+    const fill = query.limit * config.RANK_POPULAR_FILL;
+    if (ids.size < fill) {
+      for (const id of this.stats.mostPopular(fill + excluded.size, excluded)) ids.add(id);
     }
     const hitById = new Map(hits.map((hit) => [hit.productId, hit]));
     const candidates: Candidate[] = [];
@@ -185,7 +183,8 @@ export class Recommender {
       profileOnly: state.profileOnly,
     });
     await this.nameSimilarPurchases(state, ranked);
-    const titles = new Map(purchases.length > 0 ? this.purchaseTitles(purchases) : []);
+    // Titles as the customer saw them in their history (still there if the product was since deleted).
+    const titles = new Map(history.purchases.map((p) => [p.product_id, p.product_title]));
     return ranked.map((item) => {
       const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
       const reasonTitle =
@@ -223,15 +222,6 @@ export class Recommender {
         }
       }
     }
-  }
-
-  private purchaseTitles(purchases: number[]): [number, string][] {
-    const titles: [number, string][] = [];
-    for (const id of purchases.slice(0, Math.max(REASON_HISTORY, this.config.RANK_NEXT_ITEM_DEPTH, 20))) {
-      const title = this.directory.get(id)?.productTitle;
-      if (title) titles.push([id, title]);
-    }
-    return titles;
   }
 
   /** The customer's vector, recomputed only when the history, profile or vectors changed. */
@@ -285,7 +275,7 @@ export class Recommender {
       if (!vector) return;
       const weight = recencyWeight(position, this.config.RANK_RECENCY_HALF_LIFE);
       for (let i = 0; i < mean.length; i++) mean[i]! += weight * vector[i]!;
-      if (recent.length < REASON_HISTORY) recent.push(productId);
+      if (recent.length < this.config.RANK_REASON_HISTORY) recent.push(productId);
     });
     if (recent.length === 0) {
       return { vector: await this.originalVector({ ...history, purchases: [] }), profileOnly: true, recent };
