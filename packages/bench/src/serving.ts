@@ -120,6 +120,20 @@ runMain(USAGE, async (argv) => {
       600_000,
       500,
     );
+    // Settled: the outbox drained and no re-index running (each upsert changes the vector
+    // version and with it every cached answer, so "warm" would not be warm yet).
+    await waitUntil(
+      'the outbox and the re-index to settle',
+      async () => {
+        const outbox = await requestJson<{ pending_jobs: number }>(`${urls.catalog}/outbox/status`);
+        const info = await requestJson<{ reindex?: { state?: string } }>(
+          `${urls.recommendation}/recommendation/info`,
+        );
+        return outbox.pending_jobs === 0 && info.reindex?.state !== 'running';
+      },
+      600_000,
+      500,
+    );
     const vectorised = Date.now() - started;
     const customers = await customerIds(urls.user);
     log(
