@@ -58,6 +58,9 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
         querystring: purchaseFeedQuery,
         response: { 200: purchaseFeedItemSchema.array() },
       },
+      // recommendation-service polls this every few seconds: at info its request lines would
+      // bury everything else in `npm start`'s output. Failures are still logged.
+      logLevel: 'warn',
     },
     async (request) => purchases.feed(request.query.after_id, request.query.limit),
   );

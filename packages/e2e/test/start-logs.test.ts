@@ -79,6 +79,9 @@ describe.skipIf(missing.length > 0)(
       expect(response.status).toBe(200);
       expect(response.headers.get('x-request-id')).toBe(id);
       const traced = lines.filter((line) => line.includes(`[${id}]`));
+      // Nothing else at info every few seconds (the purchase feed's polling is logged at warn).
+      const polling = lines.filter((line) => line.includes('GET /Purchases/?after_id'));
+      expect(polling).toEqual([]);
       for (const service of ['recommendation-service', 'catalog-service', 'user-service']) {
         const own = traced.filter((line) => line.startsWith(service));
         expect(own.length, `${service} lines for ${id}:\n${traced.join('\n')}`).toBeGreaterThanOrEqual(2);

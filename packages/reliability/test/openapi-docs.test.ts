@@ -5,6 +5,7 @@ import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 // operation of every service. (Whether the statuses listed are all the statuses answered is
 // schemathesis' job in CI: .ci/schemathesis.sh.)
 
+// biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
 type Json = Record<string, any>;
 
 /** Pages that are not JSON APIs: an HTML page, its scripts and style sheet. */

@@ -1,10 +1,11 @@
 import { type PairCountOptions, pairIncrements } from './pair-counts.js';
 
 /**
- * "Bought together" statistics learned from every customer's purchases, in memory:
- * item popularity, item-item co-occurrence within a customer's history (weighted by how close
- * together), and next-item transitions (what was bought right after what). Fed incrementally
- * from catalog-service's purchase feed; cheap to query on the request path.
+ * The purchase statistics computed entirely in memory, with every pair kept: the reference the
+ * offline tuner (packages/bench/src/quality-offline.ts) and the unit tests use. The service
+ * itself keeps the statistics in its database (purchase-stats-store.ts, same pair counting in
+ * pair-counts.ts) and a bounded copy in memory (purchase-stats.ts), so replicas share them and
+ * memory does not grow with the purchase log.
  */
 export class CoPurchaseModel {
   private readonly sequences = new Map<number, number[]>();
