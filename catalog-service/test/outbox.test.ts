@@ -299,10 +299,13 @@ describe('outbox delivery to recommendation-service', () => {
     }
   });
 
-  it('falls back to vectorize_product when the receiver has no batch endpoint', async () => {
+  it('keeps products queued while the receiver answers 404 (no such route), and delivers them once it has it', async () => {
     const rec = await receiver();
+    let notFoundLeft = 2;
     rec.handler = (call) =>
-      call.path === '/recommendation/products/batch' ? { status: 404, body: {} } : ok(call);
+      call.path === '/recommendation/products/batch' && notFoundLeft-- > 0
+        ? { status: 404, body: { detail: 'Not Found' } }
+        : ok(call);
     const config = await outboxConfig(rec, { OUTBOX_ENABLED: 'false' });
     const writer = await startApp(config);
     const category = (
@@ -316,13 +319,10 @@ describe('outbox delivery to recommendation-service', () => {
       });
     }
     await writer.close();
-    // Restarted with delivery on: the 4 queued products make one batch, refused with 404.
+    // Restarted with delivery on: the 4 queued products make one batch, retried after each 404.
     const started = await app({ ...config, OUTBOX_ENABLED: true });
     await drained(started);
-    expect(rec.calls.map((call) => call.path)).toEqual([
-      '/recommendation/products/batch',
-      ...Array(4).fill('/recommendation/vectorize_product'),
-    ]);
+    expect(rec.calls.map((call) => call.path)).toEqual(Array(3).fill('/recommendation/products/batch'));
     await expectReceiverInStep(started, rec.calls, []);
   });
 

@@ -46,7 +46,6 @@ const DELETE_BATCH = 1_000;
 /** Customer ids per "customers changed" call (a small JSON body even at the maximum). */
 const CUSTOMER_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
-const BATCH_ENDPOINT_RETRY_MS = 5 * 60_000;
 
 type Outcome = 'idle' | 'more' | 'failed';
 
@@ -58,7 +57,7 @@ class ReceiverUnavailable extends Error {}
 /**
  * Delivers outbox jobs to recommendation-service. One dispatcher per database holds a lease;
  * it reads due jobs in id order, coalesces them per product, reads each product's current
- * state and sends upserts (batch, or the original single endpoint) and deletes. Jobs are
+ * state and sends upserts (one product through vectorize_product, more as a batch) and deletes. Jobs are
  * deleted only after a 2xx, so a crash or restart re-sends instead of losing anything, and
  * since only the current state is ever sent, one at a time, a product's last write wins.
  */
@@ -74,7 +73,6 @@ export class OutboxDispatcher {
   private tookOver = false;
   private failures = 0;
   private retryAt = 0;
-  private batchUnsupportedUntil = 0;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
   private backlogStartedAt: number | null = null;
@@ -247,11 +245,7 @@ export class OutboxDispatcher {
           items.map((item) => item.productId),
           signal,
         );
-      } else if (items.length === 1 || Date.now() < this.batchUnsupportedUntil) {
-        if (items.length > 1) {
-          for (const item of items) await this.deliver([item], kind);
-          return;
-        }
+      } else if (items.length === 1) {
         await this.options.client.vectorize(items[0]!.payload!, signal);
       } else {
         await this.options.client.upsertBatch(
@@ -261,20 +255,6 @@ export class OutboxDispatcher {
       }
     } catch (error) {
       if (this.stopping) throw error;
-      if (kind === 'delete' && statusOf(error) === 404) {
-        // No delete endpoint (the original service): keep the jobs, retry them slowly.
-        for (const item of items) await this.park(item, error);
-        return;
-      }
-      if (kind === 'upsert' && items.length > 1 && statusOf(error) === 404) {
-        // An older recommendation-service (like the original) only has vectorize_product.
-        this.options.log.warn(
-          'outbox: no batch endpoint on recommendation-service; sending products one by one',
-        );
-        this.batchUnsupportedUntil = Date.now() + BATCH_ENDPOINT_RETRY_MS;
-        for (const item of items) await this.deliver([item], kind);
-        return;
-      }
       if (isRejection(error)) {
         if (items.length > 1) {
           // Find the product(s) the receiver will not take; deliver the others.
@@ -298,9 +278,8 @@ export class OutboxDispatcher {
 
   /**
    * Tells recommendation-service which customers' purchases changed, so it drops its cached
-   * copies of their histories (the freshness promise, README). A receiver without the endpoint
-   * (404, e.g. the original service) or refusing the content has nothing to drop: the jobs
-   * are settled, not retried forever.
+   * copies of their histories (the freshness promise, README). A receiver refusing the content
+   * has nothing to drop: the jobs are settled, not retried forever.
    */
   private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
     if (jobs.length === 0) return;
@@ -310,7 +289,7 @@ export class OutboxDispatcher {
       await this.options.client.customersChanged(customerIds, this.stopController.signal);
     } catch (error) {
       if (this.stopping) throw error;
-      if (statusOf(error) !== 404 && !isRejection(error)) {
+      if (!isRejection(error)) {
         throw new ReceiverUnavailable(describe(error), { cause: error });
       }
       this.options.log.warn({ err: error }, `outbox: customer changes not taken: ${describe(error)}`);
