@@ -1,17 +1,9 @@
+import { type Customer, customerSchema } from '@ecom/contracts';
 import { JsonClient } from '@ecom/service-kit';
 import { z } from 'zod';
 import { CustomerCache } from './customer-cache.js';
 
-export const customerSchema = z.object({
-  id: z.number().int(),
-  title: z.string(),
-  gender: z.string(),
-  age: z.number().int(),
-  location: z.string(),
-  preference: z.string(),
-});
-
-export type Customer = z.infer<typeof customerSchema>;
+export type { Customer };
 
 export interface UserServiceClientOptions {
   baseUrl: string;

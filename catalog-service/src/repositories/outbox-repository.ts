@@ -1,14 +1,7 @@
+import type { ProductPayload } from '@ecom/contracts';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-/** What recommendation-service receives for one product (docs/internal-api.md). */
-export interface ProductPayload {
-  product_id: number;
-  product_title: string;
-  category_id: number;
-  category_title: string;
-  product_tags: string[];
-  product_description: string;
-}
+export type { ProductPayload };
 
 export interface OutboxJob {
   id: number;

@@ -1,7 +1,7 @@
+import { errorSchema, pageQuery } from '@ecom/contracts';
 import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
-import { errorSchema, pageQuery } from '../schemas/common.js';
 
 const tags = ['category'];
 

@@ -1,6 +1,6 @@
+import { errorSchema } from '@ecom/contracts';
 import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import { errorSchema } from '../schemas/common.js';
 import {
   productCreateSchema,
   productIdParams,

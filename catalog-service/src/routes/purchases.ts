@@ -1,10 +1,9 @@
+import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import type { StoredPurchase } from '../repositories/purchase-repository.js';
-import { errorSchema } from '../schemas/common.js';
 import {
   customerIdParams,
-  customerPurchasesSchema,
   historyQuery,
   type PurchaseDetail,
   purchaseCreateSchema,

@@ -1,5 +1,6 @@
+import { idParamSchema, idSchema } from '@ecom/contracts';
 import { z } from 'zod';
-import { idParamSchema, idSchema, titleSchema } from './common.js';
+import { titleSchema } from './common.js';
 
 export const categoryCreateSchema = z
   .object({ title: titleSchema.describe('Unique, case-insensitively') })

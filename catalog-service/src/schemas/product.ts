@@ -1,6 +1,7 @@
+import { idParamSchema, idSchema, pageQuery } from '@ecom/contracts';
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idParamSchema, idSchema, pageQuery, titleSchema } from './common.js';
+import { titleSchema } from './common.js';
 
 export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 100;

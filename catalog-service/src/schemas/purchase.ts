@@ -1,6 +1,6 @@
+import { type historyItemSchema, idParamSchema, idSchema, timestampSchema } from '@ecom/contracts';
 import { MAX_ID, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idParamSchema, idSchema, timestampSchema } from './common.js';
 
 export const purchaseCreateSchema = z
   .object({
@@ -51,60 +51,6 @@ export const historyQuery = z.object({
     .optional()
     .describe('At most this many, newest first; default: every purchase'),
 });
-
-export const historyItemSchema = z
-  .object({
-    purchase_id: idSchema,
-    category_id: idSchema,
-    category_title: z.string(),
-    product_id: idSchema,
-    product_title: z.string(),
-    product_tags: z.array(z.string()),
-    purchased_at: timestampSchema,
-  })
-  .meta({
-    example: {
-      purchase_id: 600,
-      category_id: 4,
-      category_title: 'Garden & Outdoors',
-      product_id: 17,
-      product_title: 'Stainless Steel Garden Trowel',
-      product_tags: ['garden', 'tools'],
-      purchased_at: '2026-11-25T10:15:00.000Z',
-    },
-  });
-
-export const customerPurchasesSchema = z
-  .object({
-    id: idSchema,
-    age: z.number().int(),
-    title: z.string(),
-    gender: z.string(),
-    location: z.string(),
-    preference: z.string(),
-    purchases: z.array(historyItemSchema),
-  })
-  .meta({
-    example: {
-      id: 3,
-      age: 34,
-      title: 'Olivia Bennett',
-      gender: 'Female',
-      location: 'Madrid',
-      preference: 'Clothing',
-      purchases: [
-        {
-          purchase_id: 600,
-          category_id: 4,
-          category_title: 'Garden & Outdoors',
-          product_id: 17,
-          product_title: 'Stainless Steel Garden Trowel',
-          product_tags: ['garden', 'tools'],
-          purchased_at: '2026-11-25T10:15:00.000Z',
-        },
-      ],
-    },
-  });
 
 export const purchaseFeedQuery = z.object({
   after_id: queryInt(0, MAX_ID).default(0).describe('Purchases with a larger id than this, oldest first'),

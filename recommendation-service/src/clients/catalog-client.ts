@@ -1,27 +1,8 @@
+import { type CustomerPurchases, customerPurchasesSchema } from '@ecom/contracts';
 import { JsonClient, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const historyItem = z.object({
-  purchase_id: z.number(),
-  category_id: z.number(),
-  category_title: z.string(),
-  product_id: z.number(),
-  product_title: z.string(),
-  product_tags: z.array(z.string()),
-  purchased_at: z.string().optional(),
-});
-
-export const customerPurchasesSchema = z.object({
-  id: z.number(),
-  title: z.string(),
-  age: z.number(),
-  gender: z.string(),
-  location: z.string(),
-  preference: z.string(),
-  purchases: z.array(historyItem),
-});
-
-export type CustomerPurchases = z.infer<typeof customerPurchasesSchema>;
+export type { CustomerPurchases };
 
 const feedItem = z.object({
   id: z.number(),

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { customerPurchasesSchema } from '../clients/catalog-client.js';
 import type { UserClient } from '../clients/user-client.js';
 import type { Deps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
-import { errorSchema } from '../schemas/vectors.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 import { buildOverview, overviewSchema } from './overview.js';
 

@@ -1,8 +1,8 @@
+import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { MAX_LIMIT, productParams } from '../schemas/recommendations.js';
-import { errorSchema } from '../schemas/vectors.js';
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10).describe('How many partners, at most'),

@@ -1,7 +1,7 @@
+import { errorSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
-import { errorSchema } from '../schemas/vectors.js';
 
 /**
  * catalog-service's outbox calls this right after a purchase is recorded or deleted, so the

@@ -1,3 +1,4 @@
+import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
@@ -9,7 +10,6 @@ import {
   recommendationSchema,
   similarQuery,
 } from '../schemas/recommendations.js';
-import { errorSchema } from '../schemas/vectors.js';
 
 const tags = ['recommendation'];
 

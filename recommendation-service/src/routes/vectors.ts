@@ -1,3 +1,4 @@
+import { errorSchema, type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
@@ -5,9 +6,6 @@ import {
   batchDeleteSchema,
   batchUpsertResultSchema,
   batchUpsertSchema,
-  errorSchema,
-  type VectorizeProduct,
-  vectorizeProductSchema,
   vectorizeResultSchema,
 } from '../schemas/vectors.js';
 import type { ProductInput } from '../services/vector-sync.js';

@@ -1,35 +1,5 @@
-import { errorSchema, idField, text } from '@ecom/service-kit';
+import { exampleProduct, idSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { z } from 'zod';
-
-export { errorSchema };
-
-const id = idField();
-const title = text({ max: 150, required: true });
-
-/** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
-const exampleProduct = {
-  product_id: 17,
-  product_title: 'Stainless Steel Garden Trowel',
-  category_id: 4,
-  category_title: 'Garden & Outdoors',
-  product_tags: ['garden', 'tools'],
-  product_description: 'Rust-proof trowel with a soft-grip handle.',
-};
-
-export const vectorizeProductSchema = z
-  .object({
-    product_id: id,
-    product_title: title,
-    category_id: id,
-    category_title: title,
-    product_tags: z
-      .array(text({ max: 100 }))
-      .max(50)
-      .default([]),
-    product_description: text({ max: 1500 }).optional(),
-  })
-  .meta({ example: exampleProduct });
-export type VectorizeProduct = z.infer<typeof vectorizeProductSchema>;
 
 export const MAX_BATCH_UPSERT = 500;
 export const MAX_BATCH_DELETE = 1000;
@@ -39,7 +9,7 @@ export const batchUpsertSchema = z
   .meta({ example: { products: [exampleProduct] } });
 
 export const batchDeleteSchema = z
-  .object({ product_ids: z.array(id).min(1).max(MAX_BATCH_DELETE) })
+  .object({ product_ids: z.array(idSchema).min(1).max(MAX_BATCH_DELETE) })
   .meta({ example: { product_ids: [17, 18] } });
 
 export const vectorizeResultSchema = z

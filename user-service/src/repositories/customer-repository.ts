@@ -1,7 +1,7 @@
+import type { Customer, CustomerCreate } from '@ecom/contracts';
 import type { DatasetCustomer } from '@ecom/dataset';
 import { ConflictError } from '@ecom/service-kit';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { Customer, CustomerCreate } from '../schemas/customer.js';
 
 export interface CustomerPage {
   items: Customer[];

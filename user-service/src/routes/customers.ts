@@ -1,12 +1,7 @@
+import { customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import {
-  customerCreateSchema,
-  customerIdParams,
-  customerListQuery,
-  customerSchema,
-  errorSchema,
-} from '../schemas/customer.js';
+import { customerIdParams, customerListQuery } from '../schemas/customer.js';
 
 const tags = ['customer'];
 

@@ -1,0 +1,21 @@
+import { errorSchema, idField, idParam, MAX_ID, queryInt } from '@ecom/service-kit';
+import { z } from 'zod';
+
+export { errorSchema };
+
+/** Ids in JSON bodies: integers as Postgres stores them (INT4). */
+export const idSchema = idField();
+/** Ids in paths and query strings: decimal digits only (`0x10` is a 422, as in FastAPI). */
+export const idParamSchema = idParam();
+
+/** `skip`/`limit` of every list route. */
+export const pageQuery = z.object({
+  skip: queryInt(0, MAX_ID).default(0).describe('How many to skip, in id order'),
+  limit: queryInt(1, 100).default(10).describe('How many to answer (1–100)'),
+});
+
+/** Timestamps travel as ISO-8601 strings. */
+export const timestampSchema = z
+  .string()
+  .describe('ISO-8601 timestamp')
+  .meta({ example: '2026-11-25T10:15:00.000Z' });

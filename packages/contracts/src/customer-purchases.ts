@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './common.js';
+
+// catalog-service answers these (GET /Purchases/customer/{customer_id}); recommendation-service
+// parses them (its catalog client) and shows them on its dashboard.
+
+export const historyItemSchema = z
+  .object({
+    purchase_id: idSchema,
+    category_id: idSchema,
+    category_title: z.string(),
+    product_id: idSchema,
+    product_title: z.string(),
+    product_tags: z.array(z.string()),
+    purchased_at: timestampSchema,
+  })
+  .meta({
+    example: {
+      purchase_id: 600,
+      category_id: 4,
+      category_title: 'Garden & Outdoors',
+      product_id: 17,
+      product_title: 'Stainless Steel Garden Trowel',
+      product_tags: ['garden', 'tools'],
+      purchased_at: '2026-11-25T10:15:00.000Z',
+    },
+  });
+
+export const customerPurchasesSchema = z
+  .object({
+    id: idSchema,
+    age: z.number().int(),
+    title: z.string(),
+    gender: z.string(),
+    location: z.string(),
+    preference: z.string(),
+    purchases: z.array(historyItemSchema),
+  })
+  .meta({
+    example: {
+      id: 3,
+      age: 34,
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      location: 'Madrid',
+      preference: 'Clothing',
+      purchases: [
+        {
+          purchase_id: 600,
+          category_id: 4,
+          category_title: 'Garden & Outdoors',
+          product_id: 17,
+          product_title: 'Stainless Steel Garden Trowel',
+          product_tags: ['garden', 'tools'],
+          purchased_at: '2026-11-25T10:15:00.000Z',
+        },
+      ],
+    },
+  });
+
+export type CustomerPurchases = z.infer<typeof customerPurchasesSchema>;

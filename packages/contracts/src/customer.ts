@@ -1,0 +1,38 @@
+import { text } from '@ecom/service-kit';
+import { z } from 'zod';
+import { idSchema } from './common.js';
+
+// user-service answers these (its /customer/ routes); catalog-service parses them (its
+// user-service client), so one schema serves both sides.
+
+export const customerCreateSchema = z
+  .object({
+    title: text({ max: 150, required: true }).describe("The customer's name; unique"),
+    gender: text({ max: 15 }),
+    age: z.number().int().min(0).max(150),
+    location: text({ max: 150 }),
+    preference: text({ max: 150 }).describe('What the customer likes; part of the profile text'),
+  })
+  .meta({
+    example: {
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      age: 34,
+      location: 'Madrid',
+      preference: 'Clothing',
+    },
+  });
+
+export const customerSchema = customerCreateSchema.extend({ id: idSchema }).meta({
+  example: {
+    id: 12,
+    title: 'Olivia Bennett',
+    gender: 'Female',
+    age: 34,
+    location: 'Madrid',
+    preference: 'Clothing',
+  },
+});
+
+export type CustomerCreate = z.infer<typeof customerCreateSchema>;
+export type Customer = z.infer<typeof customerSchema>;

@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './customer.js';
+export * from './customer-purchases.js';
+export * from './product-payload.js';
