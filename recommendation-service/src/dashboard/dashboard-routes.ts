@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
+import { customerPurchasesExample, customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { UserClient } from '../clients/user-client.js';
@@ -57,28 +57,7 @@ const customerDetailSchema = customerPurchasesSchema
   .extend({
     purchase_count: z.number().describe('All purchases; `purchases` holds the newest 100'),
   })
-  .meta({
-    example: {
-      id: 3,
-      title: 'Olivia Bennett',
-      age: 34,
-      gender: 'Female',
-      location: 'Madrid',
-      preference: 'Clothing',
-      purchases: [
-        {
-          purchase_id: 600,
-          category_id: 4,
-          category_title: 'Garden & Outdoors',
-          product_id: 17,
-          product_title: 'Stainless Steel Garden Trowel',
-          product_tags: ['garden', 'tools'],
-          purchased_at: '2026-11-25T10:15:00.000Z',
-        },
-      ],
-      purchase_count: 1,
-    },
-  });
+  .meta({ example: { ...customerPurchasesExample, purchase_count: 1 } });
 
 const productDetailSchema = z
   .object({
