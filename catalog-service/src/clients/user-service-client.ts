@@ -1,6 +1,5 @@
 import { type Customer, customerSchema } from '@ecom/contracts';
 import { JsonClient } from '@ecom/service-kit';
-import { z } from 'zod';
 import { CustomerCache } from './customer-cache.js';
 
 export type { Customer };
