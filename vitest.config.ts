@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // and a real Milvus-protocol server when MILVUS_ADDRESS is set; otherwise the embedded
 // defaults (PGlite, the on-disk vector index). Tests that need a server say why they skip.
 const projects = [
+  'packages/bench',
   'packages/dataset',
   'packages/db',
   'packages/service-kit',

@@ -13,7 +13,6 @@ import {
   blend,
   type Candidate,
 } from '../../../recommendation-service/src/ranking/blend.js';
-import { CoPurchaseModel } from '../../../recommendation-service/src/ranking/co-purchase-model.js';
 import { type PartnerList, partnerList } from '../../../recommendation-service/src/ranking/purchase-stats.js';
 import {
   behaviourEvidence,
@@ -24,6 +23,7 @@ import {
 import { productText } from '../../../recommendation-service/src/text/recipes.js';
 import { choiceArg, parseArgs, runMain } from './lib/args.js';
 import { type Item, loadAmazon, preference, type Split, split } from './quality/amazon.js';
+import { CoPurchaseModel } from './quality/co-purchase-model.js';
 import { K, score } from './quality/metrics.js';
 
 export interface OfflineSettings {

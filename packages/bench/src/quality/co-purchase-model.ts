@@ -1,4 +1,7 @@
-import { type PairCountOptions, pairIncrements } from './pair-counts.js';
+import {
+  type PairCountOptions,
+  pairIncrements,
+} from '../../../../recommendation-service/src/ranking/pair-counts.js';
 
 /**
  * The purchase statistics computed entirely in memory, with every pair kept: the reference the

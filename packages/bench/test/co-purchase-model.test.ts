@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoPurchaseModel } from '../src/ranking/co-purchase-model.js';
+import { CoPurchaseModel } from '../src/quality/co-purchase-model.js';
 
 function model(...histories: number[][]): CoPurchaseModel {
   const m = new CoPurchaseModel();
