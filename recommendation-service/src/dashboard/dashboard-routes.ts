@@ -17,6 +17,7 @@ const ASSETS = {
   'overview.js': 'text/javascript; charset=utf-8',
   'customers.js': 'text/javascript; charset=utf-8',
   'products.js': 'text/javascript; charset=utf-8',
+  'product-table.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 } as const;
 type AssetName = keyof typeof ASSETS;

@@ -1,5 +1,6 @@
 import { getJson } from './api.js';
-import { alertBox, decimal, h, integer, show } from './dom.js';
+import { alertBox, h, integer, show } from './dom.js';
+import { productTable } from './product-table.js';
 
 const STRATEGIES = [
   { value: 'both', label: 'Side by side' },
@@ -142,54 +143,10 @@ async function loadRecommendations(box, id, strategy) {
   const title = strategy === 'hybrid' ? 'Hybrid' : 'Original';
   try {
     const items = await getJson(`/recommendation/${id}?strategy=${strategy}&limit=10`);
-    const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
-    // The ranking says why for each item when it can (`reason`); older rankings do not.
-    const withReasons = items.some((item) => item.reason?.text);
-    const columns = ['#', 'Product', 'Category', 'Score', ...(withReasons ? ['Why'] : [])];
-    show(
-      box,
-      h(
-        'table',
-        {},
-        h('caption', {}, `${title}: ${items.length} products`),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            columns.map((c) => h('th', { scope: 'col' }, c)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          items.map((item, index) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, String(index + 1)),
-              h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
-              h('td', {}, item.category),
-              h('td', { class: 'score' }, scoreCell(item.score, best)),
-              withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
-            ),
-          ),
-        ),
-      ),
-    );
+    show(box, productTable(title, items));
   } catch (error) {
     show(box, h('h4', {}, title), alertBox(error));
   }
-}
-
-export function scoreCell(score, best) {
-  if (score === undefined || score === null) return '—';
-  return [
-    h('meter', { min: '0', max: String(best), value: String(score), 'aria-hidden': 'true' }),
-    ' ',
-    decimal(score, 3),
-  ];
 }
 
 function history(customer) {

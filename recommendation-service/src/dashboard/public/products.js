@@ -1,6 +1,6 @@
 import { getJson } from './api.js';
-import { scoreCell } from './customers.js';
 import { alertBox, h, show } from './dom.js';
+import { productTable } from './product-table.js';
 
 /** Product inspector: one product, its most similar products and its bought-together partners. */
 export function renderProducts(main, { id }) {
@@ -90,37 +90,9 @@ async function loadProduct(detail, id) {
 async function fill(box, title, explanation, url) {
   try {
     const items = await getJson(url);
-    const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
     show(
       box,
-      h(
-        'table',
-        {},
-        h('caption', {}, `${title}: ${items.length} products`),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['#', 'Product', 'Category', 'Score'].map((c) => h('th', { scope: 'col' }, c)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          items.map((item, index) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, String(index + 1)),
-              h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
-              h('td', {}, item.category),
-              h('td', { class: 'score' }, scoreCell(item.score, best)),
-            ),
-          ),
-        ),
-      ),
+      productTable(title, items),
       h(
         'p',
         { class: 'note' },

@@ -1,0 +1,50 @@
+import { decimal, h } from './dom.js';
+
+/**
+ * A ranked list of products (recommendations, similar products, bought-together partners) as
+ * a table: rank, product link, category, score bar and, when the ranking gives them, reasons.
+ */
+export function productTable(title, items) {
+  const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
+  // The ranking says why for each item when it can (`reason`); other lists do not.
+  const withReasons = items.some((item) => item.reason?.text);
+  const columns = ['#', 'Product', 'Category', 'Score', ...(withReasons ? ['Why'] : [])];
+  return h(
+    'table',
+    {},
+    h('caption', {}, `${title}: ${items.length} products`),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      items.map((item, index) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, String(index + 1)),
+          h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
+          h('td', {}, item.category),
+          h('td', { class: 'score' }, scoreCell(item.score, best)),
+          withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function scoreCell(score, best) {
+  if (score === undefined || score === null) return '—';
+  return [
+    h('meter', { min: '0', max: String(best), value: String(score), 'aria-hidden': 'true' }),
+    ' ',
+    decimal(score, 3),
+  ];
+}
