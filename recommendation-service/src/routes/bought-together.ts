@@ -2,7 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { MAX_LIMIT, productParams } from '../schemas/recommendations.js';
+import { MAX_LIMIT, productItemFields, productParams } from '../schemas/recommendations.js';
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10).describe('How many partners, at most'),
@@ -10,10 +10,7 @@ const query = z.object({
 
 const partnerSchema = z
   .object({
-    product_id: z.number(),
-    product: z.string(),
-    category_id: z.number(),
-    category: z.string(),
+    ...productItemFields,
     score: z
       .number()
       .describe(

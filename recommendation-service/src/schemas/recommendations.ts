@@ -47,12 +47,17 @@ export const reasonSchema = z
   })
   .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
 
+/** What every list of products answers per item, whatever ranked it. */
+export const productItemFields = {
+  product_id: z.number(),
+  product: z.string(),
+  category_id: z.number(),
+  category: z.string(),
+};
+
 export const recommendationSchema = z
   .object({
-    product_id: z.number(),
-    product: z.string(),
-    category_id: z.number(),
-    category: z.string(),
+    ...productItemFields,
     score: z
       .number()
       .optional()
