@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_HASHING_DIMENSION } from './hashing-embedder.js';
+import { DEFAULT_HUB_URL } from './hub.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_DTYPE, DEFAULT_THREADS, MODEL_DTYPES } from './transformers-embedder.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -32,6 +33,11 @@ export const embeddingsConfigShape = {
   EMBEDDINGS_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_THREADS),
   /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
   EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
+  /**
+   * Where hub model ids are downloaded from (transformers.js `env.remoteHost`): the Hugging Face
+   * hub, or a mirror. `auto` checks that it answers before loading transformers.js at all.
+   */
+  EMBEDDINGS_HUB_URL: z.string().url().default(DEFAULT_HUB_URL),
   /** Longest wait for the model hub to answer one request before the load is given up. */
   EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   HASHING_DIMENSION: z.coerce.number().int().min(16).max(65_536).default(DEFAULT_HASHING_DIMENSION),

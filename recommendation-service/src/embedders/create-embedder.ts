@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
 import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
+import { assertHubAnswers, isModelCached } from './hub.js';
 import type { EmbedderLog } from './log.js';
 import {
   createTransformersEmbedder,
@@ -53,6 +54,10 @@ export async function createEmbedder(
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
   try {
+    // Offline, fail here, before transformers.js (and onnxruntime with it) is imported.
+    if (model && !localPath && !isModelCached(config.EMBEDDINGS_CACHE_DIR, model)) {
+      await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
+    }
     return await createTransformersEmbedder({
       model,
       localPath,
@@ -60,6 +65,7 @@ export async function createEmbedder(
       batchSize: config.EMBEDDINGS_BATCH_SIZE,
       threads: config.EMBEDDINGS_THREADS,
       cacheDir: config.EMBEDDINGS_CACHE_DIR,
+      hubUrl: config.EMBEDDINGS_HUB_URL,
       downloadTimeoutMs: config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS,
       log,
       createPipeline: deps.createPipeline,

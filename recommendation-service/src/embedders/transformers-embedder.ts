@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
 import type { Embedder } from './embedder.js';
+import { DEFAULT_HUB_URL } from './hub.js';
 import type { EmbedderLog } from './log.js';
 import { createProgressLog } from './progress-log.js';
 
@@ -40,6 +41,8 @@ export interface TransformersEmbedderOptions {
   cacheDir?: string;
   /** ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). */
   threads?: number;
+  /** Where hub model ids are downloaded from (transformers.js `env.remoteHost`); default the Hugging Face hub. */
+  hubUrl?: string;
   /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
   downloadTimeoutMs?: number;
   log: EmbedderLog;
@@ -65,6 +68,7 @@ export async function createTransformersEmbedder(
   env.allowLocalModels = true;
   env.allowRemoteModels = localPath === undefined;
   if (localPath) env.localModelPath = path.dirname(localPath);
+  env.remoteHost = options.hubUrl ?? DEFAULT_HUB_URL;
   env.fetch = fetchWithTimeout(options.downloadTimeoutMs ?? 10_000);
 
   const started = Date.now();

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig } from '@ecom/service-kit';
-import { env } from '@huggingface/transformers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingsConfigSchema } from '../../src/embedders/config.js';
 import { createEmbedder, EmbedderLoadError } from '../../src/embedders/create-embedder.js';
 import { HashingEmbedder } from '../../src/embedders/hashing-embedder.js';
@@ -15,7 +18,6 @@ describe('createEmbedder', () => {
   let scratch: string;
   let modelDir: string;
   let emptyDir: string;
-  const defaultRemoteHost = env.remoteHost;
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'create-embedder-'));
@@ -24,9 +26,6 @@ describe('createEmbedder', () => {
   });
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });
-  });
-  afterEach(() => {
-    env.remoteHost = defaultRemoteHost;
   });
 
   const config = (vars: Record<string, string>) =>
@@ -71,12 +70,13 @@ describe('createEmbedder', () => {
 
   it('auto gives up on a hub that does not answer within the download timeout, then falls back', async () => {
     const hub = await fakeHub('hang');
-    env.remoteHost = hub.url;
     try {
       const log = recordingLog();
       const started = Date.now();
       // fetchedModelDir null: a model that scripts/fetch-model.sh built in this checkout is not the hub.
-      const embedder = await createEmbedder(config({}), log, { fetchedModelDir: null });
+      const embedder = await createEmbedder(config({ EMBEDDINGS_HUB_URL: hub.url }), log, {
+        fetchedModelDir: null,
+      });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(embedder).toBeInstanceOf(HashingEmbedder);
       const warning = log.lines.find((line) => line.level === 'warn');
@@ -87,11 +87,60 @@ describe('createEmbedder', () => {
     }
   });
 
+  it('auto downloads the model from EMBEDDINGS_HUB_URL, the hub it checked', async () => {
+    const hub = await fakeHub('serve', modelDir);
+    try {
+      const cacheDir = await mkdtemp(path.join(scratch, 'cache-'));
+      const log = recordingLog();
+      const embedder = await createEmbedder(
+        config({ EMBEDDINGS_HUB_URL: hub.url, EMBEDDINGS_CACHE_DIR: cacheDir }),
+        log,
+        { fetchedModelDir: null },
+      );
+      expect(embedder).toBeInstanceOf(TransformersEmbedder);
+      expect(embedder.id).toBe('xenova-all-minilm-l12-v2-fp32');
+      expect(embedder.dimension).toBe(8);
+      expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+      // The check and the loader asked the same hub.
+      expect(hub.requests).toContain('HEAD /Xenova/all-MiniLM-L12-v2/resolve/main/config.json');
+      expect(hub.requests).toContain('GET /Xenova/all-MiniLM-L12-v2/resolve/main/onnx/model.onnx');
+      await embedder.close?.();
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it.skipIf(!existsSync('/proc/self/maps'))(
+    'auto with a hub that does not answer never loads onnxruntime (needs Linux /proc)',
+    async () => {
+      const hub = await fakeHub('hang');
+      try {
+        const tsx = createRequire(import.meta.url).resolve('tsx');
+        const script = path.join(import.meta.dirname, '..', 'fixtures', 'auto-embedder-process.ts');
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['--import', tsx, script, hub.url, path.join(scratch, 'cache')],
+          { timeout: 60_000 },
+        );
+        const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+        expect(result.embedder).toBe('hashing-v1-d1024');
+        expect(result.warnings).toHaveLength(1);
+        expect(result.warnings[0]).toMatch(/FALLING BACK TO THE HASHING EMBEDDER/);
+        expect(result.warnings[0]).toMatch(/no answer within 300 ms/);
+        expect(result.onnxruntime).toEqual({ before: false, after: true });
+      } finally {
+        await hub.close();
+      }
+    },
+  );
+
   it('an explicit model that cannot be loaded stops start-up with a clear error', async () => {
     const hub = await fakeHub('missing');
-    env.remoteHost = hub.url;
     try {
-      const attempt = createEmbedder(config({ EMBEDDINGS_MODEL: 'acme/no-such-model' }), recordingLog());
+      const attempt = createEmbedder(
+        config({ EMBEDDINGS_MODEL: 'acme/no-such-model', EMBEDDINGS_HUB_URL: hub.url }),
+        recordingLog(),
+      );
       await expect(attempt).rejects.toBeInstanceOf(EmbedderLoadError);
       await expect(attempt).rejects.toThrow(/Could not load the embeddings model "acme\/no-such-model"/);
       await expect(attempt).rejects.toThrow(/EMBEDDINGS_MODEL_PATH/);

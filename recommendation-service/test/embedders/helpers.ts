@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmbedderLog } from '../../src/embedders/log.js';
@@ -33,16 +34,32 @@ export function dot(a: Float32Array, b: Float32Array): number {
 /**
  * A stand-in for the model hub on 127.0.0.1, so the offline paths are tested the same on a
  * machine with internet: `hang` accepts requests and never answers (a firewall that drops
- * packets), `missing` answers 404 to everything (an id that does not exist).
+ * packets), `missing` answers 404 to everything (an id that does not exist), `serve` answers
+ * every model id's `/<id>/resolve/main/<file>` with that file of `modelDir`.
  */
-export async function fakeHub(mode: 'hang' | 'missing'): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((_request, response) => {
+export async function fakeHub(
+  mode: 'hang' | 'missing' | 'serve',
+  modelDir?: string,
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
     if (mode === 'missing') response.writeHead(404).end('Entry not found');
+    if (mode !== 'serve' || !modelDir) return;
+    const file = /\/resolve\/main\/(.+)$/.exec(request.url ?? '')?.[1];
+    readFile(`${modelDir}/${file}`).then(
+      (body) =>
+        response
+          .writeHead(200, { 'content-length': body.length })
+          .end(request.method === 'HEAD' ? undefined : body),
+      () => response.writeHead(404).end('Entry not found'),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
