@@ -16,6 +16,9 @@ import { operationsRoutes } from './routes/operations.js';
 import { productRoutes } from './routes/products.js';
 import { purchaseRoutes } from './routes/purchases.js';
 
+// The launcher (scripts/stack) and @ecom/testing load a service from this one module.
+export { readConfig } from './config.js';
+
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
   logger?: boolean | { level: string; stream: { write(line: string): void } };

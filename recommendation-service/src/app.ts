@@ -22,6 +22,9 @@ import { Reindexer } from './services/reindex.js';
 import { VectorSync } from './services/vector-sync.js';
 import { PurchaseFeed } from './sync/purchase-feed.js';
 
+// The launcher (scripts/stack) and @ecom/testing load a service from this one module.
+export { readConfig } from './config.js';
+
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
   logger?: boolean | { level: string; stream: { write(line: string): void } };

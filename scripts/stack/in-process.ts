@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import { styleText } from 'node:util';
 import { formatLogLine, isLauncherRequest } from './format-log.js';
 import type { ExitInfo } from './service-process.js';
@@ -11,20 +9,45 @@ import { waitForHttp } from './wait-for-http.js';
 const DRAIN_MS = 1_000;
 const COLORS = ['cyan', 'magenta', 'yellow'] as const;
 
-/** What the launcher uses of a service's Fastify app (scripts/ has no fastify dependency). */
-interface ServiceApp {
-  listen(options: { host: string; port: number }): Promise<unknown>;
-  close(): Promise<unknown>;
-  startDraining(): void;
-}
+type LogStream = { write(chunk: string): void };
 
-interface ServiceModule {
-  buildApp(config: unknown, options: Record<string, unknown>): Promise<ServiceApp>;
-  readConfig(env: NodeJS.ProcessEnv): { LOG_LEVEL: string; HOST: string; PORT: number };
+/**
+ * Each service's app, typed, from its app module (`buildApp`, `readConfig`). A module is
+ * imported when its service starts, not with this file: the child-process mode and the tests
+ * that import the launcher never load the services' code (recommendation-service alone takes
+ * ~1.6 s to import).
+ */
+const SERVICE_APPS = {
+  user: async (...args: BuildArgs) => build(await import('@ecom/user-service/app'), ...args),
+  catalog: async (...args: BuildArgs) => build(await import('@ecom/catalog-service/app'), ...args),
+  recommendation: async (...args: BuildArgs) =>
+    build(await import('@ecom/recommendation-service/app'), ...args),
+};
+
+type BuildArgs = [name: string, env: NodeJS.ProcessEnv, stream: LogStream];
+type ServiceApp = Awaited<ReturnType<(typeof SERVICE_APPS)[ServiceKey]>>['app'];
+
+/** Generic so that `buildApp` is given the config its own `readConfig` made. */
+async function build<Config extends { LOG_LEVEL: string; HOST: string }, App>(
+  service: {
+    readConfig(env: NodeJS.ProcessEnv): Config;
+    buildApp(config: Config, options: { logger: { level: string; stream: LogStream } }): Promise<App>;
+  },
+  ...[name, env, stream]: BuildArgs
+): Promise<{ app: App; host: string }> {
+  let config: Config;
+  try {
+    config = service.readConfig(env);
+  } catch (error) {
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return {
+    app: await service.buildApp(config, { logger: { level: config.LOG_LEVEL, stream } }),
+    host: config.HOST,
+  };
 }
 
 export interface InProcessOptions {
-  repoRoot: string;
   ports: Map<ServiceKey, number>;
   /** The environment every service gets (URLs, DATA_DIR, HOST ...); PORT is added per service. */
   env: NodeJS.ProcessEnv;
@@ -65,19 +88,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
   const start = async (key: ServiceKey, index: number) => {
     options.signal?.throwIfAborted();
     const spec = SERVICES.find((candidate) => candidate.key === key)!;
-    const root = path.join(options.repoRoot, spec.dir, 'src');
-    const [appModule, configModule] = await Promise.all([
-      import(pathToFileURL(path.join(root, 'app.ts')).href),
-      import(pathToFileURL(path.join(root, 'config.ts')).href),
-    ]);
-    const service = { buildApp: appModule.buildApp, readConfig: configModule.readConfig } as ServiceModule;
     const port = options.ports.get(key)!;
-    let config: ReturnType<ServiceModule['readConfig']>;
-    try {
-      config = service.readConfig({ ...options.env, PORT: String(port) });
-    } catch (error) {
-      throw new Error(`${spec.name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
     const label = `${spec.name.padEnd(prefixWidth)} |`;
     const prefix = options.color ? styleText(COLORS[index % COLORS.length]!, label) : label;
     const stream = {
@@ -88,9 +99,10 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
         }
       },
     };
-    const app = await service.buildApp(config, { logger: { level: config.LOG_LEVEL, stream } });
+    const env = { ...options.env, PORT: String(port) };
+    const { app, host } = await SERVICE_APPS[key](spec.name, env, stream);
     apps.set(key, app);
-    await app.listen({ host: config.HOST, port });
+    await app.listen({ host, port });
   };
 
   const url = (key: ServiceKey, what: 'healthz' | 'readyz') =>

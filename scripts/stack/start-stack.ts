@@ -81,7 +81,6 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const sharedEnv = sharedEnvironment(options, urls);
   if (options.inProcess) {
     const running = await startInProcess({
-      repoRoot: REPO_ROOT,
       ports,
       env: sharedEnv,
       log,

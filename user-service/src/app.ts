@@ -7,6 +7,9 @@ import { CustomerRepository } from './repositories/customer-repository.js';
 import { customerRoutes } from './routes/customers.js';
 import { seedCustomers } from './seed.js';
 
+// The launcher (scripts/stack) and @ecom/testing load a service from this one module.
+export { readConfig } from './config.js';
+
 export interface BuildOptions {
   /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
   logger?: boolean | { level: string; stream: { write(line: string): void } };

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../scripts/stack/start-stack.js';
+import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, intArg, parseArgs, runMain, UsageError } from './lib/args.js';
 import { BenchStack } from './lib/bench-stack.js';
 import { mapLimit, seededRandom } from './lib/concurrency.js';

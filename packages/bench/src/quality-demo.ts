@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../scripts/stack/start-stack.js';
+import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, parseArgs, runMain } from './lib/args.js';
 import { BenchStack } from './lib/bench-stack.js';
 import { mapLimit } from './lib/concurrency.js';

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv, promisify } from 'node:util';
+import { SERVICES } from '@ecom/stack/services';
+import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { describe, expect, it } from 'vitest';
 // `yaml` (eemeli/yaml): complete YAML 1.2 + 1.1 merge keys, no dependencies, typed, actively
 // maintained, already in the lockfile through vite. Compose files use `<<:` merge keys.
 import { parse } from 'yaml';
-import { SERVICES } from '../../../scripts/stack/services.js';
-import { REPO_ROOT } from '../../../scripts/stack/start-stack.js';
 
 // docker-compose.yml checked against the contract (ports, start order by health) and
 // against what the services really read (their config schemas), so the compose file, the

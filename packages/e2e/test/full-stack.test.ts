@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createScratchDatabase } from '@ecom/db';
+import { SERVICES } from '@ecom/stack/services';
+import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES } from '../../../scripts/stack/services.js';
-import { REPO_ROOT, type Stack, startStack } from '../../../scripts/stack/start-stack.js';
 
 // The three services as real processes on ephemeral ports, started the way `npm start` starts
 // them, each with a fresh embedded database: the dataset is imported and vectorised by the

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { find, reportVectorisation } from '@ecom/stack/progress';
 import { afterEach, describe, expect, it } from 'vitest';
-import { find, reportVectorisation } from '../../../scripts/stack/progress.js';
 
 // The launcher's progress lines, against one small server playing the catalog's
 // /outbox/status and /products/ and the recommendation service's /recommendation/info.

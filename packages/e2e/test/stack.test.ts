@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVICES, type ServiceSpec } from '@ecom/stack/services';
+import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES, type ServiceSpec } from '../../../scripts/stack/services.js';
-import { REPO_ROOT, type Stack, startStack } from '../../../scripts/stack/start-stack.js';
 
 // The launcher with the real user-service and stand-ins for the other two (test/fixtures),
 // whose readiness depends on each other the way the real ones may: recommendation is ready

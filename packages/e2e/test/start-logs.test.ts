@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVICES } from '@ecom/stack/services';
+import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES } from '../../../scripts/stack/services.js';
-import { REPO_ROOT, type Stack, startStack } from '../../../scripts/stack/start-stack.js';
 
 // Issue 12, "start-up and logs a person can follow": the three real services started as
 // `npm start` starts them (one process, embedded databases, info logs), read as a person

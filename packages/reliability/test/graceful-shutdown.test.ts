@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createScratchDatabase } from '@ecom/db';
+import { ServiceProcess } from '@ecom/stack/service-process';
+import { waitForHttp } from '@ecom/stack/wait-for-http';
 import { closedPort, eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServiceProcess } from '../../../scripts/stack/service-process.js';
-import { waitForHttp } from '../../../scripts/stack/wait-for-http.js';
 import { REPO_ROOT } from '../src/stack.js';
 
 const CUSTOMER = { id: 1, title: 'Slow Sam', gender: 'M', age: 50, location: 'Oslo', preference: 'Tea' };

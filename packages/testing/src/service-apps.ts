@@ -14,27 +14,9 @@ import { emptyPgliteInto } from './pglite-template.js';
  * Milvus client), which a user-service test file should not pay.
  */
 const services = {
-  'user-service': async () => {
-    const [{ buildApp }, { readConfig }] = await Promise.all([
-      import('../../../user-service/src/app.js'),
-      import('../../../user-service/src/config.js'),
-    ]);
-    return { buildApp, readConfig };
-  },
-  'catalog-service': async () => {
-    const [{ buildApp }, { readConfig }] = await Promise.all([
-      import('../../../catalog-service/src/app.js'),
-      import('../../../catalog-service/src/config.js'),
-    ]);
-    return { buildApp, readConfig };
-  },
-  'recommendation-service': async () => {
-    const [{ buildApp }, { readConfig }] = await Promise.all([
-      import('../../../recommendation-service/src/app.js'),
-      import('../../../recommendation-service/src/config.js'),
-    ]);
-    return { buildApp, readConfig };
-  },
+  'user-service': () => import('../../../user-service/src/app.js'),
+  'catalog-service': () => import('../../../catalog-service/src/app.js'),
+  'recommendation-service': () => import('../../../recommendation-service/src/app.js'),
 };
 
 export type ServiceName = keyof typeof services;

@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
+import { freePort } from '@ecom/stack/free-port';
+import { SERVICES, type ServiceKey } from '@ecom/stack/services';
+import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
 import pg from 'pg';
-import { freePort } from '../../../../scripts/stack/free-port.js';
-import { SERVICES, type ServiceKey } from '../../../../scripts/stack/services.js';
-import { REPO_ROOT, type Stack, startStack } from '../../../../scripts/stack/start-stack.js';
 
 export type EmbedderChoice = 'hashing' | 'model';
 export type StoreChoice = 'embedded' | 'milvus';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../../scripts/stack/start-stack.js';
+import { REPO_ROOT } from '@ecom/stack/start-stack';
 
 /** Evaluation data only, read in place (its README: do not copy it into the project). */
 export const AMAZON_DIR =
