@@ -244,12 +244,12 @@ export class DatasetImporter {
         line: row.line,
       });
     }
-    const pair = `${row.userId}:${productKey}`;
+    const pair = `${row.customer.id}:${productKey}`;
     const occurrence = (this.occurrences.get(pair) ?? 0) + 1;
     this.occurrences.set(pair, occurrence);
     this.pendingPurchases.push({
       line: row.line,
-      customerId: row.userId,
+      customerId: row.customer.id,
       productKey,
       purchasedAt,
       sourceKey: `${pair}#${occurrence}`,

@@ -3,15 +3,20 @@ import { customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
+/** A customer as dataset.csv describes them, in the API's field names. */
+export interface DatasetCustomer {
+  id: number;
+  title: string;
+  gender: string;
+  age: number;
+  location: string;
+  preference: string;
+}
+
 /** One purchase row of dataset.csv, validated and normalised. */
 export interface DatasetRow {
   line: number;
-  userId: number;
-  name: string;
-  age: number;
-  gender: string;
-  location: string;
-  preferences: string;
+  customer: DatasetCustomer;
   /** The CSV's product id: not unique in the original dataset, kept for reference only. */
   productId: string;
   category: string;
@@ -175,12 +180,14 @@ function parseRecord(raw: string[], line: number): ParsedLine {
 
   const row: DatasetRow = {
     line,
-    userId: parsedUserId!,
-    name: name!,
-    age: parsedAge!,
-    gender: gender ?? '',
-    location: location ?? '',
-    preferences: preferences ?? '',
+    customer: {
+      id: parsedUserId!,
+      title: name!,
+      gender: gender ?? '',
+      age: parsedAge!,
+      location: location ?? '',
+      preference: preferences ?? '',
+    },
     productId: productId ?? '',
     category: category!,
     productName: productName!,
