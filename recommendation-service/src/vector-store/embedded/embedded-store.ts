@@ -198,17 +198,7 @@ export class EmbeddedVectorStore implements VectorStore {
     if (!buffer) return;
     const snapshot = decodeSnapshot(buffer, file);
     this.assertDimension(snapshot.dimension, file);
-    const rowBytes = this.dimension * 4;
-    snapshot.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], row) => {
-      this.table.upsertRaw(
-        productId,
-        categoryId,
-        productTitle,
-        categoryTitle,
-        snapshot.buffer,
-        snapshot.vectorsOffset + row * rowBytes,
-      );
-    });
+    this.table.upsertRows(snapshot.metadata, snapshot.buffer, snapshot.vectorsOffset);
     this.snapshotBytes = buffer.length;
   }
 
@@ -238,22 +228,9 @@ export class EmbeddedVectorStore implements VectorStore {
     }
     this.assertDimension(header.dimension, file);
     const { records, end } = readRecords(buffer, LOG_HEADER_BYTES, this.dimension);
-    const rowBytes = this.dimension * 4;
     for (const record of records) {
-      if (record.type === DELETE) {
-        for (const id of record.productIds) this.table.delete(id);
-        continue;
-      }
-      record.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], i) => {
-        this.table.upsertRaw(
-          productId,
-          categoryId,
-          productTitle,
-          categoryTitle,
-          record.vectors,
-          record.vectorsOffset + i * rowBytes,
-        );
-      });
+      if (record.type === DELETE) for (const id of record.productIds) this.table.delete(id);
+      else this.table.upsertRows(record.metadata, record.vectors, record.vectorsOffset);
     }
     if (end < buffer.length) {
       // Appending after garbage would hide every later record from the next replay.
