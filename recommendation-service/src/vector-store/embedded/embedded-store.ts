@@ -191,10 +191,7 @@ export class EmbeddedVectorStore implements VectorStore {
 
   private async loadSnapshot(): Promise<void> {
     const file = path.join(this.directory, SNAPSHOT);
-    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const buffer = await readIfExists(file);
     if (!buffer) return;
     const snapshot = decodeSnapshot(buffer, file);
     this.assertDimension(snapshot.dimension, file);
@@ -208,10 +205,7 @@ export class EmbeddedVectorStore implements VectorStore {
    */
   private async replayLog(): Promise<{ replayed: number; tornBytes: number }> {
     const file = path.join(this.directory, LOG);
-    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return Buffer.alloc(0);
-      throw error;
-    });
+    const buffer = (await readIfExists(file)) ?? Buffer.alloc(0);
     this.logFile = await open(file, 'a');
     const header = readLogHeader(buffer);
     if (!header && buffer.length >= LOG_HEADER_BYTES) {
@@ -338,6 +332,14 @@ export class EmbeddedVectorStore implements VectorStore {
       throw new Error(`${file} holds ${dimension}-d vectors, expected ${this.dimension}`);
     }
   }
+}
+
+/** The file's bytes, or undefined when there is no such file. */
+function readIfExists(file: string): Promise<Buffer | undefined> {
+  return readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
 }
 
 /** Makes the rename itself durable (the directory entry), not only the file contents. */
