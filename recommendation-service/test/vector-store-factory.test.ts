@@ -17,7 +17,7 @@ describe('createVectorStore', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'vector-factory-'));
     try {
       const config = loadConfig(schema, { DATA_DIR: dataDir });
-      const store = createVectorStore(config, { id: 'hashing-v1', dimension: 384 }, silentLogger);
+      const store = await createVectorStore(config, { id: 'hashing-v1', dimension: 384 }, silentLogger);
       expect(store.kind).toBe('embedded');
       expect(store.collection).toBe('products_hashing_v1_d384');
       await store.init();
@@ -36,7 +36,7 @@ describe('createVectorStore', () => {
       MILVUS_COLLECTION_PREFIX: 'shop',
       MILVUS_TIMEOUT_MS: '300',
     });
-    const store = createVectorStore(config, { id: 'Xenova/all-MiniLM-L12-v2', dimension: 384 }, silentLogger);
+    const store = await createVectorStore(config, { id: 'Xenova/all-MiniLM-L12-v2', dimension: 384 }, silentLogger);
     expect(store.kind).toBe('milvus');
     expect(store.collection).toBe('shop_xenova_all_minilm_l12_v2_d384');
     await expect(store.ping()).rejects.toMatchObject({ statusCode: 503 });

@@ -1,6 +1,6 @@
 import { type Customer, customerSchema } from '@ecom/contracts';
 import { JsonClient } from '@ecom/service-kit';
-import { CustomerCache } from './customer-cache.js';
+import { LRUCache } from 'lru-cache';
 
 export type { Customer };
 
@@ -20,10 +20,18 @@ export interface UserServiceClientOptions {
  */
 export class UserServiceClient {
   private readonly http: JsonClient;
-  private readonly cache: CustomerCache<Customer>;
+  /**
+   * "This customer exists, and this is their profile" for a few seconds, so a burst of
+   * purchases or history reads for one customer asks user-service once. Only found customers
+   * are kept: a customer created a moment ago is never answered 404 from here. The price is
+   * that a profile change or a deletion in user-service shows here up to the TTL late
+   * (README, "Freshness").
+   */
+  private readonly cache: LRUCache<number, Customer> | null;
 
   constructor(options: UserServiceClientOptions) {
-    this.cache = new CustomerCache(options.cacheTtlMs ?? 0, options.cacheSize ?? 10_000);
+    const ttl = options.cacheTtlMs ?? 0;
+    this.cache = ttl > 0 ? new LRUCache({ max: options.cacheSize ?? 10_000, ttl }) : null;
     this.http = new JsonClient({
       name: 'user-service',
       baseUrl: options.baseUrl,
@@ -35,14 +43,14 @@ export class UserServiceClient {
 
   /** The customer, or null when user-service does not know the id. */
   async getCustomer(id: number, requestId?: string): Promise<Customer | null> {
-    const cached = this.cache.get(id);
+    const cached = this.cache?.get(id);
     if (cached) return cached;
     const customer = await this.http.get(`/customer/${id}`, {
       schema: customerSchema,
       nullOn: [404],
       requestId,
     });
-    if (customer) this.cache.set(id, customer);
+    if (customer) this.cache?.set(id, customer);
     return customer;
   }
 

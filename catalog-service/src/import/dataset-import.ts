@@ -6,12 +6,6 @@ import { enqueueProducts } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-order.js';
 import { fingerprint } from './file-fingerprint.js';
 
-export interface ImportIssue {
-  line: number;
-  action: RowIssue['action'];
-  reason: string;
-}
-
 /** What one import did; stored in `dataset_import` and logged. */
 export interface ImportSummary {
   source: string;
@@ -30,7 +24,7 @@ export interface ImportSummary {
   products_created: number;
   duration_ms: number;
   /** Every rejected or repaired row with its line number (the first MAX_STORED_ISSUES). */
-  issues: ImportIssue[];
+  issues: RowIssue[];
   issues_truncated: boolean;
 }
 
@@ -71,11 +65,9 @@ interface PendingProduct {
   categoryKey: string;
   description: string;
   tags: string[];
-  line: number;
 }
 
 interface PendingPurchase {
-  line: number;
   customerId: number;
   productKey: string;
   purchasedAt: string;
@@ -210,7 +202,7 @@ export class DatasetImporter {
       this.log.info({ line: issue.line, reason: issue.reason }, 'dataset row repaired');
     }
     if (this.summary.issues.length < MAX_STORED_ISSUES) {
-      this.summary.issues.push({ line: issue.line, action: issue.action, reason: issue.reason });
+      this.summary.issues.push(issue);
     } else {
       this.summary.issues_truncated = true;
     }
@@ -241,15 +233,13 @@ export class DatasetImporter {
         categoryKey,
         description: row.description,
         tags: row.tags,
-        line: row.line,
       });
     }
-    const pair = `${row.userId}:${productKey}`;
+    const pair = `${row.customer.id}:${productKey}`;
     const occurrence = (this.occurrences.get(pair) ?? 0) + 1;
     this.occurrences.set(pair, occurrence);
     this.pendingPurchases.push({
-      line: row.line,
-      customerId: row.userId,
+      customerId: row.customer.id,
       productKey,
       purchasedAt,
       sourceKey: `${pair}#${occurrence}`,
@@ -264,15 +254,10 @@ export class DatasetImporter {
   private async flush(): Promise<void> {
     await this.writing;
     if (this.pendingPurchases.length === 0 && this.pendingProducts.length === 0) return;
-    const batch = {
-      categories: this.pendingCategories,
-      products: this.pendingProducts,
-      purchases: this.pendingPurchases,
-    };
+    const writing = this.write(this.pendingCategories, this.pendingProducts, this.pendingPurchases);
     this.pendingCategories = [];
     this.pendingProducts = [];
     this.pendingPurchases = [];
-    const writing = this.write(batch.categories, batch.products, batch.purchases);
     // Its failure surfaces at the next flush or at the end; until then it is not "unhandled".
     writing.catch(() => {});
     this.writing = writing;

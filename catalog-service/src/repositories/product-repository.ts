@@ -114,12 +114,6 @@ function toData(data: ProductCreate) {
   return { title: data.title, categoryId: data.category_id, description: data.description, tags: data.tags };
 }
 
-function toProduct(row: ProductRow): Product {
-  return {
-    id: row.id,
-    title: row.title,
-    category_id: row.categoryId,
-    description: row.description,
-    tags: row.tags ?? [],
-  };
+function toProduct({ categoryId, ...fields }: ProductRow): Product {
+  return { ...fields, category_id: categoryId };
 }

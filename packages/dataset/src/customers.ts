@@ -1,13 +1,4 @@
-import { type DatasetRow, parseDataset, type RowIssue } from './parse-dataset.js';
-
-export interface DatasetCustomer {
-  id: number;
-  title: string;
-  gender: string;
-  age: number;
-  location: string;
-  preference: string;
-}
+import { type DatasetCustomer, parseDataset, type RowIssue } from './parse-dataset.js';
 
 export interface CustomersFromDataset {
   customers: DatasetCustomer[];
@@ -15,10 +6,7 @@ export interface CustomersFromDataset {
   rowsRead: number;
 }
 
-/**
- * One customer per CSV user_id, keeping the CSV id. The first row of a user wins; a later
- * row with different attributes for the same id is reported, since names must stay unique.
- */
+/** One customer per CSV user_id, keeping the CSV id; the first row of a user wins. */
 export async function readCustomers(path: string): Promise<CustomersFromDataset> {
   const byId = new Map<number, DatasetCustomer>();
   const issues: RowIssue[] = [];
@@ -30,19 +18,8 @@ export async function readCustomers(path: string): Promise<CustomersFromDataset>
       continue;
     }
     if (parsed.repaired) issues.push(parsed.repaired);
-    const existing = byId.get(parsed.row.userId);
-    if (!existing) byId.set(parsed.row.userId, toCustomer(parsed.row));
+    const { customer } = parsed.row;
+    if (!byId.has(customer.id)) byId.set(customer.id, customer);
   }
   return { customers: [...byId.values()].sort((a, b) => a.id - b.id), issues, rowsRead };
-}
-
-function toCustomer(row: DatasetRow): DatasetCustomer {
-  return {
-    id: row.userId,
-    title: row.name,
-    gender: row.gender,
-    age: row.age,
-    location: row.location,
-    preference: row.preferences,
-  };
 }

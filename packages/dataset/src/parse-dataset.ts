@@ -1,15 +1,22 @@
 import { createReadStream } from 'node:fs';
+import { customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { parse } from 'csv-parse';
+import { z } from 'zod';
+
+/** A customer as dataset.csv describes them, in the API's field names. */
+export interface DatasetCustomer {
+  id: number;
+  title: string;
+  gender: string;
+  age: number;
+  location: string;
+  preference: string;
+}
 
 /** One purchase row of dataset.csv, validated and normalised. */
 export interface DatasetRow {
   line: number;
-  userId: number;
-  name: string;
-  age: number;
-  gender: string;
-  location: string;
-  preferences: string;
+  customer: DatasetCustomer;
   /** The CSV's product id: not unique in the original dataset, kept for reference only. */
   productId: string;
   category: string;
@@ -42,9 +49,32 @@ export const COLUMNS = [
   'tags',
 ] as const;
 
-/** Field limits from the API contract: a row that cannot be stored as-is is rejected, not truncated. */
-export const LIMITS = { title: 150, gender: 15, location: 150, preference: 150, description: 1500, tag: 100 };
-const MAX_TAGS = 50;
+const customer = z.toJSONSchema(customerCreateSchema, { io: 'input' }).properties ?? {};
+const product = z.toJSONSchema(vectorizeProductSchema, { io: 'input' }).properties ?? {};
+
+/** A number (maxLength, maxItems, maximum) the JSON Schema of a contract field states. */
+function limit(field: unknown, key: 'maxLength' | 'maxItems' | 'maximum'): number {
+  const value = (field as Record<string, unknown> | undefined)?.[key];
+  if (typeof value !== 'number') throw new Error(`the contract states no ${key} here`);
+  return value;
+}
+
+/**
+ * The field limits of the API (packages/contracts: the customer and the product payload), so a
+ * row the services would refuse is rejected here, not truncated.
+ */
+export const LIMITS = {
+  title: limit(customer.title, 'maxLength'),
+  age: limit(customer.age, 'maximum'),
+  gender: limit(customer.gender, 'maxLength'),
+  location: limit(customer.location, 'maxLength'),
+  preference: limit(customer.preference, 'maxLength'),
+  productTitle: limit(product.product_title, 'maxLength'),
+  categoryTitle: limit(product.category_title, 'maxLength'),
+  description: limit(product.product_description, 'maxLength'),
+  tags: limit(product.product_tags, 'maxItems'),
+  tag: limit((product.product_tags as { items?: unknown } | undefined)?.items, 'maxLength'),
+};
 
 /**
  * Streams dataset.csv row by row. Columns are found by header name; trailing empty
@@ -133,29 +163,31 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   if (parsedUserId === null || parsedUserId < 1)
     problems.push(`user_id "${userId}" is not a positive integer`);
   const parsedAge = parseInteger(age);
-  if (parsedAge === null || parsedAge < 0 || parsedAge > 150)
-    problems.push(`age "${age}" is not an integer 0-150`);
+  if (parsedAge === null || parsedAge < 0 || parsedAge > LIMITS.age)
+    problems.push(`age "${age}" is not an integer 0-${LIMITS.age}`);
   requireText(problems, 'name', name, LIMITS.title);
-  requireText(problems, 'category', category, LIMITS.title);
-  requireText(problems, 'product_name', productName, LIMITS.title);
+  requireText(problems, 'category', category, LIMITS.categoryTitle);
+  requireText(problems, 'product_name', productName, LIMITS.productTitle);
   checkLength(problems, 'gender', gender, LIMITS.gender);
   checkLength(problems, 'location', location, LIMITS.location);
   checkLength(problems, 'preferences', preferences, LIMITS.preference);
   checkLength(problems, 'description', description, LIMITS.description);
   const tagList = splitTags(tags ?? '');
-  if (tagList.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
+  if (tagList.length > LIMITS.tags) problems.push(`more than ${LIMITS.tags} tags`);
   if (tagList.some((tag) => tag.length > LIMITS.tag))
     problems.push(`a tag is longer than ${LIMITS.tag} characters`);
   if (problems.length > 0) return reject(line, problems.join('; '));
 
   const row: DatasetRow = {
     line,
-    userId: parsedUserId!,
-    name: name!,
-    age: parsedAge!,
-    gender: gender ?? '',
-    location: location ?? '',
-    preferences: preferences ?? '',
+    customer: {
+      id: parsedUserId!,
+      title: name!,
+      gender: gender ?? '',
+      age: parsedAge!,
+      location: location ?? '',
+      preference: preferences ?? '',
+    },
     productId: productId ?? '',
     category: category!,
     productName: productName!,

@@ -100,7 +100,7 @@ describe('the project dataset.csv', () => {
     const rows = parsed.flatMap((p) => (p.kind === 'row' ? [p.row] : []));
     expect(parsed.filter((p) => p.kind === 'rejected')).toEqual([]);
     expect(rows.length).toBeGreaterThanOrEqual(400);
-    expect(new Set(rows.map((r) => r.userId)).size).toBeGreaterThanOrEqual(40);
+    expect(new Set(rows.map((r) => r.customer.id)).size).toBeGreaterThanOrEqual(40);
     expect(new Set(rows.map((r) => r.productName.toLowerCase())).size).toBeGreaterThanOrEqual(120);
     expect(new Set(rows.map((r) => r.category.toLowerCase())).size).toBeGreaterThanOrEqual(8);
   });

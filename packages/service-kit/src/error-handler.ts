@@ -189,17 +189,9 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
 
 /** node-postgres gave up waiting for a query's answer (`query_timeout`, packages/db). */
 export function isQueryTimeout(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 8; depth++) {
-    const candidate = current as {
-      message?: unknown;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
-    if (typeof candidate.message === 'string' && /Query read timeout/.test(candidate.message)) return true;
-    current = candidate.meta?.driverAdapterError ?? candidate.cause;
-  }
-  return false;
+  return causes(error).some(
+    (cause) => typeof cause.message === 'string' && /Query read timeout/.test(cause.message),
+  );
 }
 
 /** What Prisma's driver adapters report when the database cannot be reached. */
@@ -209,38 +201,36 @@ const UNREACHABLE_KINDS = new Set([
   'SocketTimeout',
   'TooManyConnections',
 ]);
+const UNREACHABLE_MESSAGE =
+  /ECONNREFUSED|Can't reach database server|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i;
+
+/** Whether some error in the cause chain is a "cannot reach it" code, kind or message. */
+export function isUnreachable(error: unknown): boolean {
+  return causes(error).some(
+    (cause) =>
+      (typeof cause.code === 'string' && UNREACHABLE_CODES.has(cause.code)) ||
+      (typeof cause.originalCode === 'string' && UNREACHABLE_CODES.has(cause.originalCode)) ||
+      cause.name === 'PrismaClientInitializationError' ||
+      (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) ||
+      (typeof cause.message === 'string' && UNREACHABLE_MESSAGE.test(cause.message)),
+  );
+}
+
+type ErrorLike = { [key in 'code' | 'originalCode' | 'name' | 'message' | 'kind']?: unknown };
 
 /**
- * Walks the cause chain looking for a "cannot reach it" code or message. Prisma puts the
- * driver adapter's error in `meta.driverAdapterError` (a raw query reports P2010 with the
- * real reason there), so that is looked at too.
+ * `error` and its causes (at most 8). Prisma puts the driver adapter's error in
+ * `meta.driverAdapterError` (a raw query reports P2010 with the real reason there), so that
+ * is followed before `cause`.
  */
-export function isUnreachable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 8; depth++) {
-    const candidate = current as {
-      code?: unknown;
-      originalCode?: unknown;
-      name?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      kind?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
-    if (typeof candidate.code === 'string' && UNREACHABLE_CODES.has(candidate.code)) return true;
-    if (typeof candidate.originalCode === 'string' && UNREACHABLE_CODES.has(candidate.originalCode))
-      return true;
-    if (candidate.name === 'PrismaClientInitializationError') return true;
-    if (typeof candidate.kind === 'string' && UNREACHABLE_KINDS.has(candidate.kind)) return true;
-    if (
-      typeof candidate.message === 'string' &&
-      /ECONNREFUSED|Can't reach database server|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(
-        candidate.message,
-      )
-    ) {
-      return true;
-    }
-    current = candidate.meta?.driverAdapterError ?? candidate.cause;
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  let current = error as
+    | (ErrorLike & { cause?: unknown; meta?: { driverAdapterError?: unknown } })
+    | undefined;
+  while (current && typeof current === 'object' && chain.length < 8) {
+    chain.push(current);
+    current = (current.meta?.driverAdapterError ?? current.cause) as typeof current;
   }
-  return false;
+  return chain;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
@@ -24,7 +25,8 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     await Promise.all(
       [...checks].map(async ([name, check]) => {
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          // The timer is unref'd: a check left hanging does not hold the process.
+          await Promise.race([check(), sleep(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(timedOut)]);
           results[name] = 'ok';
         } catch {
           results[name] = 'unavailable';
@@ -89,16 +91,6 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
   );
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function timedOut(): never {
+  throw new Error('timed out');
 }

@@ -8,6 +8,12 @@ const count = z.number().nullable().describe('null when the owning service did n
 
 const cacheSchema = z.object({ hits: z.number(), misses: z.number(), hit_ratio: z.number().nullable() });
 
+const rateFields = {
+  requests_per_second: z.number(),
+  p50_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+};
+
 export const overviewSchema = z
   .object({
     customers: count,
@@ -41,22 +47,10 @@ export const overviewSchema = z
       route: z.string(),
       interval_seconds: z.number(),
       window: z
-        .object({
-          seconds: z.number(),
-          requests_per_second: z.number(),
-          p50_ms: z.number().nullable(),
-          p99_ms: z.number().nullable(),
-        })
+        .object({ seconds: z.number(), ...rateFields })
         .nullable()
         .describe('The whole charted window at once; null until two samples exist'),
-      points: z
-        .object({
-          at: z.string(),
-          requests_per_second: z.number(),
-          p50_ms: z.number().nullable(),
-          p99_ms: z.number().nullable(),
-        })
-        .array(),
+      points: z.object({ at: z.string(), ...rateFields }).array(),
     }),
   })
   .meta({
@@ -118,6 +112,7 @@ export async function buildOverview(app: App, deps: Deps, sources: OverviewSourc
   const lastPurchaseId = catalog.get('catalog_purchases_last_id') ?? null;
   const statisticsLast = coPurchases.lastPurchaseId;
   const pending = catalog.get('catalog_outbox_pending_products');
+  const window = sources.latency.window();
   return {
     customers: user.get('user_customers') ?? null,
     categories: catalog.get('catalog_categories') ?? null,
@@ -157,13 +152,10 @@ export async function buildOverview(app: App, deps: Deps, sources: OverviewSourc
       // follows path-like values in answers (schemathesis' stateful phase) would call it.
       route: `GET ${sources.latencyRoute.replace(/:(\w+)/g, '{$1}')}`,
       interval_seconds: sources.latency.intervalMs / 1000,
-      window: windowOf(sources.latency),
-      points: sources.latency.points().map((point) => ({
-        at: new Date(point.at).toISOString(),
-        requests_per_second: round(point.requestsPerSecond),
-        p50_ms: point.p50Ms === null ? null : round(point.p50Ms),
-        p99_ms: point.p99Ms === null ? null : round(point.p99Ms),
-      })),
+      window: window ? { seconds: round(window.seconds), ...rates(window) } : null,
+      points: sources.latency
+        .points()
+        .map((point) => ({ at: new Date(point.at).toISOString(), ...rates(point) })),
     },
   };
 }
@@ -177,14 +169,11 @@ function gaugesOf(text: string | null): Map<string, number> {
   return gauges;
 }
 
-function windowOf(latency: RecentLatency): Overview['latency']['window'] {
-  const window = latency.window();
-  if (!window) return null;
+function rates(rate: { requestsPerSecond: number; p50Ms: number | null; p99Ms: number | null }) {
   return {
-    seconds: round(window.seconds),
-    requests_per_second: round(window.requestsPerSecond),
-    p50_ms: window.p50Ms === null ? null : round(window.p50Ms),
-    p99_ms: window.p99Ms === null ? null : round(window.p99Ms),
+    requests_per_second: round(rate.requestsPerSecond),
+    p50_ms: rate.p50Ms === null ? null : round(rate.p50Ms),
+    p99_ms: rate.p99Ms === null ? null : round(rate.p99Ms),
   };
 }
 

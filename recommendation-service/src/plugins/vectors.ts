@@ -11,7 +11,7 @@ import { createVectorStore } from '../vector-store/index.js';
  */
 export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
   const embedder = await createEmbedder(config, app.log);
-  const store = createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
+  const store = await createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
   await store.init();
   app.log.info(
     {

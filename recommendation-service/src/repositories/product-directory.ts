@@ -24,10 +24,13 @@ export class ProductDirectory {
   ) {}
 
   async load(): Promise<void> {
-    const rows = await this.prisma.indexedProduct.findMany({ where: { embedderId: this.embedderId } });
+    const rows = await this.prisma.indexedProduct.findMany({
+      where: { embedderId: this.embedderId },
+      omit: { embedderId: true, updatedAt: true },
+    });
     this.products.clear();
     this.categories.clear();
-    for (const row of rows) this.put(toIndexed(row));
+    for (const row of rows) this.put(row);
   }
 
   get size(): number {
@@ -96,14 +99,4 @@ export class ProductDirectory {
     if (left > 0) this.categories.set(known.categoryId, left);
     else this.categories.delete(known.categoryId);
   }
-}
-
-function toIndexed(row: IndexedProduct): IndexedProduct {
-  return {
-    productId: row.productId,
-    categoryId: row.categoryId,
-    productTitle: row.productTitle,
-    categoryTitle: row.categoryTitle,
-    textHash: row.textHash,
-  };
 }

@@ -3,21 +3,25 @@ import { collectionName, type EmbedderIdentity } from './collection-name.js';
 import type { VectorStoreConfig } from './config.js';
 import { EmbeddedVectorStore } from './embedded/embedded-store.js';
 import type { StoreLogger } from './logger.js';
-import { MilvusVectorStore } from './milvus/milvus-store.js';
 import type { VectorStore } from './vector-store.js';
 
 /**
  * Milvus when MILVUS_ADDRESS is set, the embedded on-disk index otherwise. The collection
  * name carries the embedder id and dimension. The caller runs `init()` (the plugin, so that
  * start-up logs and fails in one place) and `close()` on shutdown.
+ *
+ * The Milvus SDK is imported only when it is used: its gRPC stack and protobuf definitions
+ * cost +47 MiB resident (+18 MiB of V8 heap) just to import, which the embedded store of
+ * `npm start` would carry for nothing (docs/benchmarks.md, "Serving cost").
  */
-export function createVectorStore(
+export async function createVectorStore(
   config: Readonly<VectorStoreConfig>,
   embedder: EmbedderIdentity,
   log: StoreLogger,
-): VectorStore {
+): Promise<VectorStore> {
   const collection = collectionName(config.MILVUS_COLLECTION_PREFIX, embedder);
   if (config.MILVUS_ADDRESS) {
+    const { MilvusVectorStore } = await import('./milvus/milvus-store.js');
     return new MilvusVectorStore({
       address: config.MILVUS_ADDRESS,
       token: config.MILVUS_TOKEN,

@@ -4,5 +4,4 @@ export { createVectorStore, embeddedDirectory } from './create-vector-store.js';
 export { EmbeddedVectorStore } from './embedded/embedded-store.js';
 export { VectorStoreRequestError, VectorStoreUnavailableError } from './errors.js';
 export type { StoreLogger } from './logger.js';
-export { MilvusVectorStore } from './milvus/milvus-store.js';
 export type { ProductVector, SearchHit, SearchOptions, VectorStore } from './vector-store.js';

@@ -1,5 +1,5 @@
 import { getJson } from './api.js';
-import { alertBox, h, integer, show } from './dom.js';
+import { alertBox, h, integer, searchForm, show } from './dom.js';
 import { productTable } from './product-table.js';
 
 const STRATEGIES = [
@@ -21,21 +21,9 @@ export function renderCustomers(main, { id, query, strategy }) {
     autocomplete: 'off',
     value: query ?? '',
   });
-  const form = h(
-    'form',
-    {
-      class: 'search',
-      role: 'search',
-      onsubmit: (event) => {
-        event.preventDefault();
-        const q = input.value.trim();
-        if (q) location.hash = `#/customers?q=${encodeURIComponent(q)}`;
-      },
-    },
-    h('label', { for: 'customer-query' }, 'Customer id or name'),
-    input,
-    h('button', { type: 'submit' }, 'Search'),
-  );
+  const form = searchForm(input, 'Customer id or name', 'Search', (q) => {
+    location.hash = `#/customers?q=${encodeURIComponent(q)}`;
+  });
   show(main, h('h1', { tabindex: '-1' }, 'Customers'), form, results, detail);
   if (query) search(results, query);
   if (id) loadCustomer(detail, id, strategy ?? 'both');

@@ -61,6 +61,22 @@ export function duration(seconds) {
   return `${decimal(seconds / 3600, 1)} h`;
 }
 
+/** A search form around `input`: submitting it calls `go` with the trimmed value, when there is one. */
+export function searchForm(input, label, button, go) {
+  const submit = (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (value) go(value);
+  };
+  return h(
+    'form',
+    { class: 'search', role: 'search', onsubmit: submit },
+    h('label', { for: input.id }, label),
+    input,
+    h('button', { type: 'submit' }, button),
+  );
+}
+
 /** An error message for the page, announced to screen readers. */
 export function alertBox(error) {
   return h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));

@@ -1,5 +1,5 @@
 import { getJson } from './api.js';
-import { alertBox, h, show } from './dom.js';
+import { alertBox, h, searchForm, show } from './dom.js';
 import { productTable } from './product-table.js';
 
 /** Product inspector: one product, its most similar products and its bought-together partners. */
@@ -12,20 +12,9 @@ export function renderProducts(main, { id }) {
     required: true,
     value: id ?? '',
   });
-  const form = h(
-    'form',
-    {
-      class: 'search',
-      role: 'search',
-      onsubmit: (event) => {
-        event.preventDefault();
-        if (input.value) location.hash = `#/products/${Number(input.value)}`;
-      },
-    },
-    h('label', { for: 'product-id' }, 'Product id'),
-    input,
-    h('button', { type: 'submit' }, 'Show'),
-  );
+  const form = searchForm(input, 'Product id', 'Show', (value) => {
+    location.hash = `#/products/${Number(value)}`;
+  });
   const detail = h('div', { class: 'detail' });
   show(
     main,
