@@ -7,6 +7,8 @@ import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { HistoryCache } from './history/history-cache.js';
+import { HistorySource } from './history/history-source.js';
+import { LocalPurchases } from './history/local-purchases.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import { openVectors } from './plugins/vectors.js';
 import { pairCountOptions } from './ranking/config.js';
@@ -73,6 +75,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const recommender = new Recommender(config, embedder, vectorStore, directory, coPurchases, vectorSync);
   const reindexer = new Reindexer(catalog, vectorSync, app.log);
+  const localPurchases = new LocalPurchases(prisma);
+  await localPurchases.load();
   const feed = new PurchaseFeed(
     catalog,
     statsStore,
@@ -84,19 +88,34 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       learn: options.learnPurchases !== false,
     },
     app.log,
+    localPurchases,
   );
   // What is already learned (by this or another replica) serves the first request.
   await feed.refresh();
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
+  const historySource = new HistorySource(
+    catalog,
+    users,
+    config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
+    directory,
+    () => feed.copiedAt,
+    { maxFeedLagMs: Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS) },
+  );
 
   const deps: Deps = {
     prisma,
     embedder,
     vectorStore,
     catalog,
-    histories: new HistoryCache(catalog, {
+    histories: new HistoryCache(historySource, {
       ttlMs: config.HISTORY_CACHE_TTL_MS,
       maxEntries: config.HISTORY_CACHE_SIZE,
     }),
+    localPurchases,
     productDirectory: directory,
     coPurchases,
     vectorSync,
@@ -108,10 +127,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(customerChangeRoutes, deps);
   await app.register(boughtTogetherRoutes, deps);
   registerRecommendationMetrics(app, deps, feed);
-  const users = new UserClient({
-    baseUrl: config.USER_SERVICE_URL,
-    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-  });
   await app.register(dashboardRoutes, {
     ...deps,
     users,

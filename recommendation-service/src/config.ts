@@ -30,7 +30,10 @@ export const configSchema = z.object({
   HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  /** Only the dashboard calls user-service (customer search and counts). */
+  /**
+   * user-service answers a first recommendation's "does this customer exist, and what is their
+   * profile" (the purchases come from the local copy), and the dashboard's search and counts.
+   */
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
   USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */

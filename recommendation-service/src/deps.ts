@@ -2,6 +2,7 @@ import type { CatalogClient } from './clients/catalog-client.js';
 import type { Embedder } from './embedders/index.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { HistoryCache } from './history/history-cache.js';
+import type { LocalPurchases } from './history/local-purchases.js';
 import type { PurchaseStats } from './ranking/purchase-stats.js';
 import type { Recommender } from './ranking/recommender.js';
 import type { ProductDirectory } from './repositories/product-directory.js';
@@ -16,6 +17,8 @@ export interface Deps {
   vectorStore: VectorStore;
   catalog: CatalogClient;
   histories: HistoryCache;
+  /** The copy of every customer's purchases a first recommendation ranks from. */
+  localPurchases: LocalPurchases;
   productDirectory: ProductDirectory;
   coPurchases: PurchaseStats;
   vectorSync: VectorSync;

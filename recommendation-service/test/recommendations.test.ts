@@ -209,26 +209,29 @@ describe(`recommendations over real services (${store})`, () => {
     });
   });
 
-  it('answers 503 with a clear detail when catalog-service is down and the history is not held', async () => {
+  it('answers from the purchase copy while catalog-service is down, and 503 when user-service is down too', async () => {
     const asked = await json<Item[]>(`${reco}/recommendation/3`);
-    const fresh = await json<{ id: number }>(`${stack.users.url}/customer/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'Never Asked',
-        gender: 'F',
-        age: 40,
-        location: 'Oslo',
-        preference: 'Tea',
-      }),
-    });
+    const create = (title: string) =>
+      json<{ id: number }>(`${stack.users.url}/customer/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title, gender: 'F', age: 40, location: 'Oslo', preference: 'Tea' }),
+      });
+    const fresh = await create('Never Asked');
+    const other = await create('Never Asked Either');
     expect(fresh.status).toBe(200);
     await stack.catalog.close();
-    // A customer never asked for: nothing current can answer.
-    const { status, body } = await json<{ detail: string }>(`${reco}/recommendation/${fresh.body.id}`);
-    expect(status).toBe(503);
-    expect(body.detail).toMatch(/^catalog-service is unavailable/);
+    // A customer never asked for: the copy of the purchases is current (no purchase can be
+    // recorded while catalog-service is down) and user-service says who they are.
+    const answered = await json<Item[]>(`${reco}/recommendation/${fresh.body.id}`);
+    expect(answered.status).toBe(200);
+    expect(answered.body).toHaveLength(10);
     // Customer 3's history is held and current (purchase changes come from the catalog, now down).
     expect(await json<Item[]>(`${reco}/recommendation/3`)).toEqual(asked);
+    // Nothing current can say whether this customer exists: 503, not a guess.
+    await stack.users.close();
+    const { status, body } = await json<{ detail: string }>(`${reco}/recommendation/${other.body.id}`);
+    expect(status).toBe(503);
+    expect(body.detail).toMatch(/^user-service is unavailable/);
   });
 });

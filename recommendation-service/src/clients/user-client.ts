@@ -17,8 +17,9 @@ export interface UserClientOptions {
 }
 
 /**
- * What the dashboard asks of user-service: the recommendation path itself never calls it
- * (catalog-service's purchase history carries the profile).
+ * What recommendation-service asks of user-service: a customer's profile (a first
+ * recommendation, whose purchases come from the local copy: src/history/history-source.ts)
+ * and the dashboard's search and counts.
  */
 export class UserClient {
   private readonly http: JsonClient;

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
+import type { CustomerPurchases } from '../clients/catalog-client.js';
+import type { HistorySource, LoadedHistory } from './history-source.js';
 
 export interface HistoryCacheOptions {
   /** How long a fetched history is used without asking again (0: never cache). */
@@ -9,7 +10,8 @@ export interface HistoryCacheOptions {
 }
 
 /**
- * The customer histories recommendation-service has fetched from catalog-service, kept until
+ * The customer histories recommendation-service has loaded (HistorySource: the local copy of
+ * purchases, or catalog-service over HTTP), kept until
  * catalog-service says the customer's purchases changed (`invalidate`, pushed through its
  * outbox right after the purchase commits) or `ttlMs` passes. The TTL bounds what is not
  * pushed: profile changes and deletions in user-service, product renames in old purchases.
@@ -18,14 +20,14 @@ export interface HistoryCacheOptions {
  */
 export class HistoryCache {
   /** Absent when caching is off: lru-cache needs max >= 1 and a ttl > 0. */
-  private readonly entries: LRUCache<number, CustomerPurchases> | undefined;
-  /** Fetches in flight; a change announced meanwhile removes the entry so its result is not kept. */
-  private readonly inFlight = new Map<number, Promise<CustomerPurchases>>();
+  private readonly entries: LRUCache<number, LoadedHistory> | undefined;
+  /** Loads in flight; a change announced meanwhile removes the entry so its result is not kept. */
+  private readonly inFlight = new Map<number, Promise<LoadedHistory>>();
   private hits = 0;
   private misses = 0;
 
   constructor(
-    private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
+    private readonly source: Pick<HistorySource, 'load'>,
     options: HistoryCacheOptions,
   ) {
     this.entries =
@@ -34,37 +36,48 @@ export class HistoryCache {
         : undefined;
   }
 
-  /** The customer's profile and purchases, newest first; NotFoundError / 503 as the catalog call. */
-  get(customerId: number, requestId?: string): Promise<CustomerPurchases> {
+  /**
+   * The customer's profile and purchases, newest first; NotFoundError / 503 as the catalog call.
+   * `needTags`: the items must carry product tags (`strategy=original`), which the local copy
+   * does not have.
+   */
+  async get(customerId: number, requestId?: string, needTags = false): Promise<CustomerPurchases> {
     const cached = this.entries?.get(customerId);
-    if (cached) {
+    if (cached && !(needTags && cached.fromCopy)) {
       this.hits += 1;
-      return Promise.resolve(cached);
+      return cached.history;
     }
     const pending = this.inFlight.get(customerId);
-    if (pending) return pending;
+    if (pending) {
+      const loaded = await pending;
+      if (!(needTags && loaded.fromCopy)) return loaded.history;
+    }
+    return (await this.load(customerId, requestId, needTags)).history;
+  }
+
+  private load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
     this.misses += 1;
-    // The TTL counts from the call's start: a change may have landed while it ran.
+    // The TTL counts from the load's start: a change may have landed while it ran.
     const start = performance.now();
-    const fetch = this.catalog.purchaseHistory(customerId, requestId).then(
-      (history) => {
-        // Kept only if no change was announced while the call ran (it may predate the change).
-        if (this.inFlight.get(customerId) === fetch) {
+    const load = this.source.load(customerId, requestId, needTags).then(
+      (loaded) => {
+        // Kept only if no change was announced while it ran (it may predate the change).
+        if (this.inFlight.get(customerId) === load) {
           this.inFlight.delete(customerId);
-          this.entries?.set(customerId, history, { start });
+          this.entries?.set(customerId, loaded, { start });
         }
-        return history;
+        return loaded;
       },
       (error: unknown) => {
-        if (this.inFlight.get(customerId) === fetch) this.inFlight.delete(customerId);
+        if (this.inFlight.get(customerId) === load) this.inFlight.delete(customerId);
         throw error;
       },
     );
-    this.inFlight.set(customerId, fetch);
-    return fetch;
+    this.inFlight.set(customerId, load);
+    return load;
   }
 
-  /** These customers' purchases changed: the next request fetches their history again. */
+  /** These customers' purchases changed: the next request loads their history again. */
   invalidate(customerIds: Iterable<number>): number {
     let dropped = 0;
     for (const id of customerIds) {

@@ -5,9 +5,10 @@ import { customersChangedResultSchema, customersChangedSchema } from '../schemas
 
 /**
  * catalog-service's outbox calls this right after a purchase is recorded or deleted, so the
- * next recommendation for those customers reads their new history (README, "Freshness").
+ * next recommendation for those customers reads their new history from catalog-service
+ * (README, "Freshness").
  */
-export async function customerChangeRoutes(app: App, { histories }: Deps): Promise<void> {
+export async function customerChangeRoutes(app: App, { histories, localPurchases }: Deps): Promise<void> {
   app.post(
     '/recommendation/customers/changed',
     {
@@ -20,6 +21,11 @@ export async function customerChangeRoutes(app: App, { histories }: Deps): Promi
       },
       onRequest: app.requireServiceToken,
     },
-    async (request) => ({ dropped: histories.invalidate(request.body.customer_ids) }),
+    async (request) => {
+      // Durable before the push is acknowledged: the local copy of these customers' purchases
+      // is not trusted again until catalog-service's answer has made it right.
+      await localPurchases.markStale(request.body.customer_ids);
+      return { dropped: histories.invalidate(request.body.customer_ids) };
+    },
   );
 }

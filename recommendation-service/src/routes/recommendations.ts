@@ -31,7 +31,9 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
     },
     async (request) => {
       await assertKnownCategory(deps, request.query.category_id, request.id);
-      const history = await histories.get(request.params.customer_id, request.id);
+      // `original` embeds the purchases' tags, which only catalog-service's history carries.
+      const needTags = request.query.strategy === 'original';
+      const history = await histories.get(request.params.customer_id, request.id, needTags);
       return recommender.recommend(history, {
         limit: request.query.limit,
         categoryId: request.query.category_id,

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { LocalPurchases } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 
@@ -17,7 +18,8 @@ const FEED_WARN_AFTER_MS = 30_000;
 
 /**
  * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
- * statistics in the database, from the cursor stored with them: a restart (or a new replica)
+ * statistics in the database, and into the customers' purchase copy (LocalPurchases), from the
+ * cursors stored with them: a restart (or a new replica)
  * carries on where the statistics are instead of replaying the history over HTTP. Each tick
  * also brings the memory copy up to date with what any replica learned (one cursor read when
  * nothing changed). The catalog being down only delays the statistics.
@@ -32,6 +34,8 @@ export class PurchaseFeed {
   private warned = false;
   /** When the statistics last held every purchase the feed had (null: not yet). */
   caughtUpAt: number | null = null;
+  /** When this replica last saw the customers' purchase copy hold every purchase (null: not yet). */
+  copiedAt: number | null = null;
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -39,6 +43,8 @@ export class PurchaseFeed {
     private readonly stats: PurchaseStats,
     private readonly options: PurchaseFeedOptions,
     private readonly log: FastifyBaseLogger,
+    /** The customers' purchase copy, filled from the same pages (its own cursor). */
+    private readonly copy?: LocalPurchases,
   ) {}
 
   start(): void {
@@ -54,6 +60,7 @@ export class PurchaseFeed {
 
   /** Brings the memory copy up to date with the database (whoever wrote it). */
   async refresh(): Promise<void> {
+    await this.copy?.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId === this.stats.version) return;
     this.stats.update(await this.store.changesSince(this.stats.version, this.options.partners));
@@ -65,10 +72,22 @@ export class PurchaseFeed {
     let applied = 0;
     for (;;) {
       const { lastPurchaseId } = await this.store.cursor();
-      const page = await this.catalog.purchasesAfter(lastPurchaseId, this.options.pageSize);
+      // From the copy's cursor when it is behind (a database older than the copy): the
+      // statistics skip what they have.
+      const from = this.copy ? Math.min(lastPurchaseId, await this.copy.cursor()) : lastPurchaseId;
+      const page = await this.catalog.purchasesAfter(from, this.options.pageSize);
       if (page.length === 0) break;
       applied += await this.store.apply(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
+      );
+      await this.copy?.copy(
+        page.map((p) => ({
+          purchaseId: p.id,
+          customerId: p.customer_id,
+          productId: p.product_id,
+          // purchased_at is optional on the wire; without it, id order is the order.
+          purchasedAt: new Date(p.purchased_at ?? 0),
+        })),
       );
       await this.refresh();
       if (applied >= 50_000 && applied % 50_000 < this.options.pageSize) {
@@ -76,6 +95,7 @@ export class PurchaseFeed {
       }
       if (page.length < this.options.pageSize || this.stopped) break;
     }
+    if (!this.stopped && this.copy) this.copiedAt = Date.now();
     return applied;
   }
 

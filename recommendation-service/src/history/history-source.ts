@@ -1,0 +1,88 @@
+import { NotFoundError } from '@ecom/service-kit';
+import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
+import type { Customer } from '../clients/user-client.js';
+import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
+
+/** A customer's history and whether it came from the local copy (its items carry no tags). */
+export interface LoadedHistory {
+  history: CustomerPurchases;
+  /** Built from the local copy: product tags are not in it (only `strategy=original` needs them). */
+  fromCopy: boolean;
+}
+
+export interface HistorySourceOptions {
+  /** The local copy is used only while the purchase feed caught up at most this long ago. */
+  maxFeedLagMs: number;
+}
+
+/**
+ * Where a customer's history comes from when recommendation-service does not hold it: the
+ * local copy of purchases (LocalPurchases) plus the profile from user-service, or — when the
+ * copy cannot answer (the customer is marked stale, a purchased product is not in the
+ * directory yet, the purchase feed is behind, or tags are needed) — catalog-service's history
+ * over HTTP as before, which then makes the copy right. Unknown customers are 404 either way
+ * (user-service, or catalog-service asking user-service); a dependency down is 503.
+ */
+export class HistorySource {
+  constructor(
+    private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
+    private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
+    private readonly copy: LocalPurchases | undefined,
+    private readonly directory: Pick<ProductDirectory, 'get'>,
+    /** When the purchase feed last held every purchase (null: not yet). */
+    private readonly feedCaughtUpAt: () => number | null,
+    private readonly options: HistorySourceOptions,
+  ) {}
+
+  async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
+    if (!this.copy || needTags || !this.copyIsCurrent()) {
+      return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
+    }
+    const seen = this.copy.read(customerId);
+    // The profile answers "does this customer exist", with purchases or without.
+    const profile = await this.users.customer(customerId, requestId);
+    if (!profile) throw new NotFoundError(`Customer ${customerId} not found`);
+    const items = seen.staleMark === null ? this.itemsOf(seen.purchases) : null;
+    if (items) return { history: { ...profile, purchases: items }, fromCopy: true };
+    const history = await this.catalog.purchaseHistory(customerId, requestId);
+    if (seen.staleMark !== null) {
+      await this.copy.rewrite(
+        customerId,
+        history.purchases.map((item) => ({
+          purchaseId: item.purchase_id,
+          customerId,
+          productId: item.product_id,
+          purchasedAt: new Date(item.purchased_at),
+        })),
+        seen,
+      );
+    }
+    return { history, fromCopy: false };
+  }
+
+  /** Whether the copy holds every purchase up to a moment ago. */
+  private copyIsCurrent(): boolean {
+    const caughtUpAt = this.feedCaughtUpAt();
+    return caughtUpAt !== null && Date.now() - caughtUpAt <= this.options.maxFeedLagMs;
+  }
+
+  /** History items as catalog-service shows them, from the directory; null if a product is not in it. */
+  private itemsOf(purchases: CopiedPurchase[]): CustomerPurchases['purchases'] | null {
+    const items: CustomerPurchases['purchases'] = [];
+    for (const purchase of purchases) {
+      const product = this.directory.get(purchase.productId);
+      if (!product) return null;
+      items.push({
+        purchase_id: purchase.purchaseId,
+        category_id: product.categoryId,
+        category_title: product.categoryTitle,
+        product_id: purchase.productId,
+        product_title: product.productTitle,
+        product_tags: [],
+        purchased_at: purchase.purchasedAt.toISOString(),
+      });
+    }
+    return items;
+  }
+}

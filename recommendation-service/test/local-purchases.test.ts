@@ -1,0 +1,92 @@
+import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import { type CopiedPurchase, LocalPurchases } from '../src/history/local-purchases.js';
+
+const store = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
+
+function purchase(purchaseId: number, customerId: number, productId: number, minute: number): CopiedPurchase {
+  return { purchaseId, customerId, productId, purchasedAt: new Date(Date.UTC(2026, 0, 1, 0, minute)) };
+}
+
+const products = (copy: LocalPurchases, customerId: number) =>
+  copy.read(customerId).purchases.map((p) => p.productId);
+
+describe(`the customers' purchase copy (${store})`, () => {
+  let database: Database;
+  let prisma: PrismaClient;
+
+  beforeAll(async () => {
+    const base = process.env.DATABASE_URL;
+    database = await openDatabase({
+      databaseUrl: base ? await createScratchDatabase(base, 'test_copy') : undefined,
+      dataDir: 'memory://',
+      schema: DB_SCHEMA,
+      migrationsDir: MIGRATIONS_DIR,
+    });
+    await database.migrate();
+    prisma = new PrismaClient({ adapter: database.adapter });
+  }, 60_000);
+
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.close();
+  });
+
+  it('copies feed pages once, newest first per customer, and a second replica loads the same', async () => {
+    const replicaA = new LocalPurchases(prisma);
+    await replicaA.load();
+    const page = [purchase(1, 1, 10, 1), purchase(2, 2, 20, 2), purchase(3, 1, 11, 3), purchase(4, 1, 12, 3)];
+    expect(await replicaA.copy(page.slice(0, 2))).toBe(2);
+    expect(await replicaA.copy(page)).toBe(2); // ids 1–2 were copied already
+    expect(await replicaA.cursor()).toBe(4);
+    await replicaA.refresh();
+    // Newest first; the same minute: the higher id first (catalog-service's order).
+    expect(products(replicaA, 1)).toEqual([12, 11, 10]);
+    expect(products(replicaA, 2)).toEqual([20]);
+    expect(replicaA.read(3)).toEqual({ purchases: [], staleMark: null, copiedUpTo: 4 });
+
+    const replicaB = new LocalPurchases(prisma);
+    await replicaB.load();
+    expect(products(replicaB, 1)).toEqual([12, 11, 10]);
+    expect(replicaB.read(1).copiedUpTo).toBe(4);
+  });
+
+  it("a push marks a customer stale until a rewrite with catalog-service's answer, on every replica", async () => {
+    const replicaA = new LocalPurchases(prisma);
+    const replicaB = new LocalPurchases(prisma);
+    await Promise.all([replicaA.load(), replicaB.load()]);
+    // Purchase 3 of customer 1 is deleted in catalog-service; the push reaches replica A.
+    await replicaA.markStale([1]);
+    const seen = replicaA.read(1);
+    expect(seen.staleMark).not.toBeNull();
+    // Replica B learns of the mark at its next refresh (after a feed tick).
+    expect(replicaB.read(1).staleMark).toBeNull();
+    await replicaB.refresh();
+    expect(replicaB.read(1).staleMark).toBe(seen.staleMark);
+
+    // Replica A reads catalog-service and makes the copy right; purchase 5 arrived after that
+    // answer was read (the feed copied it), so the rewrite leaves it.
+    await replicaA.copy([purchase(5, 1, 13, 9)]);
+    await replicaA.rewrite(1, [purchase(1, 1, 10, 1), purchase(4, 1, 12, 3)], seen);
+    expect(replicaA.read(1).staleMark).toBeNull();
+    expect(products(replicaA, 1)).toEqual([13, 12, 10]);
+    await replicaB.refresh();
+    expect(replicaB.read(1).staleMark).toBeNull();
+    expect(products(replicaB, 1)).toEqual([13, 12, 10]);
+  });
+
+  it('keeps a customer stale when a change is announced while the rewrite was being read', async () => {
+    const copy = new LocalPurchases(prisma);
+    await copy.load();
+    await copy.markStale([2]);
+    const seen = copy.read(2);
+    await copy.markStale([2]); // another purchase, pushed while catalog-service was answering
+    await copy.rewrite(2, [purchase(2, 2, 20, 2)], seen);
+    expect(copy.read(2).staleMark).toBeGreaterThan(seen.staleMark!);
+    const restarted = new LocalPurchases(prisma);
+    await restarted.load();
+    expect(restarted.read(2).staleMark).toBe(copy.read(2).staleMark);
+  });
+});
