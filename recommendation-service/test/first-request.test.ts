@@ -1,5 +1,6 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deps } from '../src/deps.js';
 import { type Stack, startStack } from './helper.js';
 
 // Issue 10, goal 2: a customer's first recommendation ranks from recommendation-service's own
@@ -34,6 +35,7 @@ describe('the first recommendation for a customer', () => {
   let catalog: string;
   let users: string;
   let customerIds: number[];
+  const recoDeps = () => stack.recommendations.app.deps as Deps;
 
   beforeAll(async () => {
     stack = await startStack({ CUSTOMER_SYNC_INTERVAL_MS: '100' }, 'embedded');
@@ -46,7 +48,7 @@ describe('the first recommendation for a customer', () => {
     await eventually(
       async () => {
         const info = (await json<{ vector_count: number }>(`${reco}/recommendation/info`)).body;
-        const copied = stack.recommendations.app.deps.localPurchases.stats.copiedUpTo;
+        const copied = recoDeps().localPurchases.stats.copiedUpTo;
         return info.vector_count === products && copied >= purchases.at(-1)!.id;
       },
       60_000,
@@ -77,12 +79,12 @@ describe('the first recommendation for a customer', () => {
     ).body.purchases.map((p) => p.product_id);
     expect(bought.length).toBeGreaterThan(0);
     for (const item of answer.body) expect(bought).not.toContain(item.product_id);
-    stack.recommendations.app.deps.histories.invalidate([first]);
-    await stack.recommendations.app.deps.localPurchases.markStale([first]);
+    recoDeps().histories.invalidate([first]);
+    await recoDeps().localPurchases.markStale([first]);
     const fromCatalog = await json<{ product_id: number }[]>(`${reco}/recommendation/${first}?limit=20`);
     expect(await answered(catalog, HISTORY_ROUTE)).toBe(before[0]! + 2); // the check above, and this
     expect(fromCatalog.body).toEqual(answer.body);
-    expect(stack.recommendations.app.deps.localPurchases.read(first).staleMark).toBeNull();
+    expect(recoDeps().localPurchases.read(first).staleMark).toBeNull();
   });
 
   it('answers 404 for an unknown customer, and for a deleted one once the directory heard of it', async () => {
@@ -100,7 +102,7 @@ describe('the first recommendation for a customer', () => {
     await eventually(
       async () => {
         // Not held (a held history answers up to HISTORY_CACHE_TTL_MS): a first request again.
-        stack.recommendations.app.deps.histories.invalidate([victim]);
+        recoDeps().histories.invalidate([victim]);
         return (await json(`${reco}/recommendation/${victim}`)).status === 404;
       },
       5_000,
