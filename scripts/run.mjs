@@ -3,6 +3,12 @@
 //   npm start  -> installs what is missing, then starts the whole system
 //   npm test   -> installs what is missing, then runs every test
 // pnpm is run through npx because corepack cannot fetch it offline (architecture.md).
+// package.json starts this with two V8 flags for `npm start`, measured on the whole process
+// tree (docs/benchmarks.md, "Serving cost", memory):
+//   --no-liftoff               WebAssembly (PGlite, Prisma's query compiler, the vector kernel)
+//                              compiled once by the optimising compiler, not first by the
+//                              baseline one too: ~40 MiB less resident, same query speed.
+//   --max-semi-space-size=4    a 4 MiB young generation instead of 16: ~20 MiB less heap.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
