@@ -49,7 +49,9 @@ describe('the first recommendation for a customer', () => {
       async () => {
         const info = (await json<{ vector_count: number }>(`${reco}/recommendation/info`)).body;
         const copied = recoDeps().localPurchases.stats.copiedUpTo;
-        return info.vector_count === products && copied >= purchases.at(-1)!.id;
+        // The directory is written after the vectors: a product not in it yet is read from catalog-service.
+        const listed = recoDeps().productDirectory.size;
+        return info.vector_count === products && listed === products && copied >= purchases.at(-1)!.id;
       },
       60_000,
       'the products vectorised and the purchases copied',
