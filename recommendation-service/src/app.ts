@@ -1,5 +1,5 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import { type AppLogger, type AppWith, createServer, withDeps } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
@@ -28,8 +28,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 export { readConfig } from './config.js';
 
 export interface BuildOptions {
-  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
-  logger?: boolean | { level: string; stream: { write(line: string): void } };
+  logger?: AppLogger;
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
@@ -46,10 +45,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     description:
       'Product vectors and recommendations: embeds products, stores their vectors (Milvus or embedded), ' +
       'and ranks products for a customer from their purchase history.',
-    logLevel: config.LOG_LEVEL,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
+    config,
+    logger: options.logger,
   });
   const prisma = await registerDatabase(app, {
     serviceName: 'recommendation-service',

@@ -1,16 +1,8 @@
+import { seededRandom } from '@ecom/testing/random';
 import type { ProductVector, SearchHit, SearchOptions } from '../src/vector-store/vector-store.js';
 
-/** Deterministic PRNG (mulberry32), so a failing comparison can be replayed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Deterministic (mulberry32), so a failing comparison can be replayed. */
+export const random = seededRandom;
 
 export function unitVector(dimension: number, next: () => number): Float32Array {
   const vector = new Float32Array(dimension);

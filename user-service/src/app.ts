@@ -1,5 +1,5 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import { type AppLogger, type AppWith, createServer, withDeps } from '@ecom/service-kit';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -11,8 +11,7 @@ import { seedCustomers } from './seed.js';
 export { readConfig } from './config.js';
 
 export interface BuildOptions {
-  /** false: silent (tests); an object: pino options, e.g. the one-process launcher's stream. */
-  logger?: boolean | { level: string; stream: { write(line: string): void } };
+  logger?: AppLogger;
 }
 
 /** Builds the user-service app without listening: server.ts listens, tests inject. */
@@ -20,10 +19,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = await createServer({
     name: 'user-service',
     description: 'Customers of the shop: create, read, update, delete.',
-    logLevel: config.LOG_LEVEL,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    internalApiToken: config.INTERNAL_API_TOKEN,
-    ...(options.logger === false || typeof options.logger === 'object' ? { logger: options.logger } : {}),
+    config,
+    logger: options.logger,
   });
   const prisma = await registerDatabase(app, {
     serviceName: 'user-service',

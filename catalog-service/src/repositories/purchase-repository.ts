@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { HistoryItem, PurchaseFeedItem } from '../schemas/purchase.js';
 import { enqueueCustomerChange } from './outbox-writes.js';
@@ -24,6 +24,8 @@ export interface StoredPurchase {
 const productColumns = {
   select: { id: true, title: true, tags: true, categoryId: true, category: { select: { title: true } } },
 } as const;
+
+type ProductRow = Prisma.ProductGetPayload<typeof productColumns>;
 
 /**
  * Purchases reference customers by id only (user-service owns them) and take their
@@ -132,18 +134,6 @@ export class PurchaseRepository {
   }
 }
 
-function toPurchasedProduct(row: {
-  id: number;
-  title: string;
-  tags: string[] | null;
-  categoryId: number;
-  category: { title: string };
-}): PurchasedProduct {
-  return {
-    id: row.id,
-    title: row.title,
-    tags: row.tags ?? [],
-    categoryId: row.categoryId,
-    categoryTitle: row.category.title,
-  };
+function toPurchasedProduct({ category, ...product }: ProductRow): PurchasedProduct {
+  return { ...product, categoryTitle: category.title };
 }

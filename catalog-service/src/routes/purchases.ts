@@ -86,15 +86,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
         purchases.history(customer_id, request.query.limit),
       ]);
       if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
-      return {
-        id: customer.id,
-        age: customer.age,
-        title: customer.title,
-        gender: customer.gender,
-        location: customer.location,
-        preference: customer.preference,
-        purchases: history,
-      };
+      return { ...customer, purchases: history };
     },
   );
 

@@ -1,6 +1,5 @@
-import { idParamSchema, idSchema } from '@ecom/contracts';
+import { idParamSchema, idSchema, titleSchema } from '@ecom/contracts';
 import { z } from 'zod';
-import { titleSchema } from './common.js';
 
 export const categoryCreateSchema = z
   .object({ title: titleSchema.describe('Unique, case-insensitively') })

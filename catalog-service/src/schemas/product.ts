@@ -1,10 +1,14 @@
-import { idParamSchema, idSchema, pageQuery } from '@ecom/contracts';
+import {
+  idParamSchema,
+  idSchema,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  pageQuery,
+  titleSchema,
+} from '@ecom/contracts';
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { titleSchema } from './common.js';
-
-export const MAX_TAGS = 50;
-export const MAX_TAG_LENGTH = 100;
 
 // The original stored tags comma-joined and the embedding text joins them with commas:
 // a comma inside a tag would silently turn into two tags there.
@@ -35,7 +39,7 @@ export const productCreateSchema = z
   .object({
     title: titleSchema.describe('Unique, case-insensitively'),
     category_id: idSchema.describe('An existing category (404 otherwise)'),
-    description: text({ max: 1500 }).default(''),
+    description: text({ max: MAX_DESCRIPTION_LENGTH }).default(''),
     tags: tagsSchema
       .default([])
       .describe(

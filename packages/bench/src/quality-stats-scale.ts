@@ -11,12 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, openDatabase } from '@ecom/db';
+import { seededRandom } from '@ecom/testing/random';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../../../recommendation-service/src/config.js';
 import { PrismaClient } from '../../../recommendation-service/src/generated/prisma/client.js';
 import { PurchaseStats } from '../../../recommendation-service/src/ranking/purchase-stats.js';
 import { PurchaseStatsStore } from '../../../recommendation-service/src/ranking/purchase-stats-store.js';
 import { intArg, parseArgs, runMain } from './lib/args.js';
-import { seededRandom } from './lib/concurrency.js';
 import { loadAverage, machineInfo, seconds } from './lib/machine.js';
 
 const USAGE =

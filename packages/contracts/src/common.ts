@@ -1,4 +1,4 @@
-import { errorSchema, idField, idParam, MAX_ID, queryInt } from '@ecom/service-kit';
+import { errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
 import { z } from 'zod';
 
 export { errorSchema };
@@ -19,3 +19,11 @@ export const timestampSchema = z
   .string()
   .describe('ISO-8601 timestamp')
   .meta({ example: '2026-11-25T10:15:00.000Z' });
+
+/** Names and titles (customers, categories, products): 150 characters, not blank. */
+export const titleSchema = text({ max: 150, required: true });
+
+/** Product limits, the same where the catalog takes a product and where its vector is made. */
+export const MAX_TAGS = 50;
+export const MAX_TAG_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 1500;

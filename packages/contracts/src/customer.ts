@@ -1,13 +1,13 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema } from './common.js';
+import { idSchema, titleSchema } from './common.js';
 
 // user-service answers these (its /customer/ routes); catalog-service parses them (its
 // user-service client), so one schema serves both sides.
 
 export const customerCreateSchema = z
   .object({
-    title: text({ max: 150, required: true }).describe("The customer's name; unique"),
+    title: titleSchema.describe("The customer's name; unique"),
     gender: text({ max: 15 }),
     age: z.number().int().min(0).max(150),
     location: text({ max: 150 }),

@@ -1,10 +1,8 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema } from './common.js';
+import { idSchema, MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, titleSchema } from './common.js';
 
 // catalog-service's outbox sends these; recommendation-service's vector routes validate them.
-
-const title = text({ max: 150, required: true });
 
 /** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
 export const exampleProduct = {
@@ -19,14 +17,14 @@ export const exampleProduct = {
 export const vectorizeProductSchema = z
   .object({
     product_id: idSchema,
-    product_title: title,
+    product_title: titleSchema,
     category_id: idSchema,
-    category_title: title,
+    category_title: titleSchema,
     product_tags: z
-      .array(text({ max: 100 }))
-      .max(50)
+      .array(text({ max: MAX_TAG_LENGTH }))
+      .max(MAX_TAGS)
       .default([]),
-    product_description: text({ max: 1500 }).optional(),
+    product_description: text({ max: MAX_DESCRIPTION_LENGTH }).optional(),
   })
   .meta({ example: exampleProduct });
 export type VectorizeProduct = z.infer<typeof vectorizeProductSchema>;

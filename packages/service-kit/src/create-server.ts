@@ -3,7 +3,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
-  type FastifyServerOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -34,14 +33,16 @@ export interface ServerOptions {
   name: string;
   description: string;
   version?: string;
-  logLevel?: string;
-  bodyLimitBytes?: number;
-  internalApiToken?: string | undefined;
-  /** Pass `false` in tests to keep output quiet. */
-  logger?: FastifyServerOptions['logger'];
+  /** The service's config: its log level, body limit and internal token (baseConfigShape). */
+  config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
+  /** Default: pino at the config's level. `false` keeps tests quiet. */
+  logger?: AppLogger | undefined;
   /** Slow-client limits (docs/limits.md); tests shorten them. */
   timeouts?: Partial<SlowClientTimeouts>;
 }
+
+/** What a service's `buildApp` accepts as its logger: off, or pino writing to a stream (the one-process launcher). */
+export type AppLogger = false | { level: string; stream: { write(line: string): void } };
 
 export interface SlowClientTimeouts {
   /** To connect and send the request line and headers. */
@@ -74,8 +75,8 @@ export type App = FastifyInstance<
 export async function createServer(options: ServerOptions): Promise<App> {
   const timeouts = { ...SLOW_CLIENT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
-    logger: options.logger ?? { level: options.logLevel ?? 'info' },
-    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    logger: options.logger ?? { level: options.config?.LOG_LEVEL ?? 'info' },
+    bodyLimit: options.config?.BODY_LIMIT_BYTES ?? 1_048_576,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },
     // The caller's x-request-id when it is sane (requestIdOf), else a new UUID.
@@ -131,7 +132,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  installInternalAuth(app, options.internalApiToken);
+  installInternalAuth(app, options.config?.INTERNAL_API_TOKEN);
   installHealthRoutes(app, options.name);
   installMetrics(app, options.name);
   return app;

@@ -19,7 +19,7 @@ async function testApp(): Promise<App> {
     name: 'test-service',
     description: 'test',
     logger: false,
-    internalApiToken: 'a-service-token-of-some-length',
+    config: { INTERNAL_API_TOKEN: 'a-service-token-of-some-length' },
   });
   app.get(
     '/items/:id',

@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  type Customer,
-  customerPurchasesExample,
-  customerPurchasesSchema,
-  customerSchema,
-  errorSchema,
-} from '@ecom/contracts';
+import { customerPurchasesExample, customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { UserClient } from '../clients/user-client.js';
@@ -34,6 +28,26 @@ const CONTENT_SECURITY_POLICY =
 
 const LATENCY_ROUTE = '/recommendation/:customer_id';
 const MAX_HISTORY = 100;
+
+const customerSchema = z
+  .object({
+    id: z.number(),
+    title: z.string(),
+    gender: z.string(),
+    age: z.number(),
+    location: z.string(),
+    preference: z.string(),
+  })
+  .meta({
+    example: {
+      id: 3,
+      title: 'Olivia Bennett',
+      gender: 'Female',
+      age: 34,
+      location: 'Madrid',
+      preference: 'Clothing',
+    },
+  });
 
 const searchQuery = z.object({
   q: text({ max: 150, required: true }).describe('A customer id, or part of a name (case-insensitive)'),
@@ -167,7 +181,7 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
     },
     async (request) => {
       const { q } = request.query;
-      const found: Customer[] = [];
+      const found: z.infer<typeof customerSchema>[] = [];
       // An id is 1 or more: `0` or `00` is only searched as text.
       if (/^\d{1,9}$/.test(q) && Number(q) >= 1) {
         const byId = await options.users.customer(Number(q), request.id);

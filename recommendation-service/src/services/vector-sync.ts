@@ -60,11 +60,7 @@ export class VectorSync {
     const latest = new Map(products.map((product) => [product.productId, product]));
     const changed: { input: ProductInput; text: string; hash: string }[] = [];
     for (const input of latest.values()) {
-      const text = productText({
-        categoryTitle: input.categoryTitle,
-        productTitle: input.productTitle,
-        tags: input.tags,
-      });
+      const text = productText(input);
       const hash = createHash('sha256').update(text).digest('hex');
       const known = this.directory.get(input.productId);
       if (known && known.textHash === hash && sameDisplay(known, input)) continue;
@@ -72,25 +68,12 @@ export class VectorSync {
     }
     if (changed.length > 0) {
       const vectors = await this.embedder.embed(changed.map((item) => item.text));
+      // The input without its tags is what the store and the directory keep of a product.
       await this.store.upsert(
-        changed.map(({ input }, index) => ({
-          productId: input.productId,
-          categoryId: input.categoryId,
-          productTitle: input.productTitle,
-          categoryTitle: input.categoryTitle,
-          vector: vectors[index]!,
-        })),
+        changed.map(({ input: { tags, ...fields } }, i) => ({ ...fields, vector: vectors[i]! })),
       );
       await this.directory.save(
-        changed.map(
-          ({ input, hash }): IndexedProduct => ({
-            productId: input.productId,
-            categoryId: input.categoryId,
-            productTitle: input.productTitle,
-            categoryTitle: input.categoryTitle,
-            textHash: hash,
-          }),
-        ),
+        changed.map(({ input: { tags, ...fields }, hash }) => ({ ...fields, textHash: hash })),
       );
       this.version++;
     }

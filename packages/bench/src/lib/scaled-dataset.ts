@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { seededRandom } from './concurrency.js';
+import { seededRandom } from '@ecom/testing/random';
 
 export interface ScaledSize {
   products: number;

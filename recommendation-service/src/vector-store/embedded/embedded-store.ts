@@ -191,24 +191,11 @@ export class EmbeddedVectorStore implements VectorStore {
 
   private async loadSnapshot(): Promise<void> {
     const file = path.join(this.directory, SNAPSHOT);
-    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const buffer = await readIfExists(file);
     if (!buffer) return;
     const snapshot = decodeSnapshot(buffer, file);
     this.assertDimension(snapshot.dimension, file);
-    const rowBytes = this.dimension * 4;
-    snapshot.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], row) => {
-      this.table.upsertRaw(
-        productId,
-        categoryId,
-        productTitle,
-        categoryTitle,
-        snapshot.buffer,
-        snapshot.vectorsOffset + row * rowBytes,
-      );
-    });
+    this.table.upsertRows(snapshot.metadata, snapshot.buffer, snapshot.vectorsOffset);
     this.snapshotBytes = buffer.length;
   }
 
@@ -218,10 +205,7 @@ export class EmbeddedVectorStore implements VectorStore {
    */
   private async replayLog(): Promise<{ replayed: number; tornBytes: number }> {
     const file = path.join(this.directory, LOG);
-    const buffer = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return Buffer.alloc(0);
-      throw error;
-    });
+    const buffer = (await readIfExists(file)) ?? Buffer.alloc(0);
     this.logFile = await open(file, 'a');
     const header = readLogHeader(buffer);
     if (!header && buffer.length >= LOG_HEADER_BYTES) {
@@ -238,22 +222,9 @@ export class EmbeddedVectorStore implements VectorStore {
     }
     this.assertDimension(header.dimension, file);
     const { records, end } = readRecords(buffer, LOG_HEADER_BYTES, this.dimension);
-    const rowBytes = this.dimension * 4;
     for (const record of records) {
-      if (record.type === DELETE) {
-        for (const id of record.productIds) this.table.delete(id);
-        continue;
-      }
-      record.metadata.forEach(([productId, categoryId, productTitle, categoryTitle], i) => {
-        this.table.upsertRaw(
-          productId,
-          categoryId,
-          productTitle,
-          categoryTitle,
-          record.vectors,
-          record.vectorsOffset + i * rowBytes,
-        );
-      });
+      if (record.type === DELETE) for (const id of record.productIds) this.table.delete(id);
+      else this.table.upsertRows(record.metadata, record.vectors, record.vectorsOffset);
     }
     if (end < buffer.length) {
       // Appending after garbage would hide every later record from the next replay.
@@ -361,6 +332,14 @@ export class EmbeddedVectorStore implements VectorStore {
       throw new Error(`${file} holds ${dimension}-d vectors, expected ${this.dimension}`);
     }
   }
+}
+
+/** The file's bytes, or undefined when there is no such file. */
+function readIfExists(file: string): Promise<Buffer | undefined> {
+  return readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
 }
 
 /** Makes the rename itself durable (the directory entry), not only the file contents. */

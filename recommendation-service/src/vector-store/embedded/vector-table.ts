@@ -8,6 +8,7 @@ import {
   simdAvailable,
   type WasmMemory,
 } from './dot-kernel.js';
+import type { Metadata } from './records.js';
 import { TopK } from './top-k.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -57,22 +58,21 @@ export class VectorTable {
     this.f32.set(product.vector, this.rowStart(row));
   }
 
-  /** Fills a row straight from a buffer (snapshot/log replay) without an intermediate Float32Array. */
-  upsertRaw(
-    productId: number,
-    categoryId: number,
-    productTitle: string,
-    categoryTitle: string,
-    source: Uint8Array,
-    sourceOffset: number,
-  ): void {
-    const row = this.rowFor(productId);
-    this.setRow(row, productId, categoryId, productTitle, categoryTitle);
+  /**
+   * Fills rows straight from a buffer (snapshot/log replay) without intermediate
+   * Float32Arrays: row i's vector starts at `sourceOffset + i * dimension * 4`.
+   */
+  upsertRows(metadata: readonly Metadata[], source: Uint8Array, sourceOffset: number): void {
     const bytes = this.dimension * 4;
-    // Byte copy: the source offset need not be 4-byte aligned, a Float32Array view would.
-    new Uint8Array(this.memory.buffer, this.rowStart(row) * 4, bytes).set(
-      source.subarray(sourceOffset, sourceOffset + bytes),
-    );
+    metadata.forEach(([productId, categoryId, productTitle, categoryTitle], i) => {
+      const row = this.rowFor(productId);
+      this.setRow(row, productId, categoryId, productTitle, categoryTitle);
+      const start = sourceOffset + i * bytes;
+      // Byte copy: the source offset need not be 4-byte aligned, a Float32Array view would.
+      new Uint8Array(this.memory.buffer, this.rowStart(row) * 4, bytes).set(
+        source.subarray(start, start + bytes),
+      );
+    });
   }
 
   delete(productId: number): boolean {

@@ -1,3 +1,0 @@
-import { text } from '@ecom/service-kit';
-
-export const titleSchema = text({ max: 150, required: true });
