@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = ['-y', 'pnpm@10.34.8'];
@@ -39,11 +39,10 @@ switch (command) {
     run('npx', [...PNPM, 'exec', 'vitest', 'run', ...rest]);
     break;
   case 'start': {
-    // In this process (tsx's loader, then the launcher) rather than a child: Ctrl-C and a
-    // SIGTERM sent to `npm start` reach the launcher directly, which stops the services.
-    const { register } = await import('tsx/esm/api');
-    register();
-    await import('./stack.ts');
+    // In this process rather than a child: Ctrl-C and a SIGTERM sent to `npm start` reach the
+    // launcher directly, which stops the services. Compiled, not through tsx (build-stack.mjs).
+    const { stackBundle } = await import('./build-stack.mjs');
+    await import(pathToFileURL(await stackBundle()).href);
     break;
   }
   default:

@@ -116,7 +116,11 @@ async function createClusterOutside(dataDir: string): Promise<void> {
   if (dataDir.startsWith('memory://') || existsSync(path.join(dataDir, 'PG_VERSION'))) return;
   const script = path.join(import.meta.dirname ?? '', 'create-pglite-cluster.mjs');
   if (!existsSync(script)) return;
-  await promisify(execFile)(process.execPath, [script, dataDir], { timeout: 120_000 });
+  // --liftoff-only: initdb runs most of Postgres's code once, so V8's baseline WebAssembly
+  // compiler alone is both faster and smaller here (7.3 s / 828 MiB peak -> 5.9 s / 738 MiB).
+  await promisify(execFile)(process.execPath, ['--liftoff-only', script, dataDir, PGLITE_SHARED_BUFFERS], {
+    timeout: 120_000,
+  });
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
