@@ -1,5 +1,10 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppLogger, type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import {
+  type AppWith,
+  type BuildOptions as BaseBuildOptions,
+  createServer,
+  withDeps,
+} from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
@@ -28,8 +33,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-export interface BuildOptions {
-  logger?: AppLogger;
+export interface BuildOptions extends BaseBuildOptions {
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */

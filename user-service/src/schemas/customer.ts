@@ -1,11 +1,11 @@
-import { customerSchema, idParamSchema, pageQuery } from '@ecom/contracts';
-import { queryInt, text } from '@ecom/service-kit';
+import { customerSchema, idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
+import { queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
 export const customerIdParams = z.object({ id: idParamSchema.describe("The customer's id") });
 
 export const customerListQuery = pageQuery.extend({
-  q: text({ max: 150, required: true })
+  q: titleSchema
     .optional()
     .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
 });
