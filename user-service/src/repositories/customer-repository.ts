@@ -1,12 +1,7 @@
-import type { Customer, CustomerCreate } from '@ecom/contracts';
+import type { Customer, CustomerCreate, Page } from '@ecom/contracts';
 import type { DatasetCustomer } from '@ecom/dataset';
 import { ConflictError } from '@ecom/service-kit';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-
-export interface CustomerPage {
-  items: Customer[];
-  total: number;
-}
 
 /** One entry of the customer feed: the customer as they are now, or null once deleted. */
 export interface CustomerChange {
@@ -20,7 +15,7 @@ export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** A page by id; `nameContains` keeps customers whose name contains it, ignoring case. */
-  async list(skip: number, limit: number, nameContains?: string): Promise<CustomerPage> {
+  async list(skip: number, limit: number, nameContains?: string): Promise<Page<Customer>> {
     const where = nameContains ? { title: { contains: nameContains, mode: 'insensitive' as const } } : {};
     const [items, total] = await this.prisma.$transaction([
       this.prisma.customer.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit }),
