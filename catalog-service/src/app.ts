@@ -1,5 +1,5 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppLogger, type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import { type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -18,10 +18,6 @@ import { purchaseRoutes } from './routes/purchases.js';
 
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
-
-export interface BuildOptions {
-  logger?: AppLogger;
-}
 
 /** Builds the catalog-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {

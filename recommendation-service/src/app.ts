@@ -1,11 +1,17 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppLogger, type AppWith, createServer, withDeps } from '@ecom/service-kit';
+import {
+  type AppWith,
+  type BuildOptions as BaseBuildOptions,
+  createServer,
+  withDeps,
+} from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
+import { CustomerDirectory } from './history/customer-directory.js';
 import { HistoryCache } from './history/history-cache.js';
 import { HistorySource } from './history/history-source.js';
 import { LocalPurchases } from './history/local-purchases.js';
@@ -27,8 +33,7 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-export interface BuildOptions {
-  logger?: AppLogger;
+export interface BuildOptions extends BaseBuildOptions {
   /** Tests drive the purchase feed themselves. */
   followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
@@ -96,10 +101,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     baseUrl: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
+  const customers = new CustomerDirectory(
+    users,
+    {
+      intervalMs: config.CUSTOMER_SYNC_INTERVAL_MS,
+      pageSize: 1_000,
+      // Not current after a few missed polls: then user-service is asked (and 503 when down).
+      maxLagMs: 3 * config.CUSTOMER_SYNC_INTERVAL_MS + 1_000,
+    },
+    app.log,
+  );
   // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
   const historySource = new HistorySource(
     catalog,
     users,
+    customers,
     config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
     directory,
     () => feed.copiedAt,
@@ -136,6 +152,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.addHook('onReady', async () => {
     if (options.followPurchases !== false) feed.start();
+    customers.start();
     if (config.REINDEX_ON_EMPTY && (await vectorStore.count()) === 0) {
       // An empty collection (first start, or a new embedder): its bookkeeping is stale.
       await directory.clear();
@@ -148,6 +165,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onClose', async () => {
     await feed.stop();
+    await customers.stop();
     await reindexer.stop();
     await catalog.close();
     await users.close();

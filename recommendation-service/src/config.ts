@@ -38,6 +38,11 @@ export const configSchema = z.object({
   USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
   DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
+  /**
+   * How often user-service's customer feed is polled (the customer directory a first
+   * recommendation reads); a deleted customer or a profile change shows within about this.
+   */
+  CUSTOMER_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /** How often new purchases are pulled from catalog-service for the co-purchase model. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */

@@ -36,7 +36,11 @@ describe('createVectorStore', () => {
       MILVUS_COLLECTION_PREFIX: 'shop',
       MILVUS_TIMEOUT_MS: '300',
     });
-    const store = await createVectorStore(config, { id: 'Xenova/all-MiniLM-L12-v2', dimension: 384 }, silentLogger);
+    const store = await createVectorStore(
+      config,
+      { id: 'Xenova/all-MiniLM-L12-v2', dimension: 384 },
+      silentLogger,
+    );
     expect(store.kind).toBe('milvus');
     expect(store.collection).toBe('shop_xenova_all_minilm_l12_v2_d384');
     await expect(store.ping()).rejects.toMatchObject({ statusCode: 503 });

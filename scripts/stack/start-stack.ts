@@ -102,7 +102,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       pids: { user: process.pid, catalog: process.pid, recommendation: process.pid },
     };
   }
-  const tsxLoader = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
+  // This package's own tsx (a dependency in its package.json).
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const prefixWidth = Math.max(...services.map((spec) => spec.name.length));
 
   const processes = new Map<ServiceKey, ServiceProcess>();

@@ -44,6 +44,11 @@ export interface ServerOptions {
 /** What a service's `buildApp` accepts as its logger: off, or pino writing to a stream (the one-process launcher). */
 export type AppLogger = false | { level: string; stream: { write(line: string): void } };
 
+/** What every service's `buildApp(config, options)` accepts; a service may add its own. */
+export interface BuildOptions {
+  logger?: AppLogger;
+}
+
 export interface SlowClientTimeouts {
   /** To connect and send the request line and headers. */
   headersMs: number;

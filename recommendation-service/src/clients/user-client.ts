@@ -11,15 +11,22 @@ const customerSchema = z.object({
 });
 export type Customer = z.infer<typeof customerSchema>;
 
+const customerChangeSchema = z.object({
+  version: z.number(),
+  customer_id: z.number(),
+  customer: customerSchema.nullable(),
+});
+export type CustomerChange = z.infer<typeof customerChangeSchema>;
+
 export interface UserClientOptions {
   baseUrl: string;
   timeoutMs: number;
 }
 
 /**
- * What recommendation-service asks of user-service: a customer's profile (a first
- * recommendation, whose purchases come from the local copy: src/history/history-source.ts)
- * and the dashboard's search and counts.
+ * What recommendation-service asks of user-service: the customer feed (CustomerDirectory), a
+ * customer's profile when the directory cannot say (src/history/history-source.ts), and the
+ * dashboard's search and counts.
  */
 export class UserClient {
   private readonly http: JsonClient;
@@ -36,6 +43,15 @@ export class UserClient {
 
   async customer(customerId: number, requestId?: string): Promise<Customer | null> {
     return this.http.get(`/customer/${customerId}`, { schema: customerSchema, nullOn: [404], requestId });
+  }
+
+  /** Customers written after `afterVersion`, in version order (user-service's customer feed). */
+  async customerChanges(afterVersion: number, limit: number): Promise<CustomerChange[]> {
+    return (
+      (await this.http.get(`/customer/changes/?after_version=${afterVersion}&limit=${limit}`, {
+        schema: customerChangeSchema.array(),
+      })) ?? []
+    );
   }
 
   /** user-service's Prometheus text (the customer count, for the dashboard). */

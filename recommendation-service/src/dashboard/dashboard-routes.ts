@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { customerPurchasesExample, customerPurchasesSchema, errorSchema } from '@ecom/contracts';
-import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency, text } from '@ecom/service-kit';
+import { customerPurchasesExample, customerPurchasesSchema, errorSchema, titleSchema } from '@ecom/contracts';
+import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { UserClient } from '../clients/user-client.js';
 import type { Deps } from '../deps.js';
@@ -50,7 +50,7 @@ const customerSchema = z
   });
 
 const searchQuery = z.object({
-  q: text({ max: 150, required: true }).describe('A customer id, or part of a name (case-insensitive)'),
+  q: titleSchema.describe('A customer id, or part of a name (case-insensitive)'),
 });
 
 const customerDetailSchema = customerPurchasesSchema

@@ -2,6 +2,7 @@ import { NotFoundError } from '@ecom/service-kit';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
 import type { Customer } from '../clients/user-client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { CustomerDirectory } from './customer-directory.js';
 import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
 
 /** A customer's history and whether it came from the local copy (its items carry no tags). */
@@ -18,9 +19,10 @@ export interface HistorySourceOptions {
 
 /**
  * Where a customer's history comes from when recommendation-service does not hold it: the
- * local copy of purchases (LocalPurchases) plus the profile from user-service, or — when the
+ * local copy of purchases (LocalPurchases) plus the profile from the customer directory (or
+ * user-service when the directory cannot say): no HTTP call for a known customer. When the
  * copy cannot answer (the customer is marked stale, a purchased product is not in the
- * directory yet, the purchase feed is behind, or tags are needed) — catalog-service's history
+ * directory yet, the purchase feed is behind, or tags are needed): catalog-service's history
  * over HTTP as before, which then makes the copy right. Unknown customers are 404 either way
  * (user-service, or catalog-service asking user-service); a dependency down is 503.
  */
@@ -28,6 +30,8 @@ export class HistorySource {
   constructor(
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
     private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
+    /** Who exists, from user-service's customer feed; asked of user-service when it cannot say. */
+    private readonly customers: Pick<CustomerDirectory, 'get'>,
     private readonly copy: LocalPurchases | undefined,
     private readonly directory: Pick<ProductDirectory, 'get'>,
     /** When the purchase feed last held every purchase (null: not yet). */
@@ -41,7 +45,7 @@ export class HistorySource {
     }
     const seen = this.copy.read(customerId);
     // The profile answers "does this customer exist", with purchases or without.
-    const profile = await this.users.customer(customerId, requestId);
+    const profile = this.customers.get(customerId) ?? (await this.users.customer(customerId, requestId));
     if (!profile) throw new NotFoundError(`Customer ${customerId} not found`);
     const items = seen.staleMark === null ? this.itemsOf(seen.purchases) : null;
     if (items) return { history: { ...profile, purchases: items }, fromCopy: true };

@@ -8,6 +8,13 @@ export interface CustomerPage {
   total: number;
 }
 
+/** One entry of the customer feed: the customer as they are now, or null once deleted. */
+export interface CustomerChange {
+  version: number;
+  customer_id: number;
+  customer: Customer | null;
+}
+
 /** All customer storage goes through here; routes decide status codes from what it returns. */
 export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -53,6 +60,27 @@ export class CustomerRepository {
   async delete(id: number): Promise<boolean> {
     const { count } = await this.prisma.customer.deleteMany({ where: { id } });
     return count > 0;
+  }
+
+  /**
+   * Customers written (created, changed or deleted) after `afterVersion`, in version order,
+   * each as it is now. Versions become visible in increasing order (the trigger's lock), so a
+   * follower that passes the last version it saw misses nothing.
+   */
+  async changes(afterVersion: number, limit: number): Promise<CustomerChange[]> {
+    const rows = await this.prisma.$queryRaw<
+      (Omit<Customer, 'id'> & { version: number; customer_id: number; id: number | null })[]
+    >`
+      SELECT ch.version::float8 AS version, ch.customer_id, c.id, c.title, c.gender, c.age, c.location, c.preference
+      FROM user_schema.customer_change ch LEFT JOIN user_schema.customer c ON c.id = ch.customer_id
+      WHERE ch.version > ${afterVersion}::bigint
+      ORDER BY ch.version
+      LIMIT ${limit}`;
+    return rows.map(({ version, customer_id, id, title, gender, age, location, preference }) => ({
+      version,
+      customer_id,
+      customer: id === null ? null : { id, title, gender, age, location, preference },
+    }));
   }
 
   /**

@@ -1,7 +1,12 @@
 import { customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import { customerIdParams, customerListQuery } from '../schemas/customer.js';
+import {
+  customerChangeSchema,
+  customerChangesQuery,
+  customerIdParams,
+  customerListQuery,
+} from '../schemas/customer.js';
 
 const tags = ['customer'];
 
@@ -24,6 +29,24 @@ export async function customerRoutes(app: App, { customers }: Deps): Promise<voi
       reply.header('x-total-count', page.total);
       return page.items;
     },
+  );
+
+  app.get(
+    '/customer/changes/',
+    {
+      schema: {
+        tags,
+        summary:
+          'Customers created, changed or deleted after a version, in version order (a feed to follow by polling)',
+        description:
+          "Each customer once, as they are now (`customer` null: deleted). Pass the last `version` seen as `after_version` for the next page. recommendation-service follows it to know who exists without asking on every customer's first recommendation.",
+        querystring: customerChangesQuery,
+        response: { 200: customerChangeSchema.array() },
+      },
+      // Polled every second by recommendation-service: its request lines would bury the rest.
+      logLevel: 'warn',
+    },
+    async (request) => customers.changes(request.query.after_version, request.query.limit),
   );
 
   app.get(

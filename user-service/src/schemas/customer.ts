@@ -1,11 +1,44 @@
-import { idParamSchema, pageQuery } from '@ecom/contracts';
-import { text } from '@ecom/service-kit';
+import { customerSchema, idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
+import { queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
 export const customerIdParams = z.object({ id: idParamSchema.describe("The customer's id") });
 
 export const customerListQuery = pageQuery.extend({
-  q: text({ max: 150, required: true })
+  q: titleSchema
     .optional()
     .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
 });
+
+export const CUSTOMER_CHANGES_MAX_LIMIT = 1_000;
+
+export const customerChangesQuery = z.object({
+  after_version: queryInt(0, Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .describe('The last version seen (0: from the start)'),
+  limit: queryInt(1, CUSTOMER_CHANGES_MAX_LIMIT).default(500).describe('How many to answer (1–1000)'),
+});
+
+export const customerChangeSchema = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .describe('Increases with every write; pass the last one seen as `after_version`'),
+    customer_id: z.number().int(),
+    customer: customerSchema.nullable().describe('The customer as they are now; null: deleted'),
+  })
+  .meta({
+    example: {
+      version: 58,
+      customer_id: 12,
+      customer: {
+        id: 12,
+        title: 'Olivia Bennett',
+        gender: 'Female',
+        age: 34,
+        location: 'Madrid',
+        preference: 'Clothing',
+      },
+    },
+  });

@@ -1,0 +1,109 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Customer, UserClient } from '../clients/user-client.js';
+
+export interface CustomerDirectoryOptions {
+  /** How often user-service's customer feed is polled. */
+  intervalMs: number;
+  pageSize: number;
+  /** The directory answers only while its last complete poll is at most this old. */
+  maxLagMs: number;
+}
+
+/** How long the customer feed may be unreachable before it is worth a warning. */
+const WARN_AFTER_MS = 30_000;
+
+/**
+ * Who exists, and their profile, as user-service's customer feed (`GET /customer/changes/`)
+ * last said: a first recommendation for a known customer asks nobody (issue 10). user-service
+ * stays the owner: a customer it does not list here (created after the last poll, or unknown)
+ * is asked of it, and while the feed has not answered for `maxLagMs` (user-service down) the
+ * directory answers nothing, so "does this customer exist" is never older than that.
+ * Memory: one small object per customer; a start reads the whole feed (one row per customer).
+ */
+export class CustomerDirectory {
+  private readonly customers = new Map<number, Customer>();
+  private version = 0;
+  private syncedAt: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private failingSince: number | null = null;
+  private warned = false;
+
+  constructor(
+    private readonly users: Pick<UserClient, 'customerChanges'>,
+    private readonly options: CustomerDirectoryOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * The customer as of the last poll, when that poll is recent enough; undefined when the
+   * directory cannot say (not listed, or not current): ask user-service.
+   */
+  get(customerId: number): Customer | undefined {
+    if (this.syncedAt === null || Date.now() - this.syncedAt > this.options.maxLagMs) return undefined;
+    return this.customers.get(customerId);
+  }
+
+  get size(): number {
+    return this.customers.size;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Reads every change after the last version seen, page by page. */
+  async catchUp(): Promise<void> {
+    for (;;) {
+      const page = await this.users.customerChanges(this.version, this.options.pageSize);
+      for (const change of page) {
+        if (change.customer) this.customers.set(change.customer_id, change.customer);
+        else this.customers.delete(change.customer_id);
+        this.version = Math.max(this.version, change.version);
+      }
+      if (page.length < this.options.pageSize || this.stopped) break;
+    }
+    this.syncedAt = Date.now();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const started = Date.now();
+      await this.catchUp();
+      // Current as of the poll's start: a change after it may not be in the last page.
+      this.syncedAt = started;
+      if (this.failingSince !== null) this.log.info('user-service customer feed reachable again');
+      this.failingSince = null;
+      this.warned = false;
+    } catch (err) {
+      // user-service may start after this service: quiet at first, one warning per outage.
+      this.failingSince ??= Date.now();
+      if (!this.warned && Date.now() - this.failingSince >= WARN_AFTER_MS) {
+        this.warned = true;
+        this.log.warn(
+          { err },
+          'user-service customer feed unavailable; first recommendations ask user-service',
+        );
+      }
+    }
+    this.schedule(this.options.intervalMs);
+  }
+}
