@@ -1,10 +1,10 @@
 import type { Page } from '@ecom/contracts';
+import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { Category } from '../schemas/category.js';
 import { enqueueCategoryProducts } from './outbox-writes.js';
-import { isForeignKeyViolation, isPrismaCode } from './prisma-errors.js';
 
 export type CategoryDeleteResult =
   | { status: 'deleted' }
