@@ -183,9 +183,12 @@ export class OutboxDispatcher {
     const upserts = deliveries.filter((delivery) => delivery.payload !== null);
     const deletes = deliveries.filter((delivery) => delivery.payload === null);
     try {
+      // Customer changes first: one small call, and until it arrives recommendation-service
+      // answers a customer's first request from its copy, which lacks the new purchase.
+      // Product batches (embedding) can take seconds.
+      await this.deliverCustomerChanges(customerJobs);
       for (const chunk of chunks(upserts, this.options.batchSize)) await this.deliver(chunk, 'upsert');
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk, 'delete');
-      await this.deliverCustomerChanges(customerJobs);
     } catch (error) {
       if (error instanceof ReceiverUnavailable && !this.stopping) {
         const delay = this.recordFailure(error);

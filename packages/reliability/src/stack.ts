@@ -43,6 +43,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     CATALOG_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
     USER_SERVICE_URL: users.url,
     PURCHASE_SYNC_INTERVAL_MS: '200',
+    CUSTOMER_SYNC_INTERVAL_MS: '200',
     INTERNAL_API_TOKEN: TOKEN,
     ...options.recommendations,
   });
