@@ -282,7 +282,9 @@ async function describeProcesses(
   if (!detail) return processes;
   for (const proc of processes) {
     try {
-      process.kill(proc.pid, 'SIGUSR2');
+      // Only processes that loaded the probe: SIGUSR2 ends any other (npm's shell, say).
+      if (readFileSync(`/proc/${proc.pid}/environ`, 'utf8').includes(PROBE))
+        process.kill(proc.pid, 'SIGUSR2');
     } catch {
       // exited meanwhile
     }
