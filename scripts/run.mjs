@@ -9,6 +9,9 @@
 //                              compiled once by the optimising compiler, not first by the
 //                              baseline one too: ~40 MiB less resident, same query speed.
 //   --max-semi-space-size=4    a 4 MiB young generation instead of 16: ~20 MiB less heap.
+//   --heap-growing-percent=20  the old generation may grow to 1.2x what the last full GC kept,
+//                              not V8's up to 4x: after the import, the 20k catalog's heap
+//                              stayed at 187 MiB (146 used) instead of 318-472 (254-261 used).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -52,6 +52,8 @@ export function vectorStoreContract(name: string, makeHarness: () => Promise<Sto
       await store.upsert([first]);
       await store.upsert([first]);
       expect(await store.count()).toBe(1);
+      // Read once before the change: what a store keeps of a read must not outlive a write.
+      expect((await store.get([first.productId]))[0]).toMatchObject({ productTitle: first.productTitle });
       await store.upsert([second]);
       expect(await store.count()).toBe(1);
       const [stored] = await store.get([first.productId]);
@@ -65,6 +67,8 @@ export function vectorStoreContract(name: string, makeHarness: () => Promise<Sto
       const [hit] = await store.search(second.vector, { limit: 1 });
       expect(hit).toMatchObject({ productId: first.productId, productTitle: 'renamed' });
       expect(hit!.score).toBeCloseTo(1, 5);
+      await store.delete([first.productId]);
+      expect(await store.get([first.productId])).toEqual([]);
     });
 
     it('counts upserts and deletes right away; deleting unknown ids is fine', async () => {

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { createScratchDatabase } from '@ecom/db';
 import { freePort } from '@ecom/stack/free-port';
 import { REPO_ROOT } from '@ecom/stack/start-stack';
@@ -12,7 +13,7 @@ import { DEFAULT_MILVUS, DEFAULT_POSTGRES, dropDatabase } from './lib/bench-stac
 import { mapLimit } from './lib/concurrency.js';
 import { requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
-import { processTree, treeRssMiB } from './lib/process-tree.js';
+import { type ProcessMemory, processTree, treeProcesses, treeRssMiB } from './lib/process-tree.js';
 import { scaledDataset } from './lib/scaled-dataset.js';
 import { customerIds, totalCount } from './lib/system-info.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './lib/wrk.js';
@@ -30,6 +31,8 @@ const USAGE = `The serving-cost goals of issue 10 in one run, as ratios (docs/be
   --duration S               seconds per wrk measurement                                   [10]
   --cold1 N                  customers asked for the first time one by one (goal 2)        [40 demo, 300 scaled]
   --env KEY=VALUE            extra variable for the services, repeatable
+  --memory-detail            also ask each Node process of the tree for its V8 heap and
+                             external memory at the steady point (lib/memory-probe.mjs)
   --out NAME                 results file under packages/bench/results/ [serving-<dataset>-<store>.json]
 
 It starts \`npm start\` itself (the process tree measured is npm's), waits for the import and
@@ -41,10 +44,12 @@ the vectorisation, then measures:
            GET /customer/{id}, twice each, interleaved`;
 
 const CONNECTIONS = 16;
+/** Preloaded with --memory-detail: answers SIGUSR2 with the process's heap and external memory. */
+const PROBE = pathToFileURL(path.join(import.meta.dirname, 'lib', 'memory-probe.mjs')).href;
 const ROTATING_CUSTOMERS = 50;
 
 runMain(USAGE, async (argv) => {
-  const args = parseArgs(argv, []);
+  const args = parseArgs(argv, ['memory-detail']);
   const dataset = choiceArg(args, 'dataset', ['demo', 'scaled'] as const, 'demo');
   const store = choiceArg(args, 'store', ['embedded', 'milvus'] as const, 'embedded');
   const stackMode = choiceArg(args, 'stack-mode', ['single', 'processes'] as const, 'single');
@@ -79,6 +84,9 @@ runMain(USAGE, async (argv) => {
     MILVUS_ADDRESS: store === 'milvus' ? (process.env.BENCH_MILVUS_ADDRESS ?? DEFAULT_MILVUS) : '',
     MILVUS_COLLECTION_PREFIX: `bench_serving_${Math.random().toString(36).slice(2, 8)}`,
     ...(embedder === 'hashing' ? { EMBEDDINGS_MODEL: 'hashing' } : {}),
+    ...(args.flags.has('memory-detail')
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROBE}` }
+      : {}),
     ...args.env,
   };
   log(`machine: ${JSON.stringify(machineInfo())}, load average ${loadAverage()}`);
@@ -144,6 +152,9 @@ runMain(USAGE, async (argv) => {
     const steady = treeRssMiB(npm.pid!);
     const peakAtStart = Math.max(peak, steady);
     log(`memory: npm start tree ${steady} MiB steady, ${peakAtStart} MiB peak (load ${loadAverage()})`);
+    const steadyProcesses = await describeProcesses(npm.pid!, args.flags.has('memory-detail'));
+    for (const proc of steadyProcesses)
+      log(`  ${proc.rss_mib} MiB  ${proc.command}${proc.node ? ` ${JSON.stringify(proc.node)}` : ''}`);
 
     // Goal 2: first requests (nothing cached for these customers), one connection, then warm.
     const firstOnes = customers.slice(0, Math.min(cold1, customers.length));
@@ -211,6 +222,7 @@ runMain(USAGE, async (argv) => {
       after_load_mib: steadyAfter,
       limit_mib: memoryLimit,
       ratio_steady_to_limit: round(steady / memoryLimit, 2),
+      steady_processes: steadyProcesses,
     };
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
     log('');
@@ -260,6 +272,30 @@ runMain(USAGE, async (argv) => {
     if (databaseUrl) await dropDatabase(databaseUrl);
   }
 });
+
+/** Each process of the tree with its RSS; with `detail`, each Node process's own account (lib/memory-probe.mjs). */
+async function describeProcesses(
+  root: number,
+  detail: boolean,
+): Promise<(ProcessMemory & { node?: unknown })[]> {
+  const processes: (ProcessMemory & { node?: unknown })[] = treeProcesses(root);
+  if (!detail) return processes;
+  for (const proc of processes) {
+    try {
+      process.kill(proc.pid, 'SIGUSR2');
+    } catch {
+      // exited meanwhile
+    }
+  }
+  await sleep(1_500);
+  for (const proc of processes) {
+    const file = path.join(os.tmpdir(), `ecom-memory-probe-${proc.pid}.json`);
+    if (!existsSync(file)) continue;
+    proc.node = JSON.parse(readFileSync(file, 'utf8'));
+    rmSync(file);
+  }
+  return processes;
+}
 
 /** Milliseconds per request, `inFlight` at a time; any non-200 answer fails the run. */
 async function timeEach(ids: number[], inFlight: number, url: (id: number) => string): Promise<number[]> {

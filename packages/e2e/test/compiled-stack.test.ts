@@ -14,6 +14,14 @@ type BuildStack = { stackBundle(options?: { outDir?: string }): Promise<string> 
 const buildScript = pathToFileURL(path.join(REPO_ROOT, 'scripts', 'build-stack.mjs')).href;
 const BUDGET_MS = 120_000;
 
+/** The node flags of package.json's start script, so the test runs what `npm start` runs. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 describe('the compiled stack of npm start', () => {
   let scratch: string;
   let bundle: string;
@@ -54,7 +62,7 @@ describe('the compiled stack of npm start', () => {
   it(
     'starts the three services, answers a recommendation and stops on SIGTERM',
     async () => {
-      const child = spawn(process.execPath, ['--no-liftoff', '--max-semi-space-size=4', bundle], {
+      const child = spawn(process.execPath, [...startFlags(), bundle], {
         cwd: REPO_ROOT,
         env: {
           ...process.env,

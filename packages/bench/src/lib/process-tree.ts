@@ -33,3 +33,25 @@ export function treeRssMiB(root: number): number {
   }
   return Math.round(kib / 1024);
 }
+
+export interface ProcessMemory {
+  pid: number;
+  command: string;
+  rss_mib: number;
+}
+
+/** Each process of a tree with its command line and resident memory. */
+export function treeProcesses(root: number): ProcessMemory[] {
+  const processes: ProcessMemory[] = [];
+  for (const pid of processTree(root)) {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (match)
+        processes.push({ pid, command: command.slice(0, 120), rss_mib: Math.round(Number(match[1]) / 1024) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return processes;
+}

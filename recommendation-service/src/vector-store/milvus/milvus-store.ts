@@ -1,4 +1,5 @@
 import { ConsistencyLevelEnum, DataType, type FieldType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { LRUCache } from 'lru-cache';
 import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
@@ -54,6 +55,16 @@ const IDS_PER_EXPRESSION = 1000;
  * tests and local runs). Reads and writes use Strong consistency so an acknowledged upsert is
  * visible to the next search and count, as with the embedded store.
  */
+/**
+ * Product vectors `get` read lately, so a customer's first recommendation does not wait for
+ * Milvus to hand back the vectors of their purchases (and of the items it names "similar to"):
+ * on Milvus Lite each query is milliseconds of Python. Bounded (4 MiB per 1,000 vectors at
+ * 1,024 dimensions); an upsert or delete here drops the entry, and the TTL bounds how long a
+ * vector another replica changed is used here.
+ */
+const VECTOR_CACHE_SIZE = 4_096;
+const VECTOR_CACHE_TTL_MS = 60_000;
+
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
   readonly collection: string;
@@ -68,6 +79,12 @@ export class MilvusVectorStore implements VectorStore {
   private indexType: IndexType = 'HNSW';
   private flushDelayMs = 0;
   private flushTimer?: NodeJS.Timeout;
+  private readonly vectors = new LRUCache<number, ProductVector>({
+    max: VECTOR_CACHE_SIZE,
+    ttl: VECTOR_CACHE_TTL_MS,
+  });
+  /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
+  private writes = 0;
 
   constructor(private readonly options: MilvusVectorStoreOptions) {
     this.collection = options.collection;
@@ -97,6 +114,8 @@ export class MilvusVectorStore implements VectorStore {
   async upsert(products: ProductVector[]): Promise<void> {
     assertProducts(products, this.dimension);
     await this.ensureReady();
+    this.writes++;
+    for (const product of products) this.vectors.delete(product.productId);
     for (let start = 0; start < products.length; start += this.batchSize) {
       const data = products.slice(start, start + this.batchSize).map((p) => ({
         [F.productId]: p.productId,
@@ -108,18 +127,25 @@ export class MilvusVectorStore implements VectorStore {
       const result = await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
       checkStatus(result.status, 'upsert');
     }
+    // And after: a read that started during the write may have seen the old vector.
+    this.writes++;
+    for (const product of products) this.vectors.delete(product.productId);
     this.scheduleFlush();
   }
 
   async delete(productIds: number[]): Promise<void> {
     assertIds(productIds);
     await this.ensureReady();
+    this.writes++;
+    for (const id of productIds) this.vectors.delete(id);
     for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
       const result = await this.call('delete', (c) =>
         c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
       );
       checkStatus(result.status, 'delete');
     }
+    this.writes++;
+    for (const id of productIds) this.vectors.delete(id);
     this.scheduleFlush();
   }
 
@@ -162,7 +188,14 @@ export class MilvusVectorStore implements VectorStore {
     assertIds(productIds);
     await this.ensureReady();
     const out: ProductVector[] = [];
-    for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
+    const missing: number[] = [];
+    const writesBefore = this.writes;
+    for (const id of new Set(productIds)) {
+      const known = this.vectors.get(id);
+      if (known) out.push(known);
+      else missing.push(id);
+    }
+    for (const ids of chunks(missing, IDS_PER_EXPRESSION)) {
       const result = await this.read('get', (c) =>
         c.query({
           collection_name: this.collection,
@@ -173,13 +206,15 @@ export class MilvusVectorStore implements VectorStore {
         }),
       );
       for (const row of result.data) {
-        out.push({
+        const product: ProductVector = {
           productId: Number(row[F.productId]),
           categoryId: Number(row[F.categoryId]),
           productTitle: String(row[F.productTitle] ?? ''),
           categoryTitle: String(row[F.categoryTitle] ?? ''),
           vector: Float32Array.from(row[F.vector] as number[]),
-        });
+        };
+        if (this.writes === writesBefore) this.vectors.set(product.productId, product);
+        out.push(product);
       }
     }
     return out;
@@ -223,6 +258,7 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Drops the collection (tests, or retiring an embedder) and closes. */
   async drop(): Promise<void> {
+    this.vectors.clear();
     const result = await this.call('drop', (c) => c.dropCollection({ collection_name: this.collection }));
     checkStatus(result, 'drop');
     await this.close();
