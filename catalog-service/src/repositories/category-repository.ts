@@ -1,14 +1,10 @@
+import type { Page } from '@ecom/contracts';
+import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { Category } from '../schemas/category.js';
 import { enqueueCategoryProducts } from './outbox-writes.js';
-import { isForeignKeyViolation, isPrismaCode } from './prisma-errors.js';
-
-export interface CategoryPage {
-  items: Category[];
-  total: number;
-}
 
 export type CategoryDeleteResult =
   | { status: 'deleted' }
@@ -22,7 +18,7 @@ export class CategoryRepository {
     private readonly outbox: OutboxSignal,
   ) {}
 
-  async list(skip: number, limit: number): Promise<CategoryPage> {
+  async list(skip: number, limit: number): Promise<Page<Category>> {
     const [items, total] = await this.prisma.$transaction([
       this.prisma.category.findMany({ orderBy: { id: 'asc' }, skip, take: limit }),
       this.prisma.category.count(),

@@ -1,14 +1,10 @@
+import type { Page } from '@ecom/contracts';
+import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
 import { enqueueProducts } from './outbox-writes.js';
-import { isForeignKeyViolation, isPrismaCode } from './prisma-errors.js';
-
-export interface ProductPage {
-  items: Product[];
-  total: number;
-}
 
 export type ProductDeleteResult =
   | { status: 'deleted' }
@@ -29,7 +25,7 @@ export class ProductRepository {
     private readonly outbox: OutboxSignal,
   ) {}
 
-  async list(skip: number, limit: number, categoryId?: number): Promise<ProductPage> {
+  async list(skip: number, limit: number, categoryId?: number): Promise<Page<Product>> {
     const where = categoryId === undefined ? {} : { categoryId };
     const [rows, total] = await this.prisma.$transaction([
       this.prisma.product.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit, select: columns }),

@@ -1,8 +1,8 @@
+import { isForeignKeyViolation } from '@ecom/db';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { HistoryItem, PurchaseFeedItem } from '../schemas/purchase.js';
 import { enqueueCustomerChange } from './outbox-writes.js';
-import { isForeignKeyViolation } from './prisma-errors.js';
 import { lockPurchaseInserts } from './purchase-order.js';
 
 /** A product as a purchase shows it: with its current category. */

@@ -8,6 +8,12 @@ export const idSchema = idField();
 /** Ids in paths and query strings: decimal digits only (`0x10` is a 422, as in FastAPI). */
 export const idParamSchema = idParam();
 
+/** One page of a list route: its items, and the total the `X-Total-Count` header carries. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
 /** `skip`/`limit` of every list route. */
 export const pageQuery = z.object({
   skip: queryInt(0, MAX_ID).default(0).describe('How many to skip, in id order'),

@@ -5,6 +5,17 @@ import { idSchema, titleSchema } from './common.js';
 // user-service answers these (its /customer/ routes); catalog-service parses them (its
 // user-service client), so one schema serves both sides.
 
+const customerCreateExample = {
+  title: 'Olivia Bennett',
+  gender: 'Female',
+  age: 34,
+  location: 'Madrid',
+  preference: 'Clothing',
+};
+
+/** The documented example customer (also in user-service's customer feed). */
+export const customerExample = { id: 12, ...customerCreateExample };
+
 export const customerCreateSchema = z
   .object({
     title: titleSchema.describe("The customer's name; unique"),
@@ -13,26 +24,11 @@ export const customerCreateSchema = z
     location: text({ max: 150 }),
     preference: text({ max: 150 }).describe('What the customer likes; part of the profile text'),
   })
-  .meta({
-    example: {
-      title: 'Olivia Bennett',
-      gender: 'Female',
-      age: 34,
-      location: 'Madrid',
-      preference: 'Clothing',
-    },
-  });
+  .meta({ example: customerCreateExample });
 
-export const customerSchema = customerCreateSchema.extend({ id: idSchema }).meta({
-  example: {
-    id: 12,
-    title: 'Olivia Bennett',
-    gender: 'Female',
-    age: 34,
-    location: 'Madrid',
-    preference: 'Clothing',
-  },
-});
+export const customerSchema = customerCreateSchema
+  .extend({ id: idSchema })
+  .meta({ example: customerExample });
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
 export type Customer = z.infer<typeof customerSchema>;

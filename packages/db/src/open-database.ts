@@ -63,14 +63,7 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  const session: SqlSession = {
-    async query(sql, params) {
-      return (await pool.query(sql, params)).rows;
-    },
-    async exec(sql) {
-      await pool.query(sql);
-    },
-  };
+  const session = pgSession(pool);
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
@@ -80,18 +73,7 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
       const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
       await client.connect();
       try {
-        return await applyMigrations(
-          {
-            async query(sql, params) {
-              return (await client.query(sql, params)).rows;
-            },
-            async exec(sql) {
-              await client.query(sql);
-            },
-          },
-          options.schema,
-          options.migrationsDir,
-        );
+        return await applyMigrations(pgSession(client), options.schema, options.migrationsDir);
       } finally {
         await client.end();
       }
@@ -101,6 +83,17 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     },
     async close() {
       await pool.end();
+    },
+  };
+}
+
+function pgSession(db: pg.Pool | pg.Client): SqlSession {
+  return {
+    async query(sql, params) {
+      return (await db.query(sql, params)).rows;
+    },
+    async exec(sql) {
+      await db.query(sql);
     },
   };
 }

@@ -1,12 +1,8 @@
-import type { Customer, CustomerCreate } from '@ecom/contracts';
+import type { Customer, CustomerCreate, Page } from '@ecom/contracts';
 import type { DatasetCustomer } from '@ecom/dataset';
+import { isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-
-export interface CustomerPage {
-  items: Customer[];
-  total: number;
-}
+import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** One entry of the customer feed: the customer as they are now, or null once deleted. */
 export interface CustomerChange {
@@ -20,7 +16,7 @@ export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** A page by id; `nameContains` keeps customers whose name contains it, ignoring case. */
-  async list(skip: number, limit: number, nameContains?: string): Promise<CustomerPage> {
+  async list(skip: number, limit: number, nameContains?: string): Promise<Page<Customer>> {
     const where = nameContains ? { title: { contains: nameContains, mode: 'insensitive' as const } } : {};
     const [items, total] = await this.prisma.$transaction([
       this.prisma.customer.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit }),
@@ -51,7 +47,7 @@ export class CustomerRepository {
     try {
       return await this.prisma.customer.update({ where: { id }, data });
     } catch (error) {
-      if (isCode(error, 'P2025')) return null;
+      if (isPrismaCode(error, 'P2025')) return null;
       throw mapUniqueTitle(error, customer.title);
     }
   }
@@ -98,10 +94,8 @@ export class CustomerRepository {
   }
 }
 
-function isCode(error: unknown, code: string): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
-}
-
 function mapUniqueTitle(error: unknown, title: string): unknown {
-  return isCode(error, 'P2002') ? new ConflictError(`A customer named "${title}" already exists`) : error;
+  return isPrismaCode(error, 'P2002')
+    ? new ConflictError(`A customer named "${title}" already exists`)
+    : error;
 }

@@ -1,4 +1,4 @@
-import { customerSchema, idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
+import { customerExample, customerSchema, idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
 import { queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
@@ -32,13 +32,6 @@ export const customerChangeSchema = z
     example: {
       version: 58,
       customer_id: 12,
-      customer: {
-        id: 12,
-        title: 'Olivia Bennett',
-        gender: 'Female',
-        age: 34,
-        location: 'Madrid',
-        preference: 'Clothing',
-      },
+      customer: customerExample,
     },
   });

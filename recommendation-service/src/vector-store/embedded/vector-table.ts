@@ -54,7 +54,7 @@ export class VectorTable {
 
   upsert(product: ProductVector): void {
     const row = this.rowFor(product.productId);
-    this.setRow(row, product.productId, product.categoryId, product.productTitle, product.categoryTitle);
+    this.setRow(row, [product.productId, product.categoryId, product.productTitle, product.categoryTitle]);
     this.f32.set(product.vector, this.rowStart(row));
   }
 
@@ -64,9 +64,9 @@ export class VectorTable {
    */
   upsertRows(metadata: readonly Metadata[], source: Uint8Array, sourceOffset: number): void {
     const bytes = this.dimension * 4;
-    metadata.forEach(([productId, categoryId, productTitle, categoryTitle], i) => {
-      const row = this.rowFor(productId);
-      this.setRow(row, productId, categoryId, productTitle, categoryTitle);
+    metadata.forEach((meta, i) => {
+      const row = this.rowFor(meta[0]);
+      this.setRow(row, meta);
       const start = sourceOffset + i * bytes;
       // Byte copy: the source offset need not be 4-byte aligned, a Float32Array view would.
       new Uint8Array(this.memory.buffer, this.rowStart(row) * 4, bytes).set(
@@ -83,15 +83,8 @@ export class VectorTable {
     if (row !== last) {
       const from = this.rowStart(last);
       this.f32.copyWithin(this.rowStart(row), from, from + this.stride);
-      const movedId = this.productIds[last]!;
-      this.setRow(
-        row,
-        movedId,
-        this.categoryIds[last]!,
-        this.productTitles[last]!,
-        this.categoryTitles[last]!,
-      );
-      this.rowById.set(movedId, row);
+      this.setRow(row, this.metadataOf(last));
+      this.rowById.set(this.productIds[row]!, row);
     }
     // Drop the strings so they can be collected.
     this.productTitles[last] = '';
@@ -153,17 +146,8 @@ export class VectorTable {
   }
 
   /** Metadata of the live rows, in row order, as stored in snapshots. */
-  metadata(): Array<[number, number, string, string]> {
-    const out: Array<[number, number, string, string]> = new Array(this.rows);
-    for (let row = 0; row < this.rows; row++) {
-      out[row] = [
-        this.productIds[row]!,
-        this.categoryIds[row]!,
-        this.productTitles[row]!,
-        this.categoryTitles[row]!,
-      ];
-    }
-    return out;
+  metadata(): Metadata[] {
+    return Array.from({ length: this.rows }, (_, row) => this.metadataOf(row));
   }
 
   private rowFor(productId: number): number {
@@ -187,22 +171,21 @@ export class VectorTable {
 
   private product(row: number): ProductVector {
     const start = this.rowStart(row);
-    return {
-      productId: this.productIds[row]!,
-      categoryId: this.categoryIds[row]!,
-      productTitle: this.productTitles[row]!,
-      categoryTitle: this.categoryTitles[row]!,
-      vector: this.f32.slice(start, start + this.dimension),
-    };
+    const [productId, categoryId, productTitle, categoryTitle] = this.metadataOf(row);
+    const vector = this.f32.slice(start, start + this.dimension);
+    return { productId, categoryId, productTitle, categoryTitle, vector };
   }
 
-  private setRow(
-    row: number,
-    productId: number,
-    categoryId: number,
-    productTitle: string,
-    categoryTitle: string,
-  ) {
+  private metadataOf(row: number): Metadata {
+    return [
+      this.productIds[row]!,
+      this.categoryIds[row]!,
+      this.productTitles[row]!,
+      this.categoryTitles[row]!,
+    ];
+  }
+
+  private setRow(row: number, [productId, categoryId, productTitle, categoryTitle]: Metadata): void {
     this.productIds[row] = productId;
     this.categoryIds[row] = categoryId;
     this.productTitles[row] = productTitle;

@@ -1,0 +1,24 @@
+/**
+ * A Prisma known-request error with this code (https://www.prisma.io/docs/orm/reference/error-reference):
+ * P2002 unique, P2025 not found, ... By name, not `instanceof`: each service has its own
+ * generated client.
+ */
+export function isPrismaCode(error: unknown, code: string): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'PrismaClientKnownRequestError' &&
+    (error as { code?: unknown }).code === code
+  );
+}
+
+/**
+ * A row is still referenced (or references a missing row). Postgres reports ON DELETE
+ * RESTRICT as 23503 (P2003) and PGlite as 23001 (P2039, "restrict_violation").
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (isPrismaCode(error, 'P2003')) return true;
+  if (!(error instanceof Error) || error.name !== 'PrismaClientKnownRequestError') return false;
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta;
+  const code = meta?.driverAdapterError?.cause?.originalCode;
+  return code === '23001' || code === '23503';
+}
