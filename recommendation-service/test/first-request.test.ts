@@ -38,7 +38,7 @@ describe('the first recommendation for a customer', () => {
   const recoDeps = () => stack.recommendations.app.deps as Deps;
 
   beforeAll(async () => {
-    stack = await startStack({ CUSTOMER_SYNC_INTERVAL_MS: '100' }, 'embedded');
+    stack = await startStack({ CUSTOMER_SYNC_INTERVAL_MS: '500' }, 'embedded');
     reco = stack.recommendations.url;
     catalog = stack.catalog.url;
     users = stack.users.url;

@@ -157,6 +157,47 @@ await time('recommender.recommend, shared Recommender, new state (compute)', N, 
   const h = histories[i % histories.length];
   return shared.recommend({ ...h, age: h.age + 1000 + i }, query);
 });
+{
+  // Parts of recommend() for new customer states (the store calls and the recommender's steps).
+  const spent: Record<string, number> = {};
+  const wrap = (target: Record<string, unknown>, name: string, label: string) => {
+    const original = (target[name] as (...args: unknown[]) => unknown).bind(target);
+    target[name] = (...args: unknown[]) => {
+      const started = performance.now();
+      const done = () => {
+        spent[label] = (spent[label] ?? 0) + performance.now() - started;
+      };
+      const result = original(...args);
+      if (result instanceof Promise) return result.finally(done);
+      done();
+      return result;
+    };
+  };
+  const probe = new Recommender(
+    rconfig,
+    rd.embedder,
+    rd.vectorStore,
+    rd.productDirectory,
+    rd.coPurchases,
+    rd.vectorSync,
+  );
+  wrap(rd.vectorStore, 'get', 'vectorStore.get');
+  wrap(rd.vectorStore, 'search', 'vectorStore.search');
+  wrap(probe, 'customerState', 'customerState (with its get)');
+  wrap(probe, 'rankHybrid', 'rankHybrid (with search and names)');
+  wrap(probe, 'nameSimilarPurchases', 'nameSimilarPurchases (with its get)');
+  const rounds = 400;
+  let total = 0;
+  for (let i = 0; i < rounds; i++) {
+    const h = histories[i % histories.length];
+    const started = performance.now();
+    await probe.recommend({ ...h, age: h.age + 5000 + i }, query);
+    total += performance.now() - started;
+  }
+  for (const [label, ms] of Object.entries({ 'recommend, new state': total, ...spent })) {
+    console.log(`  ${label.padEnd(58)} ${(ms / rounds).toFixed(3)} ms per first request (mean)`);
+  }
+}
 await time(
   'new Recommender()',
   N,

@@ -16,8 +16,8 @@ const WARN_AFTER_MS = 30_000;
  * Who exists, and their profile, as user-service's customer feed (`GET /customer/changes/`)
  * last said: a first recommendation for a known customer asks nobody (issue 10). user-service
  * stays the owner: a customer it does not list here (created after the last poll, or unknown)
- * is asked of it, and while the feed has not answered for `maxLagMs` (user-service down) the
- * directory answers nothing, so "does this customer exist" is never older than that.
+ * is asked of it, and after a failed poll, or while the feed has not answered for `maxLagMs`,
+ * the directory answers nothing, so "does this customer exist" is never older than that.
  * Memory: one small object per customer; a start reads the whole feed (one row per customer).
  */
 export class CustomerDirectory {
@@ -94,6 +94,8 @@ export class CustomerDirectory {
       this.failingSince = null;
       this.warned = false;
     } catch (err) {
+      // Not known to be current any more: customers are asked of user-service until a poll works.
+      this.syncedAt = null;
       // user-service may start after this service: quiet at first, one warning per outage.
       this.failingSince ??= Date.now();
       if (!this.warned && Date.now() - this.failingSince >= WARN_AFTER_MS) {
