@@ -61,7 +61,13 @@ export async function stackBundle({ outDir = path.join(root, 'node_modules', '.c
   // What imports what (output files, relative to the checkout): the tests read it.
   writeFileSync(path.join(buildDir, 'metafile.json'), JSON.stringify(result.metafile));
   rmSync(outDir, { recursive: true, force: true });
-  renameSync(buildDir, outDir);
+  try {
+    renameSync(buildDir, outDir);
+  } catch (error) {
+    // Another `npm start` of this checkout swapped its build in first: same sources, use it.
+    rmSync(buildDir, { recursive: true, force: true });
+    if (!existsSync(outfile)) throw error;
+  }
   console.log(`[stack] compiled the services (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return outfile;
 }

@@ -79,6 +79,10 @@ describe(`purchase statistics in the database (${store})`, () => {
       [3, 1],
     ]);
     expect(stats.size).toEqual({ purchases: 7, products: 3, customers: 3 });
+    // Trending: each customer's newest purchase 1, the one before 0.5, ... (the repeat adds nothing).
+    // 1: 0.25 + 0.5 + 1, 2: 0.5 + 1 + 0.5, 3: 1 (newest of customer 1 only).
+    expect([1, 2, 3].map((id) => stats.trendingOf(id))).toEqual([1.75, 2, 1]);
+    expect(stats.mostPopular(3)).toEqual([2, 1, 3]);
   });
 
   it('keeps only the strongest partners in memory and reads only what changed', async () => {

@@ -14,6 +14,7 @@ describe('PurchaseStats at the documented 10x scale', () => {
       purchases: 1_000_000,
       customers: 100_000,
       popularity,
+      trending: popularity,
       partners: {
         together: new Map([
           [
@@ -29,6 +30,7 @@ describe('PurchaseStats at the documented 10x scale', () => {
     });
     expect(() => stats.forgetProduct(7)).not.toThrow();
     expect(stats.purchasesOf(7)).toBe(0);
+    expect(stats.trendingOf(7)).toBe(0);
     expect([...stats.partners('together', 1).ids]).toEqual([2]);
     expect(stats.partners('next', 7).ids).toHaveLength(0);
     expect(stats.mostPopular(3)).not.toContain(7);

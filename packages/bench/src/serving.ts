@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -282,7 +282,12 @@ async function describeProcesses(
   if (!detail) return processes;
   for (const proc of processes) {
     try {
-      process.kill(proc.pid, 'SIGUSR2');
+      // Only Node processes, which preload the probe: SIGUSR2 ends any other (npm's shell,
+      // whose environment names the probe too).
+      const node = path.basename(readlinkSync(`/proc/${proc.pid}/exe`)).startsWith('node');
+      if (node && readFileSync(`/proc/${proc.pid}/environ`, 'utf8').includes(PROBE)) {
+        process.kill(proc.pid, 'SIGUSR2');
+      }
     } catch {
       // exited meanwhile
     }

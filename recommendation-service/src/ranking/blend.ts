@@ -55,7 +55,10 @@ export interface Candidate {
   profile?: number | undefined;
   together?: Evidence | undefined;
   next?: Evidence | undefined;
-  /** Purchases of this product by all customers. */
+  /**
+   * Purchases of this product by all customers; the service passes them weighted by how recent
+   * they are in each customer's history ("trending", pair-counts.ts).
+   */
   purchases?: number | undefined;
 }
 

@@ -16,7 +16,7 @@ export const rankingConfigShape = {
   /** Weight of the category match with the customer's preferences and purchases. */
   RANK_WEIGHT_PROFILE: weight.default(0.2),
   /** Weight of "bought next" evidence from the most recent purchases. */
-  RANK_WEIGHT_NEXT: weight.default(0.8),
+  RANK_WEIGHT_NEXT: weight.default(1),
   /** Weight of "bought together" evidence from the purchase history. */
   RANK_WEIGHT_TOGETHER: weight.default(0.6),
   /** Weight of popularity. */
@@ -48,6 +48,11 @@ export const rankingConfigShape = {
   RANK_NEXT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   /** ...each step back counting this much less (weight decay^(distance - 1)). */
   RANK_NEXT_DECAY: z.coerce.number().min(0).max(1).default(0.7),
+  /**
+   * Popularity counts each purchase by how recent it is in its customer's history, halving every
+   * this many purchases ("trending": what customers bought lately, not years ago).
+   */
+  RANK_TREND_HALF_LIFE: z.coerce.number().positive().max(100).default(1),
   /** Strongest partners kept in memory per product and statistic: bounds memory by the catalog. */
   RANK_PARTNERS: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Purchases per page of the purchase feed, each learned in one transaction (short: PGlite is one session). */
@@ -79,5 +84,6 @@ export function pairCountOptions(config: RankingConfig): PairCountOptions {
     window: config.RANK_COOCCURRENCE_WINDOW,
     nextWindow: config.RANK_NEXT_WINDOW,
     nextDecay: config.RANK_NEXT_DECAY,
+    trendHalfLife: config.RANK_TREND_HALF_LIFE,
   };
 }

@@ -12,6 +12,12 @@ export interface PairCountOptions {
    */
   nextWindow: number;
   nextDecay: number;
+  /**
+   * "Trending" popularity: each customer's purchases count by how recent they are in that
+   * customer's history, halving every this many purchases (default 1: the newest counts 1, the
+   * one before 0.5, ...).
+   */
+  trendHalfLife?: number | undefined;
 }
 
 export interface PairIncrements {
@@ -45,6 +51,28 @@ export function pairIncrements(
     }
   }
   return { together, next };
+}
+
+/**
+ * How a new purchase changes the "trending" popularity (sum over customers of
+ * 0.5^(steps back in the customer's history / half-life)): its product gains 1 and each earlier
+ * purchase in the tail moves one step back, losing 0.5^(k/h) - 0.5^((k+1)/h). Only the newest
+ * ten half-lives are updated (older ones weigh < 0.1 %), so a purchase touches at most ~10 rows.
+ * A repeat purchase changes nothing, as for the pairs. Returns [productId, change] pairs.
+ */
+export function trendIncrements(
+  tail: readonly number[],
+  productId: number,
+  halfLife = 1,
+): [number, number][] | null {
+  if (tail.includes(productId)) return null;
+  const changes: [number, number][] = [[productId, 1]];
+  const depth = Math.min(tail.length, Math.ceil(halfLife * 10));
+  for (let k = 0; k < depth; k++) {
+    const loss = 0.5 ** (k / halfLife) - 0.5 ** ((k + 1) / halfLife);
+    changes.push([tail[tail.length - 1 - k]!, -loss]);
+  }
+  return changes;
 }
 
 /** The tail to keep after a purchase: the newest `window` distinct products, oldest first. */

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { nextTail, type PairCountOptions, pairIncrements } from './pair-counts.js';
+import { nextTail, type PairCountOptions, pairIncrements, trendIncrements } from './pair-counts.js';
 import type { PairKind, PartnerList, StatsChange } from './purchase-stats.js';
 
 export interface FeedPurchase {
@@ -93,12 +93,20 @@ export class PurchaseStatsStore {
           pairs.set(key, (pairs.get(key) ?? 0) + weight);
         };
         const popularity = new Map<number, number>();
+        const trending = new Map<number, number>();
         // Counted like the statistics: a customer's repeat purchase of a product is not new.
         let learned = 0;
         for (const purchase of fresh) {
           const tail = tails.get(purchase.customerId) ?? [];
           const increments = pairIncrements(tail, purchase.productId, this.options);
           if (!increments) continue; // a repeat purchase says nothing new
+          for (const [productId, change] of trendIncrements(
+            tail,
+            purchase.productId,
+            this.options.trendHalfLife,
+          ) ?? []) {
+            trending.set(productId, (trending.get(productId) ?? 0) + change);
+          }
           for (const [a, b, weight] of increments.together) {
             add(0, a, b, weight);
             add(0, b, a, weight);
@@ -133,14 +141,19 @@ export class PurchaseStatsStore {
             version,
           );
         }
-        if (popularity.size > 0) {
+        if (trending.size > 0) {
+          // Trending changes touch earlier purchases too: those rows gain 0 purchases.
+          const products = [...trending.keys()];
           await tx.$executeRawUnsafe(
-            `INSERT INTO recommendation_schema.product_popularity (product_id, purchases, version)
-             SELECT p, n, $3 FROM unnest($1::int[], $2::int[]) AS t(p, n)
+            `INSERT INTO recommendation_schema.product_popularity (product_id, purchases, trending, version)
+             SELECT p, n, t, $4 FROM unnest($1::int[], $2::int[], $3::float8[]) AS u(p, n, t)
              ON CONFLICT (product_id)
-             DO UPDATE SET purchases = product_popularity.purchases + EXCLUDED.purchases, version = EXCLUDED.version`,
-            [...popularity.keys()],
-            [...popularity.values()],
+             DO UPDATE SET purchases = product_popularity.purchases + EXCLUDED.purchases,
+                           trending = GREATEST(0, product_popularity.trending + EXCLUDED.trending),
+                           version = EXCLUDED.version`,
+            products,
+            products.map((id) => popularity.get(id) ?? 0),
+            products.map((id) => trending.get(id)!),
             version,
           );
         }
@@ -165,17 +178,24 @@ export class PurchaseStatsStore {
   }
 
   /**
-   * Everything that changed after `since` (a purchase id): new purchase counts and the new
+   * Everything that changed after `since` (a purchase id): new purchase counts, trending
+   * popularity and the new
    * strongest-`partners` lists of every product whose pairs changed. `since` 0 = everything.
    */
   async changesSince(since: number, partners: number): Promise<StatsChange> {
     const cursor = await this.cursor();
     const popularity = new Map<number, number>();
-    const rows = await this.prisma.$queryRawUnsafe<{ product_id: number; purchases: number }[]>(
-      `SELECT product_id, purchases FROM recommendation_schema.product_popularity WHERE version > $1`,
+    const trending = new Map<number, number>();
+    const rows = await this.prisma.$queryRawUnsafe<
+      { product_id: number; purchases: number; trending: number }[]
+    >(
+      `SELECT product_id, purchases, trending FROM recommendation_schema.product_popularity WHERE version > $1`,
       since,
     );
-    for (const row of rows) popularity.set(row.product_id, row.purchases);
+    for (const row of rows) {
+      popularity.set(row.product_id, row.purchases);
+      trending.set(row.product_id, Number(row.trending));
+    }
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
     const listRows = await this.prisma.$queryRawUnsafe<
       { kind: number; product_id: number; ids: number[]; weights: number[] }[]
@@ -191,6 +211,7 @@ export class PurchaseStatsStore {
       purchases: cursor.purchases,
       customers: cursor.customers,
       popularity,
+      trending,
       partners: lists,
     };
   }

@@ -20,6 +20,7 @@ export class PurchaseStats {
   private purchases = 0;
   private customers = 0;
   private readonly popularity = new Map<number, number>();
+  private readonly trending = new Map<number, number>();
   private readonly lists: Record<PairKind, Map<number, PartnerList>> = {
     together: new Map(),
     next: new Map(),
@@ -45,14 +46,22 @@ export class PurchaseStats {
     return this.popularity.get(productId) ?? 0;
   }
 
+  /**
+   * Purchases weighted by how recent they are in their customer's history ("trending", see
+   * trendIncrements): what the ranking's popularity signal and popular fill use.
+   */
+  trendingOf(productId: number): number {
+    return this.trending.get(productId) ?? 0;
+  }
+
   partners(kind: PairKind, productId: number): PartnerList {
     return this.lists[kind].get(productId) ?? EMPTY;
   }
 
-  /** Most purchased products first (ties: lower id), skipping `exclude`. */
+  /** Most trending products first (ties: lower id), skipping `exclude`. */
   mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
     // Sorted once per change of the statistics, not per request.
-    this.popularRanking ??= [...this.popularity].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+    this.popularRanking ??= [...this.trending].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
     const result: number[] = [];
     for (const id of this.popularRanking) {
       if (result.length >= limit) break;
@@ -64,13 +73,14 @@ export class PurchaseStats {
   /** Applies what the store says changed since `version`. */
   update(change: StatsChange): void {
     for (const [productId, count] of change.popularity) this.popularity.set(productId, count);
+    for (const [productId, value] of change.trending) this.trending.set(productId, value);
     for (const kind of ['together', 'next'] as const) {
       for (const [productId, list] of change.partners[kind]) {
         if (list.ids.length === 0) this.lists[kind].delete(productId);
         else this.lists[kind].set(productId, list);
       }
     }
-    if (change.popularity.size > 0) this.popularRanking = null;
+    if (change.trending.size > 0) this.popularRanking = null;
     this.purchases = change.purchases;
     this.customers = change.customers;
     this.version = Math.max(this.version, change.version);
@@ -78,6 +88,7 @@ export class PurchaseStats {
 
   /** A product left the catalog: it must not come back as a candidate. */
   forgetProduct(productId: number): void {
+    this.trending.delete(productId);
     if (this.popularity.delete(productId)) this.popularRanking = null;
     for (const lists of Object.values(this.lists)) {
       lists.delete(productId);
@@ -104,6 +115,8 @@ export interface StatsChange {
   purchases: number;
   customers: number;
   popularity: Map<number, number>;
+  /** New trending popularity of the products whose value changed. */
+  trending: Map<number, number>;
   /** Complete new partner lists of the products whose lists changed (empty = none left). */
   partners: Record<PairKind, Map<number, PartnerList>>;
 }

@@ -174,7 +174,7 @@ export class Recommender {
         profile: affinity(known.categoryTitle),
         together: together.get(productId),
         next: next.get(productId),
-        purchases: this.stats.purchasesOf(productId),
+        purchases: this.stats.trendingOf(productId),
       });
     }
     const ranked = blend(candidates, this.params, {

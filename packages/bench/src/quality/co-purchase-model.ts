@@ -1,6 +1,7 @@
 import {
   type PairCountOptions,
   pairIncrements,
+  trendIncrements,
 } from '../../../../recommendation-service/src/ranking/pair-counts.js';
 
 /**
@@ -15,6 +16,7 @@ export class CoPurchaseModel {
   private readonly cooccurrence = new Map<number, Map<number, number>>();
   private readonly transitions = new Map<number, Map<number, number>>();
   private readonly popularity = new Map<number, number>();
+  private readonly trending = new Map<number, number>();
   private purchases = 0;
   private popularRanking: number[] | null = null;
   /** Purchases of the most purchased product. */
@@ -41,6 +43,13 @@ export class CoPurchaseModel {
         increment(this.cooccurrence, b, a, weight);
       }
       for (const [from, to, weight] of increments.next) increment(this.transitions, from, to, weight);
+      for (const [productId, change] of trendIncrements(
+        sequence,
+        purchase.productId,
+        this.options.trendHalfLife,
+      ) ?? []) {
+        this.trending.set(productId, Math.max(0, (this.trending.get(productId) ?? 0) + change));
+      }
       sequence.push(purchase.productId);
       this.sequences.set(purchase.customerId, sequence);
       const count = (this.popularity.get(purchase.productId) ?? 0) + 1;
@@ -55,6 +64,11 @@ export class CoPurchaseModel {
     return this.popularity.get(productId) ?? 0;
   }
 
+  /** Purchases weighted by how recent they are in their customer's history (as the service's statistics). */
+  trendingOf(productId: number): number {
+    return this.trending.get(productId) ?? 0;
+  }
+
   coPurchased(productId: number): ReadonlyMap<number, number> {
     return this.cooccurrence.get(productId) ?? EMPTY;
   }
@@ -63,10 +77,10 @@ export class CoPurchaseModel {
     return this.transitions.get(productId) ?? EMPTY;
   }
 
-  /** Most purchased products first. */
+  /** Most trending products first (as the service's popular fill). */
   mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
     // Sorted once per change of the statistics, not per request.
-    this.popularRanking ??= [...this.popularity].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+    this.popularRanking ??= [...this.trending].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
     const result: number[] = [];
     for (const id of this.popularRanking) {
       if (result.length >= limit) break;
@@ -78,6 +92,7 @@ export class CoPurchaseModel {
   /** A product left the catalog: it must not come back as a candidate. */
   forgetProduct(productId: number): void {
     this.popularity.delete(productId);
+    this.trending.delete(productId);
     this.popularRanking = null;
     // A loop, not Math.max(...values): spreading ~200k arguments overflows the call stack.
     let max = 0;

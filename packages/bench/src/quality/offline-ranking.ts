@@ -42,6 +42,7 @@ export interface OfflineSettings {
   nextDepth: number;
   nextWindow: number;
   nextDecay: number;
+  trendHalfLife: number;
   window: number;
   contentCandidates: number;
   /** Similarities known beyond the candidates (>= contentCandidates): "exact" content for co-purchase candidates. */
@@ -57,7 +58,7 @@ export const DEFAULTS: OfflineSettings = {
   weightContent: 1,
   weightProfile: 0.2,
   weightTogether: 0.6,
-  weightNext: 0.8,
+  weightNext: 1,
   weightPopular: 0.1,
   togetherShrinkage: 4,
   nextShrinkage: 4,
@@ -66,6 +67,7 @@ export const DEFAULTS: OfflineSettings = {
   nextDepth: 5,
   nextWindow: 5,
   nextDecay: 0.7,
+  trendHalfLife: 1,
   window: 50,
   contentCandidates: 200,
   contentPool: 0,
@@ -179,7 +181,12 @@ function decodeHits(buffer: Buffer, users: number, k: number): ContentHit[][] {
 
 /** Statistics learned as the quality benchmark loads purchases: in rounds by position. */
 export function learnStatistics(train: readonly number[][], s: OfflineSettings): CoPurchaseModel {
-  const model = new CoPurchaseModel({ window: s.window, nextWindow: s.nextWindow, nextDecay: s.nextDecay });
+  const model = new CoPurchaseModel({
+    window: s.window,
+    nextWindow: s.nextWindow,
+    nextDecay: s.nextDecay,
+    trendHalfLife: s.trendHalfLife,
+  });
   const longest = Math.max(...train.map((items) => items.length));
   let id = 0;
   for (let position = 0; position < longest; position++) {
@@ -262,7 +269,7 @@ export function rankAll(
         profile: affinity(items[productId]!.category),
         together: together.get(productId),
         next: next.get(productId),
-        purchases: model.popularityOf(productId),
+        purchases: model.trendingOf(productId),
       });
     }
     if (!extra || extra.weight === 0) {
