@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Customer, UserClient } from '../clients/user-client.js';
+import { PollingLoop } from '../sync/polling-loop.js';
 
 export interface CustomerDirectoryOptions {
   /** How often user-service's customer feed is polled. */
@@ -24,9 +25,7 @@ export class CustomerDirectory {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
   private syncedAt: number | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop = new PollingLoop(() => this.tick());
   private failingSince: number | null = null;
   private warned = false;
 
@@ -50,14 +49,11 @@ export class CustomerDirectory {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Reads every change after the last version seen, page by page. */
@@ -69,22 +65,13 @@ export class CustomerDirectory {
         else this.customers.delete(change.customer_id);
         this.version = Math.max(this.version, change.version);
       }
-      if (page.length < this.options.pageSize || this.stopped) break;
+      if (page.length < this.options.pageSize || this.loop.stopping) break;
     }
     this.syncedAt = Date.now();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  /** One poll; the next one is due after the interval either way. */
+  private async tick(): Promise<number> {
     try {
       const started = Date.now();
       await this.catchUp();
@@ -106,6 +93,6 @@ export class CustomerDirectory {
         );
       }
     }
-    this.schedule(this.options.intervalMs);
+    return this.options.intervalMs;
   }
 }

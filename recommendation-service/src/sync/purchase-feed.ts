@@ -3,6 +3,7 @@ import type { CatalogClient } from '../clients/catalog-client.js';
 import type { LocalPurchases } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
+import { PollingLoop } from './polling-loop.js';
 
 export interface PurchaseFeedOptions {
   intervalMs: number;
@@ -25,9 +26,7 @@ const FEED_WARN_AFTER_MS = 30_000;
  * nothing changed). The catalog being down only delays the statistics.
  */
 export class PurchaseFeed {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop = new PollingLoop(() => this.tick());
   private failures = 0;
   /** When the current run of failures began, and whether it was worth its warning yet. */
   private failingSince = 0;
@@ -48,14 +47,11 @@ export class PurchaseFeed {
   ) {}
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Brings the memory copy up to date with the database (whoever wrote it). */
@@ -93,28 +89,19 @@ export class PurchaseFeed {
       if (applied >= 50_000 && applied % 50_000 < this.options.pageSize) {
         this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
-      if (page.length < this.options.pageSize || this.stopped) break;
+      if (page.length < this.options.pageSize || this.loop.stopping) break;
     }
-    if (!this.stopped && this.copy) this.copiedAt = Date.now();
+    if (!this.loop.stopping && this.copy) this.copiedAt = Date.now();
     return applied;
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
+  /** One poll; returns when the next is due: the interval, or a growing back-off while failing. */
+  private async tick(): Promise<number> {
     try {
       let applied = 0;
       if (this.options.learn) applied = await this.catchUp();
       else await this.refresh();
-      if (!this.stopped) this.caughtUpAt = Date.now();
+      if (!this.loop.stopping) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
@@ -137,6 +124,6 @@ export class PurchaseFeed {
       await this.refresh().catch(() => {});
     }
     const backoff = Math.min(this.options.intervalMs * 2 ** Math.min(this.failures, 5), 30_000);
-    this.schedule(this.failures > 0 ? backoff : this.options.intervalMs);
+    return this.failures > 0 ? backoff : this.options.intervalMs;
   }
 }
