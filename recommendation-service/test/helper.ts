@@ -1,5 +1,9 @@
 import path from 'node:path';
+import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
 import { closedPort, type RunningService, startService } from '@ecom/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 
 export const PROJECT_DATASET = path.resolve(import.meta.dirname, '../../dataset.csv');
 
@@ -53,6 +57,40 @@ export async function startStack(
       await catalog.close();
       await recommendations.close();
       await users.close();
+    },
+  };
+}
+
+/** Which database the database tests run on, for their names. */
+export const DATABASE_KIND = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
+
+/**
+ * recommendation-service's migrated database for the tests of one file, on a scratch
+ * Postgres database when DATABASE_URL is set and in-memory PGlite otherwise; closed after
+ * the file. `prisma()` is its client once `beforeAll` ran.
+ */
+export function useServiceDatabase(scratchPrefix: string): { prisma(): PrismaClient } {
+  let database: Database | undefined;
+  let prisma: PrismaClient | undefined;
+  beforeAll(async () => {
+    const base = process.env.DATABASE_URL;
+    database = await openDatabase({
+      databaseUrl: base ? await createScratchDatabase(base, scratchPrefix) : undefined,
+      dataDir: 'memory://',
+      schema: DB_SCHEMA,
+      migrationsDir: MIGRATIONS_DIR,
+    });
+    await database.migrate();
+    prisma = new PrismaClient({ adapter: database.adapter });
+  }, 60_000);
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await database?.close();
+  });
+  return {
+    prisma: () => {
+      if (!prisma) throw new Error('the database opens in beforeAll');
+      return prisma;
     },
   };
 }

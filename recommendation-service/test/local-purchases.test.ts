@@ -1,10 +1,6 @@
-import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
-import { PrismaClient } from '../src/generated/prisma/client.js';
+import { describe, expect, it } from 'vitest';
 import { type CopiedPurchase, LocalPurchases } from '../src/history/local-purchases.js';
-
-const store = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
+import { DATABASE_KIND, useServiceDatabase } from './helper.js';
 
 function purchase(purchaseId: number, customerId: number, productId: number, minute: number): CopiedPurchase {
   return { purchaseId, customerId, productId, purchasedAt: new Date(Date.UTC(2026, 0, 1, 0, minute)) };
@@ -13,29 +9,11 @@ function purchase(purchaseId: number, customerId: number, productId: number, min
 const products = (copy: LocalPurchases, customerId: number) =>
   copy.read(customerId).purchases.map((p) => p.productId);
 
-describe(`the customers' purchase copy (${store})`, () => {
-  let database: Database;
-  let prisma: PrismaClient;
-
-  beforeAll(async () => {
-    const base = process.env.DATABASE_URL;
-    database = await openDatabase({
-      databaseUrl: base ? await createScratchDatabase(base, 'test_copy') : undefined,
-      dataDir: 'memory://',
-      schema: DB_SCHEMA,
-      migrationsDir: MIGRATIONS_DIR,
-    });
-    await database.migrate();
-    prisma = new PrismaClient({ adapter: database.adapter });
-  }, 60_000);
-
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await database?.close();
-  });
+describe(`the customers' purchase copy (${DATABASE_KIND})`, () => {
+  const database = useServiceDatabase('test_copy');
 
   it('copies feed pages once, newest first per customer, and a second replica loads the same', async () => {
-    const replicaA = new LocalPurchases(prisma);
+    const replicaA = new LocalPurchases(database.prisma());
     await replicaA.load();
     const page = [purchase(1, 1, 10, 1), purchase(2, 2, 20, 2), purchase(3, 1, 11, 3), purchase(4, 1, 12, 3)];
     expect(await replicaA.copy(page.slice(0, 2))).toBe(2);
@@ -47,15 +25,15 @@ describe(`the customers' purchase copy (${store})`, () => {
     expect(products(replicaA, 2)).toEqual([20]);
     expect(replicaA.read(3)).toEqual({ purchases: [], staleMark: null, copiedUpTo: 4 });
 
-    const replicaB = new LocalPurchases(prisma);
+    const replicaB = new LocalPurchases(database.prisma());
     await replicaB.load();
     expect(products(replicaB, 1)).toEqual([12, 11, 10]);
     expect(replicaB.read(1).copiedUpTo).toBe(4);
   });
 
   it("a push marks a customer stale until a rewrite with catalog-service's answer, on every replica", async () => {
-    const replicaA = new LocalPurchases(prisma);
-    const replicaB = new LocalPurchases(prisma);
+    const replicaA = new LocalPurchases(database.prisma());
+    const replicaB = new LocalPurchases(database.prisma());
     await Promise.all([replicaA.load(), replicaB.load()]);
     // Purchase 3 of customer 1 is deleted in catalog-service; the push reaches replica A.
     await replicaA.markStale([1]);
@@ -78,14 +56,14 @@ describe(`the customers' purchase copy (${store})`, () => {
   });
 
   it('keeps a customer stale when a change is announced while the rewrite was being read', async () => {
-    const copy = new LocalPurchases(prisma);
+    const copy = new LocalPurchases(database.prisma());
     await copy.load();
     await copy.markStale([2]);
     const seen = copy.read(2);
     await copy.markStale([2]); // another purchase, pushed while catalog-service was answering
     await copy.rewrite(2, [purchase(2, 2, 20, 2)], seen);
     expect(copy.read(2).staleMark).toBeGreaterThan(seen.staleMark!);
-    const restarted = new LocalPurchases(prisma);
+    const restarted = new LocalPurchases(database.prisma());
     await restarted.load();
     expect(restarted.read(2).staleMark).toBe(copy.read(2).staleMark);
   });

@@ -1,12 +1,9 @@
-import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
-import { PrismaClient } from '../src/generated/prisma/client.js';
+import { describe, expect, it } from 'vitest';
 import { PurchaseStats } from '../src/ranking/purchase-stats.js';
 import { type FeedPurchase, PurchaseStatsStore } from '../src/ranking/purchase-stats-store.js';
+import { DATABASE_KIND, useServiceDatabase } from './helper.js';
 
 const options = { window: 50, nextWindow: 3, nextDecay: 0.5 };
-const store = process.env.DATABASE_URL ? 'Postgres' : 'PGlite';
 
 /** Purchases with global ids, customers interleaved as in the catalog's feed. */
 function feed(...histories: number[][]): FeedPurchase[] {
@@ -27,30 +24,12 @@ function pairs(stats: PurchaseStats, kind: 'together' | 'next', productId: numbe
   return [...ids].map((id, i) => [id, Math.round(weights[i]! * 1000) / 1000]);
 }
 
-describe(`purchase statistics in the database (${store})`, () => {
-  let database: Database;
-  let prisma: PrismaClient;
-
-  beforeAll(async () => {
-    const base = process.env.DATABASE_URL;
-    database = await openDatabase({
-      databaseUrl: base ? await createScratchDatabase(base, 'test_stats') : undefined,
-      dataDir: 'memory://',
-      schema: DB_SCHEMA,
-      migrationsDir: MIGRATIONS_DIR,
-    });
-    await database.migrate();
-    prisma = new PrismaClient({ adapter: database.adapter });
-  }, 60_000);
-
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await database?.close();
-  });
+describe(`purchase statistics in the database (${DATABASE_KIND})`, () => {
+  const database = useServiceDatabase('test_stats');
 
   it('learns pairs once, even when replicas apply overlapping pages, and a fresh copy reads them back', async () => {
-    const replicaA = new PurchaseStatsStore(prisma, options);
-    const replicaB = new PurchaseStatsStore(prisma, options);
+    const replicaA = new PurchaseStatsStore(database.prisma(), options);
+    const replicaB = new PurchaseStatsStore(database.prisma(), options);
     const purchases = feed([1, 2, 3], [1, 2], [2, 1, 1]);
     // A applies the first five, B the whole page at the same time, A the rest again.
     const applied = await Promise.all([replicaA.apply(purchases.slice(0, 5)), replicaB.apply(purchases)]);
@@ -86,7 +65,7 @@ describe(`purchase statistics in the database (${store})`, () => {
   });
 
   it('keeps only the strongest partners in memory and reads only what changed', async () => {
-    const storeC = new PurchaseStatsStore(prisma, options);
+    const storeC = new PurchaseStatsStore(database.prisma(), options);
     const stats = new PurchaseStats();
     stats.update(await storeC.changesSince(0, 2));
     const before = stats.version;
