@@ -142,7 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(recommendationRoutes, deps);
   await app.register(customerChangeRoutes, deps);
   await app.register(boughtTogetherRoutes, deps);
-  registerRecommendationMetrics(app, deps, feed);
+  registerRecommendationMetrics(app, deps, feed, customers);
   await app.register(dashboardRoutes, {
     ...deps,
     users,

@@ -115,6 +115,12 @@ describe('staff dashboard and /metrics over real services', () => {
     expect(value('recommendation_answer_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
     expect(value('recommendation_history_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(3);
     expect(value('dependency_up', { dependency: 'catalog_service' })).toBe(1);
+    // The copies first recommendations rank from: every customer, current.
+    expect(value('recommendation_customer_directory_customers')).toBe(customers);
+    expect(value('recommendation_customer_directory_lag_seconds')).toBeLessThan(60);
+    expect(value('recommendation_purchase_copy_customers')).toBeGreaterThan(0);
+    expect(value('recommendation_purchase_copy_stale_customers')).toBeGreaterThanOrEqual(0);
+    expect(value('recommendation_purchase_copy_lag_seconds')).toBeLessThan(60);
     expect(
       value('http_request_duration_seconds_count', {
         route: '/recommendation/:customer_id',

@@ -48,6 +48,11 @@ export class CustomerDirectory {
     return this.customers.size;
   }
 
+  /** When the last poll that worked started (null: none yet, or the last one failed). */
+  get lastSyncedAt(): number | null {
+    return this.syncedAt;
+  }
+
   start(): void {
     this.loop.start();
   }

@@ -1,14 +1,29 @@
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
+import type { CustomerDirectory } from '../history/customer-directory.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 /**
  * recommendation-service's own gauges on /metrics, read at scrape time: the request path only
  * bumps two plain counters of the answer cache (Recommender.answerCache).
  */
-export function registerRecommendationMetrics(app: App, deps: Deps, feed: PurchaseFeed): void {
-  const { vectorStore, embedder, productDirectory, reindexer, coPurchases, recommender, histories, catalog } =
-    deps;
+export function registerRecommendationMetrics(
+  app: App,
+  deps: Deps,
+  feed: PurchaseFeed,
+  customers: CustomerDirectory,
+): void {
+  const {
+    vectorStore,
+    embedder,
+    productDirectory,
+    reindexer,
+    coPurchases,
+    recommender,
+    histories,
+    catalog,
+    localPurchases,
+  } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
 
   gauge('recommendation_vectors', 'Product vectors in the current collection', () => vectorStore.count());
@@ -79,6 +94,34 @@ export function registerRecommendationMetrics(app: App, deps: Deps, feed: Purcha
     },
   );
   gauge('recommendation_history_cache_customers', 'Customer histories held', () => histories.stats.customers);
+
+  // The copies a first recommendation ranks from (docs/scaling.md, "The first request").
+  const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
+  gauge(
+    'recommendation_customer_directory_customers',
+    "Customers in the copy of user-service's customer feed",
+    () => customers.size,
+  );
+  gauge(
+    'recommendation_customer_directory_lag_seconds',
+    'Seconds since the customer feed was last read in full (NaN while it is failing: customers are asked of user-service)',
+    () => secondsSince(customers.lastSyncedAt),
+  );
+  gauge(
+    'recommendation_purchase_copy_customers',
+    'Customers in the copy of purchases',
+    () => localPurchases.stats.customers,
+  );
+  gauge(
+    'recommendation_purchase_copy_stale_customers',
+    "Customers marked stale by catalog-service's push (their next request reads catalog-service)",
+    () => localPurchases.stats.stale,
+  );
+  gauge(
+    'recommendation_purchase_copy_lag_seconds',
+    'Seconds since the copy of purchases last held every purchase of the feed (NaN before the first catch-up)',
+    () => secondsSince(feed.copiedAt),
+  );
 
   // The request path needs catalog-service; it is not a readiness check (recommendations of a
   // cached history, and vector writes, go on without it), so it is probed here.
