@@ -32,3 +32,22 @@ export const customerSchema = customerCreateSchema
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
 export type Customer = z.infer<typeof customerSchema>;
+
+/** One entry of user-service's customer feed (`GET /customer/changes/`); recommendation-service follows it. */
+export const customerChangeSchema = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .describe('Increases with every write; pass the last one seen as `after_version`'),
+    customer_id: z.number().int(),
+    customer: customerSchema.nullable().describe('The customer as they are now; null: deleted'),
+  })
+  .meta({
+    example: {
+      version: 58,
+      customer_id: 12,
+      customer: customerExample,
+    },
+  });
+export type CustomerChange = z.infer<typeof customerChangeSchema>;

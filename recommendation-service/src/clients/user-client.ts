@@ -1,22 +1,8 @@
+import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
 import { JsonClient } from '@ecom/service-kit';
 import { z } from 'zod';
 
-const customerSchema = z.object({
-  id: z.number(),
-  title: z.string(),
-  gender: z.string(),
-  age: z.number(),
-  location: z.string(),
-  preference: z.string(),
-});
-export type Customer = z.infer<typeof customerSchema>;
-
-const customerChangeSchema = z.object({
-  version: z.number(),
-  customer_id: z.number(),
-  customer: customerSchema.nullable(),
-});
-export type CustomerChange = z.infer<typeof customerChangeSchema>;
+export type { Customer, CustomerChange };
 
 export interface UserClientOptions {
   baseUrl: string;

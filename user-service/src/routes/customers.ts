@@ -1,12 +1,7 @@
-import { customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
+import { customerChangeSchema, customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import {
-  customerChangeSchema,
-  customerChangesQuery,
-  customerIdParams,
-  customerListQuery,
-} from '../schemas/customer.js';
+import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
 const tags = ['customer'];
 

@@ -1,4 +1,4 @@
-import { customerExample, customerSchema, idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
+import { idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
 import { queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
@@ -18,20 +18,3 @@ export const customerChangesQuery = z.object({
     .describe('The last version seen (0: from the start)'),
   limit: queryInt(1, CUSTOMER_CHANGES_MAX_LIMIT).default(500).describe('How many to answer (1–1000)'),
 });
-
-export const customerChangeSchema = z
-  .object({
-    version: z
-      .number()
-      .int()
-      .describe('Increases with every write; pass the last one seen as `after_version`'),
-    customer_id: z.number().int(),
-    customer: customerSchema.nullable().describe('The customer as they are now; null: deleted'),
-  })
-  .meta({
-    example: {
-      version: 58,
-      customer_id: 12,
-      customer: customerExample,
-    },
-  });
