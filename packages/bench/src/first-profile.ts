@@ -133,25 +133,14 @@ const { Recommender } = await import(
 const { readConfig } = await import(path.join(REPO_ROOT, 'recommendation-service/src/config.ts'));
 const rconfig = readConfig({ ...env, PORT: '0' });
 const query = { limit: 10, excludePurchased: true, strategy: 'hybrid' as const };
+/** A Recommender on the running service's parts, with no cached state. */
+const newRecommender = () =>
+  new Recommender(rconfig, rd.embedder, rd.vectorStore, rd.productDirectory, rd.coPurchases, rd.vectorSync);
 await time('recommender.recommend, fresh Recommender (compute)', N, async (i) => {
-  const r = new Recommender(
-    rconfig,
-    rd.embedder,
-    rd.vectorStore,
-    rd.productDirectory,
-    rd.coPurchases,
-    rd.vectorSync,
-  );
+  const r = newRecommender();
   return r.recommend(histories[i % histories.length], query);
 });
-const shared = new Recommender(
-  rconfig,
-  rd.embedder,
-  rd.vectorStore,
-  rd.productDirectory,
-  rd.coPurchases,
-  rd.vectorSync,
-);
+const shared = newRecommender();
 for (const h of histories) await shared.recommend(h, query);
 await time('recommender.recommend, shared Recommender, new state (compute)', N, (i) => {
   const h = histories[i % histories.length];
@@ -173,14 +162,7 @@ await time('recommender.recommend, shared Recommender, new state (compute)', N, 
       return result;
     };
   };
-  const probe = new Recommender(
-    rconfig,
-    rd.embedder,
-    rd.vectorStore,
-    rd.productDirectory,
-    rd.coPurchases,
-    rd.vectorSync,
-  );
+  const probe = newRecommender();
   wrap(rd.vectorStore, 'get', 'vectorStore.get');
   wrap(rd.vectorStore, 'search', 'vectorStore.search');
   wrap(probe, 'customerState', 'customerState (with its get)');
@@ -198,12 +180,7 @@ await time('recommender.recommend, shared Recommender, new state (compute)', N, 
     console.log(`  ${label.padEnd(58)} ${(ms / rounds).toFixed(3)} ms per first request (mean)`);
   }
 }
-await time(
-  'new Recommender()',
-  N,
-  async () =>
-    new Recommender(rconfig, rd.embedder, rd.vectorStore, rd.productDirectory, rd.coPurchases, rd.vectorSync),
-);
+await time('new Recommender()', N, async () => newRecommender());
 await time('recommender.recommend, cached answer', N, (i) =>
   shared.recommend(histories[i % histories.length], query),
 );
