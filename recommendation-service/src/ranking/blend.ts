@@ -96,7 +96,12 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
   const { weights } = params;
   const total = weights.content + weights.profile + weights.together + weights.next + weights.popular;
   const scale = total > 0 ? 1 / total : 0;
-  const scored: (Ranked & { purchases: number })[] = [];
+  const scored: {
+    candidate: Candidate;
+    parts: Record<SignalKind, number>;
+    score: number;
+    purchases: number;
+  }[] = [];
   const seen = new Set<number>();
   for (const candidate of candidates) {
     if (options.exclude?.has(candidate.productId) || seen.has(candidate.productId)) continue;
@@ -109,15 +114,17 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
       popular: weights.popular * shrink(candidate.purchases ?? 0, params.popularShrinkage),
     };
     const score = (parts.content + parts.profile + parts.together + parts.next + parts.popular) * scale;
-    scored.push({
-      productId: candidate.productId,
-      score: clamp01(score),
-      reason: reasonFor(candidate, parts, options.profileOnly ?? false),
-      purchases: candidate.purchases ?? 0,
-    });
+    scored.push({ candidate, parts, score: clamp01(score), purchases: candidate.purchases ?? 0 });
   }
-  scored.sort((a, b) => b.score - a.score || b.purchases - a.purchases || a.productId - b.productId);
-  return scored.slice(0, options.limit).map(({ productId, score, reason }) => ({ productId, score, reason }));
+  scored.sort(
+    (a, b) => b.score - a.score || b.purchases - a.purchases || a.candidate.productId - b.candidate.productId,
+  );
+  // Reasons only for what is returned: a request scores every candidate but shows `limit`.
+  return scored.slice(0, options.limit).map(({ candidate, parts, score }) => ({
+    productId: candidate.productId,
+    score,
+    reason: reasonFor(candidate, parts, options.profileOnly ?? false),
+  }));
 }
 
 /** The signal that added most to the score; on equal shares the behavioural one, which names a purchase. */

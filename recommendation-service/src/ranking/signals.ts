@@ -73,8 +73,15 @@ export function categoryAffinity(
     shares.set(key, (shares.get(key) ?? 0) + weight);
     total += weight;
   });
+  // Asked once per candidate, about a handful of categories: each is worked out once.
+  const known = new Map<string, number>();
   return (category) => {
-    const key = category.trim().toLowerCase();
-    return 0.5 * (preferred.has(key) ? 1 : 0) + 0.5 * (total > 0 ? (shares.get(key) ?? 0) / total : 0);
+    let affinity = known.get(category);
+    if (affinity === undefined) {
+      const key = category.trim().toLowerCase();
+      affinity = 0.5 * (preferred.has(key) ? 1 : 0) + 0.5 * (total > 0 ? (shares.get(key) ?? 0) / total : 0);
+      known.set(category, affinity);
+    }
+    return affinity;
   };
 }
