@@ -15,8 +15,9 @@ import { requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { type ProcessMemory, processTree, treeProcesses, treeRssMiB } from './lib/process-tree.js';
 import { scaledDataset } from './lib/scaled-dataset.js';
-import { customerIds, totalCount } from './lib/system-info.js';
+import { customerIds, purchaseCount, totalCount } from './lib/system-info.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './lib/wrk.js';
+import { waitForRecommendation } from './quality/load-system.js';
 
 const USAGE = `The serving-cost goals of issue 10 in one run, as ratios (docs/benchmarks.md, "Serving cost").
 
@@ -120,14 +121,10 @@ runMain(USAGE, async (argv) => {
     );
     const ready = Date.now() - started;
     const products = await totalCount(`${urls.catalog}/products/?limit=1`);
-    await waitUntil(
-      'the vectorisation',
-      async () =>
-        (await requestJson<{ vector_count: number }>(`${urls.recommendation}/recommendation/info`))
-          .vector_count >= products,
-      600_000,
-      500,
-    );
+    // Every vector and every purchase learned: while the statistics still load, each new
+    // purchase page changes every cached answer and "warm" would not be warm (scaled catalog).
+    const purchases = await purchaseCount(urls.catalog);
+    await waitForRecommendation(urls.recommendation, products, purchases.distinct, log);
     // Settled: the outbox drained and no re-index running (each upsert changes the vector
     // version and with it every cached answer, so "warm" would not be warm yet).
     await waitUntil(
