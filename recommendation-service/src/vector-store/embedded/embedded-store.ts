@@ -119,12 +119,7 @@ export class EmbeddedVectorStore implements VectorStore {
   async get(productIds: number[]): Promise<ProductVector[]> {
     this.assertOpen();
     assertIds(productIds);
-    const out: ProductVector[] = [];
-    for (const id of new Set(productIds)) {
-      const product = this.table.get(id);
-      if (product) out.push(product);
-    }
-    return out;
+    return this.table.getMany(new Set(productIds));
   }
 
   async count(): Promise<number> {

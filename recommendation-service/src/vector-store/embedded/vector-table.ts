@@ -96,9 +96,25 @@ export class VectorTable {
     return this.rowById.has(productId);
   }
 
-  get(productId: number): ProductVector | undefined {
-    const row = this.rowById.get(productId);
-    return row === undefined ? undefined : this.product(row);
+  /**
+   * These products' vectors (unknown ids skipped), copied out into one block. A first
+   * recommendation reads a few dozen, and creating an ArrayBuffer costs more than copying 4 KiB
+   * into it: one block instead of one buffer per vector (docs/benchmarks.md, "Goal 2, third look").
+   */
+  getMany(productIds: Iterable<number>): ProductVector[] {
+    const rows: number[] = [];
+    for (const productId of productIds) {
+      const row = this.rowById.get(productId);
+      if (row !== undefined) rows.push(row);
+    }
+    const block = new Float32Array(rows.length * this.dimension);
+    return rows.map((row, i) => {
+      const start = this.rowStart(row);
+      const vector = block.subarray(i * this.dimension, (i + 1) * this.dimension);
+      vector.set(this.f32.subarray(start, start + this.dimension));
+      const [productId, categoryId, productTitle, categoryTitle] = this.metadataOf(row);
+      return { productId, categoryId, productTitle, categoryTitle, vector };
+    });
   }
 
   /** Exact inner-product top-k; the filters are applied while collecting the scores. */
@@ -167,13 +183,6 @@ export class VectorTable {
 
   private scoresOffset(): number {
     return this.vectorsOffset + this.capacity * this.stride * 4;
-  }
-
-  private product(row: number): ProductVector {
-    const start = this.rowStart(row);
-    const [productId, categoryId, productTitle, categoryTitle] = this.metadataOf(row);
-    const vector = this.f32.slice(start, start + this.dimension);
-    return { productId, categoryId, productTitle, categoryTitle, vector };
   }
 
   private metadataOf(row: number): Metadata {
