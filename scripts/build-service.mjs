@@ -14,14 +14,13 @@
 //   as long as dist/ sits next to src/ in the service folder.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { externalNpmPackages } from './external-npm-packages.mjs';
 
 const serviceDir = process.cwd();
 const outfile = path.join(serviceDir, 'dist', 'server.js');
 const bundleDir = path.dirname(outfile);
-const RESOLVE_NORMALLY = Symbol('resolve normally');
 
 /** The folder Node would load package `name` from, searching node_modules upwards from `dir`. */
 function packageDirFrom(name, dir) {
@@ -42,28 +41,12 @@ function relativeImport(file) {
   return relative.startsWith('.') ? relative : `./${relative}`;
 }
 
-const externalNpmPackages = {
-  name: 'external-npm-packages',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === RESOLVE_NORMALLY || args.path.startsWith('@ecom/')) return undefined;
-      if (isBuiltin(args.path)) return { path: args.path, external: true };
-      const name = packageName(args.path);
-      const wanted = packageDirFrom(name, args.resolveDir);
-      if (wanted !== undefined && wanted === packageDirFrom(name, bundleDir)) {
-        return { path: args.path, external: true };
-      }
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: RESOLVE_NORMALLY,
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: relativeImport(resolved.path), external: true };
-    });
-  },
-};
+/** An import Node would resolve to the same copy from dist/ stays bare. */
+function resolvesAlikeFromBundle(args) {
+  const name = packageName(args.path);
+  const wanted = packageDirFrom(name, args.resolveDir);
+  return wanted !== undefined && wanted === packageDirFrom(name, bundleDir);
+}
 
 const sourceRelativeImportMeta = {
   name: 'source-relative-import-meta-url',
@@ -90,7 +73,10 @@ await build({
   // Keeps class and function names in logs and stack traces readable.
   keepNames: true,
   logLevel: 'warning',
-  plugins: [externalNpmPackages, sourceRelativeImportMeta],
+  plugins: [
+    externalNpmPackages({ importPath: relativeImport, keepBare: resolvesAlikeFromBundle }),
+    sourceRelativeImportMeta,
+  ],
 });
 
 const kib = Math.round(statSync(outfile).size / 1024);

@@ -11,12 +11,11 @@
 //   itself (migrations, the PGlite initdb script, config defaults) sees the source layout.
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { externalNpmPackages } from './external-npm-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESOLVE_NORMALLY = Symbol('resolve normally');
 
 /**
  * The bundle of scripts/stack.ts, built first if missing or older than any of its sources.
@@ -49,7 +48,7 @@ export async function stackBundle({ outDir = path.join(root, 'node_modules', '.c
     keepNames: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [externalNpmPackages, sourceImportMeta],
+    plugins: [externalNpmPackages({ importPath: (file) => pathToFileURL(file).href }), sourceImportMeta],
   });
   // esbuild's helper process would otherwise live on beside the services (36 MiB resident).
   await esbuild.stop();
@@ -79,24 +78,6 @@ function isFresh(outfile, inputsFile) {
   // A new file anywhere is only reached through an edited one, whose mtime changed.
   return inputs.every((input) => existsSync(input) && statSync(input).mtimeMs < built);
 }
-
-const externalNpmPackages = {
-  name: 'external-npm-packages',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === RESOLVE_NORMALLY || args.path.startsWith('@ecom/')) return undefined;
-      if (isBuiltin(args.path)) return { path: args.path, external: true };
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: RESOLVE_NORMALLY,
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: pathToFileURL(resolved.path).href, external: true };
-    });
-  },
-};
 
 const sourceImportMeta = {
   name: 'source-import-meta',
