@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One test run for the whole workspace. Tests use a real Postgres when DATABASE_URL is set
@@ -19,6 +20,8 @@ export default defineConfig({
   test: {
     // The default output, then the skipped tests by name: each name says why it skips.
     reporters: ['default', './packages/testing/src/skip-reasons-reporter.ts'],
+    // Removes what the run leaves on disk (temporary folders, scratch databases) when it ends.
+    globalSetup: [fileURLToPath(new URL('./packages/testing/src/global-setup.ts', import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: projects.map((root) => ({

@@ -1,14 +1,19 @@
 import pg from 'pg';
 
 /**
+ * Names a test run's scratch databases (set by packages/testing's global setup), so that
+ * `dropScratchDatabases` can drop all of them when the run ends.
+ */
+export const SCRATCH_TAG_VARIABLE = 'ECOM_SCRATCH_TAG';
+
+/**
  * Creates an empty database next to the one `baseUrl` points at and returns its URL.
  * Tests use one per file so they never see each other's rows.
  */
 export async function createScratchDatabase(baseUrl: string, prefix: string): Promise<string> {
-  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.replace(
-    /[^a-z0-9_]/gi,
-    '_',
-  );
+  const tag = process.env[SCRATCH_TAG_VARIABLE];
+  const random = Math.random().toString(36).slice(2, 8);
+  const name = `${prefix}_${tag ? `${tag}_` : ''}${process.pid}_${random}`.replace(/[^a-z0-9_]/gi, '_');
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {
@@ -19,4 +24,22 @@ export async function createScratchDatabase(baseUrl: string, prefix: string): Pr
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Drops every scratch database created with this tag (the end of a test run); returns how many. */
+export async function dropScratchDatabases(baseUrl: string, tag: string): Promise<number> {
+  if (!/^[a-z0-9]+$/.test(tag)) throw new Error(`not a scratch tag: ${tag}`);
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ name: string }>(
+      'SELECT datname AS name FROM pg_database WHERE datname LIKE $1',
+      [`%\\_${tag}\\_%`],
+    );
+    // FORCE: a test that failed may have left a connection open.
+    for (const { name } of rows) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    return rows.length;
+  } finally {
+    await admin.end();
+  }
 }

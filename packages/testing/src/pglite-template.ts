@@ -10,7 +10,8 @@ const pgliteBuild = createHash('sha256')
   .update(createRequire(import.meta.url).resolve('@electric-sql/pglite'))
   .digest('hex')
   .slice(0, 12);
-const TEMPLATE = path.join(tmpdir(), `ecom-tests-pglite-${pgliteBuild}`);
+// The machine's temporary folder, not the test run's (global-setup.ts): built once per machine.
+const TEMPLATE = path.join(process.env.ECOM_MACHINE_TMPDIR ?? tmpdir(), `ecom-tests-pglite-${pgliteBuild}`);
 
 /**
  * Puts an empty PGlite cluster into `target` by copying a template. Creating a cluster runs
