@@ -8,7 +8,7 @@
 // The PGlite template (pglite-template.ts) stays in the machine's temporary folder: it is
 // built once per machine, not per run.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dropScratchDatabases, SCRATCH_TAG_VARIABLE } from '@ecom/db';
@@ -20,6 +20,9 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   if (process.env[SCRATCH_TAG_VARIABLE]) return undefined;
   const machineTmp = tmpdir();
   const runDir = await mkdtemp(path.join(machineTmp, 'ecom-test-run-'));
+  // The same mode as /tmp: tests run some servers as another user (a private Postgres as
+  // `postgres`), which must reach their folders in here.
+  await chmod(runDir, 0o1777);
   const tag = `r${randomBytes(4).toString('hex')}`;
   process.env[MACHINE_TMP_VARIABLE] = machineTmp;
   process.env.TMPDIR = runDir;
