@@ -1,38 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
+import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RecommendationClient } from '../clients/recommendation-client.js';
+import type { Config } from '../config.js';
 import type { OutboxRepository, ProductPayload } from '../repositories/outbox-repository.js';
 import type { OutboxSignal } from './signal.js';
-
-export interface DispatcherOptions {
-  outbox: OutboxRepository;
-  client: RecommendationClient;
-  signal: OutboxSignal;
-  log: FastifyBaseLogger;
-  /** Products per batch upsert call. */
-  batchSize: number;
-  pollIntervalMs: number;
-  minBackoffMs: number;
-  maxBackoffMs: number;
-  /** How long one call may take: the lease outlives it. */
-  callTimeoutMs: number;
-  /** An embedded database belongs to this process alone: take the lease over at once. */
-  exclusiveDatabase: boolean;
-}
-
-export interface DispatcherStats {
-  running: boolean;
-  leader: boolean;
-  delivered: number;
-  lastDeliveredAt: Date | null;
-  lastError: string | null;
-  lastErrorAt: Date | null;
-  consecutiveFailures: number;
-  retryAt: Date | null;
-}
 
 /** One product to deliver and the outbox jobs its delivery settles. */
 interface Delivery {
@@ -40,6 +13,8 @@ interface Delivery {
   jobIds: number[];
   /** Current state; null when the product no longer exists (delete its vector). */
   payload: ProductPayload | null;
+  /** Delivered, or parked as rejected, in this round. */
+  settled?: boolean;
 }
 
 const DELETE_BATCH = 1_000;
@@ -55,16 +30,18 @@ class LeaseLost extends Error {}
 class ReceiverUnavailable extends Error {}
 
 /**
- * Delivers outbox jobs to recommendation-service. One dispatcher per database holds a lease;
- * it reads due jobs in id order, coalesces them per product, reads each product's current
- * state and sends upserts (one product through vectorize_product, more as a batch) and deletes. Jobs are
- * deleted only after a 2xx, so a crash or restart re-sends instead of losing anything, and
- * since only the current state is ever sent, one at a time, a product's last write wins.
+ * Delivers outbox jobs to recommendation-service (docs/internal-api.md). One dispatcher per
+ * database holds a lease; it reads due jobs in id order, coalesces them per product, reads each
+ * product's current state and sends upserts (one product through vectorize_product, more as a
+ * batch) and deletes. Jobs are deleted only after a 2xx, so a crash or restart re-sends instead
+ * of losing anything, and since only the current state is ever sent, one at a time, a
+ * product's last write wins.
  */
 export class OutboxDispatcher {
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly stopController = new AbortController();
-  private readonly leaseTtlMs: number;
+  // No retries here: the dispatcher retries with its own backoff and keeps the jobs until acknowledged.
+  private readonly http: JsonClient;
   private loopPromise: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private wakeUp: (() => void) | null = null;
@@ -77,10 +54,6 @@ export class OutboxDispatcher {
   private lastFailureLog = 0;
   private backlogStartedAt: number | null = null;
   private deliveredInBacklog = 0;
-  /** Job ids settled in the current round (delivered, or parked as rejected). */
-  private readonly settled = new Set<number>();
-  /** Customer-change job ids settled in the current round. */
-  private readonly settledCustomers = new Set<number>();
   private readonly stats = {
     delivered: 0,
     lastDeliveredAt: null as Date | null,
@@ -88,33 +61,50 @@ export class OutboxDispatcher {
     lastErrorAt: null as Date | null,
   };
 
-  constructor(private readonly options: DispatcherOptions) {
-    this.leaseTtlMs = options.callTimeoutMs + 15_000;
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly signal: OutboxSignal,
+    private readonly log: FastifyBaseLogger,
+    private readonly config: Config,
+    /** An embedded database belongs to this process alone: take the lease over at once. */
+    private readonly exclusiveDatabase: boolean,
+  ) {
+    const token = config.INTERNAL_API_TOKEN;
+    this.http = new JsonClient({
+      name: 'recommendation-service',
+      baseUrl: config.RECOMMENDATION_SERVICE_URL,
+      timeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
+      retries: 0,
+      connections: 4,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
   }
 
   start(): void {
     if (this.loopPromise) return;
-    this.unsubscribe = this.options.signal.subscribe(() => this.wake());
+    this.unsubscribe = this.signal.subscribe(() => this.wake());
     this.loopPromise = this.loop();
   }
 
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
   async close(): Promise<void> {
-    if (!this.loopPromise) return;
-    this.stopController.abort();
-    this.wake();
-    await this.loopPromise;
-    this.loopPromise = null;
-    this.unsubscribe?.();
-    if (this.leader) {
-      await this.options.outbox.releaseLease(this.holder).catch((err: unknown) => {
-        this.options.log.warn({ err }, 'outbox: could not release the dispatcher lease');
-      });
-      this.leader = false;
+    if (this.loopPromise) {
+      this.stopController.abort();
+      this.wake();
+      await this.loopPromise;
+      this.loopPromise = null;
+      this.unsubscribe?.();
+      if (this.leader) {
+        await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
+          this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
+        });
+        this.leader = false;
+      }
     }
+    await this.http.close();
   }
 
-  status(): DispatcherStats {
+  status() {
     return {
       running: this.loopPromise !== null,
       leader: this.leader,
@@ -147,7 +137,7 @@ export class OutboxDispatcher {
         // Backing off: new writes do not cut the wait short.
         await this.pause(Math.max(0, this.retryAt - Date.now()), false);
       } else if (outcome === 'idle') {
-        await this.pause(this.options.pollIntervalMs, true);
+        await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, true);
       }
     }
   }
@@ -171,66 +161,49 @@ export class OutboxDispatcher {
     if (!(await this.holdLease())) return 'idle';
     // A write notified after this point is read by the query below or by the next round.
     this.woken = false;
-    const limit = this.options.batchSize * 4;
-    const jobs = await this.options.outbox.due(limit);
-    const customerJobs = await this.options.outbox.dueCustomerChanges(CUSTOMER_BATCH);
+    const limit = this.config.OUTBOX_BATCH_SIZE * 4;
+    const jobs = await this.outbox.due(limit);
+    const customerJobs = await this.outbox.dueCustomerChanges(CUSTOMER_BATCH);
     if (jobs.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
     const deliveries = await this.plan(jobs);
     await this.logProgress(jobs.length >= limit);
-    const upserts = deliveries.filter((delivery) => delivery.payload !== null);
-    const deletes = deliveries.filter((delivery) => delivery.payload === null);
+    let undeliveredCustomerJobs = customerJobs.map((job) => job.id);
     try {
       // Customer changes first: one small call, and until it arrives recommendation-service
       // answers a customer's first request from its copy, which lacks the new purchase.
       // Product batches (embedding) can take seconds.
       await this.deliverCustomerChanges(customerJobs);
-      for (const chunk of chunks(upserts, this.options.batchSize)) await this.deliver(chunk, 'upsert');
-      for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk, 'delete');
+      undeliveredCustomerJobs = [];
+      const upserts = deliveries.filter((delivery) => delivery.payload !== null);
+      const deletes = deliveries.filter((delivery) => delivery.payload === null);
+      for (const chunk of chunks(upserts, this.config.OUTBOX_BATCH_SIZE)) await this.deliver(chunk);
+      for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk);
     } catch (error) {
-      if (error instanceof ReceiverUnavailable && !this.stopping) {
-        const delay = this.recordFailure(error);
-        await this.options.outbox.failCustomerChanges(
-          customerJobs.filter((job) => !this.settledCustomers.has(job.id)).map((job) => job.id),
-          delay,
-        );
-        this.settledCustomers.clear();
-        const undelivered = deliveries.filter(
-          (delivery) => !delivery.jobIds.every((id) => this.settled.has(id)),
-        );
-        await this.options.outbox.fail(
-          undelivered.flatMap((delivery) => delivery.jobIds),
-          describe(error.cause ?? error),
-          delay,
-        );
-        this.settled.clear();
-        return 'failed';
-      }
-      this.settled.clear();
-      this.settledCustomers.clear();
-      throw error;
+      if (!(error instanceof ReceiverUnavailable) || this.stopping) throw error;
+      const delay = this.recordFailure(error);
+      await this.outbox.failCustomerChanges(undeliveredCustomerJobs, delay);
+      const undelivered = deliveries
+        .filter((delivery) => !delivery.settled)
+        .flatMap((delivery) => delivery.jobIds);
+      await this.outbox.fail(undelivered, error.message, delay);
+      return 'failed';
     }
-    this.settled.clear();
-    this.settledCustomers.clear();
     if (this.failures > 0) {
-      this.options.log.info({ failures: this.failures }, 'outbox: recommendation-service reachable again');
+      this.log.info({ failures: this.failures }, 'outbox: recommendation-service reachable again');
       this.failures = 0;
     }
     return 'more';
   }
 
   private async plan(jobs: { id: number; productId: number }[]): Promise<Delivery[]> {
-    const byProduct = new Map<number, number[]>();
-    for (const job of jobs) {
-      const ids = byProduct.get(job.productId);
-      if (ids) ids.push(job.id);
-      else byProduct.set(job.productId, [job.id]);
-    }
+    const byProduct = new Map<number, number[]>(jobs.map((job) => [job.productId, []]));
+    for (const job of jobs) byProduct.get(job.productId)!.push(job.id);
     // Read after the jobs: every job read was committed with its product change, so the
     // state read now is at least as new as what each job announces.
-    const states = await this.options.outbox.currentState([...byProduct.keys()]);
+    const states = await this.outbox.currentState([...byProduct.keys()]);
     return [...byProduct].map(([productId, jobIds]) => ({
       productId,
       jobIds,
@@ -238,42 +211,35 @@ export class OutboxDispatcher {
     }));
   }
 
-  private async deliver(items: Delivery[], kind: 'upsert' | 'delete'): Promise<void> {
+  /** Items of one kind: all upserts or all deletes. */
+  private async deliver(items: Delivery[]): Promise<void> {
     if (items.length === 0) return;
-    if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
-    const signal = this.stopController.signal;
+    const [first] = items as [Delivery];
     try {
-      if (kind === 'delete') {
-        await this.options.client.deleteBatch(
-          items.map((item) => item.productId),
-          signal,
-        );
+      if (first.payload === null) {
+        await this.post('/recommendation/products/delete', {
+          product_ids: items.map((item) => item.productId),
+        });
       } else if (items.length === 1) {
-        await this.options.client.vectorize(items[0]!.payload!, signal);
+        // The original single-product endpoint: also understood by the original Python service.
+        await this.post('/recommendation/vectorize_product', first.payload);
       } else {
-        await this.options.client.upsertBatch(
-          items.map((item) => item.payload!),
-          signal,
-        );
+        await this.post('/recommendation/products/batch', { products: items.map((item) => item.payload) });
       }
     } catch (error) {
-      if (this.stopping) throw error;
-      if (isRejection(error)) {
-        if (items.length > 1) {
-          // Find the product(s) the receiver will not take; deliver the others.
-          const middle = Math.ceil(items.length / 2);
-          await this.deliver(items.slice(0, middle), kind);
-          await this.deliver(items.slice(middle), kind);
-          return;
-        }
-        await this.park(items[0]!, error);
-        return;
+      if (!isRejection(error) || this.stopping) throw error;
+      if (items.length > 1) {
+        // Find the product(s) the receiver will not take; deliver the others.
+        const middle = Math.ceil(items.length / 2);
+        await this.deliver(items.slice(0, middle));
+        await this.deliver(items.slice(middle));
+      } else {
+        await this.park(first, error);
       }
-      throw new ReceiverUnavailable(describe(error), { cause: error });
+      return;
     }
-    const jobIds = items.flatMap((item) => item.jobIds);
-    await this.options.outbox.complete(jobIds);
-    for (const id of jobIds) this.settled.add(id);
+    await this.outbox.complete(items.flatMap((item) => item.jobIds));
+    for (const item of items) item.settled = true;
     this.stats.delivered += items.length;
     this.stats.lastDeliveredAt = new Date();
     this.deliveredInBacklog += items.length;
@@ -286,37 +252,46 @@ export class OutboxDispatcher {
    */
   private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
     if (jobs.length === 0) return;
-    if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
-    const customerIds = [...new Set(jobs.map((job) => job.customerId))];
     try {
-      await this.options.client.customersChanged(customerIds, this.stopController.signal);
+      const customerIds = [...new Set(jobs.map((job) => job.customerId))];
+      await this.post('/recommendation/customers/changed', { customer_ids: customerIds });
     } catch (error) {
-      if (this.stopping) throw error;
-      if (!isRejection(error)) {
-        throw new ReceiverUnavailable(describe(error), { cause: error });
-      }
-      this.options.log.warn({ err: error }, `outbox: customer changes not taken: ${describe(error)}`);
+      if (!isRejection(error) || this.stopping) throw error;
+      this.log.warn({ err: error }, `outbox: customer changes not taken: ${describe(error)}`);
     }
-    const jobIds = jobs.map((job) => job.id);
-    await this.options.outbox.completeCustomerChanges(jobIds);
-    for (const id of jobIds) this.settledCustomers.add(id);
+    await this.outbox.completeCustomerChanges(jobs.map((job) => job.id));
+  }
+
+  /** Throws a rejection (isRejection) as it is, any other failure as ReceiverUnavailable. */
+  private async post(path: string, body: unknown): Promise<void> {
+    if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
+    // The per-call deadline still applies with the stop signal.
+    const deadline = AbortSignal.timeout(this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS);
+    try {
+      const signal = AbortSignal.any([this.stopController.signal, deadline]);
+      await this.http.post(path, body, { signal, requestId: randomUUID() });
+    } catch (error) {
+      if (this.stopping || isRejection(error)) throw error;
+      throw new ReceiverUnavailable(describe(error), { cause: error });
+    }
   }
 
   /** A product the receiver rejects stays queued and is retried on its own, slowly. */
   private async park(item: Delivery, error: unknown): Promise<void> {
     const message = describe(error);
-    this.options.log.error({ productId: item.productId, err: error }, `outbox: product rejected: ${message}`);
+    this.log.error({ productId: item.productId, err: error }, `outbox: product rejected: ${message}`);
     this.noteError(message);
-    await this.options.outbox.fail(item.jobIds, message, this.options.maxBackoffMs);
-    for (const id of item.jobIds) this.settled.add(id);
+    await this.outbox.fail(item.jobIds, message, this.config.OUTBOX_MAX_BACKOFF_MS);
+    item.settled = true;
   }
 
   private async holdLease(): Promise<boolean> {
-    const force = this.options.exclusiveDatabase && !this.tookOver;
-    const held = await this.options.outbox.acquireLease(this.holder, this.leaseTtlMs, force);
+    // The lease outlives one call.
+    const ttlMs = this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS + 15_000;
+    const held = await this.outbox.acquireLease(this.holder, ttlMs, this.exclusiveDatabase && !this.tookOver);
     if (held) this.tookOver = true;
     if (held !== this.leader) {
-      this.options.log.info(
+      this.log.info(
         { holder: this.holder },
         held ? 'outbox: dispatching' : 'outbox: another dispatcher is active',
       );
@@ -328,9 +303,10 @@ export class OutboxDispatcher {
   /** Exponential backoff with jitter, capped; returns the delay before the next round. */
   private recordFailure(error: unknown): number {
     this.failures += 1;
-    const { minBackoffMs, maxBackoffMs } = this.options;
-    const base = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(this.failures - 1, 30));
-    const delay = Math.round(base * (0.8 + Math.random() * 0.2));
+    const { OUTBOX_MIN_BACKOFF_MS: min, OUTBOX_MAX_BACKOFF_MS: max } = this.config;
+    const delay = Math.round(
+      Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
+    );
     this.retryAt = Date.now() + delay;
     const message = describe(error);
     this.noteError(message);
@@ -339,7 +315,7 @@ export class OutboxDispatcher {
     if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
       this.lastFailureLog = now;
       const err = error instanceof ReceiverUnavailable || error instanceof LeaseLost ? undefined : error;
-      this.options.log.warn(
+      this.log.warn(
         { failures: this.failures, retryInMs: delay, ...(err ? { err } : {}) },
         `outbox: delivery failed: ${message}`,
       );
@@ -361,8 +337,8 @@ export class OutboxDispatcher {
     }
     if (now - this.lastProgressLog < PROGRESS_EVERY_MS) return;
     this.lastProgressLog = now;
-    const backlog = await this.options.outbox.backlog();
-    this.options.log.info(
+    const backlog = await this.outbox.backlog();
+    this.log.info(
       { pendingJobs: backlog.rows, pendingProducts: backlog.products, delivered: this.deliveredInBacklog },
       'outbox: delivering a backlog',
     );
@@ -371,7 +347,7 @@ export class OutboxDispatcher {
   private finishBacklog(): void {
     if (this.backlogStartedAt === null) return;
     const seconds = (Date.now() - this.backlogStartedAt) / 1000;
-    this.options.log.info({ delivered: this.deliveredInBacklog, seconds }, 'outbox: backlog delivered');
+    this.log.info({ delivered: this.deliveredInBacklog, seconds }, 'outbox: backlog delivered');
     this.backlogStartedAt = null;
   }
 }
@@ -380,14 +356,9 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof UpstreamStatusError ? error.upstreamStatus : undefined;
-}
-
 /** The receiver understood the call and refuses this content: retrying it as is will not help. */
 function isRejection(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 400 || status === 413 || status === 422;
+  return error instanceof UpstreamStatusError && [400, 413, 422].includes(error.upstreamStatus);
 }
 
 /** Shown in `GET /outbox/status` and stored with the jobs: never a driver's message. */

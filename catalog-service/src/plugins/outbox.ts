@@ -1,5 +1,4 @@
 import type { App } from '@ecom/service-kit';
-import { RecommendationClient } from '../clients/recommendation-client.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
@@ -19,27 +18,9 @@ export function createOutbox(
   const outboxSignal = new OutboxSignal();
   const outbox = new OutboxRepository(prisma);
   if (!config.OUTBOX_ENABLED) return { outboxSignal, outbox, dispatcher: null };
-  const client = new RecommendationClient({
-    baseUrl: config.RECOMMENDATION_SERVICE_URL,
-    timeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
-    internalApiToken: config.INTERNAL_API_TOKEN,
-  });
-  const dispatcher = new OutboxDispatcher({
-    outbox,
-    client,
-    signal: outboxSignal,
-    log: app.log.child({ component: 'outbox' }),
-    batchSize: config.OUTBOX_BATCH_SIZE,
-    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-    minBackoffMs: config.OUTBOX_MIN_BACKOFF_MS,
-    maxBackoffMs: config.OUTBOX_MAX_BACKOFF_MS,
-    callTimeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
-    exclusiveDatabase: databaseKind === 'pglite',
-  });
+  const log = app.log.child({ component: 'outbox' });
+  const dispatcher = new OutboxDispatcher(outbox, outboxSignal, log, config, databaseKind === 'pglite');
   // preClose runs before any onClose hook: the dispatcher stops while Prisma is still open.
-  app.addHook('preClose', async () => {
-    await dispatcher.close();
-    await client.close();
-  });
+  app.addHook('preClose', () => dispatcher.close());
   return { outboxSignal, outbox, dispatcher };
 }
