@@ -1,10 +1,9 @@
-import { type DatasetRow, parseDataset, type RowIssue } from '@ecom/dataset';
+import { type DatasetRow, fingerprint, parseDataset, type RowIssue } from '@ecom/dataset';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import { enqueueProducts } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-order.js';
-import { fingerprint } from './file-fingerprint.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
 export interface ImportSummary {
@@ -28,13 +27,8 @@ export interface ImportSummary {
   issues_truncated: boolean;
 }
 
-export interface ImportOptions {
-  batchSize: number;
-  /** Log progress every this many rows. */
-  progressEvery?: number;
-}
-
 const MAX_STORED_ISSUES = 1_000;
+const PROGRESS_EVERY_ROWS = 10_000;
 
 // Whole batches travel as one JSON parameter. These constant statements (values still bound
 // as parameters, never spliced in) go through $queryRawUnsafe/$executeRawUnsafe: measured
@@ -54,25 +48,14 @@ const INSERT_PURCHASES = `
   ORDER BY purchased_at
   ON CONFLICT (source_key) DO NOTHING`;
 
-interface PendingCategory {
-  key: string;
-  title: string;
+/** What was first seen since the last write. */
+interface Pending {
+  categories: string[];
+  products: DatasetRow[];
+  purchases: { customer_id: number; productKey: string; purchased_at: string; source_key: string }[];
 }
 
-interface PendingProduct {
-  key: string;
-  title: string;
-  categoryKey: string;
-  description: string;
-  tags: string[];
-}
-
-interface PendingPurchase {
-  customerId: number;
-  productKey: string;
-  purchasedAt: string;
-  sourceKey: string;
-}
+const nothingPending = (): Pending => ({ categories: [], products: [], purchases: [] });
 
 /**
  * Imports categories (by lower-cased title), products (by lower-cased name: the CSV
@@ -89,12 +72,11 @@ interface PendingPurchase {
  * One instance per import: it keeps the categories and products seen so far.
  */
 export class DatasetImporter {
-  private readonly categories = new Map<string, { title: string; id: number | null }>();
-  private readonly products = new Map<string, { categoryKey: string; line: number; id: number | null }>();
+  /** By lower-cased title; `id` once written. */
+  private readonly categories = new Map<string, { title: string; id?: number }>();
+  private readonly products = new Map<string, { categoryKey: string; line: number; id?: number }>();
   private readonly occurrences = new Map<string, number>();
-  private pendingCategories: PendingCategory[] = [];
-  private pendingProducts: PendingProduct[] = [];
-  private pendingPurchases: PendingPurchase[] = [];
+  private pending = nothingPending();
   private writing: Promise<void> = Promise.resolve();
   private summary!: ImportSummary;
   private running = false;
@@ -104,7 +86,7 @@ export class DatasetImporter {
     private readonly prisma: PrismaClient,
     private readonly outbox: OutboxSignal,
     private readonly log: FastifyBaseLogger,
-    private readonly options: ImportOptions,
+    private readonly options: { batchSize: number },
   ) {}
 
   /** For /metrics: rows read of the file's rows, purchases written so far. */
@@ -120,77 +102,68 @@ export class DatasetImporter {
   async run(path: string): Promise<ImportSummary> {
     this.running = true;
     try {
-      return await this.importFile(path);
+      const started = Date.now();
+      const { checksum, lineBreaks } = await fingerprint(path);
+      const done = await this.prisma.datasetImport.findUnique({ where: { checksum } });
+      if (done) {
+        this.log.info(
+          { datasetPath: path, importedAt: done.importedAt },
+          'dataset already imported; skipping',
+        );
+        return { ...(done.summary as unknown as ImportSummary), already_imported: true };
+      }
+      this.summary = {
+        source: path,
+        checksum,
+        already_imported: false,
+        read: 0,
+        imported: 0,
+        skipped: 0,
+        rejected: 0,
+        repaired: 0,
+        categories_created: 0,
+        products_created: 0,
+        duration_ms: 0,
+        issues: [],
+        issues_truncated: false,
+      };
+      // An estimate while reading (header and trailing newline), exact once the file is read.
+      this.totalRows = Math.max(0, lineBreaks - 1);
+      this.log.info({ datasetPath: path, lines: lineBreaks }, 'importing dataset');
+      // Purchases get increasing timestamps in file order, all at or before now, so "newest
+      // first" is the file's order reversed and purchases made later through the API are newer.
+      const lastLine = lineBreaks + 1;
+
+      for await (const parsed of parseDataset(path)) {
+        const read = ++this.summary.read;
+        if (parsed.kind === 'rejected') {
+          this.issue(parsed.issue);
+        } else {
+          if (parsed.repaired) this.issue(parsed.repaired);
+          this.take(parsed.row, new Date(started - (lastLine - parsed.row.line)).toISOString());
+        }
+        if (this.pending.purchases.length >= this.options.batchSize) await this.flush();
+        if (read % PROGRESS_EVERY_ROWS === 0) {
+          const rowsPerSecond = Math.round(read / ((Date.now() - started) / 1000));
+          this.log.info({ read, imported: this.summary.imported, rowsPerSecond }, 'dataset import progress');
+        }
+      }
+      await this.flush();
+      await this.writing;
+      this.totalRows = this.summary.read;
+
+      this.summary.duration_ms = Date.now() - started;
+      await this.prisma.datasetImport.upsert({
+        where: { checksum },
+        create: { checksum, source: path, summary: this.summary as unknown as Prisma.InputJsonObject },
+        update: {},
+      });
+      const { issues, ...counts } = this.summary;
+      this.log.info(counts, 'dataset imported');
+      return this.summary;
     } finally {
       this.running = false;
     }
-  }
-
-  private async importFile(path: string): Promise<ImportSummary> {
-    const started = Date.now();
-    const { checksum, lineBreaks } = await fingerprint(path);
-    const done = await this.prisma.datasetImport.findUnique({ where: { checksum } });
-    if (done) {
-      this.log.info({ datasetPath: path, importedAt: done.importedAt }, 'dataset already imported; skipping');
-      return { ...(done.summary as unknown as ImportSummary), already_imported: true };
-    }
-    this.summary = {
-      source: path,
-      checksum,
-      already_imported: false,
-      read: 0,
-      imported: 0,
-      skipped: 0,
-      rejected: 0,
-      repaired: 0,
-      categories_created: 0,
-      products_created: 0,
-      duration_ms: 0,
-      issues: [],
-      issues_truncated: false,
-    };
-    // An estimate while reading (header and trailing newline), exact once the file is read.
-    this.totalRows = Math.max(0, lineBreaks - 1);
-    this.log.info({ datasetPath: path, lines: lineBreaks }, 'importing dataset');
-    // Purchases get increasing timestamps in file order, all at or before now, so "newest
-    // first" is the file's order reversed and purchases made later through the API are newer.
-    const lastLine = lineBreaks + 1;
-    const progressEvery = this.options.progressEvery ?? 10_000;
-
-    for await (const parsed of parseDataset(path)) {
-      this.summary.read++;
-      if (parsed.kind === 'rejected') {
-        this.issue(parsed.issue);
-      } else {
-        if (parsed.repaired) this.issue(parsed.repaired);
-        this.take(parsed.row, new Date(started - (lastLine - parsed.row.line)).toISOString());
-      }
-      if (this.pendingPurchases.length >= this.options.batchSize) await this.flush();
-      if (this.summary.read % progressEvery === 0) {
-        const seconds = (Date.now() - started) / 1000;
-        this.log.info(
-          {
-            read: this.summary.read,
-            imported: this.summary.imported,
-            rowsPerSecond: Math.round(this.summary.read / seconds),
-          },
-          'dataset import progress',
-        );
-      }
-    }
-    await this.flush();
-    await this.writing;
-    this.totalRows = this.summary.read;
-
-    this.summary.duration_ms = Date.now() - started;
-    await this.prisma.datasetImport.upsert({
-      where: { checksum },
-      create: { checksum, source: path, summary: this.summary as unknown as Prisma.InputJsonObject },
-      update: {},
-    });
-    const { issues, ...counts } = this.summary;
-    this.log.info(counts, 'dataset imported');
-    return this.summary;
   }
 
   private issue(issue: RowIssue): void {
@@ -222,27 +195,21 @@ export class DatasetImporter {
       return;
     }
     if (!this.categories.has(categoryKey)) {
-      this.categories.set(categoryKey, { title: row.category, id: null });
-      this.pendingCategories.push({ key: categoryKey, title: row.category });
+      this.categories.set(categoryKey, { title: row.category });
+      this.pending.categories.push(row.category);
     }
     if (!known) {
-      this.products.set(productKey, { categoryKey, line: row.line, id: null });
-      this.pendingProducts.push({
-        key: productKey,
-        title: row.productName,
-        categoryKey,
-        description: row.description,
-        tags: row.tags,
-      });
+      this.products.set(productKey, { categoryKey, line: row.line });
+      this.pending.products.push(row);
     }
     const pair = `${row.customer.id}:${productKey}`;
     const occurrence = (this.occurrences.get(pair) ?? 0) + 1;
     this.occurrences.set(pair, occurrence);
-    this.pendingPurchases.push({
-      customerId: row.customer.id,
+    this.pending.purchases.push({
+      customer_id: row.customer.id,
       productKey,
-      purchasedAt,
-      sourceKey: `${pair}#${occurrence}`,
+      purchased_at: purchasedAt,
+      source_key: `${pair}#${occurrence}`,
     });
   }
 
@@ -253,86 +220,74 @@ export class DatasetImporter {
    */
   private async flush(): Promise<void> {
     await this.writing;
-    if (this.pendingPurchases.length === 0 && this.pendingProducts.length === 0) return;
-    const writing = this.write(this.pendingCategories, this.pendingProducts, this.pendingPurchases);
-    this.pendingCategories = [];
-    this.pendingProducts = [];
-    this.pendingPurchases = [];
+    if (this.pending.purchases.length === 0 && this.pending.products.length === 0) return;
+    const writing = this.write(this.pending);
+    this.pending = nothingPending();
     // Its failure surfaces at the next flush or at the end; until then it is not "unhandled".
     writing.catch(() => {});
     this.writing = writing;
   }
 
   /** One transaction: categories, products (+ their outbox jobs), purchases. */
-  private async write(
-    categories: PendingCategory[],
-    products: PendingProduct[],
-    purchases: PendingPurchase[],
-  ): Promise<void> {
-    let createdProducts = 0;
-    await this.prisma.$transaction(
-      async (tx) => {
-        await lockPurchaseInserts(tx);
-        this.summary.categories_created += await this.insertCategories(tx, categories);
-        createdProducts = await this.insertProducts(tx, products);
-        await this.insertPurchases(tx, purchases);
-      },
-      { timeout: 120_000, maxWait: 30_000 },
-    );
-    this.summary.products_created += createdProducts;
-    if (createdProducts > 0) this.outbox.notify();
+  private async write(pending: Pending): Promise<void> {
+    const options = { timeout: 120_000, maxWait: 30_000 };
+    const created = await this.prisma.$transaction((tx) => this.writeBatch(tx, pending), options);
+    this.summary.products_created += created;
+    if (created > 0) this.outbox.notify();
   }
 
-  private async insertCategories(tx: Prisma.TransactionClient, pending: PendingCategory[]): Promise<number> {
-    if (pending.length === 0) return 0;
-    const titles = pending.map((category) => category.title);
-    const created = await tx.$executeRaw`INSERT INTO catalog_schema.category (title)
-      SELECT title FROM unnest(${titles}::text[]) AS t(title)
-      ON CONFLICT ((lower(title))) DO NOTHING`;
-    // Existing categories (created by the API or an earlier import) are matched, not changed.
-    const rows = await tx.$queryRaw<{ key: string; id: number }[]>`
-      SELECT k.key, c.id FROM unnest(${pending.map((c) => c.key)}::text[], ${titles}::text[]) AS k(key, title)
-      JOIN catalog_schema.category c ON lower(c.title) = lower(k.title)`;
-    for (const row of rows) {
-      const category = this.categories.get(row.key);
-      if (category) category.id = row.id;
+  /** Returns how many products it created. */
+  private async writeBatch(tx: Prisma.TransactionClient, pending: Pending): Promise<number> {
+    const { categories, products, purchases } = pending;
+    await lockPurchaseInserts(tx);
+    if (categories.length > 0) {
+      this.summary.categories_created += await tx.$executeRaw`INSERT INTO catalog_schema.category (title)
+        SELECT title FROM unnest(${categories}::text[]) AS t(title)
+        ON CONFLICT ((lower(title))) DO NOTHING`;
+      await readIds(tx, 'category', categories, this.categories);
+    }
+    let created = 0;
+    if (products.length > 0) {
+      const records = products.map((row) => ({
+        title: row.productName,
+        category_id: this.categories.get(row.category.toLowerCase())?.id,
+        description: row.description,
+        tags: row.tags,
+      }));
+      const rows = await tx.$queryRawUnsafe<{ id: number }[]>(INSERT_PRODUCTS, JSON.stringify(records));
+      const ids = rows.map(({ id }) => id);
+      created = await enqueueProducts(tx, ids);
+      const titles = records.map(({ title }) => title);
+      await readIds(tx, 'product', titles, this.products);
+    }
+    if (purchases.length > 0) {
+      const records = purchases.map(({ productKey, ...purchase }) => ({
+        ...purchase,
+        product_id: this.products.get(productKey)?.id,
+      }));
+      const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
+      this.summary.imported += inserted;
+      this.summary.skipped += purchases.length - inserted;
     }
     return created;
   }
+}
 
-  private async insertProducts(tx: Prisma.TransactionClient, pending: PendingProduct[]): Promise<number> {
-    if (pending.length === 0) return 0;
-    const records = pending.map((product) => ({
-      title: product.title,
-      category_id: this.categories.get(product.categoryKey)?.id,
-      description: product.description,
-      tags: product.tags,
-    }));
-    const created = await tx.$queryRawUnsafe<{ id: number }[]>(INSERT_PRODUCTS, JSON.stringify(records));
-    await enqueueProducts(
-      tx,
-      created.map((row) => row.id),
-    );
-    const rows = await tx.$queryRaw<{ key: string; id: number }[]>`
-      SELECT k.key, p.id FROM unnest(${pending.map((p) => p.key)}::text[], ${pending.map((p) => p.title)}::text[]) AS k(key, title)
-      JOIN catalog_schema.product p ON lower(p.title) = lower(k.title)`;
-    for (const row of rows) {
-      const product = this.products.get(row.key);
-      if (product) product.id = row.id;
-    }
-    return created.length;
-  }
-
-  private async insertPurchases(tx: Prisma.TransactionClient, pending: PendingPurchase[]): Promise<void> {
-    if (pending.length === 0) return;
-    const records = pending.map((purchase) => ({
-      customer_id: purchase.customerId,
-      product_id: this.products.get(purchase.productKey)?.id,
-      purchased_at: purchase.purchasedAt,
-      source_key: purchase.sourceKey,
-    }));
-    const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
-    this.summary.imported += inserted;
-    this.summary.skipped += pending.length - inserted;
+/**
+ * Sets the ids of the rows titled `titles`: created by this import or already there (created
+ * by the API or an earlier import: matched, not changed).
+ */
+async function readIds(
+  tx: Prisma.TransactionClient,
+  table: 'category' | 'product',
+  titles: string[],
+  byKey: Map<string, { id?: number }>,
+): Promise<void> {
+  const rows = await tx.$queryRaw<{ title: string; id: number }[]>`
+    SELECT k.title, t.id FROM unnest(${titles}::text[]) AS k(title)
+    JOIN catalog_schema.${Prisma.raw(table)} t ON lower(t.title) = lower(k.title)`;
+  for (const row of rows) {
+    const entry = byKey.get(row.title.toLowerCase());
+    if (entry) entry.id = row.id;
   }
 }

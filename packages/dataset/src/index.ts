@@ -1,2 +1,3 @@
 export * from './customers.js';
+export * from './fingerprint.js';
 export * from './parse-dataset.js';

@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
-export interface FileFingerprint {
-  /** sha256 of the content, hex. */
-  checksum: string;
-  /** Number of line breaks: an upper bound for the CSV's last line number, minus one. */
-  lineBreaks: number;
-}
-
-/** One streaming pass: the content checksum and the number of lines, in constant memory. */
-export async function fingerprint(path: string): Promise<FileFingerprint> {
+/**
+ * One streaming pass in constant memory: the content's sha256 (hex) and its number of line
+ * breaks (an upper bound for the CSV's last line number, minus one).
+ */
+export async function fingerprint(path: string): Promise<{ checksum: string; lineBreaks: number }> {
   const hash = createHash('sha256');
   let lineBreaks = 0;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
