@@ -7,6 +7,7 @@ import {
   pageQuery,
   titleSchema,
 } from '@ecom/contracts';
+import { uniqueTags } from '@ecom/dataset';
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
 
@@ -14,19 +15,8 @@ import { z } from 'zod';
 // a comma inside a tag would silently turn into two tags there.
 const tagSchema = text({ max: MAX_TAG_LENGTH, required: true, forbid: ',' });
 
-/** Trimmed, duplicates (ignoring case) dropped, first spelling and order kept. */
-export const tagsSchema = z
-  .array(tagSchema)
-  .max(MAX_TAGS)
-  .transform((tags) => {
-    const seen = new Set<string>();
-    return tags.filter((tag) => {
-      const key = tag.toLowerCase();
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  });
+// As the dataset import stores them: duplicates (ignoring case) dropped, first spelling and order kept.
+const tagsSchema = z.array(tagSchema).max(MAX_TAGS).transform(uniqueTags);
 
 const example = {
   title: 'Stainless Steel Garden Trowel',

@@ -17,8 +17,6 @@ export interface DatasetCustomer {
 export interface DatasetRow {
   line: number;
   customer: DatasetCustomer;
-  /** The CSV's product id: not unique in the original dataset, kept for reference only. */
-  productId: string;
   category: string;
   productName: string;
   description: string;
@@ -32,10 +30,10 @@ export interface RowIssue {
 }
 
 export type ParsedLine =
-  | { kind: 'row'; row: DatasetRow; repaired?: RowIssue }
+  | { kind: 'row'; row: DatasetRow; repaired?: RowIssue | undefined }
   | { kind: 'rejected'; issue: RowIssue };
 
-export const COLUMNS = [
+const COLUMNS = [
   'user_id',
   'name',
   'age',
@@ -59,22 +57,22 @@ function limit(field: unknown, key: 'maxLength' | 'maxItems' | 'maximum'): numbe
   return value;
 }
 
-/**
- * The field limits of the API (packages/contracts: the customer and the product payload), so a
- * row the services would refuse is rejected here, not truncated.
- */
-export const LIMITS = {
-  title: limit(customer.title, 'maxLength'),
-  age: limit(customer.age, 'maximum'),
+// The field limits of the API (packages/contracts: the customer and the product payload), so a
+// row the services would refuse is rejected here, not truncated.
+const MAX_AGE = limit(customer.age, 'maximum');
+const MAX_TAGS = limit(product.product_tags, 'maxItems');
+const MAX_TAG_LENGTH = limit((product.product_tags as { items?: unknown } | undefined)?.items, 'maxLength');
+/** The text columns' maximum lengths, the required ones first. */
+const MAX_LENGTH = {
+  name: limit(customer.title, 'maxLength'),
+  category: limit(product.category_title, 'maxLength'),
+  product_name: limit(product.product_title, 'maxLength'),
   gender: limit(customer.gender, 'maxLength'),
   location: limit(customer.location, 'maxLength'),
-  preference: limit(customer.preference, 'maxLength'),
-  productTitle: limit(product.product_title, 'maxLength'),
-  categoryTitle: limit(product.category_title, 'maxLength'),
+  preferences: limit(customer.preference, 'maxLength'),
   description: limit(product.product_description, 'maxLength'),
-  tags: limit(product.product_tags, 'maxItems'),
-  tag: limit((product.product_tags as { items?: unknown } | undefined)?.items, 'maxLength'),
 };
+const REQUIRED = new Set(['name', 'category', 'product_name']);
 
 /**
  * Streams dataset.csv row by row. Columns are found by header name; trailing empty
@@ -84,152 +82,113 @@ export const LIMITS = {
  * malformed row is rejected with its line number and the reason; nothing is shifted.
  */
 export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
-  const parser = createReadStream(path).pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
+  const options = { bom: true, relax_column_count: true, skip_empty_lines: true, info: true };
+  const records: AsyncIterable<{ record: string[]; info: { lines: number } }> = createReadStream(path).pipe(
+    parse(options),
   );
-  let header: Map<string, number> | null = null;
-  for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    const line = record.info.lines;
-    if (!header) {
-      header = readHeader(record.record);
-      continue;
+  let sawHeader = false;
+  for await (const { record, info } of records) {
+    if (sawHeader) {
+      yield parseRecord(record, info.lines);
+    } else {
+      checkHeader(record);
+      sawHeader = true;
     }
-    yield parseRecord(record.record, line);
   }
-  if (!header) throw new Error(`${path} is empty: expected a header line`);
+  if (!sawHeader) throw new Error(`${path} is empty: expected a header line`);
 }
 
-function readHeader(fields: string[]): Map<string, number> {
-  const positions = new Map(fields.map((field, index) => [field.trim().toLowerCase(), index] as const));
-  const missing = COLUMNS.filter((column) => !positions.has(column));
+function checkHeader(fields: string[]): void {
+  const names = fields.map((field) => field.trim().toLowerCase());
+  const missing = COLUMNS.filter((column) => !names.includes(column));
   if (missing.length > 0) throw new Error(`dataset header lacks column(s): ${missing.join(', ')}`);
   // The known columns must be the first eleven, in order, for spill-over repair to be safe.
-  COLUMNS.forEach((column, index) => {
-    if (positions.get(column) !== index)
-      throw new Error(`dataset column ${column} must be column ${index + 1}`);
-  });
-  return positions;
+  const misplaced = COLUMNS.findIndex((column, index) => names.lastIndexOf(column) !== index);
+  if (misplaced !== -1)
+    throw new Error(`dataset column ${COLUMNS[misplaced]} must be column ${misplaced + 1}`);
 }
 
 function parseRecord(raw: string[], line: number): ParsedLine {
   const fields = [...raw];
-  while (fields.length > COLUMNS.length && fields[fields.length - 1]?.trim() === '') fields.pop();
+  while (fields.length > COLUMNS.length && fields.at(-1)?.trim() === '') fields.pop();
+  const found = `expected ${COLUMNS.length} columns, found ${fields.length}`;
+  if (fields.length < COLUMNS.length) return reject(line, found);
   let repaired: RowIssue | undefined;
-  if (fields.length < COLUMNS.length) {
-    return reject(line, `expected ${COLUMNS.length} columns, found ${fields.length}`);
-  }
   if (fields.length > COLUMNS.length) {
     // Spill-over: description split at its commas. Tags are the last field.
-    const descriptionParts = fields.slice(9, fields.length - 1);
-    const tags = fields[fields.length - 1] ?? '';
-    if (!looksLikeTags(tags)) {
-      return reject(
-        line,
-        `expected ${COLUMNS.length} columns, found ${fields.length}, and the last is not a tag list`,
-      );
-    }
+    const descriptionParts = fields.splice(9);
+    const tags = descriptionParts.pop() ?? '';
+    if (!looksLikeTags(tags)) return reject(line, `${found}, and the last is not a tag list`);
     const description = descriptionParts
       .join(',')
       .replace(/"+\s*$/, '')
       .trim();
-    fields.splice(9, fields.length - 9, description, tags);
-    repaired = {
-      line,
-      action: 'repaired',
-      reason: `unquoted description spilled over ${descriptionParts.length} columns; re-joined`,
-    };
+    fields.push(description, tags);
+    const reason = `unquoted description spilled over ${descriptionParts.length} columns; re-joined`;
+    repaired = { line, action: 'repaired', reason };
   }
-  const [
-    userId,
-    name,
-    age,
-    gender,
-    location,
-    preferences,
-    productId,
-    category,
-    productName,
-    description,
-    tags,
-  ] = fields.map((field) => field.trim());
+  const value = Object.fromEntries(COLUMNS.map((column, index) => [column, fields[index]?.trim() ?? ''])) as {
+    [column in (typeof COLUMNS)[number]]: string;
+  };
 
   const problems: string[] = [];
-  const parsedUserId = parseInteger(userId);
-  if (parsedUserId === null || parsedUserId < 1)
-    problems.push(`user_id "${userId}" is not a positive integer`);
-  const parsedAge = parseInteger(age);
-  if (parsedAge === null || parsedAge < 0 || parsedAge > LIMITS.age)
-    problems.push(`age "${age}" is not an integer 0-${LIMITS.age}`);
-  requireText(problems, 'name', name, LIMITS.title);
-  requireText(problems, 'category', category, LIMITS.categoryTitle);
-  requireText(problems, 'product_name', productName, LIMITS.productTitle);
-  checkLength(problems, 'gender', gender, LIMITS.gender);
-  checkLength(problems, 'location', location, LIMITS.location);
-  checkLength(problems, 'preferences', preferences, LIMITS.preference);
-  checkLength(problems, 'description', description, LIMITS.description);
-  const tagList = splitTags(tags ?? '');
-  if (tagList.length > LIMITS.tags) problems.push(`more than ${LIMITS.tags} tags`);
-  if (tagList.some((tag) => tag.length > LIMITS.tag))
-    problems.push(`a tag is longer than ${LIMITS.tag} characters`);
-  if (problems.length > 0) return reject(line, problems.join('; '));
+  const userId = parseInteger(value.user_id);
+  if (userId === null || userId < 1) problems.push(`user_id "${value.user_id}" is not a positive integer`);
+  const age = parseInteger(value.age);
+  if (age === null || age < 0 || age > MAX_AGE)
+    problems.push(`age "${value.age}" is not an integer 0-${MAX_AGE}`);
+  for (const [column, max] of Object.entries(MAX_LENGTH)) {
+    const text = value[column as keyof typeof MAX_LENGTH];
+    if (!text && REQUIRED.has(column)) problems.push(`${column} is empty`);
+    else if (text.length > max) problems.push(`${column} is longer than ${max} characters`);
+  }
+  const tags = uniqueTags(value.tags.split(','));
+  if (tags.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
+  if (tags.some((tag) => tag.length > MAX_TAG_LENGTH))
+    problems.push(`a tag is longer than ${MAX_TAG_LENGTH} characters`);
+  if (problems.length > 0 || userId === null || age === null) return reject(line, problems.join('; '));
 
   const row: DatasetRow = {
     line,
     customer: {
-      id: parsedUserId!,
-      title: name!,
-      gender: gender ?? '',
-      age: parsedAge!,
-      location: location ?? '',
-      preference: preferences ?? '',
+      id: userId,
+      title: value.name,
+      gender: value.gender,
+      age,
+      location: value.location,
+      preference: value.preferences,
     },
-    productId: productId ?? '',
-    category: category!,
-    productName: productName!,
-    description: description ?? '',
-    tags: tagList,
+    category: value.category,
+    productName: value.product_name,
+    description: value.description,
+    tags,
   };
-  return repaired ? { kind: 'row', row, repaired } : { kind: 'row', row };
+  return { kind: 'row', row, repaired };
 }
 
-export function splitTags(tags: string): string[] {
+/** Trimmed, blank ones and duplicates (ignoring case) dropped, first spelling and order kept. */
+export function uniqueTags(tags: string[]): string[] {
   const seen = new Set<string>();
-  const result: string[] = [];
-  for (const tag of tags.split(',')) {
-    const trimmed = tag.trim();
-    if (trimmed && !seen.has(trimmed.toLowerCase())) {
-      seen.add(trimmed.toLowerCase());
-      result.push(trimmed);
-    }
-  }
-  return result;
+  return tags
+    .map((tag) => tag.trim())
+    .filter((tag) => {
+      const key = tag.toLowerCase();
+      if (!tag || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 // A tag list is short comma-separated phrases; a description fragment is a sentence.
 function looksLikeTags(value: string): boolean {
-  const parts = value.split(',').map((part) => part.trim());
-  return (
-    parts.length >= 1 && parts.every((part) => part.length > 0 && part.length <= 40 && !/[."]$/.test(part))
-  );
+  return value.split(',').every((part) => {
+    const tag = part.trim();
+    return tag.length > 0 && tag.length <= 40 && !/[."]$/.test(tag);
+  });
 }
 
-function parseInteger(value: string | undefined): number | null {
-  if (value === undefined || !/^-?\d{1,9}$/.test(value)) return null;
-  return Number(value);
-}
-
-function requireText(problems: string[], column: string, value: string | undefined, max: number): void {
-  if (!value) problems.push(`${column} is empty`);
-  else checkLength(problems, column, value, max);
-}
-
-function checkLength(problems: string[], column: string, value: string | undefined, max: number): void {
-  if (value && value.length > max) problems.push(`${column} is longer than ${max} characters`);
+function parseInteger(value: string): number | null {
+  return /^-?\d{1,9}$/.test(value) ? Number(value) : null;
 }
 
 function reject(line: number, reason: string): ParsedLine {
