@@ -1,31 +1,29 @@
 import { isForeignKeyViolation } from '@ecom/db';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
-import type { HistoryItem, PurchaseFeedItem } from '../schemas/purchase.js';
+import type { HistoryItem, PurchaseDetail, PurchaseFeedItem } from '../schemas/purchase.js';
 import { enqueueCustomerChange } from './outbox-writes.js';
 import { lockPurchaseInserts } from './purchase-order.js';
 
-/** A product as a purchase shows it: with its current category. */
-export interface PurchasedProduct {
-  id: number;
-  title: string;
-  tags: string[];
-  categoryId: number;
-  categoryTitle: string;
-}
-
-export interface StoredPurchase {
-  id: number;
-  customerId: number;
-  purchasedAt: string;
-  product: PurchasedProduct;
-}
+/** A purchase as the API shows it, but for the customer's name (user-service has it). */
+export type StoredPurchase = Omit<PurchaseDetail, 'customer_title'>;
 
 const productColumns = {
   select: { id: true, title: true, tags: true, categoryId: true, category: { select: { title: true } } },
 } as const;
 
-type ProductRow = Prisma.ProductGetPayload<typeof productColumns>;
+/** A product as a purchase shows it (with its current category), in the API's field names. */
+export type PurchasedProduct = Omit<HistoryItem, 'purchase_id' | 'purchased_at'>;
+
+function toPurchasedProduct(product: Prisma.ProductGetPayload<typeof productColumns>): PurchasedProduct {
+  return {
+    product_id: product.id,
+    product_title: product.title,
+    product_tags: product.tags,
+    category_id: product.categoryId,
+    category_title: product.category.title,
+  };
+}
 
 /**
  * Purchases reference customers by id only (user-service owns them) and take their
@@ -35,7 +33,7 @@ export class PurchaseRepository {
   constructor(
     private readonly prisma: PrismaClient,
     /** Told after a purchase write commits: the dispatcher announces the customer's change at once. */
-    private readonly outbox?: OutboxSignal,
+    private readonly outbox: OutboxSignal,
   ) {}
 
   async findProduct(productId: number): Promise<PurchasedProduct | null> {
@@ -49,14 +47,14 @@ export class PurchaseRepository {
       const row = await this.prisma.$transaction(async (tx) => {
         await lockPurchaseInserts(tx);
         const created = await tx.purchase.create({
-          data: { customerId, productId: product.id },
+          data: { customerId, productId: product.product_id },
           select: { id: true, purchasedAt: true },
         });
         await enqueueCustomerChange(tx, customerId);
         return created;
       });
-      this.outbox?.notify();
-      return { id: row.id, customerId, purchasedAt: row.purchasedAt.toISOString(), product };
+      this.outbox.notify();
+      return { id: row.id, customer_id: customerId, purchased_at: row.purchasedAt.toISOString(), ...product };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
       throw error;
@@ -69,12 +67,8 @@ export class PurchaseRepository {
       select: { id: true, customerId: true, purchasedAt: true, product: productColumns },
     });
     if (!row) return null;
-    return {
-      id: row.id,
-      customerId: row.customerId,
-      purchasedAt: row.purchasedAt.toISOString(),
-      product: toPurchasedProduct(row.product),
-    };
+    const purchasedAt = row.purchasedAt.toISOString();
+    return { id, customer_id: row.customerId, purchased_at: purchasedAt, ...toPurchasedProduct(row.product) };
   }
 
   /** Newest first; ties (same timestamp) broken by id so the order is stable. */
@@ -85,18 +79,11 @@ export class PurchaseRepository {
       ...(limit === undefined ? {} : { take: limit }),
       select: { id: true, purchasedAt: true, product: productColumns },
     });
-    return rows.map((row) => {
-      const product = toPurchasedProduct(row.product);
-      return {
-        purchase_id: row.id,
-        category_id: product.categoryId,
-        category_title: product.categoryTitle,
-        product_id: product.id,
-        product_title: product.title,
-        product_tags: product.tags,
-        purchased_at: row.purchasedAt.toISOString(),
-      };
-    });
+    return rows.map((row) => ({
+      purchase_id: row.id,
+      purchased_at: row.purchasedAt.toISOString(),
+      ...toPurchasedProduct(row.product),
+    }));
   }
 
   /** Every purchase with an id above `afterId`, in id order: a feed to follow by polling. */
@@ -129,11 +116,7 @@ export class PurchaseRepository {
       for (const row of rows) await enqueueCustomerChange(tx, row.customer_id);
       return rows.length > 0;
     });
-    if (deleted) this.outbox?.notify();
+    if (deleted) this.outbox.notify();
     return deleted;
   }
-}
-
-function toPurchasedProduct({ category, ...product }: ProductRow): PurchasedProduct {
-  return { ...product, categoryTitle: category.title };
 }

@@ -1,11 +1,9 @@
 import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import type { StoredPurchase } from '../repositories/purchase-repository.js';
 import {
   customerIdParams,
   historyQuery,
-  type PurchaseDetail,
   purchaseCreateSchema,
   purchaseDetailSchema,
   purchaseFeedItemSchema,
@@ -33,16 +31,16 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
       const { product_id, customer_id, category_id } = request.body;
       const product = await purchases.findProduct(product_id);
       if (!product) throw new NotFoundError(`Product ${product_id} not found`);
-      if (category_id !== undefined && category_id !== product.categoryId) {
+      if (category_id !== undefined && category_id !== product.category_id) {
         throw new UnprocessableError(
-          `category_id ${category_id} does not match product ${product_id}, which is in category ${product.categoryId}`,
+          `category_id ${category_id} does not match product ${product_id}, which is in category ${product.category_id}`,
         );
       }
       const customer = await users.getCustomer(customer_id, request.id);
       if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
       const purchase = await purchases.create(customer.id, product);
       if (!purchase) throw new NotFoundError(`Product ${product_id} not found`);
-      return toDetail(purchase, customer.title);
+      return { ...purchase, customer_title: customer.title };
     },
   );
 
@@ -104,8 +102,8 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
       const { purchase_id } = request.params;
       const purchase = await purchases.find(purchase_id);
       if (!purchase) throw new NotFoundError(`Purchase ${purchase_id} not found`);
-      const customer = await users.getCustomer(purchase.customerId, request.id);
-      return toDetail(purchase, customer?.title ?? null);
+      const customer = await users.getCustomer(purchase.customer_id, request.id);
+      return { ...purchase, customer_title: customer?.title ?? null };
     },
   );
 
@@ -125,18 +123,4 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
       return reply.code(204).send();
     },
   );
-}
-
-function toDetail(purchase: StoredPurchase, customerTitle: string | null): PurchaseDetail {
-  return {
-    id: purchase.id,
-    product_id: purchase.product.id,
-    category_id: purchase.product.categoryId,
-    customer_id: purchase.customerId,
-    product_title: purchase.product.title,
-    category_title: purchase.product.categoryTitle,
-    customer_title: customerTitle,
-    product_tags: purchase.product.tags,
-    purchased_at: purchase.purchasedAt,
-  };
 }
