@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProductPayload } from '@ecom/contracts';
 import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { OutboxRepository, ProductPayload } from '../repositories/outbox-repository.js';
+import type { OutboxRepository } from '../repositories/outbox-repository.js';
 import type { OutboxSignal } from './signal.js';
 
 /** One product to deliver and the outbox jobs its delivery settles. */

@@ -1,18 +1,10 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-export interface CatalogCounts {
-  categories: number;
-  products: number;
-  purchases: number;
-  /** Highest purchase id: how far the purchase feed goes (0 with no purchases). */
-  lastPurchaseId: number;
-}
-
 /** Table sizes for /metrics and the dashboard: one round trip. */
 export class CatalogStatsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async counts(): Promise<CatalogCounts> {
+  async counts() {
     const [row] = await this.prisma.$queryRaw<
       { categories: bigint; products: bigint; purchases: bigint; last_purchase_id: number | null }[]
     >`
@@ -24,6 +16,7 @@ export class CatalogStatsRepository {
       categories: Number(row?.categories ?? 0),
       products: Number(row?.products ?? 0),
       purchases: Number(row?.purchases ?? 0),
+      /** Highest purchase id: how far the purchase feed goes (0 with no purchases). */
       lastPurchaseId: Number(row?.last_purchase_id ?? 0),
     };
   }

@@ -1,17 +1,10 @@
 import path from 'node:path';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-export interface DatasetImportRecord {
-  checksum: string;
-  source: string;
-  imported_at: string;
-  summary: Record<string, unknown>;
-}
-
 export class DatasetImportRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async list(limit = 20): Promise<DatasetImportRecord[]> {
+  async list(limit = 20) {
     const rows = await this.prisma.datasetImport.findMany({ orderBy: { importedAt: 'desc' }, take: limit });
     // The file name only: where the file sits on the server is nobody's business.
     return rows.map((row) => {

@@ -1,26 +1,6 @@
 import type { ProductPayload } from '@ecom/contracts';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-export type { ProductPayload };
-
-export interface OutboxJob {
-  id: number;
-  productId: number;
-}
-
-/** Announces that a customer's purchases changed (see enqueueCustomerChange). */
-export interface CustomerChangeJob {
-  id: number;
-  customerId: number;
-}
-
-export interface OutboxBacklog {
-  rows: number;
-  products: number;
-  oldestCreatedAt: Date | null;
-  lastError: string | null;
-}
-
 const LEASE_NAME = 'dispatcher';
 
 /** The dispatcher's view of the outbox tables. */
@@ -52,7 +32,7 @@ export class OutboxRepository {
    * their other committed jobs too (also those waiting for a retry): one delivery of the
    * product's current state settles them all.
    */
-  async due(limit: number): Promise<OutboxJob[]> {
+  async due(limit: number): Promise<{ id: number; productId: number }[]> {
     const rows = await this.prisma.$queryRaw<{ id: bigint; product_id: number }[]>`
       SELECT id, product_id FROM catalog_schema.outbox
       WHERE product_id IN (
@@ -65,30 +45,12 @@ export class OutboxRepository {
 
   /** The current state of the products that still exist (absent ones were deleted). */
   async currentState(productIds: number[]): Promise<Map<number, ProductPayload>> {
-    const rows = await this.prisma.product.findMany({
-      where: { id: { in: productIds } },
-      select: {
-        id: true,
-        title: true,
-        categoryId: true,
-        description: true,
-        tags: true,
-        category: { select: { title: true } },
-      },
-    });
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          product_id: row.id,
-          product_title: row.title,
-          category_id: row.categoryId,
-          category_title: row.category.title,
-          product_tags: row.tags ?? [],
-          product_description: row.description,
-        },
-      ]),
-    );
+    const rows = await this.prisma.$queryRaw<ProductPayload[]>`
+      SELECT p.id AS product_id, p.title AS product_title, p.category_id, c.title AS category_title,
+        coalesce(p.tags, '{}') AS product_tags, p.description AS product_description
+      FROM catalog_schema.product p JOIN catalog_schema.category c ON c.id = p.category_id
+      WHERE p.id = ANY(${productIds}::int[])`;
+    return new Map(rows.map((row) => [row.product_id, row]));
   }
 
   /** Removes exactly the delivered jobs: one committed after they were read stays queued. */
@@ -105,8 +67,8 @@ export class OutboxRepository {
       WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
-  /** Due customer-change jobs, oldest first. */
-  async dueCustomerChanges(limit: number): Promise<CustomerChangeJob[]> {
+  /** Due jobs announcing that a customer's purchases changed (enqueueCustomerChange), oldest first. */
+  async dueCustomerChanges(limit: number): Promise<{ id: number; customerId: number }[]> {
     const rows = await this.prisma.$queryRaw<{ id: bigint; customer_id: number }[]>`
       SELECT id, customer_id FROM catalog_schema.customer_outbox
       WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit}`;
@@ -126,7 +88,7 @@ export class OutboxRepository {
       WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
-  async backlog(): Promise<OutboxBacklog> {
+  async backlog() {
     const [summary] = await this.prisma.$queryRaw<
       { rows: bigint; products: bigint; oldest: Date | null; last_error: string | null }[]
     >`
