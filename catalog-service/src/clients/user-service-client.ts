@@ -1,17 +1,7 @@
 import { type Customer, customerSchema } from '@ecom/contracts';
 import { JsonClient } from '@ecom/service-kit';
 import { LRUCache } from 'lru-cache';
-
-export type { Customer };
-
-export interface UserServiceClientOptions {
-  baseUrl: string;
-  timeoutMs: number;
-  retries: number;
-  /** How long a found customer is answered from memory (0: always ask). */
-  cacheTtlMs?: number;
-  cacheSize?: number;
-}
+import type { Config } from '../config.js';
 
 /**
  * What catalog-service asks user-service (docs/internal-api.md). Look-ups are GETs, so they
@@ -21,7 +11,7 @@ export interface UserServiceClientOptions {
 export class UserServiceClient {
   private readonly http: JsonClient;
   /**
-   * "This customer exists, and this is their profile" for a few seconds, so a burst of
+   * "This customer exists, and this is their profile" for CUSTOMER_CACHE_TTL_MS, so a burst of
    * purchases or history reads for one customer asks user-service once. Only found customers
    * are kept: a customer created a moment ago is never answered 404 from here. The price is
    * that a profile change or a deletion in user-service shows here up to the TTL late
@@ -29,14 +19,14 @@ export class UserServiceClient {
    */
   private readonly cache: LRUCache<number, Customer> | null;
 
-  constructor(options: UserServiceClientOptions) {
-    const ttl = options.cacheTtlMs ?? 0;
-    this.cache = ttl > 0 ? new LRUCache({ max: options.cacheSize ?? 10_000, ttl }) : null;
+  constructor(config: Config) {
+    const ttl = config.CUSTOMER_CACHE_TTL_MS;
+    this.cache = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : null;
     this.http = new JsonClient({
       name: 'user-service',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      retries: options.retries,
+      baseUrl: config.USER_SERVICE_URL,
+      timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+      retries: config.USER_SERVICE_RETRIES,
       backoffMs: 100,
     });
   }

@@ -107,7 +107,6 @@ export class OutboxDispatcher {
 
   status() {
     return {
-      running: this.loopPromise !== null,
       leader: this.leader,
       ...this.stats,
       consecutiveFailures: this.failures,

@@ -8,14 +8,7 @@ import type { Config } from '../config.js';
  * it is down).
  */
 export function createUserServiceClient(app: App, config: Config): UserServiceClient {
-  const client = new UserServiceClient({
-    baseUrl: config.USER_SERVICE_URL,
-    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-    retries: config.USER_SERVICE_RETRIES,
-    cacheTtlMs: config.CUSTOMER_CACHE_TTL_MS,
-  });
-  app.addHook('onClose', async () => {
-    await client.close();
-  });
+  const client = new UserServiceClient(config);
+  app.addHook('onClose', () => client.close());
   return client;
 }

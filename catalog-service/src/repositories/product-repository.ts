@@ -41,20 +41,14 @@ export class ProductRepository {
 
   /** Throws NotFoundError for an unknown category, ConflictError for a taken title. */
   async create(data: ProductCreate): Promise<Product> {
-    const row = await this.write(data.title, data.category_id, (tx) =>
-      tx.product.create({ data: toData(data), select: columns }),
-    );
-    return toProduct(row!);
+    return (await this.write(data, (tx) => tx.product.create({ data: toData(data), select: columns })))!;
   }
 
   /** Null when the product does not exist. */
-  async update(data: ProductUpdate): Promise<Product | null> {
-    const row = await this.write(data.title, data.category_id, async (tx) => {
-      const exists = await tx.product.findUnique({ where: { id: data.id }, select: { id: true } });
-      if (!exists) return null;
-      return tx.product.update({ where: { id: data.id }, data: toData(data), select: columns });
-    });
-    return row ? toProduct(row) : null;
+  update(data: ProductUpdate): Promise<Product | null> {
+    return this.write(data, (tx) =>
+      tx.product.update({ where: { id: data.id }, data: toData(data), select: columns }),
+    );
   }
 
   async delete(id: number): Promise<ProductDeleteResult> {
@@ -78,27 +72,30 @@ export class ProductRepository {
 
   /** Runs a create/update with its category check and outbox row in one transaction. */
   private async write(
-    title: string,
-    categoryId: number,
-    change: (tx: Prisma.TransactionClient) => Promise<ProductRow | null>,
-  ): Promise<ProductRow | null> {
-    let row: ProductRow | null;
+    data: ProductCreate,
+    change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
+  ): Promise<Product | null> {
+    const categoryId = data.category_id;
+    let row: ProductRow;
     try {
       row = await this.prisma.$transaction(async (tx) => {
         const category = await tx.category.findUnique({ where: { id: categoryId }, select: { id: true } });
         if (!category) throw categoryNotFound(categoryId);
         const changed = await change(tx);
-        if (changed) await enqueueProducts(tx, [changed.id]);
+        await enqueueProducts(tx, [changed.id]);
         return changed;
       });
     } catch (error) {
-      if (isPrismaCode(error, 'P2002')) throw new ConflictError(`A product titled "${title}" already exists`);
+      // P2025: the product to update does not exist.
+      if (isPrismaCode(error, 'P2025')) return null;
+      if (isPrismaCode(error, 'P2002'))
+        throw new ConflictError(`A product titled "${data.title}" already exists`);
       // The category was deleted between the check and the write.
       if (isForeignKeyViolation(error)) throw categoryNotFound(categoryId);
       throw error;
     }
-    if (row) this.outbox.notify();
-    return row;
+    this.outbox.notify();
+    return toProduct(row);
   }
 }
 

@@ -11,5 +11,4 @@ export const categorySchema = categoryCreateSchema
 
 export const categoryIdParams = z.object({ id: idParamSchema.describe("The category's id") });
 
-export type CategoryCreate = z.infer<typeof categoryCreateSchema>;
 export type Category = z.infer<typeof categorySchema>;

@@ -75,7 +75,6 @@ export const purchaseFeedItemSchema = z
     },
   });
 
-export type PurchaseCreate = z.infer<typeof purchaseCreateSchema>;
 export type PurchaseDetail = z.infer<typeof purchaseDetailSchema>;
 export type HistoryItem = z.infer<typeof historyItemSchema>;
 export type PurchaseFeedItem = z.infer<typeof purchaseFeedItemSchema>;

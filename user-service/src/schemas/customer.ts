@@ -10,11 +10,9 @@ export const customerListQuery = pageQuery.extend({
     .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
 });
 
-export const CUSTOMER_CHANGES_MAX_LIMIT = 1_000;
-
 export const customerChangesQuery = z.object({
   after_version: queryInt(0, Number.MAX_SAFE_INTEGER)
     .default(0)
     .describe('The last version seen (0: from the start)'),
-  limit: queryInt(1, CUSTOMER_CHANGES_MAX_LIMIT).default(500).describe('How many to answer (1–1000)'),
+  limit: queryInt(1, 1_000).default(500).describe('How many to answer (1–1000)'),
 });
