@@ -50,19 +50,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(productRoutes, deps);
   await app.register(purchaseRoutes, deps);
   await app.register(operationsRoutes, deps);
-  let importer: DatasetImporter | undefined;
-  registerCatalogMetrics(app, deps, () => importer);
-
-  if (config.IMPORT_ON_START) {
-    app.addHook('onReady', async () => {
-      importer = new DatasetImporter(prisma, outbox.outboxSignal, app.log, {
-        batchSize: config.IMPORT_BATCH_SIZE,
-      });
-      await importer.run(config.DATASET_PATH);
-    });
-  }
-  // After the import (hooks run in order), so its products are delivered in big batches.
+  const importer = new DatasetImporter(prisma, outbox.outboxSignal, app.log, {
+    batchSize: config.IMPORT_BATCH_SIZE,
+  });
+  registerCatalogMetrics(app, deps, importer);
   app.addHook('onReady', async () => {
+    if (config.IMPORT_ON_START) await importer.run(config.DATASET_PATH);
+    // After the import, so its products are delivered in big batches.
     outbox.dispatcher?.start();
   });
   return withDeps(app, deps);

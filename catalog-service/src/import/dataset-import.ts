@@ -6,26 +6,28 @@ import { enqueueProducts } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-order.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
-export interface ImportSummary {
-  source: string;
-  checksum: string;
+export type ImportSummary = ReturnType<typeof newSummary>;
+
+const newSummary = (source: string, checksum: string) => ({
+  source,
+  checksum,
   /** True when this file content was imported before: nothing was read or written. */
-  already_imported: boolean;
+  already_imported: false,
   /** Data rows read (the header is not a row). */
-  read: number;
+  read: 0,
   /** Purchases written. */
-  imported: number;
+  imported: 0,
   /** Valid rows whose purchase was already stored by an earlier import of the file. */
-  skipped: number;
-  rejected: number;
-  repaired: number;
-  categories_created: number;
-  products_created: number;
-  duration_ms: number;
+  skipped: 0,
+  rejected: 0,
+  repaired: 0,
+  categories_created: 0,
+  products_created: 0,
+  duration_ms: 0,
   /** Every rejected or repaired row with its line number (the first MAX_STORED_ISSUES). */
-  issues: RowIssue[];
-  issues_truncated: boolean;
-}
+  issues: [] as RowIssue[],
+  issues_truncated: false,
+});
 
 const MAX_STORED_ISSUES = 1_000;
 const PROGRESS_EVERY_ROWS = 10_000;
@@ -112,21 +114,7 @@ export class DatasetImporter {
         );
         return { ...(done.summary as unknown as ImportSummary), already_imported: true };
       }
-      this.summary = {
-        source: path,
-        checksum,
-        already_imported: false,
-        read: 0,
-        imported: 0,
-        skipped: 0,
-        rejected: 0,
-        repaired: 0,
-        categories_created: 0,
-        products_created: 0,
-        duration_ms: 0,
-        issues: [],
-        issues_truncated: false,
-      };
+      this.summary = newSummary(path, checksum);
       // An estimate while reading (header and trailing newline), exact once the file is read.
       this.totalRows = Math.max(0, lineBreaks - 1);
       this.log.info({ datasetPath: path, lines: lineBreaks }, 'importing dataset');

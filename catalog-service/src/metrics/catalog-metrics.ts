@@ -11,7 +11,7 @@ import { CatalogStatsRepository } from '../repositories/catalog-stats.js';
 export function registerCatalogMetrics(
   app: App,
   { prisma, outbox, dispatcher }: Deps,
-  currentImport: () => DatasetImporter | undefined,
+  datasetImport: DatasetImporter,
 ): void {
   const stats = new CatalogStatsRepository(prisma);
   // One query per scrape for each group, however many gauges read it.
@@ -54,21 +54,21 @@ export function registerCatalogMetrics(
   );
 
   gauge('catalog_dataset_import_running', 'Whether a dataset import is running (1) or not (0)', () =>
-    currentImport()?.progress.running ? 1 : 0,
+    datasetImport.progress.running ? 1 : 0,
   );
   gauge(
     'catalog_dataset_import_rows_read',
     'Rows of the dataset file read by the current or last import of this process',
-    () => currentImport()?.progress.read ?? 0,
+    () => datasetImport.progress.read,
   );
   gauge(
     'catalog_dataset_import_rows_total',
     'Rows in the dataset file of the current or last import (NaN before any)',
-    () => currentImport()?.progress.total ?? null,
+    () => datasetImport.progress.total,
   );
   gauge(
     'catalog_dataset_import_purchases_imported',
     'Purchases written by the current or last import of this process',
-    () => currentImport()?.progress.imported ?? 0,
+    () => datasetImport.progress.imported,
   );
 }

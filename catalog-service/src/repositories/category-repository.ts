@@ -6,11 +6,6 @@ import type { OutboxSignal } from '../outbox/signal.js';
 import type { Category } from '../schemas/category.js';
 import { enqueueCategoryProducts } from './outbox-writes.js';
 
-export type CategoryDeleteResult =
-  | { status: 'deleted' }
-  | { status: 'not_found' }
-  | { status: 'in_use'; products: number };
-
 /** All category storage goes through here; routes decide status codes from what it returns. */
 export class CategoryRepository {
   constructor(
@@ -57,7 +52,7 @@ export class CategoryRepository {
     }
   }
 
-  async delete(id: number): Promise<CategoryDeleteResult> {
+  async delete(id: number) {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const products = await tx.product.count({ where: { categoryId: id } });
@@ -67,7 +62,7 @@ export class CategoryRepository {
       });
     } catch (error) {
       // A product created in the category between the count and the delete.
-      if (isForeignKeyViolation(error)) return { status: 'in_use', products: 1 };
+      if (isForeignKeyViolation(error)) return { status: 'in_use', products: 1 } as const;
       throw error;
     }
   }

@@ -6,11 +6,6 @@ import type { OutboxSignal } from '../outbox/signal.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
 import { enqueueProducts } from './outbox-writes.js';
 
-export type ProductDeleteResult =
-  | { status: 'deleted' }
-  | { status: 'not_found' }
-  | { status: 'purchased'; purchases: number };
-
 const columns = { id: true, title: true, categoryId: true, description: true, tags: true } as const;
 
 type ProductRow = Prisma.ProductGetPayload<{ select: typeof columns }>;
@@ -51,7 +46,7 @@ export class ProductRepository {
     );
   }
 
-  async delete(id: number): Promise<ProductDeleteResult> {
+  async delete(id: number) {
     try {
       const result = await this.prisma.$transaction(async (tx) => {
         const purchases = await tx.purchase.count({ where: { productId: id } });
@@ -65,7 +60,7 @@ export class ProductRepository {
       return result;
     } catch (error) {
       // A purchase of the product committed between the count and the delete.
-      if (isForeignKeyViolation(error)) return { status: 'purchased', purchases: 1 };
+      if (isForeignKeyViolation(error)) return { status: 'purchased', purchases: 1 } as const;
       throw error;
     }
   }

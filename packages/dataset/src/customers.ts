@@ -1,13 +1,7 @@
 import { type DatasetCustomer, parseDataset, type RowIssue } from './parse-dataset.js';
 
-export interface CustomersFromDataset {
-  customers: DatasetCustomer[];
-  issues: RowIssue[];
-  rowsRead: number;
-}
-
 /** One customer per CSV user_id, keeping the CSV id; the first row of a user wins. */
-export async function readCustomers(path: string): Promise<CustomersFromDataset> {
+export async function readCustomers(path: string) {
   const byId = new Map<number, DatasetCustomer>();
   const issues: RowIssue[] = [];
   let rowsRead = 0;

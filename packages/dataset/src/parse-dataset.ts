@@ -1,17 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
+import { type Customer, customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
-/** A customer as dataset.csv describes them, in the API's field names. */
-export interface DatasetCustomer {
-  id: number;
-  title: string;
-  gender: string;
-  age: number;
-  location: string;
-  preference: string;
-}
+/** A customer as dataset.csv describes them: the API's customer, with the CSV's user_id. */
+export type DatasetCustomer = Customer;
 
 /** One purchase row of dataset.csv, validated and normalised. */
 export interface DatasetRow {
