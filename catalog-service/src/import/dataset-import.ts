@@ -155,18 +155,11 @@ export class DatasetImporter {
   }
 
   private issue(issue: RowIssue): void {
-    if (issue.action === 'rejected') {
-      this.summary.rejected++;
-      this.log.warn({ line: issue.line, reason: issue.reason }, 'dataset row rejected');
-    } else {
-      this.summary.repaired++;
-      this.log.info({ line: issue.line, reason: issue.reason }, 'dataset row repaired');
-    }
-    if (this.summary.issues.length < MAX_STORED_ISSUES) {
-      this.summary.issues.push(issue);
-    } else {
-      this.summary.issues_truncated = true;
-    }
+    this.summary[issue.action]++;
+    const level = issue.action === 'rejected' ? 'warn' : 'info';
+    this.log[level]({ line: issue.line, reason: issue.reason }, `dataset row ${issue.action}`);
+    if (this.summary.issues.length < MAX_STORED_ISSUES) this.summary.issues.push(issue);
+    else this.summary.issues_truncated = true;
   }
 
   private take(row: DatasetRow, purchasedAt: string): void {

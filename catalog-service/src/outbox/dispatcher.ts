@@ -44,7 +44,6 @@ export class OutboxDispatcher {
   // No retries here: the dispatcher retries with its own backoff and keeps the jobs until acknowledged.
   private readonly http: JsonClient;
   private loopPromise: Promise<void> | null = null;
-  private unsubscribe: (() => void) | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private leader = false;
@@ -83,7 +82,7 @@ export class OutboxDispatcher {
 
   start(): void {
     if (this.loopPromise) return;
-    this.unsubscribe = this.signal.subscribe(() => this.wake());
+    this.signal.listener = () => this.wake();
     this.loopPromise = this.loop();
   }
 
@@ -94,7 +93,7 @@ export class OutboxDispatcher {
       this.wake();
       await this.loopPromise;
       this.loopPromise = null;
-      this.unsubscribe?.();
+      this.signal.listener = null;
       if (this.leader) {
         await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
           this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
@@ -259,7 +258,8 @@ export class OutboxDispatcher {
       if (!isRejection(error) || this.stopping) throw error;
       this.log.warn({ err: error }, `outbox: customer changes not taken: ${describe(error)}`);
     }
-    await this.outbox.completeCustomerChanges(jobs.map((job) => job.id));
+    const jobIds = jobs.map((job) => job.id);
+    await this.outbox.complete(jobIds, 'customer_outbox');
   }
 
   /** Throws a rejection (isRejection) as it is, any other failure as ReceiverUnavailable. */

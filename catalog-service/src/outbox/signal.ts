@@ -3,14 +3,10 @@
  * transaction commits so the dispatcher delivers at once instead of at its next poll.
  */
 export class OutboxSignal {
-  private readonly listeners = new Set<() => void>();
+  /** Set by the running dispatcher. */
+  listener: (() => void) | null = null;
 
   notify(): void {
-    for (const listener of this.listeners) listener();
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listener?.();
   }
 }

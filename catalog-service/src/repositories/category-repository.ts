@@ -52,17 +52,13 @@ export class CategoryRepository {
     }
   }
 
-  async delete(id: number) {
+  async delete(id: number): Promise<'deleted' | 'not_found' | 'in_use'> {
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        const products = await tx.product.count({ where: { categoryId: id } });
-        if (products > 0) return { status: 'in_use', products } as const;
-        const { count } = await tx.category.deleteMany({ where: { id } });
-        return count > 0 ? ({ status: 'deleted' } as const) : ({ status: 'not_found' } as const);
-      });
+      const { count } = await this.prisma.category.deleteMany({ where: { id } });
+      return count > 0 ? 'deleted' : 'not_found';
     } catch (error) {
-      // A product created in the category between the count and the delete.
-      if (isForeignKeyViolation(error)) return { status: 'in_use', products: 1 } as const;
+      // The foreign key (ON DELETE RESTRICT) refuses while the category has products.
+      if (isForeignKeyViolation(error)) return 'in_use';
       throw error;
     }
   }

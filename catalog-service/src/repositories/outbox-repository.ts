@@ -1,5 +1,5 @@
 import type { ProductPayload } from '@ecom/contracts';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 const LEASE_NAME = 'dispatcher';
 
@@ -54,9 +54,9 @@ export class OutboxRepository {
   }
 
   /** Removes exactly the delivered jobs: one committed after they were read stays queued. */
-  async complete(jobIds: number[]): Promise<void> {
-    if (jobIds.length === 0) return;
-    await this.prisma.$executeRaw`DELETE FROM catalog_schema.outbox WHERE id = ANY(${jobIds}::bigint[])`;
+  async complete(jobIds: number[], queue: 'outbox' | 'customer_outbox' = 'outbox'): Promise<void> {
+    await this.prisma
+      .$executeRaw`DELETE FROM catalog_schema.${Prisma.raw(queue)} WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
   async fail(jobIds: number[], error: string, retryInMs: number): Promise<void> {
@@ -73,12 +73,6 @@ export class OutboxRepository {
       SELECT id, customer_id FROM catalog_schema.customer_outbox
       WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit}`;
     return rows.map((row) => ({ id: Number(row.id), customerId: row.customer_id }));
-  }
-
-  async completeCustomerChanges(jobIds: number[]): Promise<void> {
-    if (jobIds.length === 0) return;
-    await this.prisma
-      .$executeRaw`DELETE FROM catalog_schema.customer_outbox WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
   async failCustomerChanges(jobIds: number[], retryInMs: number): Promise<void> {

@@ -46,21 +46,19 @@ export class ProductRepository {
     );
   }
 
-  async delete(id: number) {
+  async delete(id: number): Promise<'deleted' | 'not_found' | 'purchased'> {
     try {
-      const result = await this.prisma.$transaction(async (tx) => {
-        const purchases = await tx.purchase.count({ where: { productId: id } });
-        if (purchases > 0) return { status: 'purchased', purchases } as const;
+      const deleted = await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.product.deleteMany({ where: { id } });
-        if (count === 0) return { status: 'not_found' } as const;
-        await enqueueProducts(tx, [id]);
-        return { status: 'deleted' } as const;
+        if (count > 0) await enqueueProducts(tx, [id]);
+        return count > 0;
       });
-      if (result.status === 'deleted') this.outbox.notify();
-      return result;
+      if (!deleted) return 'not_found';
+      this.outbox.notify();
+      return 'deleted';
     } catch (error) {
-      // A purchase of the product committed between the count and the delete.
-      if (isForeignKeyViolation(error)) return { status: 'purchased', purchases: 1 } as const;
+      // The foreign key (ON DELETE RESTRICT) refuses while the product has purchases.
+      if (isForeignKeyViolation(error)) return 'purchased';
       throw error;
     }
   }

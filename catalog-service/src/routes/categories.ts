@@ -86,8 +86,8 @@ export async function categoryRoutes(app: App, { categories }: Deps): Promise<vo
     async (request, reply) => {
       const { id } = request.params;
       const result = await categories.delete(id);
-      if (result.status === 'not_found') throw new NotFoundError(`Category ${id} not found`);
-      if (result.status === 'in_use') {
+      if (result === 'not_found') throw new NotFoundError(`Category ${id} not found`);
+      if (result === 'in_use') {
         throw new ConflictError(`Category ${id} still has products; move or delete them first`);
       }
       return reply.code(204).send();

@@ -95,8 +95,8 @@ export async function productRoutes(app: App, { products }: Deps): Promise<void>
     async (request, reply) => {
       const { id } = request.params;
       const result = await products.delete(id);
-      if (result.status === 'not_found') throw new NotFoundError(`Product ${id} not found`);
-      if (result.status === 'purchased') {
+      if (result === 'not_found') throw new NotFoundError(`Product ${id} not found`);
+      if (result === 'purchased') {
         throw new ConflictError(`Product ${id} has purchases; it cannot be deleted while they exist`);
       }
       return reply.code(204).send();
