@@ -11,11 +11,8 @@ import type { Config } from '../config.js';
 export class UserServiceClient {
   private readonly http: JsonClient;
   /**
-   * "This customer exists, and this is their profile" for CUSTOMER_CACHE_TTL_MS, so a burst of
-   * purchases or history reads for one customer asks user-service once. Only found customers
-   * are kept: a customer created a moment ago is never answered 404 from here. The price is
-   * that a profile change or a deletion in user-service shows here up to the TTL late
-   * (README, "Freshness").
+   * Found customers only (one created a moment ago is never answered 404 from here), so a burst
+   * of purchases or history reads for one customer asks user-service once (README, "Freshness").
    */
   private readonly cache: LRUCache<number, Customer> | null;
 

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import { enqueueProducts } from '../repositories/outbox-writes.js';
-import { lockPurchaseInserts } from '../repositories/purchase-order.js';
+import { lockPurchaseInserts } from '../repositories/purchase-repository.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
 export type ImportSummary = ReturnType<typeof newSummary>;
@@ -60,18 +60,13 @@ interface Pending {
 const nothingPending = (): Pending => ({ categories: [], products: [], purchases: [] });
 
 /**
- * Imports categories (by lower-cased title), products (by lower-cased name: the CSV
- * product_id is not unique) and purchases (customer = CSV user_id) from dataset.csv.
- *
- * Idempotent twice over: a file content imported before is skipped by its checksum, and
- * every purchase row carries a natural key (customer, product, n-th such row of the file),
- * so re-importing a changed file adds only its new rows. Existing categories and products
- * are never overwritten: what users changed through the API stays.
- *
- * Customers are NOT checked with user-service row by row: user-service seeds them with
- * their CSV ids from the same file.
- *
- * One instance per import: it keeps the categories and products seen so far.
+ * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id
+ * is not unique) and purchases (customer = CSV user_id, not checked with user-service: it seeds
+ * customers with their CSV ids from the same file). Idempotent twice over: a file content
+ * imported before is skipped by its checksum, and every purchase carries a natural key
+ * (customer, product, n-th such row of the file), so re-importing a changed file adds only its
+ * new rows. Existing categories and products are never overwritten: what users changed through
+ * the API stays. One instance per import: it keeps the categories and products seen so far.
  */
 export class DatasetImporter {
   /** By lower-cased title; `id` once written. */
@@ -254,10 +249,7 @@ export class DatasetImporter {
   }
 }
 
-/**
- * Sets the ids of the rows titled `titles`: created by this import or already there (created
- * by the API or an earlier import: matched, not changed).
- */
+/** Sets the ids of the rows titled `titles`, created now or before (matched, not changed). */
 async function readIds(
   tx: Prisma.TransactionClient,
   table: 'category' | 'product',

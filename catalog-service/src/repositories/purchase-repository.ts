@@ -1,9 +1,24 @@
+import { createHash } from 'node:crypto';
 import { isForeignKeyViolation } from '@ecom/db';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 import type { HistoryItem, PurchaseDetail, PurchaseFeedItem } from '../schemas/purchase.js';
 import { enqueueCustomerChange } from './outbox-writes.js';
-import { lockPurchaseInserts } from './purchase-order.js';
+
+// A stable key of our own, so no other user of pg advisory locks on this database collides.
+const PURCHASE_INSERT_LOCK = createHash('sha256')
+  .update('catalog_schema.purchase:insert')
+  .digest()
+  .readInt32BE(0);
+
+/**
+ * Serialises purchase inserts until commit, so purchase ids become visible in increasing
+ * order. Without it a reader of the `GET /Purchases/?after_id=` feed could see id 11 commit
+ * before id 10 and, moving its cursor past 11, never see 10.
+ */
+export async function lockPurchaseInserts(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PURCHASE_INSERT_LOCK}::int)`;
+}
 
 /** A purchase as the API shows it, but for the customer's name (user-service has it). */
 export type StoredPurchase = Omit<PurchaseDetail, 'customer_title'>;

@@ -1,15 +1,8 @@
-import type { Customer, CustomerCreate, Page } from '@ecom/contracts';
+import type { Customer, CustomerChange, CustomerCreate, Page } from '@ecom/contracts';
 import type { DatasetCustomer } from '@ecom/dataset';
 import { isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
-
-/** One entry of the customer feed: the customer as they are now, or null once deleted. */
-export interface CustomerChange {
-  version: number;
-  customer_id: number;
-  customer: Customer | null;
-}
 
 /** All customer storage goes through here; routes decide status codes from what it returns. */
 export class CustomerRepository {
@@ -64,19 +57,15 @@ export class CustomerRepository {
    * follower that passes the last version it saw misses nothing.
    */
   async changes(afterVersion: number, limit: number): Promise<CustomerChange[]> {
-    const rows = await this.prisma.$queryRaw<
-      (Omit<Customer, 'id'> & { version: number; customer_id: number; id: number | null })[]
-    >`
-      SELECT ch.version::float8 AS version, ch.customer_id, c.id, c.title, c.gender, c.age, c.location, c.preference
+    // A deleted customer's row is NULL (left join), and so is its json_build_object.
+    return this.prisma.$queryRaw<CustomerChange[]>`
+      SELECT ch.version::float8 AS version, ch.customer_id, CASE WHEN c.id IS NOT NULL THEN json_build_object(
+        'id', c.id, 'title', c.title, 'gender', c.gender, 'age', c.age, 'location', c.location, 'preference', c.preference
+      ) END AS customer
       FROM user_schema.customer_change ch LEFT JOIN user_schema.customer c ON c.id = ch.customer_id
       WHERE ch.version > ${afterVersion}::bigint
       ORDER BY ch.version
       LIMIT ${limit}`;
-    return rows.map(({ version, customer_id, id, title, gender, age, location, preference }) => ({
-      version,
-      customer_id,
-      customer: id === null ? null : { id, title, gender, age, location, preference },
-    }));
   }
 
   /**
