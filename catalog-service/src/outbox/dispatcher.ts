@@ -124,35 +124,23 @@ export class OutboxDispatcher {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      let outcome: Outcome;
-      try {
-        outcome = await this.runOnce();
-      } catch (error) {
-        if (this.stopping) break;
-        this.recordFailure(error);
-        outcome = 'failed';
-      }
-      if (outcome === 'failed') {
-        // Backing off: new writes do not cut the wait short.
-        await this.pause(Math.max(0, this.retryAt - Date.now()), false);
-      } else if (outcome === 'idle') {
-        await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, true);
-      }
+      const outcome = await this.runOnce().catch((error: unknown): Outcome => {
+        if (!this.stopping) this.recordFailure(error);
+        return 'failed';
+      });
+      // Backing off after a failure: new writes do not cut the wait short.
+      if (outcome === 'failed') await this.pause(this.retryAt - Date.now(), false);
+      else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, true);
     }
   }
 
   private async pause(ms: number, interruptible: boolean): Promise<void> {
-    if (ms <= 0 || this.stopping) return;
-    if (interruptible && this.woken) return;
+    if (ms <= 0 || this.stopping || (interruptible && this.woken)) return;
     const timer = new AbortController();
     this.wakeUp = interruptible ? () => timer.abort() : null;
-    try {
-      await sleep(ms, undefined, { signal: AbortSignal.any([timer.signal, this.stopController.signal]) });
-    } catch {
-      // woken up or stopping
-    } finally {
-      this.wakeUp = null;
-    }
+    const signal = AbortSignal.any([timer.signal, this.stopController.signal]);
+    await sleep(ms, undefined, { signal }).catch(() => {}); // woken up or stopping
+    this.wakeUp = null;
   }
 
   /** One round: 'more' when it delivered something (look again at once). */
