@@ -37,10 +37,7 @@ export function registerCatalogMetrics(
   gauge(
     'catalog_outbox_oldest_pending_age_seconds',
     'Age of the oldest undelivered outbox job (0 when the outbox is empty)',
-    async () => {
-      const oldest = (await backlog()).oldestCreatedAt;
-      return oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0;
-    },
+    async () => (await backlog()).oldestAgeSeconds ?? 0,
   );
   gauge(
     'catalog_outbox_delivered_since_start',

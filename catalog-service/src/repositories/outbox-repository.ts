@@ -92,7 +92,8 @@ export class OutboxRepository {
     return {
       rows: Number(summary?.rows ?? 0),
       products: Number(summary?.products ?? 0),
-      oldestCreatedAt: summary?.oldest ?? null,
+      /** Seconds since the oldest undelivered job was written; null when there is none. */
+      oldestAgeSeconds: summary?.oldest ? Math.max(0, (Date.now() - summary.oldest.getTime()) / 1000) : null,
       lastError: summary?.last_error ?? null,
     };
   }

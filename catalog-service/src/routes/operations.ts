@@ -77,9 +77,7 @@ export async function operationsRoutes(
         leader: stats?.leader ?? false,
         pending_jobs: backlog.rows,
         pending_products: backlog.products,
-        oldest_pending_age_seconds: backlog.oldestCreatedAt
-          ? Math.max(0, (Date.now() - backlog.oldestCreatedAt.getTime()) / 1000)
-          : null,
+        oldest_pending_age_seconds: backlog.oldestAgeSeconds,
         delivered_since_start: stats?.delivered ?? 0,
         last_delivered_at: stats?.lastDeliveredAt?.toISOString() ?? null,
         last_error: stats?.lastError ?? backlog.lastError,
