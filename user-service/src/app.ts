@@ -29,9 +29,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(customerRoutes, deps);
   app.metrics.gauge('user_customers', 'Customers stored', () => deps.customers.count());
   if (config.SEED_ON_START) {
-    app.addHook('onReady', async () => {
-      await seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log);
-    });
+    app.addHook('onReady', () => seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log));
   }
   return withDeps(app, deps);
 }

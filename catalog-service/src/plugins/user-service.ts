@@ -1,5 +1,6 @@
-import type { App } from '@ecom/service-kit';
-import { UserServiceClient } from '../clients/user-service-client.js';
+import { type Customer, customerSchema } from '@ecom/contracts';
+import { type App, JsonClient } from '@ecom/service-kit';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 /**
@@ -11,4 +12,47 @@ export function createUserServiceClient(app: App, config: Config): UserServiceCl
   const client = new UserServiceClient(config);
   app.addHook('onClose', () => client.close());
   return client;
+}
+
+/**
+ * What catalog-service asks user-service (docs/internal-api.md). Look-ups are GETs, so they
+ * are retried with backoff; down or too slow ends as ServiceUnavailableError (503,
+ * "user-service is unavailable (...)"), a 5xx answer as 502/503.
+ */
+export class UserServiceClient {
+  private readonly http: JsonClient;
+  /**
+   * Found customers only (one created a moment ago is never answered 404 from here), so a burst
+   * of purchases or history reads for one customer asks user-service once (README, "Freshness").
+   */
+  private readonly cache: LRUCache<number, Customer> | null;
+
+  constructor(config: Config) {
+    const ttl = config.CUSTOMER_CACHE_TTL_MS;
+    this.cache = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : null;
+    this.http = new JsonClient({
+      name: 'user-service',
+      baseUrl: config.USER_SERVICE_URL,
+      timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+      retries: config.USER_SERVICE_RETRIES,
+      backoffMs: 100,
+    });
+  }
+
+  /** The customer, or null when user-service does not know the id. */
+  async getCustomer(id: number, requestId?: string): Promise<Customer | null> {
+    const cached = this.cache?.get(id);
+    if (cached) return cached;
+    const customer = await this.http.get(`/customer/${id}`, {
+      schema: customerSchema,
+      nullOn: [404],
+      requestId,
+    });
+    if (customer) this.cache?.set(id, customer);
+    return customer;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
 }
