@@ -87,13 +87,9 @@ export class DatasetImporter {
   ) {}
 
   /** For /metrics: rows read of the file's rows, purchases written so far. */
-  get progress(): { running: boolean; read: number; total: number | null; imported: number } {
-    return {
-      running: this.running,
-      read: this.summary?.read ?? 0,
-      total: this.totalRows,
-      imported: this.summary?.imported ?? 0,
-    };
+  get progress() {
+    const { read = 0, imported = 0 } = this.summary ?? {};
+    return { running: this.running, read, total: this.totalRows, imported };
   }
 
   async run(path: string): Promise<ImportSummary> {
