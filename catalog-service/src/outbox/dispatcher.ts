@@ -41,7 +41,6 @@ class ReceiverUnavailable extends Error {}
 export class OutboxDispatcher {
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly stopController = new AbortController();
-  // No retries here: the dispatcher retries with its own backoff and keeps the jobs until acknowledged.
   private readonly http: JsonClient;
   private loopPromise: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -74,7 +73,7 @@ export class OutboxDispatcher {
       name: 'recommendation-service',
       baseUrl: config.RECOMMENDATION_SERVICE_URL,
       timeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
-      retries: 0,
+      retries: 0, // the loop retries with its own backoff and keeps the jobs until acknowledged
       connections: 4,
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
