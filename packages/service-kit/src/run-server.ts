@@ -4,11 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type {} from './draining.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
-/**
- * How long new requests are refused (503) before the listener closes. Clients learn to go
- * elsewhere from those answers; closing at once would reset the connections a busy event
- * loop has not read yet (measured: a few requests cut per shutdown under CPU contention).
- */
+// How long new requests are refused (503) before the listener closes. Clients learn to go
+// elsewhere from those answers; closing at once would reset the connections a busy event
+// loop has not read yet (measured: a few requests cut per shutdown under CPU contention).
 const DRAIN_MS = 1_000;
 
 /**
@@ -54,16 +52,9 @@ export async function serve<Config extends { HOST: string; PORT: number }>(
 ): Promise<void> {
   try {
     const config = readConfig();
-    const app = await buildApp(config);
-    await runServer(app, config.HOST, config.PORT);
+    await runServer(await buildApp(config), config.HOST, config.PORT);
   } catch (error) {
-    exitOnStartupFailure(error);
+    process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
   }
-}
-
-/** Start-up failures must exit non-zero with a readable message. */
-export function exitOnStartupFailure(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`start-up failed: ${message}\n`);
-  process.exit(1);
 }

@@ -7,33 +7,17 @@ export const HASHING_VERSION = 'hashing-v1';
 /** See docs/embedders.md for the collision/quality measurements behind this number. */
 export const DEFAULT_HASHING_DIMENSION = 1024;
 
-/** Relative weight of each feature family in the final vector (each family is unit-normed first). */
-export interface FeatureWeights {
-  words: number;
-  bigrams: number;
-  chars: number;
-}
-
-export const DEFAULT_FEATURE_WEIGHTS: Readonly<FeatureWeights> = Object.freeze({
-  words: 1,
-  bigrams: 0.5,
-  chars: 0.7,
-});
-
-export interface HashingEmbedderOptions {
-  dimension?: number;
-  /** Character n-gram lengths, inclusive. */
-  minGram?: number;
-  maxGram?: number;
-  weights?: Partial<FeatureWeights>;
-}
-
 const WORD_SEED = 0x57;
 const BIGRAM_SEED = 0x42;
 const CHAR_SEED = 0x43;
 const SIGN_SALT = 0x9e3779b9;
 const SPACE = 0x20;
 const YIELD_EVERY = 500;
+/** Character n-gram lengths, inclusive. */
+const MIN_GRAM = 3;
+const MAX_GRAM = 5;
+/** Relative weight of each feature family in the final vector (each family is unit-normed first). */
+const WEIGHTS = { words: 1, bigrams: 0.5, chars: 0.7 };
 
 /**
  * Deterministic bag-of-features embedder (the "hashing trick"): word unigrams, word bigrams
@@ -45,29 +29,18 @@ export class HashingEmbedder implements Embedder {
   readonly id: string;
   readonly model = HASHING_VERSION;
   readonly dimension: number;
-  private readonly minGram: number;
-  private readonly maxGram: number;
-  private readonly weights: FeatureWeights;
   // Reused between texts: embedding is synchronous, so no two texts share them at once.
   private readonly words = new HashList();
   private readonly bigrams = new HashList();
   private readonly chars = new HashList();
   private readonly emptyVector: Float32Array;
 
-  constructor(options: HashingEmbedderOptions = {}) {
+  constructor(options: { dimension?: number } = {}) {
     this.dimension = options.dimension ?? DEFAULT_HASHING_DIMENSION;
-    this.minGram = options.minGram ?? 3;
-    this.maxGram = options.maxGram ?? 5;
-    this.weights = { ...DEFAULT_FEATURE_WEIGHTS, ...options.weights };
     if (!Number.isInteger(this.dimension) || this.dimension < 1) {
       throw new RangeError(`hashing dimension must be a positive integer, got ${this.dimension}`);
     }
-    if (this.minGram < 1 || this.maxGram < this.minGram) {
-      throw new RangeError(`bad character n-gram range ${this.minGram}..${this.maxGram}`);
-    }
-    const custom = options.minGram !== undefined || options.maxGram !== undefined || options.weights;
-    // Non-default features give different vectors for the same dimension: keep them apart.
-    this.id = `${HASHING_VERSION}-d${this.dimension}${custom ? '-custom' : ''}`;
+    this.id = `${HASHING_VERSION}-d${this.dimension}`;
     // A text without a single letter or digit has no features and a zero vector cannot be
     // normalised. All such texts get this one constant unit vector: identical to each other,
     // and close to orthogonal to real texts (signs are random, so its dot products average 0).
@@ -92,9 +65,9 @@ export class HashingEmbedder implements Embedder {
     }
     this.countFeatures(words);
     const vector = new Float32Array(this.dimension);
-    this.addFamily(vector, this.words, this.weights.words);
-    this.addFamily(vector, this.bigrams, this.weights.bigrams);
-    this.addFamily(vector, this.chars, this.weights.chars);
+    this.addFamily(vector, this.words, WEIGHTS.words);
+    this.addFamily(vector, this.bigrams, WEIGHTS.bigrams);
+    this.addFamily(vector, this.chars, WEIGHTS.chars);
     return normalizeOrFallback(vector, this.emptyVector);
   }
 
@@ -113,14 +86,14 @@ export class HashingEmbedder implements Embedder {
       previous = word;
       // Boundary markers make prefixes and suffixes distinct features ("<run" is not "urn").
       const marked = `<${word}>`;
-      const last = Math.min(this.maxGram, marked.length);
-      for (let n = this.minGram; n <= last; n++) {
+      const last = Math.min(MAX_GRAM, marked.length);
+      for (let n = MIN_GRAM; n <= last; n++) {
         for (let start = 0; start + n <= marked.length; start++) {
           this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
         }
       }
-      // Words shorter than minGram - 2 letters still count as one whole "<w>" n-gram.
-      if (marked.length < this.minGram) {
+      // Words shorter than MIN_GRAM - 2 letters still count as one whole "<w>" n-gram.
+      if (marked.length < MIN_GRAM) {
         this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
       }
     }

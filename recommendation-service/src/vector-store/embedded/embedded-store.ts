@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { VectorStoreUnavailableError } from '../errors.js';
@@ -275,13 +275,8 @@ export class EmbeddedVectorStore implements VectorStore {
     const temporary = `${target}.tmp`;
     try {
       const parts = encodeSnapshot(this.dimension, this.table.metadata(), this.table.packedVectors());
-      const handle = await open(temporary, 'w');
-      try {
-        await handle.writev(parts);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
+      // flush: fsynced before the rename.
+      await writeFile(temporary, parts, { flush: true });
       await rename(temporary, target);
       await fsyncDirectory(this.directory);
       await this.logFile!.truncate(LOG_HEADER_BYTES);

@@ -11,26 +11,19 @@ export interface MilvusConnectionOptions {
   log: StoreLogger;
 }
 
-/** gRPC status codes that mean "cannot reach it now" rather than "it said no". */
-const UNAVAILABLE_CODES = new Set([
-  1, // CANCELLED
-  4, // DEADLINE_EXCEEDED
-  8, // RESOURCE_EXHAUSTED
-  14, // UNAVAILABLE
-]);
+// gRPC codes for "cannot reach it now", not "it said no":
+// CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE.
+const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
 
 /**
- * One MilvusClient with the failure modes of the SDK handled:
- * - The constructor sends `Connect` and keeps the promise in `connectPromise`; when nothing
- *   listens it rejects, and an unhandled rejection kills the process. A handler is attached
- *   right after construction, before the event loop can report it.
- * - A failed Connect stays failed: methods that wait for it (createCollection, checkHealth,
- *   database calls) would fail forever after the server comes up. The next operation
- *   therefore connects again.
- * - Every operation gets a deadline of its own (`Promise.race`), so a hung server or the
- *   SDK's retries cannot hold a request longer than the configured timeout; timeouts and
- *   gRPC UNAVAILABLE become VectorStoreUnavailableError (503), error statuses from Milvus
- *   become VectorStoreRequestError (502). Driver text stays in `cause`, never in `detail`.
+ * One MilvusClient with the SDK's failure modes handled (docs/vector-stores.md):
+ * - The constructor's `Connect` promise rejects when nothing listens, and an unhandled
+ *   rejection kills the process: a handler is attached right after construction.
+ * - A failed Connect stays failed (createCollection, checkHealth, database calls would fail
+ *   forever after the server comes up), so the next operation connects again.
+ * - Every operation gets its own deadline, which the SDK's retries cannot outlast; timeouts
+ *   and gRPC UNAVAILABLE become VectorStoreUnavailableError (503), Milvus error statuses
+ *   VectorStoreRequestError (502). Driver text stays in `cause`, never in `detail`.
  */
 export class MilvusConnection {
   private readonly client: MilvusClient;

@@ -13,26 +13,18 @@
 export const INDEX_TYPES = ['HNSW', 'FLAT', 'AUTOINDEX', 'IVF_FLAT'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];
 
-export function indexParams(type: IndexType): Record<string, number> {
-  switch (type) {
-    case 'HNSW':
-      // Milvus's documented middle ground: M 16 links per node, efConstruction 200.
-      return { M: 16, efConstruction: 200 };
-    case 'IVF_FLAT':
-      return { nlist: 128 };
-    default:
-      return {};
-  }
-}
+// HNSW: Milvus's documented middle ground, M 16 links per node, efConstruction 200.
+const INDEX_PARAMS: Record<IndexType, Record<string, number>> = {
+  HNSW: { M: 16, efConstruction: 200 },
+  FLAT: {},
+  AUTOINDEX: {},
+  IVF_FLAT: { nlist: 128 },
+};
+
+export const indexParams = (type: IndexType) => INDEX_PARAMS[type];
 
 export function searchParams(type: IndexType, limit: number, ef: number): Record<string, number> {
-  switch (type) {
-    case 'HNSW':
-      // Milvus rejects ef < limit.
-      return { ef: Math.max(ef, limit) };
-    case 'IVF_FLAT':
-      return { nprobe: 16 };
-    default:
-      return {};
-  }
+  // Milvus rejects ef < limit.
+  if (type === 'HNSW') return { ef: Math.max(ef, limit) };
+  return type === 'IVF_FLAT' ? { nprobe: 16 } : {};
 }

@@ -55,16 +55,6 @@ const IDS_PER_EXPRESSION = 1000;
  * tests and local runs). Reads and writes use Strong consistency so an acknowledged upsert is
  * visible to the next search and count, as with the embedded store.
  */
-/**
- * Product vectors `get` read lately, so a customer's first recommendation does not wait for
- * Milvus to hand back the vectors of their purchases (and of the items it names "similar to"):
- * on Milvus Lite each query is milliseconds of Python. Bounded (4 MiB per 1,000 vectors at
- * 1,024 dimensions); an upsert or delete here drops the entry, and the TTL bounds how long a
- * vector another replica changed is used here.
- */
-const VECTOR_CACHE_SIZE = 4_096;
-const VECTOR_CACHE_TTL_MS = 60_000;
-
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
   readonly collection: string;
@@ -72,17 +62,18 @@ export class MilvusVectorStore implements VectorStore {
   private readonly connection: MilvusConnection;
   private readonly log: StoreLogger;
   private readonly batchSize: number;
-  private readonly searchEf: number;
   private initializing?: Promise<void>;
   private ready = false;
   /** What the server really has (an existing index wins over the configured type). */
   private indexType: IndexType = 'HNSW';
   private flushDelayMs = 0;
   private flushTimer?: NodeJS.Timeout;
-  private readonly vectors = new LRUCache<number, ProductVector>({
-    max: VECTOR_CACHE_SIZE,
-    ttl: VECTOR_CACHE_TTL_MS,
-  });
+  /**
+   * Vectors `get` read lately: a customer's first recommendation needs those of their purchases,
+   * and on Milvus Lite each query is milliseconds of Python. 4 MiB per 1,000 vectors at 1,024
+   * dimensions; writes here drop entries, the TTL bounds how long another replica's change is missed.
+   */
+  private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
 
@@ -91,14 +82,7 @@ export class MilvusVectorStore implements VectorStore {
     this.dimension = options.dimension;
     this.log = options.log ?? silentLogger;
     this.batchSize = options.batchSize ?? 500;
-    this.searchEf = options.searchEf ?? 64;
-    this.connection = new MilvusConnection({
-      address: options.address,
-      token: options.token,
-      database: options.database,
-      timeoutMs: options.timeoutMs,
-      log: this.log,
-    });
+    this.connection = new MilvusConnection({ ...options, log: this.log });
   }
 
   /** Creates the database, collection and index when missing, then loads the collection. */
@@ -113,40 +97,32 @@ export class MilvusVectorStore implements VectorStore {
 
   async upsert(products: ProductVector[]): Promise<void> {
     assertProducts(products, this.dimension);
-    await this.ensureReady();
-    this.writes++;
-    for (const product of products) this.vectors.delete(product.productId);
-    for (let start = 0; start < products.length; start += this.batchSize) {
-      const data = products.slice(start, start + this.batchSize).map((p) => ({
-        [F.productId]: p.productId,
-        [F.categoryId]: p.categoryId,
-        [F.productTitle]: truncateUtf8(p.productTitle),
-        [F.categoryTitle]: truncateUtf8(p.categoryTitle),
-        [F.vector]: Array.from(p.vector),
-      }));
-      const result = await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
-      checkStatus(result.status, 'upsert');
-    }
-    // And after: a read that started during the write may have seen the old vector.
-    this.writes++;
-    for (const product of products) this.vectors.delete(product.productId);
-    this.scheduleFlush();
+    await this.write(
+      products.map((p) => p.productId),
+      async () => {
+        for (let start = 0; start < products.length; start += this.batchSize) {
+          const data = products.slice(start, start + this.batchSize).map((p) => ({
+            [F.productId]: p.productId,
+            [F.categoryId]: p.categoryId,
+            [F.productTitle]: truncateUtf8(p.productTitle),
+            [F.categoryTitle]: truncateUtf8(p.categoryTitle),
+            [F.vector]: Array.from(p.vector),
+          }));
+          await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
+        }
+      },
+    );
   }
 
   async delete(productIds: number[]): Promise<void> {
     assertIds(productIds);
-    await this.ensureReady();
-    this.writes++;
-    for (const id of productIds) this.vectors.delete(id);
-    for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
-      const result = await this.call('delete', (c) =>
-        c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
-      );
-      checkStatus(result.status, 'delete');
-    }
-    this.writes++;
-    for (const id of productIds) this.vectors.delete(id);
-    this.scheduleFlush();
+    await this.write(productIds, async () => {
+      for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
+        await this.call('delete', (c) =>
+          c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
+        );
+      }
+    });
   }
 
   async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
@@ -168,19 +144,12 @@ export class MilvusVectorStore implements VectorStore {
         filter: filters.join(' and '),
         output_fields: META_FIELDS,
         metric_type: 'IP',
-        params: searchParams(this.indexType, options.limit, this.searchEf),
+        params: searchParams(this.indexType, options.limit, this.options.searchEf ?? 64),
         consistency_level: ConsistencyLevelEnum.Strong,
       }),
     );
-    const rows = result.results as unknown as Array<Record<string, unknown>>;
-    return rows
-      .map((row) => ({
-        productId: Number(row[F.productId] ?? row.id),
-        categoryId: Number(row[F.categoryId]),
-        productTitle: String(row[F.productTitle] ?? ''),
-        categoryTitle: String(row[F.categoryTitle] ?? ''),
-        score: Number(row.score),
-      }))
+    return (result.results as unknown as Record<string, unknown>[])
+      .map((row) => ({ ...metadataOf(row), score: Number(row.score) }))
       .sort((a, b) => b.score - a.score || a.productId - b.productId);
   }
 
@@ -206,13 +175,7 @@ export class MilvusVectorStore implements VectorStore {
         }),
       );
       for (const row of result.data) {
-        const product: ProductVector = {
-          productId: Number(row[F.productId]),
-          categoryId: Number(row[F.categoryId]),
-          productTitle: String(row[F.productTitle] ?? ''),
-          categoryTitle: String(row[F.categoryTitle] ?? ''),
-          vector: Float32Array.from(row[F.vector] as number[]),
-        };
+        const product = { ...metadataOf(row), vector: Float32Array.from(row[F.vector] as number[]) };
         if (this.writes === writesBefore) this.vectors.set(product.productId, product);
         out.push(product);
       }
@@ -241,7 +204,6 @@ export class MilvusVectorStore implements VectorStore {
     // Not set up yet (server was down at boot): try again, so readiness recovers by itself.
     await this.ensureReady();
     const health = await this.call('ping', (c) => c.checkHealth());
-    checkStatus((health as { status?: { error_code?: string } }).status, 'ping');
     if (!health.isHealthy) {
       throw new VectorStoreUnavailableError(undefined, {
         cause: new Error(`Milvus reports unhealthy: ${health.reasons.join('; ')}`),
@@ -259,32 +221,23 @@ export class MilvusVectorStore implements VectorStore {
   /** Drops the collection (tests, or retiring an embedder) and closes. */
   async drop(): Promise<void> {
     this.vectors.clear();
-    const result = await this.call('drop', (c) => c.dropCollection({ collection_name: this.collection }));
-    checkStatus(result, 'drop');
+    await this.call('drop', (c) => c.dropCollection({ collection_name: this.collection }));
     await this.close();
   }
 
   private async setUp(): Promise<void> {
     const started = performance.now();
-    const deadline = this.initDeadlineMs();
     const version = await this.call('getVersion', (c) => c.getVersion());
-    checkStatus((version as { status?: { error_code?: string } }).status, 'getVersion');
     const lite = version.version.startsWith('milvus_lite');
     this.flushDelayMs = this.options.flushDelayMs ?? (lite ? 1_000 : 0);
     if (this.options.database) await this.ensureDatabase(this.options.database);
     const exists = await this.call('hasCollection', (c) =>
       c.hasCollection({ collection_name: this.collection }),
     );
-    checkStatus(exists.status, 'hasCollection');
     if (exists.value) await this.checkSchema();
     else await this.createCollection();
     this.indexType = await this.ensureIndex(this.options.indexType ?? (lite ? 'FLAT' : 'HNSW'));
-    const loaded = await this.call(
-      'load',
-      (c) => c.loadCollectionSync({ collection_name: this.collection }),
-      deadline,
-    );
-    checkStatus(loaded, 'load');
+    await this.load();
     this.ready = true;
     this.log.info(
       {
@@ -302,12 +255,11 @@ export class MilvusVectorStore implements VectorStore {
 
   private async ensureDatabase(name: string): Promise<void> {
     const list = await this.call('listDatabases', (c) => c.listDatabases());
-    checkStatus(list.status, 'listDatabases');
     if (list.db_names.includes(name)) return;
-    const created = await this.call('createDatabase', (c) => c.createDatabase({ db_name: name }));
+    const created = await this.connection.call('createDatabase', (c) => c.createDatabase({ db_name: name }));
     // Another replica may have created it in between.
     if (created.error_code !== 'Success') {
-      const again = await this.call('listDatabases', (c) => c.listDatabases());
+      const again = await this.connection.call('listDatabases', (c) => c.listDatabases());
       if (!again.db_names.includes(name)) checkStatus(created, 'createDatabase');
     }
   }
@@ -321,7 +273,7 @@ export class MilvusVectorStore implements VectorStore {
       { name: F.vector, data_type: DataType.FloatVector, dim: this.dimension },
     ];
     try {
-      const created = await this.call('createCollection', (c) =>
+      await this.call('createCollection', (c) =>
         c.createCollection({
           collection_name: this.collection,
           description: `product vectors (${this.dimension} dims)`,
@@ -330,10 +282,9 @@ export class MilvusVectorStore implements VectorStore {
           consistency_level: 'Strong',
         }),
       );
-      checkStatus(created, 'createCollection');
     } catch (error) {
       // Another replica may have created it in between; then it must match like any other.
-      const exists = await this.call('hasCollection', (c) =>
+      const exists = await this.connection.call('hasCollection', (c) =>
         c.hasCollection({ collection_name: this.collection }),
       );
       if (!exists.value) throw error;
@@ -346,7 +297,6 @@ export class MilvusVectorStore implements VectorStore {
     const described = await this.call('describeCollection', (c) =>
       c.describeCollection({ collection_name: this.collection }),
     );
-    checkStatus(described.status, 'describeCollection');
     const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
     const vector = fields.get(F.vector);
     const dim = Number(vector?.type_params?.find((p) => p.key === 'dim')?.value ?? vector?.dim);
@@ -360,7 +310,8 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Creates the vector index when missing; returns the type the collection really has. */
   private async ensureIndex(wanted: IndexType): Promise<IndexType> {
-    const described = await this.call('describeIndex', (c) =>
+    // Not checked: a missing index is an error status.
+    const described = await this.connection.call('describeIndex', (c) =>
       c.describeIndex({ collection_name: this.collection, field_name: F.vector }),
     );
     const existing = described.index_descriptions?.[0];
@@ -381,7 +332,7 @@ export class MilvusVectorStore implements VectorStore {
       }
       return type;
     }
-    const created = await this.call(
+    await this.call(
       'createIndex',
       (c) =>
         c.createIndex({
@@ -394,7 +345,6 @@ export class MilvusVectorStore implements VectorStore {
         }),
       this.initDeadlineMs(),
     );
-    checkStatus(created, 'createIndex');
     return wanted;
   }
 
@@ -409,50 +359,49 @@ export class MilvusVectorStore implements VectorStore {
     if (this.flushDelayMs <= 0 || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.call('flush', (c) => c.flush({ collection_names: [this.collection] }))
-        .then((result) => checkStatus(result.status, 'flush'))
-        .catch((error: unknown) =>
-          this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
-        );
+      this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
+        this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
+      );
     }, this.flushDelayMs);
     // A pending flush must not keep the process alive.
     this.flushTimer.unref();
   }
 
   /**
-   * A read whose status is checked; "collection not loaded" (101, e.g. after Milvus Lite
-   * restarted, which releases every collection) loads it and tries once more.
+   * A read; "collection not loaded" (101, e.g. after Milvus Lite restarted, which releases every
+   * collection) loads it and tries once more.
    */
   private async read<T extends { status: MilvusStatus }>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
   ): Promise<T> {
-    const attempt = async () => {
-      const result = await this.call(operation, fn);
-      checkStatus(result.status, operation);
-      return result;
-    };
     try {
-      return await attempt();
+      return await this.call(operation, fn);
     } catch (error) {
       if (!(error instanceof MilvusStatusError) || error.milvusCode !== NOT_LOADED) throw error;
       this.log.warn({ collection: this.collection }, 'Milvus collection was not loaded; loading it again');
-      const loaded = await this.call(
-        'load',
-        (c) => c.loadCollectionSync({ collection_name: this.collection }),
-        this.initDeadlineMs(),
-      );
-      checkStatus(loaded, 'load');
-      return attempt();
+      await this.load();
+      return this.call(operation, fn);
     }
   }
 
-  private call<T>(
+  private async load(): Promise<void> {
+    await this.call(
+      'load',
+      (c) => c.loadCollectionSync({ collection_name: this.collection }),
+      this.initDeadlineMs(),
+    );
+  }
+
+  /** One SDK call, its status checked (the SDK resolves with error statuses instead of throwing). */
+  private async call<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
     deadlineMs?: number,
   ): Promise<T> {
-    return this.connection.call(operation, fn, deadlineMs);
+    const result = await this.connection.call(operation, fn, deadlineMs);
+    checkStatus((result as { status?: MilvusStatus }).status ?? (result as MilvusStatus), operation);
+    return result;
   }
 
   private initDeadlineMs(): number {
@@ -463,6 +412,31 @@ export class MilvusVectorStore implements VectorStore {
   private async ensureReady(): Promise<void> {
     if (!this.ready) await this.init();
   }
+
+  /**
+   * Forgets the ids' cached vectors before and after the write (a read that overlapped it
+   * may have cached the old vector), then schedules a flush.
+   */
+  private async write(ids: number[], work: () => Promise<void>): Promise<void> {
+    await this.ensureReady();
+    const forget = () => {
+      this.writes++;
+      for (const id of ids) this.vectors.delete(id);
+    };
+    forget();
+    await work();
+    forget();
+    this.scheduleFlush();
+  }
+}
+
+function metadataOf(row: Record<string, unknown>): Omit<SearchHit, 'score'> {
+  return {
+    productId: Number(row[F.productId] ?? row.id),
+    categoryId: Number(row[F.categoryId]),
+    productTitle: String(row[F.productTitle] ?? ''),
+    categoryTitle: String(row[F.categoryTitle] ?? ''),
+  };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
