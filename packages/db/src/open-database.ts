@@ -18,17 +18,15 @@ export interface DatabaseOptions {
   /** The Postgres schema this service owns. */
   schema: string;
   migrationsDir: string;
-  /** Pool size against a real Postgres. */
-  poolSize?: number;
-  /**
-   * Longest wait for one query's answer against a real Postgres (default 10 s). A server
-   * that stops answering (frozen, network partition) then fails requests with 503 instead of
-   * holding them until the HTTP server cuts the connection. Migrations are not bounded.
-   */
-  queryTimeoutMs?: number;
 }
 
-const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for one query's answer against a real Postgres. A server that stops answering
+ * (frozen, network partition) then fails requests with 503 instead of holding them until the
+ * HTTP server cuts the connection. Client-side: a frozen server never answers a server-side
+ * statement_timeout. Migrations are not bounded.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * Postgres's default 128 MB of shared buffers lives in PGlite's WebAssembly memory, which
@@ -54,16 +52,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
+    max: 10,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    // Client-side: a frozen server never answers a server-side statement_timeout.
-    query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     keepAlive: true,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  const session = pgSession(pool);
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
@@ -73,28 +69,17 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
       const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
       await client.connect();
       try {
-        return await applyMigrations(pgSession(client), options.schema, options.migrationsDir);
+        const session: SqlSession = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: (sql) => client.query(sql).then(() => {}),
+        };
+        return await applyMigrations(session, options.schema, options.migrationsDir);
       } finally {
         await client.end();
       }
     },
-    async ping() {
-      await session.query('SELECT 1');
-    },
-    async close() {
-      await pool.end();
-    },
-  };
-}
-
-function pgSession(db: pg.Pool | pg.Client): SqlSession {
-  return {
-    async query(sql, params) {
-      return (await db.query(sql, params)).rows;
-    },
-    async exec(sql) {
-      await db.query(sql);
-    },
+    ping: () => pool.query('SELECT 1').then(() => {}),
+    close: () => pool.end(),
   };
 }
 
@@ -123,22 +108,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
   const session: SqlSession = {
-    async query(sql, params) {
-      return (await db.query(sql, params)).rows as never[];
-    },
-    async exec(sql) {
-      await db.exec(sql);
-    },
+    query: async (sql, params) => (await db.query(sql, params)).rows as never[],
+    exec: (sql) => db.exec(sql).then(() => {}),
   };
   return {
     kind: 'pglite',
     adapter: new PrismaPGlite(db),
     migrate: () => applyMigrations(session, options.schema, options.migrationsDir),
-    async ping() {
-      await db.query('SELECT 1');
-    },
-    async close() {
-      await db.close();
-    },
+    ping: () => db.query('SELECT 1').then(() => {}),
+    close: () => db.close(),
   };
 }

@@ -5,9 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from './open-database.js';
 
 /** The parts of a generated PrismaClient this plugin needs. */
-export interface PrismaLike {
-  $disconnect(): Promise<void>;
-}
+type PrismaLike = { $disconnect(): Promise<void> };
 
 export interface DatabasePluginOptions<Client extends PrismaLike> {
   /** Folder name under DATA_DIR for the embedded database, e.g. "user-service". */
@@ -17,7 +15,6 @@ export interface DatabasePluginOptions<Client extends PrismaLike> {
   migrationsDir: string;
   /** The service's config: Postgres when DATABASE_URL is set, PGlite under DATA_DIR otherwise. */
   config: { DATABASE_URL?: string | undefined; DATA_DIR: string };
-  poolSize?: number;
   createClient(adapter: Database['adapter']): Client;
 }
 
@@ -36,7 +33,6 @@ export async function registerDatabase<Client extends PrismaLike>(
     dataDir: path.join(options.config.DATA_DIR, options.serviceName),
     schema: options.schema,
     migrationsDir: options.migrationsDir,
-    poolSize: options.poolSize,
   });
   try {
     const migrated = await database.migrate();

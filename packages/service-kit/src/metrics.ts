@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 
-/** A value read when Prometheus scrapes, never on the request path. */
-export type GaugeReader = () => number | null | Promise<number | null>;
-/** Several labelled values read at scrape time: one row per label set. */
-export type LabelledGaugeReader = () =>
-  | { labels: Record<string, string>; value: number }[]
-  | Promise<{ labels: Record<string, string>; value: number }[]>;
+// Values are read when Prometheus scrapes, never on the request path.
+type Rows = { labels: Record<string, string>; value: number }[];
+type GaugeReader = () => number | null | Promise<number | null>;
+/** Several labelled values: one row per label set. */
+type LabelledGaugeReader = () => Rows | Promise<Rows>;
 
 export interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
@@ -110,21 +109,17 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     'Whether each dependency of this service answers its readiness check (1) or not (0)',
     ['dependency'],
     async () => {
-      const results = await app.checkReadiness();
-      const rows = Object.entries(results).map(([dependency, state]) => ({
+      const checked = Object.entries(await app.checkReadiness()).map(([dependency, state]) => ({
         labels: { dependency },
         value: state === 'ok' ? 1 : 0,
       }));
-      const probed = await Promise.all(
-        [...probes].map(async ([dependency, probe]) => ({
-          labels: { dependency },
-          value: await probe().then(
-            () => 1,
-            () => 0,
-          ),
-        })),
-      );
-      return [...rows, ...probed];
+      const probed = [...probes].map(async ([dependency, probe]) => ({
+        labels: { dependency },
+        value: await probe()
+          .then(() => 1)
+          .catch(() => 0),
+      }));
+      return [...checked, ...(await Promise.all(probed))];
     },
   );
 

@@ -48,9 +48,9 @@ export function encodeUpsert(products: readonly ProductVector[], dimension: numb
   const payload = Buffer.alloc(8 + vectorBytes + metadata.length);
   payload.writeUInt32LE(products.length, 0);
   payload.writeUInt32LE(metadata.length, 4);
-  products.forEach((p, i) => {
-    payload.set(new Uint8Array(p.vector.buffer, p.vector.byteOffset, dimension * 4), 8 + i * dimension * 4);
-  });
+  for (const [i, { vector }] of products.entries()) {
+    payload.set(new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4), 8 + i * dimension * 4);
+  }
   payload.set(metadata, 8 + vectorBytes);
   return frame(UPSERT, payload);
 }
@@ -58,9 +58,7 @@ export function encodeUpsert(products: readonly ProductVector[], dimension: numb
 export function encodeDelete(productIds: readonly number[]): Buffer {
   const payload = Buffer.alloc(4 + productIds.length * 8);
   payload.writeUInt32LE(productIds.length, 0);
-  productIds.forEach((id, i) => {
-    payload.writeDoubleLE(id, 4 + i * 8);
-  });
+  for (const [i, id] of productIds.entries()) payload.writeDoubleLE(id, 4 + i * 8);
   return frame(DELETE, payload);
 }
 
@@ -142,16 +140,11 @@ export function encodeSnapshot(dimension: number, metadata: Metadata[], vectors:
   return [header, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength), meta];
 }
 
-export interface DecodedSnapshot {
-  dimension: number;
-  metadata: Metadata[];
-  /** Row-major vectors start at `vectorsOffset` in `buffer`. */
-  buffer: Buffer;
-  vectorsOffset: number;
-}
-
-/** A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw. */
-export function decodeSnapshot(buffer: Buffer, file: string): DecodedSnapshot {
+/**
+ * A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw.
+ * Row-major vectors start at `vectorsOffset` in `buffer`.
+ */
+export function decodeSnapshot(buffer: Buffer, file: string) {
   if (buffer.length < SNAPSHOT_HEADER_BYTES || buffer.toString('latin1', 0, 8) !== SNAPSHOT_MAGIC) {
     throw new Error(`${file}: not a vector snapshot`);
   }

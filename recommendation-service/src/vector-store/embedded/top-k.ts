@@ -22,7 +22,6 @@ export class TopK {
   }
 
   push(score: number, row: number, productId: number): void {
-    if (this.k === 0) return;
     if (this.size < this.k) {
       this.scores[this.size] = score;
       this.rows[this.size] = row;
@@ -50,8 +49,7 @@ export class TopK {
     return scoreA > scoreB || (scoreA === scoreB && idA < idB);
   }
 
-  private siftUp(index: number): void {
-    let i = index;
+  private siftUp(i: number): void {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       // Min-heap on "goodness": move up while this one is worse than its parent.
@@ -61,8 +59,7 @@ export class TopK {
     }
   }
 
-  private siftDown(index: number): void {
-    let i = index;
+  private siftDown(i: number): void {
     for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
@@ -80,14 +77,8 @@ export class TopK {
   }
 
   private swap(a: number, b: number): void {
-    const score = this.scores[a]!;
-    const row = this.rows[a]!;
-    const id = this.ids[a]!;
-    this.scores[a] = this.scores[b]!;
-    this.rows[a] = this.rows[b]!;
-    this.ids[a] = this.ids[b]!;
-    this.scores[b] = score;
-    this.rows[b] = row;
-    this.ids[b] = id;
+    [this.scores[a], this.scores[b]] = [this.scores[b]!, this.scores[a]!];
+    [this.rows[a], this.rows[b]] = [this.rows[b]!, this.rows[a]!];
+    [this.ids[a], this.ids[b]] = [this.ids[b]!, this.ids[a]!];
   }
 }
