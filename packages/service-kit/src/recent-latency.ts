@@ -46,11 +46,7 @@ export class RecentLatency {
 
   /** One point per interval between samples, oldest first. */
   points(): LatencyPoint[] {
-    const points: LatencyPoint[] = [];
-    for (let i = 1; i < this.snapshots.length; i++) {
-      points.push(this.between(this.snapshots[i - 1]!, this.snapshots[i]!));
-    }
-    return points;
+    return this.snapshots.slice(1).map((after, i) => this.between(this.snapshots[i]!, after));
   }
 
   /** The whole window at once (null before two samples): its mean rate and its p50/p99. */

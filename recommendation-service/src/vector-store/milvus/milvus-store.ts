@@ -31,10 +31,7 @@ export interface MilvusVectorStoreOptions {
   batchSize?: number;
   /** HNSW search breadth; raised to `limit` when smaller (Milvus requires ef >= limit). */
   searchEf?: number;
-  /**
-   * Flush this long after the first unflushed write. Undefined: 1000 ms on Milvus Lite, never
-   * elsewhere (Milvus flushes by itself; frequent manual flushes make small segments there).
-   */
+  /** Flush this long after the first unflushed write. Undefined: 1000 ms on Milvus Lite, never elsewhere. */
   flushDelayMs?: number | undefined;
   log?: StoreLogger;
 }
@@ -183,10 +180,7 @@ export class MilvusVectorStore implements VectorStore {
     return out;
   }
 
-  /**
-   * `count(*)` through a Strong query counts upserts and deletes right away; the collection
-   * statistics (row_count) only change at flush in Milvus and count deleted rows until compaction.
-   */
+  /** `count(*)` counts writes at once; Milvus's row_count changes at flush and counts deleted rows. */
   async count(): Promise<number> {
     await this.ensureReady();
     const result = await this.read('count', (c) =>
@@ -349,11 +343,9 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   /**
-   * Milvus Lite keeps unflushed rows in a memtable that every search and count converts row by
-   * row in Python (~0.1 ms per row: 2,000 rows cost ~250 ms a search), while flushed segments
-   * are searched by numpy/faiss in a few ms. So on Lite, flush shortly after writes. The timer
-   * starts at the first unflushed write and is not pushed back by later ones, which bounds
-   * how much stays in the memtable during a bulk load.
+   * Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
+   * (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
+   * the timer back, which bounds the memtable during a bulk load.
    */
   private scheduleFlush(): void {
     if (this.flushDelayMs <= 0 || this.flushTimer) return;
@@ -367,10 +359,7 @@ export class MilvusVectorStore implements VectorStore {
     this.flushTimer.unref();
   }
 
-  /**
-   * A read; "collection not loaded" (101, e.g. after Milvus Lite restarted, which releases every
-   * collection) loads it and tries once more.
-   */
+  /** A read; "collection not loaded" (e.g. after Milvus Lite restarted) loads it and tries once more. */
   private async read<T extends { status: MilvusStatus }>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
@@ -413,10 +402,7 @@ export class MilvusVectorStore implements VectorStore {
     if (!this.ready) await this.init();
   }
 
-  /**
-   * Forgets the ids' cached vectors before and after the write (a read that overlapped it
-   * may have cached the old vector), then schedules a flush.
-   */
+  /** Forgets the ids' cached vectors before and after the write: an overlapping read may cache an old one. */
   private async write(ids: number[], work: () => Promise<void>): Promise<void> {
     await this.ensureReady();
     const forget = () => {
