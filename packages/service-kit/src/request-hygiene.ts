@@ -72,19 +72,13 @@ const NUL = '\u0000';
  */
 export function installNulGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request, reply) => {
-    const parts: [string, unknown][] = [
-      ['params', request.params],
-      ['querystring', request.query],
-      ['body', request.body],
-    ];
-    for (const [part, value] of parts) {
+    const parts = { params: request.params, querystring: request.query, body: request.body };
+    for (const [part, value] of Object.entries(parts)) {
       const at = findNul(value);
-      if (at) {
-        const detail: ValidationErrorItem[] = [
-          { loc: [part, ...at], msg: 'Text must not contain NUL (\\u0000) characters', type: 'string_nul' },
-        ];
-        return reply.code(422).send({ detail });
-      }
+      if (!at) continue;
+      const msg = 'Text must not contain NUL (\\u0000) characters';
+      const detail: ValidationErrorItem[] = [{ loc: [part, ...at], msg, type: 'string_nul' }];
+      return reply.code(422).send({ detail });
     }
   });
 }

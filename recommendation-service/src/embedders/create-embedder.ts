@@ -37,12 +37,11 @@ export async function createEmbedder(
     fetchedModelDir?: string | null;
   } = {},
 ): Promise<Embedder> {
-  const hashing = () => new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
+  const hashing = new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
   const choice = config.EMBEDDINGS_MODEL;
   if (choice === 'hashing') {
-    const embedder = hashing();
-    log.info({ embedder: embedder.id, dimension: embedder.dimension }, 'using the hashing embedder');
-    return embedder;
+    log.info({ embedder: hashing.id, dimension: hashing.dimension }, 'using the hashing embedder');
+    return hashing;
   }
 
   const auto = choice === 'auto';
@@ -80,14 +79,13 @@ export async function createEmbedder(
         { cause: error },
       );
     }
-    const embedder = hashing();
     log.warn(
-      { err: error, reason, embedder: embedder.id, dimension: embedder.dimension, fix: FIX_HINT },
-      `!!! EMBEDDINGS MODEL NOT LOADED - FALLING BACK TO THE HASHING EMBEDDER (${embedder.id}): ` +
+      { err: error, reason, embedder: hashing.id, dimension: hashing.dimension, fix: FIX_HINT },
+      `!!! EMBEDDINGS MODEL NOT LOADED - FALLING BACK TO THE HASHING EMBEDDER (${hashing.id}): ` +
         `recommendations will match words, not meaning. Could not load the ${described}${where}: ${reason}. ` +
         `${FIX_HINT} Set EMBEDDINGS_MODEL=hashing to choose the hashing embedder on purpose.`,
     );
-    return embedder;
+    return hashing;
   }
 }
 

@@ -28,23 +28,21 @@ export interface FeatureExtractor {
 
 export type PipelineFactory = (model: string, options: PretrainedModelOptions) => Promise<FeatureExtractor>;
 
+/** The EMBEDDINGS_* settings (config.ts says what each means). */
 export interface TransformersEmbedderOptions {
   /** Hugging Face model id; with `localPath` it only names the model. */
   model?: string;
-  /** Model folder (config.json, tokenizer.json, onnx/model.onnx); loaded with downloads disabled. */
+  /** Model folder; loaded with downloads disabled. */
   localPath?: string;
   dtype?: ModelDtype;
   batchSize?: number;
-  /** Where downloaded models are cached; transformers.js's default is inside node_modules. */
+  /** transformers.js's default is inside node_modules. */
   cacheDir?: string;
-  /** ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). */
   threads?: number;
-  /** Where hub model ids are downloaded from (transformers.js `env.remoteHost`); default the Hugging Face hub. */
   hubUrl?: string;
-  /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
   downloadTimeoutMs?: number;
   log: EmbedderLog;
-  /** Creates the pipeline; transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
+  /** transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
   createPipeline?: PipelineFactory;
 }
 

@@ -14,24 +14,18 @@ import {
 } from './milvus-connection.js';
 import { type IndexType, indexParams, searchParams } from './milvus-index.js';
 
+/** The MILVUS_* variables (config.ts says what each means), the collection and its dimension. */
 export interface MilvusVectorStoreOptions {
   address: string;
   token?: string | undefined;
-  /** Created on init when missing. Undefined: Milvus's `default` database. */
   database?: string | undefined;
   collection: string;
   dimension: number;
-  /** Index to create when the collection has none. Undefined: FLAT on Milvus Lite, HNSW elsewhere. */
   indexType?: IndexType | undefined;
-  /** Bound for one data operation (search, upsert batch, ...). */
   timeoutMs: number;
-  /** Bound for init (create collection, build index, load). */
   initTimeoutMs?: number;
-  /** Rows per upsert request. */
   batchSize?: number;
-  /** HNSW search breadth; raised to `limit` when smaller (Milvus requires ef >= limit). */
   searchEf?: number;
-  /** Flush this long after the first unflushed write. Undefined: 1000 ms on Milvus Lite, never elsewhere. */
   flushDelayMs?: number | undefined;
   log?: StoreLogger;
 }
@@ -416,7 +410,7 @@ export class MilvusVectorStore implements VectorStore {
   }
 }
 
-function metadataOf(row: Record<string, unknown>): Omit<SearchHit, 'score'> {
+function metadataOf(row: Record<string, unknown>): Omit<ProductVector, 'vector'> {
   return {
     productId: Number(row[F.productId] ?? row.id),
     categoryId: Number(row[F.categoryId]),
