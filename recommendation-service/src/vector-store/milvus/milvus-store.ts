@@ -1,4 +1,4 @@
-import { ConsistencyLevelEnum, DataType, type FieldType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
 import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
@@ -7,10 +7,12 @@ import { assertIds, assertProducts, assertSearchOptions, assertVector } from '..
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import {
   checkStatus,
-  MilvusConnection,
+  createMilvusClient,
   type MilvusStatus,
   MilvusStatusError,
   NOT_LOADED,
+  toStoreError,
+  withDeadline,
 } from './milvus-connection.js';
 import { type IndexType, indexParams, searchParams } from './milvus-index.js';
 
@@ -50,7 +52,9 @@ export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
   readonly collection: string;
   readonly dimension: number;
-  private readonly connection: MilvusConnection;
+  private readonly client: MilvusClient;
+  private connected: Promise<void>;
+  private closed = false;
   private readonly log: StoreLogger;
   private readonly batchSize: number;
   private initializing?: Promise<void>;
@@ -73,7 +77,8 @@ export class MilvusVectorStore implements VectorStore {
     this.dimension = options.dimension;
     this.log = options.log ?? silentLogger;
     this.batchSize = options.batchSize ?? 500;
-    this.connection = new MilvusConnection({ ...options, log: this.log });
+    this.client = createMilvusClient(options.address, options.token, options.database, options.timeoutMs);
+    this.connected = this.watch();
   }
 
   /** Creates the database, collection and index when missing, then loads the collection. */
@@ -203,7 +208,14 @@ export class MilvusVectorStore implements VectorStore {
     this.ready = false;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.connection.close();
+    if (this.closed) return;
+    this.closed = true;
+    // The SDK drains its channel pool, which waits for every borrowed channel to come back:
+    // a call stuck on a server that accepts and never answers holds one until gRPC gives up.
+    // Shutdown must not wait for that, so closing gets the same deadline as any operation.
+    await withDeadline(this.client.closeConnection(), this.options.timeoutMs, 'closeConnection').catch(
+      (error: unknown) => this.log.warn({ err: error }, 'closing the Milvus connection failed'),
+    );
   }
 
   /** Drops the collection (tests, or retiring an embedder) and closes. */
@@ -244,10 +256,12 @@ export class MilvusVectorStore implements VectorStore {
   private async ensureDatabase(name: string): Promise<void> {
     const list = await this.call('listDatabases', (c) => c.listDatabases());
     if (list.db_names.includes(name)) return;
-    const created = await this.connection.call('createDatabase', (c) => c.createDatabase({ db_name: name }));
+    const created = await this.call('createDatabase', (c) => c.createDatabase({ db_name: name }), {
+      check: false,
+    });
     // Another replica may have created it in between.
     if (created.error_code !== 'Success') {
-      const again = await this.connection.call('listDatabases', (c) => c.listDatabases());
+      const again = await this.call('listDatabases', (c) => c.listDatabases(), { check: false });
       if (!again.db_names.includes(name)) checkStatus(created, 'createDatabase');
     }
   }
@@ -272,8 +286,12 @@ export class MilvusVectorStore implements VectorStore {
       );
     } catch (error) {
       // Another replica may have created it in between; then it must match like any other.
-      const exists = await this.connection.call('hasCollection', (c) =>
-        c.hasCollection({ collection_name: this.collection }),
+      const exists = await this.call(
+        'hasCollection',
+        (c) => c.hasCollection({ collection_name: this.collection }),
+        {
+          check: false,
+        },
       );
       if (!exists.value) throw error;
       await this.checkSchema();
@@ -299,8 +317,10 @@ export class MilvusVectorStore implements VectorStore {
   /** Creates the vector index when missing; returns the type the collection really has. */
   private async ensureIndex(wanted: IndexType): Promise<IndexType> {
     // Not checked: a missing index is an error status.
-    const described = await this.connection.call('describeIndex', (c) =>
-      c.describeIndex({ collection_name: this.collection, field_name: F.vector }),
+    const described = await this.call(
+      'describeIndex',
+      (c) => c.describeIndex({ collection_name: this.collection, field_name: F.vector }),
+      { check: false },
     );
     const existing = described.index_descriptions?.[0];
     if (described.status.error_code === 'Success' && existing) {
@@ -331,7 +351,7 @@ export class MilvusVectorStore implements VectorStore {
           metric_type: 'IP',
           params: indexParams(wanted),
         }),
-      this.initDeadlineMs(),
+      { deadlineMs: this.initDeadlineMs() },
     );
     return wanted;
   }
@@ -369,22 +389,54 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   private async load(): Promise<void> {
-    await this.call(
-      'load',
-      (c) => c.loadCollectionSync({ collection_name: this.collection }),
-      this.initDeadlineMs(),
-    );
+    await this.call('load', (c) => c.loadCollectionSync({ collection_name: this.collection }), {
+      deadlineMs: this.initDeadlineMs(),
+    });
   }
 
-  /** One SDK call, its status checked (the SDK resolves with error statuses instead of throwing). */
+  /**
+   * One SDK call within its deadline, (re)connecting first if the last Connect failed (the SDK
+   * never retries a failed Connect). Its status is checked unless `check` is false: the SDK
+   * resolves with error statuses instead of throwing.
+   */
   private async call<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
-    deadlineMs?: number,
+    { deadlineMs = this.options.timeoutMs, check = true } = {},
   ): Promise<T> {
-    const result = await this.connection.call(operation, fn, deadlineMs);
-    checkStatus((result as { status?: MilvusStatus }).status ?? (result as MilvusStatus), operation);
-    return result;
+    if (this.closed) throw new VectorStoreUnavailableError('Vector store is closed');
+    const run = async () => {
+      const attempt = this.connected;
+      try {
+        await attempt;
+      } catch {
+        // Concurrent callers share one new attempt.
+        if (this.connected === attempt) {
+          this.client.connect(MilvusClient.sdkInfo.version);
+          this.connected = this.watch();
+        }
+        await this.connected;
+      }
+      const result = await fn(this.client);
+      if (check)
+        checkStatus((result as { status?: MilvusStatus }).status ?? (result as MilvusStatus), operation);
+      return result;
+    };
+    try {
+      return await withDeadline(run(), deadlineMs, operation);
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+
+  private watch(): Promise<void> {
+    const connected = this.client.connectPromise;
+    // Handled here so a refused Connect is never an unhandled rejection; `call` sees it too.
+    connected.catch((error: unknown) => {
+      if (!this.closed)
+        this.log.warn({ err: error, address: this.options.address }, 'cannot connect to Milvus');
+    });
+    return connected;
   }
 
   private initDeadlineMs(): number {
