@@ -33,10 +33,9 @@ export async function readMigrations(migrationsDir: string) {
 }
 
 /**
- * Applies pending migrations offline with Prisma's own bookkeeping: the same
- * `_prisma_migrations` table (in the service's schema, where `prisma migrate deploy`
- * with `?schema=<service schema>` keeps it), so either tool can take over from the other.
- * An advisory lock serialises concurrent starters of the same service.
+ * Applies pending migrations with Prisma's bookkeeping (`_prisma_migrations` in the service's
+ * schema, as `prisma migrate deploy` keeps it): either tool can take over from the other. An
+ * advisory lock serialises concurrent starters of the same service.
  */
 export async function applyMigrations(
   session: SqlSession,

@@ -21,10 +21,9 @@ export interface DatabaseOptions {
 }
 
 /**
- * Longest wait for one query's answer against a real Postgres. A server that stops answering
- * (frozen, network partition) then fails requests with 503 instead of holding them until the
- * HTTP server cuts the connection. Client-side: a frozen server never answers a server-side
- * statement_timeout. Migrations are not bounded.
+ * Longest wait for a query's answer from Postgres, client-side: a frozen or partitioned server
+ * never answers a statement_timeout, and requests then get 503 instead of hanging.
+ * Migrations are not bounded.
  */
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -84,11 +83,9 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
 }
 
 /**
- * A new cluster is created by a short-lived child process (create-pglite-cluster.mjs): initdb
- * takes PGlite's WebAssembly memory to ~700 MiB, which this process would keep for its whole
- * life (measured: 730 MiB RSS after creating a cluster in-process, 174 MiB after opening an
- * existing one; docs/benchmarks.md, "Serving cost"). Bundled builds without the script create
- * it in-process as before.
+ * A new cluster is created by a child process (create-pglite-cluster.mjs): initdb grows PGlite's
+ * WebAssembly memory to ~700 MiB for good (730 MiB RSS in-process vs 174 MiB; docs/benchmarks.md,
+ * "Serving cost"). Bundled builds without the script create it in-process.
  */
 async function createClusterOutside(dataDir: string): Promise<void> {
   if (dataDir.startsWith('memory://') || existsSync(path.join(dataDir, 'PG_VERSION'))) return;

@@ -19,10 +19,8 @@ export interface DatabasePluginOptions<Client extends PrismaLike> {
 }
 
 /**
- * Opens Postgres (DATABASE_URL) or the embedded PGlite database, applies the service's
- * migrations, creates the Prisma client, adds a readiness check and closes it all on
- * app close. The one database plugin of every service, so the three cannot drift; the
- * caller passes the returned client to the repositories that use it.
+ * Every service's database plugin: opens Postgres (DATABASE_URL) or PGlite, migrates, creates
+ * the Prisma client, adds a readiness check and closes it all on app close.
  */
 export async function registerDatabase<Client extends PrismaLike>(
   app: FastifyInstance,

@@ -1,10 +1,8 @@
 import type { App } from './create-server.js';
 
 /**
- * A service app with the dependencies its route plugins were given. Each service passes its
- * `Deps` to its route plugins as their options (typed, no global `declare module 'fastify'`,
- * so the three services can be imported into one program); tests and benchmarks read them
- * from `app.deps`.
+ * A service app with its route plugins' dependencies, which tests and benchmarks read. Passed as
+ * plugin options, not a global `declare module 'fastify'`: the three services share one program.
  */
 export type AppWith<Deps extends object> = App & { readonly deps: Deps };
 

@@ -36,7 +36,7 @@ export interface ServerOptions {
   config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
   /** Default: pino at the config's level. */
   logger?: AppLogger | undefined;
-  /** Slow-client limits (docs/limits.md), in ms: to send the headers, the whole request; tests shorten them. */
+  /** Slow-client limits in ms (docs/limits.md): to send the headers, the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
 }
 

@@ -6,10 +6,9 @@ const detail = (description: string, example: string) =>
   errorSchema.describe(description).meta({ example: { detail: example } });
 
 /**
- * The answers the shared layers give before or around a route's handler (service-kit's
- * parser, validation, limits and shutdown), added to every operation's documented responses
- * so each OpenAPI document lists every status the operation can answer. A route's own entry
- * for a status wins.
+ * Answers of the shared layers around a route (parser, validation, limits, shutdown), added to
+ * every operation's documented responses so it lists every status it can answer; a route's own
+ * entry for a status wins.
  */
 const ALWAYS = {
   503: detail(

@@ -1,16 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * The JSON body parser every service uses: Fastify's own (secure-json-parse), with three
- * differences a client can see.
- * - An empty body with `Content-Type: application/json` is no body: a DELETE sent by a
- *   client that always sets the header is handled like any DELETE (404, 204), and a POST
- *   without a body gets the 422 "expected object" of its schema instead of a 400.
- * - `__proto__` and `constructor.prototype` keys are dropped, not refused: they are never
- *   a field of ours, and a dropped key is what FastAPI does with unknown fields too.
- * - Lone UTF-16 surrogates (`"\ud800"`, valid JSON but not text) become U+FFFD in every
- *   string and key, so every service stores and answers the same replacement character
- *   instead of a driver error (Postgres, Milvus) or a silent difference between fields.
+ * Fastify's JSON parser (secure-json-parse), with three differences a client can see:
+ * - An empty body is no body: a DELETE from a client that always sets the header is handled
+ *   like any DELETE, a POST without a body gets its schema's 422 instead of a 400.
+ * - `__proto__` and `constructor.prototype` keys are dropped, as FastAPI drops unknown fields.
+ * - Lone UTF-16 surrogates (`"\ud800"`, valid JSON but not text) become U+FFFD in every string
+ *   and key: every store keeps the same character instead of a driver error (Postgres, Milvus).
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('remove', 'remove');

@@ -40,10 +40,8 @@ export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 const UNMATCHED_ROUTE = 'unmatched';
 
 /**
- * Prometheus metrics (prom-client) for one service: request counts and latency histograms by
- * route pattern and status, process metrics, dependency health from the readiness checks, and
- * `GET /metrics` in the text exposition format. Public like `/readyz`: counts and timings
- * only, no personal data.
+ * prom-client metrics of one service: latency histograms by route pattern and status, process
+ * metrics, dependency health, and `GET /metrics`. Public like `/readyz`: counts and timings only.
  */
 export function installMetrics(app: FastifyInstance, serviceName: string): void {
   const registry = new Registry();

@@ -16,10 +16,9 @@ interface Snapshot {
 }
 
 /**
- * Requests per second and p50/p99 of one route over the last minutes, for the dashboard's
- * chart. It samples the cumulative request histogram every `intervalMs` (off the request path)
- * and keeps `keep` samples; the quantiles of each interval are interpolated inside the
- * histogram's buckets from the bucket differences, as Prometheus' histogram_quantile does.
+ * Requests per second and p50/p99 of one route for the dashboard's chart: samples of the
+ * cumulative histogram every `intervalMs` (off the request path), `keep` of them; each
+ * interval's quantiles interpolated in its bucket differences, as histogram_quantile does.
  */
 export class RecentLatency {
   private readonly snapshots: Snapshot[] = [];

@@ -10,10 +10,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const DRAIN_MS = 1_000;
 
 /**
- * The only place that listens. SIGTERM/SIGINT drain, then close the server: for DRAIN_MS
- * new requests get 503 while in-flight ones go on, then Fastify stops accepting and waits
- * for the requests still running; onClose hooks then close pools and databases. A stuck
- * shutdown is forced after a grace period.
+ * The only place that listens. SIGTERM/SIGINT: for DRAIN_MS new requests get 503 while
+ * in-flight ones go on, then Fastify closes (waiting for running requests, then onClose hooks
+ * close pools and databases). A stuck shutdown is forced after a grace period.
  */
 export async function runServer(app: FastifyInstance, host: string, port: number): Promise<void> {
   let closing = false;

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Field types every service's wire schemas are built from. Each one validates exactly what
- * its OpenAPI schema says (an outside fuzzer, schemathesis in CI, holds the two together):
- * ids and numbers in paths and queries are decimal only, text lengths count characters
- * (code points, as Postgres' VARCHAR does) and blank or NUL-containing text is refused by
- * a documented pattern.
+ * Field types of every wire schema. Each validates exactly what its OpenAPI schema says
+ * (schemathesis in CI holds the two together): numbers in paths and queries are decimal only,
+ * text lengths count code points (as VARCHAR does), blank or NUL text fails a documented pattern.
  */
 
 /** Postgres INT4, the type of every id column. */
@@ -56,11 +54,9 @@ export interface TextOptions {
 }
 
 /**
- * Text as the services store it: trimmed, at most `max` characters, never NUL (Postgres
- * cannot store it). The length is counted in code points before trimming so the JSON
- * Schema `maxLength` and the check agree; the pattern documents the NUL, blank and
- * forbidden-character rules. Lone UTF-16 surrogates never reach here: the JSON body parser
- * replaces them with U+FFFD (json-body.ts).
+ * Text as stored: trimmed, at most `max` code points counted before trimming (as JSON Schema's
+ * `maxLength`), never NUL (Postgres cannot store it); the pattern documents the NUL, blank and
+ * forbidden-character rules. Lone surrogates are U+FFFD already (json-body.ts).
  */
 export function text({ max, required = false, forbid = '' }: TextOptions) {
   const banned = `\\u0000${forbid.replace(/[\\\]^-]/g, '\\$&')}`;

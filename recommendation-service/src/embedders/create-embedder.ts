@@ -21,12 +21,9 @@ const FIX_HINT =
   'onnx/model.onnx) and set EMBEDDINGS_MODEL_PATH to that folder.';
 
 /**
- * Chooses the embedder from config (docs/embedders.md):
- * - EMBEDDINGS_MODEL=hashing: the hashing embedder.
- * - EMBEDDINGS_MODEL=auto: the transformers.js model from EMBEDDINGS_MODEL_PATH, else the
- *   default hub id; if it cannot be loaded, the hashing embedder and a loud warning.
- * - any other value: that hub model (or EMBEDDINGS_MODEL_PATH, named so); failing to load
- *   it stops start-up, since the operator asked for exactly that model.
+ * EMBEDDINGS_MODEL (docs/embedders.md): `hashing`; `auto`, the transformers.js model from
+ * EMBEDDINGS_MODEL_PATH or the default hub id, else the hashing embedder and a loud warning;
+ * any other value, that model, which must load (the operator asked for exactly it).
  */
 export async function createEmbedder(
   config: EmbeddingsConfig,

@@ -20,10 +20,9 @@ const MAX_GRAM = 5;
 const WEIGHTS = { words: 1, bigrams: 0.5, chars: 0.7 };
 
 /**
- * Deterministic bag-of-features embedder (the "hashing trick"): word unigrams, word bigrams
- * and character n-grams of "<word>" are hashed into `dimension` buckets with a random sign,
- * weighted 1 + ln(tf), each family scaled to unit norm times its weight, then L2-normalised.
- * No model, no dependency; texts that share words or word pieces get a high cosine.
+ * The "hashing trick", no model: words, word bigrams and character n-grams of "<word>" hashed
+ * into `dimension` buckets with a random sign, weighted 1 + ln(tf), each family unit-normed
+ * times its weight, then L2-normalised. Texts sharing words or word pieces get a high cosine.
  */
 export class HashingEmbedder implements Embedder {
   readonly id: string;

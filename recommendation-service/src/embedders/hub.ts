@@ -13,13 +13,10 @@ export function isModelCached(cacheDir: string | undefined, model: string): bool
 }
 
 /**
- * Throws when the hub gives no HTTP answer for the model's config.json within `timeoutMs`
- * (no network, DNS fails, a firewall drops packets). Any HTTP answer, even 401 or 404,
- * counts as reachable: transformers.js then tries for real and says what is wrong.
- *
- * Checked before transformers.js is imported, because importing it loads onnxruntime
- * (+42 MiB resident, docs/benchmarks.md "Serving cost") that an offline `auto` start,
- * which ends with the hashing embedder, would carry for nothing.
+ * Throws when the hub gives no HTTP answer for the model's config.json within `timeoutMs`; any
+ * answer, even 404, counts (transformers.js then says what is wrong). Checked before importing
+ * transformers.js, whose onnxruntime (+42 MiB, docs/benchmarks.md "Serving cost") an offline
+ * `auto` start, ending with the hashing embedder, would carry for nothing.
  */
 export async function assertHubAnswers(hubUrl: string, model: string, timeoutMs: number): Promise<void> {
   // transformers.js's default `remotePathTemplate` on `env.remoteHost`:

@@ -29,11 +29,9 @@ const LOG = 'log.bin';
 const DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
- * Exact inner-product search over vectors kept in memory (VectorTable) and persisted under
- * one folder: an append-only log of upserts/deletes, compacted into a snapshot once the log
- * outgrows it. A write is acknowledged after its log record is fsynced, so an acknowledged
- * upsert survives a crash; a record torn by a crash is dropped on the next start.
- * One process owns the folder (LOCK file).
+ * Exact inner-product search in memory (VectorTable), persisted in one folder owned by one
+ * process (LOCK): an append-only log, compacted into a snapshot once it outgrows it. A write is
+ * acknowledged once its record is fsynced; a record torn by a crash is dropped on the next start.
  */
 export class EmbeddedVectorStore implements VectorStore {
   readonly kind = 'embedded' as const;

@@ -72,10 +72,9 @@ function frame(type: number, payload: Buffer): Buffer {
 }
 
 /**
- * Reads records from `start` until the end or the first record that is cut short or fails
- * its checksum: that is a write torn by a crash, and it and anything after it are ignored.
- * `end` is where the intact part ends, so the caller can cut the file there before appending.
- * Records reference `buffer` (no copies).
+ * Records from `start` up to the first one cut short or failing its checksum (a write torn by a
+ * crash: it and anything after it are ignored). `end` is where the intact part ends, for the
+ * caller to cut the file there. Records reference `buffer` (no copies).
  */
 export function readRecords(
   buffer: Buffer,

@@ -1,8 +1,7 @@
 /**
- * Keeps the k best (score, row) pairs seen so far in a binary min-heap: the root is the worst
- * kept candidate, so a new candidate is compared with one number. Equal scores are ordered by
- * the lower product id first, which makes results independent of row order (rows move when
- * others are deleted).
+ * The k best (score, row) pairs in a binary min-heap (the root is the worst kept, so a candidate
+ * is compared with one number). Ties go to the lower product id: results do not depend on row
+ * order, which deletes change.
  */
 export class TopK {
   private readonly scores: Float64Array;

@@ -7,14 +7,11 @@ const INITIAL_CAPACITY = 1024;
 const PAGE = 65_536;
 
 /**
- * All vectors in one contiguous row-major float32 block (grown by doubling) plus parallel
- * metadata arrays and an id -> row map. Deleting moves the last row into the hole, so rows
- * 0..size-1 are always live and a search is one linear pass over memory.
- *
- * The block lives in a WebAssembly.Memory so the SIMD kernel can read it in place:
+ * All vectors in one row-major float32 block (grown by doubling), metadata per row and an
+ * id -> row map. Deleting moves the last row into the hole: a search is one linear pass.
+ * The block is a WebAssembly.Memory the SIMD kernel reads in place:
  *   [query: stride floats][vectors: capacity x stride floats][scores: capacity floats]
- * Rows are padded with zeros to `stride` (a multiple of 16) so the kernel needs no tail loop.
- * Growing the memory keeps the vectors where they are; the score scratch area moves behind them.
+ * Rows are zero-padded to `stride` (a multiple of 16): the kernel needs no tail loop.
  */
 export class VectorTable {
   readonly stride: number;
@@ -50,7 +47,7 @@ export class VectorTable {
     this.f32.set(product.vector, this.rowStart(row));
   }
 
-  /** Fills rows straight from a snapshot or log buffer: row i's vector at `sourceOffset + i * dimension * 4`. */
+  /** Fills rows from a snapshot or log buffer: row i's vector at `sourceOffset + i * dimension * 4`. */
   upsertRows(metadata: readonly Metadata[], source: Uint8Array, sourceOffset: number): void {
     const bytes = this.dimension * 4;
     metadata.forEach((meta, i) => {

@@ -51,9 +51,8 @@ export class MilvusStatusError extends VectorStoreRequestError {
 }
 
 /**
- * Throws when Milvus answered with an error status: the SDK resolves with it instead of
- * throwing. Both fields count: some failures set only `code` and leave `error_code: "Success"`
- * (docs/milvus-lite.md).
+ * Throws on a Milvus error status. Both fields count: some failures set only `code` and leave
+ * `error_code: "Success"` (docs/milvus-lite.md).
  */
 export function checkStatus(status: MilvusStatus | undefined, operation: string): void {
   if (!status) return;

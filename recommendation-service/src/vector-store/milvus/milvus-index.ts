@@ -1,14 +1,9 @@
 /**
- * Vector index choice. Vectors are L2-normalised, so inner product (IP) equals cosine
- * similarity and needs no normalisation on the server (COSINE would normalise again).
- *
- * - HNSW (default on Milvus standalone/cluster): sub-linear search with high recall at these
- *   parameters, incremental builds, filters applied during the graph walk. Milvus Lite 3.x
- *   builds it too (faiss) for flushed segments.
- * - FLAT (default on Milvus Lite): exact brute force, the same answers as the embedded store;
- *   on Lite's flushed segments it is one numpy product, a few ms for 20k x 384.
- * - AUTOINDEX: lets the server pick (HNSW on Milvus Lite with faiss; server-specific elsewhere).
- * - IVF_FLAT: lower memory than HNSW for very large catalogs; needs data to train on.
+ * Vector index choice; the metric is IP, which is cosine on our L2-normalised vectors.
+ * - HNSW (default on Milvus standalone/cluster): sub-linear, high recall, filters applied in
+ *   the graph walk; Milvus Lite builds it (faiss) for flushed segments.
+ * - FLAT (default on Milvus Lite): exact, the embedded store's answers; one numpy product there.
+ * - AUTOINDEX: the server picks. IVF_FLAT: less memory than HNSW, needs data to train on.
  */
 export const INDEX_TYPES = ['HNSW', 'FLAT', 'AUTOINDEX', 'IVF_FLAT'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];

@@ -44,9 +44,8 @@ const META_FIELDS = [F.productId, F.categoryId, F.productTitle, F.categoryTitle]
 const IDS_PER_EXPRESSION = 1000;
 
 /**
- * Product vectors in a Milvus collection (standalone/cluster in production, Milvus Lite in
- * tests and local runs). Reads and writes use Strong consistency so an acknowledged upsert is
- * visible to the next search and count, as with the embedded store.
+ * Product vectors in a Milvus collection (or Milvus Lite). Strong consistency: an acknowledged
+ * upsert is visible to the next search and count, as with the embedded store.
  */
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
@@ -221,7 +220,7 @@ export class MilvusVectorStore implements VectorStore {
   /** Drops the collection (tests, or retiring an embedder) and closes. */
   async drop(): Promise<void> {
     this.vectors.clear();
-    await this.call('drop', (c) => c.dropCollection({ collection_name: this.collection }));
+    await this.call('drop', (c) => c.dropCollection(this.target));
     await this.close();
   }
 
@@ -231,9 +230,7 @@ export class MilvusVectorStore implements VectorStore {
     const lite = version.version.startsWith('milvus_lite');
     this.flushDelayMs = this.options.flushDelayMs ?? (lite ? 1_000 : 0);
     if (this.options.database) await this.ensureDatabase(this.options.database);
-    const exists = await this.call('hasCollection', (c) =>
-      c.hasCollection({ collection_name: this.collection }),
-    );
+    const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target));
     if (exists.value) await this.checkSchema();
     else await this.createCollection();
     this.indexType = await this.ensureIndex(this.options.indexType ?? (lite ? 'FLAT' : 'HNSW'));
@@ -286,13 +283,9 @@ export class MilvusVectorStore implements VectorStore {
       );
     } catch (error) {
       // Another replica may have created it in between; then it must match like any other.
-      const exists = await this.call(
-        'hasCollection',
-        (c) => c.hasCollection({ collection_name: this.collection }),
-        {
-          check: false,
-        },
-      );
+      const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target), {
+        check: false,
+      });
       if (!exists.value) throw error;
       await this.checkSchema();
     }
@@ -300,9 +293,7 @@ export class MilvusVectorStore implements VectorStore {
 
   /** An existing collection must have our fields and dimension, or we would write garbage. */
   private async checkSchema(): Promise<void> {
-    const described = await this.call('describeCollection', (c) =>
-      c.describeCollection({ collection_name: this.collection }),
-    );
+    const described = await this.call('describeCollection', (c) => c.describeCollection(this.target));
     const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
     const vector = fields.get(F.vector);
     const dim = Number(vector?.type_params?.find((p) => p.key === 'dim')?.value ?? vector?.dim);
@@ -389,7 +380,7 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   private async load(): Promise<void> {
-    await this.call('load', (c) => c.loadCollectionSync({ collection_name: this.collection }), {
+    await this.call('load', (c) => c.loadCollectionSync(this.target), {
       deadlineMs: this.initDeadlineMs(),
     });
   }
@@ -437,6 +428,11 @@ export class MilvusVectorStore implements VectorStore {
         this.log.warn({ err: error, address: this.options.address }, 'cannot connect to Milvus');
     });
     return connected;
+  }
+
+  /** A fresh request naming the collection (the SDK may annotate the object it is given). */
+  private get target() {
+    return { collection_name: this.collection };
   }
 
   private initDeadlineMs(): number {
