@@ -1,5 +1,5 @@
 import type { Embedder } from './embedder.js';
-import { hashFinish, hashStart, hashUpdate, hashUpdateCode } from './feature-hash.js';
+import { hashFinish, hashOf, hashStart, hashUpdate } from './feature-hash.js';
 import { normalizeWords } from './normalize-text.js';
 
 /** Bumped whenever features, weights or hashing change: the id names the vector collection. */
@@ -11,7 +11,6 @@ const WORD_SEED = 0x57;
 const BIGRAM_SEED = 0x42;
 const CHAR_SEED = 0x43;
 const SIGN_SALT = 0x9e3779b9;
-const SPACE = 0x20;
 const YIELD_EVERY = 500;
 /** Character n-gram lengths, inclusive. */
 const MIN_GRAM = 3;
@@ -59,9 +58,7 @@ export class HashingEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     const words = normalizeWords(text);
-    if (words.length === 0) {
-      return this.emptyVector.slice();
-    }
+    if (words.length === 0) return this.emptyVector.slice();
     this.countFeatures(words);
     const vector = new Float32Array(this.dimension);
     this.addFamily(vector, this.words, WEIGHTS.words);
@@ -76,10 +73,10 @@ export class HashingEmbedder implements Embedder {
     this.chars.clear();
     let previous: string | undefined;
     for (const word of words) {
-      this.words.push(hashFinish(hashUpdate(hashStart(WORD_SEED), word, 0, word.length)));
+      this.words.push(hashOf(WORD_SEED, word));
       if (previous !== undefined) {
-        let h = hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length);
-        h = hashUpdateCode(h, SPACE);
+        // "previous word", fed in pieces.
+        const h = hashUpdate(hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length), ' ', 0, 1);
         this.bigrams.push(hashFinish(hashUpdate(h, word, 0, word.length)));
       }
       previous = word;
@@ -88,12 +85,12 @@ export class HashingEmbedder implements Embedder {
       const last = Math.min(MAX_GRAM, marked.length);
       for (let n = MIN_GRAM; n <= last; n++) {
         for (let start = 0; start + n <= marked.length; start++) {
-          this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
+          this.chars.push(hashOf(CHAR_SEED, marked, start, start + n));
         }
       }
       // Words shorter than MIN_GRAM - 2 letters still count as one whole "<w>" n-gram.
       if (marked.length < MIN_GRAM) {
-        this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
+        this.chars.push(hashOf(CHAR_SEED, marked));
       }
     }
   }
