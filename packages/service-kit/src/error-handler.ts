@@ -20,19 +20,49 @@ const UNREACHABLE_CODES = new Set([...NODE_CODES, ...PG_CODES]);
  * right status, and hides everything else (no SQL, stack traces or driver messages).
  */
 export function installErrorHandler(app: FastifyInstance): void {
-  const methods = collectRouteMethods(app);
+  // Every method some route declares (HEAD comes with GET), collected as routes are added.
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
+  });
+
+  /** The methods of the most specific routes this request's path reaches, sorted. */
+  const allowedMethods = (request: FastifyRequest): string[] => {
+    // Per method, the route this path reaches. Only the most specific routes count: GET
+    // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
+    // /recommendation/reindex is the POST route's alone.
+    const matches = [...methods].flatMap((method) => {
+      const route = app.findRoute({ method: method as HTTPMethods, url: pathOf(request) });
+      return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
+    });
+    const fewest = Math.min(...matches.map((match) => match.params));
+    return matches
+      .filter((match) => match.params === fewest)
+      .map((match) => match.method)
+      .sort();
+  };
+
+  /** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404. */
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request);
+    const allowed = allowedMethods(request).join(', ');
+    if (!allowed) return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+    const detail = `Method ${request.method} not allowed on ${path}; use ${allowed}`;
+    return reply.code(405).header('allow', allowed).send({ detail });
+  };
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A request no route takes can still fail before the not-found handler runs (a QUERY
     // without Content-Type, a body it cannot parse): it is answered as unrouted all the same.
-    if (request.is404) return answerUnrouted(app, methods, request, reply);
+    if (request.is404) return answerUnrouted(request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part = error.validationContext ?? 'body';
       // GET /recommendation/reindex reaches GET /recommendation/:customer_id and fails its
       // id; the resource is the POST route's, so the answer is its 405, not a 422.
       if (part === 'params') {
-        const allowed = allowedMethods(app, methods, request);
+        const allowed = allowedMethods(request);
         if (allowed.length > 0 && !allowed.includes(request.method)) {
-          return answerUnrouted(app, methods, request, reply);
+          return answerUnrouted(request, reply);
         }
       }
       const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
@@ -65,55 +95,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ detail: 'Internal server error' });
   });
 
-  app.setNotFoundHandler((request, reply) => answerUnrouted(app, methods, request, reply));
-}
-
-/** Every method some route declares (HEAD comes with GET), collected as routes are added. */
-function collectRouteMethods(app: FastifyInstance): Set<string> {
-  const methods = new Set<string>();
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
-  });
-  return methods;
-}
-
-/** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404. */
-function answerUnrouted(
-  app: FastifyInstance,
-  methods: Set<string>,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  const path = pathOf(request);
-  const allowed = allowedMethods(app, methods, request);
-  if (allowed.length > 0) {
-    return reply
-      .code(405)
-      .header('allow', allowed.join(', '))
-      .send({ detail: `Method ${request.method} not allowed on ${path}; use ${allowed.join(', ')}` });
-  }
-  return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
 }
 
 function pathOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? '/';
-}
-
-/** The methods of the most specific routes this request's path reaches, sorted. */
-function allowedMethods(app: FastifyInstance, methods: Set<string>, request: FastifyRequest): string[] {
-  const path = pathOf(request);
-  // Per method, the route this path reaches. Only the most specific routes count: GET
-  // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
-  // /recommendation/reindex is the POST route's alone.
-  const matches = [...methods].flatMap((method) => {
-    const route = app.findRoute({ method: method as HTTPMethods, url: path });
-    return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
-  });
-  const fewest = Math.min(...matches.map((match) => match.params));
-  return matches
-    .filter((match) => match.params === fewest)
-    .map((match) => match.method)
-    .sort();
 }
 
 function toPathItem(segment: string): string | number {
