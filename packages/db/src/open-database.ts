@@ -15,7 +15,6 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
   dataDir: string;
-  /** The Postgres schema this service owns. */
   schema: string;
   migrationsDir: string;
 }

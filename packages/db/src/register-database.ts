@@ -10,7 +10,6 @@ type PrismaLike = { $disconnect(): Promise<void> };
 export interface DatabasePluginOptions<Client extends PrismaLike> {
   /** Folder name under DATA_DIR for the embedded database, e.g. "user-service". */
   serviceName: string;
-  /** The Postgres schema the service owns, e.g. "user_schema". */
   schema: string;
   migrationsDir: string;
   /** The service's config: Postgres when DATABASE_URL is set, PGlite under DATA_DIR otherwise. */

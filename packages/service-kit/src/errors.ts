@@ -13,7 +13,6 @@ export class HttpError extends Error {
   }
 }
 
-/** An HttpError class for one status. */
 function withStatus(status: number) {
   return class extends HttpError {
     constructor(detail: string, options?: ErrorOptions) {

@@ -11,7 +11,6 @@ type LabelledGaugeReader = () => Rows | Promise<Rows>;
 export interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
   readonly registry: Registry;
-  /** Latency of every answered request, by method, route pattern and status. */
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
   /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
   gauge(name: string, help: string, read: GaugeReader): void;

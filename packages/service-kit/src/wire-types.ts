@@ -37,7 +37,6 @@ export function bodyInt(min: number, max: number) {
 
 /** An id (1 … 2 147 483 647) in a path or query string. */
 export const idParam = () => queryInt(1, MAX_ID).describe('Id (decimal digits, 1 … 2147483647)');
-/** An id in a JSON body. */
 export const idField = () => bodyInt(1, MAX_ID);
 
 // What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), spelled out

@@ -29,7 +29,6 @@ export const vectorStoreConfigShape = {
   MILVUS_INIT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** Flush this long after a write; 0 never. Unset: 1000 on Milvus Lite (slow unflushed search), 0 elsewhere. */
   MILVUS_FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
-  /** Rows per Milvus upsert request. */
   MILVUS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 };
 

@@ -9,7 +9,6 @@ export interface ProductVector {
 
 export interface SearchOptions {
   limit: number;
-  /** Only products of this category. */
   categoryId?: number;
   /** Never return these products (e.g. everything the customer bought). Applied inside the search. */
   excludeProductIds?: number[];

@@ -313,7 +313,6 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 }
 
-/** The file's bytes, or undefined when there is no such file. */
 function readIfExists(file: string): Promise<Buffer | undefined> {
   return readFile(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

@@ -80,7 +80,6 @@ export class MilvusVectorStore implements VectorStore {
     this.connected = this.watch();
   }
 
-  /** Creates the database, collection and index when missing, then loads the collection. */
   init(): Promise<void> {
     this.initializing ??= this.setUp().catch((error: unknown) => {
       // A later init (e.g. from the readiness check) may try again.
