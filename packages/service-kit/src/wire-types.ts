@@ -43,21 +43,16 @@ export const idField = () => bodyInt(1, MAX_ID);
 // so the pattern means the same in every regex dialect a client may use.
 const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
-export interface TextOptions {
-  /** Characters (code points) at most, counted before trimming. */
-  max: number;
-  /** Refuse blank text (empty after trimming). */
-  required?: boolean;
-  /** Further characters that may not appear (e.g. ',' in a tag). */
-  forbid?: string;
-}
+type TextRules = { max: number; required?: boolean; forbid?: string };
 
 /**
  * Text as stored: trimmed, at most `max` code points counted before trimming (as JSON Schema's
- * `maxLength`), never NUL (Postgres cannot store it); the pattern documents the NUL, blank and
- * forbidden-character rules. Lone surrogates are U+FFFD already (json-body.ts).
+ * `maxLength`), never NUL (Postgres cannot store it), not blank when `required`, without the
+ * `forbid` characters (e.g. ',' in a tag); the pattern documents the last three rules. Lone
+ * surrogates are U+FFFD already (json-body.ts).
  */
-export function text({ max, required = false, forbid = '' }: TextOptions) {
+export function text({ max, required = false, forbid = '' }: TextRules) {
+  const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
   const banned = `\\u0000${forbid.replace(/[\\\]^-]/g, '\\$&')}`;
   const pattern = required ? `^[^${banned}]*[^${banned}${WS}][^${banned}]*$` : `^[^${banned}]*$`;
   const regex = new RegExp(pattern, 'u');
@@ -68,13 +63,7 @@ export function text({ max, required = false, forbid = '' }: TextOptions) {
       message: 'Text must not contain NUL (\\u0000) characters',
       abort: true,
     })
-    .refine((value) => regex.test(value), {
-      message: required
-        ? forbid
-          ? `Must not be blank or contain ${JSON.stringify(forbid)}`
-          : 'Must not be blank'
-        : `Must not contain ${JSON.stringify(forbid)}`,
-    })
+    .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })
     .trim();
   // meta() last: these keys go into the JSON Schema as written.
   return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });

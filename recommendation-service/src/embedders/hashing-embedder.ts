@@ -68,9 +68,9 @@ export class HashingEmbedder implements Embedder {
   }
 
   private countFeatures(words: string[]): void {
-    this.words.clear();
-    this.bigrams.clear();
-    this.chars.clear();
+    this.words.length = 0;
+    this.bigrams.length = 0;
+    this.chars.length = 0;
     let previous: string | undefined;
     for (const word of words) {
       this.words.push(hashOf(WORD_SEED, word));
@@ -96,7 +96,7 @@ export class HashingEmbedder implements Embedder {
   }
 
   private addFamily(vector: Float32Array, features: HashList, weight: number): void {
-    if (features.length === 0 || weight === 0) return;
+    if (features.length === 0) return;
     // Sorting puts repeats of a feature next to each other: term frequencies without a Map.
     const hashes = features.sorted();
     let sumSquares = 0;
@@ -127,10 +127,6 @@ class HashList {
       this.data = grown;
     }
     this.data[this.length++] = hash;
-  }
-
-  clear(): void {
-    this.length = 0;
   }
 
   sorted(): Uint32Array {
