@@ -25,12 +25,9 @@ export async function registerDatabase<Client extends PrismaLike>(
   app: FastifyInstance,
   options: DatabasePluginOptions<Client>,
 ): Promise<Client> {
-  const database = await openDatabase({
-    databaseUrl: options.config.DATABASE_URL,
-    dataDir: path.join(options.config.DATA_DIR, options.serviceName),
-    schema: options.schema,
-    migrationsDir: options.migrationsDir,
-  });
+  const { config } = options;
+  const dataDir = path.join(config.DATA_DIR, options.serviceName);
+  const database = await openDatabase({ ...options, databaseUrl: config.DATABASE_URL, dataDir });
   try {
     const migrated = await database.migrate();
     app.log.info({ database: database.kind, schema: options.schema, ...migrated }, 'database ready');

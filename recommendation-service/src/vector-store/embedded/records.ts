@@ -117,11 +117,9 @@ function decode(type: number, payload: Buffer, dimension: number): LogRecord | u
   return { type: UPSERT, metadata, vectors: payload, vectorsOffset: 8 };
 }
 
-export function parseMetadata(bytes: Uint8Array, count: number): Metadata[] | undefined {
+function parseMetadata(bytes: Buffer, count: number): Metadata[] | undefined {
   try {
-    const parsed: unknown = JSON.parse(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-    );
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
     return Array.isArray(parsed) && parsed.length === count ? (parsed as Metadata[]) : undefined;
   } catch {
     return undefined;

@@ -106,7 +106,7 @@ export class VectorTable {
     const top = new TopK(Math.min(options.limit, this.rows));
     if (top.k === 0) return [];
     this.f32.set(query, 0);
-    const scoresOffset = this.scoresOffset();
+    const scoresOffset = this.vectorsOffset + this.capacity * this.stride * 4;
     this.kernel(0, this.vectorsOffset, this.rows, this.stride, scoresOffset);
     const scores = new Float32Array(this.memory.buffer, scoresOffset, this.rows);
     const productIds = this.productIds;
@@ -160,10 +160,6 @@ export class VectorTable {
   /** Index (in floats) of the first element of a row. */
   private rowStart(row: number): number {
     return (this.vectorsOffset >> 2) + row * this.stride;
-  }
-
-  private scoresOffset(): number {
-    return this.vectorsOffset + this.capacity * this.stride * 4;
   }
 
   private setRow(row: number, meta: Metadata): void {
