@@ -77,10 +77,7 @@ export class RecentLatency {
       const le = String((labels as Record<string, unknown>).le);
       byBound.set(le, (byBound.get(le) ?? 0) + value);
     }
-    const buckets = [
-      ...this.bounds.map((bound) => byBound.get(String(bound)) ?? 0),
-      byBound.get('+Inf') ?? 0,
-    ];
+    const buckets = [...this.bounds, '+Inf'].map((bound) => byBound.get(String(bound)) ?? 0);
     this.snapshots.push({ at: Date.now(), buckets });
     if (this.snapshots.length > this.keep + 1) this.snapshots.shift();
   }

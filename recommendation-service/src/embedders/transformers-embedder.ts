@@ -127,15 +127,9 @@ export class TransformersEmbedder implements Embedder {
     const order = texts.map((_, index) => index).sort((a, b) => texts[b]!.length - texts[a]!.length);
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
-      const batch = await this.serially(() =>
-        embedBatch(
-          this.extractor,
-          indices.map((index) => texts[index]!),
-        ),
-      );
-      indices.forEach((index, row) => {
-        vectors[index] = batch[row]!;
-      });
+      const batchTexts = indices.map((index) => texts[index]!);
+      const batch = await this.serially(() => embedBatch(this.extractor, batchTexts));
+      for (const [row, index] of indices.entries()) vectors[index] = batch[row]!;
     }
     return vectors;
   }
