@@ -57,6 +57,17 @@ export type App = FastifyInstance<
 >;
 
 /**
+ * A service app with its route plugins' dependencies, which tests and benchmarks read. Passed as
+ * plugin options, not a global `declare module 'fastify'`: the three services share one program.
+ */
+export type AppWith<Deps extends object> = App & { readonly deps: Deps };
+
+export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Deps> {
+  app.decorate<object>('deps', deps);
+  return app as AppWith<Deps>;
+}
+
+/**
  * A Fastify instance with what every service shares: zod validation and OpenAPI,
  * Swagger UI at /docs, FastAPI-shaped errors, request ids, health routes and the
  * internal-token guard. The service registers its own routes on top.
