@@ -39,9 +39,8 @@ export class UpstreamStatusError extends HttpError {
 }
 
 /**
- * A small typed JSON client over one undici Pool per downstream service: explicit
- * timeouts, bounded retries with exponential backoff for idempotent calls, and errors
- * mapped to what our callers answer (503 unreachable/timeout, 502 bad answer).
+ * A typed JSON client over one undici Pool per downstream service: explicit timeouts, bounded
+ * retries with exponential backoff for GETs, errors mapped to 503 (unreachable/timeout) or 502.
  */
 export class JsonClient {
   private readonly pool: Pool;

@@ -17,10 +17,7 @@ export interface ServiceMetrics {
   labelledGauge(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
   /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
   counter(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
-  /**
-   * A dependency that is not a readiness check (a service this one calls but can run without):
-   * shown in `dependency_up` next to the readiness checks, probed at scrape time.
-   */
+  /** A service this one calls but can run without: in `dependency_up` too, probed at scrape time. */
   addDependencyProbe(name: string, probe: () => Promise<unknown>): void;
 }
 
@@ -35,8 +32,6 @@ declare module 'fastify' {
  * milliseconds, and the dashboard's p50/p99 are interpolated inside these buckets.
  */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * prom-client metrics of one service: latency histograms by route pattern and status, process
@@ -125,7 +120,7 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
   const children = new Map<string, ReturnType<typeof httpDurations.labels>>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would make every customer a series.
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const route = request.routeOptions.url ?? 'unmatched';
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let child = children.get(key);
     if (!child) {
