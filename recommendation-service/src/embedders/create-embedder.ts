@@ -43,9 +43,8 @@ export async function createEmbedder(
 
   const auto = choice === 'auto';
   // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
-  const fetchedDir = deps.fetchedModelDir === undefined ? FETCHED_MODEL_DIR : deps.fetchedModelDir;
-  const fetched =
-    auto && fetchedDir && existsSync(path.join(fetchedDir, 'config.json')) ? fetchedDir : undefined;
+  const { fetchedModelDir: dir = FETCHED_MODEL_DIR } = deps;
+  const fetched = auto && dir && existsSync(path.join(dir, 'config.json')) ? dir : undefined;
   const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;

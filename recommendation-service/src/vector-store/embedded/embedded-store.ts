@@ -192,11 +192,9 @@ export class EmbeddedVectorStore implements VectorStore {
     const buffer = (await readIfExists(file)) ?? Buffer.alloc(0);
     this.logFile = await open(file, 'a');
     const header = records.readLogHeader(buffer);
-    if (!header && buffer.length >= HEADER) {
-      // Not a torn header but something else: refuse rather than wipe what may be data.
-      throw new Error(`${file} is not a vector log (bad header)`);
-    }
     if (!header) {
+      // Not a torn header but something else: refuse rather than wipe what may be data.
+      if (buffer.length >= HEADER) throw new Error(`${file} is not a vector log (bad header)`);
       // New log, or a crash before its header was written: nothing in it was acknowledged.
       await this.logFile.truncate(0);
       await this.logFile.write(records.logHeader(this.dimension));
@@ -299,11 +297,10 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private assertOpen(): void {
-    if (this.state !== 'open') {
-      throw new VectorStoreUnavailableError(
-        this.state === 'new' ? 'Vector store is not initialised' : 'Vector store is unavailable',
-      );
-    }
+    if (this.state === 'open') return;
+    throw new VectorStoreUnavailableError(
+      this.state === 'new' ? 'Vector store is not initialised' : undefined,
+    );
   }
 
   private assertDimension(dimension: number, file: string): void {
