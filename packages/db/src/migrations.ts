@@ -9,12 +9,6 @@ export interface SqlSession {
   exec(sql: string): Promise<void>;
 }
 
-export interface Migration {
-  name: string;
-  sql: string;
-  checksum: string;
-}
-
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: number;
@@ -24,7 +18,7 @@ export interface MigrateResult {
  * Reads Prisma's migration folder layout: `migrations/<name>/migration.sql`, applied in
  * name order. The checksum is Prisma's: sha256 (hex) of the file as written.
  */
-export async function readMigrations(migrationsDir: string): Promise<Migration[]> {
+export async function readMigrations(migrationsDir: string) {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const names = entries
     .filter((entry) => entry.isDirectory())
@@ -39,10 +33,9 @@ export async function readMigrations(migrationsDir: string): Promise<Migration[]
 }
 
 /**
- * Applies pending migrations offline with Prisma's own bookkeeping: the same
- * `_prisma_migrations` table (in the service's schema, where `prisma migrate deploy`
- * with `?schema=<service schema>` keeps it), so either tool can take over from the other.
- * An advisory lock serialises concurrent starters of the same service.
+ * Applies pending migrations with Prisma's bookkeeping (`_prisma_migrations` in the service's
+ * schema, as `prisma migrate deploy` keeps it): either tool can take over from the other. An
+ * advisory lock serialises concurrent starters of the same service.
  */
 export async function applyMigrations(
   session: SqlSession,
@@ -50,7 +43,7 @@ export async function applyMigrations(
   migrationsDir: string,
 ): Promise<MigrateResult> {
   const migrations = await readMigrations(migrationsDir);
-  const quotedSchema = quoteIdent(schema);
+  const quotedSchema = `"${schema.replaceAll('"', '""')}"`;
   await session.exec(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
   await session.exec(`CREATE TABLE IF NOT EXISTS ${quotedSchema}."_prisma_migrations" (
     "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -62,7 +55,8 @@ export async function applyMigrations(
     "started_at"          TIMESTAMPTZ NOT NULL DEFAULT now(),
     "applied_steps_count" INTEGER NOT NULL DEFAULT 0
   )`);
-  const lockKey = advisoryLockKey(schema);
+  // A stable 31-bit key per schema.
+  const lockKey = createHash('sha256').update(`migrate:${schema}`).digest().readInt32BE(0) & 0x7fffffff;
   await session.query('SELECT pg_advisory_lock($1)', [lockKey]);
   try {
     const rows = await session.query<{ migration_name: string; checksum: string }>(
@@ -81,38 +75,24 @@ export async function applyMigrations(
         }
         continue;
       }
-      await applyOne(session, quotedSchema, migration);
+      await session.exec('BEGIN');
+      try {
+        await session.exec(migration.sql);
+        await session.query(
+          `INSERT INTO ${quotedSchema}."_prisma_migrations"
+             (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), now(), 1)`,
+          [randomUUID(), migration.checksum, migration.name],
+        );
+        await session.exec('COMMIT');
+      } catch (error) {
+        await session.exec('ROLLBACK');
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
       applied.push(migration.name);
     }
     return { applied, alreadyApplied: done.size };
   } finally {
     await session.query('SELECT pg_advisory_unlock($1)', [lockKey]);
   }
-}
-
-async function applyOne(session: SqlSession, quotedSchema: string, migration: Migration): Promise<void> {
-  const id = randomUUID();
-  await session.exec('BEGIN');
-  try {
-    await session.exec(migration.sql);
-    await session.query(
-      `INSERT INTO ${quotedSchema}."_prisma_migrations"
-         (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-       VALUES ($1, $2, $3, now(), now(), 1)`,
-      [id, migration.checksum, migration.name],
-    );
-    await session.exec('COMMIT');
-  } catch (error) {
-    await session.exec('ROLLBACK');
-    throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function quoteIdent(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
-}
-
-/** A stable 31-bit key per schema for pg_advisory_lock. */
-function advisoryLockKey(schema: string): number {
-  return createHash('sha256').update(`migrate:${schema}`).digest().readInt32BE(0) & 0x7fffffff;
 }

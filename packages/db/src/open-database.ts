@@ -15,20 +15,16 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
   dataDir: string;
-  /** The Postgres schema this service owns. */
   schema: string;
   migrationsDir: string;
-  /** Pool size against a real Postgres. */
-  poolSize?: number;
-  /**
-   * Longest wait for one query's answer against a real Postgres (default 10 s). A server
-   * that stops answering (frozen, network partition) then fails requests with 503 instead of
-   * holding them until the HTTP server cuts the connection. Migrations are not bounded.
-   */
-  queryTimeoutMs?: number;
 }
 
-const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for a query's answer from Postgres, client-side: a frozen or partitioned server
+ * never answers a statement_timeout, and requests then get 503 instead of hanging.
+ * Migrations are not bounded.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * Postgres's default 128 MB of shared buffers lives in PGlite's WebAssembly memory, which
@@ -54,16 +50,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
+    max: 10,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    // Client-side: a frozen server never answers a server-side statement_timeout.
-    query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     keepAlive: true,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  const session = pgSession(pool);
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
@@ -73,37 +67,24 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
       const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
       await client.connect();
       try {
-        return await applyMigrations(pgSession(client), options.schema, options.migrationsDir);
+        const session: SqlSession = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: (sql) => client.query(sql).then(() => {}),
+        };
+        return await applyMigrations(session, options.schema, options.migrationsDir);
       } finally {
         await client.end();
       }
     },
-    async ping() {
-      await session.query('SELECT 1');
-    },
-    async close() {
-      await pool.end();
-    },
-  };
-}
-
-function pgSession(db: pg.Pool | pg.Client): SqlSession {
-  return {
-    async query(sql, params) {
-      return (await db.query(sql, params)).rows;
-    },
-    async exec(sql) {
-      await db.query(sql);
-    },
+    ping: () => pool.query('SELECT 1').then(() => {}),
+    close: () => pool.end(),
   };
 }
 
 /**
- * A new cluster is created by a short-lived child process (create-pglite-cluster.mjs): initdb
- * takes PGlite's WebAssembly memory to ~700 MiB, which this process would keep for its whole
- * life (measured: 730 MiB RSS after creating a cluster in-process, 174 MiB after opening an
- * existing one; docs/benchmarks.md, "Serving cost"). Bundled builds without the script create
- * it in-process as before.
+ * A new cluster is created by a child process (create-pglite-cluster.mjs): initdb grows PGlite's
+ * WebAssembly memory to ~700 MiB for good (730 MiB RSS in-process vs 174 MiB; docs/benchmarks.md,
+ * "Serving cost"). Bundled builds without the script create it in-process.
  */
 async function createClusterOutside(dataDir: string): Promise<void> {
   if (dataDir.startsWith('memory://') || existsSync(path.join(dataDir, 'PG_VERSION'))) return;
@@ -123,22 +104,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
   const session: SqlSession = {
-    async query(sql, params) {
-      return (await db.query(sql, params)).rows as never[];
-    },
-    async exec(sql) {
-      await db.exec(sql);
-    },
+    query: async (sql, params) => (await db.query(sql, params)).rows as never[],
+    exec: (sql) => db.exec(sql).then(() => {}),
   };
   return {
     kind: 'pglite',
     adapter: new PrismaPGlite(db),
     migrate: () => applyMigrations(session, options.schema, options.migrationsDir),
-    async ping() {
-      await db.query('SELECT 1');
-    },
-    async close() {
-      await db.close();
-    },
+    ping: () => db.query('SELECT 1').then(() => {}),
+    close: () => db.close(),
   };
 }

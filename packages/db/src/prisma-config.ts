@@ -1,8 +1,7 @@
 /**
- * What each service's `prisma.config.ts` gives the Prisma CLI. `prisma migrate deploy`
- * (containers, online) reads DATABASE_URL; the service's schema is put on the search path so
- * `_prisma_migrations` lives in that schema, where the offline migrator keeps it too.
- * A plain object: the service wraps it in `defineConfig` from its own `prisma` CLI package.
+ * Each service's `prisma.config.ts` for the Prisma CLI (wrapped in its own `defineConfig`). The
+ * schema goes on DATABASE_URL's search path: `prisma migrate deploy` keeps `_prisma_migrations`
+ * in the service's schema, as the offline migrator does.
  */
 export function servicePrismaConfig(schema: string, databaseUrl = process.env.DATABASE_URL) {
   const config = { schema: 'prisma/schema.prisma', migrations: { path: 'prisma/migrations' } };

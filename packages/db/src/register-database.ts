@@ -5,39 +5,29 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from './open-database.js';
 
 /** The parts of a generated PrismaClient this plugin needs. */
-export interface PrismaLike {
-  $disconnect(): Promise<void>;
-}
+type PrismaLike = { $disconnect(): Promise<void> };
 
 export interface DatabasePluginOptions<Client extends PrismaLike> {
   /** Folder name under DATA_DIR for the embedded database, e.g. "user-service". */
   serviceName: string;
-  /** The Postgres schema the service owns, e.g. "user_schema". */
   schema: string;
   migrationsDir: string;
   /** The service's config: Postgres when DATABASE_URL is set, PGlite under DATA_DIR otherwise. */
   config: { DATABASE_URL?: string | undefined; DATA_DIR: string };
-  poolSize?: number;
   createClient(adapter: Database['adapter']): Client;
 }
 
 /**
- * Opens Postgres (DATABASE_URL) or the embedded PGlite database, applies the service's
- * migrations, creates the Prisma client, adds a readiness check and closes it all on
- * app close. The one database plugin of every service, so the three cannot drift; the
- * caller passes the returned client to the repositories that use it.
+ * Every service's database plugin: opens Postgres (DATABASE_URL) or PGlite, migrates, creates
+ * the Prisma client, adds a readiness check and closes it all on app close.
  */
 export async function registerDatabase<Client extends PrismaLike>(
   app: FastifyInstance,
   options: DatabasePluginOptions<Client>,
 ): Promise<Client> {
-  const database = await openDatabase({
-    databaseUrl: options.config.DATABASE_URL,
-    dataDir: path.join(options.config.DATA_DIR, options.serviceName),
-    schema: options.schema,
-    migrationsDir: options.migrationsDir,
-    poolSize: options.poolSize,
-  });
+  const { config } = options;
+  const dataDir = path.join(config.DATA_DIR, options.serviceName);
+  const database = await openDatabase({ ...options, databaseUrl: config.DATABASE_URL, dataDir });
   try {
     const migrated = await database.migrate();
     app.log.info({ database: database.kind, schema: options.schema, ...migrated }, 'database ready');

@@ -29,7 +29,6 @@ export const baseConfigShape = {
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Largest accepted request body, in bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** When set, internal endpoints require `Authorization: Bearer <token>`. */
   INTERNAL_API_TOKEN: z.string().min(16).optional(),

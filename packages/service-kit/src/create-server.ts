@@ -32,37 +32,21 @@ export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
   description: string;
-  version?: string;
-  /** The service's config: its log level, body limit and internal token (baseConfigShape). */
+  /** The service's config (baseConfigShape). */
   config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
-  /** Default: pino at the config's level. `false` keeps tests quiet. */
+  /** Default: pino at the config's level. */
   logger?: AppLogger | undefined;
-  /** Slow-client limits (docs/limits.md); tests shorten them. */
-  timeouts?: Partial<SlowClientTimeouts>;
+  /** Slow-client limits in ms (docs/limits.md): to send the headers, the whole request. */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 /** What a service's `buildApp` accepts as its logger: off, or pino writing to a stream (the one-process launcher). */
-export type AppLogger = false | { level: string; stream: { write(line: string): void } };
+type AppLogger = false | { level: string; stream: { write(line: string): void } };
 
 /** What every service's `buildApp(config, options)` accepts; a service may add its own. */
 export interface BuildOptions {
   logger?: AppLogger;
 }
-
-export interface SlowClientTimeouts {
-  /** To connect and send the request line and headers. */
-  headersMs: number;
-  /** For the whole request, body included. */
-  requestMs: number;
-  /** Idle time between requests on a kept-alive connection. */
-  keepAliveMs: number;
-}
-
-export const SLOW_CLIENT_TIMEOUTS: SlowClientTimeouts = {
-  headersMs: 30_000,
-  requestMs: 60_000,
-  keepAliveMs: 72_000,
-};
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -73,12 +57,23 @@ export type App = FastifyInstance<
 >;
 
 /**
+ * A service app with its route plugins' dependencies, which tests and benchmarks read. Passed as
+ * plugin options, not a global `declare module 'fastify'`: the three services share one program.
+ */
+export type AppWith<Deps extends object> = App & { readonly deps: Deps };
+
+export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Deps> {
+  app.decorate<object>('deps', deps);
+  return app as AppWith<Deps>;
+}
+
+/**
  * A Fastify instance with what every service shares: zod validation and OpenAPI,
  * Swagger UI at /docs, FastAPI-shaped errors, request ids, health routes and the
  * internal-token guard. The service registers its own routes on top.
  */
 export async function createServer(options: ServerOptions): Promise<App> {
-  const timeouts = { ...SLOW_CLIENT_TIMEOUTS, ...options.timeouts };
+  const { headersMs = 30_000, requestMs = 60_000 } = options.timeouts ?? {};
   const app = Fastify({
     logger: options.logger ?? { level: options.config?.LOG_LEVEL ?? 'info' },
     bodyLimit: options.config?.BODY_LIMIT_BYTES ?? 1_048_576,
@@ -92,17 +87,17 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Explicit server timeouts: a slow client cannot hold a connection forever. Node checks
     // headersTimeout and requestTimeout only every connectionsCheckingInterval (30 s by
     // default), which let a slow client stay ~87 s; checked every second they hold to the
-    // second. connectionTimeout is the socket's idle timeout (no byte at all).
-    connectionTimeout: timeouts.headersMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    requestTimeout: timeouts.requestMs,
+    // second. connectionTimeout is the socket's idle timeout (no byte at all); keepAliveTimeout
+    // the idle time between requests on a kept-alive connection.
+    connectionTimeout: headersMs,
+    keepAliveTimeout: 72_000,
+    requestTimeout: requestMs,
     http: {
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      connectionsCheckingInterval: Math.min(1_000, headersMs),
     },
-    // Requests after SIGTERM get our own 503 (draining.ts), in the {"detail"} shape and
-    // with a request id.
+    // Requests after SIGTERM get our own 503 (draining.ts), in the {"detail"} shape, with a request id.
     return503OnClosing: false,
     // Fastify's default (10 s) is shorter than a first start on a busy 2-core machine: creating
     // an embedded PGlite database alone takes ~4 s of CPU, and the three services start at once.
@@ -128,10 +123,8 @@ export async function createServer(options: ServerOptions): Promise<App> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: options.name, description: options.description, version: options.version ?? '1.0.0' },
-      components: {
-        securitySchemes: { serviceToken: { type: 'http', scheme: 'bearer' } },
-      },
+      info: { title: options.name, description: options.description, version: '1.0.0' },
+      components: { securitySchemes: { serviceToken: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
   });

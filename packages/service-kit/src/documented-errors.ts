@@ -6,10 +6,9 @@ const detail = (description: string, example: string) =>
   errorSchema.describe(description).meta({ example: { detail: example } });
 
 /**
- * The answers the shared layers give before or around a route's handler (service-kit's
- * parser, validation, limits and shutdown), added to every operation's documented responses
- * so each OpenAPI document lists every status the operation can answer. A route's own entry
- * for a status wins.
+ * Answers of the shared layers around a route (parser, validation, limits, shutdown), added to
+ * every operation's documented responses so it lists every status it can answer; a route's own
+ * entry for a status wins.
  */
 const ALWAYS = {
   503: detail(
@@ -38,18 +37,18 @@ export function documentSharedErrors(app: FastifyInstance): void {
     if (schema.params || schema.querystring || schema.body) Object.assign(added, WITH_INPUT);
     if (schema.params) Object.assign(added, WITH_PATH_PARAMS);
     if (schema.body) Object.assign(added, WITH_BODY);
-    const responses: Record<string, unknown> = {
-      ...added,
-      ...((schema.response as object | undefined) ?? {}),
-    };
-    for (const [status, response] of Object.entries(responses)) {
-      responses[status] = described(response, status);
-    }
-    schema.response = responses;
+    const responses = { ...added, ...((schema.response as object | undefined) ?? {}) };
+    // A status whose schema has no description of its own gets the generic one.
+    schema.response = Object.fromEntries(
+      Object.entries(responses).map(([status, response]) => {
+        const fallback = STATUS_DESCRIPTIONS[status];
+        const bare = fallback && response instanceof z.ZodType && !response.description;
+        return [status, bare ? response.describe(fallback) : response];
+      }),
+    );
   });
 }
 
-/** What Swagger UI shows for a status whose schema has no description of its own. */
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   200: 'OK',
   201: 'Created',
@@ -62,12 +61,6 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   503: 'A service this one needs is unavailable: retry shortly',
   504: 'A service or the database did not answer in time; a change may or may not have been applied',
 };
-
-function described(response: unknown, status: string): unknown {
-  const fallback = STATUS_DESCRIPTIONS[status];
-  if (!fallback || !(response instanceof z.ZodType) || response.description) return response;
-  return response.describe(fallback);
-}
 
 /** A 204 answer: documented without a body (swagger omits content for a null schema). */
 export const noContent = (description: string) => z.undefined().describe(description);

@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * First step of a graceful shutdown: new requests are refused with 503 (and readiness
-     * fails), requests already running go on, every answer closes its connection. The
-     * listener stays open meanwhile, so a client is told "go elsewhere" instead of having
-     * its connection reset. `close()` drains too, when it was not called first.
+     * First step of a graceful shutdown: new requests (readiness too) get 503, running ones go
+     * on, every answer closes its connection. The listener stays open, so clients are told "go
+     * elsewhere" instead of being reset. `close()` drains too.
      */
     startDraining(): void;
   }

@@ -9,41 +9,60 @@ export interface ValidationErrorItem {
   type: string;
 }
 
-// Node and Postgres codes that mean "the database (or a peer) is not reachable now".
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-]);
+// Node and Postgres codes that mean "the database (or a peer) is not reachable now"
+// (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
+const NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'];
+const PG_CODES = ['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'];
+const UNREACHABLE_CODES = new Set([...NODE_CODES, ...PG_CODES]);
 
 /**
  * One error handler for every service: maps what we know to `{"detail": ...}` with the
  * right status, and hides everything else (no SQL, stack traces or driver messages).
  */
 export function installErrorHandler(app: FastifyInstance): void {
-  const methods = collectRouteMethods(app);
+  // Every method some route declares (HEAD comes with GET), collected as routes are added.
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
+  });
+
+  /** The methods of the most specific routes this request's path reaches, sorted. */
+  const allowedMethods = (request: FastifyRequest): string[] => {
+    // Per method, the route this path reaches. Only the most specific routes count: GET
+    // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
+    // /recommendation/reindex is the POST route's alone.
+    const matches = [...methods].flatMap((method) => {
+      const route = app.findRoute({ method: method as HTTPMethods, url: pathOf(request) });
+      return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
+    });
+    const fewest = Math.min(...matches.map((match) => match.params));
+    return matches
+      .filter((match) => match.params === fewest)
+      .map((match) => match.method)
+      .sort();
+  };
+
+  /** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404. */
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = pathOf(request);
+    const allowed = allowedMethods(request).join(', ');
+    if (!allowed) return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+    const detail = `Method ${request.method} not allowed on ${path}; use ${allowed}`;
+    return reply.code(405).header('allow', allowed).send({ detail });
+  };
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A request no route takes can still fail before the not-found handler runs (a QUERY
     // without Content-Type, a body it cannot parse): it is answered as unrouted all the same.
-    if (request.is404) return answerUnrouted(app, methods, request, reply);
+    if (request.is404) return answerUnrouted(request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part = error.validationContext ?? 'body';
       // GET /recommendation/reindex reaches GET /recommendation/:customer_id and fails its
       // id; the resource is the POST route's, so the answer is its 405, not a 422.
       if (part === 'params') {
-        const allowed = allowedMethods(app, methods, request);
+        const allowed = allowedMethods(request);
         if (allowed.length > 0 && !allowed.includes(request.method)) {
-          return answerUnrouted(app, methods, request, reply);
+          return answerUnrouted(request, reply);
         }
       }
       const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
@@ -69,83 +88,30 @@ export function installErrorHandler(app: FastifyInstance): void {
     // Fastify's own client errors (malformed JSON 400, body too large 413, bad content type 415).
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ detail: clientErrorDetail(error) });
+      // Fastify's client-error messages are short and contain no internals.
+      return reply.code(status).send({ detail: CLIENT_ERROR_DETAILS[error.code] ?? error.message });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ detail: 'Internal server error' });
   });
 
-  app.setNotFoundHandler((request, reply) => answerUnrouted(app, methods, request, reply));
-}
-
-/** Every method some route declares (HEAD comes with GET), collected as routes are added. */
-function collectRouteMethods(app: FastifyInstance): Set<string> {
-  const methods = new Set<string>();
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
-  });
-  return methods;
-}
-
-/**
- * 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404.
- */
-function answerUnrouted(
-  app: FastifyInstance,
-  methods: Set<string>,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
-  const path = pathOf(request);
-  const allowed = allowedMethods(app, methods, request);
-  if (allowed.length > 0) {
-    return reply
-      .code(405)
-      .header('allow', allowed.join(', '))
-      .send({ detail: `Method ${request.method} not allowed on ${path}; use ${allowed.join(', ')}` });
-  }
-  return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
 }
 
 function pathOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? '/';
 }
 
-/** The methods of the most specific routes this request's path reaches, sorted. */
-function allowedMethods(app: FastifyInstance, methods: Set<string>, request: FastifyRequest): string[] {
-  const path = pathOf(request);
-  // Per method, the route this path reaches. Only the most specific routes count: GET
-  // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
-  // /recommendation/reindex is the POST route's alone.
-  const matches = [...methods].flatMap((method) => {
-    const route = app.findRoute({ method: method as HTTPMethods, url: path });
-    return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
-  });
-  const fewest = Math.min(...matches.map((match) => match.params));
-  return matches
-    .filter((match) => match.params === fewest)
-    .map((match) => match.method)
-    .sort();
-}
-
 function toPathItem(segment: string): string | number {
   return /^\d+$/.test(segment) ? Number(segment) : segment;
 }
 
-function clientErrorDetail(error: FastifyError): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'Malformed JSON body';
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'Request body is too large';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Unsupported content type: send application/json';
-    default:
-      // Fastify's client-error messages are short and contain no internals.
-      return error.message;
-  }
-}
+const CLIENT_ERROR_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Malformed JSON body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json',
+};
 
 /**
  * A message about `error` that is safe to show a client or an operator endpoint: our own
@@ -153,27 +119,32 @@ function clientErrorDetail(error: FastifyError): string {
  */
 export function publicErrorMessage(error: unknown): string {
   if (error instanceof HttpError) return error.detail;
-  const mapped = mapDatabaseError(error);
-  if (mapped) return mapped.detail;
-  return 'Internal error (see the service log)';
+  return mapDatabaseError(error)?.detail ?? 'Internal error (see the service log)';
 }
+
+type Mapped = { status: number; detail: string };
+const UNAVAILABLE: Mapped = { status: 503, detail: 'Database unavailable, try again shortly' };
+// P1xxx: cannot connect. P2024 pool timeout, P2028 transaction could not start in time (or
+// expired), P2037 too many connections.
+const PRISMA_CODES = new Map<string, Mapped>([
+  ['P2002', { status: 409, detail: 'A record with the same unique value already exists' }],
+  ['P2025', { status: 404, detail: 'Record not found' }],
+  ['P2003', { status: 409, detail: 'The record is referenced by other records' }],
+  ['P2024', UNAVAILABLE],
+  ['P2028', UNAVAILABLE],
+  ['P2037', UNAVAILABLE],
+]);
 
 /**
  * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
  * connection failures. Repositories map the expected cases themselves with precise
  * messages; this is the safety net.
  */
-export function mapDatabaseError(error: unknown): { status: number; detail: string } | null {
+export function mapDatabaseError(error: unknown): Mapped | null {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (code === 'P2002')
-      return { status: 409, detail: 'A record with the same unique value already exists' };
-    if (code === 'P2025') return { status: 404, detail: 'Record not found' };
-    if (code === 'P2003') return { status: 409, detail: 'The record is referenced by other records' };
-    // P2024 pool timeout, P2028 transaction could not start in time (or expired), P2037 too many connections.
-    if (/^P1\d{3}$/.test(code) || code === 'P2024' || code === 'P2028' || code === 'P2037') {
-      return { status: 503, detail: 'Database unavailable, try again shortly' };
-    }
+    const known = PRISMA_CODES.get(code) ?? (/^P1\d{3}$/.test(code) ? UNAVAILABLE : undefined);
+    if (known) return { ...known };
   }
   // Checked first: a query that was sent and never answered may still be applied when the
   // database wakes up, so "unavailable, nothing done" would not be true.
@@ -183,8 +154,7 @@ export function mapDatabaseError(error: unknown): { status: number; detail: stri
       detail: 'Database did not answer in time; the change may or may not have been applied',
     };
   }
-  if (isUnreachable(error)) return { status: 503, detail: 'Database unavailable, try again shortly' };
-  return null;
+  return isUnreachable(error) ? { ...UNAVAILABLE } : null;
 }
 
 /** node-postgres gave up waiting for a query's answer (`query_timeout`, packages/db). */

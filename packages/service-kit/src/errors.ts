@@ -13,46 +13,18 @@ export class HttpError extends Error {
   }
 }
 
-export class NotFoundError extends HttpError {
-  constructor(detail: string) {
-    super(404, detail);
-  }
+function withStatus(status: number) {
+  return class extends HttpError {
+    constructor(detail: string, options?: ErrorOptions) {
+      super(status, detail, options);
+    }
+  };
 }
 
-export class ConflictError extends HttpError {
-  constructor(detail: string) {
-    super(409, detail);
-  }
-}
-
-export class UnprocessableError extends HttpError {
-  constructor(detail: string) {
-    super(422, detail);
-  }
-}
-
-export class UnauthorizedError extends HttpError {
-  constructor(detail = 'Missing or invalid service token') {
-    super(401, detail);
-  }
-}
-
-/** A dependency (database, another service, the vector store) cannot be reached now. */
-export class ServiceUnavailableError extends HttpError {
-  constructor(detail: string, options?: ErrorOptions) {
-    super(503, detail, options);
-  }
-}
-
+export class NotFoundError extends withStatus(404) {}
+export class ConflictError extends withStatus(409) {}
+export class UnprocessableError extends withStatus(422) {}
 /** A dependency answered, but with something we cannot use. */
-export class BadGatewayError extends HttpError {
-  constructor(detail: string, options?: ErrorOptions) {
-    super(502, detail, options);
-  }
-}
-
-export class GatewayTimeoutError extends HttpError {
-  constructor(detail: string, options?: ErrorOptions) {
-    super(504, detail, options);
-  }
-}
+export class BadGatewayError extends withStatus(502) {}
+/** A dependency (database, another service, the vector store) cannot be reached now. */
+export class ServiceUnavailableError extends withStatus(503) {}

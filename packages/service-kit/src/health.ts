@@ -2,35 +2,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-export type ReadinessCheck = () => Promise<void>;
+type Readiness = Record<string, 'ok' | 'unavailable'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Plugins add a check per external resource; `/readyz` runs them all. */
-    addReadinessCheck(name: string, check: ReadinessCheck): void;
+    addReadinessCheck(name: string, check: () => Promise<void>): void;
     /** Runs every readiness check (bounded by a timeout each): `ok` or `unavailable` per name. */
-    checkReadiness(): Promise<Record<string, 'ok' | 'unavailable'>>;
+    checkReadiness(): Promise<Readiness>;
   }
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
+const checks = z.record(z.string(), z.string());
 
 export function installHealthRoutes(app: FastifyInstance, serviceName: string): void {
-  const checks = new Map<string, ReadinessCheck>();
-  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
-    checks.set(name, check);
+  const registered = new Map<string, () => Promise<void>>();
+  app.decorate('addReadinessCheck', (name: string, check: () => Promise<void>) => {
+    registered.set(name, check);
   });
   app.decorate('checkReadiness', async () => {
-    const results: Record<string, 'ok' | 'unavailable'> = {};
+    const results: Readiness = {};
+    // The timer is unref'd: a check left hanging does not hold the process.
+    const timeout = () => sleep(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => Promise.reject());
     await Promise.all(
-      [...checks].map(async ([name, check]) => {
-        try {
-          // The timer is unref'd: a check left hanging does not hold the process.
-          await Promise.race([check(), sleep(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(timedOut)]);
-          results[name] = 'ok';
-        } catch {
-          results[name] = 'unavailable';
-        }
+      [...registered].map(async ([name, check]) => {
+        results[name] = await Promise.race([check(), timeout()]).then(
+          () => 'ok' as const,
+          () => 'unavailable' as const,
+        );
       }),
     );
     return results;
@@ -62,11 +62,11 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
         summary: 'Readiness: every dependency this service needs answers',
         response: {
           200: z
-            .object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) })
+            .object({ status: z.literal('ready'), checks })
             .describe('Every dependency answers')
             .meta({ example: { status: 'ready', checks: { database: 'ok', 'user-service': 'ok' } } }),
           503: z
-            .object({ detail: z.string(), checks: z.record(z.string(), z.string()) })
+            .object({ detail: z.string(), checks })
             .describe('A dependency does not answer (each check says which)')
             .meta({
               example: {
@@ -81,16 +81,10 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     async (_request, reply) => {
       const results = await app.checkReadiness();
       const failed = Object.keys(results).filter((name) => results[name] !== 'ok');
-      if (failed.length > 0) {
-        return reply
-          .code(503)
-          .send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
-      }
-      return { status: 'ready' as const, checks: results };
+      if (failed.length === 0) return { status: 'ready' as const, checks: results };
+      return reply
+        .code(503)
+        .send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
     },
   );
-}
-
-function timedOut(): never {
-  throw new Error('timed out');
 }

@@ -9,7 +9,7 @@ export interface JsonClientOptions {
   baseUrl: string;
   /** Per-attempt deadline for connecting and for the whole answer. */
   timeoutMs?: number;
-  /** Extra attempts for idempotent requests after a network error or a 5xx. */
+  /** Extra attempts for GETs after a network error or a 5xx. */
   retries?: number;
   /** First backoff delay; doubles each retry, with jitter. */
   backoffMs?: number;
@@ -22,8 +22,6 @@ export interface RequestOptions<T> {
   /** Status codes answered as `null` instead of an error (typically 404). */
   nullOn?: number[];
   requestId?: string | undefined;
-  /** Overrides the client's default: POSTs are retried only when marked idempotent. */
-  idempotent?: boolean;
   signal?: AbortSignal;
 }
 
@@ -41,20 +39,15 @@ export class UpstreamStatusError extends HttpError {
 }
 
 /**
- * A small typed JSON client over one undici Pool per downstream service: explicit
- * timeouts, bounded retries with exponential backoff for idempotent calls, and errors
- * mapped to what our callers answer (503 unreachable/timeout, 502 bad answer).
+ * A typed JSON client over one undici Pool per downstream service: explicit timeouts, bounded
+ * retries with exponential backoff for GETs, errors mapped to 503 (unreachable/timeout) or 502.
  */
 export class JsonClient {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
 
   constructor(private readonly options: JsonClientOptions) {
     this.timeoutMs = options.timeoutMs ?? 2_000;
-    this.retries = options.retries ?? 2;
-    this.backoffMs = options.backoffMs ?? 50;
     this.pool = new Pool(options.baseUrl, {
       connections: options.connections ?? 32,
       connectTimeout: this.timeoutMs,
@@ -65,15 +58,11 @@ export class JsonClient {
   }
 
   get<T>(path: string, options: RequestOptions<T> = {}): Promise<T | null> {
-    return this.request('GET', path, undefined, { idempotent: true, ...options });
+    return this.request('GET', path, undefined, options);
   }
 
   post<T>(path: string, body: unknown, options: RequestOptions<T> = {}): Promise<T | null> {
     return this.request('POST', path, body, options);
-  }
-
-  delete<T>(path: string, body: unknown, options: RequestOptions<T> = {}): Promise<T | null> {
-    return this.request('DELETE', path, body, { idempotent: true, ...options });
   }
 
   async close(): Promise<void> {
@@ -81,15 +70,17 @@ export class JsonClient {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST',
     path: string,
     body: unknown,
     options: RequestOptions<T>,
   ): Promise<T | null> {
-    const attempts = options.idempotent ? this.retries + 1 : 1;
+    // Only GETs are retried: a POST may have been applied before the error.
+    const attempts = method === 'GET' ? (this.options.retries ?? 2) + 1 : 1;
+    const backoffMs = this.options.backoffMs ?? 50;
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       try {
         return await this.attempt(method, path, body, options);
       } catch (error) {
@@ -97,11 +88,15 @@ export class JsonClient {
         if (!isRetryable(error)) break;
       }
     }
-    throw this.toHttpError(lastError);
+    if (lastError instanceof HttpError) throw lastError;
+    const reason = describeNetworkError(lastError);
+    throw new ServiceUnavailableError(`${this.options.name} is unavailable (${reason})`, {
+      cause: lastError,
+    });
   }
 
   private async attempt<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST',
     path: string,
     body: unknown,
     options: RequestOptions<T>,
@@ -129,18 +124,11 @@ export class JsonClient {
     if (options.nullOn?.includes(response.statusCode)) return null;
     throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
   }
-
-  private toHttpError(error: unknown): HttpError {
-    if (error instanceof HttpError) return error;
-    const reason = describeNetworkError(error);
-    return new ServiceUnavailableError(`${this.options.name} is unavailable (${reason})`, { cause: error });
-  }
 }
 
+/** Network errors, timeouts and 5xx answers. */
 function isRetryable(error: unknown): boolean {
-  if (error instanceof UpstreamStatusError) return error.upstreamStatus >= 500;
-  if (error instanceof HttpError) return false;
-  return true; // network errors and timeouts
+  return error instanceof UpstreamStatusError ? error.upstreamStatus >= 500 : !(error instanceof HttpError);
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,4 +1,3 @@
-export * from './app-deps.js';
 export * from './config.js';
 export * from './create-server.js';
 export * from './documented-errors.js';

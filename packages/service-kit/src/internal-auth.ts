@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { UnauthorizedError } from './errors.js';
+import { HttpError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +22,7 @@ export function installInternalAuth(app: FastifyInstance, token: string | undefi
     if (!expected) return;
     const given = Buffer.from(request.headers.authorization ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new UnauthorizedError();
+      throw new HttpError(401, 'Missing or invalid service token');
     }
   });
 }

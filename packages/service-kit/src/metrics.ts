@@ -2,27 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 
-/** A value read when Prometheus scrapes, never on the request path. */
-export type GaugeReader = () => number | null | Promise<number | null>;
-/** Several labelled values read at scrape time: one row per label set. */
-export type LabelledGaugeReader = () =>
-  | { labels: Record<string, string>; value: number }[]
-  | Promise<{ labels: Record<string, string>; value: number }[]>;
+// Values are read when Prometheus scrapes, never on the request path.
+type Rows = { labels: Record<string, string>; value: number }[];
+type GaugeReader = () => number | null | Promise<number | null>;
+/** Several labelled values: one row per label set. */
+type LabelledGaugeReader = () => Rows | Promise<Rows>;
 
 export interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
   readonly registry: Registry;
-  /** Latency of every answered request, by method, route pattern and status. */
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
   /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
   gauge(name: string, help: string, read: GaugeReader): void;
   labelledGauge(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
   /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
   counter(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
-  /**
-   * A dependency that is not a readiness check (a service this one calls but can run without):
-   * shown in `dependency_up` next to the readiness checks, probed at scrape time.
-   */
+  /** A service this one calls but can run without: in `dependency_up` too, probed at scrape time. */
   addDependencyProbe(name: string, probe: () => Promise<unknown>): void;
 }
 
@@ -38,13 +33,9 @@ declare module 'fastify' {
  */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const UNMATCHED_ROUTE = 'unmatched';
-
 /**
- * Prometheus metrics (prom-client) for one service: request counts and latency histograms by
- * route pattern and status, process metrics, dependency health from the readiness checks, and
- * `GET /metrics` in the text exposition format. Public like `/readyz`: counts and timings
- * only, no personal data.
+ * prom-client metrics of one service: latency histograms by route pattern and status, process
+ * metrics, dependency health, and `GET /metrics`. Public like `/readyz`: counts and timings only.
  */
 export function installMetrics(app: FastifyInstance, serviceName: string): void {
   const registry = new Registry();
@@ -110,21 +101,17 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     'Whether each dependency of this service answers its readiness check (1) or not (0)',
     ['dependency'],
     async () => {
-      const results = await app.checkReadiness();
-      const rows = Object.entries(results).map(([dependency, state]) => ({
+      const checked = Object.entries(await app.checkReadiness()).map(([dependency, state]) => ({
         labels: { dependency },
         value: state === 'ok' ? 1 : 0,
       }));
-      const probed = await Promise.all(
-        [...probes].map(async ([dependency, probe]) => ({
-          labels: { dependency },
-          value: await probe().then(
-            () => 1,
-            () => 0,
-          ),
-        })),
-      );
-      return [...rows, ...probed];
+      const probed = [...probes].map(async ([dependency, probe]) => ({
+        labels: { dependency },
+        value: await probe()
+          .then(() => 1)
+          .catch(() => 0),
+      }));
+      return [...checked, ...(await Promise.all(probed))];
     },
   );
 
@@ -133,7 +120,7 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
   const children = new Map<string, ReturnType<typeof httpDurations.labels>>();
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would make every customer a series.
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const route = request.routeOptions.url ?? 'unmatched';
     const key = `${request.method} ${reply.statusCode} ${route}`;
     let child = children.get(key);
     if (!child) {

@@ -22,13 +22,8 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
     for (const [, key, raw] of (match[2] ?? '').matchAll(LABEL)) {
       labels[key!] = raw!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
-    samples.push({ name: match[1]!, labels, value: parseValue(match[3]!) });
+    // Number() reads "+Infinity", not Prometheus's "+Inf".
+    samples.push({ name: match[1]!, labels, value: Number(match[3]!.replace(/Inf$/, 'Infinity')) });
   }
   return samples;
-}
-
-function parseValue(raw: string): number {
-  if (raw === '+Inf') return Number.POSITIVE_INFINITY;
-  if (raw === '-Inf') return Number.NEGATIVE_INFINITY;
-  return Number(raw);
 }

@@ -16,10 +16,9 @@ interface Snapshot {
 }
 
 /**
- * Requests per second and p50/p99 of one route over the last minutes, for the dashboard's
- * chart. It samples the cumulative request histogram every `intervalMs` (off the request path)
- * and keeps `keep` samples; the quantiles of each interval are interpolated inside the
- * histogram's buckets from the bucket differences, as Prometheus' histogram_quantile does.
+ * Requests per second and p50/p99 of one route for the dashboard's chart: samples of the
+ * cumulative histogram every `intervalMs` (off the request path), `keep` of them; each
+ * interval's quantiles interpolated in its bucket differences, as histogram_quantile does.
  */
 export class RecentLatency {
   private readonly snapshots: Snapshot[] = [];
@@ -46,11 +45,7 @@ export class RecentLatency {
 
   /** One point per interval between samples, oldest first. */
   points(): LatencyPoint[] {
-    const points: LatencyPoint[] = [];
-    for (let i = 1; i < this.snapshots.length; i++) {
-      points.push(this.between(this.snapshots[i - 1]!, this.snapshots[i]!));
-    }
-    return points;
+    return this.snapshots.slice(1).map((after, i) => this.between(this.snapshots[i]!, after));
   }
 
   /** The whole window at once (null before two samples): its mean rate and its p50/p99. */
@@ -82,10 +77,7 @@ export class RecentLatency {
       const le = String((labels as Record<string, unknown>).le);
       byBound.set(le, (byBound.get(le) ?? 0) + value);
     }
-    const buckets = [
-      ...this.bounds.map((bound) => byBound.get(String(bound)) ?? 0),
-      byBound.get('+Inf') ?? 0,
-    ];
+    const buckets = [...this.bounds, '+Inf'].map((bound) => byBound.get(String(bound)) ?? 0);
     this.snapshots.push({ at: Date.now(), buckets });
     if (this.snapshots.length > this.keep + 1) this.snapshots.shift();
   }

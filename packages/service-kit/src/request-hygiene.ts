@@ -37,10 +37,9 @@ export function frameworkErrorHandler(
 }
 
 /**
- * Requests Node's HTTP parser rejects before Fastify sees them (headers over 16 KiB, a
- * request that is not HTTP, a client too slow to send its request): the answer Fastify would
- * write, in our `{"detail"}` shape and with a request id. As in Fastify's own handler
- * (`defaultClientErrorHandler`), the connection is closed afterwards.
+ * Requests Node's HTTP parser rejects before Fastify (headers over 16 KiB, not HTTP, too slow):
+ * Fastify's answer in our `{"detail"}` shape, with a request id; then, as Fastify's own handler
+ * does, the connection is closed.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -63,28 +62,19 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
 const NUL = '\u0000';
 
 /**
- * Postgres cannot store U+0000 in text ("invalid byte sequence"), so a NUL in a request
- * would reach the database as a driver error (500). The text fields refuse it in their
- * schema (wire-types.ts `text`); this is the safety net for any other string, answering a
- * 422 in the FastAPI shape pointing at the field. It runs on the validated input, so a NUL
- * in an unknown field (dropped by validation, as FastAPI drops it) is no error.
- * Walks iteratively: bodies may nest deeply.
+ * Postgres cannot store U+0000 in text: a NUL would be a driver error (500). Text fields refuse
+ * it in their schema (wire-types.ts `text`); this 422 is the safety net for any other string.
+ * It checks the validated input: a NUL in an unknown field (dropped, as by FastAPI) is fine.
  */
 export function installNulGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request, reply) => {
-    const parts: [string, unknown][] = [
-      ['params', request.params],
-      ['querystring', request.query],
-      ['body', request.body],
-    ];
-    for (const [part, value] of parts) {
+    const parts = { params: request.params, querystring: request.query, body: request.body };
+    for (const [part, value] of Object.entries(parts)) {
       const at = findNul(value);
-      if (at) {
-        const detail: ValidationErrorItem[] = [
-          { loc: [part, ...at], msg: 'Text must not contain NUL (\\u0000) characters', type: 'string_nul' },
-        ];
-        return reply.code(422).send({ detail });
-      }
+      if (!at) continue;
+      const msg = 'Text must not contain NUL (\\u0000) characters';
+      const detail: ValidationErrorItem[] = [{ loc: [part, ...at], msg, type: 'string_nul' }];
+      return reply.code(422).send({ detail });
     }
   });
 }

@@ -4,18 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type {} from './draining.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
-/**
- * How long new requests are refused (503) before the listener closes. Clients learn to go
- * elsewhere from those answers; closing at once would reset the connections a busy event
- * loop has not read yet (measured: a few requests cut per shutdown under CPU contention).
- */
+// How long new requests are refused (503) before the listener closes. Clients learn to go
+// elsewhere from those answers; closing at once would reset the connections a busy event
+// loop has not read yet (measured: a few requests cut per shutdown under CPU contention).
 const DRAIN_MS = 1_000;
 
 /**
- * The only place that listens. SIGTERM/SIGINT drain, then close the server: for DRAIN_MS
- * new requests get 503 while in-flight ones go on, then Fastify stops accepting and waits
- * for the requests still running; onClose hooks then close pools and databases. A stuck
- * shutdown is forced after a grace period.
+ * The only place that listens. SIGTERM/SIGINT: for DRAIN_MS new requests get 503 while
+ * in-flight ones go on, then Fastify closes (waiting for running requests, then onClose hooks
+ * close pools and databases). A stuck shutdown is forced after a grace period.
  */
 export async function runServer(app: FastifyInstance, host: string, port: number): Promise<void> {
   let closing = false;
@@ -54,16 +51,9 @@ export async function serve<Config extends { HOST: string; PORT: number }>(
 ): Promise<void> {
   try {
     const config = readConfig();
-    const app = await buildApp(config);
-    await runServer(app, config.HOST, config.PORT);
+    await runServer(await buildApp(config), config.HOST, config.PORT);
   } catch (error) {
-    exitOnStartupFailure(error);
+    process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
   }
-}
-
-/** Start-up failures must exit non-zero with a readable message. */
-export function exitOnStartupFailure(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`start-up failed: ${message}\n`);
-  process.exit(1);
 }

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Field types every service's wire schemas are built from. Each one validates exactly what
- * its OpenAPI schema says (an outside fuzzer, schemathesis in CI, holds the two together):
- * ids and numbers in paths and queries are decimal only, text lengths count characters
- * (code points, as Postgres' VARCHAR does) and blank or NUL-containing text is refused by
- * a documented pattern.
+ * Field types of every wire schema. Each validates exactly what its OpenAPI schema says
+ * (schemathesis in CI holds the two together): numbers in paths and queries are decimal only,
+ * text lengths count code points (as VARCHAR does), blank or NUL text fails a documented pattern.
  */
 
 /** Postgres INT4, the type of every id column. */
@@ -39,31 +37,23 @@ export function bodyInt(min: number, max: number) {
 
 /** An id (1 … 2 147 483 647) in a path or query string. */
 export const idParam = () => queryInt(1, MAX_ID).describe('Id (decimal digits, 1 … 2147483647)');
-/** An id in a JSON body. */
 export const idField = () => bodyInt(1, MAX_ID);
 
 // What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator), spelled out
 // so the pattern means the same in every regex dialect a client may use.
 const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
-export interface TextOptions {
-  /** Characters (code points) at most, counted before trimming. */
-  max: number;
-  /** Refuse blank text (empty after trimming). */
-  required?: boolean;
-  /** Further characters that may not appear (e.g. ',' in a tag). */
-  forbid?: string;
-}
+type TextRules = { max: number; required?: boolean; forbid?: string };
 
 /**
- * Text as the services store it: trimmed, at most `max` characters, never NUL (Postgres
- * cannot store it). The length is counted in code points before trimming so the JSON
- * Schema `maxLength` and the check agree; the pattern documents the NUL, blank and
- * forbidden-character rules. Lone UTF-16 surrogates never reach here: the JSON body parser
- * replaces them with U+FFFD (json-body.ts).
+ * Text as stored: trimmed, at most `max` code points counted before trimming (as JSON Schema's
+ * `maxLength`), never NUL (Postgres cannot store it), not blank when `required`, without the
+ * `forbid` characters (e.g. ',' in a tag); the pattern documents the last three rules. Lone
+ * surrogates are U+FFFD already (json-body.ts).
  */
-export function text({ max, required = false, forbid = '' }: TextOptions) {
-  const banned = `\\u0000${escapeClass(forbid)}`;
+export function text({ max, required = false, forbid = '' }: TextRules) {
+  const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
+  const banned = `\\u0000${forbid.replace(/[\\\]^-]/g, '\\$&')}`;
   const pattern = required ? `^[^${banned}]*[^${banned}${WS}][^${banned}]*$` : `^[^${banned}]*$`;
   const regex = new RegExp(pattern, 'u');
   const schema = z
@@ -73,13 +63,7 @@ export function text({ max, required = false, forbid = '' }: TextOptions) {
       message: 'Text must not contain NUL (\\u0000) characters',
       abort: true,
     })
-    .refine((value) => regex.test(value), {
-      message: required
-        ? forbid
-          ? `Must not be blank or contain ${JSON.stringify(forbid)}`
-          : 'Must not be blank'
-        : `Must not contain ${JSON.stringify(forbid)}`,
-    })
+    .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })
     .trim();
   // meta() last: these keys go into the JSON Schema as written.
   return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });
@@ -89,10 +73,6 @@ function countChars(value: string): number {
   let count = 0;
   for (const _ of value) count++;
   return count;
-}
-
-function escapeClass(chars: string): string {
-  return chars.replace(/[\\\]^-]/g, '\\$&');
 }
 
 /** `{"detail": "..."}`: every error answer but 422. */

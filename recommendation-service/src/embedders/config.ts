@@ -10,33 +10,20 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 /** Where scripts/fetch-model.sh puts the model it builds: `auto` uses it when present. */
 export const FETCHED_MODEL_DIR = path.join(repoRoot, '.data', 'models', 'all-MiniLM-L6-v2');
 
-/**
- * The embedder's environment variables, spread into the service's config schema:
- * `z.object({ ...baseConfigShape, ...embeddingsConfigShape, ... })`.
- */
+/** The embedder's environment variables, spread into the service's config schema. */
 export const embeddingsConfigShape = {
-  /**
-   * `auto` (default): the transformers.js model (EMBEDDINGS_MODEL_PATH, else the default id),
-   * falling back to the hashing embedder with a warning when it cannot be loaded.
-   * `hashing`: the hashing embedder. Anything else: a Hugging Face model id that must load.
-   */
+  /** `auto`, `hashing`, or a Hugging Face model id that must load (createEmbedder). */
   EMBEDDINGS_MODEL: z.string().trim().min(1).default('auto'),
   /** Local model folder (config.json, tokenizer.json, onnx/model.onnx); never downloads. */
   EMBEDDINGS_MODEL_PATH: z.string().optional(),
   /** ONNX weights variant: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
   EMBEDDINGS_DTYPE: z.enum(MODEL_DTYPES).default(DEFAULT_DTYPE),
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(DEFAULT_BATCH_SIZE),
-  /**
-   * ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). 1 by default:
-   * on a shared 2-core machine it did the most work per CPU second (docs/embedders.md).
-   */
+  /** ONNX Runtime intra-op threads; 0 = one per core. 1: the most work per CPU second (docs/embedders.md). */
   EMBEDDINGS_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_THREADS),
   /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
   EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
-  /**
-   * Where hub model ids are downloaded from (transformers.js `env.remoteHost`): the Hugging Face
-   * hub, or a mirror. `auto` checks that it answers before loading transformers.js at all.
-   */
+  /** The Hugging Face hub or a mirror (transformers.js `env.remoteHost`); `auto` checks it answers first. */
   EMBEDDINGS_HUB_URL: z.string().url().default(DEFAULT_HUB_URL),
   /** Longest wait for the model hub to answer one request before the load is given up. */
   EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),

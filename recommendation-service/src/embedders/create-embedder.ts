@@ -21,12 +21,9 @@ const FIX_HINT =
   'onnx/model.onnx) and set EMBEDDINGS_MODEL_PATH to that folder.';
 
 /**
- * Chooses the embedder from config (docs/embedders.md):
- * - EMBEDDINGS_MODEL=hashing: the hashing embedder.
- * - EMBEDDINGS_MODEL=auto: the transformers.js model from EMBEDDINGS_MODEL_PATH, else the
- *   default hub id; if it cannot be loaded, the hashing embedder and a loud warning.
- * - any other value: that hub model (or EMBEDDINGS_MODEL_PATH, named so); failing to load
- *   it stops start-up, since the operator asked for exactly that model.
+ * EMBEDDINGS_MODEL (docs/embedders.md): `hashing`; `auto`, the transformers.js model from
+ * EMBEDDINGS_MODEL_PATH or the default hub id, else the hashing embedder and a loud warning;
+ * any other value, that model, which must load (the operator asked for exactly it).
  */
 export async function createEmbedder(
   config: EmbeddingsConfig,
@@ -37,19 +34,17 @@ export async function createEmbedder(
     fetchedModelDir?: string | null;
   } = {},
 ): Promise<Embedder> {
-  const hashing = () => new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
+  const hashing = new HashingEmbedder({ dimension: config.HASHING_DIMENSION });
   const choice = config.EMBEDDINGS_MODEL;
   if (choice === 'hashing') {
-    const embedder = hashing();
-    log.info({ embedder: embedder.id, dimension: embedder.dimension }, 'using the hashing embedder');
-    return embedder;
+    log.info({ embedder: hashing.id, dimension: hashing.dimension }, 'using the hashing embedder');
+    return hashing;
   }
 
   const auto = choice === 'auto';
   // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
-  const fetchedDir = deps.fetchedModelDir === undefined ? FETCHED_MODEL_DIR : deps.fetchedModelDir;
-  const fetched =
-    auto && fetchedDir && existsSync(path.join(fetchedDir, 'config.json')) ? fetchedDir : undefined;
+  const { fetchedModelDir: dir = FETCHED_MODEL_DIR } = deps;
+  const fetched = auto && dir && existsSync(path.join(dir, 'config.json')) ? dir : undefined;
   const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
@@ -80,14 +75,13 @@ export async function createEmbedder(
         { cause: error },
       );
     }
-    const embedder = hashing();
     log.warn(
-      { err: error, reason, embedder: embedder.id, dimension: embedder.dimension, fix: FIX_HINT },
-      `!!! EMBEDDINGS MODEL NOT LOADED - FALLING BACK TO THE HASHING EMBEDDER (${embedder.id}): ` +
+      { err: error, reason, embedder: hashing.id, dimension: hashing.dimension, fix: FIX_HINT },
+      `!!! EMBEDDINGS MODEL NOT LOADED - FALLING BACK TO THE HASHING EMBEDDER (${hashing.id}): ` +
         `recommendations will match words, not meaning. Could not load the ${described}${where}: ${reason}. ` +
         `${FIX_HINT} Set EMBEDDINGS_MODEL=hashing to choose the hashing embedder on purpose.`,
     );
-    return embedder;
+    return hashing;
   }
 }
 

@@ -19,8 +19,9 @@ export function hashUpdate(state: number, text: string, start: number, end: numb
   return h >>> 0;
 }
 
-export function hashUpdateCode(state: number, code: number): number {
-  return Math.imul(state ^ code, FNV_PRIME) >>> 0;
+/** The finished hash of text.slice(start, end) from `seed`. */
+export function hashOf(seed: number, text: string, start = 0, end = text.length): number {
+  return hashFinish(hashUpdate(hashStart(seed), text, start, end));
 }
 
 /** murmur3 fmix32. */

@@ -1,5 +1,5 @@
 import type { Embedder } from './embedder.js';
-import { hashFinish, hashStart, hashUpdate, hashUpdateCode } from './feature-hash.js';
+import { hashFinish, hashOf, hashStart, hashUpdate } from './feature-hash.js';
 import { normalizeWords } from './normalize-text.js';
 
 /** Bumped whenever features, weights or hashing change: the id names the vector collection. */
@@ -7,67 +7,38 @@ export const HASHING_VERSION = 'hashing-v1';
 /** See docs/embedders.md for the collision/quality measurements behind this number. */
 export const DEFAULT_HASHING_DIMENSION = 1024;
 
-/** Relative weight of each feature family in the final vector (each family is unit-normed first). */
-export interface FeatureWeights {
-  words: number;
-  bigrams: number;
-  chars: number;
-}
-
-export const DEFAULT_FEATURE_WEIGHTS: Readonly<FeatureWeights> = Object.freeze({
-  words: 1,
-  bigrams: 0.5,
-  chars: 0.7,
-});
-
-export interface HashingEmbedderOptions {
-  dimension?: number;
-  /** Character n-gram lengths, inclusive. */
-  minGram?: number;
-  maxGram?: number;
-  weights?: Partial<FeatureWeights>;
-}
-
 const WORD_SEED = 0x57;
 const BIGRAM_SEED = 0x42;
 const CHAR_SEED = 0x43;
 const SIGN_SALT = 0x9e3779b9;
-const SPACE = 0x20;
 const YIELD_EVERY = 500;
+/** Character n-gram lengths, inclusive. */
+const MIN_GRAM = 3;
+const MAX_GRAM = 5;
+/** Relative weight of each feature family in the final vector (each family is unit-normed first). */
+const WEIGHTS = { words: 1, bigrams: 0.5, chars: 0.7 };
 
 /**
- * Deterministic bag-of-features embedder (the "hashing trick"): word unigrams, word bigrams
- * and character n-grams of "<word>" are hashed into `dimension` buckets with a random sign,
- * weighted 1 + ln(tf), each family scaled to unit norm times its weight, then L2-normalised.
- * No model, no dependency; texts that share words or word pieces get a high cosine.
+ * The "hashing trick", no model: words, word bigrams and character n-grams of "<word>" hashed
+ * into `dimension` buckets with a random sign, weighted 1 + ln(tf), each family unit-normed
+ * times its weight, then L2-normalised. Texts sharing words or word pieces get a high cosine.
  */
 export class HashingEmbedder implements Embedder {
   readonly id: string;
   readonly model = HASHING_VERSION;
   readonly dimension: number;
-  private readonly minGram: number;
-  private readonly maxGram: number;
-  private readonly weights: FeatureWeights;
   // Reused between texts: embedding is synchronous, so no two texts share them at once.
   private readonly words = new HashList();
   private readonly bigrams = new HashList();
   private readonly chars = new HashList();
   private readonly emptyVector: Float32Array;
 
-  constructor(options: HashingEmbedderOptions = {}) {
+  constructor(options: { dimension?: number } = {}) {
     this.dimension = options.dimension ?? DEFAULT_HASHING_DIMENSION;
-    this.minGram = options.minGram ?? 3;
-    this.maxGram = options.maxGram ?? 5;
-    this.weights = { ...DEFAULT_FEATURE_WEIGHTS, ...options.weights };
     if (!Number.isInteger(this.dimension) || this.dimension < 1) {
       throw new RangeError(`hashing dimension must be a positive integer, got ${this.dimension}`);
     }
-    if (this.minGram < 1 || this.maxGram < this.minGram) {
-      throw new RangeError(`bad character n-gram range ${this.minGram}..${this.maxGram}`);
-    }
-    const custom = options.minGram !== undefined || options.maxGram !== undefined || options.weights;
-    // Non-default features give different vectors for the same dimension: keep them apart.
-    this.id = `${HASHING_VERSION}-d${this.dimension}${custom ? '-custom' : ''}`;
+    this.id = `${HASHING_VERSION}-d${this.dimension}`;
     // A text without a single letter or digit has no features and a zero vector cannot be
     // normalised. All such texts get this one constant unit vector: identical to each other,
     // and close to orthogonal to real texts (signs are random, so its dot products average 0).
@@ -87,47 +58,45 @@ export class HashingEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     const words = normalizeWords(text);
-    if (words.length === 0) {
-      return this.emptyVector.slice();
-    }
+    if (words.length === 0) return this.emptyVector.slice();
     this.countFeatures(words);
     const vector = new Float32Array(this.dimension);
-    this.addFamily(vector, this.words, this.weights.words);
-    this.addFamily(vector, this.bigrams, this.weights.bigrams);
-    this.addFamily(vector, this.chars, this.weights.chars);
+    this.addFamily(vector, this.words, WEIGHTS.words);
+    this.addFamily(vector, this.bigrams, WEIGHTS.bigrams);
+    this.addFamily(vector, this.chars, WEIGHTS.chars);
     return normalizeOrFallback(vector, this.emptyVector);
   }
 
   private countFeatures(words: string[]): void {
-    this.words.clear();
-    this.bigrams.clear();
-    this.chars.clear();
+    this.words.length = 0;
+    this.bigrams.length = 0;
+    this.chars.length = 0;
     let previous: string | undefined;
     for (const word of words) {
-      this.words.push(hashFinish(hashUpdate(hashStart(WORD_SEED), word, 0, word.length)));
+      this.words.push(hashOf(WORD_SEED, word));
       if (previous !== undefined) {
-        let h = hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length);
-        h = hashUpdateCode(h, SPACE);
+        // "previous word", fed in pieces.
+        const h = hashUpdate(hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length), ' ', 0, 1);
         this.bigrams.push(hashFinish(hashUpdate(h, word, 0, word.length)));
       }
       previous = word;
       // Boundary markers make prefixes and suffixes distinct features ("<run" is not "urn").
       const marked = `<${word}>`;
-      const last = Math.min(this.maxGram, marked.length);
-      for (let n = this.minGram; n <= last; n++) {
+      const last = Math.min(MAX_GRAM, marked.length);
+      for (let n = MIN_GRAM; n <= last; n++) {
         for (let start = 0; start + n <= marked.length; start++) {
-          this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, start, start + n)));
+          this.chars.push(hashOf(CHAR_SEED, marked, start, start + n));
         }
       }
-      // Words shorter than minGram - 2 letters still count as one whole "<w>" n-gram.
-      if (marked.length < this.minGram) {
-        this.chars.push(hashFinish(hashUpdate(hashStart(CHAR_SEED), marked, 0, marked.length)));
+      // Words shorter than MIN_GRAM - 2 letters still count as one whole "<w>" n-gram.
+      if (marked.length < MIN_GRAM) {
+        this.chars.push(hashOf(CHAR_SEED, marked));
       }
     }
   }
 
   private addFamily(vector: Float32Array, features: HashList, weight: number): void {
-    if (features.length === 0 || weight === 0) return;
+    if (features.length === 0) return;
     // Sorting puts repeats of a feature next to each other: term frequencies without a Map.
     const hashes = features.sorted();
     let sumSquares = 0;
@@ -158,10 +127,6 @@ class HashList {
       this.data = grown;
     }
     this.data[this.length++] = hash;
-  }
-
-  clear(): void {
-    this.length = 0;
   }
 
   sorted(): Uint32Array {

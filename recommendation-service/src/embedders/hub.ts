@@ -5,15 +5,6 @@ import path from 'node:path';
 export const DEFAULT_HUB_URL = 'https://huggingface.co/';
 
 /**
- * The URL transformers.js fetches a model file from, with its default `remotePathTemplate`
- * (`{model}/resolve/{revision}/`) on `hubUrl`, which the loader uses as `env.remoteHost`.
- * https://huggingface.co/docs/transformers.js/api/env
- */
-export function hubFileUrl(hubUrl: string, model: string, file: string): string {
-  return new URL(`${model}/resolve/main/${file}`, hubUrl.endsWith('/') ? hubUrl : `${hubUrl}/`).href;
-}
-
-/**
  * Whether transformers.js would find the model in its file cache (`cache_dir/<model>/<file>`)
  * without asking the hub: then no reachability check is needed.
  */
@@ -22,25 +13,35 @@ export function isModelCached(cacheDir: string | undefined, model: string): bool
 }
 
 /**
- * Throws when the hub gives no HTTP answer for the model's config.json within `timeoutMs`
- * (no network, DNS fails, a firewall drops packets). Any HTTP answer, even 401 or 404,
- * counts as reachable: transformers.js then tries for real and says what is wrong.
- *
- * Checked before transformers.js is imported, because importing it loads onnxruntime
- * (+42 MiB resident, docs/benchmarks.md "Serving cost") that an offline `auto` start,
- * which ends with the hashing embedder, would carry for nothing.
+ * Throws when the hub gives no HTTP answer for the model's config.json within `timeoutMs`; any
+ * answer, even 404, counts (transformers.js then says what is wrong). Checked before importing
+ * transformers.js, whose onnxruntime (+42 MiB, docs/benchmarks.md "Serving cost") an offline
+ * `auto` start, ending with the hashing embedder, would carry for nothing.
  */
 export async function assertHubAnswers(hubUrl: string, model: string, timeoutMs: number): Promise<void> {
-  const url = hubFileUrl(hubUrl, model, 'config.json');
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new Error(`no answer within ${timeoutMs} ms from ${url}`)),
-    timeoutMs,
-  );
-  try {
-    const response = await fetch(url, { method: 'HEAD', signal: controller.signal });
-    await response.body?.cancel();
-  } finally {
-    clearTimeout(timer);
-  }
+  // transformers.js's default `remotePathTemplate` on `env.remoteHost`:
+  // https://huggingface.co/docs/transformers.js/api/env
+  const url = new URL(`${model}/resolve/main/config.json`, hubUrl.endsWith('/') ? hubUrl : `${hubUrl}/`);
+  const response = await fetchWithTimeout(timeoutMs)(url.href, { method: 'HEAD' });
+  await response.body?.cancel();
+}
+
+/**
+ * Bounds the wait for response headers only: without network, or behind a firewall that
+ * drops packets, a hub request would otherwise hang for minutes before the fallback. The
+ * body (a large model file) may then take as long as it needs.
+ */
+export function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${timeoutMs} ms from ${String(input)}`)),
+      timeoutMs,
+    );
+    try {
+      return await fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
 import type { Embedder } from './embedder.js';
-import { DEFAULT_HUB_URL } from './hub.js';
+import { DEFAULT_HUB_URL, fetchWithTimeout } from './hub.js';
 import type { EmbedderLog } from './log.js';
 import { createProgressLog } from './progress-log.js';
 
@@ -17,8 +17,6 @@ export const DEFAULT_THREADS = 1;
 export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
 export type ModelDtype = (typeof MODEL_DTYPES)[number];
 
-const DIMENSION_PROBE = 'dimension probe';
-
 /** What the embedder needs of a transformers.js feature-extraction pipeline. */
 export interface FeatureExtractor {
   (
@@ -30,23 +28,21 @@ export interface FeatureExtractor {
 
 export type PipelineFactory = (model: string, options: PretrainedModelOptions) => Promise<FeatureExtractor>;
 
+/** The EMBEDDINGS_* settings (config.ts says what each means). */
 export interface TransformersEmbedderOptions {
   /** Hugging Face model id; with `localPath` it only names the model. */
   model?: string;
-  /** Model folder (config.json, tokenizer.json, onnx/model.onnx); loaded with downloads disabled. */
+  /** Model folder; loaded with downloads disabled. */
   localPath?: string;
   dtype?: ModelDtype;
   batchSize?: number;
-  /** Where downloaded models are cached; transformers.js's default is inside node_modules. */
+  /** transformers.js's default is inside node_modules. */
   cacheDir?: string;
-  /** ONNX Runtime intra-op threads; 0 = ONNX Runtime's default (one per core). */
   threads?: number;
-  /** Where hub model ids are downloaded from (transformers.js `env.remoteHost`); default the Hugging Face hub. */
   hubUrl?: string;
-  /** Longest wait for the hub to answer one request (headers), so an offline load fails fast. */
   downloadTimeoutMs?: number;
   log: EmbedderLog;
-  /** Creates the pipeline; transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
+  /** transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
   createPipeline?: PipelineFactory;
 }
 
@@ -61,8 +57,7 @@ export async function createTransformersEmbedder(
   const threads = options.threads ?? DEFAULT_THREADS;
   const localPath = options.localPath === undefined ? undefined : path.resolve(options.localPath);
   const name = options.model ?? (localPath ? path.basename(localPath) : DEFAULT_MODEL_ID);
-  const transformers = await import('@huggingface/transformers');
-  const { env } = transformers;
+  const { env } = await import('@huggingface/transformers');
   // transformers.js settings are process-wide, so each load states all of them.
   // https://huggingface.co/docs/transformers.js/api/env
   env.allowLocalModels = true;
@@ -83,22 +78,12 @@ export async function createTransformersEmbedder(
     progress_callback: (info: ProgressInfo) => progress(info),
   });
   try {
-    const [probe] = await embedBatch(extractor, [DIMENSION_PROBE]);
-    const embedder = new TransformersEmbedder(extractor, {
-      model: name,
-      dtype,
-      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-      location: localPath ?? 'huggingface-hub',
-      dimension: probe!.length,
-    });
+    const [probe] = await embedBatch(extractor, ['dimension probe']);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const location = localPath ?? 'huggingface-hub';
+    const embedder = new TransformersEmbedder(extractor, name, dtype, batchSize, location, probe!.length);
     options.log.info(
-      {
-        model: name,
-        dtype,
-        dimension: embedder.dimension,
-        location: embedder.location,
-        ms: Date.now() - started,
-      },
+      { model: name, dtype, dimension: embedder.dimension, location, ms: Date.now() - started },
       'embeddings model loaded',
     );
     return embedder;
@@ -114,40 +99,26 @@ export const transformersPipeline: PipelineFactory = async (model, options) => {
   return (await pipeline('feature-extraction', model, options)) as unknown as FeatureExtractor;
 };
 
-interface EmbedderMeta {
-  model: string;
-  dtype: ModelDtype;
-  batchSize: number;
-  location: string;
-  dimension: number;
-}
-
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
-  readonly model: string;
-  readonly dtype: ModelDtype;
-  readonly batchSize: number;
-  /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
-  readonly location: string;
-  readonly dimension: number;
   // One batch at a time: embedding stays on EMBEDDINGS_THREADS cores (one by default, the
   // others serve requests), and concurrent runs would contend and add up their peak memory.
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly extractor: FeatureExtractor,
-    meta: EmbedderMeta,
+    readonly model: string,
+    dtype: ModelDtype,
+    readonly batchSize: number,
+    /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
+    readonly location: string,
+    readonly dimension: number,
   ) {
-    if (!Number.isInteger(meta.batchSize) || meta.batchSize < 1) {
-      throw new RangeError(`batch size must be a positive integer, got ${meta.batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
     }
-    this.model = meta.model;
-    this.dtype = meta.dtype;
-    this.batchSize = meta.batchSize;
-    this.location = meta.location;
-    this.dimension = meta.dimension;
-    // Weights variant is part of the identity: fp32 and q8 vectors differ slightly.
-    this.id = `${slug(meta.model)}-${meta.dtype}`;
+    // The weights variant is part of the identity: fp32 and q8 vectors differ slightly.
+    this.id = `${slug(model)}-${dtype}`;
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
@@ -156,15 +127,9 @@ export class TransformersEmbedder implements Embedder {
     const order = texts.map((_, index) => index).sort((a, b) => texts[b]!.length - texts[a]!.length);
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
-      const batch = await this.serially(() =>
-        embedBatch(
-          this.extractor,
-          indices.map((index) => texts[index]!),
-        ),
-      );
-      indices.forEach((index, row) => {
-        vectors[index] = batch[row]!;
-      });
+      const batchTexts = indices.map((index) => texts[index]!);
+      const batch = await this.serially(() => embedBatch(this.extractor, batchTexts));
+      for (const [row, index] of indices.entries()) vectors[index] = batch[row]!;
     }
     return vectors;
   }
@@ -202,24 +167,4 @@ function slug(text: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-}
-
-/**
- * Bounds the wait for response headers only: without network, or behind a firewall that
- * drops packets, a hub request would otherwise hang for minutes before the fallback. The
- * body (a large model file) may then take as long as it needs.
- */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
-  return async (input, init) => {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new Error(`no answer within ${timeoutMs} ms from ${String(input)}`)),
-      timeoutMs,
-    );
-    try {
-      return await fetch(input, { ...init, signal: controller.signal });
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 }

@@ -10,11 +10,9 @@ export interface EmbedderIdentity {
 }
 
 /**
- * `<prefix>_<embedder id>_d<dimension>`, e.g. `products_hashing_v1_d384`. The embedder id and
- * the dimension are both in the name, so vectors of two embedders (or two sizes of one) never
- * share a collection. The id is lower-cased and every run of other characters becomes one
- * underscore; ids that differ only in punctuation therefore share a name, which is fine for
- * ids like `Xenova/all-MiniLM-L12-v2` vs `xenova_all_minilm_l12_v2` (the same model).
+ * `<prefix>_<embedder id>_d<dimension>`, e.g. `products_hashing_v1_d384`: vectors of two
+ * embedders (or sizes) never share a collection. The id is lower-cased, other characters become
+ * `_`: `Xenova/all-MiniLM-L12-v2` and `xenova_all_minilm_l12_v2` (the same model) share a name.
  */
 export function collectionName(prefix: string, embedder: EmbedderIdentity): string {
   if (!NAME_PART.test(prefix)) {

@@ -3,10 +3,8 @@ import { NAME_PART } from './collection-name.js';
 import { INDEX_TYPES } from './milvus/milvus-index.js';
 
 /**
- * Vector store variables, to spread into the service's config schema:
- * `z.object({ ...baseConfigShape, ...vectorStoreConfigShape, DATA_DIR: ... })`.
- * With MILVUS_ADDRESS the vectors live in Milvus; without it, in the embedded on-disk index
- * under DATA_DIR.
+ * Vector store variables, spread into the service's config schema. With MILVUS_ADDRESS the
+ * vectors live in Milvus; without it, in the embedded on-disk index under DATA_DIR.
  */
 export const vectorStoreConfigShape = {
   /** `host:port` of Milvus (or Milvus Lite's gRPC server), e.g. `127.0.0.1:19530`. Unset: embedded store. */
@@ -15,10 +13,7 @@ export const vectorStoreConfigShape = {
   MILVUS_TOKEN: z.string().min(1).optional(),
   /** Milvus database, created on start when missing (Milvus Lite 3.x supports databases too). Unset: `default`. */
   MILVUS_DATABASE: z.string().regex(NAME_PART, 'letters, digits and underscores').optional(),
-  /**
-   * Vector index built when the collection has none (src/vector-store/milvus/milvus-index.ts).
-   * Unset: FLAT (exact) on Milvus Lite, HNSW on Milvus standalone/cluster.
-   */
+  /** Index built when the collection has none (milvus-index.ts). Unset: FLAT on Milvus Lite, else HNSW. */
   MILVUS_INDEX_TYPE: z.enum(INDEX_TYPES).optional(),
   /** HNSW search breadth (raised to the requested limit when smaller). */
   MILVUS_SEARCH_EF: z.coerce.number().int().min(1).max(32_768).default(64),
@@ -34,7 +29,6 @@ export const vectorStoreConfigShape = {
   MILVUS_INIT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** Flush this long after a write; 0 never. Unset: 1000 on Milvus Lite (slow unflushed search), 0 elsewhere. */
   MILVUS_FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
-  /** Rows per Milvus upsert request. */
   MILVUS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 };
 

@@ -6,13 +6,9 @@ import type { StoreLogger } from './logger.js';
 import type { VectorStore } from './vector-store.js';
 
 /**
- * Milvus when MILVUS_ADDRESS is set, the embedded on-disk index otherwise. The collection
- * name carries the embedder id and dimension. The caller runs `init()` (the plugin, so that
- * start-up logs and fails in one place) and `close()` on shutdown.
- *
- * The Milvus SDK is imported only when it is used: its gRPC stack and protobuf definitions
- * cost +47 MiB resident (+18 MiB of V8 heap) just to import, which the embedded store of
- * `npm start` would carry for nothing (docs/benchmarks.md, "Serving cost").
+ * Milvus when MILVUS_ADDRESS is set, the embedded on-disk index otherwise; the caller runs
+ * `init()` and `close()`. The Milvus SDK is imported only when used: its gRPC stack costs
+ * +47 MiB resident just to import (docs/benchmarks.md, "Serving cost").
  */
 export async function createVectorStore(
   config: Readonly<VectorStoreConfig>,

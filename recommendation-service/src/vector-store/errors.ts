@@ -1,9 +1,8 @@
 import { BadGatewayError, ServiceUnavailableError } from '@ecom/service-kit';
 
 /**
- * The vector store cannot be reached now (server down, timed out, store closed, disk
- * failing). Routes let it through: the service error handler answers 503. The detail is
- * deliberately generic; the driver's own error is kept as `cause` for the logs only.
+ * The vector store cannot be reached now (down, timed out, closed, disk failing): a 503 with a
+ * generic detail; the driver's error stays in `cause`, for the logs only.
  */
 export class VectorStoreUnavailableError extends ServiceUnavailableError {
   constructor(detail = 'Vector store is unavailable', options?: ErrorOptions) {

@@ -1,8 +1,7 @@
 /**
- * Milvus measures VarChar `max_length` in UTF-8 bytes. Titles are at most 150 characters by
- * contract (150 UTF-16 units: at most 450 UTF-8 bytes), so 512 bytes hold every valid title
- * and truncation only ever touches out-of-contract input. Milvus Lite does not enforce the
- * limit at all, production Milvus rejects the whole batch: both stores cut the same way.
+ * Milvus measures VarChar `max_length` in UTF-8 bytes; titles are at most 150 UTF-16 units by
+ * contract (450 bytes), so only out-of-contract input is cut. Milvus Lite does not enforce the
+ * limit, production Milvus rejects the batch: both stores cut the same way.
  */
 export const MAX_TITLE_BYTES = 512;
 

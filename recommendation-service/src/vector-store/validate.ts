@@ -1,6 +1,7 @@
 import type { ProductVector, SearchOptions } from './vector-store.js';
 
-/** Programming errors (the embedder and the routes guarantee valid input): they throw RangeError. */
+// Programming errors (the embedder and the routes guarantee valid input): they throw RangeError.
+
 export function assertProducts(products: readonly ProductVector[], dimension: number): void {
   for (const product of products) {
     assertId(product.productId, 'productId');
@@ -18,12 +19,12 @@ export function assertVector(vector: Float32Array, dimension: number): void {
   }
 }
 
-export function assertIds(ids: readonly number[], what = 'productId'): void {
-  for (const id of ids) assertId(id, what);
+export function assertIds(ids: readonly number[]): void {
+  for (const id of ids) assertId(id, 'productId');
 }
 
 /** Ids go into Milvus filter expressions as literals: only safe integers may pass. */
-export function assertId(id: number, what: string): void {
+function assertId(id: number, what: string): void {
   if (!Number.isSafeInteger(id)) throw new RangeError(`${what} must be a safe integer, got ${id}`);
 }
 

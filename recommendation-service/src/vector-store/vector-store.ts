@@ -9,25 +9,15 @@ export interface ProductVector {
 
 export interface SearchOptions {
   limit: number;
-  /** Only products of this category. */
   categoryId?: number;
   /** Never return these products (e.g. everything the customer bought). Applied inside the search. */
   excludeProductIds?: number[];
 }
 
-export interface SearchHit {
-  productId: number;
-  categoryId: number;
-  productTitle: string;
-  categoryTitle: string;
-  /** Inner product with the query; vectors are normalised, so this is cosine similarity. */
-  score: number;
-}
+/** `score`: inner product with the query; vectors are normalised, so this is cosine similarity. */
+export type SearchHit = Omit<ProductVector, 'vector'> & { score: number };
 
-/**
- * Product vectors behind one interface: Milvus (MILVUS_ADDRESS) or the embedded on-disk
- * exact index. Both pass the same test suite.
- */
+/** Milvus (MILVUS_ADDRESS) or the embedded on-disk exact index; both pass the same test suite. */
 export interface VectorStore {
   readonly kind: 'milvus' | 'embedded';
   /** Name of the collection in use: carries the embedder id and the dimension. */

@@ -5,10 +5,9 @@ import path from 'node:path';
 const heldHere = new Set<string>();
 
 /**
- * One process owns a vector directory: the in-memory index is the only reader of the files
- * and the only writer of the log, so a second writer would corrupt both. The lock is a `LOCK`
- * file with the owner's pid; a lock whose process is gone (crash, kill -9) is taken over.
- * Best effort across machines sharing a volume: pids are only checked on this host.
+ * One process owns a vector directory (a second writer would corrupt the files): a `LOCK` file
+ * with the owner's pid, taken over when that process is gone (crash, kill -9). Pids are only
+ * checked on this host: best effort across machines sharing a volume.
  */
 export async function lockDirectory(directory: string): Promise<() => Promise<void>> {
   const dir = path.resolve(directory);

@@ -1,11 +1,8 @@
 /**
- * Score kernels: out[r] = <query, row r> for every row of a row-major matrix that lives in a
- * WebAssembly.Memory. The SIMD kernel is dot-kernel.wat compiled by wabt 1.0.39
- * (`wabt().parseWat(name, text, { simd: true }).toBinary({}).buffer`, base64 below); it runs
- * about 3x faster than the best plain JavaScript loop (docs/vector-stores.md). The JavaScript
- * kernel computes the same thing and is used where WebAssembly SIMD is missing, and in tests.
- *
- * Offsets are in bytes; `stride` is in floats and a multiple of STRIDE_ALIGN.
+ * Score kernels: out[r] = <query, row r> over a row-major matrix in a WebAssembly.Memory.
+ * The SIMD one is dot-kernel.wat compiled by wabt 1.0.39 (`wabt().parseWat(name, text, { simd:
+ * true }).toBinary({}).buffer`, base64 below), ~3x the best JavaScript loop (docs/vector-stores.md);
+ * the JavaScript one is for runtimes without SIMD, and tests. Offsets in bytes, `stride` in floats.
  */
 export type ScoreKernel = (
   queryOffset: number,

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { VectorStoreUnavailableError } from '../errors.js';
@@ -8,17 +8,7 @@ import { assertIds, assertProducts, assertSearchOptions, assertVector } from '..
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import { lockDirectory } from './dir-lock.js';
 import type { KernelKind } from './dot-kernel.js';
-import {
-  DELETE,
-  decodeSnapshot,
-  encodeDelete,
-  encodeSnapshot,
-  encodeUpsert,
-  LOG_HEADER_BYTES,
-  logHeader,
-  readLogHeader,
-  readRecords,
-} from './records.js';
+import * as records from './records.js';
 import { VectorTable } from './vector-table.js';
 
 export interface EmbeddedVectorStoreOptions {
@@ -34,15 +24,14 @@ export interface EmbeddedVectorStoreOptions {
 }
 
 const SNAPSHOT = 'snapshot.bin';
+const HEADER = records.LOG_HEADER_BYTES;
 const LOG = 'log.bin';
 const DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
- * Exact inner-product search over vectors kept in memory (VectorTable) and persisted under
- * one folder: an append-only log of upserts/deletes, compacted into a snapshot once the log
- * outgrows it. A write is acknowledged after its log record is fsynced, so an acknowledged
- * upsert survives a crash; a record torn by a crash is dropped on the next start.
- * One process owns the folder (LOCK file).
+ * Exact inner-product search in memory (VectorTable), persisted in one folder owned by one
+ * process (LOCK): an append-only log, compacted into a snapshot once it outgrows it. A write is
+ * acknowledged once its record is fsynced; a record torn by a crash is dropped on the next start.
  */
 export class EmbeddedVectorStore implements VectorStore {
   readonly kind = 'embedded' as const;
@@ -86,7 +75,7 @@ export class EmbeddedVectorStore implements VectorStore {
       categoryTitle: truncateUtf8(p.categoryTitle),
     }));
     await this.write(
-      () => encodeUpsert(rows, this.dimension),
+      () => records.encodeUpsert(rows, this.dimension),
       () => {
         for (const row of rows) this.table.upsert(row);
       },
@@ -101,7 +90,7 @@ export class EmbeddedVectorStore implements VectorStore {
       () => {
         // Decided in the queue, after earlier writes applied. Unknown ids are fine, and not worth a record.
         known = productIds.filter((id) => this.table.has(id));
-        return known.length > 0 ? encodeDelete(known) : undefined;
+        return known.length > 0 ? records.encodeDelete(known) : undefined;
       },
       () => {
         for (const id of known) this.table.delete(id);
@@ -188,7 +177,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const file = path.join(this.directory, SNAPSHOT);
     const buffer = await readIfExists(file);
     if (!buffer) return;
-    const snapshot = decodeSnapshot(buffer, file);
+    const snapshot = records.decodeSnapshot(buffer, file);
     this.assertDimension(snapshot.dimension, file);
     this.table.upsertRows(snapshot.metadata, snapshot.buffer, snapshot.vectorsOffset);
     this.snapshotBytes = buffer.length;
@@ -202,23 +191,21 @@ export class EmbeddedVectorStore implements VectorStore {
     const file = path.join(this.directory, LOG);
     const buffer = (await readIfExists(file)) ?? Buffer.alloc(0);
     this.logFile = await open(file, 'a');
-    const header = readLogHeader(buffer);
-    if (!header && buffer.length >= LOG_HEADER_BYTES) {
-      // Not a torn header but something else: refuse rather than wipe what may be data.
-      throw new Error(`${file} is not a vector log (bad header)`);
-    }
+    const header = records.readLogHeader(buffer);
     if (!header) {
+      // Not a torn header but something else: refuse rather than wipe what may be data.
+      if (buffer.length >= HEADER) throw new Error(`${file} is not a vector log (bad header)`);
       // New log, or a crash before its header was written: nothing in it was acknowledged.
       await this.logFile.truncate(0);
-      await this.logFile.write(logHeader(this.dimension));
+      await this.logFile.write(records.logHeader(this.dimension));
       await this.logFile.datasync();
-      this.logBytes = LOG_HEADER_BYTES;
+      this.logBytes = HEADER;
       return { replayed: 0, tornBytes: buffer.length };
     }
     this.assertDimension(header.dimension, file);
-    const { records, end } = readRecords(buffer, LOG_HEADER_BYTES, this.dimension);
-    for (const record of records) {
-      if (record.type === DELETE) for (const id of record.productIds) this.table.delete(id);
+    const { records: replayed, end } = records.readRecords(buffer, HEADER, this.dimension);
+    for (const record of replayed) {
+      if (record.type === records.DELETE) for (const id of record.productIds) this.table.delete(id);
       else this.table.upsertRows(record.metadata, record.vectors, record.vectorsOffset);
     }
     if (end < buffer.length) {
@@ -227,7 +214,7 @@ export class EmbeddedVectorStore implements VectorStore {
       await this.logFile.datasync();
     }
     this.logBytes = end;
-    return { replayed: records.length, tornBytes: buffer.length - end };
+    return { replayed: replayed.length, tornBytes: buffer.length - end };
   }
 
   /** Appends one record, fsyncs it, then applies it in memory: readers never see unsaved data. */
@@ -261,7 +248,7 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private needsCompaction(): boolean {
-    return this.logBytes - LOG_HEADER_BYTES > Math.max(this.compactMinBytes, this.snapshotBytes);
+    return this.logBytes - HEADER > Math.max(this.compactMinBytes, this.snapshotBytes);
   }
 
   /**
@@ -274,20 +261,15 @@ export class EmbeddedVectorStore implements VectorStore {
     const target = path.join(this.directory, SNAPSHOT);
     const temporary = `${target}.tmp`;
     try {
-      const parts = encodeSnapshot(this.dimension, this.table.metadata(), this.table.packedVectors());
-      const handle = await open(temporary, 'w');
-      try {
-        await handle.writev(parts);
-        await handle.datasync();
-      } finally {
-        await handle.close();
-      }
+      const parts = records.encodeSnapshot(this.dimension, this.table.metadata(), this.table.packedVectors());
+      // flush: fsynced before the rename.
+      await writeFile(temporary, parts, { flush: true });
       await rename(temporary, target);
       await fsyncDirectory(this.directory);
-      await this.logFile!.truncate(LOG_HEADER_BYTES);
+      await this.logFile!.truncate(HEADER);
       await this.logFile!.datasync();
       const logBytes = this.logBytes;
-      this.logBytes = LOG_HEADER_BYTES;
+      this.logBytes = HEADER;
       this.snapshotBytes = (await stat(target)).size;
       this.log.info(
         {
@@ -315,11 +297,10 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private assertOpen(): void {
-    if (this.state !== 'open') {
-      throw new VectorStoreUnavailableError(
-        this.state === 'new' ? 'Vector store is not initialised' : 'Vector store is unavailable',
-      );
-    }
+    if (this.state === 'open') return;
+    throw new VectorStoreUnavailableError(
+      this.state === 'new' ? 'Vector store is not initialised' : undefined,
+    );
   }
 
   private assertDimension(dimension: number, file: string): void {
@@ -329,7 +310,6 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 }
 
-/** The file's bytes, or undefined when there is no such file. */
 function readIfExists(file: string): Promise<Buffer | undefined> {
   return readFile(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

@@ -48,9 +48,9 @@ export function encodeUpsert(products: readonly ProductVector[], dimension: numb
   const payload = Buffer.alloc(8 + vectorBytes + metadata.length);
   payload.writeUInt32LE(products.length, 0);
   payload.writeUInt32LE(metadata.length, 4);
-  products.forEach((p, i) => {
-    payload.set(new Uint8Array(p.vector.buffer, p.vector.byteOffset, dimension * 4), 8 + i * dimension * 4);
-  });
+  for (const [i, { vector }] of products.entries()) {
+    payload.set(new Uint8Array(vector.buffer, vector.byteOffset, dimension * 4), 8 + i * dimension * 4);
+  }
   payload.set(metadata, 8 + vectorBytes);
   return frame(UPSERT, payload);
 }
@@ -58,9 +58,7 @@ export function encodeUpsert(products: readonly ProductVector[], dimension: numb
 export function encodeDelete(productIds: readonly number[]): Buffer {
   const payload = Buffer.alloc(4 + productIds.length * 8);
   payload.writeUInt32LE(productIds.length, 0);
-  productIds.forEach((id, i) => {
-    payload.writeDoubleLE(id, 4 + i * 8);
-  });
+  for (const [i, id] of productIds.entries()) payload.writeDoubleLE(id, 4 + i * 8);
   return frame(DELETE, payload);
 }
 
@@ -74,10 +72,9 @@ function frame(type: number, payload: Buffer): Buffer {
 }
 
 /**
- * Reads records from `start` until the end or the first record that is cut short or fails
- * its checksum: that is a write torn by a crash, and it and anything after it are ignored.
- * `end` is where the intact part ends, so the caller can cut the file there before appending.
- * Records reference `buffer` (no copies).
+ * Records from `start` up to the first one cut short or failing its checksum (a write torn by a
+ * crash: it and anything after it are ignored). `end` is where the intact part ends, for the
+ * caller to cut the file there. Records reference `buffer` (no copies).
  */
 export function readRecords(
   buffer: Buffer,
@@ -120,11 +117,9 @@ function decode(type: number, payload: Buffer, dimension: number): LogRecord | u
   return { type: UPSERT, metadata, vectors: payload, vectorsOffset: 8 };
 }
 
-export function parseMetadata(bytes: Uint8Array, count: number): Metadata[] | undefined {
+function parseMetadata(bytes: Buffer, count: number): Metadata[] | undefined {
   try {
-    const parsed: unknown = JSON.parse(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-    );
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
     return Array.isArray(parsed) && parsed.length === count ? (parsed as Metadata[]) : undefined;
   } catch {
     return undefined;
@@ -142,16 +137,11 @@ export function encodeSnapshot(dimension: number, metadata: Metadata[], vectors:
   return [header, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength), meta];
 }
 
-export interface DecodedSnapshot {
-  dimension: number;
-  metadata: Metadata[];
-  /** Row-major vectors start at `vectorsOffset` in `buffer`. */
-  buffer: Buffer;
-  vectorsOffset: number;
-}
-
-/** A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw. */
-export function decodeSnapshot(buffer: Buffer, file: string): DecodedSnapshot {
+/**
+ * A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw.
+ * Row-major vectors start at `vectorsOffset` in `buffer`.
+ */
+export function decodeSnapshot(buffer: Buffer, file: string) {
   if (buffer.length < SNAPSHOT_HEADER_BYTES || buffer.toString('latin1', 0, 8) !== SNAPSHOT_MAGIC) {
     throw new Error(`${file}: not a vector snapshot`);
   }

@@ -1,8 +1,7 @@
 /**
- * Keeps the k best (score, row) pairs seen so far in a binary min-heap: the root is the worst
- * kept candidate, so a new candidate is compared with one number. Equal scores are ordered by
- * the lower product id first, which makes results independent of row order (rows move when
- * others are deleted).
+ * The k best (score, row) pairs in a binary min-heap (the root is the worst kept, so a candidate
+ * is compared with one number). Ties go to the lower product id: results do not depend on row
+ * order, which deletes change.
  */
 export class TopK {
   private readonly scores: Float64Array;
@@ -22,7 +21,6 @@ export class TopK {
   }
 
   push(score: number, row: number, productId: number): void {
-    if (this.k === 0) return;
     if (this.size < this.k) {
       this.scores[this.size] = score;
       this.rows[this.size] = row;
@@ -50,8 +48,7 @@ export class TopK {
     return scoreA > scoreB || (scoreA === scoreB && idA < idB);
   }
 
-  private siftUp(index: number): void {
-    let i = index;
+  private siftUp(i: number): void {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       // Min-heap on "goodness": move up while this one is worse than its parent.
@@ -61,8 +58,7 @@ export class TopK {
     }
   }
 
-  private siftDown(index: number): void {
-    let i = index;
+  private siftDown(i: number): void {
     for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
@@ -80,14 +76,8 @@ export class TopK {
   }
 
   private swap(a: number, b: number): void {
-    const score = this.scores[a]!;
-    const row = this.rows[a]!;
-    const id = this.ids[a]!;
-    this.scores[a] = this.scores[b]!;
-    this.rows[a] = this.rows[b]!;
-    this.ids[a] = this.ids[b]!;
-    this.scores[b] = score;
-    this.rows[b] = row;
-    this.ids[b] = id;
+    [this.scores[a], this.scores[b]] = [this.scores[b]!, this.scores[a]!];
+    [this.rows[a], this.rows[b]] = [this.rows[b]!, this.rows[a]!];
+    [this.ids[a], this.ids[b]] = [this.ids[b]!, this.ids[a]!];
   }
 }

@@ -1,13 +1,5 @@
 import type { ProductVector, SearchHit, SearchOptions } from '../vector-store.js';
-import {
-  createKernel,
-  createMemory,
-  type KernelKind,
-  type ScoreKernel,
-  STRIDE_ALIGN,
-  simdAvailable,
-  type WasmMemory,
-} from './dot-kernel.js';
+import { createKernel, createMemory, type KernelKind, STRIDE_ALIGN, simdAvailable } from './dot-kernel.js';
 import type { Metadata } from './records.js';
 import { TopK } from './top-k.js';
 
@@ -15,25 +7,22 @@ const INITIAL_CAPACITY = 1024;
 const PAGE = 65_536;
 
 /**
- * All vectors in one contiguous row-major float32 block (grown by doubling) plus parallel
- * metadata arrays and an id -> row map. Deleting moves the last row into the hole, so rows
- * 0..size-1 are always live and a search is one linear pass over memory.
- *
- * The block lives in a WebAssembly.Memory so the SIMD kernel can read it in place:
+ * All vectors in one row-major float32 block (grown by doubling), metadata per row and an
+ * id -> row map. Deleting moves the last row into the hole: a search is one linear pass.
+ * The block is a WebAssembly.Memory the SIMD kernel reads in place:
  *   [query: stride floats][vectors: capacity x stride floats][scores: capacity floats]
- * Rows are padded with zeros to `stride` (a multiple of 16) so the kernel needs no tail loop.
- * Growing the memory keeps the vectors where they are; the score scratch area moves behind them.
+ * Rows are zero-padded to `stride` (a multiple of 16): the kernel needs no tail loop.
  */
 export class VectorTable {
   readonly stride: number;
-  private readonly memory: WasmMemory = createMemory();
-  private readonly kernel: ScoreKernel;
+  private readonly memory = createMemory();
+  private readonly kernel: ReturnType<typeof createKernel>;
   private readonly vectorsOffset: number;
   private capacity = 0;
+  // Ids also in typed arrays: the search loop reads them for every row.
   private productIds = new Float64Array(0);
   private categoryIds = new Float64Array(0);
-  private productTitles: string[] = [];
-  private categoryTitles: string[] = [];
+  private readonly meta: Metadata[] = [];
   private readonly rowById = new Map<number, number>();
   private rows = 0;
   /** View over the whole memory; replaced whenever the memory grows. */
@@ -58,10 +47,7 @@ export class VectorTable {
     this.f32.set(product.vector, this.rowStart(row));
   }
 
-  /**
-   * Fills rows straight from a buffer (snapshot/log replay) without intermediate
-   * Float32Arrays: row i's vector starts at `sourceOffset + i * dimension * 4`.
-   */
+  /** Fills rows from a snapshot or log buffer: row i's vector at `sourceOffset + i * dimension * 4`. */
   upsertRows(metadata: readonly Metadata[], source: Uint8Array, sourceOffset: number): void {
     const bytes = this.dimension * 4;
     metadata.forEach((meta, i) => {
@@ -83,12 +69,10 @@ export class VectorTable {
     if (row !== last) {
       const from = this.rowStart(last);
       this.f32.copyWithin(this.rowStart(row), from, from + this.stride);
-      this.setRow(row, this.metadataOf(last));
+      this.setRow(row, this.meta[last]!);
       this.rowById.set(this.productIds[row]!, row);
     }
-    // Drop the strings so they can be collected.
-    this.productTitles[last] = '';
-    this.categoryTitles[last] = '';
+    this.meta.pop();
     return true;
   }
 
@@ -112,7 +96,7 @@ export class VectorTable {
       const start = this.rowStart(row);
       const vector = block.subarray(i * this.dimension, (i + 1) * this.dimension);
       vector.set(this.f32.subarray(start, start + this.dimension));
-      const [productId, categoryId, productTitle, categoryTitle] = this.metadataOf(row);
+      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
       return { productId, categoryId, productTitle, categoryTitle, vector };
     });
   }
@@ -122,7 +106,7 @@ export class VectorTable {
     const top = new TopK(Math.min(options.limit, this.rows));
     if (top.k === 0) return [];
     this.f32.set(query, 0);
-    const scoresOffset = this.scoresOffset();
+    const scoresOffset = this.vectorsOffset + this.capacity * this.stride * 4;
     this.kernel(0, this.vectorsOffset, this.rows, this.stride, scoresOffset);
     const scores = new Float32Array(this.memory.buffer, scoresOffset, this.rows);
     const productIds = this.productIds;
@@ -138,13 +122,10 @@ export class VectorTable {
       if (excluded?.has(productId)) continue;
       top.push(score, row, productId);
     }
-    return top.sorted().map(({ score, row }) => ({
-      productId: productIds[row]!,
-      categoryId: categoryIds[row]!,
-      productTitle: this.productTitles[row]!,
-      categoryTitle: this.categoryTitles[row]!,
-      score,
-    }));
+    return top.sorted().map(({ score, row }) => {
+      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
+      return { productId, categoryId, productTitle, categoryTitle, score };
+    });
   }
 
   /** Vectors of the live rows, row-major without padding (the snapshot layout). */
@@ -163,7 +144,7 @@ export class VectorTable {
 
   /** Metadata of the live rows, in row order, as stored in snapshots. */
   metadata(): Metadata[] {
-    return Array.from({ length: this.rows }, (_, row) => this.metadataOf(row));
+    return this.meta.slice();
   }
 
   private rowFor(productId: number): number {
@@ -181,24 +162,10 @@ export class VectorTable {
     return (this.vectorsOffset >> 2) + row * this.stride;
   }
 
-  private scoresOffset(): number {
-    return this.vectorsOffset + this.capacity * this.stride * 4;
-  }
-
-  private metadataOf(row: number): Metadata {
-    return [
-      this.productIds[row]!,
-      this.categoryIds[row]!,
-      this.productTitles[row]!,
-      this.categoryTitles[row]!,
-    ];
-  }
-
-  private setRow(row: number, [productId, categoryId, productTitle, categoryTitle]: Metadata): void {
-    this.productIds[row] = productId;
-    this.categoryIds[row] = categoryId;
-    this.productTitles[row] = productTitle;
-    this.categoryTitles[row] = categoryTitle;
+  private setRow(row: number, meta: Metadata): void {
+    this.meta[row] = meta;
+    this.productIds[row] = meta[0];
+    this.categoryIds[row] = meta[1];
   }
 
   private grow(): void {
@@ -214,12 +181,13 @@ export class VectorTable {
       }
       this.f32 = new Float32Array(this.memory.buffer);
     }
-    const productIds = new Float64Array(capacity);
-    productIds.set(this.productIds);
-    const categoryIds = new Float64Array(capacity);
-    categoryIds.set(this.categoryIds);
-    this.productIds = productIds;
-    this.categoryIds = categoryIds;
+    const grown = (ids: Float64Array) => {
+      const copy = new Float64Array(capacity);
+      copy.set(ids);
+      return copy;
+    };
+    this.productIds = grown(this.productIds);
+    this.categoryIds = grown(this.categoryIds);
     this.capacity = capacity;
   }
 }

@@ -1,4 +1,4 @@
-import { ConsistencyLevelEnum, DataType, type FieldType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
 import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
@@ -7,34 +7,27 @@ import { assertIds, assertProducts, assertSearchOptions, assertVector } from '..
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import {
   checkStatus,
-  MilvusConnection,
+  createMilvusClient,
   type MilvusStatus,
   MilvusStatusError,
   NOT_LOADED,
+  toStoreError,
+  withDeadline,
 } from './milvus-connection.js';
 import { type IndexType, indexParams, searchParams } from './milvus-index.js';
 
+/** The MILVUS_* variables (config.ts says what each means), the collection and its dimension. */
 export interface MilvusVectorStoreOptions {
   address: string;
   token?: string | undefined;
-  /** Created on init when missing. Undefined: Milvus's `default` database. */
   database?: string | undefined;
   collection: string;
   dimension: number;
-  /** Index to create when the collection has none. Undefined: FLAT on Milvus Lite, HNSW elsewhere. */
   indexType?: IndexType | undefined;
-  /** Bound for one data operation (search, upsert batch, ...). */
   timeoutMs: number;
-  /** Bound for init (create collection, build index, load). */
   initTimeoutMs?: number;
-  /** Rows per upsert request. */
   batchSize?: number;
-  /** HNSW search breadth; raised to `limit` when smaller (Milvus requires ef >= limit). */
   searchEf?: number;
-  /**
-   * Flush this long after the first unflushed write. Undefined: 1000 ms on Milvus Lite, never
-   * elsewhere (Milvus flushes by itself; frequent manual flushes make small segments there).
-   */
   flushDelayMs?: number | undefined;
   log?: StoreLogger;
 }
@@ -51,38 +44,30 @@ const META_FIELDS = [F.productId, F.categoryId, F.productTitle, F.categoryTitle]
 const IDS_PER_EXPRESSION = 1000;
 
 /**
- * Product vectors in a Milvus collection (standalone/cluster in production, Milvus Lite in
- * tests and local runs). Reads and writes use Strong consistency so an acknowledged upsert is
- * visible to the next search and count, as with the embedded store.
+ * Product vectors in a Milvus collection (or Milvus Lite). Strong consistency: an acknowledged
+ * upsert is visible to the next search and count, as with the embedded store.
  */
-/**
- * Product vectors `get` read lately, so a customer's first recommendation does not wait for
- * Milvus to hand back the vectors of their purchases (and of the items it names "similar to"):
- * on Milvus Lite each query is milliseconds of Python. Bounded (4 MiB per 1,000 vectors at
- * 1,024 dimensions); an upsert or delete here drops the entry, and the TTL bounds how long a
- * vector another replica changed is used here.
- */
-const VECTOR_CACHE_SIZE = 4_096;
-const VECTOR_CACHE_TTL_MS = 60_000;
-
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
   readonly collection: string;
   readonly dimension: number;
-  private readonly connection: MilvusConnection;
+  private readonly client: MilvusClient;
+  private connected: Promise<void>;
+  private closed = false;
   private readonly log: StoreLogger;
   private readonly batchSize: number;
-  private readonly searchEf: number;
   private initializing?: Promise<void>;
   private ready = false;
   /** What the server really has (an existing index wins over the configured type). */
   private indexType: IndexType = 'HNSW';
   private flushDelayMs = 0;
   private flushTimer?: NodeJS.Timeout;
-  private readonly vectors = new LRUCache<number, ProductVector>({
-    max: VECTOR_CACHE_SIZE,
-    ttl: VECTOR_CACHE_TTL_MS,
-  });
+  /**
+   * Vectors `get` read lately: a customer's first recommendation needs those of their purchases,
+   * and on Milvus Lite each query is milliseconds of Python. 4 MiB per 1,000 vectors at 1,024
+   * dimensions; writes here drop entries, the TTL bounds how long another replica's change is missed.
+   */
+  private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
 
@@ -91,17 +76,10 @@ export class MilvusVectorStore implements VectorStore {
     this.dimension = options.dimension;
     this.log = options.log ?? silentLogger;
     this.batchSize = options.batchSize ?? 500;
-    this.searchEf = options.searchEf ?? 64;
-    this.connection = new MilvusConnection({
-      address: options.address,
-      token: options.token,
-      database: options.database,
-      timeoutMs: options.timeoutMs,
-      log: this.log,
-    });
+    this.client = createMilvusClient(options.address, options.token, options.database, options.timeoutMs);
+    this.connected = this.watch();
   }
 
-  /** Creates the database, collection and index when missing, then loads the collection. */
   init(): Promise<void> {
     this.initializing ??= this.setUp().catch((error: unknown) => {
       // A later init (e.g. from the readiness check) may try again.
@@ -113,40 +91,32 @@ export class MilvusVectorStore implements VectorStore {
 
   async upsert(products: ProductVector[]): Promise<void> {
     assertProducts(products, this.dimension);
-    await this.ensureReady();
-    this.writes++;
-    for (const product of products) this.vectors.delete(product.productId);
-    for (let start = 0; start < products.length; start += this.batchSize) {
-      const data = products.slice(start, start + this.batchSize).map((p) => ({
-        [F.productId]: p.productId,
-        [F.categoryId]: p.categoryId,
-        [F.productTitle]: truncateUtf8(p.productTitle),
-        [F.categoryTitle]: truncateUtf8(p.categoryTitle),
-        [F.vector]: Array.from(p.vector),
-      }));
-      const result = await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
-      checkStatus(result.status, 'upsert');
-    }
-    // And after: a read that started during the write may have seen the old vector.
-    this.writes++;
-    for (const product of products) this.vectors.delete(product.productId);
-    this.scheduleFlush();
+    await this.write(
+      products.map((p) => p.productId),
+      async () => {
+        for (let start = 0; start < products.length; start += this.batchSize) {
+          const data = products.slice(start, start + this.batchSize).map((p) => ({
+            [F.productId]: p.productId,
+            [F.categoryId]: p.categoryId,
+            [F.productTitle]: truncateUtf8(p.productTitle),
+            [F.categoryTitle]: truncateUtf8(p.categoryTitle),
+            [F.vector]: Array.from(p.vector),
+          }));
+          await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
+        }
+      },
+    );
   }
 
   async delete(productIds: number[]): Promise<void> {
     assertIds(productIds);
-    await this.ensureReady();
-    this.writes++;
-    for (const id of productIds) this.vectors.delete(id);
-    for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
-      const result = await this.call('delete', (c) =>
-        c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
-      );
-      checkStatus(result.status, 'delete');
-    }
-    this.writes++;
-    for (const id of productIds) this.vectors.delete(id);
-    this.scheduleFlush();
+    await this.write(productIds, async () => {
+      for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
+        await this.call('delete', (c) =>
+          c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
+        );
+      }
+    });
   }
 
   async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
@@ -168,19 +138,12 @@ export class MilvusVectorStore implements VectorStore {
         filter: filters.join(' and '),
         output_fields: META_FIELDS,
         metric_type: 'IP',
-        params: searchParams(this.indexType, options.limit, this.searchEf),
+        params: searchParams(this.indexType, options.limit, this.options.searchEf ?? 64),
         consistency_level: ConsistencyLevelEnum.Strong,
       }),
     );
-    const rows = result.results as unknown as Array<Record<string, unknown>>;
-    return rows
-      .map((row) => ({
-        productId: Number(row[F.productId] ?? row.id),
-        categoryId: Number(row[F.categoryId]),
-        productTitle: String(row[F.productTitle] ?? ''),
-        categoryTitle: String(row[F.categoryTitle] ?? ''),
-        score: Number(row.score),
-      }))
+    return (result.results as unknown as Record<string, unknown>[])
+      .map((row) => ({ ...metadataOf(row), score: Number(row.score) }))
       .sort((a, b) => b.score - a.score || a.productId - b.productId);
   }
 
@@ -206,13 +169,7 @@ export class MilvusVectorStore implements VectorStore {
         }),
       );
       for (const row of result.data) {
-        const product: ProductVector = {
-          productId: Number(row[F.productId]),
-          categoryId: Number(row[F.categoryId]),
-          productTitle: String(row[F.productTitle] ?? ''),
-          categoryTitle: String(row[F.categoryTitle] ?? ''),
-          vector: Float32Array.from(row[F.vector] as number[]),
-        };
+        const product = { ...metadataOf(row), vector: Float32Array.from(row[F.vector] as number[]) };
         if (this.writes === writesBefore) this.vectors.set(product.productId, product);
         out.push(product);
       }
@@ -220,10 +177,7 @@ export class MilvusVectorStore implements VectorStore {
     return out;
   }
 
-  /**
-   * `count(*)` through a Strong query counts upserts and deletes right away; the collection
-   * statistics (row_count) only change at flush in Milvus and count deleted rows until compaction.
-   */
+  /** `count(*)` counts writes at once; Milvus's row_count changes at flush and counts deleted rows. */
   async count(): Promise<number> {
     await this.ensureReady();
     const result = await this.read('count', (c) =>
@@ -241,7 +195,6 @@ export class MilvusVectorStore implements VectorStore {
     // Not set up yet (server was down at boot): try again, so readiness recovers by itself.
     await this.ensureReady();
     const health = await this.call('ping', (c) => c.checkHealth());
-    checkStatus((health as { status?: { error_code?: string } }).status, 'ping');
     if (!health.isHealthy) {
       throw new VectorStoreUnavailableError(undefined, {
         cause: new Error(`Milvus reports unhealthy: ${health.reasons.join('; ')}`),
@@ -253,38 +206,34 @@ export class MilvusVectorStore implements VectorStore {
     this.ready = false;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.connection.close();
+    if (this.closed) return;
+    this.closed = true;
+    // The SDK drains its channel pool, which waits for every borrowed channel to come back:
+    // a call stuck on a server that accepts and never answers holds one until gRPC gives up.
+    // Shutdown must not wait for that, so closing gets the same deadline as any operation.
+    await withDeadline(this.client.closeConnection(), this.options.timeoutMs, 'closeConnection').catch(
+      (error: unknown) => this.log.warn({ err: error }, 'closing the Milvus connection failed'),
+    );
   }
 
   /** Drops the collection (tests, or retiring an embedder) and closes. */
   async drop(): Promise<void> {
     this.vectors.clear();
-    const result = await this.call('drop', (c) => c.dropCollection({ collection_name: this.collection }));
-    checkStatus(result, 'drop');
+    await this.call('drop', (c) => c.dropCollection(this.target));
     await this.close();
   }
 
   private async setUp(): Promise<void> {
     const started = performance.now();
-    const deadline = this.initDeadlineMs();
     const version = await this.call('getVersion', (c) => c.getVersion());
-    checkStatus((version as { status?: { error_code?: string } }).status, 'getVersion');
     const lite = version.version.startsWith('milvus_lite');
     this.flushDelayMs = this.options.flushDelayMs ?? (lite ? 1_000 : 0);
     if (this.options.database) await this.ensureDatabase(this.options.database);
-    const exists = await this.call('hasCollection', (c) =>
-      c.hasCollection({ collection_name: this.collection }),
-    );
-    checkStatus(exists.status, 'hasCollection');
+    const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target));
     if (exists.value) await this.checkSchema();
     else await this.createCollection();
     this.indexType = await this.ensureIndex(this.options.indexType ?? (lite ? 'FLAT' : 'HNSW'));
-    const loaded = await this.call(
-      'load',
-      (c) => c.loadCollectionSync({ collection_name: this.collection }),
-      deadline,
-    );
-    checkStatus(loaded, 'load');
+    await this.load();
     this.ready = true;
     this.log.info(
       {
@@ -302,12 +251,13 @@ export class MilvusVectorStore implements VectorStore {
 
   private async ensureDatabase(name: string): Promise<void> {
     const list = await this.call('listDatabases', (c) => c.listDatabases());
-    checkStatus(list.status, 'listDatabases');
     if (list.db_names.includes(name)) return;
-    const created = await this.call('createDatabase', (c) => c.createDatabase({ db_name: name }));
+    const created = await this.call('createDatabase', (c) => c.createDatabase({ db_name: name }), {
+      check: false,
+    });
     // Another replica may have created it in between.
     if (created.error_code !== 'Success') {
-      const again = await this.call('listDatabases', (c) => c.listDatabases());
+      const again = await this.call('listDatabases', (c) => c.listDatabases(), { check: false });
       if (!again.db_names.includes(name)) checkStatus(created, 'createDatabase');
     }
   }
@@ -321,7 +271,7 @@ export class MilvusVectorStore implements VectorStore {
       { name: F.vector, data_type: DataType.FloatVector, dim: this.dimension },
     ];
     try {
-      const created = await this.call('createCollection', (c) =>
+      await this.call('createCollection', (c) =>
         c.createCollection({
           collection_name: this.collection,
           description: `product vectors (${this.dimension} dims)`,
@@ -330,12 +280,11 @@ export class MilvusVectorStore implements VectorStore {
           consistency_level: 'Strong',
         }),
       );
-      checkStatus(created, 'createCollection');
     } catch (error) {
       // Another replica may have created it in between; then it must match like any other.
-      const exists = await this.call('hasCollection', (c) =>
-        c.hasCollection({ collection_name: this.collection }),
-      );
+      const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target), {
+        check: false,
+      });
       if (!exists.value) throw error;
       await this.checkSchema();
     }
@@ -343,10 +292,7 @@ export class MilvusVectorStore implements VectorStore {
 
   /** An existing collection must have our fields and dimension, or we would write garbage. */
   private async checkSchema(): Promise<void> {
-    const described = await this.call('describeCollection', (c) =>
-      c.describeCollection({ collection_name: this.collection }),
-    );
-    checkStatus(described.status, 'describeCollection');
+    const described = await this.call('describeCollection', (c) => c.describeCollection(this.target));
     const fields = new Map(described.schema.fields.map((f) => [f.name, f]));
     const vector = fields.get(F.vector);
     const dim = Number(vector?.type_params?.find((p) => p.key === 'dim')?.value ?? vector?.dim);
@@ -360,8 +306,11 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Creates the vector index when missing; returns the type the collection really has. */
   private async ensureIndex(wanted: IndexType): Promise<IndexType> {
-    const described = await this.call('describeIndex', (c) =>
-      c.describeIndex({ collection_name: this.collection, field_name: F.vector }),
+    // Not checked: a missing index is an error status.
+    const described = await this.call(
+      'describeIndex',
+      (c) => c.describeIndex({ collection_name: this.collection, field_name: F.vector }),
+      { check: false },
     );
     const existing = described.index_descriptions?.[0];
     if (described.status.error_code === 'Success' && existing) {
@@ -381,7 +330,7 @@ export class MilvusVectorStore implements VectorStore {
       }
       return type;
     }
-    const created = await this.call(
+    await this.call(
       'createIndex',
       (c) =>
         c.createIndex({
@@ -392,67 +341,97 @@ export class MilvusVectorStore implements VectorStore {
           metric_type: 'IP',
           params: indexParams(wanted),
         }),
-      this.initDeadlineMs(),
+      { deadlineMs: this.initDeadlineMs() },
     );
-    checkStatus(created, 'createIndex');
     return wanted;
   }
 
   /**
-   * Milvus Lite keeps unflushed rows in a memtable that every search and count converts row by
-   * row in Python (~0.1 ms per row: 2,000 rows cost ~250 ms a search), while flushed segments
-   * are searched by numpy/faiss in a few ms. So on Lite, flush shortly after writes. The timer
-   * starts at the first unflushed write and is not pushed back by later ones, which bounds
-   * how much stays in the memtable during a bulk load.
+   * Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
+   * (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
+   * the timer back, which bounds the memtable during a bulk load.
    */
   private scheduleFlush(): void {
     if (this.flushDelayMs <= 0 || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.call('flush', (c) => c.flush({ collection_names: [this.collection] }))
-        .then((result) => checkStatus(result.status, 'flush'))
-        .catch((error: unknown) =>
-          this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
-        );
+      this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
+        this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
+      );
     }, this.flushDelayMs);
     // A pending flush must not keep the process alive.
     this.flushTimer.unref();
   }
 
-  /**
-   * A read whose status is checked; "collection not loaded" (101, e.g. after Milvus Lite
-   * restarted, which releases every collection) loads it and tries once more.
-   */
+  /** A read; "collection not loaded" (e.g. after Milvus Lite restarted) loads it and tries once more. */
   private async read<T extends { status: MilvusStatus }>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
   ): Promise<T> {
-    const attempt = async () => {
-      const result = await this.call(operation, fn);
-      checkStatus(result.status, operation);
-      return result;
-    };
     try {
-      return await attempt();
+      return await this.call(operation, fn);
     } catch (error) {
       if (!(error instanceof MilvusStatusError) || error.milvusCode !== NOT_LOADED) throw error;
       this.log.warn({ collection: this.collection }, 'Milvus collection was not loaded; loading it again');
-      const loaded = await this.call(
-        'load',
-        (c) => c.loadCollectionSync({ collection_name: this.collection }),
-        this.initDeadlineMs(),
-      );
-      checkStatus(loaded, 'load');
-      return attempt();
+      await this.load();
+      return this.call(operation, fn);
     }
   }
 
-  private call<T>(
+  private async load(): Promise<void> {
+    await this.call('load', (c) => c.loadCollectionSync(this.target), {
+      deadlineMs: this.initDeadlineMs(),
+    });
+  }
+
+  /**
+   * One SDK call within its deadline, (re)connecting first if the last Connect failed (the SDK
+   * never retries a failed Connect). Its status is checked unless `check` is false: the SDK
+   * resolves with error statuses instead of throwing.
+   */
+  private async call<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
-    deadlineMs?: number,
+    { deadlineMs = this.options.timeoutMs, check = true } = {},
   ): Promise<T> {
-    return this.connection.call(operation, fn, deadlineMs);
+    if (this.closed) throw new VectorStoreUnavailableError('Vector store is closed');
+    const run = async () => {
+      const attempt = this.connected;
+      try {
+        await attempt;
+      } catch {
+        // Concurrent callers share one new attempt.
+        if (this.connected === attempt) {
+          this.client.connect(MilvusClient.sdkInfo.version);
+          this.connected = this.watch();
+        }
+        await this.connected;
+      }
+      const result = await fn(this.client);
+      if (check)
+        checkStatus((result as { status?: MilvusStatus }).status ?? (result as MilvusStatus), operation);
+      return result;
+    };
+    try {
+      return await withDeadline(run(), deadlineMs, operation);
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+
+  private watch(): Promise<void> {
+    const connected = this.client.connectPromise;
+    // Handled here so a refused Connect is never an unhandled rejection; `call` sees it too.
+    connected.catch((error: unknown) => {
+      if (!this.closed)
+        this.log.warn({ err: error, address: this.options.address }, 'cannot connect to Milvus');
+    });
+    return connected;
+  }
+
+  /** A fresh request naming the collection (the SDK may annotate the object it is given). */
+  private get target() {
+    return { collection_name: this.collection };
   }
 
   private initDeadlineMs(): number {
@@ -463,6 +442,28 @@ export class MilvusVectorStore implements VectorStore {
   private async ensureReady(): Promise<void> {
     if (!this.ready) await this.init();
   }
+
+  /** Forgets the ids' cached vectors before and after the write: an overlapping read may cache an old one. */
+  private async write(ids: number[], work: () => Promise<void>): Promise<void> {
+    await this.ensureReady();
+    const forget = () => {
+      this.writes++;
+      for (const id of ids) this.vectors.delete(id);
+    };
+    forget();
+    await work();
+    forget();
+    this.scheduleFlush();
+  }
+}
+
+function metadataOf(row: Record<string, unknown>): Omit<ProductVector, 'vector'> {
+  return {
+    productId: Number(row[F.productId] ?? row.id),
+    categoryId: Number(row[F.categoryId]),
+    productTitle: String(row[F.productTitle] ?? ''),
+    categoryTitle: String(row[F.categoryTitle] ?? ''),
+  };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
