@@ -2,11 +2,8 @@ import { readFileSync } from 'node:fs';
 import { customerPurchasesExample, customerPurchasesSchema, errorSchema, titleSchema } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { UserClient } from '../clients/user-client.js';
-import type { Deps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
-import type { PurchaseFeed } from '../sync/purchase-feed.js';
-import { buildOverview, overviewSchema } from './overview.js';
+import { buildOverview, LATENCY_ROUTE, type OverviewDeps, overviewSchema } from './overview.js';
 
 /** The files the page is made of: served from memory, no CDN, no build step. */
 const ASSETS = [
@@ -26,7 +23,6 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-const LATENCY_ROUTE = '/recommendation/:customer_id';
 const MAX_HISTORY = 100;
 
 const customerSchema = z
@@ -81,9 +77,7 @@ const productDetailSchema = z
     },
   });
 
-export interface DashboardOptions extends Deps {
-  users: UserClient;
-  feed: PurchaseFeed;
+export interface DashboardOptions extends OverviewDeps {
   sampleIntervalMs: number;
 }
 
@@ -166,7 +160,7 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       },
       logLevel: 'warn',
     },
-    async () => buildOverview(app, options, { ...options, latency, latencyRoute: LATENCY_ROUTE }),
+    async () => buildOverview(app, options, latency),
   );
 
   app.get(

@@ -59,7 +59,7 @@ export function registerRecommendationMetrics(
   gauge(
     'recommendation_purchase_statistics_last_purchase_id',
     'Last purchase id applied to the statistics; compare with catalog_purchases_last_id for the lag in purchases',
-    () => coPurchases.lastPurchaseId,
+    () => coPurchases.version,
   );
   gauge(
     'recommendation_purchase_feed_lag_seconds',

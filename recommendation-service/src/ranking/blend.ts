@@ -30,11 +30,9 @@ export interface BlendWeights {
 
 export interface BlendParams {
   weights: BlendWeights;
-  /** k in e / (e + k) for "bought together" evidence (weighted co-purchases). */
+  /** k in e / (e + k) for each evidence: weighted co-purchases, next-purchases, purchases of the product. */
   togetherShrinkage: number;
-  /** k for "bought next" evidence (weighted next-purchases). */
   nextShrinkage: number;
-  /** k for popularity (purchases of the product). */
   popularShrinkage: number;
 }
 
@@ -45,9 +43,10 @@ export interface Evidence {
   from?: number | undefined;
 }
 
+/** Absent signals count 0. */
 export interface Candidate {
   productId: number;
-  /** Cosine similarity to the customer's vector; absent = unknown (counts 0). */
+  /** Cosine similarity to the customer's vector. */
   content?: number | undefined;
   /** The purchased product the content match relates to, when known. */
   contentFrom?: number | undefined;
@@ -55,10 +54,7 @@ export interface Candidate {
   profile?: number | undefined;
   together?: Evidence | undefined;
   next?: Evidence | undefined;
-  /**
-   * Purchases of this product by all customers; the service passes them weighted by how recent
-   * they are in each customer's history ("trending", pair-counts.ts).
-   */
+  /** Purchases of this product by all customers (the service: "trending", pair-counts.ts). */
   purchases?: number | undefined;
 }
 
@@ -96,12 +92,7 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
   const { weights } = params;
   const total = weights.content + weights.profile + weights.together + weights.next + weights.popular;
   const scale = total > 0 ? 1 / total : 0;
-  const scored: {
-    candidate: Candidate;
-    parts: Record<SignalKind, number>;
-    score: number;
-    purchases: number;
-  }[] = [];
+  const scored: { candidate: Candidate; parts: Record<SignalKind, number>; score: number }[] = [];
   const seen = new Set<number>();
   for (const candidate of candidates) {
     if (options.exclude?.has(candidate.productId) || seen.has(candidate.productId)) continue;
@@ -114,10 +105,12 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
       popular: weights.popular * shrink(candidate.purchases ?? 0, params.popularShrinkage),
     };
     const score = (parts.content + parts.profile + parts.together + parts.next + parts.popular) * scale;
-    scored.push({ candidate, parts, score: clamp01(score), purchases: candidate.purchases ?? 0 });
+    scored.push({ candidate, parts, score: clamp01(score) });
   }
+  const purchases = (item: { candidate: Candidate }) => item.candidate.purchases ?? 0;
   scored.sort(
-    (a, b) => b.score - a.score || b.purchases - a.purchases || a.candidate.productId - b.candidate.productId,
+    (a, b) =>
+      b.score - a.score || purchases(b) - purchases(a) || a.candidate.productId - b.candidate.productId,
   );
   // Reasons only for what is returned: a request scores every candidate but shows `limit`.
   return scored.slice(0, options.limit).map(({ candidate, parts, score }) => ({
@@ -129,14 +122,10 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
 
 /** The signal that added most to the score; on equal shares the behavioural one, which names a purchase. */
 function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, profileOnly: boolean): Reason {
-  const order: SignalKind[] = ['next', 'together', 'content', 'profile', 'popular'];
   let best: SignalKind = 'popular';
   let bestValue = 0;
-  for (const kind of order) {
-    if (parts[kind] > bestValue) {
-      best = kind;
-      bestValue = parts[kind];
-    }
+  for (const kind of ['next', 'together', 'content', 'profile', 'popular'] as const) {
+    if (parts[kind] > bestValue) [best, bestValue] = [kind, parts[kind]];
   }
   switch (best) {
     case 'next':

@@ -80,7 +80,11 @@ export class Recommender {
   }
 
   async recommend(history: CustomerPurchases, query: RecommendQuery): Promise<Recommendation[]> {
-    const purchases = dedupeNewestFirst(history).slice(0, this.config.RANK_HISTORY_LIMIT);
+    // Product ids newest first, each once (history arrives newest first).
+    const purchases = [...new Set(history.purchases.map((p) => p.product_id))].slice(
+      0,
+      this.config.RANK_HISTORY_LIMIT,
+    );
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
@@ -135,31 +139,21 @@ export class Recommender {
       excludeProductIds: [...excluded],
     });
     const halfLife = config.RANK_RECENCY_HALF_LIFE;
-    const together = behaviourEvidence(
-      purchases,
-      (id) => this.stats.partners('together', id),
-      usefulDepth(halfLife, config.RANK_HISTORY_LIMIT),
-      halfLife,
-    );
-    const next = behaviourEvidence(
-      purchases,
-      (id) => this.stats.partners('next', id),
-      config.RANK_NEXT_ITEM_DEPTH,
-      halfLife,
-    );
-
-    const categoryOf = new Map(history.purchases.map((p) => [p.product_id, p.category_title]));
+    const evidence = (kind: 'together' | 'next', depth: number) =>
+      behaviourEvidence(purchases, (id) => this.stats.partners(kind, id), depth, halfLife);
+    const together = evidence('together', usefulDepth(halfLife, config.RANK_HISTORY_LIMIT));
+    const next = evidence('next', config.RANK_NEXT_ITEM_DEPTH);
+    // Titles and categories as the customer saw them (still there if the product was since deleted).
+    const bought = new Map(history.purchases.map((p) => [p.product_id, p]));
     const affinity = categoryAffinity(
       history.preference,
-      purchases.map((id) => categoryOf.get(id) ?? ''),
+      purchases.map((id) => bought.get(id)?.category_title ?? ''),
       halfLife,
     );
     const hitById = new Map(hits.map((hit) => [hit.productId, hit]));
     // A product outside the nearest neighbours fetched is at most as similar as the last of them.
     const contentFloor = hits.length >= config.RANK_CONTENT_CANDIDATES ? hits[hits.length - 1]!.score : 0;
-    const ids = new Set<number>(hitById.keys());
-    for (const id of together.keys()) ids.add(id);
-    for (const id of next.keys()) ids.add(id);
+    const ids = new Set([...hitById.keys(), ...together.keys(), ...next.keys()]);
     const fill = query.limit * config.RANK_POPULAR_FILL;
     if (ids.size < fill) {
       for (const id of this.stats.mostPopular(fill + excluded.size, excluded)) ids.add(id);
@@ -185,12 +179,10 @@ export class Recommender {
       profileOnly: state.profileOnly,
     });
     await this.nameSimilarPurchases(state, ranked);
-    // Titles as the customer saw them in their history (still there if the product was since deleted).
-    const titles = new Map(history.purchases.map((p) => [p.product_id, p.product_title]));
     return ranked.map((item) => {
       const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
       const reasonTitle =
-        item.reason.product_id !== undefined ? titles.get(item.reason.product_id) : undefined;
+        item.reason.product_id !== undefined ? bought.get(item.reason.product_id)?.product_title : undefined;
       return {
         ...toRecommendation(item.productId, known, item.score),
         reason: { ...item.reason, text: reasonText(item.reason, reasonTitle) },
@@ -248,16 +240,13 @@ export class Recommender {
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
     if (cached && cached.key === key) return cached;
-    const state: CustomerState =
-      strategy === 'original'
-        ? {
-            key,
-            vector: await this.originalVector(history),
-            profileOnly: true,
-            recent: [],
-            answers: new Map(),
-          }
-        : { key, ...(await this.historyVector(history, purchases)), answers: new Map() };
+    const state: CustomerState = {
+      key,
+      ...(strategy === 'original'
+        ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
+        : await this.historyVector(history, purchases)),
+      answers: new Map(),
+    };
     this.states?.set(cacheKey, state);
     return state;
   }
@@ -300,11 +289,6 @@ export class Recommender {
     const [vector] = await this.embedder.embed([text]);
     return vector!;
   }
-}
-
-/** Product ids newest first, each once (history arrives newest first). */
-function dedupeNewestFirst(history: CustomerPurchases): number[] {
-  return [...new Set(history.purchases.map((purchase) => purchase.product_id))];
 }
 
 /** Four running sums instead of one: the additions do not wait on each other (~3x faster). */

@@ -27,24 +27,6 @@ const partnerSchema = z
     },
   });
 
-/** The narrow part of the purchase statistics this route reads. */
-export interface BoughtTogetherSource {
-  coPurchased(productId: number): ReadonlyMap<number, number>;
-}
-
-/** The strongest partners of one product, strongest first (ties by id). */
-export function topPartners(
-  source: BoughtTogetherSource,
-  productId: number,
-  limit: number,
-): { productId: number; weight: number }[] {
-  return [...source.coPurchased(productId)]
-    .filter(([, weight]) => weight > 0)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, limit)
-    .map(([id, weight]) => ({ productId: id, weight }));
-}
-
 export async function boughtTogetherRoutes(app: App, { productDirectory, coPurchases }: Deps): Promise<void> {
   app.get(
     '/recommendation/products/:product_id/bought-together',
@@ -63,17 +45,19 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
     async (request) => {
       const { product_id } = request.params;
       if (!productDirectory.has(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
+      const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];
-      // Over-fetch a little: partners no longer in the catalog are skipped.
-      for (const { productId, weight } of topPartners(coPurchases, product_id, request.query.limit * 2)) {
-        const known = productDirectory.get(productId);
-        if (!known) continue;
+      // Strongest first, ties by id; partners no longer in the catalog are skipped.
+      const order = [...ids.keys()].sort((a, b) => weights[b]! - weights[a]! || ids[a]! - ids[b]!);
+      for (const i of order.slice(0, request.query.limit * 2)) {
+        const known = productDirectory.get(ids[i]!);
+        if (!known || !(weights[i]! > 0)) continue;
         partners.push({
-          product_id: productId,
+          product_id: ids[i]!,
           product: known.productTitle,
           category_id: known.categoryId,
           category: known.categoryTitle,
-          score: Math.round(weight * 1e6) / 1e6,
+          score: Math.round(weights[i]! * 1e6) / 1e6,
         });
         if (partners.length === request.query.limit) break;
       }

@@ -77,6 +77,34 @@ export function searchForm(input, label, button, go) {
   );
 }
 
+/** A table: header cells from `columns`, then one row per array of cells (`td` elements). */
+export function table(caption, columns, rows) {
+  const header = columns.map((c) => h('th', { scope: 'col' }, c));
+  const body = rows.map((cells) => h('tr', {}, cells));
+  return h(
+    'table',
+    {},
+    caption && h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, header)),
+    h('tbody', {}, body),
+  );
+}
+
+/** A section under a heading (`h2`, `h3`) whose id is `${name}-title`. */
+export function section(heading, name, title, ...children) {
+  const id = `${name}-title`;
+  return h('section', { 'aria-labelledby': id }, h(heading, { id }, title), children);
+}
+
+/** Label/value pairs, e.g. a customer's profile. */
+export function terms(pairs) {
+  return h(
+    'dl',
+    { class: 'profile' },
+    pairs.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
+  );
+}
+
 /** An error message for the page, announced to screen readers. */
 export function alertBox(error) {
   return h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));

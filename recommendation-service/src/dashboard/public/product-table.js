@@ -1,4 +1,4 @@
-import { decimal, h } from './dom.js';
+import { decimal, h, table } from './dom.js';
 
 /**
  * A ranked list of products (recommendations, similar products, bought-together partners) as
@@ -9,34 +9,16 @@ export function productTable(title, items) {
   // The ranking says why for each item when it can (`reason`); other lists do not.
   const withReasons = items.some((item) => item.reason?.text);
   const columns = ['#', 'Product', 'Category', 'Score', ...(withReasons ? ['Why'] : [])];
-  return h(
-    'table',
-    {},
-    h('caption', {}, `${title}: ${items.length} products`),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        columns.map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      items.map((item, index) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, String(index + 1)),
-          h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
-          h('td', {}, item.category),
-          h('td', { class: 'score' }, scoreCell(item.score, best)),
-          withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
-        ),
-      ),
-    ),
+  return table(
+    `${title}: ${items.length} products`,
+    columns,
+    items.map((item, index) => [
+      h('td', {}, String(index + 1)),
+      h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
+      h('td', {}, item.category),
+      h('td', { class: 'score' }, scoreCell(item.score, best)),
+      withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
+    ]),
   );
 }
 

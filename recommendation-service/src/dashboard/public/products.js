@@ -1,5 +1,5 @@
-import { getJson } from './api.js';
-import { alertBox, h, searchForm, show } from './dom.js';
+import { getJson, loadInto } from './api.js';
+import { alertBox, h, searchForm, show, terms } from './dom.js';
 import { productTable } from './product-table.js';
 
 /** Product inspector: one product, its most similar products and its bought-together partners. */
@@ -31,28 +31,18 @@ export function renderProducts(main, { id }) {
 }
 
 async function loadProduct(detail, id) {
-  show(detail, h('p', {}, 'Loading product…'));
-  let product;
-  try {
-    product = await getJson(`/dashboard/api/products/${id}`);
-  } catch (error) {
-    show(detail, alertBox(error));
-    return;
-  }
+  const product = await loadInto(detail, 'Loading product…', `/dashboard/api/products/${id}`);
+  if (!product) return;
   const similar = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
   const together = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
   show(
     detail,
     h('h2', {}, product.title, h('span', { class: 'muted' }, ` #${product.id}`)),
-    h(
-      'dl',
-      { class: 'profile' },
-      [
-        ['Category', product.category ?? `#${product.category_id}`],
-        ['Tags', product.tags.join(', ') || '—'],
-        ['Vector', product.has_vector ? 'stored' : 'not yet'],
-      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
-    ),
+    terms([
+      ['Category', product.category ?? `#${product.category_id}`],
+      ['Tags', product.tags.join(', ') || '—'],
+      ['Vector', product.has_vector ? 'stored' : 'not yet'],
+    ]),
     product.description ? h('p', { class: 'description' }, product.description) : null,
     h('div', { class: 'recommendation-lists side-by-side' }, similar, together),
   );
