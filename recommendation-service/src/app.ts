@@ -101,16 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     baseUrl: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
-  const customers = new CustomerDirectory(
-    users,
-    {
-      intervalMs: config.CUSTOMER_SYNC_INTERVAL_MS,
-      pageSize: 1_000,
-      // Not current after a few missed polls: then user-service is asked (and 503 when down).
-      maxLagMs: 3 * config.CUSTOMER_SYNC_INTERVAL_MS + 1_000,
-    },
-    app.log,
-  );
+  const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
   // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
   const historySource = new HistorySource(
     catalog,
@@ -118,8 +109,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     customers,
     config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
     directory,
-    () => feed.copiedAt,
-    { maxFeedLagMs: Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS) },
+    feed,
+    Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS),
   );
 
   const deps: Deps = {
@@ -127,10 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     embedder,
     vectorStore,
     catalog,
-    histories: new HistoryCache(historySource, {
-      ttlMs: config.HISTORY_CACHE_TTL_MS,
-      maxEntries: config.HISTORY_CACHE_SIZE,
-    }),
+    histories: new HistoryCache(historySource, config.HISTORY_CACHE_TTL_MS, config.HISTORY_CACHE_SIZE),
     localPurchases,
     productDirectory: directory,
     coPurchases,

@@ -73,19 +73,10 @@ export class CatalogClient {
     return status ?? { enabled: false, pending_products: 0 };
   }
 
-  /** Whether catalog-service still has this product (a 404 says it does not). */
-  async hasProduct(productId: number): Promise<boolean> {
-    return (await this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404] })) !== null;
-  }
-
   /** Whether catalog-service has this category (a 404 says it does not). */
   async hasCategory(categoryId: number, requestId?: string): Promise<boolean> {
-    const category = await this.http.get(`/category/${categoryId}`, {
-      schema: categoryItem,
-      nullOn: [404],
-      requestId,
-    });
-    return category !== null;
+    const category = { schema: categoryItem, nullOn: [404], requestId };
+    return (await this.http.get(`/category/${categoryId}`, category)) !== null;
   }
 
   async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
@@ -94,7 +85,7 @@ export class CatalogClient {
     );
   }
 
-  /** One product with its description and tags (the dashboard's product inspector); null when unknown. */
+  /** One product with its description and tags; null when catalog-service does not have it. */
   async product(productId: number, requestId?: string): Promise<CatalogProduct | null> {
     return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
   }

@@ -46,10 +46,6 @@ export class UserClient {
     return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
   }
 
-  async ping(): Promise<void> {
-    await this.http.get('/healthz');
-  }
-
   close(): Promise<void> {
     return this.http.close();
   }

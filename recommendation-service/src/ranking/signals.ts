@@ -1,9 +1,6 @@
 import type { Evidence } from './blend.js';
 import type { PartnerList } from './purchase-stats.js';
 
-/** A product's strongest partners in one behavioural statistic. */
-export type PartnersOf = (productId: number) => PartnerList;
-
 /** Weight of the purchase at `position` (0 = newest): halves every `halfLife` purchases. */
 export function recencyWeight(position: number, halfLife: number): number {
   return 0.5 ** (position / halfLife);
@@ -16,7 +13,7 @@ export function recencyWeight(position: number, halfLife: number): number {
  */
 export function behaviourEvidence(
   purchases: readonly number[],
-  partnersOf: PartnersOf,
+  partnersOf: (productId: number) => PartnerList,
   depth: number,
   halfLife: number,
 ): Map<number, Evidence & { best: number }> {
@@ -30,14 +27,10 @@ export function behaviourEvidence(
       const productId = ids[i]!;
       const share = weight * weights[i]!;
       const entry = evidence.get(productId);
-      if (!entry) {
-        evidence.set(productId, { value: share, from, best: share });
-      } else {
+      if (!entry) evidence.set(productId, { value: share, from, best: share });
+      else {
         entry.value += share;
-        if (share > entry.best) {
-          entry.best = share;
-          entry.from = from;
-        }
+        if (share > entry.best) [entry.best, entry.from] = [share, from];
       }
     }
   }

@@ -80,10 +80,6 @@ export class Reindexer {
     await this.running;
   }
 
-  async wait(): Promise<void> {
-    await this.running;
-  }
-
   /**
    * Removes the vectors of products the catalog's lists did not show. Each is checked by id
    * first: paging by offset while products are deleted can skip a product that still exists.
@@ -91,7 +87,7 @@ export class Reindexer {
   private async removeGone(candidates: number[]): Promise<number> {
     const gone: number[] = [];
     for (const id of candidates) {
-      if (!(await this.catalog.hasProduct(id))) gone.push(id);
+      if (!(await this.catalog.product(id))) gone.push(id);
     }
     for (let start = 0; start < gone.length; start += DELETE_BATCH) {
       await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
@@ -117,27 +113,20 @@ export class Reindexer {
 
   private async run(level: FailureLevel, unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
-    if (unlessOutboxDelivers) {
-      try {
-        const outbox = await this.outboxCoversCatalog();
-        if (outbox.covered) {
-          this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
-          this.log.info(
-            { pending: outbox.pending, indexed: outbox.indexed },
-            "no re-index needed: catalog-service's outbox is delivering every product",
-          );
-          return;
-        }
-      } catch (err) {
-        this.fail(err, level);
+    try {
+      const outbox = unlessOutboxDelivers ? await this.outboxCoversCatalog() : undefined;
+      if (outbox?.covered) {
+        this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+        this.log.info(
+          { pending: outbox.pending, indexed: outbox.indexed },
+          "no re-index needed: catalog-service's outbox is delivering every product",
+        );
         return;
       }
-    }
-    // Products vectorised before this run: those the catalog no longer lists are removed
-    // at the end. Products added while it runs are not in this set, so they stay.
-    const before = new Set(this.sync.indexedIds());
-    const seen = new Set<number>();
-    try {
+      // Products vectorised before this run: those the catalog no longer lists are removed
+      // at the end. Products added while it runs are not in this set, so they stay.
+      const before = new Set(this.sync.indexedIds());
+      const seen = new Set<number>();
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.categories(skip, PAGE_SIZE);

@@ -19,11 +19,10 @@ const FEED_WARN_AFTER_MS = 30_000;
 
 /**
  * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
- * statistics in the database, and into the customers' purchase copy (LocalPurchases), from the
- * cursors stored with them: a restart (or a new replica)
- * carries on where the statistics are instead of replaying the history over HTTP. Each tick
- * also brings the memory copy up to date with what any replica learned (one cursor read when
- * nothing changed). The catalog being down only delays the statistics.
+ * statistics and the customers' purchase copy in the database, from the cursors stored with
+ * them: a restart (or a new replica) carries on instead of replaying the history over HTTP.
+ * Each tick also brings the memory copies up to date with what any replica learned (one cursor
+ * read when nothing changed). The catalog being down only delays the statistics.
  */
 export class PurchaseFeed {
   private readonly loop = new PollingLoop(() => this.tick());
@@ -42,8 +41,8 @@ export class PurchaseFeed {
     private readonly stats: PurchaseStats,
     private readonly options: PurchaseFeedOptions,
     private readonly log: FastifyBaseLogger,
-    /** The customers' purchase copy, filled from the same pages (its own cursor). */
-    private readonly copy?: LocalPurchases,
+    /** Filled from the same pages (its own cursor). */
+    private readonly copy: LocalPurchases,
   ) {}
 
   start(): void {
@@ -56,7 +55,7 @@ export class PurchaseFeed {
 
   /** Brings the memory copy up to date with the database (whoever wrote it). */
   async refresh(): Promise<void> {
-    await this.copy?.refresh();
+    await this.copy.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId === this.stats.version) return;
     this.stats.update(await this.store.changesSince(this.stats.version, this.options.partners));
@@ -70,13 +69,13 @@ export class PurchaseFeed {
       const { lastPurchaseId } = await this.store.cursor();
       // From the copy's cursor when it is behind (a database older than the copy): the
       // statistics skip what they have.
-      const from = this.copy ? Math.min(lastPurchaseId, await this.copy.cursor()) : lastPurchaseId;
+      const from = Math.min(lastPurchaseId, await this.copy.cursor());
       const page = await this.catalog.purchasesAfter(from, this.options.pageSize);
       if (page.length === 0) break;
       applied += await this.store.apply(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
-      await this.copy?.copy(
+      await this.copy.copy(
         page.map((p) => ({
           purchaseId: p.id,
           customerId: p.customer_id,
@@ -91,7 +90,7 @@ export class PurchaseFeed {
       }
       if (page.length < this.options.pageSize || this.loop.stopping) break;
     }
-    if (!this.loop.stopping && this.copy) this.copiedAt = Date.now();
+    if (!this.loop.stopping) this.copiedAt = Date.now();
     return applied;
   }
 
