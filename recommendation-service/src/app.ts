@@ -79,22 +79,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
   const recommender = new Recommender(config, embedder, vectorStore, directory, coPurchases, vectorSync);
-  const reindexer = new Reindexer(catalog, vectorSync, app.log);
+  const reindexer = new Reindexer(catalog, vectorSync, directory, app.log);
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
-  const feed = new PurchaseFeed(
-    catalog,
-    statsStore,
-    coPurchases,
-    {
-      intervalMs: config.PURCHASE_SYNC_INTERVAL_MS,
-      pageSize: config.PURCHASE_FEED_PAGE_SIZE,
-      partners: config.RANK_PARTNERS,
-      learn: options.learnPurchases !== false,
-    },
-    app.log,
-    localPurchases,
-  );
+  const learn = options.learnPurchases !== false;
+  const feed = new PurchaseFeed(catalog, statsStore, coPurchases, localPurchases, config, learn, app.log);
   // What is already learned (by this or another replica) serves the first request.
   await feed.refresh();
   const users = new UserClient({
@@ -126,10 +115,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     recommender,
     reindexer,
   };
-  await app.register(vectorRoutes, deps);
-  await app.register(recommendationRoutes, deps);
-  await app.register(customerChangeRoutes, deps);
-  await app.register(boughtTogetherRoutes, deps);
+  for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
+    await app.register(routes, deps);
+  }
   registerRecommendationMetrics(app, deps, feed, customers);
   await app.register(dashboardRoutes, {
     ...deps,

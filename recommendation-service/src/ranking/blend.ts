@@ -1,8 +1,7 @@
 /**
- * The ranking itself, as a pure function: evidence per candidate + weights → ranked items, each
- * with the signal that contributed most (its reason). No I/O, no clock, no randomness, so the
- * same inputs always give the same scores (across requests and restarts) and every rule here
- * is unit-tested without services (test/blend.test.ts).
+ * The ranking as a pure function: evidence per candidate + weights → ranked items, each with the
+ * signal that contributed most (its reason). No I/O, clock or randomness: the same inputs give
+ * the same scores across requests and restarts, and test/blend.test.ts covers every rule.
  *
  * Every signal is mapped to [0, 1] by a fixed rule, never by scaling per request:
  * - content: cosine similarity of the customer's vector and the product's, clipped at 0;
@@ -21,7 +20,6 @@ export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 
 
 export interface BlendWeights {
   content: number;
-  /** Category match with the customer's stated preferences and purchase history. */
   profile: number;
   together: number;
   next: number;
@@ -36,10 +34,9 @@ export interface BlendParams {
   popularShrinkage: number;
 }
 
-/** Evidence from one behavioural signal, with the purchased product that contributed most. */
+/** Evidence from one behavioural signal, and the customer's purchase behind most of it. */
 export interface Evidence {
   value: number;
-  /** The customer's purchase behind the largest share of `value`. */
   from?: number | undefined;
 }
 
@@ -74,7 +71,7 @@ export interface BlendOptions {
   limit: number;
   /** Never ranked (e.g. everything the customer bought). */
   exclude?: ReadonlySet<number>;
-  /** True when the content vector comes from the profile text, not from purchases (cold start). */
+  /** The content vector comes from the profile text, not from purchases (cold start). */
   profileOnly?: boolean;
 }
 

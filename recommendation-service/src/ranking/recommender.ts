@@ -10,7 +10,7 @@ import {
   type BlendParams,
   blend,
   type Candidate,
-  type Reason,
+  type Ranked,
   type ReasonKind,
   reasonText,
 } from './blend.js';
@@ -24,7 +24,7 @@ export interface RecommendQuery {
   limit: number;
   categoryId?: number | undefined;
   excludePurchased: boolean;
-  /** `original`: the ported system's algorithm, kept as a measurable baseline. */
+  /** `original`: the ported system's algorithm, kept as a baseline. */
   strategy: Strategy;
 }
 
@@ -38,10 +38,10 @@ export interface Recommendation {
 }
 
 interface CustomerState {
-  /** Identifies the history and profile the state was computed from. */
+  /** Identifies the history, profile and vectors the state was computed from. */
   key: string;
   vector: Float32Array;
-  /** The vector comes from the profile text: the customer has no purchases with vectors. */
+  /** From the profile text: no purchase has a vector. */
   profileOnly: boolean;
   /** The latest purchases with vectors, newest first: what a "similar to" reason names. */
   recent: number[];
@@ -49,19 +49,17 @@ interface CustomerState {
 }
 
 /**
- * Ranks products for a customer. The default ("hybrid") gathers four signals and hands them to
- * the pure `blend` (blend.ts: evidence-weighted, scores in [0, 1], a reason per item), with
- * settings chosen on real shop data (docs/benchmarks.md): content similarity to the
- * recency-weighted mean of the purchased products' vectors, "bought next" and "bought together"
- * evidence from the latest purchases, and popularity. Purchased products are excluded inside
- * the vector search, so `limit` items still come back. A customer without purchases is matched
- * by their profile text (the original recipe) plus popularity.
+ * Ranks products for a customer. "hybrid" (the default) hands the pure `blend` (blend.ts) its
+ * signals: content similarity to the recency-weighted mean of the purchased products' vectors,
+ * "bought next" and "bought together" evidence from the latest purchases, category affinity and
+ * popularity. Purchases are excluded inside the vector search, so `limit` items still come
+ * back. A customer without purchases is matched by their profile text (the original recipe).
  */
 export class Recommender {
   /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */
   private readonly states: LRUCache<string, CustomerState> | undefined;
   private readonly params: BlendParams;
-  /** Answers served from / missing the answer cache since start (read by /metrics). */
+  /** Read by /metrics. */
   readonly answerCache = { hits: 0, misses: 0 };
 
   constructor(
@@ -110,8 +108,7 @@ export class Recommender {
     purchasedIds: number[],
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
-    // The original never excluded purchases; `exclude_purchased` (default true) is honoured here
-    // too, so `exclude_purchased=false` is the faithful baseline.
+    // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
     const hits = await this.store.search(vector, {
       limit: query.limit,
       categoryId: query.categoryId,
@@ -191,15 +188,12 @@ export class Recommender {
   }
 
   /** "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top items only). */
-  private async nameSimilarPurchases(
-    state: CustomerState,
-    ranked: { productId: number; reason: Reason }[],
-  ): Promise<void> {
+  private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
     const open = ranked.filter(
       (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
     );
     if (open.length === 0 || state.recent.length === 0) return;
-    // Cold path only (answers are cached): one read of a few vectors, not kept per customer.
+    // Cold path (answers are cached): a few vectors read, not kept per customer.
     const ids = [...new Set([...open.map((item) => item.productId), ...state.recent])];
     const vectors = new Map((await this.store.get(ids)).map((p) => [p.productId, p.vector]));
     for (const item of open) {
@@ -218,23 +212,15 @@ export class Recommender {
     }
   }
 
-  /** The customer's vector, recomputed only when the history, profile or vectors changed. */
+  /** Recomputed only when the history, profile or vectors changed. */
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
     strategy: Strategy,
   ): Promise<CustomerState> {
+    const { age, gender, location, preference } = history;
     const key = createHash('sha256')
-      .update(
-        JSON.stringify([
-          strategy,
-          history.age,
-          history.gender,
-          history.location,
-          history.preference,
-          purchases,
-        ]),
-      )
+      .update(JSON.stringify([strategy, age, gender, location, preference, purchases]))
       .update(String(this.sync.version))
       .digest('hex');
     const cacheKey = `${strategy}:${history.id}`;
@@ -251,7 +237,7 @@ export class Recommender {
     return state;
   }
 
-  /** Recency-weighted mean of the purchased products' own vectors; the profile text without purchases. */
+  /** Recency-weighted mean of the purchased products' vectors; the profile text without any. */
   private async historyVector(
     history: CustomerPurchases,
     purchases: number[],
@@ -317,7 +303,8 @@ function normalised(vector: Float32Array): Float32Array {
   return vector;
 }
 
-function toRecommendation(
+/** A product as every list answers it; the score rounded to 6 decimals. */
+export function toRecommendation(
   productId: number,
   product: { categoryId: number; productTitle: string; categoryTitle: string },
   score: number,

@@ -41,16 +41,11 @@ export class ProductDirectory {
     return this.products.get(productId);
   }
 
-  has(productId: number): boolean {
-    return this.products.has(productId);
-  }
-
   /** Whether some indexed product is of this category. */
   hasCategory(categoryId: number): boolean {
     return (this.categories.get(categoryId) ?? 0) > 0;
   }
 
-  /** Every indexed product id. */
   ids(): number[] {
     return [...this.products.keys()];
   }

@@ -2,6 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { toRecommendation } from '../ranking/recommender.js';
 import { MAX_LIMIT, productItemFields, productParams } from '../schemas/recommendations.js';
 
 const query = z.object({
@@ -44,7 +45,7 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
     },
     async (request) => {
       const { product_id } = request.params;
-      if (!productDirectory.has(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
+      if (!productDirectory.get(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
       const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];
       // Strongest first, ties by id; partners no longer in the catalog are skipped.
@@ -52,13 +53,7 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
       for (const i of order.slice(0, request.query.limit * 2)) {
         const known = productDirectory.get(ids[i]!);
         if (!known || !(weights[i]! > 0)) continue;
-        partners.push({
-          product_id: ids[i]!,
-          product: known.productTitle,
-          category_id: known.categoryId,
-          category: known.categoryTitle,
-          score: Math.round(weights[i]! * 1e6) / 1e6,
-        });
+        partners.push(toRecommendation(ids[i]!, known, weights[i]!));
         if (partners.length === request.query.limit) break;
       }
       return partners;

@@ -2,6 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { toRecommendation } from '../ranking/recommender.js';
 import {
   customerParams,
   infoSchema,
@@ -64,13 +65,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
         categoryId: request.query.category_id,
         excludeProductIds: [product_id],
       });
-      return hits.map((hit) => ({
-        product_id: hit.productId,
-        product: hit.productTitle,
-        category_id: hit.categoryId,
-        category: hit.categoryTitle,
-        score: Math.round(hit.score * 1e6) / 1e6,
-      }));
+      return hits.map((hit) => toRecommendation(hit.productId, hit, hit.score));
     },
   );
 

@@ -1,6 +1,7 @@
 import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { VectorSync } from './vector-sync.js';
 
 const PAGE_SIZE = 100; // the catalog's list maximum
@@ -35,6 +36,7 @@ export class Reindexer {
   constructor(
     private readonly catalog: CatalogClient,
     private readonly sync: VectorSync,
+    private readonly directory: ProductDirectory,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -105,7 +107,7 @@ export class Reindexer {
    */
   private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
     const status = await this.catalog.outboxStatus();
-    const indexed = this.sync.indexedIds().length;
+    const indexed = this.directory.ids().length;
     const pending = status.enabled ? status.pending_products : 0;
     const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
     return { covered, pending, indexed };
@@ -125,7 +127,7 @@ export class Reindexer {
       }
       // Products vectorised before this run: those the catalog no longer lists are removed
       // at the end. Products added while it runs are not in this set, so they stay.
-      const before = new Set(this.sync.indexedIds());
+      const before = new Set(this.directory.ids());
       const seen = new Set<number>();
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {

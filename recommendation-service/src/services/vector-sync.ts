@@ -4,13 +4,7 @@ import type { IndexedProduct, ProductDirectory } from '../repositories/product-d
 import { productText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
 
-export interface ProductInput {
-  productId: number;
-  productTitle: string;
-  categoryId: number;
-  categoryTitle: string;
-  tags: string[];
-}
+export type ProductInput = Omit<IndexedProduct, 'textHash'> & { tags: string[] };
 
 export interface UpsertResult {
   upserted: number;
@@ -37,11 +31,6 @@ export class VectorSync {
 
   upsert(products: ProductInput[]): Promise<UpsertResult> {
     return this.serialised(() => this.doUpsert(products));
-  }
-
-  /** Ids of every product with a vector in the current collection. */
-  indexedIds(): number[] {
-    return this.directory.ids();
   }
 
   delete(productIds: number[]): Promise<number> {

@@ -1,18 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { Config } from '../config.js';
 import type { LocalPurchases } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import { PollingLoop } from './polling-loop.js';
-
-export interface PurchaseFeedOptions {
-  intervalMs: number;
-  pageSize: number;
-  /** Strongest partners per product kept in the memory copy. */
-  partners: number;
-  /** false: only read what other replicas learn (never call the catalog's feed). */
-  learn: boolean;
-}
 
 /** How long the purchase feed may be unreachable before it is worth a warning. */
 const FEED_WARN_AFTER_MS = 30_000;
@@ -39,10 +31,12 @@ export class PurchaseFeed {
     private readonly catalog: CatalogClient,
     private readonly store: PurchaseStatsStore,
     private readonly stats: PurchaseStats,
-    private readonly options: PurchaseFeedOptions,
-    private readonly log: FastifyBaseLogger,
     /** Filled from the same pages (its own cursor). */
     private readonly copy: LocalPurchases,
+    private readonly config: Config,
+    /** false: only read what other replicas learn (never call the catalog's feed). */
+    private readonly learn: boolean,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   start(): void {
@@ -58,7 +52,7 @@ export class PurchaseFeed {
     await this.copy.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId === this.stats.version) return;
-    this.stats.update(await this.store.changesSince(this.stats.version, this.options.partners));
+    this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS));
   }
 
   /** Pulls every purchase not yet in the statistics. Returns how many this replica applied. */
@@ -70,7 +64,7 @@ export class PurchaseFeed {
       // From the copy's cursor when it is behind (a database older than the copy): the
       // statistics skip what they have.
       const from = Math.min(lastPurchaseId, await this.copy.cursor());
-      const page = await this.catalog.purchasesAfter(from, this.options.pageSize);
+      const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
       applied += await this.store.apply(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
@@ -85,10 +79,10 @@ export class PurchaseFeed {
         })),
       );
       await this.refresh();
-      if (applied >= 50_000 && applied % 50_000 < this.options.pageSize) {
+      if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
         this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
-      if (page.length < this.options.pageSize || this.loop.stopping) break;
+      if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.loop.stopping) break;
     }
     if (!this.loop.stopping) this.copiedAt = Date.now();
     return applied;
@@ -98,7 +92,7 @@ export class PurchaseFeed {
   private async tick(): Promise<number> {
     try {
       let applied = 0;
-      if (this.options.learn) applied = await this.catchUp();
+      if (this.learn) applied = await this.catchUp();
       else await this.refresh();
       if (!this.loop.stopping) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
@@ -122,7 +116,7 @@ export class PurchaseFeed {
       // What other replicas learned still arrives while the catalog is away.
       await this.refresh().catch(() => {});
     }
-    const backoff = Math.min(this.options.intervalMs * 2 ** Math.min(this.failures, 5), 30_000);
-    return this.failures > 0 ? backoff : this.options.intervalMs;
+    const interval = this.config.PURCHASE_SYNC_INTERVAL_MS;
+    return this.failures > 0 ? Math.min(interval * 2 ** Math.min(this.failures, 5), 30_000) : interval;
   }
 }
