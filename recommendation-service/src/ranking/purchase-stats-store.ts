@@ -161,24 +161,19 @@ export class PurchaseStatsStore {
   }
 
   /**
-   * Everything that changed after `since` (a purchase id): new purchase counts, trending
-   * popularity and the new
-   * strongest-`partners` lists of every product whose pairs changed. `since` 0 = everything.
+   * Everything that changed after `since` (a purchase id; 0 = everything): purchase counts,
+   * trending popularity and the strongest-`partners` lists of every product whose pairs changed.
    */
   async changesSince(since: number, partners: number): Promise<StatsChange> {
-    const cursor = await this.cursor();
-    const popularity = new Map<number, number>();
-    const trending = new Map<number, number>();
+    const { lastPurchaseId: version, purchases, customers } = await this.cursor();
     const rows = await this.prisma.$queryRawUnsafe<
       { product_id: number; purchases: number; trending: number }[]
     >(
       `SELECT product_id, purchases, trending FROM recommendation_schema.product_popularity WHERE version > $1`,
       since,
     );
-    for (const row of rows) {
-      popularity.set(row.product_id, row.purchases);
-      trending.set(row.product_id, Number(row.trending));
-    }
+    const popularity = new Map(rows.map((row) => [row.product_id, row.purchases]));
+    const trending = new Map(rows.map((row) => [row.product_id, Number(row.trending)]));
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
     const listRows = await this.prisma.$queryRawUnsafe<
       { kind: number; product_id: number; ids: number[]; weights: number[] }[]
@@ -189,14 +184,7 @@ export class PurchaseStatsStore {
         weights: Float32Array.from(row.weights),
       });
     }
-    return {
-      version: cursor.lastPurchaseId,
-      purchases: cursor.purchases,
-      customers: cursor.customers,
-      popularity,
-      trending,
-      partners: lists,
-    };
+    return { version, purchases, customers, popularity, trending, partners: lists };
   }
 
   /** A product left the catalog: drop its statistics, so no replica loads them again. */

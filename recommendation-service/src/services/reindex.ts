@@ -45,7 +45,6 @@ export class Reindexer {
    * that fails (catalog-service not up yet) is retried every few seconds for that long.
    */
   start(retryForMs = 0, options: { unlessOutboxDelivers?: boolean } = {}): void {
-    const deadline = Date.now() + retryForMs;
     const startedAt = Date.now();
     let attempts = 0;
     let warned = false;
@@ -57,7 +56,7 @@ export class Reindexer {
       if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
       if (level === 'warn') warned = true;
       await this.run(level, options.unlessOutboxDelivers ?? false);
-      if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
+      if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
       }
@@ -98,16 +97,14 @@ export class Reindexer {
   }
 
   /**
-   * Whether catalog-service's outbox has brought, or is bringing, every product: on a first
-   * start it queues the whole imported catalog, and re-indexing as well would vectorise it
-   * twice. Covered when the products indexed plus those it still has to deliver reach the
-   * catalog's size, i.e. the catalog has no product past that many. (A product both indexed
-   * and queued again counts twice; that only matters for a new embedder's empty collection
-   * while products are being edited, and the outbox still delivers those.)
+   * Whether catalog-service's outbox has brought, or is bringing, every product (a first start
+   * queues the whole imported catalog: re-indexing too would vectorise it twice): the catalog
+   * has no product past the indexed plus pending count. (A product indexed and queued again
+   * counts twice; the outbox still delivers it.)
    */
   private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
     const status = await this.catalog.outboxStatus();
-    const indexed = this.directory.ids().length;
+    const indexed = this.directory.size;
     const pending = status.enabled ? status.pending_products : 0;
     const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
     return { covered, pending, indexed };
@@ -125,10 +122,9 @@ export class Reindexer {
         );
         return;
       }
-      // Products vectorised before this run: those the catalog no longer lists are removed
-      // at the end. Products added while it runs are not in this set, so they stay.
-      const before = new Set(this.directory.ids());
-      const seen = new Set<number>();
+      // Products vectorised before this run that the catalog no longer lists are removed at the
+      // end. Products added while it runs are not in this set, so they stay.
+      const unlisted = new Set(this.directory.ids());
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.categories(skip, PAGE_SIZE);
@@ -139,7 +135,7 @@ export class Reindexer {
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.products(skip, PAGE_SIZE);
         for (const product of page) {
-          seen.add(product.id);
+          unlisted.delete(product.id);
           batch.push({
             productId: product.id,
             productTitle: product.title,
@@ -156,27 +152,23 @@ export class Reindexer {
         }
         if (page.length < PAGE_SIZE) break;
       }
-      this.progress.removed = await this.removeGone([...before].filter((id) => !seen.has(id)));
+      this.progress.removed = await this.removeGone([...unlisted]);
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
-      this.fail(err, level);
-    }
-  }
-
-  private fail(err: unknown, level: FailureLevel): void {
-    // Shown by the public /recommendation/info: our own detail, never a driver's message.
-    this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
-    if (level === 'warn') {
-      this.log.warn(
-        { err },
-        're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
-      );
-    } else {
-      this.log[level](
-        { reason: publicErrorMessage(err) },
-        're-index waiting: catalog-service not up yet (expected during start-up); retrying',
-      );
+      // Shown by the public /recommendation/info: our own detail, never a driver's message.
+      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
+      if (level === 'warn') {
+        this.log.warn(
+          { err },
+          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+        );
+      } else {
+        this.log[level](
+          { reason: publicErrorMessage(err) },
+          're-index waiting: catalog-service not up yet (expected during start-up); retrying',
+        );
+      }
     }
   }
 }

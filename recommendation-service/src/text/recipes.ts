@@ -16,12 +16,9 @@ export interface CustomerProfile {
   preference: string;
 }
 
-export interface HistoryItem {
+export interface HistoryItem extends ProductText {
   productId: number;
-  productTitle: string;
   categoryId: number;
-  categoryTitle: string;
-  tags: string[];
 }
 
 /** `category,title,tags`: lower-cased and trimmed, tags sorted and comma-joined. */

@@ -1,6 +1,6 @@
-import { getJson, loadInto } from './api.js';
-import { alertBox, h, integer, searchForm, section, show, table, terms } from './dom.js';
-import { productTable } from './product-table.js';
+import { loadInto } from './api.js';
+import { h, integer, searchForm, section, show, table, terms } from './dom.js';
+import { loadTable } from './product-table.js';
 
 const STRATEGIES = [
   { value: 'both', label: 'Side by side' },
@@ -111,14 +111,9 @@ function renderLists(lists, id, strategy) {
   );
 }
 
-async function loadRecommendations(box, id, strategy) {
+function loadRecommendations(box, id, strategy) {
   const title = strategy === 'hybrid' ? 'Hybrid' : 'Original';
-  try {
-    const items = await getJson(`/recommendation/${id}?strategy=${strategy}&limit=10`);
-    show(box, productTable(title, items));
-  } catch (error) {
-    show(box, h('h4', {}, title), alertBox(error));
-  }
+  loadTable(box, title, `/recommendation/${id}?strategy=${strategy}&limit=10`, 'h4');
 }
 
 function history(customer) {

@@ -1,4 +1,5 @@
-import { decimal, h, table } from './dom.js';
+import { getJson } from './api.js';
+import { alertBox, decimal, h, show, table } from './dom.js';
 
 /**
  * A ranked list of products (recommendations, similar products, bought-together partners) as
@@ -20,6 +21,16 @@ export function productTable(title, items) {
       withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
     ]),
   );
+}
+
+/** Fills `box` with the list at `url` (and `note(items)` under it), or says under `heading` why not. */
+export async function loadTable(box, title, url, heading, note = () => null) {
+  try {
+    const items = await getJson(url);
+    show(box, productTable(title, items), note(items));
+  } catch (error) {
+    show(box, h(heading, {}, title), alertBox(error));
+  }
 }
 
 function scoreCell(score, best) {
