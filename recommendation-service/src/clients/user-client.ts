@@ -9,11 +9,7 @@ export interface UserClientOptions {
   timeoutMs: number;
 }
 
-/**
- * What recommendation-service asks of user-service: the customer feed (CustomerDirectory), a
- * customer's profile when the directory cannot say (src/history/history-source.ts), and the
- * dashboard's search and counts.
- */
+/** user-service's customer feed, profiles the directory cannot give, the dashboard's search and counts. */
 export class UserClient {
   private readonly http: JsonClient;
 

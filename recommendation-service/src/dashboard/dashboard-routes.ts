@@ -82,10 +82,8 @@ export interface DashboardOptions extends OverviewDeps {
 }
 
 /**
- * The staff dashboard: one HTML page with plain ES modules, and a few read-only JSON routes
- * that gather what the page shows. The browser talks to this service only (same origin); this
- * service calls user-service and catalog-service's public APIs at the URLs in its config, so no
- * service has to allow cross-origin requests (docs/dashboard.md says why).
+ * The staff dashboard: one HTML page with plain ES modules, and read-only JSON routes that gather
+ * what it shows from the other services, so none has to allow cross-origin requests (docs/dashboard.md).
  */
 export async function dashboardRoutes(app: App, options: DashboardOptions): Promise<void> {
   const publicDir = new URL('./public/', import.meta.url);

@@ -96,9 +96,8 @@ export interface OverviewDeps extends Deps {
 }
 
 /**
- * The dashboard's overview from this service's own state and the other services' public
- * `/metrics` (their counts and the outbox backlog). A service that does not answer leaves its
- * numbers null and shows as unavailable; the overview itself still answers.
+ * This service's state and the other services' public `/metrics` (counts, outbox backlog): one
+ * that does not answer leaves its numbers null and shows as unavailable.
  */
 export async function buildOverview(app: App, deps: OverviewDeps, recent: RecentLatency): Promise<Overview> {
   const { vectorStore, embedder, feed } = deps;

@@ -25,11 +25,7 @@ export class HistoryCache {
     this.entries = ttlMs > 0 && maxEntries > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : undefined;
   }
 
-  /**
-   * The customer's profile and purchases, newest first; NotFoundError / 503 as the catalog call.
-   * `needTags`: the items must carry product tags (`strategy=original`), which the local copy
-   * does not have.
-   */
+  /** Profile and purchases, newest first; `needTags`: with product tags, which the local copy lacks. */
   async get(customerId: number, requestId?: string, needTags = false): Promise<CustomerPurchases> {
     const cached = this.entries?.get(customerId);
     if (cached && !(needTags && cached.fromCopy)) {

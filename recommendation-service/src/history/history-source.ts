@@ -9,7 +9,6 @@ import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
 /** A customer's history and whether it came from the local copy (its items carry no tags). */
 export interface LoadedHistory {
   history: CustomerPurchases;
-  /** Built from the local copy: product tags are not in it (only `strategy=original` needs them). */
   fromCopy: boolean;
 }
 

@@ -79,10 +79,8 @@ export class Recommender {
 
   async recommend(history: CustomerPurchases, query: RecommendQuery): Promise<Recommendation[]> {
     // Product ids newest first, each once (history arrives newest first).
-    const purchases = [...new Set(history.purchases.map((p) => p.product_id))].slice(
-      0,
-      this.config.RANK_HISTORY_LIMIT,
-    );
+    const purchased = new Set(history.purchases.map((p) => p.product_id));
+    const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
@@ -94,30 +92,27 @@ export class Recommender {
     }
     this.answerCache.misses++;
 
-    const purchasedIds = history.purchases.map((purchase) => purchase.product_id);
     const items =
       query.strategy === 'original'
-        ? await this.rankOriginal(state.vector, purchasedIds, query)
-        : await this.rankHybrid(history, state, purchases, purchasedIds, query);
+        ? await this.rankOriginal(state.vector, purchased, query)
+        : await this.rankHybrid(history, state, purchases, purchased, query);
     state.answers.set(answerKey, { stamp, items });
     return items;
   }
 
   private async rankOriginal(
     vector: Float32Array,
-    purchasedIds: number[],
+    purchased: ReadonlySet<number>,
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
     const hits = await this.store.search(vector, {
       limit: query.limit,
       categoryId: query.categoryId,
-      excludeProductIds: query.excludePurchased ? [...new Set(purchasedIds)] : [],
+      excludeProductIds: query.excludePurchased ? [...purchased] : [],
     });
-    const reason = {
-      kind: 'matches_profile' as const,
-      text: reasonText({ kind: 'matches_profile' }, undefined),
-    };
+    const kind = 'matches_profile' as const;
+    const reason = { kind, text: reasonText({ kind }, undefined) };
     return hits.map((hit) => ({ ...toRecommendation(hit.productId, hit, hit.score), reason }));
   }
 
@@ -125,11 +120,11 @@ export class Recommender {
     history: CustomerPurchases,
     state: CustomerState,
     purchases: number[],
-    purchasedIds: number[],
+    purchased: ReadonlySet<number>,
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     const { config } = this;
-    const excluded = new Set(query.excludePurchased ? purchasedIds : []);
+    const excluded = query.excludePurchased ? purchased : new Set<number>();
     const hits = await this.store.search(state.vector, {
       limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
       categoryId: query.categoryId,

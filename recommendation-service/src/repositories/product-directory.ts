@@ -41,7 +41,6 @@ export class ProductDirectory {
     return this.products.get(productId);
   }
 
-  /** Whether some indexed product is of this category. */
   hasCategory(categoryId: number): boolean {
     return (this.categories.get(categoryId) ?? 0) > 0;
   }

@@ -116,9 +116,8 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
 }
 
 /**
- * A category filter that names no category is a caller's typo: 404, not `[]`. Categories of
- * vectorised products are known locally; any other is asked of catalog-service, so a new
- * category whose products are still on their way answers `[]`, not 404.
+ * A category filter that names no category is a caller's typo: 404, not `[]`. Categories without
+ * vectorised products are asked of catalog-service: a new one whose products are on their way is `[]`.
  */
 async function assertKnownCategory(
   { productDirectory, catalog }: Pick<Deps, 'productDirectory' | 'catalog'>,

@@ -1,3 +1,5 @@
+import type { CustomerPurchases } from '@ecom/contracts';
+
 /**
  * The original system's text recipes (api-contract.md, "Behaviour the original had"): what
  * gets embedded for a product and for a customer. Kept exactly, as the baseline.
@@ -7,13 +9,6 @@ export interface ProductText {
   categoryTitle: string;
   productTitle: string;
   tags: string[];
-}
-
-export interface CustomerProfile {
-  age: number;
-  gender: string;
-  location: string;
-  preference: string;
 }
 
 export interface HistoryItem extends ProductText {
@@ -31,7 +26,10 @@ export function productText(product: ProductText): string {
  * `age,gender,location,preference,categories,products,tags`: the last three are the sorted,
  * de-duplicated, lower-cased sets from the purchase history.
  */
-export function customerText(profile: CustomerProfile, history: HistoryItem[]): string {
+export function customerText(
+  profile: Pick<CustomerPurchases, 'age' | 'gender' | 'location' | 'preference'>,
+  history: HistoryItem[],
+): string {
   const categories = sortedSet(history.map((item) => item.categoryTitle));
   const products = sortedSet(history.map((item) => item.productTitle));
   const tags = sortedSet(history.flatMap((item) => item.tags));

@@ -3,22 +3,14 @@
 
 /** h('a', { href: '#/x', class: 'y', onclick: fn }, 'text', child, [more]) */
 export function h(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  setProps(element, props);
-  append(element, children);
-  return element;
+  return build(document.createElement(tag), props, children);
 }
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function svg(tag, props = {}, ...children) {
-  const element = document.createElementNS(SVG_NS, tag);
-  setProps(element, props);
-  append(element, children);
-  return element;
+  return build(document.createElementNS('http://www.w3.org/2000/svg', tag), props, children);
 }
 
-function setProps(element, props) {
+function build(element, props, children) {
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
@@ -29,6 +21,8 @@ function setProps(element, props) {
       element.setAttribute(key, value === true ? '' : String(value));
     }
   }
+  append(element, children);
+  return element;
 }
 
 function append(element, children) {
