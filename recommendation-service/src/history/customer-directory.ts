@@ -14,12 +14,11 @@ const PAGE_SIZE = 1_000;
  * so "does this customer exist" is never older than that.
  * Memory: one small object per customer; a start reads the whole feed (one row per customer).
  */
-export class CustomerDirectory {
+export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
   /** When the last poll that worked started (null: none yet, or the last one failed). */
   syncedAt: number | null = null;
-  private readonly loop = new PollingLoop(() => this.tick());
   private failingSince: number | null = null;
   private warned = false;
 
@@ -27,7 +26,9 @@ export class CustomerDirectory {
     private readonly users: Pick<UserClient, 'customerChanges'>,
     private readonly intervalMs: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * The customer as of the last poll, when that poll is recent enough; undefined when the
@@ -42,16 +43,8 @@ export class CustomerDirectory {
     return this.customers.size;
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
   /** One poll: every change after the last version seen, page by page; the next is due after the interval. */
-  private async tick(): Promise<number> {
+  protected async tick(): Promise<number> {
     try {
       const started = Date.now();
       for (;;) {
@@ -61,7 +54,7 @@ export class CustomerDirectory {
           else this.customers.delete(change.customer_id);
           this.version = Math.max(this.version, change.version);
         }
-        if (page.length < PAGE_SIZE || this.loop.stopping) break;
+        if (page.length < PAGE_SIZE || this.stopping) break;
       }
       // Current as of the poll's start: a change after it may not be in the last page.
       this.syncedAt = started;

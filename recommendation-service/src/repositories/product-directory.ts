@@ -63,13 +63,12 @@ export class ProductDirectory {
     for (const product of products) this.put(product);
   }
 
-  async remove(productIds: number[]): Promise<number> {
-    if (productIds.length === 0) return 0;
-    const { count } = await this.prisma.indexedProduct.deleteMany({
+  async remove(productIds: number[]): Promise<void> {
+    if (productIds.length === 0) return;
+    await this.prisma.indexedProduct.deleteMany({
       where: { embedderId: this.embedderId, productId: { in: productIds } },
     });
     for (const id of productIds) this.drop(id);
-    return count;
   }
 
   /** Forget everything (the collection was found empty: its bookkeeping is stale). */

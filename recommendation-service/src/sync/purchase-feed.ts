@@ -16,8 +16,7 @@ const FEED_WARN_AFTER_MS = 30_000;
  * Each tick also brings the memory copies up to date with what any replica learned (one cursor
  * read when nothing changed). The catalog being down only delays the statistics.
  */
-export class PurchaseFeed {
-  private readonly loop = new PollingLoop(() => this.tick());
+export class PurchaseFeed extends PollingLoop {
   private failures = 0;
   /** When the current run of failures began, and whether it was worth its warning yet. */
   private failingSince = 0;
@@ -37,14 +36,8 @@ export class PurchaseFeed {
     /** false: only read what other replicas learn (never call the catalog's feed). */
     private readonly learn: boolean,
     private readonly log: FastifyBaseLogger,
-  ) {}
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  ) {
+    super();
   }
 
   /** Brings the memory copy up to date with the database (whoever wrote it). */
@@ -82,19 +75,19 @@ export class PurchaseFeed {
       if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
         this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
-      if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.loop.stopping) break;
+      if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.stopping) break;
     }
-    if (!this.loop.stopping) this.copiedAt = Date.now();
+    if (!this.stopping) this.copiedAt = Date.now();
     return applied;
   }
 
   /** One poll; returns when the next is due: the interval, or a growing back-off while failing. */
-  private async tick(): Promise<number> {
+  protected async tick(): Promise<number> {
     try {
       let applied = 0;
       if (this.learn) applied = await this.catchUp();
       else await this.refresh();
-      if (!this.loop.stopping) this.caughtUpAt = Date.now();
+      if (!this.stopping) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
