@@ -103,7 +103,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
 
   const deps: Deps = {
-    prisma,
     embedder,
     vectorStore,
     catalog,

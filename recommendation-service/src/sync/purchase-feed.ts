@@ -43,8 +43,7 @@ export class PurchaseFeed extends PollingLoop {
   /** Brings the memory copy up to date with the database (whoever wrote it). */
   async refresh(): Promise<void> {
     await this.copy.refresh();
-    const cursor = await this.store.cursor();
-    if (cursor.lastPurchaseId === this.stats.version) return;
+    if ((await this.store.cursor()).lastPurchaseId === this.stats.version) return;
     this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS));
   }
 

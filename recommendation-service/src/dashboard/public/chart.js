@@ -31,15 +31,10 @@ export function lineChart({ title, unit, times, series, summary }) {
       .join(' ');
     return svg('polyline', { class: `line ${s.className}`, points });
   });
+  const label = (x, anchor, time) =>
+    svg('text', { x, y: HEIGHT - 6, class: 'axis', 'text-anchor': anchor }, clock(time));
   const axis = times.length
-    ? [
-        svg('text', { x: PAD.left, y: HEIGHT - 6, class: 'axis' }, clock(times[0])),
-        svg(
-          'text',
-          { x: WIDTH - PAD.right, y: HEIGHT - 6, class: 'axis', 'text-anchor': 'end' },
-          clock(times.at(-1)),
-        ),
-      ]
+    ? [label(PAD.left, undefined, times[0]), label(WIDTH - PAD.right, 'end', times.at(-1))]
     : [];
 
   return h(
