@@ -4,16 +4,11 @@ import { z } from 'zod';
 
 export type { Customer, CustomerChange };
 
-export interface UserClientOptions {
-  baseUrl: string;
-  timeoutMs: number;
-}
-
 /** user-service's customer feed, profiles the directory cannot give, the dashboard's search and counts. */
 export class UserClient {
   private readonly http: JsonClient;
 
-  constructor(options: UserClientOptions) {
+  constructor(options: { baseUrl: string; timeoutMs: number }) {
     this.http = new JsonClient({ name: 'user-service', retries: 1, ...options });
   }
 

@@ -33,7 +33,9 @@ export class HistorySource {
   ) {}
 
   async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
-    if (!this.copy || needTags || !this.copyIsCurrent()) {
+    // The copy answers only while it held every purchase a moment ago.
+    const { copiedAt } = this.feed;
+    if (!this.copy || needTags || copiedAt === null || Date.now() - copiedAt > this.maxFeedLagMs) {
       return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
     }
     const seen = this.copy.read(customerId);
@@ -56,12 +58,6 @@ export class HistorySource {
       );
     }
     return { history, fromCopy: false };
-  }
-
-  /** Whether the copy holds every purchase up to a moment ago. */
-  private copyIsCurrent(): boolean {
-    const caughtUpAt = this.feed.copiedAt;
-    return caughtUpAt !== null && Date.now() - caughtUpAt <= this.maxFeedLagMs;
   }
 
   /** History items as catalog-service shows them, from the directory; null if a product is not in it. */

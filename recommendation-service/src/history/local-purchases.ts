@@ -180,8 +180,8 @@ export class LocalPurchases {
    * still the one seen: a change announced meanwhile keeps the customer stale.
    */
   async rewrite(customerId: number, purchases: readonly CopiedPurchase[], seen: CopyRead): Promise<void> {
-    if (seen.staleMark === null) return;
-    const staleMark = seen.staleMark;
+    const { staleMark } = seen;
+    if (staleMark === null) return;
     const marks = await this.prisma.$transaction(async (tx) => {
       await tx.$queryRawUnsafe(CHANGE_LOCK);
       await insertPurchases(tx, purchases);

@@ -124,19 +124,11 @@ function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, prof
   for (const kind of ['next', 'together', 'content', 'profile', 'popular'] as const) {
     if (parts[kind] > bestValue) [best, bestValue] = [kind, parts[kind]];
   }
-  switch (best) {
-    case 'next':
-      return withProduct('bought_next', candidate.next?.from);
-    case 'together':
-      return withProduct('bought_together', candidate.together?.from);
-    case 'content':
-      // Without a purchase to name, the caller may name the closest one (recommender.ts).
-      return profileOnly ? { kind: 'matches_profile' } : withProduct('similar_to', candidate.contentFrom);
-    case 'profile':
-      return { kind: 'matches_profile' };
-    default:
-      return { kind: 'popular' };
-  }
+  if (best === 'next') return withProduct('bought_next', candidate.next?.from);
+  if (best === 'together') return withProduct('bought_together', candidate.together?.from);
+  // Without a purchase to name, the caller may name the closest one (recommender.ts).
+  if (best === 'content' && !profileOnly) return withProduct('similar_to', candidate.contentFrom);
+  return { kind: best === 'popular' ? 'popular' : 'matches_profile' };
 }
 
 function withProduct(kind: ReasonKind, productId: number | undefined): Reason {
@@ -147,19 +139,15 @@ function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
+const REASON_TEXT: Record<ReasonKind, (name: string) => string> = {
+  bought_next: (name) => `Customers who bought ${name} bought this next`,
+  bought_together: (name) => `Often bought with ${name}`,
+  similar_to: (name) => `Because you bought ${name}`,
+  matches_profile: () => 'Matches your interests',
+  popular: () => 'Popular with other customers',
+};
+
 /** The sentence a shop shows next to the item. */
 export function reasonText(reason: Reason, title: string | undefined): string {
-  const name = title ?? 'something you bought';
-  switch (reason.kind) {
-    case 'bought_next':
-      return `Customers who bought ${name} bought this next`;
-    case 'bought_together':
-      return `Often bought with ${name}`;
-    case 'similar_to':
-      return `Because you bought ${name}`;
-    case 'matches_profile':
-      return 'Matches your interests';
-    default:
-      return 'Popular with other customers';
-  }
+  return REASON_TEXT[reason.kind](title ?? 'something you bought');
 }
