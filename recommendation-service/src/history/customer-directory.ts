@@ -30,10 +30,7 @@ export class CustomerDirectory extends PollingLoop {
     super();
   }
 
-  /**
-   * The customer as of the last poll, when that poll is recent enough; undefined when the
-   * directory cannot say (not listed, or not current): ask user-service.
-   */
+  /** The customer as of a recent enough poll; undefined when it cannot say: ask user-service. */
   get(customerId: number): Customer | undefined {
     if (this.syncedAt === null || Date.now() - this.syncedAt > 3 * this.intervalMs + 1_000) return undefined;
     return this.customers.get(customerId);
@@ -43,7 +40,7 @@ export class CustomerDirectory extends PollingLoop {
     return this.customers.size;
   }
 
-  /** One poll: every change after the last version seen, page by page; the next is due after the interval. */
+  /** One poll: every change after the last version seen, page by page. */
   protected async tick(): Promise<number> {
     try {
       const started = Date.now();

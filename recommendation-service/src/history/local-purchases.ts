@@ -40,12 +40,10 @@ const MARK_COLUMNS = `customer_id, marked::float8 AS marked, settled::float8 AS 
 
 /**
  * Every customer's purchases, copied (issue 10: a first recommendation without the history
- * call). catalog-service stays the owner: its purchase feed fills the copy (`copy`); its push
- * "these customers' purchases changed" marks them stale (`markStale`, durable before the push
- * is acknowledged) until their next request reads catalog-service and makes the copy right
- * (`rewrite`). Kept in the database (shared by replicas, kept over restarts) and in memory
- * for requests: `load` at start, then `refresh` after each feed tick picks up what any
- * replica copied, marked or rewritten since.
+ * call). catalog-service's feed fills it (`copy`); its push "these customers' purchases changed"
+ * marks them stale (`markStale`, durable before the push is acknowledged) until their next
+ * request reads catalog-service and makes the copy right (`rewrite`). In the database (shared,
+ * kept over restarts) and in memory: `load` at start, `refresh` after each feed tick.
  */
 export class LocalPurchases {
   private readonly byCustomer = new Map<number, CopiedPurchase[]>();

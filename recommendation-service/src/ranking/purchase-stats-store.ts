@@ -42,11 +42,9 @@ const CHANGED_PARTNER_LISTS = `
   ) p`;
 
 /**
- * The purchase statistics in recommendation-service's database (Postgres, or PGlite in the
- * embedded mode: the same SQL). Replicas on one database share them: each follows the feed
- * from the shared cursor, a page is applied under a lock on the cursor row (so two replicas
- * never apply the same purchase), and each replica reads what changed since its copy.
- * The pair tables grow with the distinct pairs (on disk); the memory copy is bounded.
+ * The purchase statistics in the database (Postgres or PGlite: the same SQL), shared by replicas:
+ * a page is applied under a lock on the shared cursor row (never twice), and each replica reads
+ * what changed since its copy. The pair tables grow with the distinct pairs (on disk).
  */
 export class PurchaseStatsStore {
   constructor(
@@ -62,11 +60,7 @@ export class PurchaseStatsStore {
     return rows[0] ?? { lastPurchaseId: 0, purchases: 0, customers: 0 };
   }
 
-  /**
-   * Applies a page of the feed (ascending ids) in one transaction. Purchases at or below the
-   * shared cursor were applied already (by this or another replica) and are skipped.
-   * Returns how many were applied.
-   */
+  /** Applies a page (ascending ids) past the shared cursor in one transaction; returns how many. */
   async apply(page: readonly FeedPurchase[]): Promise<number> {
     if (page.length === 0) return 0;
     return this.prisma.$transaction(

@@ -9,11 +9,9 @@ export type PairKind = 'together' | 'next';
 const EMPTY: PartnerList = { ids: new Int32Array(0), weights: new Float32Array(0) };
 
 /**
- * The request path's read-only copy of the purchase statistics kept in Postgres
- * (`PurchaseStatsStore`): purchases per product and, per product, only its strongest
- * `RANK_PARTNERS` partners for "bought together" and "bought next". Its size is bounded by
- * the catalog (products × partners), not by the purchase log. `version` is the last purchase
- * id it reflects: cached answers are stamped with it.
+ * The request path's copy of the statistics in the database: purchases per product and its
+ * strongest `RANK_PARTNERS` partners per statistic, so its size is bounded by the catalog, not
+ * by the purchase log. `version` is the last purchase id it reflects (stamps cached answers).
  */
 export class PurchaseStats {
   version = 0;
@@ -35,10 +33,7 @@ export class PurchaseStats {
     return this.popularity.get(productId) ?? 0;
   }
 
-  /**
-   * Purchases weighted by how recent they are in their customer's history ("trending", see
-   * trendIncrements): what the ranking's popularity signal and popular fill use.
-   */
+  /** Purchases weighted by how recent they are in their customer's history (trendIncrements). */
   trendingOf(productId: number): number {
     return this.trending.get(productId) ?? 0;
   }

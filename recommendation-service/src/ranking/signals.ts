@@ -7,9 +7,8 @@ export function recencyWeight(position: number, halfLife: number): number {
 }
 
 /**
- * Behavioural evidence for every partner of the customer's latest purchases: the sum over the
- * purchases of recency weight × pair weight, remembering which purchase contributed most (the
- * reason names it). `purchases` is newest first; only the first `depth` are used.
+ * Evidence for every partner of the newest `depth` purchases (newest first): the sum of recency
+ * weight × pair weight, and the purchase that contributed most (the reason names it).
  */
 export function behaviourEvidence(
   purchases: readonly number[],
@@ -43,9 +42,8 @@ export function usefulDepth(halfLife: number, cap: number): number {
 }
 
 /**
- * How much a category is the customer's, in [0, 1]: half for being among the stated
- * preferences (the profile's comma-separated list), half for its recency-weighted share of the
- * purchases (`purchaseCategories` newest first).
+ * How much a category is the customer's, in [0, 1]: half for being among the stated preferences
+ * (comma-separated), half for its recency-weighted share of the purchases (newest first).
  */
 export function categoryAffinity(
   preference: string,

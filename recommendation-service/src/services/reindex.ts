@@ -23,9 +23,9 @@ export interface ReindexProgress {
 }
 
 /**
- * Re-embeds the whole catalog from catalog-service's public lists. Used when the vector
- * collection is empty at start (a new embedder means a new collection) and on demand.
- * Unchanged products are skipped by VectorSync, so running it twice costs little.
+ * Re-embeds the whole catalog from catalog-service's public lists: when the vector collection is
+ * empty at start (a new embedder means a new collection) and on demand. Unchanged products are
+ * skipped by VectorSync, so running it twice costs little.
  */
 export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };

@@ -10,15 +10,12 @@ import { PollingLoop } from './polling-loop.js';
 const FEED_WARN_AFTER_MS = 30_000;
 
 /**
- * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
- * statistics and the customers' purchase copy in the database, from the cursors stored with
- * them: a restart (or a new replica) carries on instead of replaying the history over HTTP.
- * Each tick also brings the memory copies up to date with what any replica learned (one cursor
- * read when nothing changed). The catalog being down only delays the statistics.
+ * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the statistics and
+ * the purchase copy, from the cursors stored with them (a restart carries on), and brings the
+ * memory copies up to what any replica learned. The catalog being down only delays them.
  */
 export class PurchaseFeed extends PollingLoop {
   private failures = 0;
-  /** When the current run of failures began, and whether it was worth its warning yet. */
   private failingSince = 0;
   private warned = false;
   /** When the statistics last held every purchase the feed had (null: not yet). */
