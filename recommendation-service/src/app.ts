@@ -79,38 +79,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
   const recommender = new Recommender(config, embedder, vectorStore, directory, coPurchases, vectorSync);
-  const reindexer = new Reindexer(catalog, vectorSync, app.log);
+  const reindexer = new Reindexer(catalog, vectorSync, directory, app.log);
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
-  const feed = new PurchaseFeed(
-    catalog,
-    statsStore,
-    coPurchases,
-    {
-      intervalMs: config.PURCHASE_SYNC_INTERVAL_MS,
-      pageSize: config.PURCHASE_FEED_PAGE_SIZE,
-      partners: config.RANK_PARTNERS,
-      learn: options.learnPurchases !== false,
-    },
-    app.log,
-    localPurchases,
-  );
+  const learn = options.learnPurchases !== false;
+  const feed = new PurchaseFeed(catalog, statsStore, coPurchases, localPurchases, config, learn, app.log);
   // What is already learned (by this or another replica) serves the first request.
   await feed.refresh();
   const users = new UserClient({
     baseUrl: config.USER_SERVICE_URL,
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
-  const customers = new CustomerDirectory(
-    users,
-    {
-      intervalMs: config.CUSTOMER_SYNC_INTERVAL_MS,
-      pageSize: 1_000,
-      // Not current after a few missed polls: then user-service is asked (and 503 when down).
-      maxLagMs: 3 * config.CUSTOMER_SYNC_INTERVAL_MS + 1_000,
-    },
-    app.log,
-  );
+  const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
   // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
   const historySource = new HistorySource(
     catalog,
@@ -118,19 +98,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     customers,
     config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
     directory,
-    () => feed.copiedAt,
-    { maxFeedLagMs: Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS) },
+    feed,
+    Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS),
   );
 
   const deps: Deps = {
-    prisma,
     embedder,
     vectorStore,
     catalog,
-    histories: new HistoryCache(historySource, {
-      ttlMs: config.HISTORY_CACHE_TTL_MS,
-      maxEntries: config.HISTORY_CACHE_SIZE,
-    }),
+    histories: new HistoryCache(historySource, config.HISTORY_CACHE_TTL_MS, config.HISTORY_CACHE_SIZE),
     localPurchases,
     productDirectory: directory,
     coPurchases,
@@ -138,10 +114,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     recommender,
     reindexer,
   };
-  await app.register(vectorRoutes, deps);
-  await app.register(recommendationRoutes, deps);
-  await app.register(customerChangeRoutes, deps);
-  await app.register(boughtTogetherRoutes, deps);
+  for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
+    await app.register(routes, deps);
+  }
   registerRecommendationMetrics(app, deps, feed, customers);
   await app.register(dashboardRoutes, {
     ...deps,

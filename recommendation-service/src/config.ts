@@ -22,28 +22,17 @@ export const configSchema = z.object({
   /** Per-attempt deadline for calls to catalog-service. */
   CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-  /**
-   * How long a customer's history fetched from catalog-service is reused. Purchase changes are
-   * pushed by catalog-service and drop it at once; this bounds what is not pushed (profile
-   * changes and deletions in user-service). 0: ask catalog-service on every request.
-   */
+  /** How long a loaded history is reused (pushed purchase changes drop it at once); 0: never. */
   HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  /**
-   * user-service answers a first recommendation's "does this customer exist, and what is their
-   * profile" (the purchases come from the local copy), and the dashboard's search and counts.
-   */
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
   USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
   DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
-  /**
-   * How often user-service's customer feed is polled (the customer directory a first
-   * recommendation reads); a deleted customer or a profile change shows within about this.
-   */
+  /** How often user-service's customer feed is polled: a customer's changes show within about this. */
   CUSTOMER_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
-  /** How often new purchases are pulled from catalog-service for the co-purchase model. */
+  /** How often catalog-service's purchase feed is polled. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
   REINDEX_ON_EMPTY: flag(true),

@@ -1,6 +1,5 @@
 import type { CatalogClient } from './clients/catalog-client.js';
 import type { Embedder } from './embedders/index.js';
-import type { PrismaClient } from './generated/prisma/client.js';
 import type { HistoryCache } from './history/history-cache.js';
 import type { LocalPurchases } from './history/local-purchases.js';
 import type { PurchaseStats } from './ranking/purchase-stats.js';
@@ -12,7 +11,6 @@ import type { VectorStore } from './vector-store/index.js';
 
 /** What recommendation-service's route plugins are given (their options), built once in app.ts. */
 export interface Deps {
-  prisma: PrismaClient;
   embedder: Embedder;
   vectorStore: VectorStore;
   catalog: CatalogClient;

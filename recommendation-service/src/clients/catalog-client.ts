@@ -11,7 +11,6 @@ const feedItem = z.object({
   category_id: z.number(),
   purchased_at: z.string().optional(),
 });
-export type PurchaseFeedItem = z.infer<typeof feedItem>;
 
 const productItem = z.object({
   id: z.number(),
@@ -23,22 +22,13 @@ const productItem = z.object({
 export type CatalogProduct = z.infer<typeof productItem>;
 
 const outboxStatusSchema = z.object({ enabled: z.boolean(), pending_products: z.number() });
-export type OutboxStatus = z.infer<typeof outboxStatusSchema>;
-
 const categoryItem = z.object({ id: z.number(), title: z.string() });
-export type CatalogCategory = z.infer<typeof categoryItem>;
-
-export interface CatalogClientOptions {
-  baseUrl: string;
-  timeoutMs: number;
-  retries: number;
-}
 
 /** Typed client for what recommendation-service asks of catalog-service (docs/internal-api.md). */
 export class CatalogClient {
   private readonly http: JsonClient;
 
-  constructor(options: CatalogClientOptions) {
+  constructor(options: { baseUrl: string; timeoutMs: number; retries: number }) {
     this.http = new JsonClient({ name: 'catalog-service', ...options });
   }
 
@@ -54,47 +44,31 @@ export class CatalogClient {
   }
 
   /** Purchases with id > afterId, oldest first. */
-  async purchasesAfter(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
-    const page = await this.http.get(`/Purchases/?after_id=${afterId}&limit=${limit}`, {
-      schema: z.array(feedItem),
-    });
-    return page ?? [];
+  purchasesAfter(afterId: number, limit: number) {
+    return this.list(`/Purchases/?after_id=${afterId}&limit=${limit}`, feedItem);
   }
 
-  async products(skip: number, limit: number): Promise<CatalogProduct[]> {
-    return (
-      (await this.http.get(`/products/?skip=${skip}&limit=${limit}`, { schema: z.array(productItem) })) ?? []
-    );
+  products(skip: number, limit: number): Promise<CatalogProduct[]> {
+    return this.list(`/products/?skip=${skip}&limit=${limit}`, productItem);
+  }
+
+  categories(skip: number, limit: number) {
+    return this.list(`/category/?skip=${skip}&limit=${limit}`, categoryItem);
   }
 
   /** The outbox's backlog: how many products it still has to deliver to this service. */
-  async outboxStatus(): Promise<OutboxStatus> {
+  async outboxStatus() {
     const status = await this.http.get('/outbox/status', { schema: outboxStatusSchema });
     return status ?? { enabled: false, pending_products: 0 };
   }
 
-  /** Whether catalog-service still has this product (a 404 says it does not). */
-  async hasProduct(productId: number): Promise<boolean> {
-    return (await this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404] })) !== null;
-  }
-
   /** Whether catalog-service has this category (a 404 says it does not). */
   async hasCategory(categoryId: number, requestId?: string): Promise<boolean> {
-    const category = await this.http.get(`/category/${categoryId}`, {
-      schema: categoryItem,
-      nullOn: [404],
-      requestId,
-    });
-    return category !== null;
+    const category = { schema: categoryItem, nullOn: [404], requestId };
+    return (await this.http.get(`/category/${categoryId}`, category)) !== null;
   }
 
-  async categories(skip: number, limit: number): Promise<CatalogCategory[]> {
-    return (
-      (await this.http.get(`/category/?skip=${skip}&limit=${limit}`, { schema: z.array(categoryItem) })) ?? []
-    );
-  }
-
-  /** One product with its description and tags (the dashboard's product inspector); null when unknown. */
+  /** One product with its description and tags; null when catalog-service does not have it. */
   async product(productId: number, requestId?: string): Promise<CatalogProduct | null> {
     return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
   }
@@ -111,5 +85,10 @@ export class CatalogClient {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** A page of one of catalog-service's lists. */
+  private async list<T>(path: string, item: z.ZodType<T>): Promise<T[]> {
+    return (await this.http.get(path, { schema: z.array(item) })) ?? [];
   }
 }

@@ -4,20 +4,11 @@ import { z } from 'zod';
 
 export type { Customer, CustomerChange };
 
-export interface UserClientOptions {
-  baseUrl: string;
-  timeoutMs: number;
-}
-
-/**
- * What recommendation-service asks of user-service: the customer feed (CustomerDirectory), a
- * customer's profile when the directory cannot say (src/history/history-source.ts), and the
- * dashboard's search and counts.
- */
+/** user-service's customer feed, profiles the directory cannot give, the dashboard's search and counts. */
 export class UserClient {
   private readonly http: JsonClient;
 
-  constructor(options: UserClientOptions) {
+  constructor(options: { baseUrl: string; timeoutMs: number }) {
     this.http = new JsonClient({ name: 'user-service', retries: 1, ...options });
   }
 
@@ -44,10 +35,6 @@ export class UserClient {
   async metricsText(): Promise<string> {
     // Not JSON: the client hands back the raw text when the body does not parse as JSON.
     return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
-  }
-
-  async ping(): Promise<void> {
-    await this.http.get('/healthz');
   }
 
   close(): Promise<void> {

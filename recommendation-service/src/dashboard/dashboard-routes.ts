@@ -2,11 +2,8 @@ import { readFileSync } from 'node:fs';
 import { customerPurchasesExample, customerPurchasesSchema, errorSchema, titleSchema } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { UserClient } from '../clients/user-client.js';
-import type { Deps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
-import type { PurchaseFeed } from '../sync/purchase-feed.js';
-import { buildOverview, overviewSchema } from './overview.js';
+import { buildOverview, LATENCY_ROUTE, type OverviewDeps, overviewSchema } from './overview.js';
 
 /** The files the page is made of: served from memory, no CDN, no build step. */
 const ASSETS = [
@@ -26,7 +23,6 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-const LATENCY_ROUTE = '/recommendation/:customer_id';
 const MAX_HISTORY = 100;
 
 const customerSchema = z
@@ -81,17 +77,13 @@ const productDetailSchema = z
     },
   });
 
-export interface DashboardOptions extends Deps {
-  users: UserClient;
-  feed: PurchaseFeed;
+export interface DashboardOptions extends OverviewDeps {
   sampleIntervalMs: number;
 }
 
 /**
- * The staff dashboard: one HTML page with plain ES modules, and a few read-only JSON routes
- * that gather what the page shows. The browser talks to this service only (same origin); this
- * service calls user-service and catalog-service's public APIs at the URLs in its config, so no
- * service has to allow cross-origin requests (docs/dashboard.md says why).
+ * The staff dashboard: one HTML page with plain ES modules, and read-only JSON routes that gather
+ * what it shows from the other services, so none has to allow cross-origin requests (docs/dashboard.md).
  */
 export async function dashboardRoutes(app: App, options: DashboardOptions): Promise<void> {
   const publicDir = new URL('./public/', import.meta.url);
@@ -166,7 +158,7 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       },
       logLevel: 'warn',
     },
-    async () => buildOverview(app, options, { ...options, latency, latencyRoute: LATENCY_ROUTE }),
+    async () => buildOverview(app, options, latency),
   );
 
   app.get(

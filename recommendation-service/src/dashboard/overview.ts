@@ -87,32 +87,32 @@ export const overviewSchema = z
   });
 export type Overview = z.infer<typeof overviewSchema>;
 
-export interface OverviewSources {
+/** The route whose recent latency the overview charts. */
+export const LATENCY_ROUTE = '/recommendation/:customer_id';
+
+export interface OverviewDeps extends Deps {
   users: UserClient;
   feed: PurchaseFeed;
-  latency: RecentLatency;
-  latencyRoute: string;
 }
 
 /**
- * The dashboard's overview from this service's own state and the other services' public
- * `/metrics` (their counts and the outbox backlog). A service that does not answer leaves its
- * numbers null and shows as unavailable; the overview itself still answers.
+ * This service's state and the other services' public `/metrics` (counts, outbox backlog): one
+ * that does not answer leaves its numbers null and shows as unavailable.
  */
-export async function buildOverview(app: App, deps: Deps, sources: OverviewSources): Promise<Overview> {
-  const { catalog: catalogClient, vectorStore, coPurchases, embedder, recommender, histories } = deps;
+export async function buildOverview(app: App, deps: OverviewDeps, recent: RecentLatency): Promise<Overview> {
+  const { vectorStore, embedder, feed } = deps;
   const [userText, catalogText, readiness, vectors] = await Promise.all([
-    sources.users.metricsText().catch(() => null),
-    catalogClient.metricsText().catch(() => null),
+    deps.users.metricsText().catch(() => null),
+    deps.catalog.metricsText().catch(() => null),
     app.checkReadiness(),
     vectorStore.count().catch(() => 0),
   ]);
   const user = gaugesOf(userText);
   const catalog = gaugesOf(catalogText);
   const lastPurchaseId = catalog.get('catalog_purchases_last_id') ?? null;
-  const statisticsLast = coPurchases.lastPurchaseId;
+  const statisticsLast = deps.coPurchases.version;
   const pending = catalog.get('catalog_outbox_pending_products');
-  const window = sources.latency.window();
+  const window = recent.window();
   return {
     customers: user.get('user_customers') ?? null,
     categories: catalog.get('catalog_categories') ?? null,
@@ -137,11 +137,10 @@ export async function buildOverview(app: App, deps: Deps, sources: OverviewSourc
       catalog_last_purchase_id: lastPurchaseId,
       statistics_last_purchase_id: statisticsLast,
       purchases_behind: lastPurchaseId === null ? null : Math.max(0, lastPurchaseId - statisticsLast),
-      lag_seconds:
-        sources.feed.caughtUpAt === null ? null : round((Date.now() - sources.feed.caughtUpAt) / 1000),
+      lag_seconds: feed.caughtUpAt === null ? null : round((Date.now() - feed.caughtUpAt) / 1000),
     },
-    answer_cache: cacheSummary(recommender.answerCache),
-    history_cache: cacheSummary(histories.stats),
+    answer_cache: cacheSummary(deps.recommender.answerCache),
+    history_cache: cacheSummary(deps.histories.stats),
     dependencies: {
       ...readiness,
       catalog_service: catalogText === null ? 'unavailable' : 'ok',
@@ -150,12 +149,10 @@ export async function buildOverview(app: App, deps: Deps, sources: OverviewSourc
     latency: {
       // As an operation ("GET /recommendation/{customer_id}"), not a path: a client that
       // follows path-like values in answers (schemathesis' stateful phase) would call it.
-      route: `GET ${sources.latencyRoute.replace(/:(\w+)/g, '{$1}')}`,
-      interval_seconds: sources.latency.intervalMs / 1000,
+      route: `GET ${LATENCY_ROUTE.replace(/:(\w+)/g, '{$1}')}`,
+      interval_seconds: recent.intervalMs / 1000,
       window: window ? { seconds: round(window.seconds), ...rates(window) } : null,
-      points: sources.latency
-        .points()
-        .map((point) => ({ at: new Date(point.at).toISOString(), ...rates(point) })),
+      points: recent.points().map((point) => ({ at: new Date(point.at).toISOString(), ...rates(point) })),
     },
   };
 }

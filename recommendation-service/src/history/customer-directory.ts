@@ -2,45 +2,37 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Customer, UserClient } from '../clients/user-client.js';
 import { PollingLoop } from '../sync/polling-loop.js';
 
-export interface CustomerDirectoryOptions {
-  /** How often user-service's customer feed is polled. */
-  intervalMs: number;
-  pageSize: number;
-  /** The directory answers only while its last complete poll is at most this old. */
-  maxLagMs: number;
-}
-
 /** How long the customer feed may be unreachable before it is worth a warning. */
 const WARN_AFTER_MS = 30_000;
+const PAGE_SIZE = 1_000;
 
 /**
  * Who exists, and their profile, as user-service's customer feed (`GET /customer/changes/`)
  * last said: a first recommendation for a known customer asks nobody (issue 10). user-service
- * stays the owner: a customer it does not list here (created after the last poll, or unknown)
- * is asked of it, and after a failed poll, or while the feed has not answered for `maxLagMs`,
- * the directory answers nothing, so "does this customer exist" is never older than that.
+ * stays the owner: a customer not listed here (created after the last poll, or unknown) is
+ * asked of it, and after a failed poll, or a few missed ones, the directory answers nothing,
+ * so "does this customer exist" is never older than that.
  * Memory: one small object per customer; a start reads the whole feed (one row per customer).
  */
-export class CustomerDirectory {
+export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
-  private syncedAt: number | null = null;
-  private readonly loop = new PollingLoop(() => this.tick());
+  /** When the last poll that worked started (null: none yet, or the last one failed). */
+  syncedAt: number | null = null;
   private failingSince: number | null = null;
   private warned = false;
 
   constructor(
     private readonly users: Pick<UserClient, 'customerChanges'>,
-    private readonly options: CustomerDirectoryOptions,
+    private readonly intervalMs: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    super();
+  }
 
-  /**
-   * The customer as of the last poll, when that poll is recent enough; undefined when the
-   * directory cannot say (not listed, or not current): ask user-service.
-   */
+  /** The customer as of a recent enough poll; undefined when it cannot say: ask user-service. */
   get(customerId: number): Customer | undefined {
-    if (this.syncedAt === null || Date.now() - this.syncedAt > this.options.maxLagMs) return undefined;
+    if (this.syncedAt === null || Date.now() - this.syncedAt > 3 * this.intervalMs + 1_000) return undefined;
     return this.customers.get(customerId);
   }
 
@@ -48,38 +40,19 @@ export class CustomerDirectory {
     return this.customers.size;
   }
 
-  /** When the last poll that worked started (null: none yet, or the last one failed). */
-  get lastSyncedAt(): number | null {
-    return this.syncedAt;
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Reads every change after the last version seen, page by page. */
-  async catchUp(): Promise<void> {
-    for (;;) {
-      const page = await this.users.customerChanges(this.version, this.options.pageSize);
-      for (const change of page) {
-        if (change.customer) this.customers.set(change.customer_id, change.customer);
-        else this.customers.delete(change.customer_id);
-        this.version = Math.max(this.version, change.version);
-      }
-      if (page.length < this.options.pageSize || this.loop.stopping) break;
-    }
-    this.syncedAt = Date.now();
-  }
-
-  /** One poll; the next one is due after the interval either way. */
-  private async tick(): Promise<number> {
+  /** One poll: every change after the last version seen, page by page. */
+  protected async tick(): Promise<number> {
     try {
       const started = Date.now();
-      await this.catchUp();
+      for (;;) {
+        const page = await this.users.customerChanges(this.version, PAGE_SIZE);
+        for (const change of page) {
+          if (change.customer) this.customers.set(change.customer_id, change.customer);
+          else this.customers.delete(change.customer_id);
+          this.version = Math.max(this.version, change.version);
+        }
+        if (page.length < PAGE_SIZE || this.stopping) break;
+      }
       // Current as of the poll's start: a change after it may not be in the last page.
       this.syncedAt = started;
       if (this.failingSince !== null) this.log.info('user-service customer feed reachable again');
@@ -98,6 +71,6 @@ export class CustomerDirectory {
         );
       }
     }
-    return this.options.intervalMs;
+    return this.intervalMs;
   }
 }

@@ -2,21 +2,12 @@ import { LRUCache } from 'lru-cache';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { HistorySource, LoadedHistory } from './history-source.js';
 
-export interface HistoryCacheOptions {
-  /** How long a fetched history is used without asking again (0: never cache). */
-  ttlMs: number;
-  /** Customers kept (least recently used dropped first; 0: never cache). */
-  maxEntries: number;
-}
-
 /**
- * The customer histories recommendation-service has loaded (HistorySource: the local copy of
- * purchases, or catalog-service over HTTP), kept until
- * catalog-service says the customer's purchases changed (`invalidate`, pushed through its
- * outbox right after the purchase commits) or `ttlMs` passes. The TTL bounds what is not
- * pushed: profile changes and deletions in user-service, product renames in old purchases.
- * A warm recommendation therefore makes no HTTP call; a customer not held is fetched once
- * however many requests ask at the same time.
+ * The customer histories loaded (HistorySource), kept until catalog-service says the
+ * customer's purchases changed (`invalidate`, pushed by its outbox right after the commit) or
+ * `ttlMs` passes (0: never cached). The TTL bounds what is not pushed: profile changes and
+ * deletions in user-service, product renames in old purchases. A warm recommendation makes no
+ * HTTP call; a customer not held is loaded once however many requests ask at the same time.
  */
 export class HistoryCache {
   /** Absent when caching is off: lru-cache needs max >= 1 and a ttl > 0. */
@@ -28,19 +19,13 @@ export class HistoryCache {
 
   constructor(
     private readonly source: Pick<HistorySource, 'load'>,
-    options: HistoryCacheOptions,
+    ttlMs: number,
+    maxEntries: number,
   ) {
-    this.entries =
-      options.ttlMs > 0 && options.maxEntries > 0
-        ? new LRUCache({ max: options.maxEntries, ttl: options.ttlMs })
-        : undefined;
+    this.entries = ttlMs > 0 && maxEntries > 0 ? new LRUCache({ max: maxEntries, ttl: ttlMs }) : undefined;
   }
 
-  /**
-   * The customer's profile and purchases, newest first; NotFoundError / 503 as the catalog call.
-   * `needTags`: the items must carry product tags (`strategy=original`), which the local copy
-   * does not have.
-   */
+  /** Profile and purchases, newest first; `needTags`: with product tags, which the local copy lacks. */
   async get(customerId: number, requestId?: string, needTags = false): Promise<CustomerPurchases> {
     const cached = this.entries?.get(customerId);
     if (cached && !(needTags && cached.fromCopy)) {

@@ -2,45 +2,40 @@ import { NotFoundError } from '@ecom/service-kit';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
 import type { Customer } from '../clients/user-client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { PurchaseFeed } from '../sync/purchase-feed.js';
 import type { CustomerDirectory } from './customer-directory.js';
 import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
 
 /** A customer's history and whether it came from the local copy (its items carry no tags). */
 export interface LoadedHistory {
   history: CustomerPurchases;
-  /** Built from the local copy: product tags are not in it (only `strategy=original` needs them). */
   fromCopy: boolean;
 }
 
-export interface HistorySourceOptions {
-  /** The local copy is used only while the purchase feed caught up at most this long ago. */
-  maxFeedLagMs: number;
-}
-
 /**
- * Where a customer's history comes from when recommendation-service does not hold it: the
- * local copy of purchases (LocalPurchases) plus the profile from the customer directory (or
- * user-service when the directory cannot say): no HTTP call for a known customer. When the
- * copy cannot answer (the customer is marked stale, a purchased product is not in the
- * directory yet, the purchase feed is behind, or tags are needed): catalog-service's history
- * over HTTP as before, which then makes the copy right. Unknown customers are 404 either way
- * (user-service, or catalog-service asking user-service); a dependency down is 503.
+ * Where a customer's history comes from when it is not cached: the local copy of purchases
+ * plus the profile from the customer directory (or user-service when the directory cannot
+ * say): no HTTP call for a known customer. When the copy cannot answer (the customer is marked
+ * stale, a purchased product is not in the directory yet, the purchase feed is behind, or tags
+ * are needed): catalog-service's history over HTTP, which then makes the copy right. Unknown
+ * customers are 404 either way; a dependency down is 503.
  */
 export class HistorySource {
   constructor(
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
     private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
-    /** Who exists, from user-service's customer feed; asked of user-service when it cannot say. */
     private readonly customers: Pick<CustomerDirectory, 'get'>,
     private readonly copy: LocalPurchases | undefined,
     private readonly directory: Pick<ProductDirectory, 'get'>,
-    /** When the purchase feed last held every purchase (null: not yet). */
-    private readonly feedCaughtUpAt: () => number | null,
-    private readonly options: HistorySourceOptions,
+    private readonly feed: Pick<PurchaseFeed, 'copiedAt'>,
+    /** The copy is used only while the purchase feed caught up at most this long ago. */
+    private readonly maxFeedLagMs: number,
   ) {}
 
   async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
-    if (!this.copy || needTags || !this.copyIsCurrent()) {
+    // The copy answers only while it held every purchase a moment ago.
+    const { copiedAt } = this.feed;
+    if (!this.copy || needTags || copiedAt === null || Date.now() - copiedAt > this.maxFeedLagMs) {
       return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
     }
     const seen = this.copy.read(customerId);
@@ -63,12 +58,6 @@ export class HistorySource {
       );
     }
     return { history, fromCopy: false };
-  }
-
-  /** Whether the copy holds every purchase up to a moment ago. */
-  private copyIsCurrent(): boolean {
-    const caughtUpAt = this.feedCaughtUpAt();
-    return caughtUpAt !== null && Date.now() - caughtUpAt <= this.options.maxFeedLagMs;
   }
 
   /** History items as catalog-service shows them, from the directory; null if a product is not in it. */

@@ -10,11 +10,11 @@ export interface CopiedPurchase {
 
 /** What the copy says about one customer. */
 export interface CopyRead {
-  /** The customer's purchases, newest first (empty: none copied). */
+  /** Newest first. */
   purchases: CopiedPurchase[];
   /** Set when catalog-service announced a change not made right here yet: do not trust `purchases`. */
   staleMark: number | null;
-  /** The copy's cursor when read: every purchase with an id up to here was copied. */
+  /** Every purchase with an id up to here was copied. */
   copiedUpTo: number;
 }
 
@@ -39,18 +39,13 @@ interface MarkRow {
 const MARK_COLUMNS = `customer_id, marked::float8 AS marked, settled::float8 AS settled, changed::float8 AS changed`;
 
 /**
- * recommendation-service's copy of every customer's purchases (issue 10: a first
- * recommendation without the history call). catalog-service stays the owner:
- * - the purchase feed fills the copy (`copy`, from its own cursor, in id order);
- * - catalog-service's push "these customers' purchases changed" marks them stale
- *   (`markStale`, durable before the push is acknowledged), and their next request reads
- *   catalog-service over HTTP and makes the copy right (`rewrite`).
- * The copy lives in the database (replicas share it; a restart does not re-read the feed)
- * and in memory, where a request reads it without a query: `load` at start, then `refresh`
- * after each feed tick picks up what was copied, marked or rewritten (by any replica) since.
+ * Every customer's purchases, copied (issue 10: a first recommendation without the history
+ * call). catalog-service's feed fills it (`copy`); its push "these customers' purchases changed"
+ * marks them stale (`markStale`, durable before the push is acknowledged) until their next
+ * request reads catalog-service and makes the copy right (`rewrite`). In the database (shared,
+ * kept over restarts) and in memory: `load` at start, `refresh` after each feed tick.
  */
 export class LocalPurchases {
-  /** Newest first per customer. */
   private readonly byCustomer = new Map<number, CopiedPurchase[]>();
   /** Stale customers and the mark that made them stale. */
   private readonly stale = new Map<number, number>();
@@ -59,7 +54,7 @@ export class LocalPurchases {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Reads the whole copy into memory (at start: one row per customer). */
+  /** One row per customer. */
   async load(): Promise<void> {
     const copiedUpTo = await this.cursor();
     const rows = await this.prisma.$queryRawUnsafe<
@@ -89,7 +84,6 @@ export class LocalPurchases {
     this.copiedUpTo = copiedUpTo;
   }
 
-  /** What the copy says about this customer, from memory. */
   read(customerId: number): CopyRead {
     return {
       purchases: this.byCustomer.get(customerId) ?? [],
@@ -106,10 +100,7 @@ export class LocalPurchases {
     return rows[0]?.copied ?? 0;
   }
 
-  /**
-   * Copies a page of the feed (ascending ids) into the database; ids at or below the cursor
-   * were copied already. Memory follows at the next `refresh`.
-   */
+  /** Copies a page of the feed (ascending ids) past the cursor; memory follows at the next `refresh`. */
   async copy(page: readonly CopiedPurchase[]): Promise<number> {
     if (page.length === 0) return 0;
     return this.prisma.$transaction(async (tx) => {
@@ -128,9 +119,8 @@ export class LocalPurchases {
   }
 
   /**
-   * Brings memory up to the database: the rows copied since (between the old and the new
-   * cursor: the copy writes them with the cursor in one transaction) and every customer whose
-   * mark changed since (marked by a push, or settled by a rewrite, on any replica).
+   * Reads the rows copied since (between the old and the new cursor: `copy` writes both in one
+   * transaction) and every customer whose mark changed since (a push, or a rewrite's settle).
    */
   async refresh(): Promise<void> {
     const copiedUpTo = await this.cursor();
@@ -159,7 +149,7 @@ export class LocalPurchases {
       this.lastChange,
     );
     for (const mark of marks) {
-      // A settled mark means a rewrite changed the rows (another replica's, or ours): re-read them.
+      // Settled: a rewrite (another replica's, or ours) changed the rows.
       if (mark.settled >= mark.marked) await this.reloadCustomer(mark.customer_id);
       this.applyMark(mark, true);
     }
@@ -182,15 +172,14 @@ export class LocalPurchases {
   }
 
   /**
-   * Makes the copy of one customer what catalog-service just answered (`purchases`, read
-   * after `seen`). Purchases up to `seen.copiedUpTo` that catalog-service no longer has were
-   * deleted; newer rows are left alone (a purchase made after the answer was read may be
-   * copied already, and announces itself with a new mark). The mark is settled only if it is
+   * Makes one customer's copy what catalog-service just answered (read after `seen`): rows up
+   * to `seen.copiedUpTo` it no longer has were deleted; newer rows stay (a purchase after the
+   * answer may be copied already, and brings a new mark). The mark is settled only if it is
    * still the one seen: a change announced meanwhile keeps the customer stale.
    */
   async rewrite(customerId: number, purchases: readonly CopiedPurchase[], seen: CopyRead): Promise<void> {
-    if (seen.staleMark === null) return;
-    const staleMark = seen.staleMark;
+    const { staleMark } = seen;
+    if (staleMark === null) return;
     const marks = await this.prisma.$transaction(async (tx) => {
       await tx.$queryRawUnsafe(CHANGE_LOCK);
       await insertPurchases(tx, purchases);
@@ -226,8 +215,8 @@ export class LocalPurchases {
   }
 
   /**
-   * Our own writes apply at once but do not move `lastChange`: a smaller value another
-   * replica committed before ours may not have been read yet (the next refresh reads both).
+   * Our own writes apply at once but do not move `lastChange`: a smaller value another replica
+   * committed before ours may not have been read yet.
    */
   private applyMark(mark: MarkRow, fromRefresh: boolean): void {
     const current = this.stale.get(mark.customer_id);

@@ -13,18 +13,14 @@ export function registerRecommendationMetrics(
   feed: PurchaseFeed,
   customers: CustomerDirectory,
 ): void {
-  const {
-    vectorStore,
-    embedder,
-    productDirectory,
-    reindexer,
-    coPurchases,
-    recommender,
-    histories,
-    catalog,
-    localPurchases,
-  } = deps;
+  const { vectorStore, embedder, coPurchases, localPurchases } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
+  const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
+  const hitsAndMisses = (name: string, help: string, read: () => { hits: number; misses: number }) =>
+    counter(name, help, ['result'], () => [
+      { labels: { result: 'hit' }, value: read().hits },
+      { labels: { result: 'miss' }, value: read().misses },
+    ]);
 
   gauge('recommendation_vectors', 'Product vectors in the current collection', () => vectorStore.count());
   labelledGauge(
@@ -44,11 +40,15 @@ export function registerRecommendationMetrics(
       },
     ],
   );
-  gauge('recommendation_indexed_products', 'Products whose vector is stored', () => productDirectory.size);
+  gauge(
+    'recommendation_indexed_products',
+    'Products whose vector is stored',
+    () => deps.productDirectory.size,
+  );
   gauge(
     'recommendation_reindex_indexed',
     'Products embedded by the running or last re-index',
-    () => reindexer.progress.indexed,
+    () => deps.reindexer.progress.indexed,
   );
 
   gauge(
@@ -59,44 +59,36 @@ export function registerRecommendationMetrics(
   gauge(
     'recommendation_purchase_statistics_last_purchase_id',
     'Last purchase id applied to the statistics; compare with catalog_purchases_last_id for the lag in purchases',
-    () => coPurchases.lastPurchaseId,
+    () => coPurchases.version,
   );
   gauge(
     'recommendation_purchase_feed_lag_seconds',
     "Seconds since the statistics last held every purchase of catalog-service's feed (NaN before the first catch-up)",
-    () => (feed.caughtUpAt === null ? null : (Date.now() - feed.caughtUpAt) / 1000),
+    () => secondsSince(feed.caughtUpAt),
   );
 
-  const cache = recommender.answerCache;
-  counter(
+  const cache = deps.recommender.answerCache;
+  hitsAndMisses(
     'recommendation_answer_cache_requests_total',
     'Recommendation answers served from the answer cache (hit) or computed (miss)',
-    ['result'],
-    () => [
-      { labels: { result: 'hit' }, value: cache.hits },
-      { labels: { result: 'miss' }, value: cache.misses },
-    ],
+    () => cache,
   );
   gauge('recommendation_answer_cache_hit_ratio', 'Share of answers served from the cache since start', () =>
     cache.hits + cache.misses === 0 ? null : cache.hits / (cache.hits + cache.misses),
   );
 
-  counter(
+  hitsAndMisses(
     'recommendation_history_cache_requests_total',
     'Customer histories served from the history cache (hit) or fetched from catalog-service (miss)',
-    ['result'],
-    () => {
-      const { hits, misses } = histories.stats;
-      return [
-        { labels: { result: 'hit' }, value: hits },
-        { labels: { result: 'miss' }, value: misses },
-      ];
-    },
+    () => deps.histories.stats,
   );
-  gauge('recommendation_history_cache_customers', 'Customer histories held', () => histories.stats.customers);
+  gauge(
+    'recommendation_history_cache_customers',
+    'Customer histories held',
+    () => deps.histories.stats.customers,
+  );
 
   // The copies a first recommendation ranks from (docs/scaling.md, "The first request").
-  const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
   gauge(
     'recommendation_customer_directory_customers',
     "Customers in the copy of user-service's customer feed",
@@ -105,7 +97,7 @@ export function registerRecommendationMetrics(
   gauge(
     'recommendation_customer_directory_lag_seconds',
     'Seconds since the customer feed was last read in full (NaN while it is failing: customers are asked of user-service)',
-    () => secondsSince(customers.lastSyncedAt),
+    () => secondsSince(customers.syncedAt),
   );
   gauge(
     'recommendation_purchase_copy_customers',
@@ -125,5 +117,5 @@ export function registerRecommendationMetrics(
 
   // The request path needs catalog-service; it is not a readiness check (recommendations of a
   // cached history, and vector writes, go on without it), so it is probed here.
-  app.metrics.addDependencyProbe('catalog_service', () => catalog.ping());
+  app.metrics.addDependencyProbe('catalog_service', () => deps.catalog.ping());
 }

@@ -5,9 +5,8 @@ import { createEmbedder } from '../embedders/index.js';
 import { createVectorStore } from '../vector-store/index.js';
 
 /**
- * The embedder (transformers.js or hashing, from config) and the vector store (Milvus or
- * embedded) whose collection name carries that embedder's identity and dimension; a
- * readiness check, both closed with the app.
+ * The embedder and the vector store whose collection name carries its identity and dimension;
+ * the store is a readiness check, both close with the app.
  */
 export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
   const embedder = await createEmbedder(config, app.log);

@@ -1,8 +1,7 @@
 /**
- * The ranking itself, as a pure function: evidence per candidate + weights → ranked items, each
- * with the signal that contributed most (its reason). No I/O, no clock, no randomness, so the
- * same inputs always give the same scores (across requests and restarts) and every rule here
- * is unit-tested without services (test/blend.test.ts).
+ * The ranking as a pure function: evidence per candidate + weights → ranked items, each with the
+ * signal that contributed most (its reason). No I/O, clock or randomness: the same inputs give
+ * the same scores across requests and restarts, and test/blend.test.ts covers every rule.
  *
  * Every signal is mapped to [0, 1] by a fixed rule, never by scaling per request:
  * - content: cosine similarity of the customer's vector and the product's, clipped at 0;
@@ -21,7 +20,6 @@ export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 
 
 export interface BlendWeights {
   content: number;
-  /** Category match with the customer's stated preferences and purchase history. */
   profile: number;
   together: number;
   next: number;
@@ -30,24 +28,22 @@ export interface BlendWeights {
 
 export interface BlendParams {
   weights: BlendWeights;
-  /** k in e / (e + k) for "bought together" evidence (weighted co-purchases). */
+  /** k in e / (e + k) for each evidence: weighted co-purchases, next-purchases, purchases of the product. */
   togetherShrinkage: number;
-  /** k for "bought next" evidence (weighted next-purchases). */
   nextShrinkage: number;
-  /** k for popularity (purchases of the product). */
   popularShrinkage: number;
 }
 
-/** Evidence from one behavioural signal, with the purchased product that contributed most. */
+/** Evidence from one behavioural signal, and the customer's purchase behind most of it. */
 export interface Evidence {
   value: number;
-  /** The customer's purchase behind the largest share of `value`. */
   from?: number | undefined;
 }
 
+/** Absent signals count 0. */
 export interface Candidate {
   productId: number;
-  /** Cosine similarity to the customer's vector; absent = unknown (counts 0). */
+  /** Cosine similarity to the customer's vector. */
   content?: number | undefined;
   /** The purchased product the content match relates to, when known. */
   contentFrom?: number | undefined;
@@ -55,10 +51,7 @@ export interface Candidate {
   profile?: number | undefined;
   together?: Evidence | undefined;
   next?: Evidence | undefined;
-  /**
-   * Purchases of this product by all customers; the service passes them weighted by how recent
-   * they are in each customer's history ("trending", pair-counts.ts).
-   */
+  /** Purchases of this product by all customers (the service: "trending", pair-counts.ts). */
   purchases?: number | undefined;
 }
 
@@ -78,7 +71,7 @@ export interface BlendOptions {
   limit: number;
   /** Never ranked (e.g. everything the customer bought). */
   exclude?: ReadonlySet<number>;
-  /** True when the content vector comes from the profile text, not from purchases (cold start). */
+  /** The content vector comes from the profile text, not from purchases (cold start). */
   profileOnly?: boolean;
 }
 
@@ -96,12 +89,7 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
   const { weights } = params;
   const total = weights.content + weights.profile + weights.together + weights.next + weights.popular;
   const scale = total > 0 ? 1 / total : 0;
-  const scored: {
-    candidate: Candidate;
-    parts: Record<SignalKind, number>;
-    score: number;
-    purchases: number;
-  }[] = [];
+  const scored: { candidate: Candidate; parts: Record<SignalKind, number>; score: number }[] = [];
   const seen = new Set<number>();
   for (const candidate of candidates) {
     if (options.exclude?.has(candidate.productId) || seen.has(candidate.productId)) continue;
@@ -114,10 +102,12 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
       popular: weights.popular * shrink(candidate.purchases ?? 0, params.popularShrinkage),
     };
     const score = (parts.content + parts.profile + parts.together + parts.next + parts.popular) * scale;
-    scored.push({ candidate, parts, score: clamp01(score), purchases: candidate.purchases ?? 0 });
+    scored.push({ candidate, parts, score: clamp01(score) });
   }
+  const purchases = (item: { candidate: Candidate }) => item.candidate.purchases ?? 0;
   scored.sort(
-    (a, b) => b.score - a.score || b.purchases - a.purchases || a.candidate.productId - b.candidate.productId,
+    (a, b) =>
+      b.score - a.score || purchases(b) - purchases(a) || a.candidate.productId - b.candidate.productId,
   );
   // Reasons only for what is returned: a request scores every candidate but shows `limit`.
   return scored.slice(0, options.limit).map(({ candidate, parts, score }) => ({
@@ -129,28 +119,16 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
 
 /** The signal that added most to the score; on equal shares the behavioural one, which names a purchase. */
 function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, profileOnly: boolean): Reason {
-  const order: SignalKind[] = ['next', 'together', 'content', 'profile', 'popular'];
   let best: SignalKind = 'popular';
   let bestValue = 0;
-  for (const kind of order) {
-    if (parts[kind] > bestValue) {
-      best = kind;
-      bestValue = parts[kind];
-    }
+  for (const kind of ['next', 'together', 'content', 'profile', 'popular'] as const) {
+    if (parts[kind] > bestValue) [best, bestValue] = [kind, parts[kind]];
   }
-  switch (best) {
-    case 'next':
-      return withProduct('bought_next', candidate.next?.from);
-    case 'together':
-      return withProduct('bought_together', candidate.together?.from);
-    case 'content':
-      // Without a purchase to name, the caller may name the closest one (recommender.ts).
-      return profileOnly ? { kind: 'matches_profile' } : withProduct('similar_to', candidate.contentFrom);
-    case 'profile':
-      return { kind: 'matches_profile' };
-    default:
-      return { kind: 'popular' };
-  }
+  if (best === 'next') return withProduct('bought_next', candidate.next?.from);
+  if (best === 'together') return withProduct('bought_together', candidate.together?.from);
+  // Without a purchase to name, the caller may name the closest one (recommender.ts).
+  if (best === 'content' && !profileOnly) return withProduct('similar_to', candidate.contentFrom);
+  return { kind: best === 'popular' ? 'popular' : 'matches_profile' };
 }
 
 function withProduct(kind: ReasonKind, productId: number | undefined): Reason {
@@ -161,19 +139,15 @@ function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
+const REASON_TEXT: Record<ReasonKind, (name: string) => string> = {
+  bought_next: (name) => `Customers who bought ${name} bought this next`,
+  bought_together: (name) => `Often bought with ${name}`,
+  similar_to: (name) => `Because you bought ${name}`,
+  matches_profile: () => 'Matches your interests',
+  popular: () => 'Popular with other customers',
+};
+
 /** The sentence a shop shows next to the item. */
 export function reasonText(reason: Reason, title: string | undefined): string {
-  const name = title ?? 'something you bought';
-  switch (reason.kind) {
-    case 'bought_next':
-      return `Customers who bought ${name} bought this next`;
-    case 'bought_together':
-      return `Often bought with ${name}`;
-    case 'similar_to':
-      return `Because you bought ${name}`;
-    case 'matches_profile':
-      return 'Matches your interests';
-    default:
-      return 'Popular with other customers';
-  }
+  return REASON_TEXT[reason.kind](title ?? 'something you bought');
 }

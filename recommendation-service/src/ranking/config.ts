@@ -11,21 +11,15 @@ const shrinkage = z.coerce.number().min(0).max(10_000);
  * overridden for experiments; .env.example documents them.
  */
 export const rankingConfigShape = {
-  /** Weight of content similarity (cosine, clipped at 0) to the customer's vector. */
+  // The signals' weights (blend.ts).
   RANK_WEIGHT_CONTENT: weight.default(1),
-  /** Weight of the category match with the customer's preferences and purchases. */
   RANK_WEIGHT_PROFILE: weight.default(0.2),
-  /** Weight of "bought next" evidence from the most recent purchases. */
   RANK_WEIGHT_NEXT: weight.default(1),
-  /** Weight of "bought together" evidence from the purchase history. */
   RANK_WEIGHT_TOGETHER: weight.default(0.6),
-  /** Weight of popularity. */
   RANK_WEIGHT_POPULAR: weight.default(0.1),
-  /** k in e / (e + k) for "bought together": weighted co-purchases worth half the signal. */
+  // k in e / (e + k): the evidence worth half the signal.
   RANK_TOGETHER_SHRINKAGE: shrinkage.default(4),
-  /** k for "bought next": weighted next-purchases worth half the signal. */
   RANK_NEXT_SHRINKAGE: shrinkage.default(4),
-  /** k for popularity: purchases of a product worth half the signal. */
   RANK_POPULAR_SHRINKAGE: shrinkage.default(50),
   /** Recency half-life, in purchases: the newest counts 1, the one before 0.5, ... */
   RANK_RECENCY_HALF_LIFE: z.coerce.number().positive().max(1000).default(1),
@@ -39,23 +33,17 @@ export const rankingConfigShape = {
   RANK_REASON_HISTORY: z.coerce.number().int().min(1).max(100).default(10),
   /** Most recent purchases considered at all (bounds work for very long histories). */
   RANK_HISTORY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(100),
-  /**
-   * Statistics, applied as purchases are learned (a change does not rewrite what was learned):
-   * how many earlier purchases of a customer a new one counts as "bought together" with.
-   */
+  /** Earlier purchases of a customer a new one counts as "bought together" with (applied as learned). */
   RANK_COOCCURRENCE_WINDOW: z.coerce.number().int().min(1).max(1000).default(50),
   /** "Bought next" reaches this many purchases back (1 = only the previous purchase)... */
   RANK_NEXT_WINDOW: z.coerce.number().int().min(1).max(100).default(5),
   /** ...each step back counting this much less (weight decay^(distance - 1)). */
   RANK_NEXT_DECAY: z.coerce.number().min(0).max(1).default(0.7),
-  /**
-   * Popularity counts each purchase by how recent it is in its customer's history, halving every
-   * this many purchases ("trending": what customers bought lately, not years ago).
-   */
+  /** Popularity ("trending") counts each purchase halving every this many later ones of its customer. */
   RANK_TREND_HALF_LIFE: z.coerce.number().positive().max(100).default(1),
   /** Strongest partners kept in memory per product and statistic: bounds memory by the catalog. */
   RANK_PARTNERS: z.coerce.number().int().min(1).max(10_000).default(100),
-  /** Purchases per page of the purchase feed, each learned in one transaction (short: PGlite is one session). */
+  /** Purchases per page of the feed, each learned in one transaction (short: PGlite is one session). */
   PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Customers whose prepared state (vector, last answers) is kept in memory. */
   RECOMMENDATION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),

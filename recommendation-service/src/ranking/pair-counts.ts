@@ -1,37 +1,24 @@
-/**
- * How one new purchase changes the behavioural statistics, as a pure function shared by the
- * in-memory model (tests, offline tuning) and the Postgres statistics store (the service).
- */
+/** How one new purchase changes the statistics: shared by the offline model and the service's store. */
 
+/** RANK_COOCCURRENCE_WINDOW, RANK_NEXT_WINDOW, RANK_NEXT_DECAY, RANK_TREND_HALF_LIFE (config.ts). */
 export interface PairCountOptions {
-  /** How many of the customer's previous purchases a new one pairs with ("bought together"). */
   window: number;
-  /**
-   * "Bought next" reaches this many purchases back: the purchase d places before the new one
-   * gains decay^(d-1). 1 = only the immediately previous purchase (first-order Markov).
-   */
   nextWindow: number;
   nextDecay: number;
-  /**
-   * "Trending" popularity: each customer's purchases count by how recent they are in that
-   * customer's history, halving every this many purchases (default 1: the newest counts 1, the
-   * one before 0.5, ...).
-   */
   trendHalfLife?: number | undefined;
 }
 
 export interface PairIncrements {
-  /** Symmetric: [a, b, weight] means together[a][b] += weight and together[b][a] += weight. */
+  /** Symmetric: [a, b, weight] adds weight to together[a][b] and together[b][a]. */
   together: [number, number, number][];
-  /** Directed: [from, to, weight] means next[from][to] += weight. */
+  /** Directed: [from, to, weight] adds weight to next[from][to]. */
   next: [number, number, number][];
 }
 
 /**
- * `tail` is the customer's earlier distinct purchases, oldest first (at least `window` of
- * them when there are that many). A product already in the tail adds nothing: buying it again
- * says nothing new about what goes with what. Pairs bought close together say more than pairs
- * far apart: a pair d purchases apart counts 1/d (measured better than plain counts).
+ * `tail`: the customer's earlier distinct purchases, oldest first (the last `window` at least).
+ * A repeat purchase adds nothing. A pair d purchases apart counts 1/d (measured better than
+ * plain counts); "bought next" gains decay^(d-1) up to `nextWindow` back.
  */
 export function pairIncrements(
   tail: readonly number[],
@@ -56,9 +43,8 @@ export function pairIncrements(
 /**
  * How a new purchase changes the "trending" popularity (sum over customers of
  * 0.5^(steps back in the customer's history / half-life)): its product gains 1 and each earlier
- * purchase in the tail moves one step back, losing 0.5^(k/h) - 0.5^((k+1)/h). Only the newest
- * ten half-lives are updated (older ones weigh < 0.1 %), so a purchase touches at most ~10 rows.
- * A repeat purchase changes nothing, as for the pairs. Returns [productId, change] pairs.
+ * purchase moves one step back, losing 0.5^(k/h) - 0.5^((k+1)/h). Only the newest ten
+ * half-lives are updated (older ones weigh < 0.1 %). A repeat purchase changes nothing.
  */
 export function trendIncrements(
   tail: readonly number[],

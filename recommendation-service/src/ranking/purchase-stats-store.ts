@@ -42,11 +42,9 @@ const CHANGED_PARTNER_LISTS = `
   ) p`;
 
 /**
- * The purchase statistics in recommendation-service's database (Postgres, or PGlite in the
- * embedded mode: the same SQL). Replicas on one database share them: each follows the feed
- * from the shared cursor, a page is applied under a lock on the cursor row (so two replicas
- * never apply the same purchase), and each replica reads what changed since its copy.
- * The pair tables grow with the distinct pairs (on disk); the memory copy is bounded.
+ * The purchase statistics in the database (Postgres or PGlite: the same SQL), shared by replicas:
+ * a page is applied under a lock on the shared cursor row (never twice), and each replica reads
+ * what changed since its copy. The pair tables grow with the distinct pairs (on disk).
  */
 export class PurchaseStatsStore {
   constructor(
@@ -62,11 +60,7 @@ export class PurchaseStatsStore {
     return rows[0] ?? { lastPurchaseId: 0, purchases: 0, customers: 0 };
   }
 
-  /**
-   * Applies a page of the feed (ascending ids) in one transaction. Purchases at or below the
-   * shared cursor were applied already (by this or another replica) and are skipped.
-   * Returns how many were applied.
-   */
+  /** Applies a page (ascending ids) past the shared cursor in one transaction; returns how many. */
   async apply(page: readonly FeedPurchase[]): Promise<number> {
     if (page.length === 0) return 0;
     return this.prisma.$transaction(
@@ -79,19 +73,15 @@ export class PurchaseStatsStore {
         const version = fresh[fresh.length - 1]!.id;
 
         const customerIds = [...new Set(fresh.map((purchase) => purchase.customerId))];
-        const tails = new Map<number, number[]>();
         const known = await tx.$queryRawUnsafe<{ customer_id: number; products: number[] | null }[]>(
           `SELECT customer_id, products FROM recommendation_schema.customer_tail WHERE customer_id = ANY($1::int[])`,
           customerIds,
         );
-        for (const row of known) tails.set(row.customer_id, row.products ?? []);
+        const tails = new Map(known.map((row) => [row.customer_id, row.products ?? []]));
         const newCustomers = customerIds.length - known.length;
 
+        const bump = <K>(map: Map<K, number>, key: K, by: number) => map.set(key, (map.get(key) ?? 0) + by);
         const pairs = new Map<string, number>();
-        const add = (kind: number, a: number, b: number, weight: number) => {
-          const key = `${kind}:${a}:${b}`;
-          pairs.set(key, (pairs.get(key) ?? 0) + weight);
-        };
         const popularity = new Map<number, number>();
         const trending = new Map<number, number>();
         // Counted like the statistics: a customer's repeat purchase of a product is not new.
@@ -100,44 +90,31 @@ export class PurchaseStatsStore {
           const tail = tails.get(purchase.customerId) ?? [];
           const increments = pairIncrements(tail, purchase.productId, this.options);
           if (!increments) continue; // a repeat purchase says nothing new
-          for (const [productId, change] of trendIncrements(
-            tail,
-            purchase.productId,
-            this.options.trendHalfLife,
-          ) ?? []) {
-            trending.set(productId, (trending.get(productId) ?? 0) + change);
-          }
+          const trend = trendIncrements(tail, purchase.productId, this.options.trendHalfLife) ?? [];
+          for (const [productId, change] of trend) bump(trending, productId, change);
           for (const [a, b, weight] of increments.together) {
-            add(0, a, b, weight);
-            add(0, b, a, weight);
+            bump(pairs, `0:${a}:${b}`, weight);
+            bump(pairs, `0:${b}:${a}`, weight);
           }
-          for (const [from, to, weight] of increments.next) add(1, from, to, weight);
-          popularity.set(purchase.productId, (popularity.get(purchase.productId) ?? 0) + 1);
+          for (const [from, to, weight] of increments.next) bump(pairs, `1:${from}:${to}`, weight);
+          bump(popularity, purchase.productId, 1);
           learned++;
           tails.set(purchase.customerId, nextTail(tail, purchase.productId, this.options.window));
         }
 
         if (pairs.size > 0) {
-          const kinds: number[] = [];
-          const from: number[] = [];
-          const to: number[] = [];
-          const weights: number[] = [];
-          for (const [key, weight] of pairs) {
-            const [kind, a, b] = key.split(':').map(Number) as [number, number, number];
-            kinds.push(kind);
-            from.push(a);
-            to.push(b);
-            weights.push(weight);
-          }
+          // Columns kind, product, other, weight for unnest.
+          const rows = [...pairs].map(([key, weight]) => [...key.split(':').map(Number), weight]);
+          const column = (i: number) => rows.map((row) => row[i]!);
           await tx.$executeRawUnsafe(
             `INSERT INTO recommendation_schema.product_pair (kind, product_id, other_id, weight, version)
              SELECT k, a, b, w, $5 FROM unnest($1::int[], $2::int[], $3::int[], $4::float8[]) AS t(k, a, b, w)
              ON CONFLICT (kind, product_id, other_id)
              DO UPDATE SET weight = product_pair.weight + EXCLUDED.weight, version = EXCLUDED.version`,
-            kinds,
-            from,
-            to,
-            weights,
+            column(0),
+            column(1),
+            column(2),
+            column(3),
             version,
           );
         }
@@ -178,24 +155,19 @@ export class PurchaseStatsStore {
   }
 
   /**
-   * Everything that changed after `since` (a purchase id): new purchase counts, trending
-   * popularity and the new
-   * strongest-`partners` lists of every product whose pairs changed. `since` 0 = everything.
+   * Everything that changed after `since` (a purchase id; 0 = everything): purchase counts,
+   * trending popularity and the strongest-`partners` lists of every product whose pairs changed.
    */
   async changesSince(since: number, partners: number): Promise<StatsChange> {
-    const cursor = await this.cursor();
-    const popularity = new Map<number, number>();
-    const trending = new Map<number, number>();
+    const { lastPurchaseId: version, purchases, customers } = await this.cursor();
     const rows = await this.prisma.$queryRawUnsafe<
       { product_id: number; purchases: number; trending: number }[]
     >(
       `SELECT product_id, purchases, trending FROM recommendation_schema.product_popularity WHERE version > $1`,
       since,
     );
-    for (const row of rows) {
-      popularity.set(row.product_id, row.purchases);
-      trending.set(row.product_id, Number(row.trending));
-    }
+    const popularity = new Map(rows.map((row) => [row.product_id, row.purchases]));
+    const trending = new Map(rows.map((row) => [row.product_id, Number(row.trending)]));
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
     const listRows = await this.prisma.$queryRawUnsafe<
       { kind: number; product_id: number; ids: number[]; weights: number[] }[]
@@ -206,14 +178,7 @@ export class PurchaseStatsStore {
         weights: Float32Array.from(row.weights),
       });
     }
-    return {
-      version: cursor.lastPurchaseId,
-      purchases: cursor.purchases,
-      customers: cursor.customers,
-      popularity,
-      trending,
-      partners: lists,
-    };
+    return { version, purchases, customers, popularity, trending, partners: lists };
   }
 
   /** A product left the catalog: drop its statistics, so no replica loads them again. */

@@ -9,11 +9,9 @@ export type PairKind = 'together' | 'next';
 const EMPTY: PartnerList = { ids: new Int32Array(0), weights: new Float32Array(0) };
 
 /**
- * The request path's read-only copy of the purchase statistics kept in Postgres
- * (`PurchaseStatsStore`): purchases per product and, per product, only its strongest
- * `RANK_PARTNERS` partners for "bought together" and "bought next". Its size is bounded by
- * the catalog (products × partners), not by the purchase log. `version` is the last purchase
- * id it reflects: cached answers are stamped with it.
+ * The request path's copy of the statistics in the database: purchases per product and its
+ * strongest `RANK_PARTNERS` partners per statistic, so its size is bounded by the catalog, not
+ * by the purchase log. `version` is the last purchase id it reflects (stamps cached answers).
  */
 export class PurchaseStats {
   version = 0;
@@ -31,25 +29,11 @@ export class PurchaseStats {
     return { purchases: this.purchases, products: this.popularity.size, customers: this.customers };
   }
 
-  /** The feed cursor the statistics reflect (the dashboard and /metrics show it). */
-  get lastPurchaseId(): number {
-    return this.version;
-  }
-
-  /** "Bought together" partners of a product as a map (the bought-together endpoint; not the hot path). */
-  coPurchased(productId: number): ReadonlyMap<number, number> {
-    const { ids, weights } = this.partners('together', productId);
-    return new Map([...ids].map((id, i) => [id, weights[i]!]));
-  }
-
   purchasesOf(productId: number): number {
     return this.popularity.get(productId) ?? 0;
   }
 
-  /**
-   * Purchases weighted by how recent they are in their customer's history ("trending", see
-   * trendIncrements): what the ranking's popularity signal and popular fill use.
-   */
+  /** Purchases weighted by how recent they are in their customer's history (trendIncrements). */
   trendingOf(productId: number): number {
     return this.trending.get(productId) ?? 0;
   }
@@ -94,16 +78,9 @@ export class PurchaseStats {
       lists.delete(productId);
       // Partner lists naming it are rebuilt without it (rare: a product delete).
       for (const [owner, list] of lists) {
-        const at = list.ids.indexOf(productId);
-        if (at < 0) continue;
-        const keep = list.ids.length - 1;
-        const ids = new Int32Array(keep);
-        const weights = new Float32Array(keep);
-        ids.set(list.ids.subarray(0, at));
-        ids.set(list.ids.subarray(at + 1), at);
-        weights.set(list.weights.subarray(0, at));
-        weights.set(list.weights.subarray(at + 1), at);
-        lists.set(owner, { ids, weights });
+        if (!list.ids.includes(productId)) continue;
+        const keep = (_: number, i: number) => list.ids[i] !== productId;
+        lists.set(owner, { ids: list.ids.filter(keep), weights: list.weights.filter(keep) });
       }
     }
   }
@@ -123,11 +100,8 @@ export interface StatsChange {
 
 /** Builds a partner list from rows already ordered strongest first. */
 export function partnerList(rows: readonly (readonly [number, number])[]): PartnerList {
-  const ids = new Int32Array(rows.length);
-  const weights = new Float32Array(rows.length);
-  rows.forEach(([id, weight], i) => {
-    ids[i] = id;
-    weights[i] = weight;
-  });
-  return { ids, weights };
+  return {
+    ids: Int32Array.from(rows, ([id]) => id),
+    weights: Float32Array.from(rows, ([, weight]) => weight),
+  };
 }

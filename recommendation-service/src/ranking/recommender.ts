@@ -10,7 +10,7 @@ import {
   type BlendParams,
   blend,
   type Candidate,
-  type Reason,
+  type Ranked,
   type ReasonKind,
   reasonText,
 } from './blend.js';
@@ -24,7 +24,7 @@ export interface RecommendQuery {
   limit: number;
   categoryId?: number | undefined;
   excludePurchased: boolean;
-  /** `original`: the ported system's algorithm, kept as a measurable baseline. */
+  /** `original`: the ported system's algorithm, kept as a baseline. */
   strategy: Strategy;
 }
 
@@ -38,10 +38,10 @@ export interface Recommendation {
 }
 
 interface CustomerState {
-  /** Identifies the history and profile the state was computed from. */
+  /** Identifies the history, profile and vectors the state was computed from. */
   key: string;
   vector: Float32Array;
-  /** The vector comes from the profile text: the customer has no purchases with vectors. */
+  /** From the profile text: no purchase has a vector. */
   profileOnly: boolean;
   /** The latest purchases with vectors, newest first: what a "similar to" reason names. */
   recent: number[];
@@ -49,19 +49,17 @@ interface CustomerState {
 }
 
 /**
- * Ranks products for a customer. The default ("hybrid") gathers four signals and hands them to
- * the pure `blend` (blend.ts: evidence-weighted, scores in [0, 1], a reason per item), with
- * settings chosen on real shop data (docs/benchmarks.md): content similarity to the
- * recency-weighted mean of the purchased products' vectors, "bought next" and "bought together"
- * evidence from the latest purchases, and popularity. Purchased products are excluded inside
- * the vector search, so `limit` items still come back. A customer without purchases is matched
- * by their profile text (the original recipe) plus popularity.
+ * Ranks products for a customer. "hybrid" (the default) hands the pure `blend` (blend.ts) its
+ * signals: content similarity to the recency-weighted mean of the purchased products' vectors,
+ * "bought next" and "bought together" evidence from the latest purchases, category affinity and
+ * popularity. Purchases are excluded inside the vector search, so `limit` items still come
+ * back. A customer without purchases is matched by their profile text (the original recipe).
  */
 export class Recommender {
   /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */
   private readonly states: LRUCache<string, CustomerState> | undefined;
   private readonly params: BlendParams;
-  /** Answers served from / missing the answer cache since start (read by /metrics). */
+  /** Read by /metrics. */
   readonly answerCache = { hits: 0, misses: 0 };
 
   constructor(
@@ -80,7 +78,9 @@ export class Recommender {
   }
 
   async recommend(history: CustomerPurchases, query: RecommendQuery): Promise<Recommendation[]> {
-    const purchases = dedupeNewestFirst(history).slice(0, this.config.RANK_HISTORY_LIMIT);
+    // Product ids newest first, each once (history arrives newest first).
+    const purchased = new Set(history.purchases.map((p) => p.product_id));
+    const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
@@ -92,31 +92,27 @@ export class Recommender {
     }
     this.answerCache.misses++;
 
-    const purchasedIds = history.purchases.map((purchase) => purchase.product_id);
     const items =
       query.strategy === 'original'
-        ? await this.rankOriginal(state.vector, purchasedIds, query)
-        : await this.rankHybrid(history, state, purchases, purchasedIds, query);
+        ? await this.rankOriginal(state.vector, purchased, query)
+        : await this.rankHybrid(history, state, purchases, purchased, query);
     state.answers.set(answerKey, { stamp, items });
     return items;
   }
 
   private async rankOriginal(
     vector: Float32Array,
-    purchasedIds: number[],
+    purchased: ReadonlySet<number>,
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
-    // The original never excluded purchases; `exclude_purchased` (default true) is honoured here
-    // too, so `exclude_purchased=false` is the faithful baseline.
+    // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
     const hits = await this.store.search(vector, {
       limit: query.limit,
       categoryId: query.categoryId,
-      excludeProductIds: query.excludePurchased ? [...new Set(purchasedIds)] : [],
+      excludeProductIds: query.excludePurchased ? [...purchased] : [],
     });
-    const reason = {
-      kind: 'matches_profile' as const,
-      text: reasonText({ kind: 'matches_profile' }, undefined),
-    };
+    const kind = 'matches_profile' as const;
+    const reason = { kind, text: reasonText({ kind }, undefined) };
     return hits.map((hit) => ({ ...toRecommendation(hit.productId, hit, hit.score), reason }));
   }
 
@@ -124,42 +120,32 @@ export class Recommender {
     history: CustomerPurchases,
     state: CustomerState,
     purchases: number[],
-    purchasedIds: number[],
+    purchased: ReadonlySet<number>,
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     const { config } = this;
-    const excluded = new Set(query.excludePurchased ? purchasedIds : []);
+    const excluded = query.excludePurchased ? purchased : new Set<number>();
     const hits = await this.store.search(state.vector, {
       limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
       categoryId: query.categoryId,
       excludeProductIds: [...excluded],
     });
     const halfLife = config.RANK_RECENCY_HALF_LIFE;
-    const together = behaviourEvidence(
-      purchases,
-      (id) => this.stats.partners('together', id),
-      usefulDepth(halfLife, config.RANK_HISTORY_LIMIT),
-      halfLife,
-    );
-    const next = behaviourEvidence(
-      purchases,
-      (id) => this.stats.partners('next', id),
-      config.RANK_NEXT_ITEM_DEPTH,
-      halfLife,
-    );
-
-    const categoryOf = new Map(history.purchases.map((p) => [p.product_id, p.category_title]));
+    const evidence = (kind: 'together' | 'next', depth: number) =>
+      behaviourEvidence(purchases, (id) => this.stats.partners(kind, id), depth, halfLife);
+    const together = evidence('together', usefulDepth(halfLife, config.RANK_HISTORY_LIMIT));
+    const next = evidence('next', config.RANK_NEXT_ITEM_DEPTH);
+    // Titles and categories as the customer saw them (still there if the product was since deleted).
+    const bought = new Map(history.purchases.map((p) => [p.product_id, p]));
     const affinity = categoryAffinity(
       history.preference,
-      purchases.map((id) => categoryOf.get(id) ?? ''),
+      purchases.map((id) => bought.get(id)?.category_title ?? ''),
       halfLife,
     );
     const hitById = new Map(hits.map((hit) => [hit.productId, hit]));
     // A product outside the nearest neighbours fetched is at most as similar as the last of them.
     const contentFloor = hits.length >= config.RANK_CONTENT_CANDIDATES ? hits[hits.length - 1]!.score : 0;
-    const ids = new Set<number>(hitById.keys());
-    for (const id of together.keys()) ids.add(id);
-    for (const id of next.keys()) ids.add(id);
+    const ids = new Set([...hitById.keys(), ...together.keys(), ...next.keys()]);
     const fill = query.limit * config.RANK_POPULAR_FILL;
     if (ids.size < fill) {
       for (const id of this.stats.mostPopular(fill + excluded.size, excluded)) ids.add(id);
@@ -185,12 +171,10 @@ export class Recommender {
       profileOnly: state.profileOnly,
     });
     await this.nameSimilarPurchases(state, ranked);
-    // Titles as the customer saw them in their history (still there if the product was since deleted).
-    const titles = new Map(history.purchases.map((p) => [p.product_id, p.product_title]));
     return ranked.map((item) => {
       const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
       const reasonTitle =
-        item.reason.product_id !== undefined ? titles.get(item.reason.product_id) : undefined;
+        item.reason.product_id !== undefined ? bought.get(item.reason.product_id)?.product_title : undefined;
       return {
         ...toRecommendation(item.productId, known, item.score),
         reason: { ...item.reason, text: reasonText(item.reason, reasonTitle) },
@@ -199,15 +183,12 @@ export class Recommender {
   }
 
   /** "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top items only). */
-  private async nameSimilarPurchases(
-    state: CustomerState,
-    ranked: { productId: number; reason: Reason }[],
-  ): Promise<void> {
+  private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
     const open = ranked.filter(
       (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
     );
     if (open.length === 0 || state.recent.length === 0) return;
-    // Cold path only (answers are cached): one read of a few vectors, not kept per customer.
+    // Cold path (answers are cached): a few vectors read, not kept per customer.
     const ids = [...new Set([...open.map((item) => item.productId), ...state.recent])];
     const vectors = new Map((await this.store.get(ids)).map((p) => [p.productId, p.vector]));
     for (const item of open) {
@@ -226,43 +207,32 @@ export class Recommender {
     }
   }
 
-  /** The customer's vector, recomputed only when the history, profile or vectors changed. */
+  /** Recomputed only when the history, profile or vectors changed. */
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
     strategy: Strategy,
   ): Promise<CustomerState> {
+    const { age, gender, location, preference } = history;
     const key = createHash('sha256')
-      .update(
-        JSON.stringify([
-          strategy,
-          history.age,
-          history.gender,
-          history.location,
-          history.preference,
-          purchases,
-        ]),
-      )
+      .update(JSON.stringify([strategy, age, gender, location, preference, purchases]))
       .update(String(this.sync.version))
       .digest('hex');
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
     if (cached && cached.key === key) return cached;
-    const state: CustomerState =
-      strategy === 'original'
-        ? {
-            key,
-            vector: await this.originalVector(history),
-            profileOnly: true,
-            recent: [],
-            answers: new Map(),
-          }
-        : { key, ...(await this.historyVector(history, purchases)), answers: new Map() };
+    const state: CustomerState = {
+      key,
+      ...(strategy === 'original'
+        ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
+        : await this.historyVector(history, purchases)),
+      answers: new Map(),
+    };
     this.states?.set(cacheKey, state);
     return state;
   }
 
-  /** Recency-weighted mean of the purchased products' own vectors; the profile text without purchases. */
+  /** Recency-weighted mean of the purchased products' vectors; the profile text without any. */
   private async historyVector(
     history: CustomerPurchases,
     purchases: number[],
@@ -302,11 +272,6 @@ export class Recommender {
   }
 }
 
-/** Product ids newest first, each once (history arrives newest first). */
-function dedupeNewestFirst(history: CustomerPurchases): number[] {
-  return [...new Set(history.purchases.map((purchase) => purchase.product_id))];
-}
-
 /** Four running sums instead of one: the additions do not wait on each other (~3x faster). */
 function dot(a: Float32Array, b: Float32Array): number {
   let s0 = 0;
@@ -333,7 +298,8 @@ function normalised(vector: Float32Array): Float32Array {
   return vector;
 }
 
-function toRecommendation(
+/** A product as every list answers it; the score rounded to 6 decimals. */
+export function toRecommendation(
   productId: number,
   product: { categoryId: number; productTitle: string; categoryTitle: string },
   score: number,

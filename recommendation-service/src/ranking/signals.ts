@@ -1,22 +1,18 @@
 import type { Evidence } from './blend.js';
 import type { PartnerList } from './purchase-stats.js';
 
-/** A product's strongest partners in one behavioural statistic. */
-export type PartnersOf = (productId: number) => PartnerList;
-
 /** Weight of the purchase at `position` (0 = newest): halves every `halfLife` purchases. */
 export function recencyWeight(position: number, halfLife: number): number {
   return 0.5 ** (position / halfLife);
 }
 
 /**
- * Behavioural evidence for every partner of the customer's latest purchases: the sum over the
- * purchases of recency weight × pair weight, remembering which purchase contributed most (the
- * reason names it). `purchases` is newest first; only the first `depth` are used.
+ * Evidence for every partner of the newest `depth` purchases (newest first): the sum of recency
+ * weight × pair weight, and the purchase that contributed most (the reason names it).
  */
 export function behaviourEvidence(
   purchases: readonly number[],
-  partnersOf: PartnersOf,
+  partnersOf: (productId: number) => PartnerList,
   depth: number,
   halfLife: number,
 ): Map<number, Evidence & { best: number }> {
@@ -30,14 +26,10 @@ export function behaviourEvidence(
       const productId = ids[i]!;
       const share = weight * weights[i]!;
       const entry = evidence.get(productId);
-      if (!entry) {
-        evidence.set(productId, { value: share, from, best: share });
-      } else {
+      if (!entry) evidence.set(productId, { value: share, from, best: share });
+      else {
         entry.value += share;
-        if (share > entry.best) {
-          entry.best = share;
-          entry.from = from;
-        }
+        if (share > entry.best) [entry.best, entry.from] = [share, from];
       }
     }
   }
@@ -50,9 +42,8 @@ export function usefulDepth(halfLife: number, cap: number): number {
 }
 
 /**
- * How much a category is the customer's, in [0, 1]: half for being among the stated
- * preferences (the profile's comma-separated list), half for its recency-weighted share of the
- * purchases (`purchaseCategories` newest first).
+ * How much a category is the customer's, in [0, 1]: half for being among the stated preferences
+ * (comma-separated), half for its recency-weighted share of the purchases (newest first).
  */
 export function categoryAffinity(
   preference: string,

@@ -41,16 +41,10 @@ export class ProductDirectory {
     return this.products.get(productId);
   }
 
-  has(productId: number): boolean {
-    return this.products.has(productId);
-  }
-
-  /** Whether some indexed product is of this category. */
   hasCategory(categoryId: number): boolean {
     return (this.categories.get(categoryId) ?? 0) > 0;
   }
 
-  /** Every indexed product id. */
   ids(): number[] {
     return [...this.products.keys()];
   }
@@ -69,13 +63,12 @@ export class ProductDirectory {
     for (const product of products) this.put(product);
   }
 
-  async remove(productIds: number[]): Promise<number> {
-    if (productIds.length === 0) return 0;
-    const { count } = await this.prisma.indexedProduct.deleteMany({
+  async remove(productIds: number[]): Promise<void> {
+    if (productIds.length === 0) return;
+    await this.prisma.indexedProduct.deleteMany({
       where: { embedderId: this.embedderId, productId: { in: productIds } },
     });
     for (const id of productIds) this.drop(id);
-    return count;
   }
 
   /** Forget everything (the collection was found empty: its bookkeeping is stale). */

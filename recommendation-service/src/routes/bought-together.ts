@@ -2,6 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { toRecommendation } from '../ranking/recommender.js';
 import { MAX_LIMIT, productItemFields, productParams } from '../schemas/recommendations.js';
 
 const query = z.object({
@@ -27,24 +28,6 @@ const partnerSchema = z
     },
   });
 
-/** The narrow part of the purchase statistics this route reads. */
-export interface BoughtTogetherSource {
-  coPurchased(productId: number): ReadonlyMap<number, number>;
-}
-
-/** The strongest partners of one product, strongest first (ties by id). */
-export function topPartners(
-  source: BoughtTogetherSource,
-  productId: number,
-  limit: number,
-): { productId: number; weight: number }[] {
-  return [...source.coPurchased(productId)]
-    .filter(([, weight]) => weight > 0)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, limit)
-    .map(([id, weight]) => ({ productId: id, weight }));
-}
-
 export async function boughtTogetherRoutes(app: App, { productDirectory, coPurchases }: Deps): Promise<void> {
   app.get(
     '/recommendation/products/:product_id/bought-together',
@@ -62,19 +45,15 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
     },
     async (request) => {
       const { product_id } = request.params;
-      if (!productDirectory.has(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
+      if (!productDirectory.get(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
+      const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];
-      // Over-fetch a little: partners no longer in the catalog are skipped.
-      for (const { productId, weight } of topPartners(coPurchases, product_id, request.query.limit * 2)) {
-        const known = productDirectory.get(productId);
-        if (!known) continue;
-        partners.push({
-          product_id: productId,
-          product: known.productTitle,
-          category_id: known.categoryId,
-          category: known.categoryTitle,
-          score: Math.round(weight * 1e6) / 1e6,
-        });
+      // Strongest first, ties by id; partners no longer in the catalog are skipped.
+      const order = [...ids.keys()].sort((a, b) => weights[b]! - weights[a]! || ids[a]! - ids[b]!);
+      for (const i of order.slice(0, request.query.limit * 2)) {
+        const known = productDirectory.get(ids[i]!);
+        if (!known || !(weights[i]! > 0)) continue;
+        partners.push(toRecommendation(ids[i]!, known, weights[i]!));
         if (partners.length === request.query.limit) break;
       }
       return partners;

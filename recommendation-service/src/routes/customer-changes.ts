@@ -3,11 +3,7 @@ import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
 
-/**
- * catalog-service's outbox calls this right after a purchase is recorded or deleted, so the
- * next recommendation for those customers reads their new history from catalog-service
- * (README, "Freshness").
- */
+/** catalog-service's outbox calls this right after a purchase is written or deleted (README, "Freshness"). */
 export async function customerChangeRoutes(app: App, { histories, localPurchases }: Deps): Promise<void> {
   app.post(
     '/recommendation/customers/changed',

@@ -2,6 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { toRecommendation } from '../ranking/recommender.js';
 import {
   customerParams,
   infoSchema,
@@ -15,6 +16,16 @@ const tags = ['recommendation'];
 
 export async function recommendationRoutes(app: App, deps: Deps): Promise<void> {
   const { histories, recommender, vectorStore, embedder, productDirectory, coPurchases, reindexer } = deps;
+  /**
+   * A category filter that names no category is a caller's typo: 404, not `[]`. Categories without
+   * vectorised products are asked of catalog-service: a new one whose products are on their way is `[]`.
+   */
+  const assertKnownCategory = async (categoryId: number | undefined, requestId: string) => {
+    if (categoryId === undefined || productDirectory.hasCategory(categoryId)) return;
+    if (!(await deps.catalog.hasCategory(categoryId, requestId))) {
+      throw new NotFoundError(`No category ${categoryId} in the catalog`);
+    }
+  };
   app.get(
     '/recommendation/:customer_id',
     {
@@ -30,7 +41,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       },
     },
     async (request) => {
-      await assertKnownCategory(deps, request.query.category_id, request.id);
+      await assertKnownCategory(request.query.category_id, request.id);
       // `original` embeds the purchases' tags, which only catalog-service's history carries.
       const needTags = request.query.strategy === 'original';
       const history = await histories.get(request.params.customer_id, request.id, needTags);
@@ -56,7 +67,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
     },
     async (request) => {
       const { product_id } = request.params;
-      await assertKnownCategory(deps, request.query.category_id, request.id);
+      await assertKnownCategory(request.query.category_id, request.id);
       const [product] = await vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
       const hits = await vectorStore.search(product.vector, {
@@ -64,13 +75,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
         categoryId: request.query.category_id,
         excludeProductIds: [product_id],
       });
-      return hits.map((hit) => ({
-        product_id: hit.productId,
-        product: hit.productTitle,
-        category_id: hit.categoryId,
-        category: hit.categoryTitle,
-        score: Math.round(hit.score * 1e6) / 1e6,
-      }));
+      return hits.map((hit) => toRecommendation(hit.productId, hit, hit.score));
     },
   );
 
@@ -118,20 +123,4 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       return reply.code(202).send({ state: reindexer.progress.state });
     },
   );
-}
-
-/**
- * A category filter that names no category is a caller's typo: 404, not `[]`. Categories of
- * vectorised products are known locally; any other is asked of catalog-service, so a new
- * category whose products are still on their way answers `[]`, not 404.
- */
-async function assertKnownCategory(
-  { productDirectory, catalog }: Pick<Deps, 'productDirectory' | 'catalog'>,
-  categoryId: number | undefined,
-  requestId: string,
-): Promise<void> {
-  if (categoryId === undefined || productDirectory.hasCategory(categoryId)) return;
-  if (!(await catalog.hasCategory(categoryId, requestId))) {
-    throw new NotFoundError(`No category ${categoryId} in the catalog`);
-  }
 }

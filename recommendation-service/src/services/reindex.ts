@@ -1,6 +1,7 @@
 import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { VectorSync } from './vector-sync.js';
 
 const PAGE_SIZE = 100; // the catalog's list maximum
@@ -22,9 +23,9 @@ export interface ReindexProgress {
 }
 
 /**
- * Re-embeds the whole catalog from catalog-service's public lists. Used when the vector
- * collection is empty at start (a new embedder means a new collection) and on demand.
- * Unchanged products are skipped by VectorSync, so running it twice costs little.
+ * Re-embeds the whole catalog from catalog-service's public lists: when the vector collection is
+ * empty at start (a new embedder means a new collection) and on demand. Unchanged products are
+ * skipped by VectorSync, so running it twice costs little.
  */
 export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
@@ -35,6 +36,7 @@ export class Reindexer {
   constructor(
     private readonly catalog: CatalogClient,
     private readonly sync: VectorSync,
+    private readonly directory: ProductDirectory,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -43,7 +45,6 @@ export class Reindexer {
    * that fails (catalog-service not up yet) is retried every few seconds for that long.
    */
   start(retryForMs = 0, options: { unlessOutboxDelivers?: boolean } = {}): void {
-    const deadline = Date.now() + retryForMs;
     const startedAt = Date.now();
     let attempts = 0;
     let warned = false;
@@ -55,7 +56,7 @@ export class Reindexer {
       if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
       if (level === 'warn') warned = true;
       await this.run(level, options.unlessOutboxDelivers ?? false);
-      if (this.progress.state === 'failed' && Date.now() < deadline && !this.stopped) {
+      if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
       }
@@ -80,10 +81,6 @@ export class Reindexer {
     await this.running;
   }
 
-  async wait(): Promise<void> {
-    await this.running;
-  }
-
   /**
    * Removes the vectors of products the catalog's lists did not show. Each is checked by id
    * first: paging by offset while products are deleted can skip a product that still exists.
@@ -91,7 +88,7 @@ export class Reindexer {
   private async removeGone(candidates: number[]): Promise<number> {
     const gone: number[] = [];
     for (const id of candidates) {
-      if (!(await this.catalog.hasProduct(id))) gone.push(id);
+      if (!(await this.catalog.product(id))) gone.push(id);
     }
     for (let start = 0; start < gone.length; start += DELETE_BATCH) {
       await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
@@ -100,16 +97,14 @@ export class Reindexer {
   }
 
   /**
-   * Whether catalog-service's outbox has brought, or is bringing, every product: on a first
-   * start it queues the whole imported catalog, and re-indexing as well would vectorise it
-   * twice. Covered when the products indexed plus those it still has to deliver reach the
-   * catalog's size, i.e. the catalog has no product past that many. (A product both indexed
-   * and queued again counts twice; that only matters for a new embedder's empty collection
-   * while products are being edited, and the outbox still delivers those.)
+   * Whether catalog-service's outbox has brought, or is bringing, every product (a first start
+   * queues the whole imported catalog: re-indexing too would vectorise it twice): the catalog
+   * has no product past the indexed plus pending count. (A product indexed and queued again
+   * counts twice; the outbox still delivers it.)
    */
   private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
     const status = await this.catalog.outboxStatus();
-    const indexed = this.sync.indexedIds().length;
+    const indexed = this.directory.size;
     const pending = status.enabled ? status.pending_products : 0;
     const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
     return { covered, pending, indexed };
@@ -117,27 +112,19 @@ export class Reindexer {
 
   private async run(level: FailureLevel, unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
-    if (unlessOutboxDelivers) {
-      try {
-        const outbox = await this.outboxCoversCatalog();
-        if (outbox.covered) {
-          this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
-          this.log.info(
-            { pending: outbox.pending, indexed: outbox.indexed },
-            "no re-index needed: catalog-service's outbox is delivering every product",
-          );
-          return;
-        }
-      } catch (err) {
-        this.fail(err, level);
+    try {
+      const outbox = unlessOutboxDelivers ? await this.outboxCoversCatalog() : undefined;
+      if (outbox?.covered) {
+        this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+        this.log.info(
+          { pending: outbox.pending, indexed: outbox.indexed },
+          "no re-index needed: catalog-service's outbox is delivering every product",
+        );
         return;
       }
-    }
-    // Products vectorised before this run: those the catalog no longer lists are removed
-    // at the end. Products added while it runs are not in this set, so they stay.
-    const before = new Set(this.sync.indexedIds());
-    const seen = new Set<number>();
-    try {
+      // Products vectorised before this run that the catalog no longer lists are removed at the
+      // end. Products added while it runs are not in this set, so they stay.
+      const unlisted = new Set(this.directory.ids());
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.categories(skip, PAGE_SIZE);
@@ -148,7 +135,7 @@ export class Reindexer {
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.products(skip, PAGE_SIZE);
         for (const product of page) {
-          seen.add(product.id);
+          unlisted.delete(product.id);
           batch.push({
             productId: product.id,
             productTitle: product.title,
@@ -165,27 +152,23 @@ export class Reindexer {
         }
         if (page.length < PAGE_SIZE) break;
       }
-      this.progress.removed = await this.removeGone([...before].filter((id) => !seen.has(id)));
+      this.progress.removed = await this.removeGone([...unlisted]);
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
-      this.fail(err, level);
-    }
-  }
-
-  private fail(err: unknown, level: FailureLevel): void {
-    // Shown by the public /recommendation/info: our own detail, never a driver's message.
-    this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
-    if (level === 'warn') {
-      this.log.warn(
-        { err },
-        're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
-      );
-    } else {
-      this.log[level](
-        { reason: publicErrorMessage(err) },
-        're-index waiting: catalog-service not up yet (expected during start-up); retrying',
-      );
+      // Shown by the public /recommendation/info: our own detail, never a driver's message.
+      this.progress = { ...this.progress, state: 'failed', error: publicErrorMessage(err) };
+      if (level === 'warn') {
+        this.log.warn(
+          { err },
+          're-index failed; retried while catalog-service starts, else POST /recommendation/reindex',
+        );
+      } else {
+        this.log[level](
+          { reason: publicErrorMessage(err) },
+          're-index waiting: catalog-service not up yet (expected during start-up); retrying',
+        );
+      }
     }
   }
 }

@@ -4,13 +4,7 @@ import type { IndexedProduct, ProductDirectory } from '../repositories/product-d
 import { productText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
 
-export interface ProductInput {
-  productId: number;
-  productTitle: string;
-  categoryId: number;
-  categoryTitle: string;
-  tags: string[];
-}
+export type ProductInput = Omit<IndexedProduct, 'textHash'> & { tags: string[] };
 
 export interface UpsertResult {
   upserted: number;
@@ -36,12 +30,30 @@ export class VectorSync {
   ) {}
 
   upsert(products: ProductInput[]): Promise<UpsertResult> {
-    return this.serialised(() => this.doUpsert(products));
-  }
-
-  /** Ids of every product with a vector in the current collection. */
-  indexedIds(): number[] {
-    return this.directory.ids();
+    return this.serialised(async () => {
+      // Last one wins when a batch names a product twice.
+      const latest = new Map(products.map((product) => [product.productId, product]));
+      const changed: { input: ProductInput; text: string; hash: string }[] = [];
+      for (const input of latest.values()) {
+        const text = productText(input);
+        const hash = createHash('sha256').update(text).digest('hex');
+        const known = this.directory.get(input.productId);
+        if (known && known.textHash === hash && sameDisplay(known, input)) continue;
+        changed.push({ input, text, hash });
+      }
+      if (changed.length > 0) {
+        const vectors = await this.embedder.embed(changed.map((item) => item.text));
+        // The input without its tags is what the store and the directory keep of a product.
+        await this.store.upsert(
+          changed.map(({ input: { tags, ...fields } }, i) => ({ ...fields, vector: vectors[i]! })),
+        );
+        await this.directory.save(
+          changed.map(({ input: { tags, ...fields }, hash }) => ({ ...fields, textHash: hash })),
+        );
+        this.version++;
+      }
+      return { upserted: latest.size, unchanged: latest.size - changed.length };
+    });
   }
 
   delete(productIds: number[]): Promise<number> {
@@ -53,31 +65,6 @@ export class VectorSync {
       this.version++;
       return unique.length;
     });
-  }
-
-  private async doUpsert(products: ProductInput[]): Promise<UpsertResult> {
-    // Last one wins when a batch names a product twice.
-    const latest = new Map(products.map((product) => [product.productId, product]));
-    const changed: { input: ProductInput; text: string; hash: string }[] = [];
-    for (const input of latest.values()) {
-      const text = productText(input);
-      const hash = createHash('sha256').update(text).digest('hex');
-      const known = this.directory.get(input.productId);
-      if (known && known.textHash === hash && sameDisplay(known, input)) continue;
-      changed.push({ input, text, hash });
-    }
-    if (changed.length > 0) {
-      const vectors = await this.embedder.embed(changed.map((item) => item.text));
-      // The input without its tags is what the store and the directory keep of a product.
-      await this.store.upsert(
-        changed.map(({ input: { tags, ...fields } }, i) => ({ ...fields, vector: vectors[i]! })),
-      );
-      await this.directory.save(
-        changed.map(({ input: { tags, ...fields }, hash }) => ({ ...fields, textHash: hash })),
-      );
-      this.version++;
-    }
-    return { upserted: latest.size, unchanged: latest.size - changed.length };
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {

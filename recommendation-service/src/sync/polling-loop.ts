@@ -1,16 +1,16 @@
 /**
  * Runs `tick` again and again until stopped; each tick says how long to wait before the next
- * (so a caller can back off while its source is away). The timer does not keep the process
+ * (so a poller can back off while its source is away). The timer does not keep the process
  * alive, and `stop` waits for a tick in progress, so nothing writes after a service closed.
  * `tick` handles its own errors: it is a poller's whole iteration.
  */
-export class PollingLoop {
+export abstract class PollingLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** True once `stop` was called (until the next `start`): long catch-ups end early. */
-  stopping = false;
+  protected stopping = false;
 
-  constructor(private readonly tick: () => Promise<number>) {}
+  protected abstract tick(): Promise<number>;
 
   start(): void {
     this.stopping = false;

@@ -1,34 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { Config } from '../config.js';
 import type { LocalPurchases } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import { PollingLoop } from './polling-loop.js';
 
-export interface PurchaseFeedOptions {
-  intervalMs: number;
-  pageSize: number;
-  /** Strongest partners per product kept in the memory copy. */
-  partners: number;
-  /** false: only read what other replicas learn (never call the catalog's feed). */
-  learn: boolean;
-}
-
 /** How long the purchase feed may be unreachable before it is worth a warning. */
 const FEED_WARN_AFTER_MS = 30_000;
 
 /**
- * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the purchase
- * statistics in the database, and into the customers' purchase copy (LocalPurchases), from the
- * cursors stored with them: a restart (or a new replica)
- * carries on where the statistics are instead of replaying the history over HTTP. Each tick
- * also brings the memory copy up to date with what any replica learned (one cursor read when
- * nothing changed). The catalog being down only delays the statistics.
+ * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the statistics and
+ * the purchase copy, from the cursors stored with them (a restart carries on), and brings the
+ * memory copies up to what any replica learned. The catalog being down only delays them.
  */
-export class PurchaseFeed {
-  private readonly loop = new PollingLoop(() => this.tick());
+export class PurchaseFeed extends PollingLoop {
   private failures = 0;
-  /** When the current run of failures began, and whether it was worth its warning yet. */
   private failingSince = 0;
   private warned = false;
   /** When the statistics last held every purchase the feed had (null: not yet). */
@@ -40,26 +27,21 @@ export class PurchaseFeed {
     private readonly catalog: CatalogClient,
     private readonly store: PurchaseStatsStore,
     private readonly stats: PurchaseStats,
-    private readonly options: PurchaseFeedOptions,
+    /** Filled from the same pages (its own cursor). */
+    private readonly copy: LocalPurchases,
+    private readonly config: Config,
+    /** false: only read what other replicas learn (never call the catalog's feed). */
+    private readonly learn: boolean,
     private readonly log: FastifyBaseLogger,
-    /** The customers' purchase copy, filled from the same pages (its own cursor). */
-    private readonly copy?: LocalPurchases,
-  ) {}
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+  ) {
+    super();
   }
 
   /** Brings the memory copy up to date with the database (whoever wrote it). */
   async refresh(): Promise<void> {
-    await this.copy?.refresh();
-    const cursor = await this.store.cursor();
-    if (cursor.lastPurchaseId === this.stats.version) return;
-    this.stats.update(await this.store.changesSince(this.stats.version, this.options.partners));
+    await this.copy.refresh();
+    if ((await this.store.cursor()).lastPurchaseId === this.stats.version) return;
+    this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS));
   }
 
   /** Pulls every purchase not yet in the statistics. Returns how many this replica applied. */
@@ -70,13 +52,13 @@ export class PurchaseFeed {
       const { lastPurchaseId } = await this.store.cursor();
       // From the copy's cursor when it is behind (a database older than the copy): the
       // statistics skip what they have.
-      const from = this.copy ? Math.min(lastPurchaseId, await this.copy.cursor()) : lastPurchaseId;
-      const page = await this.catalog.purchasesAfter(from, this.options.pageSize);
+      const from = Math.min(lastPurchaseId, await this.copy.cursor());
+      const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
       applied += await this.store.apply(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
-      await this.copy?.copy(
+      await this.copy.copy(
         page.map((p) => ({
           purchaseId: p.id,
           customerId: p.customer_id,
@@ -86,22 +68,22 @@ export class PurchaseFeed {
         })),
       );
       await this.refresh();
-      if (applied >= 50_000 && applied % 50_000 < this.options.pageSize) {
+      if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
         this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
-      if (page.length < this.options.pageSize || this.loop.stopping) break;
+      if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.stopping) break;
     }
-    if (!this.loop.stopping && this.copy) this.copiedAt = Date.now();
+    if (!this.stopping) this.copiedAt = Date.now();
     return applied;
   }
 
   /** One poll; returns when the next is due: the interval, or a growing back-off while failing. */
-  private async tick(): Promise<number> {
+  protected async tick(): Promise<number> {
     try {
       let applied = 0;
-      if (this.options.learn) applied = await this.catchUp();
+      if (this.learn) applied = await this.catchUp();
       else await this.refresh();
-      if (!this.loop.stopping) this.caughtUpAt = Date.now();
+      if (!this.stopping) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
       if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
       this.failures = 0;
@@ -123,7 +105,7 @@ export class PurchaseFeed {
       // What other replicas learned still arrives while the catalog is away.
       await this.refresh().catch(() => {});
     }
-    const backoff = Math.min(this.options.intervalMs * 2 ** Math.min(this.failures, 5), 30_000);
-    return this.failures > 0 ? backoff : this.options.intervalMs;
+    const interval = this.config.PURCHASE_SYNC_INTERVAL_MS;
+    return this.failures > 0 ? Math.min(interval * 2 ** Math.min(this.failures, 5), 30_000) : interval;
   }
 }

@@ -1,3 +1,5 @@
+import type { CustomerPurchases } from '@ecom/contracts';
+
 /**
  * The original system's text recipes (api-contract.md, "Behaviour the original had"): what
  * gets embedded for a product and for a customer. Kept exactly, as the baseline.
@@ -9,19 +11,9 @@ export interface ProductText {
   tags: string[];
 }
 
-export interface CustomerProfile {
-  age: number;
-  gender: string;
-  location: string;
-  preference: string;
-}
-
-export interface HistoryItem {
+export interface HistoryItem extends ProductText {
   productId: number;
-  productTitle: string;
   categoryId: number;
-  categoryTitle: string;
-  tags: string[];
 }
 
 /** `category,title,tags`: lower-cased and trimmed, tags sorted and comma-joined. */
@@ -34,7 +26,10 @@ export function productText(product: ProductText): string {
  * `age,gender,location,preference,categories,products,tags`: the last three are the sorted,
  * de-duplicated, lower-cased sets from the purchase history.
  */
-export function customerText(profile: CustomerProfile, history: HistoryItem[]): string {
+export function customerText(
+  profile: Pick<CustomerPurchases, 'age' | 'gender' | 'location' | 'preference'>,
+  history: HistoryItem[],
+): string {
   const categories = sortedSet(history.map((item) => item.categoryTitle));
   const products = sortedSet(history.map((item) => item.productTitle));
   const tags = sortedSet(history.flatMap((item) => item.tags));

@@ -1,3 +1,5 @@
+import { alertBox, h, show } from './dom.js';
+
 // Every call goes to this service (same origin): it reaches user-service and
 // catalog-service on the page's behalf.
 
@@ -18,6 +20,16 @@ export async function getJson(path) {
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
   return body;
+}
+
+/** Shows `loading` in `box` until `path` answers; on failure shows why there and answers undefined. */
+export async function loadInto(box, loading, path) {
+  show(box, h('p', {}, loading));
+  try {
+    return await getJson(path);
+  } catch (error) {
+    show(box, alertBox(error));
+  }
 }
 
 function detailOf(body, status) {

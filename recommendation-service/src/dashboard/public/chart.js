@@ -1,4 +1,4 @@
-import { h, svg } from './dom.js';
+import { h, svg, table } from './dom.js';
 
 const WIDTH = 560;
 const HEIGHT = 150;
@@ -31,21 +31,16 @@ export function lineChart({ title, unit, times, series, summary }) {
       .join(' ');
     return svg('polyline', { class: `line ${s.className}`, points });
   });
+  const label = (x, anchor, time) =>
+    svg('text', { x, y: HEIGHT - 6, class: 'axis', 'text-anchor': anchor }, clock(time));
   const axis = times.length
-    ? [
-        svg('text', { x: PAD.left, y: HEIGHT - 6, class: 'axis' }, clock(times[0])),
-        svg(
-          'text',
-          { x: WIDTH - PAD.right, y: HEIGHT - 6, class: 'axis', 'text-anchor': 'end' },
-          clock(times.at(-1)),
-        ),
-      ]
+    ? [label(PAD.left, undefined, times[0]), label(WIDTH - PAD.right, 'end', times.at(-1))]
     : [];
 
   return h(
     'figure',
     { class: 'chart' },
-    h('figcaption', {}, title, ' ', h('span', { class: 'unit' }, `(${unit})`)),
+    h('figcaption', {}, title, ' ', h('span', { class: 'muted' }, `(${unit})`)),
     svg(
       'svg',
       { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': `${title}: ${summary}` },
@@ -64,31 +59,13 @@ export function lineChart({ title, unit, times, series, summary }) {
       'details',
       {},
       h('summary', {}, 'Show data'),
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'Time'),
-            series.map((s) => h('th', { scope: 'col' }, s.label)),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          times.map((time, i) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, clock(time)),
-              series.map((s) => h('td', {}, s.values[i] === null ? '—' : formatTick(s.values[i]))),
-            ),
-          ),
-        ),
+      table(
+        null,
+        ['Time', ...series.map((s) => s.label)],
+        times.map((time, i) => [
+          h('td', {}, clock(time)),
+          series.map((s) => h('td', {}, s.values[i] === null ? '—' : formatTick(s.values[i]))),
+        ]),
       ),
     ),
   );

@@ -1,6 +1,6 @@
-import { getJson } from './api.js';
-import { alertBox, h, integer, searchForm, show } from './dom.js';
-import { productTable } from './product-table.js';
+import { loadInto } from './api.js';
+import { h, integer, searchForm, section, show, table, terms } from './dom.js';
+import { loadTable } from './product-table.js';
 
 const STRATEGIES = [
   { value: 'both', label: 'Side by side' },
@@ -9,7 +9,7 @@ const STRATEGIES = [
 ];
 
 /** Customer inspector: search by id or name, then profile, purchases and recommendations. */
-export function renderCustomers(main, { id, query, strategy }) {
+export function renderCustomers(main, { id, query }) {
   const results = h('div', { class: 'results' });
   const detail = h('div', { class: 'detail' });
   const input = h('input', {
@@ -26,47 +26,41 @@ export function renderCustomers(main, { id, query, strategy }) {
   });
   show(main, h('h1', { tabindex: '-1' }, 'Customers'), form, results, detail);
   if (query) search(results, query);
-  if (id) loadCustomer(detail, id, strategy ?? 'both');
+  if (id) loadCustomer(detail, id, 'both');
 }
 
 async function search(results, query) {
-  show(results, h('p', {}, 'Searching…'));
-  try {
-    const customers = await getJson(`/dashboard/api/customers?q=${encodeURIComponent(query)}`);
-    if (customers.length === 0) {
-      show(results, h('p', { role: 'status' }, `No customer matches “${query}”.`));
-      return;
-    }
-    show(
-      results,
-      h('h2', {}, `${customers.length} match${customers.length === 1 ? '' : 'es'}`),
-      h(
-        'ul',
-        { class: 'matches' },
-        customers.map((c) =>
-          h(
-            'li',
-            {},
-            h('a', { href: `#/customers/${c.id}` }, c.title),
-            ` · #${c.id} · ${c.age}, ${c.gender}, ${c.location}`,
-          ),
+  const customers = await loadInto(
+    results,
+    'Searching…',
+    `/dashboard/api/customers?q=${encodeURIComponent(query)}`,
+  );
+  if (!customers) return;
+  if (customers.length === 0) {
+    show(results, h('p', { role: 'status' }, `No customer matches “${query}”.`));
+    return;
+  }
+  show(
+    results,
+    h('h2', {}, `${customers.length} match${customers.length === 1 ? '' : 'es'}`),
+    h(
+      'ul',
+      { class: 'matches' },
+      customers.map((c) =>
+        h(
+          'li',
+          {},
+          h('a', { href: `#/customers/${c.id}` }, c.title),
+          ` · #${c.id} · ${c.age}, ${c.gender}, ${c.location}`,
         ),
       ),
-    );
-  } catch (error) {
-    show(results, alertBox(error));
-  }
+    ),
+  );
 }
 
 async function loadCustomer(detail, id, strategy) {
-  show(detail, h('p', {}, 'Loading customer…'));
-  let customer;
-  try {
-    customer = await getJson(`/dashboard/api/customers/${id}`);
-  } catch (error) {
-    show(detail, alertBox(error));
-    return;
-  }
+  const customer = await loadInto(detail, 'Loading customer…', `/dashboard/api/customers/${id}`);
+  if (!customer) return;
   const lists = h('div', { class: 'recommendation-lists' });
   const switcher = h(
     'fieldset',
@@ -91,24 +85,14 @@ async function loadCustomer(detail, id, strategy) {
   show(
     detail,
     h('h2', { id: 'customer-title' }, customer.title, h('span', { class: 'muted' }, ` #${customer.id}`)),
-    h(
-      'dl',
-      { class: 'profile' },
-      [
-        ['Age', customer.age],
-        ['Gender', customer.gender],
-        ['Location', customer.location],
-        ['Preference', customer.preference],
-        ['Purchases', integer(customer.purchase_count)],
-      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, String(value)))),
-    ),
-    h(
-      'section',
-      { 'aria-labelledby': 'recommendations-title' },
-      h('h3', { id: 'recommendations-title' }, 'Recommendations'),
-      switcher,
-      lists,
-    ),
+    terms([
+      ['Age', customer.age],
+      ['Gender', customer.gender],
+      ['Location', customer.location],
+      ['Preference', customer.preference],
+      ['Purchases', integer(customer.purchase_count)],
+    ]),
+    section('h3', 'recommendations', 'Recommendations', switcher, lists),
     history(customer),
   );
   renderLists(lists, id, strategy);
@@ -127,57 +111,30 @@ function renderLists(lists, id, strategy) {
   );
 }
 
-async function loadRecommendations(box, id, strategy) {
+function loadRecommendations(box, id, strategy) {
   const title = strategy === 'hybrid' ? 'Hybrid' : 'Original';
-  try {
-    const items = await getJson(`/recommendation/${id}?strategy=${strategy}&limit=10`);
-    show(box, productTable(title, items));
-  } catch (error) {
-    show(box, h('h4', {}, title), alertBox(error));
-  }
+  loadTable(box, title, `/recommendation/${id}?strategy=${strategy}&limit=10`, 'h4');
 }
 
 function history(customer) {
   const shown = customer.purchases.length;
-  return h(
-    'section',
-    { 'aria-labelledby': 'history-title' },
-    h('h3', { id: 'history-title' }, 'Purchase history'),
+  return section(
+    'h3',
+    'history',
+    'Purchase history',
     shown === 0
       ? h('p', {}, 'No purchases yet: recommendations come from the profile.')
-      : h(
-          'table',
-          {},
-          h(
-            'caption',
-            {},
-            shown < customer.purchase_count
-              ? `Newest ${shown} of ${integer(customer.purchase_count)}`
-              : `${shown} purchases, newest first`,
-          ),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['When', 'Product', 'Category', 'Tags'].map((c) => h('th', { scope: 'col' }, c)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            customer.purchases.map((p) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, p.purchased_at ? new Date(p.purchased_at).toLocaleString('en-GB') : '—'),
-                h('td', {}, h('a', { href: `#/products/${p.product_id}` }, p.product_title)),
-                h('td', {}, p.category_title),
-                h('td', {}, p.product_tags.join(', ')),
-              ),
-            ),
-          ),
+      : table(
+          shown < customer.purchase_count
+            ? `Newest ${shown} of ${integer(customer.purchase_count)}`
+            : `${shown} purchases, newest first`,
+          ['When', 'Product', 'Category', 'Tags'],
+          customer.purchases.map((p) => [
+            h('td', {}, p.purchased_at ? new Date(p.purchased_at).toLocaleString('en-GB') : '—'),
+            h('td', {}, h('a', { href: `#/products/${p.product_id}` }, p.product_title)),
+            h('td', {}, p.category_title),
+            h('td', {}, p.product_tags.join(', ')),
+          ]),
         ),
   );
 }

@@ -3,22 +3,14 @@
 
 /** h('a', { href: '#/x', class: 'y', onclick: fn }, 'text', child, [more]) */
 export function h(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  setProps(element, props);
-  append(element, children);
-  return element;
+  return build(document.createElement(tag), props, children);
 }
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function svg(tag, props = {}, ...children) {
-  const element = document.createElementNS(SVG_NS, tag);
-  setProps(element, props);
-  append(element, children);
-  return element;
+  return build(document.createElementNS('http://www.w3.org/2000/svg', tag), props, children);
 }
 
-function setProps(element, props) {
+function build(element, props, children) {
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
@@ -29,6 +21,8 @@ function setProps(element, props) {
       element.setAttribute(key, value === true ? '' : String(value));
     }
   }
+  append(element, children);
+  return element;
 }
 
 function append(element, children) {
@@ -74,6 +68,34 @@ export function searchForm(input, label, button, go) {
     h('label', { for: input.id }, label),
     input,
     h('button', { type: 'submit' }, button),
+  );
+}
+
+/** A table: header cells from `columns`, then one row per array of cells (`td` elements). */
+export function table(caption, columns, rows) {
+  const header = columns.map((c) => h('th', { scope: 'col' }, c));
+  const body = rows.map((cells) => h('tr', {}, cells));
+  return h(
+    'table',
+    {},
+    caption && h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, header)),
+    h('tbody', {}, body),
+  );
+}
+
+/** A section under a heading (`h2`, `h3`) whose id is `${name}-title`. */
+export function section(heading, name, title, ...children) {
+  const id = `${name}-title`;
+  return h('section', { 'aria-labelledby': id }, h(heading, { id }, title), children);
+}
+
+/** Label/value pairs, e.g. a customer's profile. */
+export function terms(pairs) {
+  return h(
+    'dl',
+    { class: 'profile' },
+    pairs.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
   );
 }
 

@@ -1,6 +1,6 @@
 import { getJson } from './api.js';
 import { lineChart } from './chart.js';
-import { alertBox, decimal, duration, h, integer, show } from './dom.js';
+import { alertBox, decimal, duration, h, integer, section, show } from './dom.js';
 
 const REFRESH_MS = 5000;
 
@@ -30,13 +30,11 @@ export function renderOverview(main) {
 function content(o) {
   const feed = o.purchase_feed;
   return [
-    h(
-      'section',
-      { 'aria-labelledby': 'counts-title' },
-      h('h2', { id: 'counts-title' }, 'Catalog and customers'),
-      h(
-        'dl',
-        { class: 'cards' },
+    section(
+      'h2',
+      'counts',
+      'Catalog and customers',
+      cards(
         card('Customers', integer(o.customers)),
         card('Products', integer(o.products)),
         card('Categories', integer(o.categories)),
@@ -44,13 +42,11 @@ function content(o) {
         card('Product vectors', integer(o.vectors)),
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'engine-title' },
-      h('h2', { id: 'engine-title' }, 'Engine'),
-      h(
-        'dl',
-        { class: 'cards' },
+    section(
+      'h2',
+      'engine',
+      'Engine',
+      cards(
         card('Embedder', o.embedder.id, `${o.embedder.model} · ${o.embedder.dimension} dimensions`),
         card('Vector store', o.embedder.store, o.embedder.collection),
         card(
@@ -82,6 +78,10 @@ function content(o) {
   ];
 }
 
+function cards(...children) {
+  return h('dl', { class: 'cards' }, children);
+}
+
 function cacheCard(label, cache) {
   return card(
     label,
@@ -106,28 +106,19 @@ function latencySection(latency) {
   const whole = latency.window;
   const span = duration(whole?.seconds ?? 0);
   const times = points.map((p) => new Date(p.at));
-  return h(
-    'section',
-    { 'aria-labelledby': 'latency-title' },
-    h('h2', { id: 'latency-title' }, `GET /recommendation/{id}, last ${span}`),
-    h(
-      'dl',
-      { class: 'cards' },
+  const ms = (value) => (value == null ? '—' : `${decimal(value, 1)} ms`);
+  return section(
+    'h2',
+    'latency',
+    `GET /recommendation/{id}, last ${span}`,
+    cards(
       card(
         'Requests per second',
         whole ? decimal(whole.requests_per_second, 1) : '—',
         last ? `latest ${latency.interval_seconds} s: ${decimal(last.requests_per_second, 1)}` : null,
       ),
-      card(
-        'p50 latency',
-        whole?.p50_ms == null ? '—' : `${decimal(whole.p50_ms, 1)} ms`,
-        `over the last ${span}`,
-      ),
-      card(
-        'p99 latency',
-        whole?.p99_ms == null ? '—' : `${decimal(whole.p99_ms, 1)} ms`,
-        `over the last ${span}`,
-      ),
+      card('p50 latency', ms(whole?.p50_ms), `over the last ${span}`),
+      card('p99 latency', ms(whole?.p99_ms), `over the last ${span}`),
     ),
     points.length < 2
       ? h(

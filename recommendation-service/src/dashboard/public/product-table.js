@@ -1,4 +1,5 @@
-import { decimal, h } from './dom.js';
+import { getJson } from './api.js';
+import { alertBox, decimal, h, show, table } from './dom.js';
 
 /**
  * A ranked list of products (recommendations, similar products, bought-together partners) as
@@ -9,35 +10,27 @@ export function productTable(title, items) {
   // The ranking says why for each item when it can (`reason`); other lists do not.
   const withReasons = items.some((item) => item.reason?.text);
   const columns = ['#', 'Product', 'Category', 'Score', ...(withReasons ? ['Why'] : [])];
-  return h(
-    'table',
-    {},
-    h('caption', {}, `${title}: ${items.length} products`),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        columns.map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      items.map((item, index) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, String(index + 1)),
-          h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
-          h('td', {}, item.category),
-          h('td', { class: 'score' }, scoreCell(item.score, best)),
-          withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
-        ),
-      ),
-    ),
+  return table(
+    `${title}: ${items.length} products`,
+    columns,
+    items.map((item, index) => [
+      h('td', {}, String(index + 1)),
+      h('td', {}, h('a', { href: `#/products/${item.product_id}` }, item.product)),
+      h('td', {}, item.category),
+      h('td', { class: 'score' }, scoreCell(item.score, best)),
+      withReasons ? h('td', { class: 'reason' }, item.reason?.text ?? '—') : null,
+    ]),
   );
+}
+
+/** Fills `box` with the list at `url` (and `note(items)` under it), or says under `heading` why not. */
+export async function loadTable(box, title, url, heading, note = () => null) {
+  try {
+    const items = await getJson(url);
+    show(box, productTable(title, items), note(items));
+  } catch (error) {
+    show(box, h(heading, {}, title), alertBox(error));
+  }
 }
 
 function scoreCell(score, best) {

@@ -1,6 +1,9 @@
-import { getJson } from './api.js';
-import { alertBox, h, searchForm, show } from './dom.js';
-import { productTable } from './product-table.js';
+import { loadInto } from './api.js';
+import { h, searchForm, show, terms } from './dom.js';
+import { loadTable } from './product-table.js';
+
+const SIMILAR_NOTE = 'Score is the cosine similarity of the product vectors.';
+const TOGETHER_NOTE = 'Score weighs customers who bought both, closer purchases more.';
 
 /** Product inspector: one product, its most similar products and its bought-together partners. */
 export function renderProducts(main, { id }) {
@@ -31,64 +34,29 @@ export function renderProducts(main, { id }) {
 }
 
 async function loadProduct(detail, id) {
-  show(detail, h('p', {}, 'Loading product…'));
-  let product;
-  try {
-    product = await getJson(`/dashboard/api/products/${id}`);
-  } catch (error) {
-    show(detail, alertBox(error));
-    return;
-  }
+  const product = await loadInto(detail, 'Loading product…', `/dashboard/api/products/${id}`);
+  if (!product) return;
   const similar = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
   const together = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
   show(
     detail,
     h('h2', {}, product.title, h('span', { class: 'muted' }, ` #${product.id}`)),
-    h(
-      'dl',
-      { class: 'profile' },
-      [
-        ['Category', product.category ?? `#${product.category_id}`],
-        ['Tags', product.tags.join(', ') || '—'],
-        ['Vector', product.has_vector ? 'stored' : 'not yet'],
-      ].map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
-    ),
+    terms([
+      ['Category', product.category ?? `#${product.category_id}`],
+      ['Tags', product.tags.join(', ') || '—'],
+      ['Vector', product.has_vector ? 'stored' : 'not yet'],
+    ]),
     product.description ? h('p', { class: 'description' }, product.description) : null,
     h('div', { class: 'recommendation-lists side-by-side' }, similar, together),
   );
   if (!product.has_vector) {
-    const note = 'This product has no vector yet, so neither list is available.';
-    show(similar, h('p', {}, note));
+    show(similar, h('p', {}, 'This product has no vector yet, so neither list is available.'));
     show(together, null);
     return;
   }
-  fill(
-    similar,
-    'Similar products',
-    'Score is the cosine similarity of the product vectors.',
-    `/recommendation/products/${id}/similar?limit=10`,
-  );
-  fill(
-    together,
-    'Bought together',
-    'Score weighs customers who bought both, closer purchases more.',
-    `/recommendation/products/${id}/bought-together?limit=10`,
-  );
-}
-
-async function fill(box, title, explanation, url) {
-  try {
-    const items = await getJson(url);
-    show(
-      box,
-      productTable(title, items),
-      h(
-        'p',
-        { class: 'note' },
-        items.length === 0 ? 'Nobody bought this product with another one yet.' : explanation,
-      ),
-    );
-  } catch (error) {
-    show(box, h('h3', {}, title), alertBox(error));
-  }
+  const none = 'Nobody bought this product with another one yet.';
+  const note = (explanation) => (items) => h('p', { class: 'note' }, items.length === 0 ? none : explanation);
+  const url = `/recommendation/products/${id}`;
+  loadTable(similar, 'Similar products', `${url}/similar?limit=10`, 'h3', note(SIMILAR_NOTE));
+  loadTable(together, 'Bought together', `${url}/bought-together?limit=10`, 'h3', note(TOGETHER_NOTE));
 }
