@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { type Customer, customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
@@ -76,8 +77,12 @@ const REQUIRED = new Set(['name', 'category', 'product_name']);
  */
 export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
   const options = { bom: true, relax_column_count: true, skip_empty_lines: true, info: true };
-  const records: AsyncIterable<{ record: string[]; info: { lines: number } }> = createReadStream(path).pipe(
+  // pipeline, not pipe: a read error (file gone, a folder) then ends the loop below with that
+  // error instead of being an unhandled 'error' event that stops the process.
+  const records: AsyncIterable<{ record: string[]; info: { lines: number } }> = pipeline(
+    createReadStream(path),
     parse(options),
+    () => {},
   );
   let sawHeader = false;
   for await (const { record, info } of records) {

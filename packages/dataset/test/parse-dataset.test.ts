@@ -92,6 +92,12 @@ describe('parseDataset on malformed input', () => {
     const file = await csvFile('a,b,c\n1,2,3\n');
     await expect(collect(file)).rejects.toThrow(/lacks column/);
   });
+
+  it('fails the import, not the process, when the file cannot be read', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dataset-'));
+    await expect(collect(path.join(dir, 'gone.csv'))).rejects.toThrow(/ENOENT/);
+    await expect(collect(dir)).rejects.toThrow(/EISDIR/);
+  });
 });
 
 describe('the project dataset.csv', () => {
