@@ -1,12 +1,12 @@
 import { registerDatabase } from '@ecom/db';
 import { type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
+import { createUserServiceClient } from './clients/user-service-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { DatasetImporter } from './import/dataset-import.js';
 import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
 import { createOutbox } from './plugins/outbox.js';
-import { createUserServiceClient } from './plugins/user-service.js';
 import { CategoryRepository } from './repositories/category-repository.js';
 import { DatasetImportRepository } from './repositories/dataset-import-repository.js';
 import { ProductRepository } from './repositories/product-repository.js';

@@ -1,7 +1,7 @@
+import type { UserServiceClient } from './clients/user-service-client.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { OutboxDispatcher } from './outbox/dispatcher.js';
 import type { OutboxSignal } from './outbox/signal.js';
-import type { UserServiceClient } from './plugins/user-service.js';
 import type { CategoryRepository } from './repositories/category-repository.js';
 import type { DatasetImportRepository } from './repositories/dataset-import-repository.js';
 import type { OutboxRepository } from './repositories/outbox-repository.js';
