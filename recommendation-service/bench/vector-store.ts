@@ -9,7 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { z } from 'zod';
 import { collectionName } from '../src/vector-store/collection-name.js';
+import { vectorStoreConfigShape } from '../src/vector-store/config.js';
 import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
 import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
 import { MilvusVectorStore } from '../src/vector-store/milvus/milvus-store.js';
@@ -125,17 +127,22 @@ async function benchMilvus(address: string): Promise<void> {
   const admin = new MilvusClient({ address, telemetry: { enabled: false }, logLevel: 'error' });
   const version = await admin.getVersion();
   console.log(`  server ${version.version}`);
+  const defaults = z.object(vectorStoreConfigShape).parse({});
   const open = (batch: number) =>
-    new MilvusVectorStore({
-      address,
-      collection: collectionName(prefix, { id: `b${batch}`, dimension: DIM }),
-      dimension: DIM,
-      indexType: INDEX_TYPE,
-      timeoutMs: 120_000,
-      batchSize: batch,
-      // Flushed by hand below, so the insert numbers are inserts only.
-      flushDelayMs: 0,
-    });
+    new MilvusVectorStore(
+      {
+        ...defaults,
+        MILVUS_ADDRESS: address,
+        MILVUS_INDEX_TYPE: INDEX_TYPE,
+        MILVUS_TIMEOUT_MS: 120_000,
+        MILVUS_INIT_TIMEOUT_MS: 120_000,
+        MILVUS_BATCH_SIZE: batch,
+        // Flushed by hand below, so the insert numbers are inserts only.
+        MILVUS_FLUSH_DELAY_MS: 0,
+      },
+      collectionName(prefix, { id: `b${batch}`, dimension: DIM }),
+      DIM,
+    );
   let store: MilvusVectorStore | undefined;
   for (const batch of [100, 500, 1000]) {
     await store?.drop();

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { collectionName, type EmbedderIdentity } from '../src/vector-store/collection-name.js';
+import { type MilvusConfig, vectorStoreConfigShape } from '../src/vector-store/config.js';
 import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
 import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
 import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
 import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
-import { MilvusVectorStore, type MilvusVectorStoreOptions } from '../src/vector-store/milvus/milvus-store.js';
+import { MilvusVectorStore } from '../src/vector-store/milvus/milvus-store.js';
 import { type StoreHarness, vectorStoreContract } from './vector-store-contract.js';
 import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
 
@@ -18,20 +20,23 @@ const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
 const RUN = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 let harnessCount = 0;
 
+/** The MILVUS_* settings with the config's defaults, as the service parses them. */
+function milvusConfig(settings: Partial<MilvusConfig> = {}): MilvusConfig {
+  const defaults = z.object(vectorStoreConfigShape).parse({});
+  return { ...defaults, MILVUS_ADDRESS: MILVUS_ADDRESS!, MILVUS_TIMEOUT_MS: 10_000, ...settings };
+}
+
 function milvusStore(
   embedder: EmbedderIdentity,
   prefix: string,
-  extra: Partial<MilvusVectorStoreOptions> = {},
+  settings: Partial<MilvusConfig> = {},
 ): MilvusVectorStore {
-  return new MilvusVectorStore({
-    address: MILVUS_ADDRESS!,
-    collection: collectionName(prefix, embedder),
-    dimension: embedder.dimension,
+  const config = milvusConfig({
     // Unset: the store's own default (FLAT on Milvus Lite: exact, so rankings match brute force).
-    indexType: process.env.MILVUS_INDEX_TYPE as IndexType | undefined,
-    timeoutMs: 10_000,
-    ...extra,
+    MILVUS_INDEX_TYPE: process.env.MILVUS_INDEX_TYPE as IndexType | undefined,
+    ...settings,
   });
+  return new MilvusVectorStore(config, collectionName(prefix, embedder), embedder.dimension);
 }
 
 async function milvusHarness(): Promise<StoreHarness> {
@@ -101,7 +106,7 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
   it('stays correct across flushes (Milvus Lite is flushed shortly after writes)', async () => {
     const embedder = { id: 'flush-test', dimension: 16 };
     const products = randomProducts(200, 16, 5);
-    const store = milvusStore(embedder, `${RUN}_flush`, { flushDelayMs: 50 });
+    const store = milvusStore(embedder, `${RUN}_flush`, { MILVUS_FLUSH_DELAY_MS: 50 });
     const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
     try {
       await store.init();
@@ -155,12 +160,11 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
     const { port } = relay.address() as net.AddressInfo;
     await new Promise((resolve) => relay.close(resolve));
-    const store = new MilvusVectorStore({
-      address: `127.0.0.1:${port}`,
-      collection: collectionName(`${RUN}_late`, { id: 'late', dimension: 4 }),
-      dimension: 4,
-      timeoutMs: 3_000,
-    });
+    const store = new MilvusVectorStore(
+      milvusConfig({ MILVUS_ADDRESS: `127.0.0.1:${port}`, MILVUS_TIMEOUT_MS: 3_000 }),
+      collectionName(`${RUN}_late`, { id: 'late', dimension: 4 }),
+      4,
+    );
     try {
       await expect(store.ping()).rejects.toBeInstanceOf(VectorStoreUnavailableError);
       await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
@@ -178,7 +182,7 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
 
   it('works in a database of its own (created on init)', async () => {
     const database = `${RUN}_db`;
-    const store = milvusStore({ id: 'db-test', dimension: 8 }, RUN, { database });
+    const store = milvusStore({ id: 'db-test', dimension: 8 }, RUN, { MILVUS_DATABASE: database });
     try {
       await store.init();
       await store.upsert(randomProducts(4, 8, 1));
@@ -203,13 +207,7 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     const right = milvusStore({ id: 'dim-test', dimension: 8 }, prefix);
     await right.init();
     const collection = right.collection;
-    const wrong = new MilvusVectorStore({
-      address: MILVUS_ADDRESS!,
-      collection,
-      dimension: 16,
-      indexType: 'FLAT',
-      timeoutMs: 10_000,
-    });
+    const wrong = new MilvusVectorStore(milvusConfig({ MILVUS_INDEX_TYPE: 'FLAT' }), collection, 16);
     try {
       await expect(wrong.init()).rejects.toThrow(/vector dim 8, expected 16/);
     } finally {
@@ -245,14 +243,13 @@ describe('Milvus client when the server is down (no server needed)', () => {
   });
 
   function storeAt(address: string, timeoutMs: number): MilvusVectorStore {
-    const store = new MilvusVectorStore({
-      address,
-      collection: 'products_down_d4',
-      dimension: 4,
-      indexType: 'HNSW',
-      timeoutMs,
-      initTimeoutMs: timeoutMs,
+    const config = milvusConfig({
+      MILVUS_ADDRESS: address,
+      MILVUS_INDEX_TYPE: 'HNSW',
+      MILVUS_TIMEOUT_MS: timeoutMs,
+      MILVUS_INIT_TIMEOUT_MS: timeoutMs,
     });
+    const store = new MilvusVectorStore(config, 'products_down_d4', 4);
     stores.push(store);
     return store;
   }

@@ -33,6 +33,7 @@ export const vectorStoreConfigShape = {
 };
 
 const fragment = z.object(vectorStoreConfigShape);
+export type MilvusConfig = Readonly<z.infer<typeof fragment> & { MILVUS_ADDRESS: string }>;
 export type VectorStoreConfig = z.infer<typeof fragment> & {
   /** Root of the embedded data; vectors go to `<DATA_DIR>/recommendation-service/vectors/<collection>/`. */
   DATA_DIR: string;

@@ -18,20 +18,8 @@ export async function createVectorStore(
   const collection = collectionName(config.MILVUS_COLLECTION_PREFIX, embedder);
   if (config.MILVUS_ADDRESS) {
     const { MilvusVectorStore } = await import('./milvus/milvus-store.js');
-    return new MilvusVectorStore({
-      address: config.MILVUS_ADDRESS,
-      token: config.MILVUS_TOKEN,
-      database: config.MILVUS_DATABASE,
-      collection,
-      dimension: embedder.dimension,
-      indexType: config.MILVUS_INDEX_TYPE,
-      timeoutMs: config.MILVUS_TIMEOUT_MS,
-      initTimeoutMs: config.MILVUS_INIT_TIMEOUT_MS,
-      batchSize: config.MILVUS_BATCH_SIZE,
-      searchEf: config.MILVUS_SEARCH_EF,
-      flushDelayMs: config.MILVUS_FLUSH_DELAY_MS,
-      log,
-    });
+    const milvus = { ...config, MILVUS_ADDRESS: config.MILVUS_ADDRESS };
+    return new MilvusVectorStore(milvus, collection, embedder.dimension, log);
   }
   return new EmbeddedVectorStore({
     directory: embeddedDirectory(config.DATA_DIR, collection),

@@ -1,4 +1,5 @@
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import type { MilvusConfig } from '../config.js';
 import { VectorStoreRequestError, VectorStoreUnavailableError } from '../errors.js';
 
 // gRPC codes for "cannot reach it now", not "it said no":
@@ -10,12 +11,12 @@ const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
  * constructor sends `Connect`; the store attaches a handler to `connectPromise` at once, since
  * an unhandled rejection (nothing listening) kills the process.
  */
-export function createMilvusClient(address: string, token?: string, database?: string, timeoutMs?: number) {
+export function createMilvusClient(config: MilvusConfig) {
   return new MilvusClient({
-    address,
-    token,
-    database,
-    timeout: timeoutMs,
+    address: config.MILVUS_ADDRESS,
+    token: config.MILVUS_TOKEN,
+    database: config.MILVUS_DATABASE,
+    timeout: config.MILVUS_TIMEOUT_MS,
     // One quick retry for a blip; the store's deadline bounds the total anyway.
     maxRetries: 1,
     retryDelay: 50,

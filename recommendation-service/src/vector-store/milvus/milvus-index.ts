@@ -9,14 +9,12 @@ export const INDEX_TYPES = ['HNSW', 'FLAT', 'AUTOINDEX', 'IVF_FLAT'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];
 
 // HNSW: Milvus's documented middle ground, M 16 links per node, efConstruction 200.
-const INDEX_PARAMS: Record<IndexType, Record<string, number>> = {
+export const INDEX_PARAMS: Record<IndexType, Record<string, number>> = {
   HNSW: { M: 16, efConstruction: 200 },
   FLAT: {},
   AUTOINDEX: {},
   IVF_FLAT: { nlist: 128 },
 };
-
-export const indexParams = (type: IndexType) => INDEX_PARAMS[type];
 
 export function searchParams(type: IndexType, limit: number, ef: number): Record<string, number> {
   // Milvus rejects ef < limit.

@@ -1,5 +1,6 @@
 import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
+import type { MilvusConfig } from '../config.js';
 import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
@@ -14,23 +15,7 @@ import {
   toStoreError,
   withDeadline,
 } from './milvus-connection.js';
-import { type IndexType, indexParams, searchParams } from './milvus-index.js';
-
-/** The MILVUS_* variables (config.ts says what each means), the collection and its dimension. */
-export interface MilvusVectorStoreOptions {
-  address: string;
-  token?: string | undefined;
-  database?: string | undefined;
-  collection: string;
-  dimension: number;
-  indexType?: IndexType | undefined;
-  timeoutMs: number;
-  initTimeoutMs?: number;
-  batchSize?: number;
-  searchEf?: number;
-  flushDelayMs?: number | undefined;
-  log?: StoreLogger;
-}
+import { INDEX_PARAMS, type IndexType, searchParams } from './milvus-index.js';
 
 const F = {
   productId: 'product_id',
@@ -49,13 +34,9 @@ const IDS_PER_EXPRESSION = 1000;
  */
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
-  readonly collection: string;
-  readonly dimension: number;
   private readonly client: MilvusClient;
   private connected: Promise<void>;
   private closed = false;
-  private readonly log: StoreLogger;
-  private readonly batchSize: number;
   private initializing?: Promise<void>;
   private ready = false;
   /** What the server really has (an existing index wins over the configured type). */
@@ -71,12 +52,13 @@ export class MilvusVectorStore implements VectorStore {
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
 
-  constructor(private readonly options: MilvusVectorStoreOptions) {
-    this.collection = options.collection;
-    this.dimension = options.dimension;
-    this.log = options.log ?? silentLogger;
-    this.batchSize = options.batchSize ?? 500;
-    this.client = createMilvusClient(options.address, options.token, options.database, options.timeoutMs);
+  constructor(
+    private readonly config: MilvusConfig,
+    readonly collection: string,
+    readonly dimension: number,
+    private readonly log: StoreLogger = silentLogger,
+  ) {
+    this.client = createMilvusClient(config);
     this.connected = this.watch();
   }
 
@@ -94,8 +76,8 @@ export class MilvusVectorStore implements VectorStore {
     await this.write(
       products.map((p) => p.productId),
       async () => {
-        for (let start = 0; start < products.length; start += this.batchSize) {
-          const data = products.slice(start, start + this.batchSize).map((p) => ({
+        for (const batch of chunks(products, this.config.MILVUS_BATCH_SIZE)) {
+          const data = batch.map((p) => ({
             [F.productId]: p.productId,
             [F.categoryId]: p.categoryId,
             [F.productTitle]: truncateUtf8(p.productTitle),
@@ -138,7 +120,7 @@ export class MilvusVectorStore implements VectorStore {
         filter: filters.join(' and '),
         output_fields: META_FIELDS,
         metric_type: 'IP',
-        params: searchParams(this.indexType, options.limit, this.options.searchEf ?? 64),
+        params: searchParams(this.indexType, options.limit, this.config.MILVUS_SEARCH_EF),
         consistency_level: ConsistencyLevelEnum.Strong,
       }),
     );
@@ -211,7 +193,7 @@ export class MilvusVectorStore implements VectorStore {
     // The SDK drains its channel pool, which waits for every borrowed channel to come back:
     // a call stuck on a server that accepts and never answers holds one until gRPC gives up.
     // Shutdown must not wait for that, so closing gets the same deadline as any operation.
-    await withDeadline(this.client.closeConnection(), this.options.timeoutMs, 'closeConnection').catch(
+    await withDeadline(this.client.closeConnection(), this.config.MILVUS_TIMEOUT_MS, 'closeConnection').catch(
       (error: unknown) => this.log.warn({ err: error }, 'closing the Milvus connection failed'),
     );
   }
@@ -227,19 +209,20 @@ export class MilvusVectorStore implements VectorStore {
     const started = performance.now();
     const version = await this.call('getVersion', (c) => c.getVersion());
     const lite = version.version.startsWith('milvus_lite');
-    this.flushDelayMs = this.options.flushDelayMs ?? (lite ? 1_000 : 0);
-    if (this.options.database) await this.ensureDatabase(this.options.database);
+    this.flushDelayMs = this.config.MILVUS_FLUSH_DELAY_MS ?? (lite ? 1_000 : 0);
+    const { MILVUS_DATABASE: database } = this.config;
+    if (database) await this.ensureDatabase(database);
     const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target));
     if (exists.value) await this.checkSchema();
     else await this.createCollection();
-    this.indexType = await this.ensureIndex(this.options.indexType ?? (lite ? 'FLAT' : 'HNSW'));
+    this.indexType = await this.ensureIndex(this.config.MILVUS_INDEX_TYPE ?? (lite ? 'FLAT' : 'HNSW'));
     await this.load();
     this.ready = true;
     this.log.info(
       {
         collection: this.collection,
         server: version.version,
-        database: this.options.database ?? 'default',
+        database: database ?? 'default',
         created: !exists.value,
         indexType: this.indexType,
         flushDelayMs: this.flushDelayMs,
@@ -339,9 +322,9 @@ export class MilvusVectorStore implements VectorStore {
           index_name: F.vector,
           index_type: wanted,
           metric_type: 'IP',
-          params: indexParams(wanted),
+          params: INDEX_PARAMS[wanted],
         }),
-      { deadlineMs: this.initDeadlineMs() },
+      { deadlineMs: this.config.MILVUS_INIT_TIMEOUT_MS },
     );
     return wanted;
   }
@@ -380,7 +363,7 @@ export class MilvusVectorStore implements VectorStore {
 
   private async load(): Promise<void> {
     await this.call('load', (c) => c.loadCollectionSync(this.target), {
-      deadlineMs: this.initDeadlineMs(),
+      deadlineMs: this.config.MILVUS_INIT_TIMEOUT_MS,
     });
   }
 
@@ -392,7 +375,7 @@ export class MilvusVectorStore implements VectorStore {
   private async call<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
-    { deadlineMs = this.options.timeoutMs, check = true } = {},
+    { deadlineMs = this.config.MILVUS_TIMEOUT_MS, check = true } = {},
   ): Promise<T> {
     if (this.closed) throw new VectorStoreUnavailableError('Vector store is closed');
     const run = async () => {
@@ -424,7 +407,7 @@ export class MilvusVectorStore implements VectorStore {
     // Handled here so a refused Connect is never an unhandled rejection; `call` sees it too.
     connected.catch((error: unknown) => {
       if (!this.closed)
-        this.log.warn({ err: error, address: this.options.address }, 'cannot connect to Milvus');
+        this.log.warn({ err: error, address: this.config.MILVUS_ADDRESS }, 'cannot connect to Milvus');
     });
     return connected;
   }
@@ -432,10 +415,6 @@ export class MilvusVectorStore implements VectorStore {
   /** A fresh request naming the collection (the SDK may annotate the object it is given). */
   private get target() {
     return { collection_name: this.collection };
-  }
-
-  private initDeadlineMs(): number {
-    return this.options.initTimeoutMs ?? Math.max(60_000, this.options.timeoutMs);
   }
 
   /** Milvus may have been down at boot: set up on first use instead of failing until restart. */
