@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder, EmbedderLog } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 import { assertHubAnswers, isModelCached } from './hub.js';
-import type { EmbedderLog } from './log.js';
 import {
   createTransformersEmbedder,
   DEFAULT_MODEL_ID,
@@ -53,18 +52,7 @@ export async function createEmbedder(
     if (model && !localPath && !isModelCached(config.EMBEDDINGS_CACHE_DIR, model)) {
       await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
     }
-    return await createTransformersEmbedder({
-      model,
-      localPath,
-      dtype: config.EMBEDDINGS_DTYPE,
-      batchSize: config.EMBEDDINGS_BATCH_SIZE,
-      threads: config.EMBEDDINGS_THREADS,
-      cacheDir: config.EMBEDDINGS_CACHE_DIR,
-      hubUrl: config.EMBEDDINGS_HUB_URL,
-      downloadTimeoutMs: config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS,
-      log,
-      createPipeline: deps.createPipeline,
-    });
+    return await createTransformersEmbedder(config, log, { model, localPath, ...deps });
   } catch (error) {
     const reason = describeError(error);
     const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';

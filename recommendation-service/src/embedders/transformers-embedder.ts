@@ -1,21 +1,11 @@
 import path from 'node:path';
 import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
-import type { Embedder } from './embedder.js';
-import { DEFAULT_HUB_URL, fetchWithTimeout } from './hub.js';
-import type { EmbedderLog } from './log.js';
-import { createProgressLog } from './progress-log.js';
+import type { EmbeddingsConfig } from './config.js';
+import type { Embedder, EmbedderLog } from './embedder.js';
+import { fetchWithTimeout } from './hub.js';
 
 /** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L12-v2';
-/** Measured on this 2-core machine, see docs/embedders.md. */
-export const DEFAULT_BATCH_SIZE = 8;
-/** Same vectors as the original's PyTorch fp32 model; q8 trades ~1% cosine fidelity for speed. */
-export const DEFAULT_DTYPE = 'fp32';
-/** ONNX Runtime intra-op threads (measured, docs/embedders.md); 0 = ONNX Runtime's default. */
-export const DEFAULT_THREADS = 1;
-/** Weight variants transformers.js picks files by: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... */
-export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
-export type ModelDtype = (typeof MODEL_DTYPES)[number];
 
 /** What the embedder needs of a transformers.js feature-extraction pipeline. */
 export interface FeatureExtractor {
@@ -28,33 +18,23 @@ export interface FeatureExtractor {
 
 export type PipelineFactory = (model: string, options: PretrainedModelOptions) => Promise<FeatureExtractor>;
 
-/** The EMBEDDINGS_* settings (config.ts says what each means). */
-export interface TransformersEmbedderOptions {
-  /** Hugging Face model id; with `localPath` it only names the model. */
-  model?: string;
-  /** Model folder; loaded with downloads disabled. */
-  localPath?: string;
-  dtype?: ModelDtype;
-  batchSize?: number;
-  /** transformers.js's default is inside node_modules. */
-  cacheDir?: string;
-  threads?: number;
-  hubUrl?: string;
-  downloadTimeoutMs?: number;
-  log: EmbedderLog;
-  /** transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
-  createPipeline?: PipelineFactory;
-}
-
 /**
  * Loads a sentence-transformer with transformers.js: the pipeline is created once here and
  * reused by every `embed` call. Reads the dimension from the model's own output.
  */
 export async function createTransformersEmbedder(
-  options: TransformersEmbedderOptions,
+  config: EmbeddingsConfig,
+  log: EmbedderLog,
+  options: {
+    /** Hugging Face model id; with `localPath` it only names the model. */
+    model?: string;
+    /** Model folder; loaded with downloads disabled. */
+    localPath?: string;
+    /** transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
+    createPipeline?: PipelineFactory;
+  },
 ): Promise<TransformersEmbedder> {
-  const dtype = options.dtype ?? DEFAULT_DTYPE;
-  const threads = options.threads ?? DEFAULT_THREADS;
+  const { EMBEDDINGS_DTYPE: dtype, EMBEDDINGS_THREADS: threads } = config;
   const localPath = options.localPath === undefined ? undefined : path.resolve(options.localPath);
   const name = options.model ?? (localPath ? path.basename(localPath) : DEFAULT_MODEL_ID);
   const { env } = await import('@huggingface/transformers');
@@ -63,26 +43,26 @@ export async function createTransformersEmbedder(
   env.allowLocalModels = true;
   env.allowRemoteModels = localPath === undefined;
   if (localPath) env.localModelPath = path.dirname(localPath);
-  env.remoteHost = options.hubUrl ?? DEFAULT_HUB_URL;
-  env.fetch = fetchWithTimeout(options.downloadTimeoutMs ?? 10_000);
+  env.remoteHost = config.EMBEDDINGS_HUB_URL;
+  env.fetch = fetchWithTimeout(config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
 
   const started = Date.now();
-  const progress = createProgressLog(options.log, name, { level: localPath ? 'debug' : 'info' });
+  const progress = createProgressLog(log, name, { level: localPath ? 'debug' : 'info' });
   const createPipeline = options.createPipeline ?? transformersPipeline;
   // An absolute path is not a valid hub id, so transformers.js reads the folder as it is.
   const extractor = await createPipeline(localPath ?? name, {
     dtype,
     local_files_only: localPath !== undefined,
-    ...(options.cacheDir ? { cache_dir: options.cacheDir } : {}),
+    cache_dir: config.EMBEDDINGS_CACHE_DIR,
     ...(threads > 0 ? { session_options: { intraOpNumThreads: threads } } : {}),
     progress_callback: (info: ProgressInfo) => progress(info),
   });
   try {
     const [probe] = await embedBatch(extractor, ['dimension probe']);
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const location = localPath ?? 'huggingface-hub';
+    const batchSize = config.EMBEDDINGS_BATCH_SIZE;
     const embedder = new TransformersEmbedder(extractor, name, dtype, batchSize, location, probe!.length);
-    options.log.info(
+    log.info(
       { model: name, dtype, dimension: embedder.dimension, location, ms: Date.now() - started },
       'embeddings model loaded',
     );
@@ -108,15 +88,12 @@ export class TransformersEmbedder implements Embedder {
   constructor(
     private readonly extractor: FeatureExtractor,
     readonly model: string,
-    dtype: ModelDtype,
+    dtype: string,
     readonly batchSize: number,
     /** The model folder, or "huggingface-hub" for a downloaded (cached) model. */
     readonly location: string,
     readonly dimension: number,
   ) {
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-    }
     // The weights variant is part of the identity: fp32 and q8 vectors differ slightly.
     this.id = `${slug(model)}-${dtype}`;
   }
@@ -168,3 +145,36 @@ function slug(text: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 }
+
+/** Percentage steps between two lines for one file, and a line at least this often while it moves. */
+const STEP_PERCENT = 10;
+const INTERVAL_MS = 5_000;
+
+/**
+ * Turns transformers.js `progress_callback` events into throttled log lines:
+ * "model file onnx/model.onnx: 40% (53.2/133.0 MB)". Local files load in a blink: `level` debug.
+ */
+export function createProgressLog(
+  log: EmbedderLog,
+  model: string,
+  { level = 'info', now = Date.now }: { level?: 'info' | 'debug'; now?: () => number } = {},
+): (info: ProgressInfo) => void {
+  const lastByFile = new Map<string, { percent: number; at: number }>();
+  return (info) => {
+    if (info.status !== 'progress') return;
+    const percent = Math.floor(info.progress);
+    const last = lastByFile.get(info.file);
+    const at = now();
+    if (last) {
+      if (last.percent >= 100) return;
+      if (percent < 100 && percent < last.percent + STEP_PERCENT && at - last.at < INTERVAL_MS) return;
+    }
+    lastByFile.set(info.file, { percent, at });
+    log[level](
+      { model, file: info.file, percent, loadedBytes: info.loaded, totalBytes: info.total },
+      `model file ${info.file}: ${percent}% (${megabytes(info.loaded)}/${megabytes(info.total)} MB)`,
+    );
+  };
+}
+
+const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);

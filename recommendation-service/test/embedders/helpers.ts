@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmbedderLog } from '../../src/embedders/log.js';
+import type { EmbedderLog } from '../../src/embedders/embedder.js';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn';

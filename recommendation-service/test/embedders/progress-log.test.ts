@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressLog } from '../../src/embedders/progress-log.js';
+import { createProgressLog } from '../../src/embedders/transformers-embedder.js';
 import { recordingLog } from './helpers.js';
 
 describe('model download progress log', () => {

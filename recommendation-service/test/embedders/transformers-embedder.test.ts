@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddingsConfig, embeddingsConfigSchema } from '../../src/embedders/config.js';
 import {
   createTransformersEmbedder,
   type PipelineFactory,
@@ -19,6 +20,11 @@ import { norm, recordingLog } from './helpers.js';
 // model this file writes itself (no download, no shipped weights).
 describe('transformers.js embedder on a tiny local model', () => {
   let modelDir: string;
+  const config = (vars: Partial<EmbeddingsConfig> = {}) =>
+    embeddingsConfigSchema.parse({
+      EMBEDDINGS_CACHE_DIR: path.join(path.dirname(modelDir), 'cache'),
+      ...vars,
+    });
 
   beforeAll(async () => {
     modelDir = await writeTinyBertModel();
@@ -29,7 +35,7 @@ describe('transformers.js embedder on a tiny local model', () => {
 
   it('loads the folder with remote models disabled and reads the dimension from the output', async () => {
     const log = recordingLog();
-    const embedder = await createTransformersEmbedder({ localPath: modelDir, log });
+    const embedder = await createTransformersEmbedder(config(), log, { localPath: modelDir });
     expect(env.allowRemoteModels).toBe(false);
     expect(embedder.dimension).toBe(TINY_HIDDEN_SIZE);
     expect(embedder.model).toBe('tiny-bert');
@@ -46,7 +52,7 @@ describe('transformers.js embedder on a tiny local model', () => {
   });
 
   it('mean-pools the token rows, [CLS] and [SEP] included, then L2-normalises', async () => {
-    const embedder = await createTransformersEmbedder({ localPath: modelDir, log: recordingLog() });
+    const embedder = await createTransformersEmbedder(config(), recordingLog(), { localPath: modelDir });
     const [vector] = await embedder.embed(['Running SNEAKERS']);
     // BertNormalizer lower-cases; WordPiece splits "sneakers" into "sneak" + "##ers".
     const ids = ['[CLS]', 'running', 'sneak', '##ers', '[SEP]'].map((t) => tinyTokenId(t as never));
@@ -71,15 +77,11 @@ describe('transformers.js embedder on a tiny local model', () => {
       'coffee grinder',
       'sneakers',
     ];
-    const batched = await createTransformersEmbedder({
+    const batched = await createTransformersEmbedder(config({ EMBEDDINGS_BATCH_SIZE: 4 }), recordingLog(), {
       localPath: modelDir,
-      batchSize: 4,
-      log: recordingLog(),
     });
-    const single = await createTransformersEmbedder({
+    const single = await createTransformersEmbedder(config({ EMBEDDINGS_BATCH_SIZE: 1 }), recordingLog(), {
       localPath: modelDir,
-      batchSize: 1,
-      log: recordingLog(),
     });
     const together = await batched.embed(texts);
     const alone = await Promise.all(texts.map(async (text) => (await single.embed([text]))[0]!));
@@ -104,9 +106,8 @@ describe('transformers.js embedder on a tiny local model', () => {
       created++;
       return transformersPipeline(model, options);
     };
-    const embedder = await createTransformersEmbedder({
+    const embedder = await createTransformersEmbedder(config(), recordingLog(), {
       localPath: modelDir,
-      log: recordingLog(),
       createPipeline: counting,
     });
     await embedder.embed(['running shoes']);
@@ -133,10 +134,8 @@ describe('transformers.js embedder on a tiny local model', () => {
       wrapped.dispose = () => extractor.dispose();
       return wrapped;
     };
-    const embedder = await createTransformersEmbedder({
+    const embedder = await createTransformersEmbedder(config({ EMBEDDINGS_BATCH_SIZE: 1 }), recordingLog(), {
       localPath: modelDir,
-      batchSize: 1,
-      log: recordingLog(),
       createPipeline: watching,
     });
     const results = await Promise.all([
@@ -152,7 +151,7 @@ describe('transformers.js embedder on a tiny local model', () => {
   it('rejects a weights variant (dtype) the folder does not have', async () => {
     // The fixture has onnx/model.onnx only, not onnx/model_quantized.onnx.
     await expect(
-      createTransformersEmbedder({ localPath: modelDir, dtype: 'q8', log: recordingLog() }),
+      createTransformersEmbedder(config({ EMBEDDINGS_DTYPE: 'q8' }), recordingLog(), { localPath: modelDir }),
     ).rejects.toThrow(/model_quantized\.onnx/);
   });
 });

@@ -1,7 +1,8 @@
 // Throughput and memory of the transformers.js embedder on a real model folder.
 // Run (from recommendation-service/), one configuration per process so peak RSS is its own:
 //   npx tsx test/embedders/bench/bench-transformers.ts <model-folder> <fp32|q8> <batch-size> [count]
-import { createTransformersEmbedder, type ModelDtype } from '../../../src/embedders/transformers-embedder.js';
+import { embeddingsConfigSchema } from '../../../src/embedders/config.js';
+import { createTransformersEmbedder } from '../../../src/embedders/transformers-embedder.js';
 import { syntheticTexts } from './products.js';
 import { categoryNeighbourScore } from './quality.js';
 
@@ -11,13 +12,12 @@ const quiet = { debug() {}, info() {}, warn() {} };
 const rssMb = () => Math.round(process.memoryUsage().rss / 1_048_576);
 
 const before = rssMb();
-const embedder = await createTransformersEmbedder({
-  localPath,
-  dtype: dtype as ModelDtype,
-  batchSize: Number(batch),
-  log: quiet,
-  threads: process.env.THREADS === undefined ? undefined : Number(process.env.THREADS),
+const config = embeddingsConfigSchema.parse({
+  EMBEDDINGS_DTYPE: dtype,
+  EMBEDDINGS_BATCH_SIZE: batch,
+  EMBEDDINGS_THREADS: process.env.THREADS,
 });
+const embedder = await createTransformersEmbedder(config, quiet, { localPath });
 const loaded = rssMb();
 const texts = syntheticTexts(Number(count));
 await embedder.embed(texts.slice(0, Number(batch))); // warm-up
