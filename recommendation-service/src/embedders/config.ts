@@ -2,7 +2,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_HASHING_DIMENSION } from './hashing-embedder.js';
-import { DEFAULT_HUB_URL } from './hub.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -27,7 +26,7 @@ export const embeddingsConfigShape = {
   /** Where downloaded models are cached (outside node_modules, so a reinstall keeps them). */
   EMBEDDINGS_CACHE_DIR: z.string().default(path.join(repoRoot, '.data', 'models-cache')),
   /** The Hugging Face hub or a mirror (transformers.js `env.remoteHost`); `auto` checks it answers first. */
-  EMBEDDINGS_HUB_URL: z.string().url().default(DEFAULT_HUB_URL),
+  EMBEDDINGS_HUB_URL: z.string().url().default('https://huggingface.co/'),
   /** Longest wait for the model hub to answer one request before the load is given up. */
   EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   HASHING_DIMENSION: z.coerce.number().int().min(16).max(65_536).default(DEFAULT_HASHING_DIMENSION),

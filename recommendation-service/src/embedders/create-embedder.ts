@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
 import type { Embedder, EmbedderLog } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
-import { assertHubAnswers, isModelCached } from './hub.js';
+import { assertHubAnswers } from './hub.js';
 import {
   createTransformersEmbedder,
   DEFAULT_MODEL_ID,
@@ -48,11 +48,16 @@ export async function createEmbedder(
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
   const described = localPath ? `model folder "${localPath}" (EMBEDDINGS_MODEL_PATH)` : `model "${model}"`;
   try {
-    // Offline, fail here, before transformers.js (and onnxruntime with it) is imported.
-    if (model && !localPath && !isModelCached(config.EMBEDDINGS_CACHE_DIR, model)) {
+    // Offline, fail here, before transformers.js (and onnxruntime with it) is imported; a model in
+    // transformers.js's file cache (`cache_dir/<model>/<file>`) needs no hub.
+    if (model && !localPath && !existsSync(path.join(config.EMBEDDINGS_CACHE_DIR, model, 'config.json'))) {
       await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
     }
-    return await createTransformersEmbedder(config, log, { model, localPath, ...deps });
+    return await createTransformersEmbedder(config, log, {
+      model,
+      localPath,
+      createPipeline: deps.createPipeline,
+    });
   } catch (error) {
     const reason = describeError(error);
     const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';

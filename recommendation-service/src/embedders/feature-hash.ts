@@ -5,28 +5,15 @@
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** Starts a hash; the seed keeps feature families (words, bigrams, n-grams) apart. */
-export function hashStart(seed: number): number {
-  return (FNV_OFFSET ^ seed) >>> 0;
-}
-
-/** Feeds text.slice(start, end) without allocating the slice. */
-export function hashUpdate(state: number, text: string, start: number, end: number): number {
-  let h = state;
-  for (let i = start; i < end; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  }
-  return h >>> 0;
-}
-
-/** The finished hash of text.slice(start, end) from `seed`. */
+/** The hash of text.slice(start, end); the seed keeps feature families (words, bigrams, n-grams) apart. */
 export function hashOf(seed: number, text: string, start = 0, end = text.length): number {
-  return hashFinish(hashUpdate(hashStart(seed), text, start, end));
+  let h = (FNV_OFFSET ^ seed) >>> 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return hashFinish(h >>> 0);
 }
 
 /** murmur3 fmix32. */
-export function hashFinish(state: number): number {
-  let h = state;
+export function hashFinish(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,5 +1,5 @@
 import type { Embedder } from './embedder.js';
-import { hashFinish, hashOf, hashStart, hashUpdate } from './feature-hash.js';
+import { hashFinish, hashOf } from './feature-hash.js';
 import { normalizeWords } from './normalize-text.js';
 
 /** Bumped whenever features, weights or hashing change: the id names the vector collection. */
@@ -74,11 +74,7 @@ export class HashingEmbedder implements Embedder {
     let previous: string | undefined;
     for (const word of words) {
       this.words.push(hashOf(WORD_SEED, word));
-      if (previous !== undefined) {
-        // "previous word", fed in pieces.
-        const h = hashUpdate(hashUpdate(hashStart(BIGRAM_SEED), previous, 0, previous.length), ' ', 0, 1);
-        this.bigrams.push(hashFinish(hashUpdate(h, word, 0, word.length)));
-      }
+      if (previous !== undefined) this.bigrams.push(hashOf(BIGRAM_SEED, `${previous} ${word}`));
       previous = word;
       // Boundary markers make prefixes and suffixes distinct features ("<run" is not "urn").
       const marked = `<${word}>`;

@@ -1,17 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-
-/** The Hugging Face hub; EMBEDDINGS_HUB_URL names a mirror (or a test's stand-in) instead. */
-export const DEFAULT_HUB_URL = 'https://huggingface.co/';
-
-/**
- * Whether transformers.js would find the model in its file cache (`cache_dir/<model>/<file>`)
- * without asking the hub: then no reachability check is needed.
- */
-export function isModelCached(cacheDir: string | undefined, model: string): boolean {
-  return cacheDir !== undefined && existsSync(path.join(cacheDir, model, 'config.json'));
-}
-
 /**
  * Throws when the hub gives no HTTP answer for the model's config.json within `timeoutMs`; any
  * answer, even 404, counts (transformers.js then says what is wrong). Checked before importing
