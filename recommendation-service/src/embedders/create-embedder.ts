@@ -27,7 +27,10 @@ const FIX_HINT =
 export async function createEmbedder(
   config: EmbeddingsConfig,
   log: EmbedderLog,
-  deps: {
+  {
+    createPipeline,
+    fetchedModelDir: dir = FETCHED_MODEL_DIR,
+  }: {
     createPipeline?: PipelineFactory;
     /** Where `auto` looks for a model built by scripts/fetch-model.sh; null: nowhere. */
     fetchedModelDir?: string | null;
@@ -42,7 +45,6 @@ export async function createEmbedder(
 
   const auto = choice === 'auto';
   // After scripts/fetch-model.sh, `npm start` finds the model without any setting.
-  const { fetchedModelDir: dir = FETCHED_MODEL_DIR } = deps;
   const fetched = auto && dir && existsSync(path.join(dir, 'config.json')) ? dir : undefined;
   const localPath = config.EMBEDDINGS_MODEL_PATH ?? fetched;
   const model = auto ? (localPath ? undefined : DEFAULT_MODEL_ID) : choice;
@@ -53,11 +55,7 @@ export async function createEmbedder(
     if (model && !localPath && !existsSync(path.join(config.EMBEDDINGS_CACHE_DIR, model, 'config.json'))) {
       await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
     }
-    return await createTransformersEmbedder(config, log, {
-      model,
-      localPath,
-      createPipeline: deps.createPipeline,
-    });
+    return await createTransformersEmbedder(config, log, { model, localPath, createPipeline });
   } catch (error) {
     const reason = describeError(error);
     const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';
