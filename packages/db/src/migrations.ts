@@ -9,40 +9,21 @@ export interface SqlSession {
   exec(sql: string): Promise<void>;
 }
 
-export interface MigrateResult {
-  applied: string[];
-  alreadyApplied: number;
-}
-
 /**
- * Reads Prisma's migration folder layout: `migrations/<name>/migration.sql`, applied in
- * name order. The checksum is Prisma's: sha256 (hex) of the file as written.
+ * Applies pending migrations with Prisma's bookkeeping (`_prisma_migrations` in the service's
+ * schema, as `prisma migrate deploy` keeps it): either tool can take over from the other. An
+ * advisory lock serialises concurrent starters of the same service. Prisma's folder layout:
+ * `migrations/<name>/migration.sql`, applied in name order, checksum = sha256 (hex) of the file.
  */
-export async function readMigrations(migrationsDir: string) {
+export async function applyMigrations(session: SqlSession, schema: string, migrationsDir: string) {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
-  return Promise.all(
-    names.map(async (name) => {
+  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  const migrations = await Promise.all(
+    names.sort().map(async (name) => {
       const sql = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     }),
   );
-}
-
-/**
- * Applies pending migrations with Prisma's bookkeeping (`_prisma_migrations` in the service's
- * schema, as `prisma migrate deploy` keeps it): either tool can take over from the other. An
- * advisory lock serialises concurrent starters of the same service.
- */
-export async function applyMigrations(
-  session: SqlSession,
-  schema: string,
-  migrationsDir: string,
-): Promise<MigrateResult> {
-  const migrations = await readMigrations(migrationsDir);
   const quotedSchema = `"${schema.replaceAll('"', '""')}"`;
   await session.exec(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
   await session.exec(`CREATE TABLE IF NOT EXISTS ${quotedSchema}."_prisma_migrations" (

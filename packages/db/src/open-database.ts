@@ -8,7 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { applyMigrations, type MigrateResult, type SqlSession } from './migrations.js';
+import { applyMigrations, type SqlSession } from './migrations.js';
 
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent, an embedded PGlite database in `dataDir`. */
@@ -37,7 +37,7 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Give this to `new PrismaClient({ adapter })`. */
   adapter: SqlDriverAdapterFactory;
-  migrate(): Promise<MigrateResult>;
+  migrate(): ReturnType<typeof applyMigrations>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
