@@ -90,12 +90,7 @@ async function timeSearches(store: VectorStore, label: string): Promise<void> {
 async function benchEmbedded(): Promise<void> {
   console.log(`\nEmbedded store (exact inner product, ${ROWS} x ${DIM})`);
   const root = await mkdtemp(path.join(tmpdir(), 'bench-vectors-'));
-  const open = (name: string) =>
-    new EmbeddedVectorStore({
-      directory: path.join(root, name),
-      collection: name,
-      dimension: DIM,
-    });
+  const open = (name: string) => new EmbeddedVectorStore(path.join(root, name), name, DIM);
   try {
     for (const batch of [10, 100, 1000]) {
       const store = open(`batch${batch}`);

@@ -4,10 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectionName, type EmbedderIdentity } from '../src/vector-store/collection-name.js';
 import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
-import {
-  EmbeddedVectorStore,
-  type EmbeddedVectorStoreOptions,
-} from '../src/vector-store/embedded/embedded-store.js';
+import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
 import { VectorTable } from '../src/vector-store/embedded/vector-table.js';
 import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
 import type { VectorStore } from '../src/vector-store/vector-store.js';
@@ -24,11 +21,8 @@ async function embeddedHarness(): Promise<StoreHarness> {
   return {
     async open(embedder) {
       const collection = collectionName('products', embedder);
-      const store = new EmbeddedVectorStore({
-        directory: embeddedDirectory(dataDir, collection),
-        collection,
-        dimension: embedder.dimension,
-      });
+      const directory = embeddedDirectory(dataDir, collection);
+      const store = new EmbeddedVectorStore(directory, collection, embedder.dimension);
       await store.init();
       opened.push(store);
       return store;
@@ -49,14 +43,10 @@ describe('EmbeddedVectorStore on disk', () => {
   let directory: string;
   const stores: EmbeddedVectorStore[] = [];
 
-  async function open(options: Partial<EmbeddedVectorStoreOptions> = {}): Promise<EmbeddedVectorStore> {
+  async function open(compactMinBytes?: number): Promise<EmbeddedVectorStore> {
     directory ??= path.join(await tempDir(), 'vectors');
-    const store = new EmbeddedVectorStore({
-      directory,
-      collection: collectionName('products', embedder),
-      dimension: DIM,
-      ...options,
-    });
+    const collection = collectionName('products', embedder);
+    const store = new EmbeddedVectorStore(directory, collection, DIM, undefined, compactMinBytes);
     await store.init();
     stores.push(store);
     return store;
@@ -108,7 +98,7 @@ describe('EmbeddedVectorStore on disk', () => {
     await copyFile(logFile, oldLog);
 
     // A tiny threshold compacts on open.
-    const compacting = await open({ compactMinBytes: 1 });
+    const compacting = await open(1);
     expect((await stat(path.join(directory, 'snapshot.bin'))).size).toBeGreaterThan(0);
     expect((await stat(logFile)).size).toBe(16);
     const expected = await compacting.search(products[5]!.vector, { limit: 5 });
@@ -122,7 +112,7 @@ describe('EmbeddedVectorStore on disk', () => {
   });
 
   it('keeps every write across many compactions', async () => {
-    const store = await open({ compactMinBytes: 1 });
+    const store = await open(1);
     for (let i = 0; i < 50; i += 5) {
       await store.upsert(products.slice(i, i + 5));
       if (i % 10 === 0) await store.delete([i + 1]);
@@ -167,7 +157,7 @@ describe('EmbeddedVectorStore on disk', () => {
 
   it('lets one process own a folder: a second store on it fails, a dead owner is taken over', async () => {
     const store = await open();
-    const second = new EmbeddedVectorStore({ directory, collection: 'x', dimension: DIM });
+    const second = new EmbeddedVectorStore(directory, 'x', DIM);
     await expect(second.init()).rejects.toThrow(/already open/);
     await store.close();
     // A lock left by a process that no longer exists (pid far above pid_max defaults).
@@ -179,7 +169,7 @@ describe('EmbeddedVectorStore on disk', () => {
     const store = await open();
     await store.upsert(products.slice(0, 2));
     await store.close();
-    const wrong = new EmbeddedVectorStore({ directory, collection: 'x', dimension: DIM * 2 });
+    const wrong = new EmbeddedVectorStore(directory, 'x', DIM * 2);
     await expect(wrong.init()).rejects.toThrow(/16-d vectors, expected 32/);
   });
 

@@ -69,11 +69,11 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'vector-compare-'));
     const collection = collectionName(prefix, embedder);
     const milvus = milvusStore(embedder, prefix);
-    const embedded = new EmbeddedVectorStore({
-      directory: embeddedDirectory(dataDir, collection),
+    const embedded = new EmbeddedVectorStore(
+      embeddedDirectory(dataDir, collection),
       collection,
-      dimension: embedder.dimension,
-    });
+      embedder.dimension,
+    );
     try {
       await Promise.all([milvus.init(), embedded.init()]);
       const products = randomProducts(1000, embedder.dimension, 11, 8);

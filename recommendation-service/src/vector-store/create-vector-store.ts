@@ -21,12 +21,8 @@ export async function createVectorStore(
     const milvus = { ...config, MILVUS_ADDRESS: config.MILVUS_ADDRESS };
     return new MilvusVectorStore(milvus, collection, embedder.dimension, log);
   }
-  return new EmbeddedVectorStore({
-    directory: embeddedDirectory(config.DATA_DIR, collection),
-    collection,
-    dimension: embedder.dimension,
-    log,
-  });
+  const directory = embeddedDirectory(config.DATA_DIR, collection);
+  return new EmbeddedVectorStore(directory, collection, embedder.dimension, log);
 }
 
 export function embeddedDirectory(dataDir: string, collection: string): string {

@@ -7,26 +7,12 @@ import { truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import { lockDirectory } from './dir-lock.js';
-import type { KernelKind } from './dot-kernel.js';
 import * as records from './records.js';
 import { VectorTable } from './vector-table.js';
-
-export interface EmbeddedVectorStoreOptions {
-  /** Folder of this collection, e.g. `<DATA_DIR>/recommendation-service/vectors/<collection>`. */
-  directory: string;
-  collection: string;
-  dimension: number;
-  log?: StoreLogger;
-  /** Compact once the log is larger than this and than the snapshot. */
-  compactMinBytes?: number;
-  /** Tests force the JavaScript kernel to compare it with the SIMD one. */
-  kernel?: KernelKind;
-}
 
 const SNAPSHOT = 'snapshot.bin';
 const HEADER = records.LOG_HEADER_BYTES;
 const LOG = 'log.bin';
-const DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
  * Exact inner-product search in memory (VectorTable), persisted in one folder owned by one
@@ -35,12 +21,7 @@ const DEFAULT_COMPACT_MIN_BYTES = 8 * 1024 * 1024;
  */
 export class EmbeddedVectorStore implements VectorStore {
   readonly kind = 'embedded' as const;
-  readonly collection: string;
-  readonly directory: string;
-  readonly dimension: number;
   private readonly table: VectorTable;
-  private readonly log: StoreLogger;
-  private readonly compactMinBytes: number;
   private logFile?: FileHandle;
   private logBytes = 0;
   private snapshotBytes = 0;
@@ -50,14 +31,17 @@ export class EmbeddedVectorStore implements VectorStore {
   /** Writes run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(options: EmbeddedVectorStoreOptions) {
+  constructor(
+    /** Folder of this collection, e.g. `<DATA_DIR>/recommendation-service/vectors/<collection>`. */
+    readonly directory: string,
+    readonly collection: string,
+    readonly dimension: number,
+    private readonly log: StoreLogger = silentLogger,
+    /** Compact once the log is larger than this and than the snapshot. */
+    private readonly compactMinBytes = 8 * 1024 * 1024,
+  ) {
     if (endianness() !== 'LE') throw new Error('the embedded vector store files are little-endian only');
-    this.collection = options.collection;
-    this.directory = options.directory;
-    this.dimension = options.dimension;
-    this.table = new VectorTable(options.dimension, options.kernel);
-    this.log = options.log ?? silentLogger;
-    this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
+    this.table = new VectorTable(dimension);
   }
 
   init(): Promise<void> {
