@@ -96,36 +96,28 @@ export class VectorTable {
       const start = this.rowStart(row);
       const vector = block.subarray(i * this.dimension, (i + 1) * this.dimension);
       vector.set(this.f32.subarray(start, start + this.dimension));
-      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
-      return { productId, categoryId, productTitle, categoryTitle, vector };
+      return { ...this.metadataOf(row), vector };
     });
   }
 
   /** Exact inner-product top-k; the filters are applied while collecting the scores. */
   search(query: Float32Array, options: SearchOptions): SearchHit[] {
-    const top = new TopK(Math.min(options.limit, this.rows));
-    if (top.k === 0) return [];
+    const k = Math.min(options.limit, this.rows);
+    if (k === 0) return [];
     this.f32.set(query, 0);
     const scoresOffset = this.vectorsOffset + this.capacity * this.stride * 4;
     this.kernel(0, this.vectorsOffset, this.rows, this.stride, scoresOffset);
     const scores = new Float32Array(this.memory.buffer, scoresOffset, this.rows);
-    const productIds = this.productIds;
-    const categoryIds = this.categoryIds;
+    const { productIds, categoryIds } = this;
     const category = options.categoryId;
     const excluded = options.excludeProductIds?.length ? new Set(options.excludeProductIds) : undefined;
+    const top = new TopK(k, scores, productIds);
     for (let row = 0; row < scores.length; row++) {
       if (category !== undefined && categoryIds[row] !== category) continue;
-      const score = scores[row]!;
       // The exclusion lookup runs only for rows good enough to enter the top k.
-      if (!top.accepts(score)) continue;
-      const productId = productIds[row]!;
-      if (excluded?.has(productId)) continue;
-      top.push(score, row, productId);
+      if (top.accepts(scores[row]!) && !excluded?.has(productIds[row]!)) top.push(row);
     }
-    return top.sorted().map(({ score, row }) => {
-      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
-      return { productId, categoryId, productTitle, categoryTitle, score };
-    });
+    return top.sorted().map((row) => ({ ...this.metadataOf(row), score: scores[row]! }));
   }
 
   /** Vectors of the live rows, row-major without padding (the snapshot layout). */
@@ -145,6 +137,11 @@ export class VectorTable {
   /** Metadata of the live rows, in row order, as stored in snapshots. */
   metadata(): Metadata[] {
     return this.meta.slice();
+  }
+
+  private metadataOf(row: number): Omit<ProductVector, 'vector'> {
+    const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
+    return { productId, categoryId, productTitle, categoryTitle };
   }
 
   private rowFor(productId: number): number {
