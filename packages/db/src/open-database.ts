@@ -20,13 +20,6 @@ export interface DatabaseOptions {
 }
 
 /**
- * Longest wait for a query's answer from Postgres, client-side: a frozen or partitioned server
- * never answers a statement_timeout, and requests then get 503 instead of hanging.
- * Migrations are not bounded.
- */
-const QUERY_TIMEOUT_MS = 10_000;
-
-/**
  * Postgres's default 128 MB of shared buffers lives in PGlite's WebAssembly memory, which
  * never shrinks. 16 MB measured 23-54 MiB less RSS per service on the scaled catalog at the
  * same throughput (docs/benchmarks.md, "PGlite shared buffers"); larger shops use DATABASE_URL.
@@ -53,7 +46,9 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     max: 10,
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    query_timeout: QUERY_TIMEOUT_MS,
+    // Client-side: a frozen or partitioned server never answers a statement_timeout, and requests
+    // then get 503 instead of hanging. Migrations are not bounded.
+    query_timeout: 10_000,
     keepAlive: true,
   });
   // An idle client losing its connection (database restart) must not crash the process.

@@ -1,37 +1,8 @@
-import { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import type { MilvusConfig } from '../config.js';
 import { VectorStoreRequestError, VectorStoreUnavailableError } from '../errors.js';
 
 // gRPC codes for "cannot reach it now", not "it said no":
 // CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE.
 const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
-
-/**
- * A MilvusClient whose own timeout is the operation deadline (docs/vector-stores.md). Its
- * constructor sends `Connect`; the store attaches a handler to `connectPromise` at once, since
- * an unhandled rejection (nothing listening) kills the process.
- */
-export function createMilvusClient(config: MilvusConfig) {
-  return new MilvusClient({
-    address: config.MILVUS_ADDRESS,
-    token: config.MILVUS_TOKEN,
-    database: config.MILVUS_DATABASE,
-    timeout: config.MILVUS_TIMEOUT_MS,
-    // One quick retry for a blip; the store's deadline bounds the total anyway.
-    maxRetries: 1,
-    retryDelay: 50,
-    // Heartbeats to the server are of no use to us, and Milvus Lite does not implement them.
-    telemetry: { enabled: false },
-    // After a refused connection gRPC fails calls at once until its next reconnect attempt,
-    // and its backoff grows to 120 s by default: a Milvus that comes back would stay
-    // "unavailable" for minutes. Cap it so recovery takes at most a couple of seconds.
-    channelOptions: {
-      'grpc.initial_reconnect_backoff_ms': 250,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-    },
-    logLevel: 'warn',
-  });
-}
 
 /** Milvus's "collection not loaded" (e.g. Milvus Lite releases every collection when it restarts). */
 export const NOT_LOADED = 101;

@@ -8,7 +8,6 @@ import { assertIds, assertProducts, assertSearchOptions, assertVector } from '..
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import {
   checkStatus,
-  createMilvusClient,
   type MilvusStatus,
   MilvusStatusError,
   NOT_LOADED,
@@ -58,7 +57,23 @@ export class MilvusVectorStore implements VectorStore {
     readonly dimension: number,
     private readonly log: StoreLogger = silentLogger,
   ) {
-    this.client = createMilvusClient(config);
+    // The client's own timeout is the operation deadline (docs/vector-stores.md). Its constructor
+    // sends `Connect`: watch() attaches a handler at once, since an unhandled rejection kills the process.
+    this.client = new MilvusClient({
+      address: config.MILVUS_ADDRESS,
+      token: config.MILVUS_TOKEN,
+      database: config.MILVUS_DATABASE,
+      timeout: config.MILVUS_TIMEOUT_MS,
+      // One quick retry for a blip; the store's deadline bounds the total anyway.
+      maxRetries: 1,
+      retryDelay: 50,
+      // Heartbeats to the server are of no use to us, and Milvus Lite does not implement them.
+      telemetry: { enabled: false },
+      // After a refused connection gRPC fails calls at once until its next reconnect attempt, and
+      // its backoff grows to 120 s by default: cap it so a Milvus that comes back is usable in seconds.
+      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2_000 },
+      logLevel: 'warn',
+    });
     this.connected = this.watch();
   }
 
@@ -187,7 +202,6 @@ export class MilvusVectorStore implements VectorStore {
   async close(): Promise<void> {
     this.ready = false;
     clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
     if (this.closed) return;
     this.closed = true;
     // The SDK drains its channel pool, which waits for every borrowed channel to come back:
