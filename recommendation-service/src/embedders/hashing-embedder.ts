@@ -85,9 +85,7 @@ export class HashingEmbedder implements Embedder {
         }
       }
       // Words shorter than MIN_GRAM - 2 letters still count as one whole "<w>" n-gram.
-      if (marked.length < MIN_GRAM) {
-        this.chars.push(hashOf(CHAR_SEED, marked));
-      }
+      if (marked.length < MIN_GRAM) this.chars.push(hashOf(CHAR_SEED, marked));
     }
   }
 
