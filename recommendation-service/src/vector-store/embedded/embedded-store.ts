@@ -127,7 +127,14 @@ export class EmbeddedVectorStore implements VectorStore {
     this.unlock = await lockDirectory(this.directory);
     try {
       await rm(path.join(this.directory, `${SNAPSHOT}.tmp`), { force: true });
-      await this.loadSnapshot();
+      const snapshotFile = path.join(this.directory, SNAPSHOT);
+      const snapshot = await readIfExists(snapshotFile);
+      if (snapshot) {
+        const { dimension, metadata, vectors } = records.decodeSnapshot(snapshot, snapshotFile);
+        this.assertDimension(dimension, snapshotFile);
+        this.table.upsertRows(metadata, vectors);
+        this.snapshotBytes = snapshot.length;
+      }
       const { replayed, tornBytes } = await this.replayLog();
       this.state = 'open';
       this.log.info(
@@ -157,16 +164,6 @@ export class EmbeddedVectorStore implements VectorStore {
     }
   }
 
-  private async loadSnapshot(): Promise<void> {
-    const file = path.join(this.directory, SNAPSHOT);
-    const buffer = await readIfExists(file);
-    if (!buffer) return;
-    const snapshot = records.decodeSnapshot(buffer, file);
-    this.assertDimension(snapshot.dimension, file);
-    this.table.upsertRows(snapshot.metadata, snapshot.buffer, snapshot.vectorsOffset);
-    this.snapshotBytes = buffer.length;
-  }
-
   /**
    * Replays the log on top of the snapshot. Replaying is idempotent (upsert/delete by id), so
    * a crash between writing a snapshot and emptying the log only costs a longer replay.
@@ -190,7 +187,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const { records: replayed, end } = records.readRecords(buffer, HEADER, this.dimension);
     for (const record of replayed) {
       if (record.type === records.DELETE) for (const id of record.productIds) this.table.delete(id);
-      else this.table.upsertRows(record.metadata, record.vectors, record.vectorsOffset);
+      else this.table.upsertRows(record.metadata, record.vectors);
     }
     if (end < buffer.length) {
       // Appending after garbage would hide every later record from the next replay.

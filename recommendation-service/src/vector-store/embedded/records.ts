@@ -25,7 +25,7 @@ export const DELETE = 2;
 export type Metadata = [number, number, string, string];
 
 export type LogRecord =
-  | { type: typeof UPSERT; metadata: Metadata[]; vectors: Uint8Array; vectorsOffset: number }
+  | { type: typeof UPSERT; metadata: Metadata[]; vectors: Uint8Array }
   | { type: typeof DELETE; productIds: number[] };
 
 export function logHeader(dimension: number): Buffer {
@@ -114,7 +114,7 @@ function decode(type: number, payload: Buffer, dimension: number): LogRecord | u
   if (payload.length !== 8 + vectorBytes + metadataLength) return undefined;
   const metadata = parseMetadata(payload.subarray(8 + vectorBytes), count);
   if (!metadata) return undefined;
-  return { type: UPSERT, metadata, vectors: payload, vectorsOffset: 8 };
+  return { type: UPSERT, metadata, vectors: payload.subarray(8) };
 }
 
 function parseMetadata(bytes: Buffer, count: number): Metadata[] | undefined {
@@ -137,10 +137,7 @@ export function encodeSnapshot(dimension: number, metadata: Metadata[], vectors:
   return [header, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength), meta];
 }
 
-/**
- * A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw.
- * Row-major vectors start at `vectorsOffset` in `buffer`.
- */
+/** A snapshot is written to a temporary file and renamed, so a bad one is real damage: throw. */
 export function decodeSnapshot(buffer: Buffer, file: string) {
   if (buffer.length < SNAPSHOT_HEADER_BYTES || buffer.toString('latin1', 0, 8) !== SNAPSHOT_MAGIC) {
     throw new Error(`${file}: not a vector snapshot`);
@@ -158,5 +155,5 @@ export function decodeSnapshot(buffer: Buffer, file: string) {
   if (crc32(meta, crc32(vectors)) !== checksum) throw new Error(`${file}: checksum mismatch`);
   const metadata = parseMetadata(meta, count);
   if (!metadata) throw new Error(`${file}: bad metadata`);
-  return { dimension, metadata, buffer, vectorsOffset: SNAPSHOT_HEADER_BYTES };
+  return { dimension, metadata, vectors };
 }

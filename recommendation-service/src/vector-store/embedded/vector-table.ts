@@ -47,13 +47,13 @@ export class VectorTable {
     this.f32.set(product.vector, this.rowStart(row));
   }
 
-  /** Fills rows from a snapshot or log buffer: row i's vector at `sourceOffset + i * dimension * 4`. */
-  upsertRows(metadata: readonly Metadata[], source: Uint8Array, sourceOffset: number): void {
+  /** Fills rows from a snapshot or log record: row i's vector at byte `i * dimension * 4` of `source`. */
+  upsertRows(metadata: readonly Metadata[], source: Uint8Array): void {
     const bytes = this.dimension * 4;
     metadata.forEach((meta, i) => {
       const row = this.rowFor(meta[0]);
       this.setRow(row, meta);
-      const start = sourceOffset + i * bytes;
+      const start = i * bytes;
       // Byte copy: the source offset need not be 4-byte aligned, a Float32Array view would.
       new Uint8Array(this.memory.buffer, this.rowStart(row) * 4, bytes).set(
         source.subarray(start, start + bytes),
