@@ -242,7 +242,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const target = path.join(this.directory, SNAPSHOT);
     const temporary = `${target}.tmp`;
     try {
-      const parts = records.encodeSnapshot(this.dimension, this.table.metadata(), this.table.packedVectors());
+      const parts = records.encodeSnapshot(this.dimension, this.table.meta, this.table.packedVectors());
       // flush: fsynced before the rename.
       await writeFile(temporary, parts, { flush: true });
       await rename(temporary, target);

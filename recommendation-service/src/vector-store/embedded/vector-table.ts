@@ -22,7 +22,8 @@ export class VectorTable {
   // Ids also in typed arrays: the search loop reads them for every row.
   private productIds = new Float64Array(0);
   private categoryIds = new Float64Array(0);
-  private readonly meta: Metadata[] = [];
+  /** Metadata of the live rows, in row order (as snapshots store it). */
+  readonly meta: Metadata[] = [];
   private readonly rowById = new Map<number, number>();
   private rows = 0;
   /** View over the whole memory; replaced whenever the memory grows. */
@@ -61,9 +62,9 @@ export class VectorTable {
     });
   }
 
-  delete(productId: number): boolean {
+  delete(productId: number): void {
     const row = this.rowById.get(productId);
-    if (row === undefined) return false;
+    if (row === undefined) return;
     this.rowById.delete(productId);
     const last = --this.rows;
     if (row !== last) {
@@ -73,7 +74,6 @@ export class VectorTable {
       this.rowById.set(this.productIds[row]!, row);
     }
     this.meta.pop();
-    return true;
   }
 
   has(productId: number): boolean {
@@ -132,11 +132,6 @@ export class VectorTable {
       packed.set(this.f32.subarray(start, start + dim), row * dim);
     }
     return new Uint8Array(packed.buffer);
-  }
-
-  /** Metadata of the live rows, in row order, as stored in snapshots. */
-  metadata(): Metadata[] {
-    return this.meta.slice();
   }
 
   private metadataOf(row: number): Omit<ProductVector, 'vector'> {
