@@ -42,13 +42,8 @@ export function checkStatus(status: MilvusStatus | undefined, operation: string)
 export function withDeadline<T>(work: Promise<T>, ms: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new VectorStoreUnavailableError(undefined, {
-          cause: new Error(`Milvus ${operation} did not answer within ${ms} ms`),
-        }),
-      );
-    }, ms);
+    const cause = new Error(`Milvus ${operation} did not answer within ${ms} ms`);
+    timer = setTimeout(() => reject(new VectorStoreUnavailableError(undefined, { cause })), ms);
   });
   // `work` may still reject after the deadline: race() has attached a handler to it.
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
