@@ -28,9 +28,9 @@ export class HashingEmbedder implements Embedder {
   readonly model = HASHING_VERSION;
   readonly dimension: number;
   // Reused between texts: embedding is synchronous, so no two texts share them at once.
-  private readonly words = new HashList();
-  private readonly bigrams = new HashList();
-  private readonly chars = new HashList();
+  private readonly words: number[] = [];
+  private readonly bigrams: number[] = [];
+  private readonly chars: number[] = [];
   private readonly emptyVector: Float32Array;
 
   constructor(options: { dimension?: number } = {}) {
@@ -89,10 +89,10 @@ export class HashingEmbedder implements Embedder {
     }
   }
 
-  private addFamily(vector: Float32Array, features: HashList, weight: number): void {
+  private addFamily(vector: Float32Array, features: number[], weight: number): void {
     if (features.length === 0) return;
     // Sorting puts repeats of a feature next to each other: term frequencies without a Map.
-    const hashes = features.sorted();
+    const hashes = Uint32Array.from(features).sort();
     let sumSquares = 0;
     forEachRun(hashes, (_hash, tf) => {
       const w = 1 + Math.log(tf);
@@ -106,25 +106,6 @@ export class HashingEmbedder implements Embedder {
       const sign = hashFinish(hash ^ SIGN_SALT) & 1 ? -1 : 1;
       vector[hash % dimension]! += sign * scale * (1 + Math.log(tf));
     });
-  }
-}
-
-/** A growable list of 32-bit feature hashes. */
-class HashList {
-  private data = new Uint32Array(256);
-  length = 0;
-
-  push(hash: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Uint32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = hash;
-  }
-
-  sorted(): Uint32Array {
-    return this.data.subarray(0, this.length).sort();
   }
 }
 
