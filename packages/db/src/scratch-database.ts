@@ -1,15 +1,9 @@
 import pg from 'pg';
 
-/**
- * Names a test run's scratch databases (set by packages/testing's global setup), so that
- * `dropScratchDatabases` can drop all of them when the run ends.
- */
+/** Set by packages/testing's global setup: names a run's scratch databases for dropScratchDatabases. */
 export const SCRATCH_TAG_VARIABLE = 'ECOM_SCRATCH_TAG';
 
-/**
- * Creates an empty database next to the one `baseUrl` points at and returns its URL.
- * Tests use one per file so they never see each other's rows.
- */
+/** An empty database next to `baseUrl`'s, one per test file so files never see each other's rows. */
 export async function createScratchDatabase(baseUrl: string, prefix: string): Promise<string> {
   const tag = process.env[SCRATCH_TAG_VARIABLE];
   const random = Math.random().toString(36).slice(2, 8);

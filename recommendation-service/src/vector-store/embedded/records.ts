@@ -2,16 +2,8 @@ import { crc32 } from 'node:zlib';
 import type { ProductVector } from '../vector-store.js';
 
 /**
- * Binary layouts of the on-disk files (little-endian; docs/vector-stores.md has the table).
- *
- * Log file  = header(16) + records.
- *   header  = "ECVLOG01" | u32 dimension | u32 0
- *   record  = u32 type | u32 payload length | u32 crc32(payload) | payload
- *   upsert payload (type 1) = u32 count | u32 metadata length | count x dimension f32 | metadata JSON
- *   delete payload (type 2) = u32 count | count x f64 product id
- * Snapshot  = "ECVSNAP1" | u32 dimension | u32 count | u32 metadata length | u32 crc32(body) | body
- *   body    = count x dimension f32 | metadata JSON
- * Metadata JSON is an array of [productId, categoryId, productTitle, categoryTitle].
+ * Encoders and decoders of `log.bin` and `snapshot.bin` (little-endian), laid out as the table in
+ * docs/vector-stores.md says; metadata JSON is an array of `Metadata` tuples.
  */
 export const LOG_MAGIC = 'ECVLOG01';
 export const LOG_HEADER_BYTES = 16;

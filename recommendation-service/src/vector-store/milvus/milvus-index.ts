@@ -1,10 +1,5 @@
-/**
- * Vector index choice; the metric is IP, which is cosine on our L2-normalised vectors.
- * - HNSW (default on Milvus standalone/cluster): sub-linear, high recall, filters applied in
- *   the graph walk; Milvus Lite builds it (faiss) for flushed segments.
- * - FLAT (default on Milvus Lite): exact, the embedded store's answers; one numpy product there.
- * - AUTOINDEX: the server picks. IVF_FLAT: less memory than HNSW, needs data to train on.
- */
+// Vector index choice (trade-offs: docs/vector-stores.md, "Index and metric"); the metric is IP,
+// which is cosine on our L2-normalised vectors.
 export const INDEX_TYPES = ['HNSW', 'FLAT', 'AUTOINDEX', 'IVF_FLAT'] as const;
 export type IndexType = (typeof INDEX_TYPES)[number];
 
