@@ -14,10 +14,7 @@ export const embeddingsConfigShape = {
   EMBEDDINGS_MODEL: z.string().trim().min(1).default('auto'),
   /** Local model folder (config.json, tokenizer.json, onnx/model.onnx); never downloads. */
   EMBEDDINGS_MODEL_PATH: z.string().optional(),
-  /**
-   * ONNX weights variant: fp32 = onnx/model.onnx, q8 = onnx/model_quantized.onnx, ... fp32 gives
-   * the original's PyTorch vectors; q8 trades ~1% cosine fidelity for speed.
-   */
+  /** ONNX weights: fp32 (onnx/model.onnx) as the original's PyTorch; q8 (model_quantized) ~1% off, faster. */
   EMBEDDINGS_DTYPE: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']).default('fp32'),
   /** Measured on this 2-core machine, see docs/embedders.md. */
   EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(8),

@@ -3,13 +3,12 @@ import { NAME_PART } from './collection-name.js';
 import { INDEX_TYPES } from './milvus/milvus-index.js';
 
 /**
- * Vector store variables, spread into the service's config schema. With MILVUS_ADDRESS the
- * vectors live in Milvus; without it, in the embedded on-disk index under DATA_DIR.
+ * Vector store variables, spread into the service's config schema. With MILVUS_ADDRESS (`host:port`
+ * of Milvus or Milvus Lite; MILVUS_TOKEN `user:password` or an API key) the vectors live in Milvus;
+ * without it, in the embedded on-disk index under DATA_DIR.
  */
 export const vectorStoreConfigShape = {
-  /** `host:port` of Milvus (or Milvus Lite's gRPC server), e.g. `127.0.0.1:19530`. Unset: embedded store. */
   MILVUS_ADDRESS: z.string().min(1).optional(),
-  /** `user:password` or an API key, when the server has authentication on. */
   MILVUS_TOKEN: z.string().min(1).optional(),
   /** Milvus database, created on start when missing (Milvus Lite 3.x supports databases too). Unset: `default`. */
   MILVUS_DATABASE: z.string().regex(NAME_PART, 'letters, digits and underscores').optional(),
