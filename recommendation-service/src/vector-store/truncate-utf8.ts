@@ -5,16 +5,14 @@
  */
 export const MAX_TITLE_BYTES = 512;
 
-const encoder = new TextEncoder();
-
 /** Longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a code point. */
 export function truncateUtf8(text: string, maxBytes: number = MAX_TITLE_BYTES): string {
   // Fast path: 3 bytes per UTF-16 unit is the worst case, so short strings always fit.
   if (text.length * 3 <= maxBytes) return text;
-  const bytes = encoder.encode(text);
+  const bytes = Buffer.from(text);
   if (bytes.length <= maxBytes) return text;
   let end = maxBytes;
   // Step back over continuation bytes (10xxxxxx) to the start of the cut code point.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return new TextDecoder().decode(bytes.subarray(0, end));
+  return bytes.toString('utf8', 0, end);
 }
