@@ -12,15 +12,14 @@ import type { OutboxSignal } from './signal.js';
 interface Delivery {
   productId: number;
   jobIds: number[];
-  /** Current state; null when the product no longer exists (delete its vector). */
+  /** Null when the product no longer exists (delete its vector). */
   payload: ProductPayload | null;
   /** Delivered, or parked as rejected, in this round. */
   settled?: boolean;
 }
 
+/** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;
-/** Customer ids per "customers changed" call (a small JSON body even at the maximum). */
-const CUSTOMER_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
 
 type Outcome = 'idle' | 'more' | 'failed';
@@ -68,14 +67,13 @@ export class OutboxDispatcher {
     /** An embedded database belongs to this process alone: take the lease over at once. */
     private readonly exclusiveDatabase: boolean,
   ) {
-    const token = config.INTERNAL_API_TOKEN;
     this.http = new JsonClient({
       name: 'recommendation-service',
       baseUrl: config.RECOMMENDATION_SERVICE_URL,
       timeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
       retries: 0, // the loop retries with its own backoff and keeps the jobs until acknowledged
       connections: 4,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: config.INTERNAL_API_TOKEN ? { authorization: `Bearer ${config.INTERNAL_API_TOKEN}` } : {},
     });
   }
 
@@ -87,18 +85,15 @@ export class OutboxDispatcher {
 
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
   async close(): Promise<void> {
-    if (this.loopPromise) {
-      this.stopController.abort();
-      this.wake();
-      await this.loopPromise;
-      this.loopPromise = null;
-      this.signal.listener = null;
-      if (this.leader) {
-        await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
-          this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
-        });
-        this.leader = false;
-      }
+    this.stopController.abort();
+    this.wake();
+    await this.loopPromise;
+    this.signal.listener = null;
+    if (this.leader) {
+      await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
+        this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
+      });
+      this.leader = false;
     }
     await this.http.close();
   }
@@ -149,13 +144,13 @@ export class OutboxDispatcher {
     this.woken = false;
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
     const jobs = await this.outbox.due(limit);
-    const customerJobs = await this.outbox.dueCustomerChanges(CUSTOMER_BATCH);
+    const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
     if (jobs.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
     const deliveries = await this.plan(jobs);
-    await this.logProgress(jobs.length >= limit);
+    if (jobs.length >= limit) await this.logProgress();
     let undeliveredCustomerJobs = customerJobs.map((job) => job.id);
     try {
       // Customer changes first: one small call, and until it arrives recommendation-service
@@ -164,16 +159,14 @@ export class OutboxDispatcher {
       await this.deliverCustomerChanges(customerJobs);
       undeliveredCustomerJobs = [];
       const upserts = deliveries.filter((delivery) => delivery.payload !== null);
-      const deletes = deliveries.filter((delivery) => delivery.payload === null);
       for (const chunk of chunks(upserts, this.config.OUTBOX_BATCH_SIZE)) await this.deliver(chunk);
+      const deletes = deliveries.filter((delivery) => delivery.payload === null);
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk);
     } catch (error) {
       if (!(error instanceof ReceiverUnavailable) || this.stopping) throw error;
       const delay = this.recordFailure(error);
       await this.outbox.failCustomerChanges(undeliveredCustomerJobs, delay);
-      const undelivered = deliveries
-        .filter((delivery) => !delivery.settled)
-        .flatMap((delivery) => delivery.jobIds);
+      const undelivered = deliveries.flatMap((delivery) => (delivery.settled ? [] : delivery.jobIds));
       await this.outbox.fail(undelivered, error.message, delay);
       return 'failed';
     }
@@ -265,9 +258,8 @@ export class OutboxDispatcher {
 
   /** A product the receiver rejects stays queued and is retried on its own, slowly. */
   private async park(item: Delivery, error: unknown): Promise<void> {
-    const message = describe(error);
+    const message = this.noteError(error);
     this.log.error({ productId: item.productId, err: error }, `outbox: product rejected: ${message}`);
-    this.noteError(message);
     await this.outbox.fail(item.jobIds, message, this.config.OUTBOX_MAX_BACKOFF_MS);
     item.settled = true;
   }
@@ -295,8 +287,7 @@ export class OutboxDispatcher {
       Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
     );
     this.retryAt = Date.now() + delay;
-    const message = describe(error);
-    this.noteError(message);
+    const message = this.noteError(error);
     // Log the first failures, then once a minute: a long outage must not flood the log.
     const now = Date.now();
     if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
@@ -310,13 +301,13 @@ export class OutboxDispatcher {
     return delay;
   }
 
-  private noteError(message: string): void {
-    this.stats.lastError = message;
+  private noteError(error: unknown): string {
+    this.stats.lastError = describe(error);
     this.stats.lastErrorAt = new Date();
+    return this.stats.lastError;
   }
 
-  private async logProgress(full: boolean): Promise<void> {
-    if (!full) return;
+  private async logProgress(): Promise<void> {
     const now = Date.now();
     if (this.backlogStartedAt === null) {
       this.backlogStartedAt = now;

@@ -49,7 +49,7 @@ type TextRules = { max: number; required?: boolean; forbid?: string };
  * Text as stored: trimmed, at most `max` code points counted before trimming (as JSON Schema's
  * `maxLength`), never NUL (Postgres cannot store it), not blank when `required`, without the
  * `forbid` characters (e.g. ',' in a tag); the pattern documents the last three rules. Lone
- * surrogates are U+FFFD already (json-body.ts).
+ * surrogates are U+FFFD already (create-server.ts).
  */
 export function text({ max, required = false, forbid = '' }: TextRules) {
   const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
