@@ -30,12 +30,10 @@ class LeaseLost extends Error {}
 class ReceiverUnavailable extends Error {}
 
 /**
- * Delivers outbox jobs to recommendation-service (docs/internal-api.md). One dispatcher per
- * database holds a lease; it reads due jobs in id order, coalesces them per product, reads each
- * product's current state and sends upserts (one product through vectorize_product, more as a
- * batch) and deletes. Jobs are deleted only after a 2xx, so a crash or restart re-sends instead
- * of losing anything, and since only the current state is ever sent, one at a time, a
- * product's last write wins.
+ * Delivers outbox jobs to recommendation-service (docs/internal-api.md). The dispatcher holding
+ * the database's lease coalesces due jobs per product and sends each product's current state
+ * (upserts, deletes). Jobs are deleted only after a 2xx, so a crash re-sends instead of losing
+ * anything, and since only the current state is sent, one at a time, the last write wins.
  */
 export class OutboxDispatcher {
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -225,9 +223,8 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Tells recommendation-service which customers' purchases changed, so it drops its cached
-   * copies of their histories (the freshness promise, README). A receiver refusing the content
-   * has nothing to drop: the jobs are settled, not retried forever.
+   * Tells recommendation-service whose purchases changed, so it drops its copies of their
+   * histories (README, freshness). A refused call has nothing to drop: the jobs are settled.
    */
   private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
     if (jobs.length === 0) return;

@@ -10,9 +10,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const DRAIN_MS = 1_000;
 
 /**
- * The only place that listens. SIGTERM/SIGINT: for DRAIN_MS new requests get 503 while
- * in-flight ones go on, then Fastify closes (waiting for running requests, then onClose hooks
- * close pools and databases). A stuck shutdown is forced after a grace period.
+ * The only place that listens. SIGTERM/SIGINT: for DRAIN_MS new requests get 503, then Fastify
+ * closes (waits for running requests, then onClose hooks). A stuck shutdown is forced to exit.
  */
 export async function runServer(app: FastifyInstance, host: string, port: number): Promise<void> {
   let closing = false;
@@ -41,10 +40,7 @@ export async function runServer(app: FastifyInstance, host: string, port: number
   await app.listen({ host, port });
 }
 
-/**
- * A service's whole `server.ts`: read the config, build the app, listen. Start-up failures
- * exit non-zero with a readable message.
- */
+/** A service's whole `server.ts`. Start-up failures exit non-zero with a readable message. */
 export async function serve<Config extends { HOST: string; PORT: number }>(
   readConfig: () => Config,
   buildApp: (config: Config) => Promise<FastifyInstance>,
