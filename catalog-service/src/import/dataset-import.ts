@@ -1,8 +1,7 @@
 import { type DatasetRow, fingerprint, parseDataset, type RowIssue } from '@ecom/dataset';
 import type { FastifyBaseLogger } from 'fastify';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
-import { enqueueProducts } from '../repositories/outbox-writes.js';
+import { enqueueProducts, type OutboxSignal } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-repository.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
@@ -50,13 +49,12 @@ const INSERT_PURCHASES = `
   ON CONFLICT (source_key) DO NOTHING`;
 
 /** First seen since the last write. */
-interface Pending {
-  categories: string[];
-  products: DatasetRow[];
-  purchases: { customer_id: number; productKey: string; purchased_at: string; source_key: string }[];
-}
-
-const nothingPending = (): Pending => ({ categories: [], products: [], purchases: [] });
+type Pending = ReturnType<typeof nothingPending>;
+const nothingPending = () => ({
+  categories: [] as string[],
+  products: [] as DatasetRow[],
+  purchases: [] as { customer_id: number; productKey: string; purchased_at: string; source_key: string }[],
+});
 
 /**
  * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id

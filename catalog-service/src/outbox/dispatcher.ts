@@ -6,7 +6,6 @@ import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/servi
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboxRepository } from '../repositories/outbox-repository.js';
-import type { OutboxSignal } from './signal.js';
 
 /** One product to deliver and the outbox jobs its delivery settles. */
 interface Delivery {
@@ -59,7 +58,6 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly outbox: OutboxRepository,
-    private readonly signal: OutboxSignal,
     private readonly log: FastifyBaseLogger,
     private readonly config: Config,
     /** An embedded database belongs to this process alone: take the lease over at once. */
@@ -77,7 +75,6 @@ export class OutboxDispatcher {
 
   start(): void {
     if (this.loopPromise) return;
-    this.signal.listener = () => this.wake();
     this.loopPromise = this.loop();
   }
 
@@ -86,7 +83,6 @@ export class OutboxDispatcher {
     this.stopController.abort();
     this.wake();
     await this.loopPromise;
-    this.signal.listener = null;
     if (this.leader) {
       await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
         this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
@@ -109,7 +105,8 @@ export class OutboxDispatcher {
     return this.stopController.signal.aborted;
   }
 
-  private wake(): void {
+  /** A write committed: deliver now instead of at the next poll. */
+  wake(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -267,10 +264,8 @@ export class OutboxDispatcher {
     const held = await this.outbox.acquireLease(this.holder, ttlMs, this.exclusiveDatabase && !this.tookOver);
     if (held) this.tookOver = true;
     if (held !== this.leader) {
-      this.log.info(
-        { holder: this.holder },
-        held ? 'outbox: dispatching' : 'outbox: another dispatcher is active',
-      );
+      const message = held ? 'outbox: dispatching' : 'outbox: another dispatcher is active';
+      this.log.info({ holder: this.holder }, message);
       this.leader = held;
     }
     return held;

@@ -2,9 +2,8 @@ import type { Page } from '@ecom/contracts';
 import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
-import { enqueueProducts } from './outbox-writes.js';
+import { enqueueProducts, type OutboxSignal } from './outbox-writes.js';
 
 const columns = { id: true, title: true, categoryId: true, description: true, tags: true } as const;
 
