@@ -67,12 +67,15 @@ export class ProductRepository {
     data: ProductCreate,
     change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
   ): Promise<Product | null> {
-    const categoryId = data.category_id;
+    const categoryNotFound = new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {
       row = await this.prisma.$transaction(async (tx) => {
-        const category = await tx.category.findUnique({ where: { id: categoryId }, select: { id: true } });
-        if (!category) throw categoryNotFound(categoryId);
+        const category = await tx.category.findUnique({
+          where: { id: data.category_id },
+          select: { id: true },
+        });
+        if (!category) throw categoryNotFound;
         const changed = await change(tx);
         await enqueueProducts(tx, [changed.id]);
         return changed;
@@ -83,16 +86,12 @@ export class ProductRepository {
       if (isPrismaCode(error, 'P2002'))
         throw new ConflictError(`A product titled "${data.title}" already exists`);
       // The category was deleted between the check and the write.
-      if (isForeignKeyViolation(error)) throw categoryNotFound(categoryId);
+      if (isForeignKeyViolation(error)) throw categoryNotFound;
       throw error;
     }
     this.outbox.notify();
     return toProduct(row);
   }
-}
-
-function categoryNotFound(id: number): NotFoundError {
-  return new NotFoundError(`Category ${id} not found`);
 }
 
 function toData(data: ProductCreate) {

@@ -2,20 +2,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { HttpError } from './errors.js';
 
-/** FastAPI's validation error item: clients of the original parse this shape. */
-export interface ValidationErrorItem {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
-
 // Node and Postgres codes that mean "the database (or a peer) is not reachable now"
 // (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
-const UNREACHABLE_CODES = new Set(
-  'ECONNREFUSED ECONNRESET ETIMEDOUT EPIPE ENOTFOUND EAI_AGAIN 57P01 57P02 57P03 08000 08001 08003 08006'.split(
-    ' ',
-  ),
-);
+const NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'];
+const PG_CODES = ['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'];
+const UNREACHABLE_CODES = new Set([...NODE_CODES, ...PG_CODES]);
 
 /**
  * One error handler for every service: maps what we know to `{"detail": ...}` with the
@@ -61,7 +52,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       // id; the resource is the POST route's, so the answer is its 405, not a 422.
       const allowed = part === 'params' ? allowedMethods(request) : [];
       if (allowed.length > 0 && !allowed.includes(request.method)) return answerUnrouted(request, reply);
-      const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
+      // FastAPI's validation error items (validationErrorSchema): clients of the original parse them.
+      const detail = error.validation.map((issue) => ({
         loc: [part, ...issue.instancePath.split('/').filter(Boolean).map(toPathItem)],
         msg: issue.message ?? 'Invalid value',
         type: String(issue.keyword),
