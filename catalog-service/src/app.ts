@@ -37,7 +37,6 @@ function createDeps(app: App, config: Config, prisma: PrismaClient) {
   };
 }
 
-/** Builds the catalog-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'catalog-service',

@@ -15,7 +15,6 @@ export interface Deps {
   customers: CustomerRepository;
 }
 
-/** Builds the user-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'user-service',

@@ -81,7 +81,6 @@ export class DatasetImporter {
     private readonly options: { batchSize: number },
   ) {}
 
-  /** For /metrics. */
   get progress() {
     const { read = 0, imported = 0 } = this.summary ?? {};
     return { running: this.running, read, total: this.totalRows, imported };

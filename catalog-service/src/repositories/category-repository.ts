@@ -5,7 +5,6 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Category } from '../schemas/category.js';
 import { enqueueCategoryProducts, type OutboxSignal } from './outbox-writes.js';
 
-/** All category storage goes through here; routes decide status codes from what it returns. */
 export class CategoryRepository {
   constructor(
     private readonly prisma: PrismaClient,

@@ -38,7 +38,6 @@ export class ProductRepository {
     return (await this.write(data, (tx) => tx.product.create({ data: toData(data), select: columns })))!;
   }
 
-  /** Null when the product does not exist. */
   update(data: ProductUpdate): Promise<Product | null> {
     return this.write(data, (tx) =>
       tx.product.update({ where: { id: data.id }, data: toData(data), select: columns }),

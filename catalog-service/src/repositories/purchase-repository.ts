@@ -100,7 +100,6 @@ export class PurchaseRepository {
     }));
   }
 
-  /** Every purchase with an id above `afterId`, in id order: a feed to follow by polling. */
   async feed(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
     const rows = await this.prisma.purchase.findMany({
       where: { id: { gt: afterId } },

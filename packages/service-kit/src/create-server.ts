@@ -45,7 +45,6 @@ export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
   description: string;
-  /** The service's config (baseConfigShape). */
   config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
   /** Default: pino at the config's level. */
   logger?: BuildOptions['logger'] | undefined;
