@@ -2,6 +2,7 @@ import { registerDatabase } from '@ecom/db';
 import { type App, type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
 import { UserServiceClient } from './clients/user-service-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { DatasetImporter } from './import/dataset-import.js';
 import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
@@ -18,12 +19,8 @@ import { purchaseRoutes } from './routes/purchases.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-/** What catalog-service's route plugins are given (their options). */
-export type Deps = ReturnType<typeof createDeps>;
-
-function createDeps(app: App, config: Config, prisma: PrismaClient) {
-  // 'pglite': an embedded database that only this process can open.
-  const databaseKind: 'postgres' | 'pglite' = config.DATABASE_URL ? 'postgres' : 'pglite';
+function createDeps(app: App, config: Config, prisma: PrismaClient): Deps {
+  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
   const outbox = createOutbox(app, config, prisma, databaseKind === 'pglite');
   return {
     prisma,

@@ -1,6 +1,7 @@
 import { registerDatabase } from '@ecom/db';
 import { type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { CustomerRepository } from './repositories/customer-repository.js';
 import { customerRoutes } from './routes/customers.js';
@@ -8,12 +9,6 @@ import { seedCustomers } from './seed.js';
 
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
-
-/** What user-service's route plugins are given (their options). */
-export interface Deps {
-  prisma: PrismaClient;
-  customers: CustomerRepository;
-}
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({

@@ -1,5 +1,5 @@
 import { type App, oncePerScrape } from '@ecom/service-kit';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import type { DatasetImporter } from '../import/dataset-import.js';
 import { CatalogStatsRepository } from '../repositories/catalog-stats.js';
 

@@ -1,6 +1,6 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
 import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
 
 const tags = ['category'];

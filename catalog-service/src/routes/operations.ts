@@ -1,6 +1,6 @@
 import type { App } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 
 const outboxStatusSchema = z
   .object({

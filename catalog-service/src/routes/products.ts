@@ -1,6 +1,6 @@
 import { errorSchema } from '@ecom/contracts';
 import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
   productIdParams,

@@ -1,6 +1,6 @@
 import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
 import { type App, found, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import {
   customerIdParams,
   historyQuery,

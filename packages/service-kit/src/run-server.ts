@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 // Brings in the startDraining decorator's type.
-import type {} from './create-server.js';
+import type {} from './draining.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 // How long new requests are refused (503) before the listener closes. Clients learn to go

@@ -1,6 +1,6 @@
 import { customerChangeSchema, customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
 import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
-import type { Deps } from '../app.js';
+import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
 const tags = ['customer'];
