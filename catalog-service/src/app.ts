@@ -1,6 +1,6 @@
 import { registerDatabase } from '@ecom/db';
-import { type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
-import { createUserServiceClient } from './clients/user-service-client.js';
+import { type App, type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
+import { UserServiceClient } from './clients/user-service-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -19,7 +19,21 @@ import { purchaseRoutes } from './routes/purchases.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-/** Builds the catalog-service app without listening: server.ts listens, tests inject. */
+function createDeps(app: App, config: Config, prisma: PrismaClient): Deps {
+  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
+  const outbox = createOutbox(app, config, prisma, databaseKind === 'pglite');
+  return {
+    prisma,
+    databaseKind,
+    users: new UserServiceClient(app, config),
+    ...outbox,
+    categories: new CategoryRepository(prisma, outbox.outboxSignal),
+    products: new ProductRepository(prisma, outbox.outboxSignal),
+    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
+    datasetImports: new DatasetImportRepository(prisma),
+  };
+}
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'catalog-service',
@@ -34,30 +48,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
-  const outbox = createOutbox(app, config, { prisma, databaseKind });
-  const deps: Deps = {
-    prisma,
-    databaseKind,
-    users: createUserServiceClient(app, config),
-    ...outbox,
-    categories: new CategoryRepository(prisma, outbox.outboxSignal),
-    products: new ProductRepository(prisma, outbox.outboxSignal),
-    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
-    datasetImports: new DatasetImportRepository(prisma),
-  };
+  const deps = createDeps(app, config, prisma);
   await app.register(categoryRoutes, deps);
   await app.register(productRoutes, deps);
   await app.register(purchaseRoutes, deps);
   await app.register(operationsRoutes, deps);
-  const importer = new DatasetImporter(prisma, outbox.outboxSignal, app.log, {
+  const importer = new DatasetImporter(prisma, deps.outboxSignal, app.log, {
     batchSize: config.IMPORT_BATCH_SIZE,
   });
   registerCatalogMetrics(app, deps, importer);
   app.addHook('onReady', async () => {
     if (config.IMPORT_ON_START) await importer.run(config.DATASET_PATH);
     // After the import, so its products are delivered in big batches.
-    outbox.dispatcher?.start();
+    deps.dispatcher?.start();
   });
   return withDeps(app, deps);
 }

@@ -30,10 +30,10 @@ export const configSchema = z.object({
   /** Extra attempts for a customer look-up after a network error or a 5xx. */
   USER_SERVICE_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /**
-   * How long a customer found in user-service is answered from memory (0, the default: always
-   * ask). A profile change or deletion in user-service is then seen up to this late, and a
-   * purchase for a held customer is recorded while user-service is down. Off by default:
-   * recommendation-service holds histories itself, so this saves nothing on its warm path.
+   * How long a customer found in user-service is answered from memory (0: always ask). A change
+   * there is then seen up to this late, and a held customer's purchase is recorded while
+   * user-service is down. Off by default: recommendation-service holds histories itself, so this
+   * saves nothing on its warm path.
    */
   CUSTOMER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 
@@ -56,6 +56,5 @@ export type Config = z.infer<typeof configSchema>;
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'catalog_schema';
 
-export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, env);
-}
+export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
+  loadConfig(configSchema, env);

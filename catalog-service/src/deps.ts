@@ -1,10 +1,10 @@
 import type { UserServiceClient } from './clients/user-service-client.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { OutboxDispatcher } from './outbox/dispatcher.js';
-import type { OutboxSignal } from './outbox/signal.js';
 import type { CategoryRepository } from './repositories/category-repository.js';
 import type { DatasetImportRepository } from './repositories/dataset-import-repository.js';
 import type { OutboxRepository } from './repositories/outbox-repository.js';
+import type { OutboxSignal } from './repositories/outbox-writes.js';
 import type { ProductRepository } from './repositories/product-repository.js';
 import type { PurchaseRepository } from './repositories/purchase-repository.js';
 

@@ -10,7 +10,6 @@ import { seedCustomers } from './seed.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-/** Builds the user-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'user-service',

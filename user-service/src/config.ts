@@ -22,6 +22,5 @@ export type Config = z.infer<typeof configSchema>;
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'user_schema';
 
-export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, env);
-}
+export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
+  loadConfig(configSchema, env);

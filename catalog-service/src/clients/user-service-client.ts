@@ -4,20 +4,10 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 /**
- * The user-service client, closed with the app. Not a readiness check: catalog reads work
- * without user-service, only purchases and histories need it (and answer 503 themselves when
- * it is down).
- */
-export function createUserServiceClient(app: App, config: Config): UserServiceClient {
-  const client = new UserServiceClient(config);
-  app.addHook('onClose', () => client.close());
-  return client;
-}
-
-/**
- * What catalog-service asks user-service (docs/internal-api.md). Look-ups are GETs, so they
- * are retried with backoff; down or too slow ends as ServiceUnavailableError (503,
- * "user-service is unavailable (...)"), a 5xx answer as 502/503.
+ * What catalog-service asks user-service (docs/internal-api.md), closed with the app. Look-ups
+ * are GETs, so they are retried with backoff; down or too slow ends as ServiceUnavailableError
+ * (503, "user-service is unavailable (...)"), a 5xx answer as 502/503. Not a readiness check:
+ * catalog reads work without user-service, only purchases and histories need it.
  */
 export class UserServiceClient {
   private readonly http: JsonClient;
@@ -27,7 +17,7 @@ export class UserServiceClient {
    */
   private readonly cache: LRUCache<number, Customer> | null;
 
-  constructor(config: Config) {
+  constructor(app: App, config: Config) {
     const ttl = config.CUSTOMER_CACHE_TTL_MS;
     this.cache = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : null;
     this.http = new JsonClient({
@@ -37,6 +27,7 @@ export class UserServiceClient {
       retries: config.USER_SERVICE_RETRIES,
       backoffMs: 100,
     });
+    app.addHook('onClose', () => this.http.close());
   }
 
   /** The customer, or null when user-service does not know the id. */
@@ -50,9 +41,5 @@ export class UserServiceClient {
     });
     if (customer) this.cache?.set(id, customer);
     return customer;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }

@@ -1,8 +1,7 @@
 import { type DatasetRow, fingerprint, parseDataset, type RowIssue } from '@ecom/dataset';
 import type { FastifyBaseLogger } from 'fastify';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
-import { enqueueProducts } from '../repositories/outbox-writes.js';
+import { enqueueProducts, type OutboxSignal } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-repository.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
@@ -11,20 +10,19 @@ export type ImportSummary = ReturnType<typeof newSummary>;
 const newSummary = (source: string, checksum: string) => ({
   source,
   checksum,
-  /** True when this file content was imported before: nothing was read or written. */
+  /** This file content was imported before: nothing was read or written. */
   already_imported: false,
-  /** Data rows read (the header is not a row). */
+  /** Data rows read, and purchases written. */
   read: 0,
-  /** Purchases written. */
   imported: 0,
-  /** Valid rows whose purchase was already stored by an earlier import of the file. */
+  /** Valid rows whose purchase an earlier import of the file stored. */
   skipped: 0,
   rejected: 0,
   repaired: 0,
   categories_created: 0,
   products_created: 0,
   duration_ms: 0,
-  /** Every rejected or repaired row with its line number (the first MAX_STORED_ISSUES). */
+  /** The first MAX_STORED_ISSUES rejected or repaired rows. */
   issues: [] as RowIssue[],
   issues_truncated: false,
 });
@@ -50,23 +48,20 @@ const INSERT_PURCHASES = `
   ORDER BY purchased_at
   ON CONFLICT (source_key) DO NOTHING`;
 
-/** What was first seen since the last write. */
-interface Pending {
-  categories: string[];
-  products: DatasetRow[];
-  purchases: { customer_id: number; productKey: string; purchased_at: string; source_key: string }[];
-}
-
-const nothingPending = (): Pending => ({ categories: [], products: [], purchases: [] });
+/** First seen since the last write. */
+type Pending = ReturnType<typeof nothingPending>;
+const nothingPending = () => ({
+  categories: [] as string[],
+  products: [] as DatasetRow[],
+  purchases: [] as { customer_id: number; productKey: string; purchased_at: string; source_key: string }[],
+});
 
 /**
  * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id
- * is not unique) and purchases (customer = CSV user_id, not checked with user-service: it seeds
- * customers with their CSV ids from the same file). Idempotent twice over: a file content
- * imported before is skipped by its checksum, and every purchase carries a natural key
- * (customer, product, n-th such row of the file), so re-importing a changed file adds only its
- * new rows. Existing categories and products are never overwritten: what users changed through
- * the API stays. One instance per import: it keeps the categories and products seen so far.
+ * is not unique) and purchases (customer = CSV user_id, unchecked: user-service seeds them from
+ * the same file). Idempotent: a file content imported before is skipped by its checksum, and a
+ * purchase's natural key (customer, product, n-th such row) lets a changed file add only its
+ * new rows. Existing categories and products are never overwritten.
  */
 export class DatasetImporter {
   /** By lower-cased title; `id` once written. */
@@ -86,7 +81,6 @@ export class DatasetImporter {
     private readonly options: { batchSize: number },
   ) {}
 
-  /** For /metrics: rows read of the file's rows, purchases written so far. */
   get progress() {
     const { read = 0, imported = 0 } = this.summary ?? {};
     return { running: this.running, read, total: this.totalRows, imported };
@@ -186,9 +180,8 @@ export class DatasetImporter {
   }
 
   /**
-   * Hands what is pending to the writer and returns while it is written, so the file is
-   * parsed during the database work. Batches are written one at a time, in file order; the
-   * next one waits for the previous (whose category and product ids it may need).
+   * Hands what is pending to the writer and returns while it is written, so the file is parsed
+   * during the database work. Batches go one at a time (the next may need the previous's ids).
    */
   private async flush(): Promise<void> {
     await this.writing;
@@ -209,8 +202,7 @@ export class DatasetImporter {
   }
 
   /** Returns how many products it created. */
-  private async writeBatch(tx: Prisma.TransactionClient, pending: Pending): Promise<number> {
-    const { categories, products, purchases } = pending;
+  private async writeBatch(tx: Prisma.TransactionClient, { categories, products, purchases }: Pending) {
     await lockPurchaseInserts(tx);
     if (categories.length > 0) {
       this.summary.categories_created += await tx.$executeRaw`INSERT INTO catalog_schema.category (title)

@@ -6,21 +6,19 @@ import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/servi
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboxRepository } from '../repositories/outbox-repository.js';
-import type { OutboxSignal } from './signal.js';
 
 /** One product to deliver and the outbox jobs its delivery settles. */
 interface Delivery {
   productId: number;
   jobIds: number[];
-  /** Current state; null when the product no longer exists (delete its vector). */
+  /** Null when the product no longer exists (delete its vector). */
   payload: ProductPayload | null;
   /** Delivered, or parked as rejected, in this round. */
   settled?: boolean;
 }
 
+/** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;
-/** Customer ids per "customers changed" call (a small JSON body even at the maximum). */
-const CUSTOMER_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
 
 type Outcome = 'idle' | 'more' | 'failed';
@@ -31,12 +29,10 @@ class LeaseLost extends Error {}
 class ReceiverUnavailable extends Error {}
 
 /**
- * Delivers outbox jobs to recommendation-service (docs/internal-api.md). One dispatcher per
- * database holds a lease; it reads due jobs in id order, coalesces them per product, reads each
- * product's current state and sends upserts (one product through vectorize_product, more as a
- * batch) and deletes. Jobs are deleted only after a 2xx, so a crash or restart re-sends instead
- * of losing anything, and since only the current state is ever sent, one at a time, a
- * product's last write wins.
+ * Delivers outbox jobs to recommendation-service (docs/internal-api.md). The dispatcher holding
+ * the database's lease coalesces due jobs per product and sends each product's current state
+ * (upserts, deletes). Jobs are deleted only after a 2xx, so a crash re-sends instead of losing
+ * anything, and since only the current state is sent, one at a time, the last write wins.
  */
 export class OutboxDispatcher {
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -62,43 +58,36 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly outbox: OutboxRepository,
-    private readonly signal: OutboxSignal,
     private readonly log: FastifyBaseLogger,
     private readonly config: Config,
     /** An embedded database belongs to this process alone: take the lease over at once. */
     private readonly exclusiveDatabase: boolean,
   ) {
-    const token = config.INTERNAL_API_TOKEN;
     this.http = new JsonClient({
       name: 'recommendation-service',
       baseUrl: config.RECOMMENDATION_SERVICE_URL,
       timeoutMs: config.RECOMMENDATION_SERVICE_TIMEOUT_MS,
       retries: 0, // the loop retries with its own backoff and keeps the jobs until acknowledged
       connections: 4,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+      headers: config.INTERNAL_API_TOKEN ? { authorization: `Bearer ${config.INTERNAL_API_TOKEN}` } : {},
     });
   }
 
   start(): void {
     if (this.loopPromise) return;
-    this.signal.listener = () => this.wake();
     this.loopPromise = this.loop();
   }
 
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
   async close(): Promise<void> {
-    if (this.loopPromise) {
-      this.stopController.abort();
-      this.wake();
-      await this.loopPromise;
-      this.loopPromise = null;
-      this.signal.listener = null;
-      if (this.leader) {
-        await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
-          this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
-        });
-        this.leader = false;
-      }
+    this.stopController.abort();
+    this.wake();
+    await this.loopPromise;
+    if (this.leader) {
+      await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
+        this.log.warn({ err }, 'outbox: could not release the dispatcher lease');
+      });
+      this.leader = false;
     }
     await this.http.close();
   }
@@ -116,7 +105,8 @@ export class OutboxDispatcher {
     return this.stopController.signal.aborted;
   }
 
-  private wake(): void {
+  /** A write committed: deliver now instead of at the next poll. */
+  wake(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -149,13 +139,13 @@ export class OutboxDispatcher {
     this.woken = false;
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
     const jobs = await this.outbox.due(limit);
-    const customerJobs = await this.outbox.dueCustomerChanges(CUSTOMER_BATCH);
+    const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
     if (jobs.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
     const deliveries = await this.plan(jobs);
-    await this.logProgress(jobs.length >= limit);
+    if (jobs.length >= limit) await this.logProgress();
     let undeliveredCustomerJobs = customerJobs.map((job) => job.id);
     try {
       // Customer changes first: one small call, and until it arrives recommendation-service
@@ -164,16 +154,14 @@ export class OutboxDispatcher {
       await this.deliverCustomerChanges(customerJobs);
       undeliveredCustomerJobs = [];
       const upserts = deliveries.filter((delivery) => delivery.payload !== null);
-      const deletes = deliveries.filter((delivery) => delivery.payload === null);
       for (const chunk of chunks(upserts, this.config.OUTBOX_BATCH_SIZE)) await this.deliver(chunk);
+      const deletes = deliveries.filter((delivery) => delivery.payload === null);
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk);
     } catch (error) {
       if (!(error instanceof ReceiverUnavailable) || this.stopping) throw error;
       const delay = this.recordFailure(error);
       await this.outbox.failCustomerChanges(undeliveredCustomerJobs, delay);
-      const undelivered = deliveries
-        .filter((delivery) => !delivery.settled)
-        .flatMap((delivery) => delivery.jobIds);
+      const undelivered = deliveries.flatMap((delivery) => (delivery.settled ? [] : delivery.jobIds));
       await this.outbox.fail(undelivered, error.message, delay);
       return 'failed';
     }
@@ -232,9 +220,8 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Tells recommendation-service which customers' purchases changed, so it drops its cached
-   * copies of their histories (the freshness promise, README). A receiver refusing the content
-   * has nothing to drop: the jobs are settled, not retried forever.
+   * Tells recommendation-service whose purchases changed, so it drops its copies of their
+   * histories (README, freshness). A refused call has nothing to drop: the jobs are settled.
    */
   private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
     if (jobs.length === 0) return;
@@ -265,9 +252,8 @@ export class OutboxDispatcher {
 
   /** A product the receiver rejects stays queued and is retried on its own, slowly. */
   private async park(item: Delivery, error: unknown): Promise<void> {
-    const message = describe(error);
+    const message = this.noteError(error);
     this.log.error({ productId: item.productId, err: error }, `outbox: product rejected: ${message}`);
-    this.noteError(message);
     await this.outbox.fail(item.jobIds, message, this.config.OUTBOX_MAX_BACKOFF_MS);
     item.settled = true;
   }
@@ -278,10 +264,8 @@ export class OutboxDispatcher {
     const held = await this.outbox.acquireLease(this.holder, ttlMs, this.exclusiveDatabase && !this.tookOver);
     if (held) this.tookOver = true;
     if (held !== this.leader) {
-      this.log.info(
-        { holder: this.holder },
-        held ? 'outbox: dispatching' : 'outbox: another dispatcher is active',
-      );
+      const message = held ? 'outbox: dispatching' : 'outbox: another dispatcher is active';
+      this.log.info({ holder: this.holder }, message);
       this.leader = held;
     }
     return held;
@@ -295,8 +279,7 @@ export class OutboxDispatcher {
       Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
     );
     this.retryAt = Date.now() + delay;
-    const message = describe(error);
-    this.noteError(message);
+    const message = this.noteError(error);
     // Log the first failures, then once a minute: a long outage must not flood the log.
     const now = Date.now();
     if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
@@ -310,13 +293,13 @@ export class OutboxDispatcher {
     return delay;
   }
 
-  private noteError(message: string): void {
-    this.stats.lastError = message;
+  private noteError(error: unknown): string {
+    this.stats.lastError = describe(error);
     this.stats.lastErrorAt = new Date();
+    return this.stats.lastError;
   }
 
-  private async logProgress(full: boolean): Promise<void> {
-    if (!full) return;
+  private async logProgress(): Promise<void> {
     const now = Date.now();
     if (this.backlogStartedAt === null) {
       this.backlogStartedAt = now;

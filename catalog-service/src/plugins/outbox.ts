@@ -1,26 +1,24 @@
 import type { App } from '@ecom/service-kit';
 import type { Config } from '../config.js';
-import type { Deps } from '../deps.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
-import { OutboxSignal } from '../outbox/signal.js';
 import { OutboxRepository } from '../repositories/outbox-repository.js';
+import type { OutboxSignal } from '../repositories/outbox-writes.js';
 
 /**
- * The outbox and its dispatcher. The dispatcher starts once the app is ready (after the
- * dataset import, app.ts) and stops before the database closes. recommendation-service is not
- * a readiness check: catalog writes never depend on it.
+ * The outbox and its dispatcher (null when OUTBOX_ENABLED=false: jobs are still written, another
+ * instance delivers). The dispatcher starts once the app is ready (after the dataset import,
+ * app.ts) and stops before the database closes. recommendation-service is not a readiness
+ * check: catalog writes never depend on it.
  */
-export function createOutbox(
-  app: App,
-  config: Config,
-  { prisma, databaseKind }: Pick<Deps, 'prisma' | 'databaseKind'>,
-): Pick<Deps, 'outboxSignal' | 'outbox' | 'dispatcher'> {
-  const outboxSignal = new OutboxSignal();
+export function createOutbox(app: App, config: Config, prisma: PrismaClient, exclusiveDatabase: boolean) {
   const outbox = new OutboxRepository(prisma);
-  if (!config.OUTBOX_ENABLED) return { outboxSignal, outbox, dispatcher: null };
+  const outboxSignal: OutboxSignal = { notify: () => dispatcher?.wake() };
   const log = app.log.child({ component: 'outbox' });
-  const dispatcher = new OutboxDispatcher(outbox, outboxSignal, log, config, databaseKind === 'pglite');
+  const dispatcher = config.OUTBOX_ENABLED
+    ? new OutboxDispatcher(outbox, log, config, exclusiveDatabase)
+    : null;
   // preClose runs before any onClose hook: the dispatcher stops while Prisma is still open.
-  app.addHook('preClose', () => dispatcher.close());
+  if (dispatcher) app.addHook('preClose', () => dispatcher.close());
   return { outboxSignal, outbox, dispatcher };
 }

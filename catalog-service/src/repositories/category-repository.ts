@@ -2,11 +2,9 @@ import type { Page } from '@ecom/contracts';
 import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
 import type { Category } from '../schemas/category.js';
-import { enqueueCategoryProducts } from './outbox-writes.js';
+import { enqueueCategoryProducts, type OutboxSignal } from './outbox-writes.js';
 
-/** All category storage goes through here; routes decide status codes from what it returns. */
 export class CategoryRepository {
   constructor(
     private readonly prisma: PrismaClient,

@@ -4,7 +4,6 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 export class DatasetImportRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The last 20, newest first. */
   async list() {
     const rows = await this.prisma.datasetImport.findMany({ orderBy: { importedAt: 'desc' }, take: 20 });
     // The file name only: where the file sits on the server is nobody's business.

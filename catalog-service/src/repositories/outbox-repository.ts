@@ -3,7 +3,6 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 const LEASE_NAME = 'dispatcher';
 
-/** The dispatcher's view of the outbox tables. */
 export class OutboxRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

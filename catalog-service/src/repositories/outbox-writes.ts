@@ -1,5 +1,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
 
+/** Told after outbox rows commit, so they are delivered at once instead of at the next poll. */
+export type OutboxSignal = { notify(): void };
+
 /**
  * Outbox rows are written inside the caller's transaction, next to the product change they
  * announce: both commit or neither does (architecture.md, "Delivery of product vectors").

@@ -2,9 +2,8 @@ import type { Page } from '@ecom/contracts';
 import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
-import { enqueueProducts } from './outbox-writes.js';
+import { enqueueProducts, type OutboxSignal } from './outbox-writes.js';
 
 const columns = { id: true, title: true, categoryId: true, description: true, tags: true } as const;
 
@@ -39,7 +38,6 @@ export class ProductRepository {
     return (await this.write(data, (tx) => tx.product.create({ data: toData(data), select: columns })))!;
   }
 
-  /** Null when the product does not exist. */
   update(data: ProductUpdate): Promise<Product | null> {
     return this.write(data, (tx) =>
       tx.product.update({ where: { id: data.id }, data: toData(data), select: columns }),
@@ -68,12 +66,15 @@ export class ProductRepository {
     data: ProductCreate,
     change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
   ): Promise<Product | null> {
-    const categoryId = data.category_id;
+    const categoryNotFound = new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {
       row = await this.prisma.$transaction(async (tx) => {
-        const category = await tx.category.findUnique({ where: { id: categoryId }, select: { id: true } });
-        if (!category) throw categoryNotFound(categoryId);
+        const category = await tx.category.findUnique({
+          where: { id: data.category_id },
+          select: { id: true },
+        });
+        if (!category) throw categoryNotFound;
         const changed = await change(tx);
         await enqueueProducts(tx, [changed.id]);
         return changed;
@@ -84,16 +85,12 @@ export class ProductRepository {
       if (isPrismaCode(error, 'P2002'))
         throw new ConflictError(`A product titled "${data.title}" already exists`);
       // The category was deleted between the check and the write.
-      if (isForeignKeyViolation(error)) throw categoryNotFound(categoryId);
+      if (isForeignKeyViolation(error)) throw categoryNotFound;
       throw error;
     }
     this.outbox.notify();
     return toProduct(row);
   }
-}
-
-function categoryNotFound(id: number): NotFoundError {
-  return new NotFoundError(`Category ${id} not found`);
 }
 
 function toData(data: ProductCreate) {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isForeignKeyViolation } from '@ecom/db';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { OutboxSignal } from '../outbox/signal.js';
 import type { HistoryItem, PurchaseDetail, PurchaseFeedItem } from '../schemas/purchase.js';
-import { enqueueCustomerChange } from './outbox-writes.js';
+import { enqueueCustomerChange, type OutboxSignal } from './outbox-writes.js';
 
 // A stable key of our own, so no other user of pg advisory locks on this database collides.
 const PURCHASE_INSERT_LOCK = createHash('sha256')
@@ -101,7 +100,6 @@ export class PurchaseRepository {
     }));
   }
 
-  /** Every purchase with an id above `afterId`, in id order: a feed to follow by polling. */
   async feed(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
     const rows = await this.prisma.purchase.findMany({
       where: { id: { gt: afterId } },

@@ -1,5 +1,5 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
-import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
 
@@ -34,11 +34,7 @@ export async function categoryRoutes(app: App, { categories }: Deps): Promise<vo
         response: { 200: categorySchema, 404: errorSchema },
       },
     },
-    async (request) => {
-      const category = await categories.find(request.params.id);
-      if (!category) throw new NotFoundError(`Category ${request.params.id} not found`);
-      return category;
-    },
+    async (request) => found(await categories.find(request.params.id), `Category ${request.params.id}`),
   );
 
   app.post(
@@ -66,11 +62,8 @@ export async function categoryRoutes(app: App, { categories }: Deps): Promise<vo
         response: { 200: categorySchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => {
-      const category = await categories.rename(request.body.id, request.body.title);
-      if (!category) throw new NotFoundError(`Category ${request.body.id} not found`);
-      return category;
-    },
+    async (request) =>
+      found(await categories.rename(request.body.id, request.body.title), `Category ${request.body.id}`),
   );
 
   app.delete(

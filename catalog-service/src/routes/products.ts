@@ -1,5 +1,5 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, ConflictError, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
@@ -42,11 +42,7 @@ export async function productRoutes(app: App, { products }: Deps): Promise<void>
         response: { 200: productSchema, 404: errorSchema },
       },
     },
-    async (request) => {
-      const product = await products.find(request.params.id);
-      if (!product) throw new NotFoundError(`Product ${request.params.id} not found`);
-      return product;
-    },
+    async (request) => found(await products.find(request.params.id), `Product ${request.params.id}`),
   );
 
   app.post(
@@ -74,11 +70,7 @@ export async function productRoutes(app: App, { products }: Deps): Promise<void>
         response: { 200: productSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => {
-      const product = await products.update(request.body);
-      if (!product) throw new NotFoundError(`Product ${request.body.id} not found`);
-      return product;
-    },
+    async (request) => found(await products.update(request.body), `Product ${request.body.id}`),
   );
 
   app.delete(

@@ -1,5 +1,5 @@
 import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
-import { type App, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
+import { type App, found, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   customerIdParams,
@@ -29,17 +29,14 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
     },
     async (request) => {
       const { product_id, customer_id, category_id } = request.body;
-      const product = await purchases.findProduct(product_id);
-      if (!product) throw new NotFoundError(`Product ${product_id} not found`);
+      const product = found(await purchases.findProduct(product_id), `Product ${product_id}`);
       if (category_id !== undefined && category_id !== product.category_id) {
         throw new UnprocessableError(
           `category_id ${category_id} does not match product ${product_id}, which is in category ${product.category_id}`,
         );
       }
-      const customer = await users.getCustomer(customer_id, request.id);
-      if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
-      const purchase = await purchases.create(customer.id, product);
-      if (!purchase) throw new NotFoundError(`Product ${product_id} not found`);
+      const customer = found(await users.getCustomer(customer_id, request.id), `Customer ${customer_id}`);
+      const purchase = found(await purchases.create(customer.id, product), `Product ${product_id}`);
       return { ...purchase, customer_title: customer.title };
     },
   );
@@ -100,8 +97,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
     },
     async (request) => {
       const { purchase_id } = request.params;
-      const purchase = await purchases.find(purchase_id);
-      if (!purchase) throw new NotFoundError(`Purchase ${purchase_id} not found`);
+      const purchase = found(await purchases.find(purchase_id), `Purchase ${purchase_id}`);
       const customer = await users.getCustomer(purchase.customer_id, request.id);
       return { ...purchase, customer_title: customer?.title ?? null };
     },

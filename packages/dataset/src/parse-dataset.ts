@@ -69,11 +69,10 @@ const MAX_LENGTH = {
 const REQUIRED = new Set(['name', 'category', 'product_name']);
 
 /**
- * Streams dataset.csv row by row. Columns are found by header name; trailing empty
- * columns are ignored. Rows whose unquoted description spilled over into the following
- * columns (the original's "1984" and "Mountain Bike Elite" rows) are repaired: the extra
- * fields are re-joined into the description and the last field is the tags. Every other
- * malformed row is rejected with its line number and the reason; nothing is shifted.
+ * Streams dataset.csv row by row; trailing empty columns are ignored. A row whose unquoted
+ * description spilled over into the following columns (the original's "1984" and "Mountain
+ * Bike Elite" rows) is repaired: the extra fields re-joined into the description, the last
+ * one is the tags. Every other malformed row is rejected with its line number and the reason.
  */
 export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
   const options = { bom: true, relax_column_count: true, skip_empty_lines: true, info: true };
@@ -86,17 +85,13 @@ export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
   );
   let sawHeader = false;
   for await (const { record, info } of records) {
-    if (sawHeader) {
-      yield parseRecord(record, info.lines);
-    } else {
-      checkHeader(record);
-      sawHeader = true;
-    }
+    if (sawHeader) yield parseRecord(record, info.lines);
+    else sawHeader = checkHeader(record);
   }
   if (!sawHeader) throw new Error(`${path} is empty: expected a header line`);
 }
 
-function checkHeader(fields: string[]): void {
+function checkHeader(fields: string[]): true {
   const names = fields.map((field) => field.trim().toLowerCase());
   const missing = COLUMNS.filter((column) => !names.includes(column));
   if (missing.length > 0) throw new Error(`dataset header lacks column(s): ${missing.join(', ')}`);
@@ -104,6 +99,7 @@ function checkHeader(fields: string[]): void {
   const misplaced = COLUMNS.findIndex((column, index) => names.lastIndexOf(column) !== index);
   if (misplaced !== -1)
     throw new Error(`dataset column ${COLUMNS[misplaced]} must be column ${misplaced + 1}`);
+  return true;
 }
 
 function parseRecord(raw: string[], line: number): ParsedLine {
@@ -117,11 +113,13 @@ function parseRecord(raw: string[], line: number): ParsedLine {
     const descriptionParts = fields.splice(9);
     const tags = descriptionParts.pop() ?? '';
     if (!looksLikeTags(tags)) return reject(line, `${found}, and the last is not a tag list`);
-    const description = descriptionParts
-      .join(',')
-      .replace(/"+\s*$/, '')
-      .trim();
-    fields.push(description, tags);
+    fields.push(
+      descriptionParts
+        .join(',')
+        .replace(/"+\s*$/, '')
+        .trim(),
+      tags,
+    );
     const reason = `unquoted description spilled over ${descriptionParts.length} columns; re-joined`;
     repaired = { line, action: 'repaired', reason };
   }
@@ -167,14 +165,8 @@ function parseRecord(raw: string[], line: number): ParsedLine {
 /** Trimmed, blank ones and duplicates (ignoring case) dropped, first spelling and order kept. */
 export function uniqueTags(tags: string[]): string[] {
   const seen = new Set<string>();
-  return tags
-    .map((tag) => tag.trim())
-    .filter((tag) => {
-      const key = tag.toLowerCase();
-      if (!tag || seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  const trimmed = tags.map((tag) => tag.trim());
+  return trimmed.filter((tag) => tag && !seen.has(tag.toLowerCase()) && seen.add(tag.toLowerCase()));
 }
 
 // A tag list is short comma-separated phrases; a description fragment is a sentence.

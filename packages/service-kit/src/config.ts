@@ -1,9 +1,6 @@
 import { z } from 'zod';
 
-/**
- * Parses the environment once at boot into a frozen, typed object. A bad or missing
- * variable stops start-up with a message naming the variable, never later at first use.
- */
+/** Parses the environment once at boot: a bad variable stops start-up with a message naming it. */
 export function loadConfig<Schema extends z.ZodType>(
   schema: Schema,
   env: Record<string, string | undefined> = process.env,

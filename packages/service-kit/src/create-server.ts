@@ -32,20 +32,17 @@ export interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
   description: string;
-  /** The service's config (baseConfigShape). */
   config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
   /** Default: pino at the config's level. */
-  logger?: AppLogger | undefined;
+  logger?: BuildOptions['logger'] | undefined;
   /** Slow-client limits in ms (docs/limits.md): to send the headers, the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
 }
 
-/** What a service's `buildApp` accepts as its logger: off, or pino writing to a stream (the one-process launcher). */
-type AppLogger = false | { level: string; stream: { write(line: string): void } };
-
 /** What every service's `buildApp(config, options)` accepts; a service may add its own. */
 export interface BuildOptions {
-  logger?: AppLogger;
+  /** Off, or pino writing to a stream (the one-process launcher). */
+  logger?: false | { level: string; stream: { write(line: string): void } };
 }
 
 export type App = FastifyInstance<
@@ -68,9 +65,8 @@ export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Dep
 }
 
 /**
- * A Fastify instance with what every service shares: zod validation and OpenAPI,
- * Swagger UI at /docs, FastAPI-shaped errors, request ids, health routes and the
- * internal-token guard. The service registers its own routes on top.
+ * A Fastify instance with what every service shares: zod validation and OpenAPI, Swagger UI at
+ * /docs, FastAPI-shaped errors, request ids, health routes and the internal-token guard.
  */
 export async function createServer(options: ServerOptions): Promise<App> {
   const { headersMs = 30_000, requestMs = 60_000 } = options.timeouts ?? {};

@@ -2,13 +2,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { HttpError } from './errors.js';
 
-/** FastAPI's validation error item: clients of the original parse this shape. */
-export interface ValidationErrorItem {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
-
 // Node and Postgres codes that mean "the database (or a peer) is not reachable now"
 // (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
 const NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'];
@@ -26,20 +19,18 @@ export function installErrorHandler(app: FastifyInstance): void {
     for (const method of [route.method].flat()) methods.add(method.toUpperCase());
   });
 
-  /** The methods of the most specific routes this request's path reaches, sorted. */
+  /**
+   * The methods of the most specific routes this request's path reaches, sorted: GET
+   * /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource is the
+   * POST route's alone.
+   */
   const allowedMethods = (request: FastifyRequest): string[] => {
-    // Per method, the route this path reaches. Only the most specific routes count: GET
-    // /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource
-    // /recommendation/reindex is the POST route's alone.
     const matches = [...methods].flatMap((method) => {
       const route = app.findRoute({ method: method as HTTPMethods, url: pathOf(request) });
       return route ? [{ method, params: Object.keys(route.params ?? {}).length }] : [];
     });
     const fewest = Math.min(...matches.map((match) => match.params));
-    return matches
-      .filter((match) => match.params === fewest)
-      .map((match) => match.method)
-      .sort();
+    return matches.flatMap((match) => (match.params === fewest ? [match.method] : [])).sort();
   };
 
   /** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404. */
@@ -59,13 +50,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       const part = error.validationContext ?? 'body';
       // GET /recommendation/reindex reaches GET /recommendation/:customer_id and fails its
       // id; the resource is the POST route's, so the answer is its 405, not a 422.
-      if (part === 'params') {
-        const allowed = allowedMethods(request);
-        if (allowed.length > 0 && !allowed.includes(request.method)) {
-          return answerUnrouted(request, reply);
-        }
-      }
-      const detail: ValidationErrorItem[] = error.validation.map((issue) => ({
+      const allowed = part === 'params' ? allowedMethods(request) : [];
+      if (allowed.length > 0 && !allowed.includes(request.method)) return answerUnrouted(request, reply);
+      // FastAPI's validation error items (validationErrorSchema): clients of the original parse them.
+      const detail = error.validation.map((issue) => ({
         loc: [part, ...issue.instancePath.split('/').filter(Boolean).map(toPathItem)],
         msg: issue.message ?? 'Invalid value',
         type: String(issue.keyword),
@@ -85,10 +73,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err: error }, 'response did not match its schema');
       return reply.code(500).send({ detail: 'Internal server error' });
     }
-    // Fastify's own client errors (malformed JSON 400, body too large 413, bad content type 415).
+    // Fastify's own client errors (malformed JSON, body too large, bad content type): their
+    // messages are short and contain no internals.
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      // Fastify's client-error messages are short and contain no internals.
       return reply.code(status).send({ detail: CLIENT_ERROR_DETAILS[error.code] ?? error.message });
     }
     request.log.error({ err: error }, 'unhandled error');
@@ -98,13 +86,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
 }
 
-function pathOf(request: FastifyRequest): string {
-  return request.url.split('?')[0] ?? '/';
-}
-
-function toPathItem(segment: string): string | number {
-  return /^\d+$/.test(segment) ? Number(segment) : segment;
-}
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/';
+const toPathItem = (segment: string) => (/^\d+$/.test(segment) ? Number(segment) : segment);
 
 const CLIENT_ERROR_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON body',
@@ -113,10 +96,7 @@ const CLIENT_ERROR_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json',
 };
 
-/**
- * A message about `error` that is safe to show a client or an operator endpoint: our own
- * details, or a generic phrase. Driver, ORM and network messages stay in the logs.
- */
+/** Our own detail or a generic phrase: driver, ORM and network messages stay in the logs. */
 export function publicErrorMessage(error: unknown): string {
   if (error instanceof HttpError) return error.detail;
   return mapDatabaseError(error)?.detail ?? 'Internal error (see the service log)';
@@ -136,9 +116,8 @@ const PRISMA_CODES = new Map<string, Mapped>([
 ]);
 
 /**
- * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and
- * connection failures. Repositories map the expected cases themselves with precise
- * messages; this is the safety net.
+ * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and connection
+ * failures: the safety net behind the repositories' own precise mapping.
  */
 export function mapDatabaseError(error: unknown): Mapped | null {
   const code = (error as { code?: unknown }).code;
@@ -178,10 +157,10 @@ const UNREACHABLE_MESSAGE =
 export function isUnreachable(error: unknown): boolean {
   return causes(error).some(
     (cause) =>
-      (typeof cause.code === 'string' && UNREACHABLE_CODES.has(cause.code)) ||
-      (typeof cause.originalCode === 'string' && UNREACHABLE_CODES.has(cause.originalCode)) ||
+      UNREACHABLE_CODES.has(cause.code as string) ||
+      UNREACHABLE_CODES.has(cause.originalCode as string) ||
       cause.name === 'PrismaClientInitializationError' ||
-      (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) ||
+      UNREACHABLE_KINDS.has(cause.kind as string) ||
       (typeof cause.message === 'string' && UNREACHABLE_MESSAGE.test(cause.message)),
   );
 }

@@ -28,3 +28,9 @@ export class UnprocessableError extends withStatus(422) {}
 export class BadGatewayError extends withStatus(502) {}
 /** A dependency (database, another service, the vector store) cannot be reached now. */
 export class ServiceUnavailableError extends withStatus(503) {}
+
+/** `value`, or a 404 "`what` not found" when it is null. */
+export function found<T>(value: T | null, what: string): T {
+  if (value === null) throw new NotFoundError(`${what} not found`);
+  return value;
+}

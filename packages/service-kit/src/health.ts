@@ -22,18 +22,15 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     registered.set(name, check);
   });
   app.decorate('checkReadiness', async () => {
-    const results: Readiness = {};
     // The timer is unref'd: a check left hanging does not hold the process.
     const timeout = () => sleep(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => Promise.reject());
-    await Promise.all(
-      [...registered].map(async ([name, check]) => {
-        results[name] = await Promise.race([check(), timeout()]).then(
-          () => 'ok' as const,
-          () => 'unavailable' as const,
-        );
-      }),
+    const states = [...registered].map(([name, check]) =>
+      Promise.race([check(), timeout()]).then(
+        () => [name, 'ok'],
+        () => [name, 'unavailable'],
+      ),
     );
-    return results;
+    return Object.fromEntries(await Promise.all(states));
   });
 
   app.get(

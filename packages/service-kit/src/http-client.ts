@@ -9,9 +9,8 @@ export interface JsonClientOptions {
   baseUrl: string;
   /** Per-attempt deadline for connecting and for the whole answer. */
   timeoutMs?: number;
-  /** Extra attempts for GETs after a network error or a 5xx. */
+  /** Extra attempts for GETs after a network error or a 5xx; the first backoff, doubling, jittered. */
   retries?: number;
-  /** First backoff delay; doubles each retry, with jitter. */
   backoffMs?: number;
   connections?: number;
   headers?: Record<string, string>;
@@ -75,6 +74,10 @@ export class JsonClient {
     body: unknown,
     options: RequestOptions<T>,
   ): Promise<T | null> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (options.requestId) headers['x-request-id'] = options.requestId;
+    const json = body === undefined ? null : JSON.stringify(body);
     // Only GETs are retried: a POST may have been applied before the error.
     const attempts = method === 'GET' ? (this.options.retries ?? 2) + 1 : 1;
     const backoffMs = this.options.backoffMs ?? 50;
@@ -82,7 +85,18 @@ export class JsonClient {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       try {
-        return await this.attempt(method, path, body, options);
+        const signal = options.signal ?? AbortSignal.timeout(this.timeoutMs);
+        const response = await this.pool.request({ method, path, headers, body: json, signal });
+        const text = await response.body.text();
+        const payload = text.length > 0 ? safeJson(text) : undefined;
+        if (response.statusCode >= 200 && response.statusCode < 300) {
+          if (!options.schema) return payload as T;
+          const parsed = options.schema.safeParse(payload);
+          if (parsed.success) return parsed.data;
+          throw new BadGatewayError(`${this.options.name} answered with an unexpected shape`);
+        }
+        if (options.nullOn?.includes(response.statusCode)) return null;
+        throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
       } catch (error) {
         lastError = error;
         if (!isRetryable(error)) break;
@@ -94,36 +108,6 @@ export class JsonClient {
       cause: lastError,
     });
   }
-
-  private async attempt<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    options: RequestOptions<T>,
-  ): Promise<T | null> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (options.requestId) headers['x-request-id'] = options.requestId;
-    const response = await this.pool.request({
-      method,
-      path,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: options.signal ?? AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.body.text();
-    const payload = text.length > 0 ? safeJson(text) : undefined;
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      if (!options.schema) return payload as T;
-      const parsed = options.schema.safeParse(payload);
-      if (!parsed.success) {
-        throw new BadGatewayError(`${this.options.name} answered with an unexpected shape`);
-      }
-      return parsed.data;
-    }
-    if (options.nullOn?.includes(response.statusCode)) return null;
-    throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
-  }
 }
 
 /** Network errors, timeouts and 5xx answers. */
@@ -133,14 +117,10 @@ function isRetryable(error: unknown): boolean {
 
 function describeNetworkError(error: unknown): string {
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timeout';
-  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    return 'timeout';
-  }
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
-  const code = (error as { code?: string }).code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  return code ?? 'network error';
+  const { name, code } = error as { name?: string; code?: string };
+  const timedOut = ['TimeoutError', 'AbortError', 'HeadersTimeoutError', 'BodyTimeoutError'];
+  if (timedOut.includes(name ?? '')) return 'timeout';
+  return code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'network error');
 }
 
 function safeJson(text: string): unknown {

@@ -2,21 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 
-// Values are read when Prometheus scrapes, never on the request path.
+// Values are read when Prometheus scrapes, never on the request path. Rows: one per label set.
 type Rows = { labels: Record<string, string>; value: number }[];
-type GaugeReader = () => number | null | Promise<number | null>;
-/** Several labelled values: one row per label set. */
-type LabelledGaugeReader = () => Rows | Promise<Rows>;
+type RowsReader = () => Rows | Promise<Rows>;
 
 export interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
   readonly registry: Registry;
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
   /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
-  gauge(name: string, help: string, read: GaugeReader): void;
-  labelledGauge(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
+  gauge(name: string, help: string, read: () => number | null | Promise<number | null>): void;
+  labelledGauge(name: string, help: string, labelNames: string[], read: RowsReader): void;
   /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
-  counter(name: string, help: string, labelNames: string[], read: LabelledGaugeReader): void;
+  counter(name: string, help: string, labelNames: string[], read: RowsReader): void;
   /** A service this one calls but can run without: in `dependency_up` too, probed at scrape time. */
   addDependencyProbe(name: string, probe: () => Promise<unknown>): void;
 }
@@ -27,10 +25,8 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Finer than prom-client's default buckets at the low end: a warm recommendation takes a few
- * milliseconds, and the dashboard's p50/p99 are interpolated inside these buckets.
- */
+// Finer than prom-client's default buckets at the low end: a warm recommendation takes a few
+// milliseconds, and the dashboard's p50/p99 are interpolated inside these buckets.
 export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -50,6 +46,7 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     registers: [registry],
   });
 
+  const probes = new Map<string, () => Promise<unknown>>();
   const metrics: ServiceMetrics = {
     registry,
     httpDurations,
@@ -64,36 +61,15 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
       });
     },
     labelledGauge(name, help, labelNames, read) {
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers: [registry],
-        async collect() {
-          const rows = await read();
-          this.reset();
-          for (const row of rows) this.set(row.labels, row.value);
-        },
-      });
+      new Gauge({ name, help, labelNames, registers: [registry], collect: rowsOf(read, 'set') });
     },
     counter(name, help, labelNames, read) {
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers: [registry],
-        async collect() {
-          const rows = await read();
-          this.reset();
-          for (const row of rows) this.inc(row.labels, row.value);
-        },
-      });
+      new Counter({ name, help, labelNames, registers: [registry], collect: rowsOf(read, 'inc') });
     },
     addDependencyProbe(name, probe) {
       probes.set(name, probe);
     },
   };
-  const probes = new Map<string, () => Promise<unknown>>();
   app.decorate('metrics', metrics);
 
   metrics.labelledGauge(
@@ -156,11 +132,17 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
       },
       logLevel: 'warn',
     },
-    async (_request, reply) => {
-      const text = await registry.metrics();
-      return reply.type(registry.contentType).send(text);
-    },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
+}
+
+/** A collect() that replaces the metric's values with the rows read. */
+function rowsOf(read: RowsReader, method: 'set' | 'inc') {
+  return async function (this: Gauge | Counter) {
+    const rows = await read();
+    this.reset();
+    for (const row of rows) (this as Gauge)[method](row.labels, row.value);
+  };
 }
 
 /**

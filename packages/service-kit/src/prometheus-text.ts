@@ -7,11 +7,7 @@ export interface PrometheusSample {
 const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
-/**
- * Reads the samples of a Prometheus text exposition (format 0.0.4), as written by prom-client.
- * Enough for the dashboard to read a few gauges of the other services' `/metrics`; comments
- * and timestamps are ignored.
- */
+/** The samples of a Prometheus text exposition (0.0.4) as prom-client writes it (no timestamps). */
 export function parsePrometheusText(text: string): PrometheusSample[] {
   const samples: PrometheusSample[] = [];
   for (const line of text.split('\n')) {

@@ -1,19 +1,15 @@
 import type { Histogram } from 'prom-client';
 
+/** `at`: end of the interval (ms since the epoch); quantiles null when it had no request. */
 export interface LatencyPoint {
-  /** End of the interval, ms since the epoch. */
   at: number;
   requestsPerSecond: number;
-  /** null when the interval had no request. */
   p50Ms: number | null;
   p99Ms: number | null;
 }
 
-interface Snapshot {
-  at: number;
-  /** Cumulative count per bucket upper bound (seconds), +Inf last. */
-  buckets: number[];
-}
+/** Cumulative count per bucket upper bound (seconds), +Inf last. */
+type Snapshot = { at: number; buckets: number[] };
 
 /**
  * Requests per second and p50/p99 of one route for the dashboard's chart: samples of the
@@ -90,13 +86,10 @@ export function quantileMs(q: number, cumulative: number[], bounds: readonly num
   const rank = q * total;
   for (let b = 0; b < bounds.length; b++) {
     const count = cumulative[b] ?? 0;
-    if (count >= rank) {
-      const lower = b === 0 ? 0 : bounds[b - 1]!;
-      const below = b === 0 ? 0 : (cumulative[b - 1] ?? 0);
-      const inBucket = count - below;
-      const fraction = inBucket > 0 ? (rank - below) / inBucket : 1;
-      return (lower + (bounds[b]! - lower) * fraction) * 1000;
-    }
+    if (count < rank) continue;
+    const [lower, below] = b === 0 ? [0, 0] : [bounds[b - 1]!, cumulative[b - 1] ?? 0];
+    const fraction = count > below ? (rank - below) / (count - below) : 1;
+    return (lower + (bounds[b]! - lower) * fraction) * 1000;
   }
   // Beyond the largest finite bound: that bound is the best estimate (as in Prometheus).
   return bounds[bounds.length - 1]! * 1000;

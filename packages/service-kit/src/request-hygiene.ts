@@ -2,44 +2,38 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ValidationErrorItem } from './error-handler.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-// What we accept from a caller as its request id: it is echoed in a header, logged and sent
-// on to other services, so anything long or unusual is replaced by a fresh id.
+// A caller's request id is echoed, logged and sent on to other services: anything long or
+// unusual is replaced by a fresh UUID.
 const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
 
-/** The caller's request id when it is reasonable, a new UUID otherwise. */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
   return typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
- * Fastify answers a few malformed requests before routing (a bad percent-encoding in the
- * path, a path parameter over `maxParamLength`) in its own shape and without our hooks.
- * This gives them the usual `{"detail"}` body and request id header.
+ * Fastify answers a few malformed requests before routing (a bad percent-encoding, a path
+ * parameter over `maxParamLength`) in its own shape and without our hooks: here in ours.
  */
-export function frameworkErrorHandler(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : (error.statusCode ?? 400);
-  const detail =
-    error.code === 'FST_ERR_BAD_URL'
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const detail = tooLong
+    ? 'A path parameter is too long'
+    : error.code === 'FST_ERR_BAD_URL'
       ? 'Malformed URL: invalid percent-encoding'
-      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-        ? 'A path parameter is too long'
-        : 'Bad request';
-  reply.header(REQUEST_ID_HEADER, request.id).code(status).send({ detail });
+      : 'Bad request';
+  reply
+    .header(REQUEST_ID_HEADER, request.id)
+    .code(tooLong ? 414 : (error.statusCode ?? 400))
+    .send({ detail });
 }
 
 /**
  * Requests Node's HTTP parser rejects before Fastify (headers over 16 KiB, not HTTP, too slow):
- * Fastify's answer in our `{"detail"}` shape, with a request id; then, as Fastify's own handler
- * does, the connection is closed.
+ * answered in our shape with a request id, then closed as Fastify's own handler does.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -62,9 +56,8 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
 const NUL = '\u0000';
 
 /**
- * Postgres cannot store U+0000 in text: a NUL would be a driver error (500). Text fields refuse
- * it in their schema (wire-types.ts `text`); this 422 is the safety net for any other string.
- * It checks the validated input: a NUL in an unknown field (dropped, as by FastAPI) is fine.
+ * Postgres cannot store U+0000 in text (a driver error, 500). Text fields refuse it in their
+ * schema (wire-types.ts `text`); this 422 is the safety net for any other validated string.
  */
 export function installNulGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request, reply) => {
@@ -73,8 +66,7 @@ export function installNulGuard(app: FastifyInstance): void {
       const at = findNul(value);
       if (!at) continue;
       const msg = 'Text must not contain NUL (\\u0000) characters';
-      const detail: ValidationErrorItem[] = [{ loc: [part, ...at], msg, type: 'string_nul' }];
-      return reply.code(422).send({ detail });
+      return reply.code(422).send({ detail: [{ loc: [part, ...at], msg, type: 'string_nul' }] });
     }
   });
 }

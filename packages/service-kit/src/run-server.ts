@@ -10,40 +10,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const DRAIN_MS = 1_000;
 
 /**
- * The only place that listens. SIGTERM/SIGINT: for DRAIN_MS new requests get 503 while
- * in-flight ones go on, then Fastify closes (waiting for running requests, then onClose hooks
- * close pools and databases). A stuck shutdown is forced after a grace period.
- */
-export async function runServer(app: FastifyInstance, host: string, port: number): Promise<void> {
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      app.log.error('graceful shutdown timed out, exiting');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    app.startDraining();
-    sleep(DRAIN_MS)
-      .then(() => app.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          app.log.error({ err }, 'error while shutting down');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  await app.listen({ host, port });
-}
-
-/**
- * A service's whole `server.ts`: read the config, build the app, listen. Start-up failures
- * exit non-zero with a readable message.
+ * A service's whole `server.ts`, the only place that listens. Start-up failures exit non-zero
+ * with a readable message. SIGTERM/SIGINT: for DRAIN_MS new requests get 503, then Fastify
+ * closes (waits for running requests, then onClose hooks). A stuck shutdown is forced to exit.
  */
 export async function serve<Config extends { HOST: string; PORT: number }>(
   readConfig: () => Config,
@@ -51,7 +20,30 @@ export async function serve<Config extends { HOST: string; PORT: number }>(
 ): Promise<void> {
   try {
     const config = readConfig();
-    await runServer(await buildApp(config), config.HOST, config.PORT);
+    const app = await buildApp(config);
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      app.log.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        app.log.error('graceful shutdown timed out, exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
+      app.startDraining();
+      sleep(DRAIN_MS)
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            app.log.error({ err }, 'error while shutting down');
+            process.exit(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    await app.listen({ host: config.HOST, port: config.PORT });
   } catch (error) {
     process.stderr.write(`start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

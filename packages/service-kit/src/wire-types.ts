@@ -1,10 +1,7 @@
 import { z } from 'zod';
 
-/**
- * Field types of every wire schema. Each validates exactly what its OpenAPI schema says
- * (schemathesis in CI holds the two together): numbers in paths and queries are decimal only,
- * text lengths count code points (as VARCHAR does), blank or NUL text fails a documented pattern.
- */
+// Field types of every wire schema. Each validates exactly what its OpenAPI schema says
+// (schemathesis in CI holds the two together).
 
 /** Postgres INT4, the type of every id column. */
 export const MAX_ID = 2_147_483_647;
@@ -12,10 +9,9 @@ export const MAX_ID = 2_147_483_647;
 const DECIMAL = /^[+-]?\d+$/;
 
 /**
- * An integer in a path or query string. Only decimal digits count as a number, as in
- * FastAPI: `0x10`, `0b10000`, `1.6e1` and ` 16` stay strings and are a 422, where
- * `z.coerce.number()` would have read them all as 16. The checks abort at the first
- * failure so a 20-digit id is one 422 entry, not one per check.
+ * An integer in a path or query string: decimal digits only, as in FastAPI (`0x10`, `1.6e1`,
+ * ` 16` are a 422, where `z.coerce.number()` reads 16). The checks abort at the first failure,
+ * so a 20-digit id is one 422 entry.
  */
 export function queryInt(min: number, max: number) {
   return z.preprocess(
@@ -25,7 +21,7 @@ export function queryInt(min: number, max: number) {
 }
 
 /** An integer in a JSON body: a JSON number, never a string. */
-export function bodyInt(min: number, max: number) {
+function bodyInt(min: number, max: number) {
   return z
     .number({
       error: (issue) => (issue.code === 'invalid_type' ? 'Input should be a valid integer' : undefined),
@@ -46,10 +42,10 @@ const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u20
 type TextRules = { max: number; required?: boolean; forbid?: string };
 
 /**
- * Text as stored: trimmed, at most `max` code points counted before trimming (as JSON Schema's
- * `maxLength`), never NUL (Postgres cannot store it), not blank when `required`, without the
- * `forbid` characters (e.g. ',' in a tag); the pattern documents the last three rules. Lone
- * surrogates are U+FFFD already (json-body.ts).
+ * Text as stored: trimmed, at most `max` code points (as VARCHAR and JSON Schema's `maxLength`)
+ * counted before trimming, never NUL (Postgres cannot store it), not blank when `required`,
+ * without the `forbid` characters; the pattern documents the last three rules. Lone surrogates
+ * are U+FFFD already (create-server.ts).
  */
 export function text({ max, required = false, forbid = '' }: TextRules) {
   const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
@@ -80,10 +76,7 @@ export const errorSchema = z
   .object({ detail: z.string().describe('What went wrong, for a person') })
   .meta({ example: { detail: 'Not found' } });
 
-/**
- * FastAPI's 422 body: one entry per problem. A rule across records (a purchase's category
- * must be its product's) is a 422 with a sentence instead.
- */
+/** FastAPI's 422 body: one entry per problem, or a sentence for a rule across records. */
 export const validationErrorSchema = z
   .object({
     detail: z.union([

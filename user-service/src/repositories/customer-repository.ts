@@ -4,7 +4,6 @@ import { isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-/** All customer storage goes through here; routes decide status codes from what it returns. */
 export class CustomerRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -34,7 +33,6 @@ export class CustomerRepository {
     }
   }
 
-  /** Returns null when the customer does not exist. */
   async update(customer: Customer): Promise<Customer | null> {
     const { id, ...data } = customer;
     try {
@@ -45,7 +43,6 @@ export class CustomerRepository {
     }
   }
 
-  /** Returns false when the customer does not exist. */
   async delete(id: number): Promise<boolean> {
     const { count } = await this.prisma.customer.deleteMany({ where: { id } });
     return count > 0;

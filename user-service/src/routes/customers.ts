@@ -1,5 +1,5 @@
 import { customerChangeSchema, customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
-import { type App, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
@@ -54,11 +54,7 @@ export async function customerRoutes(app: App, { customers }: Deps): Promise<voi
         response: { 200: customerSchema, 404: errorSchema },
       },
     },
-    async (request) => {
-      const customer = await customers.find(request.params.id);
-      if (!customer) throw new NotFoundError(`Customer ${request.params.id} not found`);
-      return customer;
-    },
+    async (request) => found(await customers.find(request.params.id), `Customer ${request.params.id}`),
   );
 
   app.post(
@@ -84,11 +80,7 @@ export async function customerRoutes(app: App, { customers }: Deps): Promise<voi
         response: { 200: customerSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => {
-      const customer = await customers.update(request.body);
-      if (!customer) throw new NotFoundError(`Customer ${request.body.id} not found`);
-      return customer;
-    },
+    async (request) => found(await customers.update(request.body), `Customer ${request.body.id}`),
   );
 
   app.delete(
