@@ -40,9 +40,6 @@ export interface BuildOptions extends BaseBuildOptions {
   learnPurchases?: boolean;
 }
 
-/** Keeps retrying an at-start re-index this long while catalog-service is not reachable yet. */
-const REINDEX_RETRY_MS = 5 * 60_000;
-
 /** Builds the recommendation-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
@@ -135,7 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { collection: vectorStore.collection },
         'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
       );
-      reindexer.start(REINDEX_RETRY_MS, { unlessOutboxDelivers: true });
+      reindexer.start(true);
     }
   });
   app.addHook('onClose', async () => {

@@ -4,7 +4,7 @@ import type { Customer } from '../clients/user-client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 import type { CustomerDirectory } from './customer-directory.js';
-import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
+import { type CopiedPurchase, type LocalPurchases, toPurchase } from './local-purchases.js';
 
 /** A customer's history and whether it came from the local copy (its items carry no tags). */
 export interface LoadedHistory {
@@ -46,16 +46,8 @@ export class HistorySource {
     if (items) return { history: { ...profile, purchases: items }, fromCopy: true };
     const history = await this.catalog.purchaseHistory(customerId, requestId);
     if (seen.staleMark !== null) {
-      await this.copy.rewrite(
-        customerId,
-        history.purchases.map((item) => ({
-          purchaseId: item.purchase_id,
-          customerId,
-          productId: item.product_id,
-          purchasedAt: new Date(item.purchased_at),
-        })),
-        seen,
-      );
+      const purchases = history.purchases.map((item) => toPurchase({ ...item, customer_id: customerId }));
+      await this.copy.rewrite(customerId, purchases, seen);
     }
     return { history, fromCopy: false };
   }

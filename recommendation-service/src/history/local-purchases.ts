@@ -22,11 +22,12 @@ export interface CopyRead {
 const CHANGE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('recommendation_schema.customer_purchase_change'))::text`;
 const NEXT_CHANGE = `nextval('recommendation_schema.customer_purchase_change_seq')`;
 
+/** A purchase in catalog-service's field names (its feed and history, and our table's columns). */
 interface PurchaseRow {
   customer_id: number;
   purchase_id: number;
   product_id: number;
-  purchased_at: Date | string;
+  purchased_at: Date | string | number;
 }
 
 interface MarkRow {
@@ -255,7 +256,7 @@ async function insertPurchases(tx: Tx, purchases: readonly CopiedPurchase[]): Pr
   );
 }
 
-function toPurchase(row: PurchaseRow): CopiedPurchase {
+export function toPurchase(row: PurchaseRow): CopiedPurchase {
   return {
     purchaseId: row.purchase_id,
     customerId: row.customer_id,

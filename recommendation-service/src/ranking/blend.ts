@@ -18,16 +18,8 @@ export type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular'
 
 export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 'bought_next' | 'popular';
 
-export interface BlendWeights {
-  content: number;
-  profile: number;
-  together: number;
-  next: number;
-  popular: number;
-}
-
 export interface BlendParams {
-  weights: BlendWeights;
+  weights: Record<SignalKind, number>;
   /** k in e / (e + k) for each evidence: weighted co-purchases, next-purchases, purchases of the product. */
   togetherShrinkage: number;
   nextShrinkage: number;

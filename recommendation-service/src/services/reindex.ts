@@ -12,6 +12,8 @@ type FailureLevel = 'info' | 'debug' | 'warn';
 
 /** How long catalog-service may be unreachable at start before it is worth a warning. */
 const QUIET_START_MS = 60_000;
+/** How long an at-start run is retried while catalog-service is not reachable yet. */
+const START_RETRY_MS = 5 * 60_000;
 
 export interface ReindexProgress {
   /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
@@ -41,10 +43,11 @@ export class Reindexer {
   ) {}
 
   /**
-   * Starts a run in the background unless one is already going. With `retryForMs`, a run
-   * that fails (catalog-service not up yet) is retried every few seconds for that long.
+   * Starts a run in the background unless one is already going. `atStart`: skipped when the
+   * outbox delivers every product, and retried while catalog-service is not up yet.
    */
-  start(retryForMs = 0, options: { unlessOutboxDelivers?: boolean } = {}): void {
+  start(atStart = false): void {
+    const retryForMs = atStart ? START_RETRY_MS : 0;
     const startedAt = Date.now();
     let attempts = 0;
     let warned = false;
@@ -55,7 +58,7 @@ export class Reindexer {
       let level: FailureLevel = attempts++ === 0 ? 'info' : 'debug';
       if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
       if (level === 'warn') warned = true;
-      await this.run(level, options.unlessOutboxDelivers ?? false);
+      await this.run(level, atStart);
       if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
@@ -64,7 +67,7 @@ export class Reindexer {
     if (this.running) {
       // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
       // in full once that one ends: the start-up one may decide the outbox covers it.
-      this.again ||= retryForMs === 0;
+      this.again ||= !atStart;
       return;
     }
     this.running = attempt().finally(() => {
