@@ -93,6 +93,7 @@ export const LATENCY_ROUTE = '/recommendation/:customer_id';
 export interface OverviewDeps extends Deps {
   users: UserClient;
   feed: PurchaseFeed;
+  sampleIntervalMs: number;
 }
 
 /**

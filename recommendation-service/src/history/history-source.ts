@@ -13,12 +13,10 @@ export interface LoadedHistory {
 }
 
 /**
- * Where a customer's history comes from when it is not cached: the local copy of purchases
- * plus the profile from the customer directory (or user-service when the directory cannot
- * say): no HTTP call for a known customer. When the copy cannot answer (the customer is marked
- * stale, a purchased product is not in the directory yet, the purchase feed is behind, or tags
- * are needed): catalog-service's history over HTTP, which then makes the copy right. Unknown
- * customers are 404 either way; a dependency down is 503.
+ * A history not cached: the local copy plus the profile from the customer directory (else
+ * user-service), so no HTTP call for a known customer. When the copy cannot answer (customer
+ * stale, a product not in the directory yet, feed behind, tags needed): catalog-service's
+ * history, which then makes the copy right. Unknown customers are 404; a dependency down is 503.
  */
 export class HistorySource {
   constructor(

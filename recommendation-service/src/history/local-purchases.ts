@@ -40,11 +40,10 @@ interface MarkRow {
 const MARK_COLUMNS = `customer_id, marked::float8 AS marked, settled::float8 AS settled, changed::float8 AS changed`;
 
 /**
- * Every customer's purchases, copied (issue 10: a first recommendation without the history
- * call). catalog-service's feed fills it (`copy`); its push "these customers' purchases changed"
- * marks them stale (`markStale`, durable before the push is acknowledged) until their next
- * request reads catalog-service and makes the copy right (`rewrite`). In the database (shared,
- * kept over restarts) and in memory: `load` at start, `refresh` after each feed tick.
+ * Every customer's purchases, copied (issue 10: a first recommendation without the history call),
+ * in the database (shared, kept over restarts) and in memory. The feed fills it (`copy`); a push
+ * marks customers stale (`markStale`, durable before it is acknowledged) until their next request
+ * reads catalog-service and makes the copy right (`rewrite`).
  */
 export class LocalPurchases {
   private readonly byCustomer = new Map<number, CopiedPurchase[]>();
@@ -55,7 +54,6 @@ export class LocalPurchases {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** One row per customer. */
   async load(): Promise<void> {
     const copiedUpTo = await this.cursor();
     const rows = await this.prisma.$queryRawUnsafe<
@@ -119,10 +117,7 @@ export class LocalPurchases {
     });
   }
 
-  /**
-   * Reads the rows copied since (between the old and the new cursor: `copy` writes both in one
-   * transaction) and every customer whose mark changed since (a push, or a rewrite's settle).
-   */
+  /** Reads the rows copied since (`copy` writes them with the cursor) and the marks changed since. */
   async refresh(): Promise<void> {
     const copiedUpTo = await this.cursor();
     if (copiedUpTo > this.copiedUpTo) {
@@ -215,10 +210,7 @@ export class LocalPurchases {
     this.setCustomer(customerId, rows.map(toPurchase));
   }
 
-  /**
-   * Our own writes apply at once but do not move `lastChange`: a smaller value another replica
-   * committed before ours may not have been read yet.
-   */
+  /** Our own writes do not move `lastChange`: another replica's smaller one may not be read yet. */
   private applyMark(mark: MarkRow, fromRefresh: boolean): void {
     const current = this.stale.get(mark.customer_id);
     // A mark already superseded in memory (a newer push applied first) stays.

@@ -49,11 +49,9 @@ interface CustomerState {
 }
 
 /**
- * Ranks products for a customer. "hybrid" (the default) hands the pure `blend` (blend.ts) its
- * signals: content similarity to the recency-weighted mean of the purchased products' vectors,
- * "bought next" and "bought together" evidence from the latest purchases, category affinity and
- * popularity. Purchases are excluded inside the vector search, so `limit` items still come
- * back. A customer without purchases is matched by their profile text (the original recipe).
+ * Ranks products for a customer: "hybrid" (the default) gathers the signals `blend` weighs
+ * (blend.ts). Purchases are excluded inside the vector search, so `limit` items still come
+ * back; a customer without purchases is matched by their profile text (the original recipe).
  */
 export class Recommender {
   /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */

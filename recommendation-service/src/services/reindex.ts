@@ -25,9 +25,8 @@ export interface ReindexProgress {
 }
 
 /**
- * Re-embeds the whole catalog from catalog-service's public lists: when the vector collection is
- * empty at start (a new embedder means a new collection) and on demand. Unchanged products are
- * skipped by VectorSync, so running it twice costs little.
+ * Re-embeds the whole catalog from catalog-service's lists: at start when the collection is
+ * empty (a new embedder), and on demand. VectorSync skips unchanged products.
  */
 export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
@@ -84,10 +83,7 @@ export class Reindexer {
     await this.running;
   }
 
-  /**
-   * Removes the vectors of products the catalog's lists did not show. Each is checked by id
-   * first: paging by offset while products are deleted can skip a product that still exists.
-   */
+  /** Products the lists did not show, checked by id: offset paging during deletes can skip one. */
   private async removeGone(candidates: number[]): Promise<number> {
     const gone: number[] = [];
     for (const id of candidates) {
@@ -100,10 +96,8 @@ export class Reindexer {
   }
 
   /**
-   * Whether catalog-service's outbox has brought, or is bringing, every product (a first start
-   * queues the whole imported catalog: re-indexing too would vectorise it twice): the catalog
-   * has no product past the indexed plus pending count. (A product indexed and queued again
-   * counts twice; the outbox still delivers it.)
+   * Whether the outbox brings every product (a first start queues the whole catalog: re-indexing
+   * too would embed it twice): no product past the indexed plus pending count.
    */
   private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
     const status = await this.catalog.outboxStatus();

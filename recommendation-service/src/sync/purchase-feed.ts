@@ -10,9 +10,8 @@ import { PollingLoop } from './polling-loop.js';
 const FEED_WARN_AFTER_MS = 30_000;
 
 /**
- * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the statistics and
- * the purchase copy, from the cursors stored with them (a restart carries on), and brings the
- * memory copies up to what any replica learned. The catalog being down only delays them.
+ * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
+ * stored cursors (a restart carries on), and brings memory up to what any replica learned.
  */
 export class PurchaseFeed extends PollingLoop {
   private failures = 0;
