@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { z } from 'zod';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { Embedder } from '../embedders/index.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { recommendationQuery } from '../schemas/recommendations.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
@@ -18,15 +20,8 @@ import { blendParams, type RankingConfig } from './config.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
 
-export type Strategy = 'hybrid' | 'original';
-
-export interface RecommendQuery {
-  limit: number;
-  categoryId?: number | undefined;
-  excludePurchased: boolean;
-  /** `original`: the ported system's algorithm, kept as a baseline. */
-  strategy: Strategy;
-}
+/** GET /recommendation/{customer_id}'s query; `original` is the ported system's algorithm. */
+type RecommendQuery = z.infer<typeof recommendationQuery>;
 
 export interface Recommendation {
   product_id: number;
@@ -80,7 +75,7 @@ export class Recommender {
     const purchased = new Set(history.purchases.map((p) => p.product_id));
     const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
-    const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
+    const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
     const stamp = `${this.sync.version}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
@@ -106,8 +101,8 @@ export class Recommender {
     // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
     const hits = await this.store.search(vector, {
       limit: query.limit,
-      categoryId: query.categoryId,
-      excludeProductIds: query.excludePurchased ? [...purchased] : [],
+      categoryId: query.category_id,
+      excludeProductIds: query.exclude_purchased ? [...purchased] : [],
     });
     const kind = 'matches_profile' as const;
     const reason = { kind, text: reasonText({ kind }, undefined) };
@@ -122,10 +117,10 @@ export class Recommender {
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     const { config } = this;
-    const excluded = query.excludePurchased ? purchased : new Set<number>();
+    const excluded = query.exclude_purchased ? purchased : new Set<number>();
     const hits = await this.store.search(state.vector, {
       limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
-      categoryId: query.categoryId,
+      categoryId: query.category_id,
       excludeProductIds: [...excluded],
     });
     const halfLife = config.RANK_RECENCY_HALF_LIFE;
@@ -153,7 +148,7 @@ export class Recommender {
       const hit = hitById.get(productId);
       const known = hit ?? this.directory.get(productId);
       if (!known) continue; // not (or no longer) in the catalog's vector collection
-      if (query.categoryId !== undefined && known.categoryId !== query.categoryId) continue;
+      if (query.category_id !== undefined && known.categoryId !== query.category_id) continue;
       candidates.push({
         productId,
         content: hit?.score ?? contentFloor,
@@ -209,7 +204,7 @@ export class Recommender {
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
-    strategy: Strategy,
+    strategy: RecommendQuery['strategy'],
   ): Promise<CustomerState> {
     const { age, gender, location, preference } = history;
     const key = createHash('sha256')
