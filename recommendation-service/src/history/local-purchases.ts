@@ -1,12 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** A purchase as the copy keeps it: catalog-service's ids and time, nothing else. */
-export interface CopiedPurchase {
-  purchaseId: number;
-  customerId: number;
-  productId: number;
-  purchasedAt: Date;
-}
+export type CopiedPurchase = ReturnType<typeof toPurchase>;
 
 /** What the copy says about one customer. */
 export interface CopyRead {
@@ -248,7 +243,7 @@ async function insertPurchases(tx: Tx, purchases: readonly CopiedPurchase[]): Pr
   );
 }
 
-export function toPurchase(row: PurchaseRow): CopiedPurchase {
+export function toPurchase(row: PurchaseRow) {
   return {
     purchaseId: row.purchase_id,
     customerId: row.customer_id,

@@ -35,7 +35,6 @@ export interface Evidence {
 /** Absent signals count 0. */
 export interface Candidate {
   productId: number;
-  /** Cosine similarity to the customer's vector. */
   content?: number | undefined;
   /** The purchased product the content match relates to, when known. */
   contentFrom?: number | undefined;
@@ -54,7 +53,6 @@ export interface Reason {
 
 export interface Ranked {
   productId: number;
-  /** Weighted mean of the signals, in [0, 1]. */
   score: number;
   reason: Reason;
 }

@@ -4,18 +4,11 @@ import type { z } from 'zod';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { Embedder } from '../embedders/index.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
-import type { recommendationQuery } from '../schemas/recommendations.js';
+import type { recommendationQuery, recommendationSchema } from '../schemas/recommendations.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
-import {
-  type BlendParams,
-  blend,
-  type Candidate,
-  type Ranked,
-  type ReasonKind,
-  reasonText,
-} from './blend.js';
+import { type BlendParams, blend, type Candidate, type Ranked, reasonText } from './blend.js';
 import { blendParams, type RankingConfig } from './config.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
@@ -23,14 +16,7 @@ import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from 
 /** GET /recommendation/{customer_id}'s query; `original` is the ported system's algorithm. */
 type RecommendQuery = z.infer<typeof recommendationQuery>;
 
-export interface Recommendation {
-  product_id: number;
-  product: string;
-  category_id: number;
-  category: string;
-  score: number;
-  reason: { kind: ReasonKind; product_id?: number; text: string };
-}
+type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 
 interface CustomerState {
   /** Identifies the history, profile and vectors the state was computed from. */
