@@ -218,12 +218,9 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       if (!product) throw new NotFoundError(`Product ${product_id} not found`);
       const indexed = options.productDirectory.get(product_id);
       return {
-        id: product.id,
-        title: product.title,
-        category_id: product.category_id,
+        ...product,
         category: indexed?.categoryTitle ?? null,
         description: product.description ?? null,
-        tags: product.tags,
         has_vector: indexed !== undefined,
       };
     },
