@@ -40,9 +40,6 @@ export interface BuildOptions extends BaseBuildOptions {
   learnPurchases?: boolean;
 }
 
-/** Keeps retrying an at-start re-index this long while catalog-service is not reachable yet. */
-const REINDEX_RETRY_MS = 5 * 60_000;
-
 /** Builds the recommendation-service app without listening: server.ts listens, tests inject. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
@@ -91,16 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
   const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
-  // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
-  const historySource = new HistorySource(
-    catalog,
-    users,
-    customers,
-    config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
-    directory,
-    feed,
-    Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS),
-  );
+  const historySource = new HistorySource(catalog, users, customers, localPurchases, directory, feed, config);
 
   const deps: Deps = {
     embedder,
@@ -135,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         { collection: vectorStore.collection },
         'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
       );
-      reindexer.start(REINDEX_RETRY_MS, { unlessOutboxDelivers: true });
+      reindexer.start(true);
     }
   });
   app.addHook('onClose', async () => {

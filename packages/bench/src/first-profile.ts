@@ -132,7 +132,7 @@ const { Recommender } = await import(
 );
 const { readConfig } = await import(path.join(REPO_ROOT, 'recommendation-service/src/config.ts'));
 const rconfig = readConfig({ ...env, PORT: '0' });
-const query = { limit: 10, excludePurchased: true, strategy: 'hybrid' as const };
+const query = { limit: 10, exclude_purchased: true, strategy: 'hybrid' as const };
 /** A Recommender on the running service's parts, with no cached state. */
 const newRecommender = () =>
   new Recommender(rconfig, rd.embedder, rd.vectorStore, rd.productDirectory, rd.coPurchases, rd.vectorSync);

@@ -19,7 +19,6 @@ const productItem = z.object({
   description: z.string().optional().nullable(),
   tags: z.array(z.string()),
 });
-export type CatalogProduct = z.infer<typeof productItem>;
 
 const outboxStatusSchema = z.object({ enabled: z.boolean(), pending_products: z.number() });
 const categoryItem = z.object({ id: z.number(), title: z.string() });
@@ -48,7 +47,7 @@ export class CatalogClient {
     return this.list(`/Purchases/?after_id=${afterId}&limit=${limit}`, feedItem);
   }
 
-  products(skip: number, limit: number): Promise<CatalogProduct[]> {
+  products(skip: number, limit: number) {
     return this.list(`/products/?skip=${skip}&limit=${limit}`, productItem);
   }
 
@@ -69,7 +68,7 @@ export class CatalogClient {
   }
 
   /** One product with its description and tags; null when catalog-service does not have it. */
-  async product(productId: number, requestId?: string): Promise<CatalogProduct | null> {
+  async product(productId: number, requestId?: string) {
     return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
   }
 

@@ -77,15 +77,11 @@ const productDetailSchema = z
     },
   });
 
-export interface DashboardOptions extends OverviewDeps {
-  sampleIntervalMs: number;
-}
-
 /**
  * The staff dashboard: one HTML page with plain ES modules, and read-only JSON routes that gather
  * what it shows from the other services, so none has to allow cross-origin requests (docs/dashboard.md).
  */
-export async function dashboardRoutes(app: App, options: DashboardOptions): Promise<void> {
+export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<void> {
   const publicDir = new URL('./public/', import.meta.url);
   const page = readFileSync(new URL('index.html', publicDir), 'utf8');
   const assets = new Map(ASSETS.map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]));
@@ -222,12 +218,9 @@ export async function dashboardRoutes(app: App, options: DashboardOptions): Prom
       if (!product) throw new NotFoundError(`Product ${product_id} not found`);
       const indexed = options.productDirectory.get(product_id);
       return {
-        id: product.id,
-        title: product.title,
-        category_id: product.category_id,
+        ...product,
         category: indexed?.categoryTitle ?? null,
         description: product.description ?? null,
-        tags: product.tags,
         has_vector: indexed !== undefined,
       };
     },

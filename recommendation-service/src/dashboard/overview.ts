@@ -2,6 +2,7 @@ import { type App, parsePrometheusText, type RecentLatency } from '@ecom/service
 import { z } from 'zod';
 import type { UserClient } from '../clients/user-client.js';
 import type { Deps } from '../deps.js';
+import { vectorsInfo } from '../plugins/vectors.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 const count = z.number().nullable().describe('null when the owning service did not answer');
@@ -93,6 +94,7 @@ export const LATENCY_ROUTE = '/recommendation/:customer_id';
 export interface OverviewDeps extends Deps {
   users: UserClient;
   feed: PurchaseFeed;
+  sampleIntervalMs: number;
 }
 
 /**
@@ -100,7 +102,8 @@ export interface OverviewDeps extends Deps {
  * that does not answer leaves its numbers null and shows as unavailable.
  */
 export async function buildOverview(app: App, deps: OverviewDeps, recent: RecentLatency): Promise<Overview> {
-  const { vectorStore, embedder, feed } = deps;
+  const { vectorStore, feed } = deps;
+  const { embedder: id, ...engine } = vectorsInfo(deps);
   const [userText, catalogText, readiness, vectors] = await Promise.all([
     deps.users.metricsText().catch(() => null),
     deps.catalog.metricsText().catch(() => null),
@@ -119,13 +122,7 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
     products: catalog.get('catalog_products') ?? null,
     purchases: catalog.get('catalog_purchases') ?? null,
     vectors,
-    embedder: {
-      id: embedder.id,
-      model: embedder.model,
-      dimension: embedder.dimension,
-      store: vectorStore.kind,
-      collection: vectorStore.collection,
-    },
+    embedder: { id, ...engine },
     outbox:
       pending === undefined
         ? null

@@ -7,12 +7,9 @@ const WARN_AFTER_MS = 30_000;
 const PAGE_SIZE = 1_000;
 
 /**
- * Who exists, and their profile, as user-service's customer feed (`GET /customer/changes/`)
- * last said: a first recommendation for a known customer asks nobody (issue 10). user-service
- * stays the owner: a customer not listed here (created after the last poll, or unknown) is
- * asked of it, and after a failed poll, or a few missed ones, the directory answers nothing,
- * so "does this customer exist" is never older than that.
- * Memory: one small object per customer; a start reads the whole feed (one row per customer).
+ * Customers as user-service's feed (`GET /customer/changes/`) last said, so a first
+ * recommendation asks nobody (issue 10). A customer not listed is asked of user-service, and
+ * after a failed or late poll the directory answers nothing: "does it exist" is never older.
  */
 export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();

@@ -3,11 +3,9 @@ import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { HistorySource, LoadedHistory } from './history-source.js';
 
 /**
- * The customer histories loaded (HistorySource), kept until catalog-service says the
- * customer's purchases changed (`invalidate`, pushed by its outbox right after the commit) or
- * `ttlMs` passes (0: never cached). The TTL bounds what is not pushed: profile changes and
- * deletions in user-service, product renames in old purchases. A warm recommendation makes no
- * HTTP call; a customer not held is loaded once however many requests ask at the same time.
+ * Loaded histories, kept until catalog-service's outbox pushes a change (`invalidate`) or `ttlMs`
+ * passes (0: never cached); the TTL bounds what is not pushed (profile changes, renames). A
+ * customer not held is loaded once however many requests ask at the same time.
  */
 export class HistoryCache {
   /** Absent when caching is off: lru-cache needs max >= 1 and a ttl > 0. */

@@ -1,10 +1,11 @@
 import { NotFoundError } from '@ecom/service-kit';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
 import type { Customer } from '../clients/user-client.js';
+import type { Config } from '../config.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 import type { CustomerDirectory } from './customer-directory.js';
-import type { CopiedPurchase, LocalPurchases } from './local-purchases.js';
+import { type CopiedPurchase, type LocalPurchases, toPurchase } from './local-purchases.js';
 
 /** A customer's history and whether it came from the local copy (its items carry no tags). */
 export interface LoadedHistory {
@@ -13,29 +14,28 @@ export interface LoadedHistory {
 }
 
 /**
- * Where a customer's history comes from when it is not cached: the local copy of purchases
- * plus the profile from the customer directory (or user-service when the directory cannot
- * say): no HTTP call for a known customer. When the copy cannot answer (the customer is marked
- * stale, a purchased product is not in the directory yet, the purchase feed is behind, or tags
- * are needed): catalog-service's history over HTTP, which then makes the copy right. Unknown
- * customers are 404 either way; a dependency down is 503.
+ * A history not cached: the local copy plus the profile from the customer directory (else
+ * user-service), so no HTTP call for a known customer. When the copy cannot answer (customer
+ * stale, a product not in the directory yet, feed behind, tags needed): catalog-service's
+ * history, which then makes the copy right. Unknown customers are 404; a dependency down is 503.
  */
 export class HistorySource {
   constructor(
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
     private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
     private readonly customers: Pick<CustomerDirectory, 'get'>,
-    private readonly copy: LocalPurchases | undefined,
+    private readonly copy: LocalPurchases,
     private readonly directory: Pick<ProductDirectory, 'get'>,
     private readonly feed: Pick<PurchaseFeed, 'copiedAt'>,
-    /** The copy is used only while the purchase feed caught up at most this long ago. */
-    private readonly maxFeedLagMs: number,
+    private readonly config: Pick<Config, 'HISTORY_CACHE_TTL_MS' | 'PURCHASE_SYNC_INTERVAL_MS'>,
   ) {}
 
   async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
-    // The copy answers only while it held every purchase a moment ago.
+    // The copy answers only while it held every purchase a moment ago; HISTORY_CACHE_TTL_MS=0
+    // asks catalog-service on every request, as before the copy.
+    const { HISTORY_CACHE_TTL_MS: ttl, PURCHASE_SYNC_INTERVAL_MS: interval } = this.config;
     const { copiedAt } = this.feed;
-    if (!this.copy || needTags || copiedAt === null || Date.now() - copiedAt > this.maxFeedLagMs) {
+    if (ttl === 0 || needTags || copiedAt === null || Date.now() - copiedAt > Math.max(ttl, 3 * interval)) {
       return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
     }
     const seen = this.copy.read(customerId);
@@ -46,16 +46,8 @@ export class HistorySource {
     if (items) return { history: { ...profile, purchases: items }, fromCopy: true };
     const history = await this.catalog.purchaseHistory(customerId, requestId);
     if (seen.staleMark !== null) {
-      await this.copy.rewrite(
-        customerId,
-        history.purchases.map((item) => ({
-          purchaseId: item.purchase_id,
-          customerId,
-          productId: item.product_id,
-          purchasedAt: new Date(item.purchased_at),
-        })),
-        seen,
-      );
+      const purchases = history.purchases.map((item) => toPurchase({ ...item, customer_id: customerId }));
+      await this.copy.rewrite(customerId, purchases, seen);
     }
     return { history, fromCopy: false };
   }

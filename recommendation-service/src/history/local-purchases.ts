@@ -1,12 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 /** A purchase as the copy keeps it: catalog-service's ids and time, nothing else. */
-export interface CopiedPurchase {
-  purchaseId: number;
-  customerId: number;
-  productId: number;
-  purchasedAt: Date;
-}
+export type CopiedPurchase = ReturnType<typeof toPurchase>;
 
 /** What the copy says about one customer. */
 export interface CopyRead {
@@ -22,11 +17,12 @@ export interface CopyRead {
 const CHANGE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('recommendation_schema.customer_purchase_change'))::text`;
 const NEXT_CHANGE = `nextval('recommendation_schema.customer_purchase_change_seq')`;
 
+/** A purchase in catalog-service's field names (its feed and history, and our table's columns). */
 interface PurchaseRow {
   customer_id: number;
   purchase_id: number;
   product_id: number;
-  purchased_at: Date | string;
+  purchased_at: Date | string | number;
 }
 
 interface MarkRow {
@@ -39,11 +35,10 @@ interface MarkRow {
 const MARK_COLUMNS = `customer_id, marked::float8 AS marked, settled::float8 AS settled, changed::float8 AS changed`;
 
 /**
- * Every customer's purchases, copied (issue 10: a first recommendation without the history
- * call). catalog-service's feed fills it (`copy`); its push "these customers' purchases changed"
- * marks them stale (`markStale`, durable before the push is acknowledged) until their next
- * request reads catalog-service and makes the copy right (`rewrite`). In the database (shared,
- * kept over restarts) and in memory: `load` at start, `refresh` after each feed tick.
+ * Every customer's purchases, copied (issue 10: a first recommendation without the history call),
+ * in the database (shared, kept over restarts) and in memory. The feed fills it (`copy`); a push
+ * marks customers stale (`markStale`, durable before it is acknowledged) until their next request
+ * reads catalog-service and makes the copy right (`rewrite`).
  */
 export class LocalPurchases {
   private readonly byCustomer = new Map<number, CopiedPurchase[]>();
@@ -54,7 +49,6 @@ export class LocalPurchases {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** One row per customer. */
   async load(): Promise<void> {
     const copiedUpTo = await this.cursor();
     const rows = await this.prisma.$queryRawUnsafe<
@@ -118,10 +112,7 @@ export class LocalPurchases {
     });
   }
 
-  /**
-   * Reads the rows copied since (between the old and the new cursor: `copy` writes both in one
-   * transaction) and every customer whose mark changed since (a push, or a rewrite's settle).
-   */
+  /** Reads the rows copied since (`copy` writes them with the cursor) and the marks changed since. */
   async refresh(): Promise<void> {
     const copiedUpTo = await this.cursor();
     if (copiedUpTo > this.copiedUpTo) {
@@ -214,10 +205,7 @@ export class LocalPurchases {
     this.setCustomer(customerId, rows.map(toPurchase));
   }
 
-  /**
-   * Our own writes apply at once but do not move `lastChange`: a smaller value another replica
-   * committed before ours may not have been read yet.
-   */
+  /** Our own writes do not move `lastChange`: another replica's smaller one may not be read yet. */
   private applyMark(mark: MarkRow, fromRefresh: boolean): void {
     const current = this.stale.get(mark.customer_id);
     // A mark already superseded in memory (a newer push applied first) stays.
@@ -255,7 +243,7 @@ async function insertPurchases(tx: Tx, purchases: readonly CopiedPurchase[]): Pr
   );
 }
 
-function toPurchase(row: PurchaseRow): CopiedPurchase {
+export function toPurchase(row: PurchaseRow) {
   return {
     purchaseId: row.purchase_id,
     customerId: row.customer_id,

@@ -1,6 +1,7 @@
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import type { CustomerDirectory } from '../history/customer-directory.js';
+import { vectorsInfo } from '../plugins/vectors.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 /**
@@ -13,7 +14,7 @@ export function registerRecommendationMetrics(
   feed: PurchaseFeed,
   customers: CustomerDirectory,
 ): void {
-  const { vectorStore, embedder, coPurchases, localPurchases } = deps;
+  const { vectorStore, coPurchases, localPurchases } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
   const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
   const hitsAndMisses = (name: string, help: string, read: () => { hits: number; misses: number }) =>
@@ -27,18 +28,7 @@ export function registerRecommendationMetrics(
     'recommendation_embedder_info',
     'The embedder, model, vector store and collection in use (value always 1)',
     ['embedder', 'model', 'dimension', 'store', 'collection'],
-    () => [
-      {
-        labels: {
-          embedder: embedder.id,
-          model: embedder.model,
-          dimension: String(embedder.dimension),
-          store: vectorStore.kind,
-          collection: vectorStore.collection,
-        },
-        value: 1,
-      },
-    ],
+    () => [{ labels: { ...vectorsInfo(deps), dimension: String(deps.embedder.dimension) }, value: 1 }],
   );
   gauge(
     'recommendation_indexed_products',

@@ -12,20 +12,22 @@ export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 
   const embedder = await createEmbedder(config, app.log);
   const store = await createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
   await store.init();
-  app.log.info(
-    {
-      embedder: embedder.id,
-      model: embedder.model,
-      dimension: embedder.dimension,
-      store: store.kind,
-      collection: store.collection,
-    },
-    'vector store ready',
-  );
+  app.log.info(vectorsInfo({ embedder, vectorStore: store }), 'vector store ready');
   app.addReadinessCheck('vector_store', () => store.ping());
   app.addHook('onClose', async () => {
     await store.close();
     await embedder.close?.();
   });
   return { embedder, vectorStore: store };
+}
+
+/** Which embedder and collection are in use, as the log, /recommendation/info and /metrics name them. */
+export function vectorsInfo({ embedder, vectorStore }: Pick<Deps, 'embedder' | 'vectorStore'>) {
+  return {
+    embedder: embedder.id,
+    model: embedder.model,
+    dimension: embedder.dimension,
+    store: vectorStore.kind,
+    collection: vectorStore.collection,
+  };
 }

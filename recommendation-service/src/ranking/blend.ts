@@ -18,16 +18,8 @@ export type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular'
 
 export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 'bought_next' | 'popular';
 
-export interface BlendWeights {
-  content: number;
-  profile: number;
-  together: number;
-  next: number;
-  popular: number;
-}
-
 export interface BlendParams {
-  weights: BlendWeights;
+  weights: Record<SignalKind, number>;
   /** k in e / (e + k) for each evidence: weighted co-purchases, next-purchases, purchases of the product. */
   togetherShrinkage: number;
   nextShrinkage: number;
@@ -43,7 +35,6 @@ export interface Evidence {
 /** Absent signals count 0. */
 export interface Candidate {
   productId: number;
-  /** Cosine similarity to the customer's vector. */
   content?: number | undefined;
   /** The purchased product the content match relates to, when known. */
   contentFrom?: number | undefined;
@@ -62,7 +53,6 @@ export interface Reason {
 
 export interface Ranked {
   productId: number;
-  /** Weighted mean of the signals, in [0, 1]. */
   score: number;
   reason: Reason;
 }

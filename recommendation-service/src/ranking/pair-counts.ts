@@ -8,15 +8,9 @@ export interface PairCountOptions {
   trendHalfLife?: number | undefined;
 }
 
-export interface PairIncrements {
-  /** Symmetric: [a, b, weight] adds weight to together[a][b] and together[b][a]. */
-  together: [number, number, number][];
-  /** Directed: [from, to, weight] adds weight to next[from][to]. */
-  next: [number, number, number][];
-}
-
 /**
  * `tail`: the customer's earlier distinct purchases, oldest first (the last `window` at least).
+ * `together` [a, b, weight] adds to a's and b's lists; `next` [from, to, weight] to from's.
  * A repeat purchase adds nothing. A pair d purchases apart counts 1/d (measured better than
  * plain counts); "bought next" gains decay^(d-1) up to `nextWindow` back.
  */
@@ -24,7 +18,7 @@ export function pairIncrements(
   tail: readonly number[],
   productId: number,
   options: PairCountOptions,
-): PairIncrements | null {
+): { together: [number, number, number][]; next: [number, number, number][] } | null {
   if (tail.includes(productId)) return null;
   const together: [number, number, number][] = [];
   const next: [number, number, number][] = [];
@@ -61,9 +55,7 @@ export function trendIncrements(
   return changes;
 }
 
-/** The tail to keep after a purchase: the newest `window` distinct products, oldest first. */
+/** The tail to keep after a new (not repeat) purchase: the newest `window` products, oldest first. */
 export function nextTail(tail: readonly number[], productId: number, window: number): number[] {
-  if (tail.includes(productId)) return [...tail];
-  const extended = [...tail, productId];
-  return extended.length > window ? extended.slice(extended.length - window) : extended;
+  return [...tail, productId].slice(-window);
 }

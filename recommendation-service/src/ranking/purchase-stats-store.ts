@@ -14,8 +14,6 @@ export interface StatsCursor {
   customers: number;
 }
 
-const KINDS: PairKind[] = ['together', 'next'];
-
 // Partner lists come back one row per list, ids and weights as arrays: ~100x fewer rows
 // through the driver than one per partner (a full load of 2 M pairs: 44 s -> a few s on PGlite).
 // Every list (a start, or a new replica): one pass over the table.
@@ -42,9 +40,8 @@ const CHANGED_PARTNER_LISTS = `
   ) p`;
 
 /**
- * The purchase statistics in the database (Postgres or PGlite: the same SQL), shared by replicas:
- * a page is applied under a lock on the shared cursor row (never twice), and each replica reads
- * what changed since its copy. The pair tables grow with the distinct pairs (on disk).
+ * The purchase statistics in the database, shared by replicas: a page is applied under a lock on
+ * the cursor row (never twice), and each replica reads what changed since its copy.
  */
 export class PurchaseStatsStore {
   constructor(
@@ -173,7 +170,7 @@ export class PurchaseStatsStore {
       { kind: number; product_id: number; ids: number[]; weights: number[] }[]
     >(since === 0 ? ALL_PARTNER_LISTS : CHANGED_PARTNER_LISTS, since, partners);
     for (const row of listRows) {
-      lists[KINDS[row.kind]!].set(row.product_id, {
+      lists[row.kind === 0 ? 'together' : 'next'].set(row.product_id, {
         ids: Int32Array.from(row.ids),
         weights: Float32Array.from(row.weights),
       });

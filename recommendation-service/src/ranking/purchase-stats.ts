@@ -9,9 +9,9 @@ export type PairKind = 'together' | 'next';
 const EMPTY: PartnerList = { ids: new Int32Array(0), weights: new Float32Array(0) };
 
 /**
- * The request path's copy of the statistics in the database: purchases per product and its
- * strongest `RANK_PARTNERS` partners per statistic, so its size is bounded by the catalog, not
- * by the purchase log. `version` is the last purchase id it reflects (stamps cached answers).
+ * The request path's copy of the statistics: purchases per product and its strongest
+ * `RANK_PARTNERS` partners, bounded by the catalog, not the purchase log. `version`: the last
+ * purchase id it reflects (stamps cached answers).
  */
 export class PurchaseStats {
   version = 0;

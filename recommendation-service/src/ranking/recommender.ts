@@ -1,41 +1,22 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { z } from 'zod';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { Embedder } from '../embedders/index.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { recommendationQuery, recommendationSchema } from '../schemas/recommendations.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
-import {
-  type BlendParams,
-  blend,
-  type Candidate,
-  type Ranked,
-  type ReasonKind,
-  reasonText,
-} from './blend.js';
+import { type BlendParams, blend, type Candidate, type Ranked, reasonText } from './blend.js';
 import { blendParams, type RankingConfig } from './config.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
 
-export type Strategy = 'hybrid' | 'original';
+/** GET /recommendation/{customer_id}'s query; `original` is the ported system's algorithm. */
+type RecommendQuery = z.infer<typeof recommendationQuery>;
 
-export interface RecommendQuery {
-  limit: number;
-  categoryId?: number | undefined;
-  excludePurchased: boolean;
-  /** `original`: the ported system's algorithm, kept as a baseline. */
-  strategy: Strategy;
-}
-
-export interface Recommendation {
-  product_id: number;
-  product: string;
-  category_id: number;
-  category: string;
-  score: number;
-  reason: { kind: ReasonKind; product_id?: number; text: string };
-}
+type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 
 interface CustomerState {
   /** Identifies the history, profile and vectors the state was computed from. */
@@ -49,11 +30,9 @@ interface CustomerState {
 }
 
 /**
- * Ranks products for a customer. "hybrid" (the default) hands the pure `blend` (blend.ts) its
- * signals: content similarity to the recency-weighted mean of the purchased products' vectors,
- * "bought next" and "bought together" evidence from the latest purchases, category affinity and
- * popularity. Purchases are excluded inside the vector search, so `limit` items still come
- * back. A customer without purchases is matched by their profile text (the original recipe).
+ * Ranks products for a customer: "hybrid" (the default) gathers the signals `blend` weighs
+ * (blend.ts). Purchases are excluded inside the vector search, so `limit` items still come
+ * back; a customer without purchases is matched by their profile text (the original recipe).
  */
 export class Recommender {
   /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */
@@ -82,7 +61,7 @@ export class Recommender {
     const purchased = new Set(history.purchases.map((p) => p.product_id));
     const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
-    const answerKey = `${query.strategy}|${query.limit}|${query.categoryId ?? ''}|${query.excludePurchased}`;
+    const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
     const stamp = `${this.sync.version}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
@@ -108,8 +87,8 @@ export class Recommender {
     // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
     const hits = await this.store.search(vector, {
       limit: query.limit,
-      categoryId: query.categoryId,
-      excludeProductIds: query.excludePurchased ? [...purchased] : [],
+      categoryId: query.category_id,
+      excludeProductIds: query.exclude_purchased ? [...purchased] : [],
     });
     const kind = 'matches_profile' as const;
     const reason = { kind, text: reasonText({ kind }, undefined) };
@@ -124,10 +103,10 @@ export class Recommender {
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     const { config } = this;
-    const excluded = query.excludePurchased ? purchased : new Set<number>();
+    const excluded = query.exclude_purchased ? purchased : new Set<number>();
     const hits = await this.store.search(state.vector, {
       limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
-      categoryId: query.categoryId,
+      categoryId: query.category_id,
       excludeProductIds: [...excluded],
     });
     const halfLife = config.RANK_RECENCY_HALF_LIFE;
@@ -155,7 +134,7 @@ export class Recommender {
       const hit = hitById.get(productId);
       const known = hit ?? this.directory.get(productId);
       if (!known) continue; // not (or no longer) in the catalog's vector collection
-      if (query.categoryId !== undefined && known.categoryId !== query.categoryId) continue;
+      if (query.category_id !== undefined && known.categoryId !== query.category_id) continue;
       candidates.push({
         productId,
         content: hit?.score ?? contentFloor,
@@ -211,7 +190,7 @@ export class Recommender {
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
-    strategy: Strategy,
+    strategy: RecommendQuery['strategy'],
   ): Promise<CustomerState> {
     const { age, gender, location, preference } = history;
     const key = createHash('sha256')

@@ -2,6 +2,7 @@ import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import { vectorsInfo } from '../plugins/vectors.js';
 import { toRecommendation } from '../ranking/recommender.js';
 import {
   customerParams,
@@ -15,7 +16,7 @@ import {
 const tags = ['recommendation'];
 
 export async function recommendationRoutes(app: App, deps: Deps): Promise<void> {
-  const { histories, recommender, vectorStore, embedder, productDirectory, coPurchases, reindexer } = deps;
+  const { histories, recommender, vectorStore, productDirectory, coPurchases, reindexer } = deps;
   /**
    * A category filter that names no category is a caller's typo: 404, not `[]`. Categories without
    * vectorised products are asked of catalog-service: a new one whose products are on their way is `[]`.
@@ -45,12 +46,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       // `original` embeds the purchases' tags, which only catalog-service's history carries.
       const needTags = request.query.strategy === 'original';
       const history = await histories.get(request.params.customer_id, request.id, needTags);
-      return recommender.recommend(history, {
-        limit: request.query.limit,
-        categoryId: request.query.category_id,
-        excludePurchased: request.query.exclude_purchased,
-        strategy: request.query.strategy,
-      });
+      return recommender.recommend(history, request.query);
     },
   );
 
@@ -89,11 +85,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       },
     },
     async () => ({
-      embedder: embedder.id,
-      model: embedder.model,
-      dimension: embedder.dimension,
-      store: vectorStore.kind,
-      collection: vectorStore.collection,
+      ...vectorsInfo(deps),
       vector_count: await vectorStore.count(),
       indexed_products: productDirectory.size,
       purchase_statistics: coPurchases.size,

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 
-export const MAX_CUSTOMER_CHANGES = 1000;
-
 export const customersChangedSchema = z
   .object({
-    customer_ids: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(MAX_CUSTOMER_CHANGES),
+    customer_ids: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(1000),
   })
   .meta({ example: { customer_ids: [3, 41] } });
 

@@ -1,15 +1,12 @@
 import { exampleProduct, idSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { z } from 'zod';
 
-export const MAX_BATCH_UPSERT = 500;
-export const MAX_BATCH_DELETE = 1000;
-
 export const batchUpsertSchema = z
-  .object({ products: z.array(vectorizeProductSchema).min(1).max(MAX_BATCH_UPSERT) })
+  .object({ products: z.array(vectorizeProductSchema).min(1).max(500) })
   .meta({ example: { products: [exampleProduct] } });
 
 export const batchDeleteSchema = z
-  .object({ product_ids: z.array(idSchema).min(1).max(MAX_BATCH_DELETE) })
+  .object({ product_ids: z.array(idSchema).min(1).max(1000) })
   .meta({ example: { product_ids: [17, 18] } });
 
 export const vectorizeResultSchema = z

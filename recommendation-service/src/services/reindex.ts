@@ -12,6 +12,8 @@ type FailureLevel = 'info' | 'debug' | 'warn';
 
 /** How long catalog-service may be unreachable at start before it is worth a warning. */
 const QUIET_START_MS = 60_000;
+/** How long an at-start run is retried while catalog-service is not reachable yet. */
+const START_RETRY_MS = 5 * 60_000;
 
 export interface ReindexProgress {
   /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
@@ -23,9 +25,8 @@ export interface ReindexProgress {
 }
 
 /**
- * Re-embeds the whole catalog from catalog-service's public lists: when the vector collection is
- * empty at start (a new embedder means a new collection) and on demand. Unchanged products are
- * skipped by VectorSync, so running it twice costs little.
+ * Re-embeds the whole catalog from catalog-service's lists: at start when the collection is
+ * empty (a new embedder), and on demand. VectorSync skips unchanged products.
  */
 export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
@@ -41,10 +42,11 @@ export class Reindexer {
   ) {}
 
   /**
-   * Starts a run in the background unless one is already going. With `retryForMs`, a run
-   * that fails (catalog-service not up yet) is retried every few seconds for that long.
+   * Starts a run in the background unless one is already going. `atStart`: skipped when the
+   * outbox delivers every product, and retried while catalog-service is not up yet.
    */
-  start(retryForMs = 0, options: { unlessOutboxDelivers?: boolean } = {}): void {
+  start(atStart = false): void {
+    const retryForMs = atStart ? START_RETRY_MS : 0;
     const startedAt = Date.now();
     let attempts = 0;
     let warned = false;
@@ -55,7 +57,7 @@ export class Reindexer {
       let level: FailureLevel = attempts++ === 0 ? 'info' : 'debug';
       if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
       if (level === 'warn') warned = true;
-      await this.run(level, options.unlessOutboxDelivers ?? false);
+      await this.run(level, atStart);
       if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
         if (!this.stopped) await attempt();
@@ -64,7 +66,7 @@ export class Reindexer {
     if (this.running) {
       // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
       // in full once that one ends: the start-up one may decide the outbox covers it.
-      this.again ||= retryForMs === 0;
+      this.again ||= !atStart;
       return;
     }
     this.running = attempt().finally(() => {
@@ -81,10 +83,7 @@ export class Reindexer {
     await this.running;
   }
 
-  /**
-   * Removes the vectors of products the catalog's lists did not show. Each is checked by id
-   * first: paging by offset while products are deleted can skip a product that still exists.
-   */
+  /** Products the lists did not show, checked by id: offset paging during deletes can skip one. */
   private async removeGone(candidates: number[]): Promise<number> {
     const gone: number[] = [];
     for (const id of candidates) {
@@ -97,10 +96,8 @@ export class Reindexer {
   }
 
   /**
-   * Whether catalog-service's outbox has brought, or is bringing, every product (a first start
-   * queues the whole imported catalog: re-indexing too would vectorise it twice): the catalog
-   * has no product past the indexed plus pending count. (A product indexed and queued again
-   * counts twice; the outbox still delivers it.)
+   * Whether the outbox brings every product (a first start queues the whole catalog: re-indexing
+   * too would embed it twice): no product past the indexed plus pending count.
    */
   private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
     const status = await this.catalog.outboxStatus();

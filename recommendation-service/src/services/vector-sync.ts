@@ -6,12 +6,6 @@ import type { VectorStore } from '../vector-store/index.js';
 
 export type ProductInput = Omit<IndexedProduct, 'textHash'> & { tags: string[] };
 
-export interface UpsertResult {
-  upserted: number;
-  /** Products whose text was unchanged: nothing re-embedded. */
-  unchanged: number;
-}
-
 /**
  * Keeps the vector store in step with the catalog: embeds product text (the original's
  * recipe) in batches, upserts vectors, and records what was embedded. Calls are serialised
@@ -29,7 +23,7 @@ export class VectorSync {
     private readonly onDelete: (productIds: number[]) => void = () => {},
   ) {}
 
-  upsert(products: ProductInput[]): Promise<UpsertResult> {
+  upsert(products: ProductInput[]) {
     return this.serialised(async () => {
       // Last one wins when a batch names a product twice.
       const latest = new Map(products.map((product) => [product.productId, product]));

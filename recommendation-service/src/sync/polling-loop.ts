@@ -1,8 +1,7 @@
 /**
- * Runs `tick` again and again until stopped; each tick says how long to wait before the next
- * (so a poller can back off while its source is away). The timer does not keep the process
- * alive, and `stop` waits for a tick in progress, so nothing writes after a service closed.
- * `tick` handles its own errors: it is a poller's whole iteration.
+ * Runs `tick` (which handles its own errors) until stopped; each tick returns the delay before
+ * the next, so a poller can back off. The timer does not keep the process alive, and `stop`
+ * waits for a tick in progress, so nothing writes after a service closed.
  */
 export abstract class PollingLoop {
   private timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { Config } from '../config.js';
-import type { LocalPurchases } from '../history/local-purchases.js';
+import { type LocalPurchases, toPurchase } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import { PollingLoop } from './polling-loop.js';
@@ -10,9 +10,8 @@ import { PollingLoop } from './polling-loop.js';
 const FEED_WARN_AFTER_MS = 30_000;
 
 /**
- * Follows catalog-service's purchase feed (`GET /Purchases/?after_id=`) into the statistics and
- * the purchase copy, from the cursors stored with them (a restart carries on), and brings the
- * memory copies up to what any replica learned. The catalog being down only delays them.
+ * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
+ * stored cursors (a restart carries on), and brings memory up to what any replica learned.
  */
 export class PurchaseFeed extends PollingLoop {
   private failures = 0;
@@ -58,14 +57,9 @@ export class PurchaseFeed extends PollingLoop {
       applied += await this.store.apply(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
+      // purchased_at is optional on the wire; without it, id order is the order.
       await this.copy.copy(
-        page.map((p) => ({
-          purchaseId: p.id,
-          customerId: p.customer_id,
-          productId: p.product_id,
-          // purchased_at is optional on the wire; without it, id order is the order.
-          purchasedAt: new Date(p.purchased_at ?? 0),
-        })),
+        page.map((p) => toPurchase({ ...p, purchase_id: p.id, purchased_at: p.purchased_at ?? 0 })),
       );
       await this.refresh();
       if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {

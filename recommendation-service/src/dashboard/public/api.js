@@ -3,22 +3,15 @@ import { alertBox, h, show } from './dom.js';
 // Every call goes to this service (same origin): it reaches user-service and
 // catalog-service on the page's behalf.
 
-export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
 export async function getJson(path) {
   let response;
   try {
     response = await fetch(path, { headers: { accept: 'application/json' } });
   } catch {
-    throw new ApiError(0, 'The recommendation service did not answer');
+    throw new Error('The recommendation service did not answer');
   }
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
+  if (!response.ok) throw new Error(detailOf(body, response.status));
   return body;
 }
 

@@ -105,15 +105,11 @@ function renderLists(lists, id, strategy) {
     lists,
     wanted.map((s) => {
       const box = h('div', { class: 'recommendations', 'data-strategy': s }, h('p', {}, 'Loading…'));
-      loadRecommendations(box, id, s);
+      const title = s === 'hybrid' ? 'Hybrid' : 'Original';
+      loadTable(box, title, `/recommendation/${id}?strategy=${s}&limit=10`, 'h4');
       return box;
     }),
   );
-}
-
-function loadRecommendations(box, id, strategy) {
-  const title = strategy === 'hybrid' ? 'Hybrid' : 'Original';
-  loadTable(box, title, `/recommendation/${id}?strategy=${strategy}&limit=10`, 'h4');
 }
 
 function history(customer) {
