@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vectorizeProductSchema } from '@ecom/contracts';
 import { describe, expect, it } from 'vitest';
 import { type ParsedLine, parseDataset, readCustomers } from '../src/index.js';
 
@@ -80,6 +81,19 @@ describe('parseDataset on malformed input', () => {
     expect(rejected[0]?.reason).toMatch(/expected 11 columns, found 4/);
     expect(rejected[1]?.reason).toMatch(/user_id/);
     expect(rejected[2]?.reason).toMatch(/product_name is longer than 150/);
+  });
+
+  it('counts characters as the API does, so a title the API accepts is imported', async () => {
+    // 150 emoji are 300 UTF-16 units: the API's limit is 150 characters (code points).
+    const file = await csvFile(
+      `${header}1,Ann,30,F,Oslo,Books,1,Books,${'😀'.repeat(150)},A novel,Book\n` +
+        `2,Bo,30,M,Oslo,Books,2,Books,${'😀'.repeat(151)},A novel,Book\n`,
+    );
+    const parsed = await collect(file);
+    expect(parsed.map((p) => p.kind)).toEqual(['row', 'rejected']);
+    const title = vectorizeProductSchema.shape.product_title;
+    expect(title.safeParse('😀'.repeat(150)).success).toBe(true);
+    expect(title.safeParse('😀'.repeat(151)).success).toBe(false);
   });
 
   it('rejects a spilled row whose last field is not a tag list', async () => {
