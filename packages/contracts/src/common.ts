@@ -1,7 +1,8 @@
-import { errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
+import { countChars, errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
 import { z } from 'zod';
 
-export { errorSchema };
+// countChars: how the text rules count length, for readers that check a limit themselves (the dataset parser).
+export { countChars, errorSchema };
 
 /** Ids in JSON bodies: integers as Postgres stores them (INT4). */
 export const idSchema = idField();

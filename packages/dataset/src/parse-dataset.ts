@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { type Customer, customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
+import { type Customer, countChars, customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
@@ -136,11 +136,11 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   for (const [column, max] of Object.entries(MAX_LENGTH)) {
     const text = value[column as keyof typeof MAX_LENGTH];
     if (!text && REQUIRED.has(column)) problems.push(`${column} is empty`);
-    else if (characters(text) > max) problems.push(`${column} is longer than ${max} characters`);
+    else if (countChars(text) > max) problems.push(`${column} is longer than ${max} characters`);
   }
   const tags = uniqueTags(value.tags.split(','));
   if (tags.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
-  if (tags.some((tag) => characters(tag) > MAX_TAG_LENGTH))
+  if (tags.some((tag) => countChars(tag) > MAX_TAG_LENGTH))
     problems.push(`a tag is longer than ${MAX_TAG_LENGTH} characters`);
   if (problems.length > 0 || userId === null || age === null) return reject(line, problems.join('; '));
 
@@ -183,11 +183,4 @@ function parseInteger(value: string): number | null {
 
 function reject(line: number, reason: string): ParsedLine {
   return { kind: 'rejected', issue: { line, action: 'rejected', reason } };
-}
-
-/** Code points, as the API's text rules count (a UTF-16 `length` counts an emoji twice). */
-function characters(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }

@@ -65,7 +65,8 @@ export function text({ max, required = false, forbid = '' }: TextRules) {
   return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });
 }
 
-function countChars(value: string): number {
+/** Characters as the API's text rules count them: code points (a UTF-16 `length` counts an emoji twice). */
+export function countChars(value: string): number {
   let count = 0;
   for (const _ of value) count++;
   return count;
