@@ -53,10 +53,11 @@ export class TopK {
 
   private siftDown(i: number): void {
     for (;;) {
+      // Both children by hand: this runs per level of every push, so no array per step.
+      const left = 2 * i + 1;
       let worst = i;
-      for (const child of [2 * i + 1, 2 * i + 2]) {
-        if (child < this.size && this.better(this.heap[worst]!, this.heap[child]!)) worst = child;
-      }
+      if (left < this.size && this.better(this.heap[worst]!, this.heap[left]!)) worst = left;
+      if (left + 1 < this.size && this.better(this.heap[worst]!, this.heap[left + 1]!)) worst = left + 1;
       if (worst === i) return;
       this.swap(i, worst);
       i = worst;
@@ -64,6 +65,8 @@ export class TopK {
   }
 
   private swap(a: number, b: number): void {
-    [this.heap[a], this.heap[b]] = [this.heap[b]!, this.heap[a]!];
+    const row = this.heap[a]!;
+    this.heap[a] = this.heap[b]!;
+    this.heap[b] = row;
   }
 }
