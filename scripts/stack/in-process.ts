@@ -5,7 +5,7 @@ import type { ExitInfo } from './service-process.js';
 import { SERVICES, type ServiceKey } from './services.js';
 import { waitForHttp } from './wait-for-http.js';
 
-/** Requests get 503 this long after a stop before the listeners close (as service-kit's runServer). */
+/** Requests get 503 this long after a stop before the listeners close (as service-kit's serve). */
 const DRAIN_MS = 1_000;
 const COLORS = ['cyan', 'magenta', 'yellow'] as const;
 

@@ -14,7 +14,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const LAUNCHER_REQUEST_ID = 'stack-launcher';
 
 const DEFAULT_TIMEOUT_MS = 300_000;
-/** A little more than the services' own shutdown grace (service-kit runServer: 10 s). */
+/** A little more than the services' own shutdown grace (service-kit serve: 10 s). */
 const STOP_GRACE_MS = 15_000;
 const COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blue'] as const;
 

@@ -31,7 +31,8 @@ export async function dropScratchDatabases(baseUrl: string, tag: string): Promis
       [`%\\_${tag}\\_%`],
     );
     // FORCE: a test that failed may have left a connection open.
-    for (const { name } of rows) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    for (const { name } of rows)
+      await admin.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
     return rows.length;
   } finally {
     await admin.end();

@@ -21,18 +21,28 @@ export function installJsonBodyParser(app: FastifyInstance): void {
 /** `value` with every lone surrogate in its strings and keys replaced by U+FFFD. */
 export function wellFormed(value: unknown): unknown {
   if (typeof value === 'string') return value.toWellFormed();
-  // Iterative: bodies may nest deeply. Objects and arrays are fixed in place (the parser made them).
-  const stack = value !== null && typeof value === 'object' ? [value as Record<string, unknown>] : [];
+  // Iterative: bodies may nest deeply. Fixed in place (the parser made them); arrays by index,
+  // not through Object.keys, which would make a string key per element (4-5x slower on big arrays).
+  const stack: unknown[] = [value];
   while (stack.length > 0) {
-    const node = stack.pop()!;
-    for (const key of Object.keys(node)) {
-      let item = node[key];
-      if (typeof item === 'string') item = item.toWellFormed();
-      else if (item !== null && typeof item === 'object') stack.push(item as Record<string, unknown>);
-      if (key.isWellFormed()) node[key] = item;
-      else {
-        delete node[key];
-        node[key.toWellFormed()] = item;
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) {
+        const item: unknown = node[index];
+        if (typeof item === 'string') node[index] = item.toWellFormed();
+        else if (item !== null && typeof item === 'object') stack.push(item);
+      }
+    } else if (node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        let item = record[key];
+        if (typeof item === 'string') item = item.toWellFormed();
+        else if (item !== null && typeof item === 'object') stack.push(item);
+        if (key.isWellFormed()) record[key] = item;
+        else {
+          delete record[key];
+          record[key.toWellFormed()] = item;
+        }
       }
     }
   }

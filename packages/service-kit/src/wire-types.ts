@@ -45,7 +45,7 @@ type TextRules = { max: number; required?: boolean; forbid?: string };
  * Text as stored: trimmed, at most `max` code points (as VARCHAR and JSON Schema's `maxLength`)
  * counted before trimming, never NUL (Postgres cannot store it), not blank when `required`,
  * without the `forbid` characters; the pattern documents the last three rules. Lone surrogates
- * are U+FFFD already (create-server.ts).
+ * are U+FFFD already (json-body.ts).
  */
 export function text({ max, required = false, forbid = '' }: TextRules) {
   const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
