@@ -88,7 +88,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
   const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
-  const historySource = new HistorySource(catalog, users, customers, localPurchases, directory, feed, config);
+  // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
+  const historySource = new HistorySource(
+    catalog,
+    users,
+    customers,
+    config.HISTORY_CACHE_TTL_MS > 0 ? localPurchases : undefined,
+    directory,
+    feed,
+    Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS),
+  );
 
   const deps: Deps = {
     embedder,

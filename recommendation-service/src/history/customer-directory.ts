@@ -14,8 +14,7 @@ const PAGE_SIZE = 1_000;
 export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
-  /** When the last poll that worked started (null: none yet, or the last one failed). */
-  syncedAt: number | null = null;
+  private lastSync: number | null = null;
   private failingSince: number | null = null;
   private warned = false;
 
@@ -27,9 +26,14 @@ export class CustomerDirectory extends PollingLoop {
     super();
   }
 
+  /** When the last poll that worked started (null: none yet, or the last one failed). */
+  get syncedAt(): number | null {
+    return this.lastSync;
+  }
+
   /** The customer as of a recent enough poll; undefined when it cannot say: ask user-service. */
   get(customerId: number): Customer | undefined {
-    if (this.syncedAt === null || Date.now() - this.syncedAt > 3 * this.intervalMs + 1_000) return undefined;
+    if (this.lastSync === null || Date.now() - this.lastSync > 3 * this.intervalMs + 1_000) return undefined;
     return this.customers.get(customerId);
   }
 
@@ -51,13 +55,13 @@ export class CustomerDirectory extends PollingLoop {
         if (page.length < PAGE_SIZE || this.stopping) break;
       }
       // Current as of the poll's start: a change after it may not be in the last page.
-      this.syncedAt = started;
+      this.lastSync = started;
       if (this.failingSince !== null) this.log.info('user-service customer feed reachable again');
       this.failingSince = null;
       this.warned = false;
     } catch (err) {
       // Not known to be current any more: customers are asked of user-service until a poll works.
-      this.syncedAt = null;
+      this.lastSync = null;
       // user-service may start after this service: quiet at first, one warning per outage.
       this.failingSince ??= Date.now();
       if (!this.warned && Date.now() - this.failingSince >= WARN_AFTER_MS) {

@@ -1,7 +1,6 @@
 import { NotFoundError } from '@ecom/service-kit';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
 import type { Customer } from '../clients/user-client.js';
-import type { Config } from '../config.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { PurchaseFeed } from '../sync/purchase-feed.js';
 import type { CustomerDirectory } from './customer-directory.js';
@@ -24,18 +23,17 @@ export class HistorySource {
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
     private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
     private readonly customers: Pick<CustomerDirectory, 'get'>,
-    private readonly copy: LocalPurchases,
+    /** Absent: every history comes from catalog-service (app.ts decides). */
+    private readonly copy: LocalPurchases | undefined,
     private readonly directory: Pick<ProductDirectory, 'get'>,
     private readonly feed: Pick<PurchaseFeed, 'copiedAt'>,
-    private readonly config: Pick<Config, 'HISTORY_CACHE_TTL_MS' | 'PURCHASE_SYNC_INTERVAL_MS'>,
+    /** The copy answers only while the feed held every purchase at most this long ago. */
+    private readonly maxFeedLagMs: number,
   ) {}
 
   async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
-    // The copy answers only while it held every purchase a moment ago; HISTORY_CACHE_TTL_MS=0
-    // asks catalog-service on every request, as before the copy.
-    const { HISTORY_CACHE_TTL_MS: ttl, PURCHASE_SYNC_INTERVAL_MS: interval } = this.config;
     const { copiedAt } = this.feed;
-    if (ttl === 0 || needTags || copiedAt === null || Date.now() - copiedAt > Math.max(ttl, 3 * interval)) {
+    if (!this.copy || needTags || copiedAt === null || Date.now() - copiedAt > this.maxFeedLagMs) {
       return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
     }
     const seen = this.copy.read(customerId);

@@ -100,18 +100,22 @@ export class PurchaseStatsStore {
         }
 
         if (pairs.size > 0) {
-          // Columns kind, product, other, weight for unnest.
-          const rows = [...pairs].map(([key, weight]) => [...key.split(':').map(Number), weight]);
-          const column = (i: number) => rows.map((row) => row[i]!);
+          // Columns kind, product, other, weight for unnest, filled in one pass (a page has up to
+          // ~100k pairs while the whole log is learned).
+          const columns: [number[], number[], number[], number[]] = [[], [], [], []];
+          for (const [key, weight] of pairs) {
+            const [kind, a, b] = key.split(':');
+            columns[0].push(Number(kind));
+            columns[1].push(Number(a));
+            columns[2].push(Number(b));
+            columns[3].push(weight);
+          }
           await tx.$executeRawUnsafe(
             `INSERT INTO recommendation_schema.product_pair (kind, product_id, other_id, weight, version)
              SELECT k, a, b, w, $5 FROM unnest($1::int[], $2::int[], $3::int[], $4::float8[]) AS t(k, a, b, w)
              ON CONFLICT (kind, product_id, other_id)
              DO UPDATE SET weight = product_pair.weight + EXCLUDED.weight, version = EXCLUDED.version`,
-            column(0),
-            column(1),
-            column(2),
-            column(3),
+            ...columns,
             version,
           );
         }

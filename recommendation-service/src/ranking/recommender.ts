@@ -124,7 +124,10 @@ export class Recommender {
     const hitById = new Map(hits.map((hit) => [hit.productId, hit]));
     // A product outside the nearest neighbours fetched is at most as similar as the last of them.
     const contentFloor = hits.length >= config.RANK_CONTENT_CANDIDATES ? hits[hits.length - 1]!.score : 0;
-    const ids = new Set([...hitById.keys(), ...together.keys(), ...next.keys()]);
+    // add loops, not a spread: no temporary array of every candidate id per new answer.
+    const ids = new Set(hitById.keys());
+    for (const id of together.keys()) ids.add(id);
+    for (const id of next.keys()) ids.add(id);
     const fill = query.limit * config.RANK_POPULAR_FILL;
     if (ids.size < fill) {
       for (const id of this.stats.mostPopular(fill + excluded.size, excluded)) ids.add(id);
