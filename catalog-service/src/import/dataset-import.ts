@@ -61,7 +61,8 @@ const nothingPending = () => ({
  * is not unique) and purchases (customer = CSV user_id, unchecked: user-service seeds them from
  * the same file). Idempotent: a file content imported before is skipped by its checksum, and a
  * purchase's natural key (customer, product, n-th such row) lets a changed file add only its
- * new rows. Existing categories and products are never overwritten.
+ * new rows. Existing categories and products are never overwritten. One `run()` per instance:
+ * it keeps the rows and occurrence counts it read (app.ts runs it once, at start).
  */
 export class DatasetImporter {
   /** By lower-cased title; `id` once written. */

@@ -66,7 +66,7 @@ export class ProductRepository {
     data: ProductCreate,
     change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
   ): Promise<Product | null> {
-    const categoryNotFound = new NotFoundError(`Category ${data.category_id} not found`);
+    const categoryNotFound = () => new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {
       row = await this.prisma.$transaction(async (tx) => {
@@ -74,7 +74,7 @@ export class ProductRepository {
           where: { id: data.category_id },
           select: { id: true },
         });
-        if (!category) throw categoryNotFound;
+        if (!category) throw categoryNotFound();
         const changed = await change(tx);
         await enqueueProducts(tx, [changed.id]);
         return changed;
@@ -85,7 +85,7 @@ export class ProductRepository {
       if (isPrismaCode(error, 'P2002'))
         throw new ConflictError(`A product titled "${data.title}" already exists`);
       // The category was deleted between the check and the write.
-      if (isForeignKeyViolation(error)) throw categoryNotFound;
+      if (isForeignKeyViolation(error)) throw categoryNotFound();
       throw error;
     }
     this.outbox.notify();

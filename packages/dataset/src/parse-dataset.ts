@@ -136,11 +136,12 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   for (const [column, max] of Object.entries(MAX_LENGTH)) {
     const text = value[column as keyof typeof MAX_LENGTH];
     if (!text && REQUIRED.has(column)) problems.push(`${column} is empty`);
-    else if (countChars(text) > max) problems.push(`${column} is longer than ${max} characters`);
+    else if (text.length > max && countChars(text) > max)
+      problems.push(`${column} is longer than ${max} characters`);
   }
   const tags = uniqueTags(value.tags.split(','));
   if (tags.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
-  if (tags.some((tag) => countChars(tag) > MAX_TAG_LENGTH))
+  if (tags.some((tag) => tag.length > MAX_TAG_LENGTH && countChars(tag) > MAX_TAG_LENGTH))
     problems.push(`a tag is longer than ${MAX_TAG_LENGTH} characters`);
   if (problems.length > 0 || userId === null || age === null) return reject(line, problems.join('; '));
 

@@ -54,7 +54,8 @@ export class CustomerRepository {
    * follower that passes the last version it saw misses nothing.
    */
   async changes(afterVersion: number, limit: number): Promise<CustomerChange[]> {
-    // A deleted customer's row is NULL (left join), and so is its json_build_object.
+    // A deleted customer's row is NULL (left join); json_build_object of NULLs is an object of
+    // nulls, not NULL, hence the CASE.
     return this.prisma.$queryRaw<CustomerChange[]>`
       SELECT ch.version::float8 AS version, ch.customer_id, CASE WHEN c.id IS NOT NULL THEN json_build_object(
         'id', c.id, 'title', c.title, 'gender', c.gender, 'age', c.age, 'location', c.location, 'preference', c.preference
