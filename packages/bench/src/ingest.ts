@@ -1,9 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { choiceArg, intArg, parseArgs, runMain } from './lib/args.js';
 import { BenchStack } from './lib/bench-stack.js';
 import { requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo, peakRssMiB, seconds } from './lib/machine.js';
+import { writeResults } from './lib/results.js';
 import { SCALED, scaledDataset } from './lib/scaled-dataset.js';
 import { totalCount } from './lib/system-info.js';
 
@@ -16,7 +15,7 @@ const USAGE = `Ingest: dataset CSV -> Postgres -> outbox -> embeddings -> vector
   --products N               size of the generated catalog (customers N/4, purchases 5N) [20000]
   --env KEY=VALUE            variable for every service, repeatable (OUTBOX_BATCH_SIZE,
                              IMPORT_BATCH_SIZE, EMBEDDINGS_BATCH_SIZE, MILVUS_BATCH_SIZE, ...)
-  --out NAME                 results file under packages/bench/results/ [ingest-<embedder>-<store>-<products>.json]
+  --out NAME                 results file (name under packages/bench/results/, or a path) [ingest-<embedder>-<store>-<products>.json]
 
 Times from the launch of the services: 'ready' (customers seeded, CSV imported into Postgres,
 every service answering /readyz) and 'vectorised' (every product's vector in the store).`;
@@ -103,8 +102,5 @@ runMain(USAGE, async (argv) => {
       `${result.products_per_second_end_to_end} products/s end to end, ${result.products_per_second_after_ready}/s after ready; ` +
       `peak RSS ${JSON.stringify(result.peak_rss_mib)} MiB; load ${JSON.stringify(result.load_average)}`,
   );
-  const outDir = path.resolve(import.meta.dirname, '..', 'results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, outName), `${JSON.stringify(result, null, 2)}\n`);
-  log(`results: packages/bench/results/${outName}`);
+  writeResults(outName, result, log);
 });

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { mapLimit } from './lib/concurrency.js';
 import { topFrames } from './lib/cpu-profile.js';
 import { requestJson } from './lib/http.js';
 import { cpuMs, loadAverage, machineInfo, peakRssMiB, rssMiB, seconds } from './lib/machine.js';
+import { writeResults } from './lib/results.js';
 import { scaledDataset } from './lib/scaled-dataset.js';
 import { customerIds, purchaseCount, totalCount } from './lib/system-info.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './lib/wrk.js';
@@ -31,7 +31,7 @@ const USAGE = `HTTP latency and throughput of the running services, measured wit
   --duration S               seconds per measurement                                    [10]
   --env KEY=VALUE            recommendation-service variable, repeatable
   --profile                  sample every service's CPU (inspector) and print each one's top frames
-  --out NAME                 results file under packages/bench/results/ [load-<dataset>-<store>.json]
+  --out NAME                 results file (name under packages/bench/results/, or a path) [load-<dataset>-<store>.json]
 
 Every customer's recommendation is requested once before measuring (warm cache). Paths rotate
 over every customer (recommendation, customer) or every page of 10 (products).`;
@@ -226,10 +226,7 @@ runMain(USAGE, async (argv) => {
     results,
     profile,
   };
-  const outDir = path.resolve(import.meta.dirname, '..', 'results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, outName), `${JSON.stringify(result, null, 2)}\n`);
-  log(`results: packages/bench/results/${outName}`);
+  writeResults(outName, result, log);
 });
 
 function serviceCpu(pids: Partial<Record<string, number>>): Record<string, number> {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { BenchStack } from './lib/bench-stack.js';
 import { mapLimit, percentile } from './lib/concurrency.js';
 import { requestJson } from './lib/http.js';
 import { loadAverage, machineInfo, seconds } from './lib/machine.js';
+import { writeResults } from './lib/results.js';
 import { AMAZON_DIR, loadAmazon, type Split, split } from './quality/amazon.js';
 import { type Loaded, loadIntoSystem, waitForRecommendation } from './quality/load-system.js';
 import { formatTable, K, type QualityRow, score } from './quality/metrics.js';
@@ -30,7 +31,7 @@ const USAGE = `Recommendation quality on Amazon Industrial & Scientific, through
   --tune "A=1,B=2;A=3"       after the default row, restart recommendation-service with each
                              ';'-separated setting (over --env) and score the hybrid again
   --skip-original            do not score the original-algorithm rows
-  --out NAME                 results file name under packages/bench/results/ [quality-<embedder>-<store>-<split>.json]
+  --out NAME                 results file (name under packages/bench/results/, or a path) [quality-<embedder>-<store>-<split>.json]
 
 Environment: BENCH_DATABASE_URL (default postgres://ecom:ecom@127.0.0.1:5432/ecom; a scratch
 database is created and dropped; 'pglite' = embedded), AMAZON_SCIENTIFIC_DIR (default ../shared/data/amazon-scientific).`;
@@ -141,10 +142,7 @@ runMain(USAGE, async (argv) => {
     log(
       `\nload ${loadSeconds} s (${JSON.stringify(loaded.timings)}), whole run ${result.total_seconds} s, load average now ${loadAverage()}`,
     );
-    const outDir = path.resolve(import.meta.dirname, '..', 'results');
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, outName), `${JSON.stringify(result, null, 2)}\n`);
-    log(`results: packages/bench/results/${outName}`);
+    writeResults(outName, result, log);
   } finally {
     await stack.stop();
   }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { mapLimit } from './lib/concurrency.js';
 import { requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { type ProcessMemory, processTree, treeProcesses, treeRssMiB } from './lib/process-tree.js';
+import { writeResults } from './lib/results.js';
 import { scaledDataset } from './lib/scaled-dataset.js';
 import { customerIds, purchaseCount, totalCount } from './lib/system-info.js';
 import { assertWrkInstalled, runWrk, type WrkResult } from './lib/wrk.js';
@@ -34,7 +35,7 @@ const USAGE = `The serving-cost goals of issue 10 in one run, as ratios (docs/be
   --env KEY=VALUE            extra variable for the services, repeatable
   --memory-detail            also ask each Node process of the tree for its V8 heap and
                              external memory at the steady point (lib/memory-probe.mjs)
-  --out NAME                 results file under packages/bench/results/ [serving-<dataset>-<store>.json]
+  --out NAME                 results file (name under packages/bench/results/, or a path) [serving-<dataset>-<store>.json]
 
 It starts \`npm start\` itself (the process tree measured is npm's), waits for the import and
 the vectorisation, then measures:
@@ -258,10 +259,7 @@ runMain(USAGE, async (argv) => {
       goal3,
       wrk: cells,
     };
-    const resultsDir = path.join(import.meta.dirname, '..', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(path.join(resultsDir, outName), `${JSON.stringify(result, null, 2)}\n`);
-    log(`results: packages/bench/results/${outName}`);
+    writeResults(outName, result, log);
   } finally {
     clearInterval(sampler);
     await stopTree(npm);
