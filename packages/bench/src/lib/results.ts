@@ -8,5 +8,6 @@ export function writeResults(out: string, result: unknown, log: (line: string) =
   const file = path.resolve(RESULTS_DIR, out);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  log(`results: ${path.relative(process.cwd(), file)}`);
+  const shown = path.relative(process.cwd(), file);
+  log(`results: ${shown.startsWith('..') ? file : shown}`);
 }
