@@ -2,11 +2,7 @@ import { loadInto } from './api.js';
 import { h, integer, searchForm, section, show, table, terms } from './dom.js';
 import { loadTable } from './product-table.js';
 
-const STRATEGIES = [
-  { value: 'both', label: 'Side by side' },
-  { value: 'hybrid', label: 'Hybrid (default)' },
-  { value: 'original', label: 'Original' },
-];
+const STRATEGIES = { both: 'Side by side', hybrid: 'Hybrid (default)', original: 'Original' };
 
 /** Customer inspector: search by id or name, then profile, purchases and recommendations. */
 export function renderCustomers(main, { id, query }) {
@@ -66,19 +62,19 @@ async function loadCustomer(detail, id, strategy) {
     'fieldset',
     { class: 'strategy' },
     h('legend', {}, 'Strategy'),
-    STRATEGIES.map((s) =>
+    Object.entries(STRATEGIES).map(([value, label]) =>
       h(
         'label',
         {},
         h('input', {
           type: 'radio',
           name: 'strategy',
-          value: s.value,
-          checked: s.value === strategy,
-          onchange: () => renderLists(lists, id, s.value),
+          value,
+          checked: value === strategy,
+          onchange: () => renderLists(lists, id, value),
         }),
         ' ',
-        s.label,
+        label,
       ),
     ),
   );
@@ -104,7 +100,7 @@ function renderLists(lists, id, strategy) {
   show(
     lists,
     wanted.map((s) => {
-      const box = h('div', { class: 'recommendations', 'data-strategy': s }, h('p', {}, 'Loading…'));
+      const box = h('div', { class: 'recommendations', 'data-strategy': s });
       const title = s === 'hybrid' ? 'Hybrid' : 'Original';
       loadTable(box, title, `/recommendation/${id}?strategy=${s}&limit=10`, 'h4');
       return box;

@@ -15,8 +15,6 @@ function build(element, props, children) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
       element.addEventListener(key.slice(2), value);
-    } else if (key === 'value' && 'value' in element) {
-      element.value = value;
     } else {
       element.setAttribute(key, value === true ? '' : String(value));
     }
