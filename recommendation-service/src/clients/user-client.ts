@@ -1,15 +1,12 @@
 import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
-import { JsonClient } from '@ecom/service-kit';
-import { z } from 'zod';
+import { ServiceClient } from './service-client.js';
 
-export type { Customer, CustomerChange };
+export type { Customer };
 
 /** user-service's customer feed, profiles the directory cannot give, the dashboard's search and counts. */
-export class UserClient {
-  private readonly http: JsonClient;
-
+export class UserClient extends ServiceClient {
   constructor(options: { baseUrl: string; timeoutMs: number }) {
-    this.http = new JsonClient({ name: 'user-service', retries: 1, ...options });
+    super({ name: 'user-service', retries: 1, ...options });
   }
 
   /** Customers whose name contains `text`, ignoring case, by id. */
@@ -29,15 +26,5 @@ export class UserClient {
         schema: customerChangeSchema.array(),
       })) ?? []
     );
-  }
-
-  /** user-service's Prometheus text (the customer count, for the dashboard). */
-  async metricsText(): Promise<string> {
-    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
-    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 }
