@@ -22,7 +22,7 @@ export function renderCustomers(main, { id, query }) {
   });
   show(main, h('h1', { tabindex: '-1' }, 'Customers'), form, results, detail);
   if (query) search(results, query);
-  if (id) loadCustomer(detail, id, 'both');
+  if (id) loadCustomer(detail, id);
 }
 
 async function search(results, query) {
@@ -54,7 +54,7 @@ async function search(results, query) {
   );
 }
 
-async function loadCustomer(detail, id, strategy) {
+async function loadCustomer(detail, id) {
   const customer = await loadInto(detail, 'Loading customer…', `/dashboard/api/customers/${id}`);
   if (!customer) return;
   const lists = h('div', { class: 'recommendation-lists' });
@@ -70,7 +70,7 @@ async function loadCustomer(detail, id, strategy) {
           type: 'radio',
           name: 'strategy',
           value,
-          checked: value === strategy,
+          checked: value === 'both',
           onchange: () => renderLists(lists, id, value),
         }),
         ' ',
@@ -91,7 +91,7 @@ async function loadCustomer(detail, id, strategy) {
     section('h3', 'recommendations', 'Recommendations', switcher, lists),
     history(customer),
   );
-  renderLists(lists, id, strategy);
+  renderLists(lists, id, 'both');
 }
 
 function renderLists(lists, id, strategy) {
