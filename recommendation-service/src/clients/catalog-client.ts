@@ -74,9 +74,4 @@ export class CatalogClient extends ServiceClient {
   async ping(): Promise<void> {
     await this.http.get('/healthz');
   }
-
-  /** A page of one of catalog-service's lists. */
-  private async list<T>(path: string, item: z.ZodType<T>): Promise<T[]> {
-    return (await this.http.get(path, { schema: z.array(item) })) ?? [];
-  }
 }

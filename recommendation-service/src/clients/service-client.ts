@@ -1,7 +1,7 @@
 import { JsonClient, type JsonClientOptions } from '@ecom/service-kit';
 import { z } from 'zod';
 
-/** What both downstream clients share: the pool, the Prometheus text (the dashboard's counts), close. */
+/** What both downstream clients share: the pool, list pages, /metrics text (dashboard counts), close. */
 export class ServiceClient {
   protected readonly http: JsonClient;
 
@@ -16,5 +16,10 @@ export class ServiceClient {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** A page of one of the service's lists. */
+  protected async list<T>(path: string, item: z.ZodType<T>, requestId?: string): Promise<T[]> {
+    return (await this.http.get(path, { schema: z.array(item), requestId })) ?? [];
   }
 }

@@ -12,7 +12,7 @@ export class UserClient extends ServiceClient {
   /** Customers whose name contains `text`, ignoring case, by id. */
   async search(text: string, limit: number, requestId?: string): Promise<Customer[]> {
     const query = new URLSearchParams({ q: text, limit: String(limit) });
-    return (await this.http.get(`/customer/?${query}`, { schema: customerSchema.array(), requestId })) ?? [];
+    return this.list(`/customer/?${query}`, customerSchema, requestId);
   }
 
   async customer(customerId: number, requestId?: string): Promise<Customer | null> {
@@ -21,10 +21,6 @@ export class UserClient extends ServiceClient {
 
   /** Customers written after `afterVersion`, in version order (user-service's customer feed). */
   async customerChanges(afterVersion: number, limit: number): Promise<CustomerChange[]> {
-    return (
-      (await this.http.get(`/customer/changes/?after_version=${afterVersion}&limit=${limit}`, {
-        schema: customerChangeSchema.array(),
-      })) ?? []
-    );
+    return this.list(`/customer/changes/?after_version=${afterVersion}&limit=${limit}`, customerChangeSchema);
   }
 }
