@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { customerPurchasesExample, customerPurchasesSchema, errorSchema, titleSchema } from '@ecom/contracts';
+import {
+  customerExample,
+  customerPurchasesExample,
+  customerPurchasesSchema,
+  errorSchema,
+  titleSchema,
+} from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerParams, productParams } from '../schemas/recommendations.js';
@@ -32,16 +38,7 @@ const customerSchema = z
     location: z.string(),
     preference: z.string(),
   })
-  .meta({
-    example: {
-      id: 3,
-      title: 'Olivia Bennett',
-      gender: 'Female',
-      age: 34,
-      location: 'Madrid',
-      preference: 'Clothing',
-    },
-  });
+  .meta({ example: { ...customerExample, id: 3 } });
 
 const searchQuery = z.object({
   q: titleSchema.describe('A customer id, or part of a name (case-insensitive)'),
