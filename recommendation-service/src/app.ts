@@ -34,8 +34,6 @@ import { PurchaseFeed } from './sync/purchase-feed.js';
 export { readConfig } from './config.js';
 
 export interface BuildOptions extends BaseBuildOptions {
-  /** Tests drive the purchase feed themselves. */
-  followPurchases?: boolean;
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
   learnPurchases?: boolean;
 }
@@ -123,7 +121,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   app.addHook('onReady', async () => {
-    if (options.followPurchases !== false) feed.start();
+    feed.start();
     customers.start();
     if (config.REINDEX_ON_EMPTY && (await vectorStore.count()) === 0) {
       // An empty collection (first start, or a new embedder): its bookkeeping is stale.

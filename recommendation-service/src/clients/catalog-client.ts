@@ -1,6 +1,7 @@
 import { type CustomerPurchases, customerPurchasesSchema } from '@ecom/contracts';
-import { JsonClient, NotFoundError } from '@ecom/service-kit';
+import { NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
+import { ServiceClient } from './service-client.js';
 
 export type { CustomerPurchases };
 
@@ -24,11 +25,9 @@ const outboxStatusSchema = z.object({ enabled: z.boolean(), pending_products: z.
 const categoryItem = z.object({ id: z.number(), title: z.string() });
 
 /** Typed client for what recommendation-service asks of catalog-service (docs/internal-api.md). */
-export class CatalogClient {
-  private readonly http: JsonClient;
-
+export class CatalogClient extends ServiceClient {
   constructor(options: { baseUrl: string; timeoutMs: number; retries: number }) {
-    this.http = new JsonClient({ name: 'catalog-service', ...options });
+    super({ name: 'catalog-service', ...options });
   }
 
   /** The customer's profile and purchases, newest first. Throws NotFoundError for an unknown customer. */
@@ -72,22 +71,7 @@ export class CatalogClient {
     return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
   }
 
-  /** catalog-service's Prometheus text (its counts and outbox backlog, for the dashboard). */
-  async metricsText(): Promise<string> {
-    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
-    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
-  }
-
   async ping(): Promise<void> {
     await this.http.get('/healthz');
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
-  }
-
-  /** A page of one of catalog-service's lists. */
-  private async list<T>(path: string, item: z.ZodType<T>): Promise<T[]> {
-    return (await this.http.get(path, { schema: z.array(item) })) ?? [];
   }
 }

@@ -1,21 +1,18 @@
 import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
-import { JsonClient } from '@ecom/service-kit';
-import { z } from 'zod';
+import { ServiceClient } from './service-client.js';
 
-export type { Customer, CustomerChange };
+export type { Customer };
 
 /** user-service's customer feed, profiles the directory cannot give, the dashboard's search and counts. */
-export class UserClient {
-  private readonly http: JsonClient;
-
+export class UserClient extends ServiceClient {
   constructor(options: { baseUrl: string; timeoutMs: number }) {
-    this.http = new JsonClient({ name: 'user-service', retries: 1, ...options });
+    super({ name: 'user-service', retries: 1, ...options });
   }
 
   /** Customers whose name contains `text`, ignoring case, by id. */
   async search(text: string, limit: number, requestId?: string): Promise<Customer[]> {
     const query = new URLSearchParams({ q: text, limit: String(limit) });
-    return (await this.http.get(`/customer/?${query}`, { schema: customerSchema.array(), requestId })) ?? [];
+    return this.list(`/customer/?${query}`, customerSchema, requestId);
   }
 
   async customer(customerId: number, requestId?: string): Promise<Customer | null> {
@@ -24,20 +21,6 @@ export class UserClient {
 
   /** Customers written after `afterVersion`, in version order (user-service's customer feed). */
   async customerChanges(afterVersion: number, limit: number): Promise<CustomerChange[]> {
-    return (
-      (await this.http.get(`/customer/changes/?after_version=${afterVersion}&limit=${limit}`, {
-        schema: customerChangeSchema.array(),
-      })) ?? []
-    );
-  }
-
-  /** user-service's Prometheus text (the customer count, for the dashboard). */
-  async metricsText(): Promise<string> {
-    // Not JSON: the client hands back the raw text when the body does not parse as JSON.
-    return (await this.http.get('/metrics', { schema: z.string() })) ?? '';
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
+    return this.list(`/customer/changes/?after_version=${afterVersion}&limit=${limit}`, customerChangeSchema);
   }
 }

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { customerPurchasesExample, customerPurchasesSchema, errorSchema, titleSchema } from '@ecom/contracts';
+import {
+  customerExample,
+  customerPurchasesExample,
+  customerPurchasesSchema,
+  errorSchema,
+  titleSchema,
+} from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerParams, productParams } from '../schemas/recommendations.js';
@@ -23,8 +29,6 @@ const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-const MAX_HISTORY = 100;
-
 const customerSchema = z
   .object({
     id: z.number(),
@@ -34,16 +38,7 @@ const customerSchema = z
     location: z.string(),
     preference: z.string(),
   })
-  .meta({
-    example: {
-      id: 3,
-      title: 'Olivia Bennett',
-      gender: 'Female',
-      age: 34,
-      location: 'Madrid',
-      preference: 'Clothing',
-    },
-  });
+  .meta({ example: { ...customerExample, id: 3 } });
 
 const searchQuery = z.object({
   q: titleSchema.describe('A customer id, or part of a name (case-insensitive)'),
@@ -169,16 +164,11 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
     },
     async (request) => {
       const { q } = request.query;
-      const found: z.infer<typeof customerSchema>[] = [];
       // An id is 1 or more: `0` or `00` is only searched as text.
-      if (/^\d{1,9}$/.test(q) && Number(q) >= 1) {
-        const byId = await options.users.customer(Number(q), request.id);
-        if (byId) found.push(byId);
-      }
-      for (const customer of await options.users.search(q, 20, request.id)) {
-        if (!found.some((known) => known.id === customer.id)) found.push(customer);
-      }
-      return found;
+      const id = /^\d{1,9}$/.test(q) ? Number(q) : 0;
+      const byId = id >= 1 ? await options.users.customer(id, request.id) : null;
+      const byName = await options.users.search(q, 20, request.id);
+      return byId ? [byId, ...byName.filter((customer) => customer.id !== byId.id)] : byName;
     },
   );
 
@@ -196,7 +186,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       const history = await options.catalog.purchaseHistory(request.params.customer_id, request.id);
       return {
         ...history,
-        purchases: history.purchases.slice(0, MAX_HISTORY),
+        purchases: history.purchases.slice(0, 100),
         purchase_count: history.purchases.length,
       };
     },

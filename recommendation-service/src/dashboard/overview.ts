@@ -102,13 +102,12 @@ export interface OverviewDeps extends Deps {
  * that does not answer leaves its numbers null and shows as unavailable.
  */
 export async function buildOverview(app: App, deps: OverviewDeps, recent: RecentLatency): Promise<Overview> {
-  const { vectorStore, feed } = deps;
   const { embedder: id, ...engine } = vectorsInfo(deps);
   const [userText, catalogText, readiness, vectors] = await Promise.all([
     deps.users.metricsText().catch(() => null),
     deps.catalog.metricsText().catch(() => null),
     app.checkReadiness(),
-    vectorStore.count().catch(() => 0),
+    deps.vectorStore.count().catch(() => 0),
   ]);
   const user = gaugesOf(userText);
   const catalog = gaugesOf(catalogText);
@@ -134,7 +133,7 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
       catalog_last_purchase_id: lastPurchaseId,
       statistics_last_purchase_id: statisticsLast,
       purchases_behind: lastPurchaseId === null ? null : Math.max(0, lastPurchaseId - statisticsLast),
-      lag_seconds: feed.caughtUpAt === null ? null : round((Date.now() - feed.caughtUpAt) / 1000),
+      lag_seconds: deps.feed.caughtUpAt === null ? null : round((Date.now() - deps.feed.caughtUpAt) / 1000),
     },
     answer_cache: cacheSummary(deps.recommender.answerCache),
     history_cache: cacheSummary(deps.histories.stats),

@@ -28,8 +28,6 @@ export class ProductDirectory {
       where: { embedderId: this.embedderId },
       omit: { embedderId: true, updatedAt: true },
     });
-    this.products.clear();
-    this.categories.clear();
     for (const row of rows) this.put(row);
   }
 

@@ -7,16 +7,14 @@ const id = idParam();
 export const customerParams = z.object({ customer_id: id.describe("The customer's id (user-service)") });
 export const productParams = z.object({ product_id: id.describe("The product's id (catalog-service)") });
 
-const booleanQuery = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
-
 export const MAX_LIMIT = 100;
 
 export const recommendationQuery = z.object({
   limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
   category_id: id.optional().describe('Only products of this category (404 when no product has it)'),
-  exclude_purchased: booleanQuery
+  exclude_purchased: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((value) => value === 'true' || value === '1')
     .default(true)
     .describe('Leave out products the customer already bought (`true`/`1`, the default, or `false`/`0`)'),
   strategy: z

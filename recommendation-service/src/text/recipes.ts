@@ -30,17 +30,12 @@ export function customerText(
   profile: Pick<CustomerPurchases, 'age' | 'gender' | 'location' | 'preference'>,
   history: HistoryItem[],
 ): string {
-  const categories = sortedSet(history.map((item) => item.categoryTitle));
-  const products = sortedSet(history.map((item) => item.productTitle));
-  const tags = sortedSet(history.flatMap((item) => item.tags));
   return [
-    String(profile.age),
-    clean(profile.gender),
-    clean(profile.location),
-    clean(profile.preference),
-    categories.join(','),
-    products.join(','),
-    tags.join(','),
+    profile.age,
+    ...[profile.gender, profile.location, profile.preference].map(clean),
+    joinedSet(history.map((item) => item.categoryTitle)),
+    joinedSet(history.map((item) => item.productTitle)),
+    joinedSet(history.flatMap((item) => item.tags)),
   ].join(',');
 }
 
@@ -48,6 +43,6 @@ function clean(value: string): string {
   return value.trim().toLowerCase();
 }
 
-function sortedSet(values: string[]): string[] {
-  return [...new Set(values.map(clean).filter(Boolean))].sort();
+function joinedSet(values: string[]): string {
+  return [...new Set(values.map(clean).filter(Boolean))].sort().join(',');
 }

@@ -2,11 +2,7 @@ import { loadInto } from './api.js';
 import { h, integer, searchForm, section, show, table, terms } from './dom.js';
 import { loadTable } from './product-table.js';
 
-const STRATEGIES = [
-  { value: 'both', label: 'Side by side' },
-  { value: 'hybrid', label: 'Hybrid (default)' },
-  { value: 'original', label: 'Original' },
-];
+const STRATEGIES = { both: 'Side by side', hybrid: 'Hybrid (default)', original: 'Original' };
 
 /** Customer inspector: search by id or name, then profile, purchases and recommendations. */
 export function renderCustomers(main, { id, query }) {
@@ -26,7 +22,7 @@ export function renderCustomers(main, { id, query }) {
   });
   show(main, h('h1', { tabindex: '-1' }, 'Customers'), form, results, detail);
   if (query) search(results, query);
-  if (id) loadCustomer(detail, id, 'both');
+  if (id) loadCustomer(detail, id);
 }
 
 async function search(results, query) {
@@ -58,7 +54,7 @@ async function search(results, query) {
   );
 }
 
-async function loadCustomer(detail, id, strategy) {
+async function loadCustomer(detail, id) {
   const customer = await loadInto(detail, 'Loading customer…', `/dashboard/api/customers/${id}`);
   if (!customer) return;
   const lists = h('div', { class: 'recommendation-lists' });
@@ -66,19 +62,19 @@ async function loadCustomer(detail, id, strategy) {
     'fieldset',
     { class: 'strategy' },
     h('legend', {}, 'Strategy'),
-    STRATEGIES.map((s) =>
+    Object.entries(STRATEGIES).map(([value, label]) =>
       h(
         'label',
         {},
         h('input', {
           type: 'radio',
           name: 'strategy',
-          value: s.value,
-          checked: s.value === strategy,
-          onchange: () => renderLists(lists, id, s.value),
+          value,
+          checked: value === 'both',
+          onchange: () => renderLists(lists, id, value),
         }),
         ' ',
-        s.label,
+        label,
       ),
     ),
   );
@@ -95,7 +91,7 @@ async function loadCustomer(detail, id, strategy) {
     section('h3', 'recommendations', 'Recommendations', switcher, lists),
     history(customer),
   );
-  renderLists(lists, id, strategy);
+  renderLists(lists, id, 'both');
 }
 
 function renderLists(lists, id, strategy) {
@@ -104,7 +100,7 @@ function renderLists(lists, id, strategy) {
   show(
     lists,
     wanted.map((s) => {
-      const box = h('div', { class: 'recommendations', 'data-strategy': s }, h('p', {}, 'Loading…'));
+      const box = h('div', { class: 'recommendations', 'data-strategy': s });
       const title = s === 'hybrid' ? 'Hybrid' : 'Original';
       loadTable(box, title, `/recommendation/${id}?strategy=${s}&limit=10`, 'h4');
       return box;

@@ -12,30 +12,20 @@ export function svg(tag, props = {}, ...children) {
 
 function build(element, props, children) {
   for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') {
-      element.addEventListener(key.slice(2), value);
-    } else if (key === 'value' && 'value' in element) {
-      element.value = value;
-    } else {
-      element.setAttribute(key, value === true ? '' : String(value));
-    }
+    if (value == null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') element.addEventListener(key.slice(2), value);
+    else element.setAttribute(key, value === true ? '' : String(value));
   }
-  append(element, children);
+  element.append(...nodes(children));
   return element;
 }
 
-function append(element, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
+// append() and replaceChildren() turn strings (and numbers) into text nodes themselves.
+const nodes = (children) => children.flat(Infinity).filter((child) => child != null && child !== false);
 
 /** Replaces the element's children. */
 export function show(element, ...children) {
-  element.replaceChildren();
-  append(element, children);
+  element.replaceChildren(...nodes(children));
 }
 
 export function integer(value) {

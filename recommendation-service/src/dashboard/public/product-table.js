@@ -1,5 +1,5 @@
-import { getJson } from './api.js';
-import { alertBox, decimal, h, show, table } from './dom.js';
+import { loadInto } from './api.js';
+import { decimal, h, show, table } from './dom.js';
 
 /**
  * A ranked list of products (recommendations, similar products, bought-together partners) as
@@ -25,12 +25,8 @@ export function productTable(title, items) {
 
 /** Fills `box` with the list at `url` (and `note(items)` under it), or says under `heading` why not. */
 export async function loadTable(box, title, url, heading, note = () => null) {
-  try {
-    const items = await getJson(url);
-    show(box, productTable(title, items), note(items));
-  } catch (error) {
-    show(box, h(heading, {}, title), alertBox(error));
-  }
+  const items = await loadInto(box, 'Loading…', url, h(heading, {}, title));
+  if (items) show(box, productTable(title, items), note(items));
 }
 
 function scoreCell(score, best) {

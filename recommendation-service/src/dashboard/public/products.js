@@ -36,8 +36,8 @@ export function renderProducts(main, { id }) {
 async function loadProduct(detail, id) {
   const product = await loadInto(detail, 'Loading product…', `/dashboard/api/products/${id}`);
   if (!product) return;
-  const similar = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
-  const together = h('div', { class: 'recommendations' }, h('p', {}, 'Loading…'));
+  const similar = h('div', { class: 'recommendations' });
+  const together = h('div', { class: 'recommendations' });
   show(
     detail,
     h('h2', {}, product.title, h('span', { class: 'muted' }, ` #${product.id}`)),
@@ -51,7 +51,6 @@ async function loadProduct(detail, id) {
   );
   if (!product.has_vector) {
     show(similar, h('p', {}, 'This product has no vector yet, so neither list is available.'));
-    show(together, null);
     return;
   }
   const none = 'Nobody bought this product with another one yet.';
