@@ -138,14 +138,14 @@ export class OutboxDispatcher {
     // A write notified after this point is read by the query below or by the next round.
     this.woken = false;
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
-    const jobs = await this.outbox.due(limit);
+    const deliveries: Delivery[] = await this.outbox.due(limit);
     const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
-    if (jobs.length === 0 && customerJobs.length === 0) {
+    if (deliveries.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
-    const deliveries = await this.plan(jobs);
-    if (jobs.length >= limit) await this.logProgress();
+    if (deliveries.reduce((jobs, delivery) => jobs + delivery.jobIds.length, 0) >= limit)
+      await this.logProgress();
     let undeliveredCustomerJobs = customerJobs.map((job) => job.id);
     try {
       // Customer changes first: one small call, and until it arrives recommendation-service
@@ -170,19 +170,6 @@ export class OutboxDispatcher {
       this.failures = 0;
     }
     return 'more';
-  }
-
-  private async plan(jobs: { id: number; productId: number }[]): Promise<Delivery[]> {
-    const byProduct = new Map<number, number[]>(jobs.map((job) => [job.productId, []]));
-    for (const job of jobs) byProduct.get(job.productId)!.push(job.id);
-    // Read after the jobs: every job read was committed with its product change, so the
-    // state read now is at least as new as what each job announces.
-    const states = await this.outbox.currentState([...byProduct.keys()]);
-    return [...byProduct].map(([productId, jobIds]) => ({
-      productId,
-      jobIds,
-      payload: states.get(productId) ?? null,
-    }));
   }
 
   /** Items of one kind: all upserts or all deletes. */
