@@ -47,8 +47,8 @@ export class OutboxDispatcher {
   private retryAt = 0;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
-  private backlogStartedAt: number | null = null;
-  private deliveredInBacklog = 0;
+  /** While a backlog is delivered: when it started, and `stats.delivered` then. */
+  private backlog: { startedAt: number; delivered: number } | null = null;
   private readonly stats = {
     delivered: 0,
     lastDeliveredAt: null as Date | null,
@@ -74,8 +74,7 @@ export class OutboxDispatcher {
   }
 
   start(): void {
-    if (this.loopPromise) return;
-    this.loopPromise = this.loop();
+    this.loopPromise ??= this.loop();
   }
 
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
@@ -203,7 +202,6 @@ export class OutboxDispatcher {
     for (const item of items) item.settled = true;
     this.stats.delivered += items.length;
     this.stats.lastDeliveredAt = new Date();
-    this.deliveredInBacklog += items.length;
   }
 
   /**
@@ -288,24 +286,23 @@ export class OutboxDispatcher {
 
   private async logProgress(): Promise<void> {
     const now = Date.now();
-    if (this.backlogStartedAt === null) {
-      this.backlogStartedAt = now;
-      this.deliveredInBacklog = 0;
-    }
+    this.backlog ??= { startedAt: now, delivered: this.stats.delivered };
     if (now - this.lastProgressLog < PROGRESS_EVERY_MS) return;
     this.lastProgressLog = now;
-    const backlog = await this.outbox.backlog();
+    const { rows, products } = await this.outbox.backlog();
+    const delivered = this.stats.delivered - this.backlog.delivered;
     this.log.info(
-      { pendingJobs: backlog.rows, pendingProducts: backlog.products, delivered: this.deliveredInBacklog },
+      { pendingJobs: rows, pendingProducts: products, delivered },
       'outbox: delivering a backlog',
     );
   }
 
   private finishBacklog(): void {
-    if (this.backlogStartedAt === null) return;
-    const seconds = (Date.now() - this.backlogStartedAt) / 1000;
-    this.log.info({ delivered: this.deliveredInBacklog, seconds }, 'outbox: backlog delivered');
-    this.backlogStartedAt = null;
+    if (this.backlog === null) return;
+    const seconds = (Date.now() - this.backlog.startedAt) / 1000;
+    const delivered = this.stats.delivered - this.backlog.delivered;
+    this.log.info({ delivered, seconds }, 'outbox: backlog delivered');
+    this.backlog = null;
   }
 }
 
