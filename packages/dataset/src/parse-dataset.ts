@@ -4,13 +4,11 @@ import { type Customer, countChars, customerCreateSchema, vectorizeProductSchema
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
-/** A customer as dataset.csv describes them: the API's customer, with the CSV's user_id. */
-export type DatasetCustomer = Customer;
-
 /** One purchase row of dataset.csv, validated and normalised. */
 export interface DatasetRow {
   line: number;
-  customer: DatasetCustomer;
+  /** The API's customer, with the CSV's user_id as id. */
+  customer: Customer;
   category: string;
   productName: string;
   description: string;
