@@ -39,8 +39,8 @@ export class OutboxDispatcher {
   private readonly stopController = new AbortController();
   private readonly http: JsonClient;
   private loopPromise: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  /** Aborted by wake(); a new one when a round starts reading. */
+  private woken = new AbortController();
   private leader = false;
   private tookOver = false;
   private failures = 0;
@@ -80,7 +80,6 @@ export class OutboxDispatcher {
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
   async close(): Promise<void> {
     this.stopController.abort();
-    this.wake();
     await this.loopPromise;
     if (this.leader) {
       await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
@@ -106,8 +105,7 @@ export class OutboxDispatcher {
 
   /** A write committed: deliver now instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.woken.abort();
   }
 
   private async loop(): Promise<void> {
@@ -117,25 +115,23 @@ export class OutboxDispatcher {
         return 'failed';
       });
       // Backing off after a failure: new writes do not cut the wait short.
-      if (outcome === 'failed') await this.pause(this.retryAt - Date.now(), false);
-      else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, true);
+      if (outcome === 'failed') await this.pause(this.retryAt - Date.now());
+      else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, this.woken.signal);
     }
   }
 
-  private async pause(ms: number, interruptible: boolean): Promise<void> {
-    if (ms <= 0 || this.stopping || (interruptible && this.woken)) return;
-    const timer = new AbortController();
-    this.wakeUp = interruptible ? () => timer.abort() : null;
-    const signal = AbortSignal.any([timer.signal, this.stopController.signal]);
+  /** Until `ms` pass, the dispatcher stops or one of `wakers` is aborted. */
+  private async pause(ms: number, ...wakers: AbortSignal[]): Promise<void> {
+    if (ms <= 0) return;
+    const signal = AbortSignal.any([this.stopController.signal, ...wakers]);
     await sleep(ms, undefined, { signal }).catch(() => {}); // woken up or stopping
-    this.wakeUp = null;
   }
 
   /** One round: 'more' when it delivered something (look again at once). */
   private async runOnce(): Promise<Outcome> {
     if (!(await this.holdLease())) return 'idle';
     // A write notified after this point is read by the query below or by the next round.
-    this.woken = false;
+    this.woken = new AbortController();
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
     const deliveries: Delivery[] = await this.outbox.due(limit);
     const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
