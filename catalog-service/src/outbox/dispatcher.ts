@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProductPayload } from '@ecom/contracts';
 import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboxRepository } from '../repositories/outbox-repository.js';
 
-/** One product to deliver and the outbox jobs its delivery settles. */
-interface Delivery {
-  productId: number;
-  jobIds: number[];
-  /** Null when the product no longer exists (delete its vector). */
-  payload: ProductPayload | null;
+/** One product to deliver (payload null: delete its vector) and the outbox jobs its delivery settles. */
+type Delivery = Awaited<ReturnType<OutboxRepository['due']>>[number] & {
   /** Delivered, or parked as rejected, in this round. */
   settled?: boolean;
-}
+};
 
 /** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;
