@@ -62,10 +62,7 @@ export class ProductRepository {
   }
 
   /** Runs a create/update with its category check and outbox row in one transaction. */
-  private async write(
-    data: ProductCreate,
-    change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
-  ): Promise<Product | null> {
+  private async write(data: ProductCreate, change: (tx: Prisma.TransactionClient) => Promise<ProductRow>) {
     const categoryNotFound = () => new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {
