@@ -5,7 +5,7 @@ import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schem
 
 const tags = ['category'];
 
-export async function categoryRoutes(app: App, { categories }: Deps): Promise<void> {
+export async function categoryRoutes(app: App, { categories }: Deps) {
   app.get(
     '/category/',
     {

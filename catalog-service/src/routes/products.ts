@@ -11,7 +11,7 @@ import {
 
 const tags = ['products'];
 
-export async function productRoutes(app: App, { products }: Deps): Promise<void> {
+export async function productRoutes(app: App, { products }: Deps) {
   app.get(
     '/products/',
     {
