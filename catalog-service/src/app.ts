@@ -1,5 +1,5 @@
 import { registerDatabase } from '@ecom/db';
-import { type App, type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
+import { type AppWith, type BuildOptions, createServer, withDeps } from '@ecom/service-kit';
 import { UserServiceClient } from './clients/user-service-client.js';
 import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import type { Deps } from './deps.js';
@@ -19,21 +19,6 @@ import { purchaseRoutes } from './routes/purchases.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-function createDeps(app: App, config: Config, prisma: PrismaClient): Deps {
-  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
-  const outbox = createOutbox(app, config, prisma, databaseKind === 'pglite');
-  return {
-    prisma,
-    databaseKind,
-    users: new UserServiceClient(app, config),
-    ...outbox,
-    categories: new CategoryRepository(prisma, outbox.outboxSignal),
-    products: new ProductRepository(prisma, outbox.outboxSignal),
-    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
-    datasetImports: new DatasetImportRepository(prisma),
-  };
-}
-
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'catalog-service',
@@ -48,7 +33,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  const deps = createDeps(app, config, prisma);
+  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
+  const outbox = createOutbox(app, config, prisma, databaseKind === 'pglite');
+  const deps: Deps = {
+    prisma,
+    databaseKind,
+    users: new UserServiceClient(app, config),
+    ...outbox,
+    categories: new CategoryRepository(prisma, outbox.outboxSignal),
+    products: new ProductRepository(prisma, outbox.outboxSignal),
+    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
+    datasetImports: new DatasetImportRepository(prisma),
+  };
   await app.register(categoryRoutes, deps);
   await app.register(productRoutes, deps);
   await app.register(purchaseRoutes, deps);

@@ -30,7 +30,6 @@ export class UserServiceClient {
     app.addHook('onClose', () => this.http.close());
   }
 
-  /** The customer, or null when user-service does not know the id. */
   async getCustomer(id: number, requestId?: string): Promise<Customer | null> {
     const cached = this.cache?.get(id);
     if (cached) return cached;

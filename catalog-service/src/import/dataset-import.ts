@@ -195,46 +195,42 @@ export class DatasetImporter {
   }
 
   /** One transaction: categories, products (+ their outbox jobs), purchases. */
-  private async write(pending: Pending): Promise<void> {
+  private async write({ categories, products, purchases }: Pending): Promise<void> {
+    let created = 0;
     const options = { timeout: 120_000, maxWait: 30_000 };
-    const created = await this.prisma.$transaction((tx) => this.writeBatch(tx, pending), options);
+    await this.prisma.$transaction(async (tx) => {
+      await lockPurchaseInserts(tx);
+      if (categories.length > 0) {
+        this.summary.categories_created += await tx.$executeRaw`INSERT INTO catalog_schema.category (title)
+          SELECT title FROM unnest(${categories}::text[]) AS t(title)
+          ON CONFLICT ((lower(title))) DO NOTHING`;
+        await readIds(tx, 'category', categories, this.categories);
+      }
+      if (products.length > 0) {
+        const records = products.map((row) => ({
+          title: row.productName,
+          category_id: this.categories.get(row.category.toLowerCase())?.id,
+          description: row.description,
+          tags: row.tags,
+        }));
+        const rows = await tx.$queryRawUnsafe<{ id: number }[]>(INSERT_PRODUCTS, JSON.stringify(records));
+        const ids = rows.map(({ id }) => id);
+        created = await enqueueProducts(tx, ids);
+        const titles = records.map(({ title }) => title);
+        await readIds(tx, 'product', titles, this.products);
+      }
+      if (purchases.length > 0) {
+        const records = purchases.map(({ productKey, ...purchase }) => ({
+          ...purchase,
+          product_id: this.products.get(productKey)?.id,
+        }));
+        const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
+        this.summary.imported += inserted;
+        this.summary.skipped += purchases.length - inserted;
+      }
+    }, options);
     this.summary.products_created += created;
     if (created > 0) this.outbox.notify();
-  }
-
-  /** Returns how many products it created. */
-  private async writeBatch(tx: Prisma.TransactionClient, { categories, products, purchases }: Pending) {
-    await lockPurchaseInserts(tx);
-    if (categories.length > 0) {
-      this.summary.categories_created += await tx.$executeRaw`INSERT INTO catalog_schema.category (title)
-        SELECT title FROM unnest(${categories}::text[]) AS t(title)
-        ON CONFLICT ((lower(title))) DO NOTHING`;
-      await readIds(tx, 'category', categories, this.categories);
-    }
-    let created = 0;
-    if (products.length > 0) {
-      const records = products.map((row) => ({
-        title: row.productName,
-        category_id: this.categories.get(row.category.toLowerCase())?.id,
-        description: row.description,
-        tags: row.tags,
-      }));
-      const rows = await tx.$queryRawUnsafe<{ id: number }[]>(INSERT_PRODUCTS, JSON.stringify(records));
-      const ids = rows.map(({ id }) => id);
-      created = await enqueueProducts(tx, ids);
-      const titles = records.map(({ title }) => title);
-      await readIds(tx, 'product', titles, this.products);
-    }
-    if (purchases.length > 0) {
-      const records = purchases.map(({ productKey, ...purchase }) => ({
-        ...purchase,
-        product_id: this.products.get(productKey)?.id,
-      }));
-      const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
-      this.summary.imported += inserted;
-      this.summary.skipped += purchases.length - inserted;
-    }
-    return created;
   }
 }
 

@@ -1,7 +1,7 @@
 import { type App, oncePerScrape } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import type { DatasetImporter } from '../import/dataset-import.js';
-import { CatalogStatsRepository } from '../repositories/catalog-stats.js';
+import { catalogCounts } from '../repositories/catalog-stats.js';
 
 /**
  * catalog-service's own gauges on /metrics, all read at scrape time (nothing on the request
@@ -13,9 +13,8 @@ export function registerCatalogMetrics(
   { prisma, outbox, dispatcher }: Deps,
   datasetImport: DatasetImporter,
 ): void {
-  const stats = new CatalogStatsRepository(prisma);
   // One query per scrape for each group, however many gauges read it.
-  const counts = oncePerScrape(() => stats.counts());
+  const counts = oncePerScrape(() => catalogCounts(prisma));
   const backlog = oncePerScrape(() => outbox.backlog());
   const { gauge } = app.metrics;
 

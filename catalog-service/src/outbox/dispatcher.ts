@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProductPayload } from '@ecom/contracts';
 import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboxRepository } from '../repositories/outbox-repository.js';
 
-/** One product to deliver and the outbox jobs its delivery settles. */
-interface Delivery {
-  productId: number;
-  jobIds: number[];
-  /** Null when the product no longer exists (delete its vector). */
-  payload: ProductPayload | null;
+/** One product to deliver (payload null: delete its vector) and the outbox jobs its delivery settles. */
+type Delivery = Awaited<ReturnType<OutboxRepository['due']>>[number] & {
   /** Delivered, or parked as rejected, in this round. */
   settled?: boolean;
-}
+};
 
 /** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;
@@ -39,16 +34,16 @@ export class OutboxDispatcher {
   private readonly stopController = new AbortController();
   private readonly http: JsonClient;
   private loopPromise: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  /** Aborted by wake(); a new one when a round starts reading. */
+  private woken = new AbortController();
   private leader = false;
   private tookOver = false;
   private failures = 0;
   private retryAt = 0;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
-  private backlogStartedAt: number | null = null;
-  private deliveredInBacklog = 0;
+  /** While a backlog is delivered: when it started, and `stats.delivered` then. */
+  private backlog: { startedAt: number; delivered: number } | null = null;
   private readonly stats = {
     delivered: 0,
     lastDeliveredAt: null as Date | null,
@@ -74,14 +69,12 @@ export class OutboxDispatcher {
   }
 
   start(): void {
-    if (this.loopPromise) return;
-    this.loopPromise = this.loop();
+    this.loopPromise ??= this.loop();
   }
 
   /** Stops after aborting any call in flight; its jobs stay queued for the next start. */
   async close(): Promise<void> {
     this.stopController.abort();
-    this.wake();
     await this.loopPromise;
     if (this.leader) {
       await this.outbox.releaseLease(this.holder).catch((err: unknown) => {
@@ -107,8 +100,7 @@ export class OutboxDispatcher {
 
   /** A write committed: deliver now instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.woken.abort();
   }
 
   private async loop(): Promise<void> {
@@ -118,34 +110,32 @@ export class OutboxDispatcher {
         return 'failed';
       });
       // Backing off after a failure: new writes do not cut the wait short.
-      if (outcome === 'failed') await this.pause(this.retryAt - Date.now(), false);
-      else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, true);
+      if (outcome === 'failed') await this.pause(this.retryAt - Date.now());
+      else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, this.woken.signal);
     }
   }
 
-  private async pause(ms: number, interruptible: boolean): Promise<void> {
-    if (ms <= 0 || this.stopping || (interruptible && this.woken)) return;
-    const timer = new AbortController();
-    this.wakeUp = interruptible ? () => timer.abort() : null;
-    const signal = AbortSignal.any([timer.signal, this.stopController.signal]);
+  /** Until `ms` pass, the dispatcher stops or one of `wakers` is aborted. */
+  private async pause(ms: number, ...wakers: AbortSignal[]): Promise<void> {
+    if (ms <= 0) return;
+    const signal = AbortSignal.any([this.stopController.signal, ...wakers]);
     await sleep(ms, undefined, { signal }).catch(() => {}); // woken up or stopping
-    this.wakeUp = null;
   }
 
   /** One round: 'more' when it delivered something (look again at once). */
   private async runOnce(): Promise<Outcome> {
     if (!(await this.holdLease())) return 'idle';
     // A write notified after this point is read by the query below or by the next round.
-    this.woken = false;
+    this.woken = new AbortController();
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
-    const jobs = await this.outbox.due(limit);
+    const deliveries: Delivery[] = await this.outbox.due(limit);
     const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
-    if (jobs.length === 0 && customerJobs.length === 0) {
+    if (deliveries.length === 0 && customerJobs.length === 0) {
       this.finishBacklog();
       return 'idle';
     }
-    const deliveries = await this.plan(jobs);
-    if (jobs.length >= limit) await this.logProgress();
+    if (deliveries.reduce((jobs, delivery) => jobs + delivery.jobIds.length, 0) >= limit)
+      await this.logProgress();
     let undeliveredCustomerJobs = customerJobs.map((job) => job.id);
     try {
       // Customer changes first: one small call, and until it arrives recommendation-service
@@ -170,19 +160,6 @@ export class OutboxDispatcher {
       this.failures = 0;
     }
     return 'more';
-  }
-
-  private async plan(jobs: { id: number; productId: number }[]): Promise<Delivery[]> {
-    const byProduct = new Map<number, number[]>(jobs.map((job) => [job.productId, []]));
-    for (const job of jobs) byProduct.get(job.productId)!.push(job.id);
-    // Read after the jobs: every job read was committed with its product change, so the
-    // state read now is at least as new as what each job announces.
-    const states = await this.outbox.currentState([...byProduct.keys()]);
-    return [...byProduct].map(([productId, jobIds]) => ({
-      productId,
-      jobIds,
-      payload: states.get(productId) ?? null,
-    }));
   }
 
   /** Items of one kind: all upserts or all deletes. */
@@ -216,7 +193,6 @@ export class OutboxDispatcher {
     for (const item of items) item.settled = true;
     this.stats.delivered += items.length;
     this.stats.lastDeliveredAt = new Date();
-    this.deliveredInBacklog += items.length;
   }
 
   /**
@@ -301,24 +277,23 @@ export class OutboxDispatcher {
 
   private async logProgress(): Promise<void> {
     const now = Date.now();
-    if (this.backlogStartedAt === null) {
-      this.backlogStartedAt = now;
-      this.deliveredInBacklog = 0;
-    }
+    this.backlog ??= { startedAt: now, delivered: this.stats.delivered };
     if (now - this.lastProgressLog < PROGRESS_EVERY_MS) return;
     this.lastProgressLog = now;
-    const backlog = await this.outbox.backlog();
+    const { rows, products } = await this.outbox.backlog();
+    const delivered = this.stats.delivered - this.backlog.delivered;
     this.log.info(
-      { pendingJobs: backlog.rows, pendingProducts: backlog.products, delivered: this.deliveredInBacklog },
+      { pendingJobs: rows, pendingProducts: products, delivered },
       'outbox: delivering a backlog',
     );
   }
 
   private finishBacklog(): void {
-    if (this.backlogStartedAt === null) return;
-    const seconds = (Date.now() - this.backlogStartedAt) / 1000;
-    this.log.info({ delivered: this.deliveredInBacklog, seconds }, 'outbox: backlog delivered');
-    this.backlogStartedAt = null;
+    if (this.backlog === null) return;
+    const seconds = (Date.now() - this.backlog.startedAt) / 1000;
+    const delivered = this.stats.delivered - this.backlog.delivered;
+    this.log.info({ delivered, seconds }, 'outbox: backlog delivered');
+    this.backlog = null;
   }
 }
 

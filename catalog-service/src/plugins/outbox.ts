@@ -6,10 +6,9 @@ import { OutboxRepository } from '../repositories/outbox-repository.js';
 import type { OutboxSignal } from '../repositories/outbox-writes.js';
 
 /**
- * The outbox and its dispatcher (null when OUTBOX_ENABLED=false: jobs are still written, another
- * instance delivers). The dispatcher starts once the app is ready (after the dataset import,
- * app.ts) and stops before the database closes. recommendation-service is not a readiness
- * check: catalog writes never depend on it.
+ * The outbox and its dispatcher (deps.ts), which starts once the app is ready (after the dataset
+ * import, app.ts) and stops before the database closes. recommendation-service is not a
+ * readiness check: catalog writes never depend on it.
  */
 export function createOutbox(app: App, config: Config, prisma: PrismaClient, exclusiveDatabase: boolean) {
   const outbox = new OutboxRepository(prisma);

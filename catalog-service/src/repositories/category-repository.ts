@@ -50,14 +50,15 @@ export class CategoryRepository {
     }
   }
 
-  async delete(id: number): Promise<'deleted' | 'not_found' | 'in_use'> {
+  /** False when unknown; ConflictError while the category has products. */
+  async delete(id: number): Promise<boolean> {
     try {
       const { count } = await this.prisma.category.deleteMany({ where: { id } });
-      return count > 0 ? 'deleted' : 'not_found';
+      return count > 0;
     } catch (error) {
       // The foreign key (ON DELETE RESTRICT) refuses while the category has products.
-      if (isForeignKeyViolation(error)) return 'in_use';
-      throw error;
+      if (!isForeignKeyViolation(error)) throw error;
+      throw new ConflictError(`Category ${id} still has products; move or delete them first`);
     }
   }
 }

@@ -27,29 +27,33 @@ export class OutboxRepository {
   }
 
   /**
-   * Jobs of the products whose oldest due job is among the first `limit` due ones, with all
-   * their other committed jobs too (also those waiting for a retry): one delivery of the
-   * product's current state settles them all.
+   * The products whose oldest due job is among the first `limit` due ones, oldest first, each
+   * with all its committed jobs (also those waiting for a retry: one delivery of the product's
+   * current state settles them all) and that state (null: deleted). One statement reads both
+   * from one snapshot, and every job commits with its product change, so the state is at least
+   * as new as what each job announces.
    */
-  async due(limit: number): Promise<{ id: number; productId: number }[]> {
-    const rows = await this.prisma.$queryRaw<{ id: bigint; product_id: number }[]>`
-      SELECT id, product_id FROM catalog_schema.outbox
-      WHERE product_id IN (
+  async due(limit: number) {
+    const rows = await this.prisma.$queryRaw<
+      { product_id: number; job_ids: bigint[]; payload: ProductPayload | null }[]
+    >`
+      SELECT o.product_id, array_agg(o.id ORDER BY o.id) AS job_ids, (
+        SELECT json_build_object('product_id', p.id, 'product_title', p.title, 'category_id', p.category_id,
+          'category_title', c.title, 'product_tags', coalesce(p.tags, '{}'), 'product_description', p.description)
+        FROM catalog_schema.product p JOIN catalog_schema.category c ON c.id = p.category_id
+        WHERE p.id = o.product_id
+      ) AS payload
+      FROM catalog_schema.outbox o
+      WHERE o.product_id IN (
         SELECT product_id FROM catalog_schema.outbox
         WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit}
       )
-      ORDER BY id`;
-    return rows.map((row) => ({ id: Number(row.id), productId: row.product_id }));
-  }
-
-  /** The current state of the products that still exist (absent ones were deleted). */
-  async currentState(productIds: number[]): Promise<Map<number, ProductPayload>> {
-    const rows = await this.prisma.$queryRaw<ProductPayload[]>`
-      SELECT p.id AS product_id, p.title AS product_title, p.category_id, c.title AS category_title,
-        coalesce(p.tags, '{}') AS product_tags, p.description AS product_description
-      FROM catalog_schema.product p JOIN catalog_schema.category c ON c.id = p.category_id
-      WHERE p.id = ANY(${productIds}::int[])`;
-    return new Map(rows.map((row) => [row.product_id, row]));
+      GROUP BY o.product_id ORDER BY min(o.id)`;
+    return rows.map((row) => ({
+      productId: row.product_id,
+      jobIds: row.job_ids.map(Number),
+      payload: row.payload,
+    }));
   }
 
   /** Removes exactly the delivered jobs: one committed after they were read stays queued. */

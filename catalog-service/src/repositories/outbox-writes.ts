@@ -14,10 +14,7 @@ export async function enqueueProducts(tx: Prisma.TransactionClient, productIds: 
 }
 
 /** A category rename changes the embedding text of all its products: re-send them all. */
-export async function enqueueCategoryProducts(
-  tx: Prisma.TransactionClient,
-  categoryId: number,
-): Promise<number> {
+export async function enqueueCategoryProducts(tx: Prisma.TransactionClient, categoryId: number) {
   return tx.$executeRaw`INSERT INTO catalog_schema.outbox (product_id)
     SELECT id FROM catalog_schema.product WHERE category_id = ${categoryId} ORDER BY id`;
 }

@@ -44,28 +44,25 @@ export class ProductRepository {
     );
   }
 
-  async delete(id: number): Promise<'deleted' | 'not_found' | 'purchased'> {
+  /** False when unknown; ConflictError while the product has purchases. */
+  async delete(id: number): Promise<boolean> {
     try {
       const deleted = await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.product.deleteMany({ where: { id } });
         if (count > 0) await enqueueProducts(tx, [id]);
         return count > 0;
       });
-      if (!deleted) return 'not_found';
-      this.outbox.notify();
-      return 'deleted';
+      if (deleted) this.outbox.notify();
+      return deleted;
     } catch (error) {
       // The foreign key (ON DELETE RESTRICT) refuses while the product has purchases.
-      if (isForeignKeyViolation(error)) return 'purchased';
-      throw error;
+      if (!isForeignKeyViolation(error)) throw error;
+      throw new ConflictError(`Product ${id} has purchases; it cannot be deleted while they exist`);
     }
   }
 
   /** Runs a create/update with its category check and outbox row in one transaction. */
-  private async write(
-    data: ProductCreate,
-    change: (tx: Prisma.TransactionClient) => Promise<ProductRow>,
-  ): Promise<Product | null> {
+  private async write(data: ProductCreate, change: (tx: Prisma.TransactionClient) => Promise<ProductRow>) {
     const categoryNotFound = () => new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isForeignKeyViolation } from '@ecom/db';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { HistoryItem, PurchaseDetail, PurchaseFeedItem } from '../schemas/purchase.js';
 import { enqueueCustomerChange, type OutboxSignal } from './outbox-writes.js';
 
@@ -22,22 +22,15 @@ export async function lockPurchaseInserts(tx: Prisma.TransactionClient): Promise
 /** A purchase as the API shows it, but for the customer's name (user-service has it). */
 export type StoredPurchase = Omit<PurchaseDetail, 'customer_title'>;
 
-const productColumns = {
-  select: { id: true, title: true, tags: true, categoryId: true, category: { select: { title: true } } },
-} as const;
-
 /** A product as a purchase shows it (with its current category), in the API's field names. */
 export type PurchasedProduct = Omit<HistoryItem, 'purchase_id' | 'purchased_at'>;
 
-function toPurchasedProduct(product: Prisma.ProductGetPayload<typeof productColumns>): PurchasedProduct {
-  return {
-    product_id: product.id,
-    product_title: product.title,
-    product_tags: product.tags,
-    category_id: product.categoryId,
-    category_title: product.category.title,
-  };
-}
+// The reads answer in the API's field names straight from SQL; timestamps as toISOString writes them.
+const PRODUCT = Prisma.sql`p.id AS product_id, p.title AS product_title, coalesce(p.tags, '{}') AS product_tags,
+  p.category_id, c.title AS category_title`;
+const PURCHASED_AT = Prisma.sql`to_char(pu.purchased_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS purchased_at`;
+const PURCHASES = Prisma.sql`catalog_schema.purchase pu JOIN catalog_schema.product p ON p.id = pu.product_id`;
+const CATEGORY = Prisma.sql`JOIN catalog_schema.category c ON c.id = p.category_id`;
 
 /**
  * Purchases reference customers by id only (user-service owns them) and take their
@@ -51,8 +44,9 @@ export class PurchaseRepository {
   ) {}
 
   async findProduct(productId: number): Promise<PurchasedProduct | null> {
-    const row = await this.prisma.product.findUnique({ where: { id: productId }, ...productColumns });
-    return row ? toPurchasedProduct(row) : null;
+    const [product] = await this.prisma.$queryRaw<PurchasedProduct[]>`
+      SELECT ${PRODUCT} FROM catalog_schema.product p ${CATEGORY} WHERE p.id = ${productId}`;
+    return product ?? null;
   }
 
   /** Null when the product disappeared since it was checked. */
@@ -76,50 +70,25 @@ export class PurchaseRepository {
   }
 
   async find(id: number): Promise<StoredPurchase | null> {
-    const row = await this.prisma.purchase.findUnique({
-      where: { id },
-      select: { id: true, customerId: true, purchasedAt: true, product: productColumns },
-    });
-    if (!row) return null;
-    const purchasedAt = row.purchasedAt.toISOString();
-    return { id, customer_id: row.customerId, purchased_at: purchasedAt, ...toPurchasedProduct(row.product) };
+    const [purchase] = await this.prisma.$queryRaw<StoredPurchase[]>`
+      SELECT pu.id, pu.customer_id, ${PURCHASED_AT}, ${PRODUCT}
+      FROM ${PURCHASES} ${CATEGORY} WHERE pu.id = ${id}`;
+    return purchase ?? null;
   }
 
   /** Newest first; ties (same timestamp) broken by id so the order is stable. */
-  async history(customerId: number, limit?: number): Promise<HistoryItem[]> {
-    const rows = await this.prisma.purchase.findMany({
-      where: { customerId },
-      orderBy: [{ purchasedAt: 'desc' }, { id: 'desc' }],
-      ...(limit === undefined ? {} : { take: limit }),
-      select: { id: true, purchasedAt: true, product: productColumns },
-    });
-    return rows.map((row) => ({
-      purchase_id: row.id,
-      purchased_at: row.purchasedAt.toISOString(),
-      ...toPurchasedProduct(row.product),
-    }));
+  history(customerId: number, limit?: number): Promise<HistoryItem[]> {
+    return this.prisma.$queryRaw<HistoryItem[]>`
+      SELECT pu.id AS purchase_id, ${PURCHASED_AT}, ${PRODUCT}
+      FROM ${PURCHASES} ${CATEGORY}
+      WHERE pu.customer_id = ${customerId}
+      ORDER BY pu.purchased_at DESC, pu.id DESC LIMIT ${limit ?? null}`;
   }
 
-  async feed(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
-    const rows = await this.prisma.purchase.findMany({
-      where: { id: { gt: afterId } },
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: {
-        id: true,
-        customerId: true,
-        productId: true,
-        purchasedAt: true,
-        product: { select: { categoryId: true } },
-      },
-    });
-    return rows.map((row) => ({
-      id: row.id,
-      customer_id: row.customerId,
-      product_id: row.productId,
-      category_id: row.product.categoryId,
-      purchased_at: row.purchasedAt.toISOString(),
-    }));
+  feed(afterId: number, limit: number): Promise<PurchaseFeedItem[]> {
+    return this.prisma.$queryRaw<PurchaseFeedItem[]>`
+      SELECT pu.id, pu.customer_id, pu.product_id, p.category_id, ${PURCHASED_AT}
+      FROM ${PURCHASES} WHERE pu.id > ${afterId} ORDER BY pu.id LIMIT ${limit}`;
   }
 
   async delete(id: number): Promise<boolean> {

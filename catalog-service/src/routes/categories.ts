@@ -1,11 +1,11 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
-import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
 
 const tags = ['category'];
 
-export async function categoryRoutes(app: App, { categories }: Deps): Promise<void> {
+export async function categoryRoutes(app: App, { categories }: Deps) {
   app.get(
     '/category/',
     {
@@ -77,12 +77,8 @@ export async function categoryRoutes(app: App, { categories }: Deps): Promise<vo
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const result = await categories.delete(id);
-      if (result === 'not_found') throw new NotFoundError(`Category ${id} not found`);
-      if (result === 'in_use') {
-        throw new ConflictError(`Category ${id} still has products; move or delete them first`);
-      }
+      const deleted = await categories.delete(request.params.id);
+      if (!deleted) throw new NotFoundError(`Category ${request.params.id} not found`);
       return reply.code(204).send();
     },
   );

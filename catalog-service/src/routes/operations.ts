@@ -55,10 +55,7 @@ const importSchema = z
     },
   });
 
-export async function operationsRoutes(
-  app: App,
-  { outbox, dispatcher, datasetImports }: Deps,
-): Promise<void> {
+export async function operationsRoutes(app: App, { outbox, dispatcher, datasetImports }: Deps) {
   app.get(
     '/outbox/status',
     {

@@ -1,5 +1,5 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, ConflictError, found, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
@@ -11,7 +11,7 @@ import {
 
 const tags = ['products'];
 
-export async function productRoutes(app: App, { products }: Deps): Promise<void> {
+export async function productRoutes(app: App, { products }: Deps) {
   app.get(
     '/products/',
     {
@@ -85,12 +85,8 @@ export async function productRoutes(app: App, { products }: Deps): Promise<void>
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const result = await products.delete(id);
-      if (result === 'not_found') throw new NotFoundError(`Product ${id} not found`);
-      if (result === 'purchased') {
-        throw new ConflictError(`Product ${id} has purchases; it cannot be deleted while they exist`);
-      }
+      const deleted = await products.delete(request.params.id);
+      if (!deleted) throw new NotFoundError(`Product ${request.params.id} not found`);
       return reply.code(204).send();
     },
   );

@@ -14,7 +14,7 @@ import {
 const tags = ['Purchases'];
 const dependencyErrors = { 502: errorSchema, 503: errorSchema };
 
-export async function purchaseRoutes(app: App, { purchases, users }: Deps): Promise<void> {
+export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.post(
     '/Purchases/',
     {
@@ -80,8 +80,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps): Prom
         users.getCustomer(customer_id, request.id),
         purchases.history(customer_id, request.query.limit),
       ]);
-      if (!customer) throw new NotFoundError(`Customer ${customer_id} not found`);
-      return { ...customer, purchases: history };
+      return { ...found(customer, `Customer ${customer_id}`), purchases: history };
     },
   );
 

@@ -1,8 +1,8 @@
-import { type DatasetCustomer, parseDataset, type RowIssue } from './parse-dataset.js';
+import { type DatasetRow, parseDataset, type RowIssue } from './parse-dataset.js';
 
 /** One customer per CSV user_id, keeping the CSV id; the first row of a user wins. */
 export async function readCustomers(path: string) {
-  const byId = new Map<number, DatasetCustomer>();
+  const byId = new Map<number, DatasetRow['customer']>();
   const issues: RowIssue[] = [];
   let rowsRead = 0;
   for await (const parsed of parseDataset(path)) {

@@ -4,13 +4,11 @@ import { type Customer, countChars, customerCreateSchema, vectorizeProductSchema
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
-/** A customer as dataset.csv describes them: the API's customer, with the CSV's user_id. */
-export type DatasetCustomer = Customer;
-
 /** One purchase row of dataset.csv, validated and normalised. */
 export interface DatasetRow {
   line: number;
-  customer: DatasetCustomer;
+  /** The API's customer, with the CSV's user_id as id. */
+  customer: Customer;
   category: string;
   productName: string;
   description: string;
@@ -75,12 +73,11 @@ const REQUIRED = new Set(['name', 'category', 'product_name']);
  * one is the tags. Every other malformed row is rejected with its line number and the reason.
  */
 export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
-  const options = { bom: true, relax_column_count: true, skip_empty_lines: true, info: true };
   // pipeline, not pipe: a read error (file gone, a folder) then ends the loop below with that
   // error instead of being an unhandled 'error' event that stops the process.
   const records: AsyncIterable<{ record: string[]; info: { lines: number } }> = pipeline(
     createReadStream(path),
-    parse(options),
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
     () => {},
   );
   let sawHeader = false;

@@ -33,7 +33,6 @@ export interface ServerOptions {
   name: string;
   description: string;
   config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
-  /** Default: pino at the config's level. */
   logger?: BuildOptions['logger'] | undefined;
   /** Slow-client limits in ms (docs/limits.md): to send the headers, the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };

@@ -51,15 +51,11 @@ export function documentSharedErrors(app: FastifyInstance): void {
 
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No content',
   401: 'Missing or invalid service token',
   404: 'Not found (the detail says what)',
   409: 'Conflicts with stored data (the detail says what)',
   502: 'A service this one calls failed',
   503: 'A service this one needs is unavailable: retry shortly',
-  504: 'A service or the database did not answer in time; a change may or may not have been applied',
 };
 
 /** A 204 answer: documented without a body (swagger omits content for a null schema). */

@@ -125,22 +125,16 @@ export function mapDatabaseError(error: unknown): Mapped | null {
     const known = PRISMA_CODES.get(code) ?? (/^P1\d{3}$/.test(code) ? UNAVAILABLE : undefined);
     if (known) return { ...known };
   }
-  // Checked first: a query that was sent and never answered may still be applied when the
-  // database wakes up, so "unavailable, nothing done" would not be true.
-  if (isQueryTimeout(error)) {
+  // node-postgres gave up waiting for the answer (`query_timeout`, packages/db). Checked first: a
+  // query sent and never answered may still be applied when the database wakes up, so
+  // "unavailable, nothing done" would not be true.
+  if (causes(error).some((cause) => /Query read timeout/.test(String(cause.message)))) {
     return {
       status: 504,
       detail: 'Database did not answer in time; the change may or may not have been applied',
     };
   }
   return isUnreachable(error) ? { ...UNAVAILABLE } : null;
-}
-
-/** node-postgres gave up waiting for a query's answer (`query_timeout`, packages/db). */
-export function isQueryTimeout(error: unknown): boolean {
-  return causes(error).some(
-    (cause) => typeof cause.message === 'string' && /Query read timeout/.test(cause.message),
-  );
 }
 
 /** What Prisma's driver adapters report when the database cannot be reached. */

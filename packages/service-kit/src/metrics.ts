@@ -51,14 +51,9 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     registry,
     httpDurations,
     gauge(name, help, read) {
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        async collect() {
-          this.set((await read()) ?? Number.NaN);
-        },
-      });
+      metrics.labelledGauge(name, help, [], async () => [
+        { labels: {}, value: (await read()) ?? Number.NaN },
+      ]);
     },
     labelledGauge(name, help, labelNames, read) {
       new Gauge({ name, help, labelNames, registers: [registry], collect: rowsOf(read, 'set') });

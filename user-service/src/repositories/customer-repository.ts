@@ -1,5 +1,4 @@
 import type { Customer, CustomerChange, CustomerCreate, Page } from '@ecom/contracts';
-import type { DatasetCustomer } from '@ecom/dataset';
 import { isPrismaCode } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -71,7 +70,7 @@ export class CustomerRepository {
    * left alone (never overwritten). Moves the id sequence past the highest id so customers
    * created through the API later do not collide.
    */
-  async insertMissing(customers: DatasetCustomer[]): Promise<number> {
+  async insertMissing(customers: Customer[]): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.customer.createMany({ data: customers, skipDuplicates: true });
       await tx.$executeRaw`SELECT setval(pg_get_serial_sequence('user_schema.customer', 'id'),

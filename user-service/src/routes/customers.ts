@@ -5,7 +5,7 @@ import { customerChangesQuery, customerIdParams, customerListQuery } from '../sc
 
 const tags = ['customer'];
 
-export async function customerRoutes(app: App, { customers }: Deps): Promise<void> {
+export async function customerRoutes(app: App, { customers }: Deps) {
   app.get(
     '/customer/',
     {
