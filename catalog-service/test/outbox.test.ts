@@ -1,6 +1,8 @@
-import type { App } from '@ecom/service-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { App, AppWith } from '@ecom/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
+import type { Deps } from '../src/deps.js';
 import {
   eventually,
   ORIGINAL_DATASET,
@@ -424,6 +426,25 @@ describe('outbox delivery to recommendation-service', () => {
       await drained(leader);
       expect((await status(leader)).delivered_since_start).toBe(1);
       expect((await status(follower)).delivered_since_start).toBe(0);
+
+      // A write woke the follower: it asks for the lease once and then waits its poll interval,
+      // instead of asking again and again until the leader goes (it did: hundreds of times a second).
+      const outbox = (follower as AppWith<Deps>).deps.outbox;
+      const acquireLease = outbox.acquireLease.bind(outbox);
+      let leaseQueries = 0;
+      outbox.acquireLease = (...args) => {
+        leaseQueries += 1;
+        return acquireLease(...args);
+      };
+      await follower.inject({
+        method: 'PUT',
+        url: '/products/',
+        payload: { ...product, title: 'Shared v1b' },
+      });
+      await sleep(1_000);
+      outbox.acquireLease = acquireLease;
+      expect(leaseQueries).toBeLessThanOrEqual(1_000 / Number(config.OUTBOX_POLL_INTERVAL_MS) + 5);
+      await drained(leader);
 
       await leader.close();
       await follower.inject({

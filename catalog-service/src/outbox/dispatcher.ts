@@ -124,9 +124,10 @@ export class OutboxDispatcher {
 
   /** One round: 'more' when it delivered something (look again at once). */
   private async runOnce(): Promise<Outcome> {
-    if (!(await this.holdLease())) return 'idle';
-    // A write notified after this point is read by the query below or by the next round.
+    // A write notified after this point is read by the query below or by the next round. Renewed
+    // before the lease too: a follower woken by a write would otherwise not pause at all.
     this.woken = new AbortController();
+    if (!(await this.holdLease())) return 'idle';
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
     const deliveries: Delivery[] = await this.outbox.due(limit);
     const customerJobs = await this.outbox.dueCustomerChanges(DELETE_BATCH);
