@@ -113,7 +113,7 @@ export class LocalPurchases {
   }
 
   /** Reads the rows copied since (`copy` writes them with the cursor) and the marks changed since. */
-  async refresh(): Promise<void> {
+  async refresh(): Promise<number> {
     const copiedUpTo = await this.cursor();
     if (copiedUpTo > this.copiedUpTo) {
       const rows = await this.prisma.$queryRawUnsafe<PurchaseRow[]>(
@@ -144,6 +144,7 @@ export class LocalPurchases {
       if (mark.settled >= mark.marked) await this.reloadCustomer(mark.customer_id);
       this.applyMark(mark, true);
     }
+    return copiedUpTo;
   }
 
   /** catalog-service says these customers' purchases changed: trust the copy again only after a rewrite. */
