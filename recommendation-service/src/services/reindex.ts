@@ -8,7 +8,6 @@ const PAGE_SIZE = 100; // the catalog's list maximum
 const EMBED_BATCH = 256;
 const RETRY_DELAY_MS = 5_000;
 const DELETE_BATCH = 1_000;
-type FailureLevel = 'info' | 'debug' | 'warn';
 
 /** How long catalog-service may be unreachable at start before it is worth a warning. */
 const QUIET_START_MS = 60_000;
@@ -46,36 +45,36 @@ export class Reindexer {
    * outbox delivers every product, and retried while catalog-service is not up yet.
    */
   start(atStart = false): void {
-    const retryForMs = atStart ? START_RETRY_MS : 0;
-    const startedAt = Date.now();
-    let attempts = 0;
-    let warned = false;
-    const attempt = async (): Promise<void> => {
-      // With retries, catalog-service is expected to be down for the first seconds of an
-      // ordered start: the first failure is info, later ones debug, and one that lasts a
-      // warning (once). A single run (POST /recommendation/reindex) warns at once.
-      let level: FailureLevel = attempts++ === 0 ? 'info' : 'debug';
-      if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
-      if (level === 'warn') warned = true;
-      await this.run(level, atStart);
-      if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
-        if (!this.stopped) await attempt();
-      }
-    };
     if (this.running) {
       // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
       // in full once that one ends: the start-up one may decide the outbox covers it.
       this.again ||= !atStart;
       return;
     }
-    this.running = attempt().finally(() => {
+    this.running = this.attempts(atStart).finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;
         this.start();
       }
     });
+  }
+
+  private async attempts(atStart: boolean): Promise<void> {
+    const startedAt = Date.now();
+    let warned = false;
+    for (let attempt = 0; ; attempt++) {
+      // With retries, catalog-service is expected to be down for the first seconds of an
+      // ordered start: the first failure is info, later ones debug, and one that lasts a
+      // warning (once). A single run (POST /recommendation/reindex) warns at once.
+      const warn: boolean = !atStart || (!warned && Date.now() - startedAt >= QUIET_START_MS);
+      warned ||= warn;
+      await this.run(warn ? 'warn' : attempt === 0 ? 'info' : 'debug', atStart);
+      const retry = atStart && Date.now() < startedAt + START_RETRY_MS;
+      if (this.progress.state !== 'failed' || !retry || this.stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
+      if (this.stopped) return;
+    }
   }
 
   async stop(): Promise<void> {
@@ -107,7 +106,7 @@ export class Reindexer {
     return { covered, pending, indexed };
   }
 
-  private async run(level: FailureLevel, unlessOutboxDelivers: boolean): Promise<void> {
+  private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
     try {
       const outbox = unlessOutboxDelivers ? await this.outboxCoversCatalog() : undefined;
