@@ -54,8 +54,3 @@ export function trendIncrements(
   }
   return changes;
 }
-
-/** The tail to keep after a new (not repeat) purchase: the newest `window` products, oldest first. */
-export function nextTail(tail: readonly number[], productId: number, window: number): number[] {
-  return [...tail, productId].slice(-window);
-}
