@@ -158,9 +158,10 @@ export class PurchaseStatsStore {
   /**
    * Everything that changed after `since` (a purchase id; 0 = everything): purchase counts,
    * trending popularity and the strongest-`partners` lists of every product whose pairs changed.
+   * `cursor`: the caller's read of it just before, if any (read before the rows either way).
    */
-  async changesSince(since: number, partners: number): Promise<StatsChange> {
-    const { lastPurchaseId: version, purchases, customers } = await this.cursor();
+  async changesSince(since: number, partners: number, cursor?: StatsCursor): Promise<StatsChange> {
+    const { lastPurchaseId: version, purchases, customers } = cursor ?? (await this.cursor());
     const rows = await this.prisma.$queryRawUnsafe<
       { product_id: number; purchases: number; trending: number }[]
     >(

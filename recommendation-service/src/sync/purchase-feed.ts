@@ -37,11 +37,11 @@ export class PurchaseFeed extends PollingLoop {
    */
   async refresh(): Promise<number> {
     const copied = await this.copy.refresh();
-    const { lastPurchaseId } = await this.store.cursor();
-    if (lastPurchaseId !== this.stats.version) {
-      this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS));
+    const cursor = await this.store.cursor();
+    if (cursor.lastPurchaseId !== this.stats.version) {
+      this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS, cursor));
     }
-    return Math.min(lastPurchaseId, copied);
+    return Math.min(cursor.lastPurchaseId, copied);
   }
 
   /** Pulls every purchase not yet in the statistics. Returns how many this replica applied. */
