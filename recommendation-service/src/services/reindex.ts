@@ -82,41 +82,23 @@ export class Reindexer {
     await this.running;
   }
 
-  /** Products the lists did not show, checked by id: offset paging during deletes can skip one. */
-  private async removeGone(candidates: number[]): Promise<number> {
-    const gone: number[] = [];
-    for (const id of candidates) {
-      if (!(await this.catalog.product(id))) gone.push(id);
-    }
-    for (let start = 0; start < gone.length; start += DELETE_BATCH) {
-      await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
-    }
-    return gone.length;
-  }
-
-  /**
-   * Whether the outbox brings every product (a first start queues the whole catalog: re-indexing
-   * too would embed it twice): no product past the indexed plus pending count.
-   */
-  private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
-    const status = await this.catalog.outboxStatus();
-    const indexed = this.directory.size;
-    const pending = status.enabled ? status.pending_products : 0;
-    const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
-    return { covered, pending, indexed };
-  }
-
   private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
     try {
-      const outbox = unlessOutboxDelivers ? await this.outboxCoversCatalog() : undefined;
-      if (outbox?.covered) {
-        this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
-        this.log.info(
-          { pending: outbox.pending, indexed: outbox.indexed },
-          "no re-index needed: catalog-service's outbox is delivering every product",
-        );
-        return;
+      if (unlessOutboxDelivers) {
+        // Whether the outbox brings every product (a first start queues the whole catalog:
+        // re-indexing too would embed it twice): no product past the indexed plus pending count.
+        const status = await this.catalog.outboxStatus();
+        const indexed = this.directory.size;
+        const pending = status.enabled ? status.pending_products : 0;
+        if ((await this.catalog.products(indexed + pending, 1)).length === 0) {
+          this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+          this.log.info(
+            { pending, indexed },
+            "no re-index needed: catalog-service's outbox is delivering every product",
+          );
+          return;
+        }
       }
       // Products vectorised before this run that the catalog no longer lists are removed at the
       // end. Products added while it runs are not in this set, so they stay.
@@ -148,7 +130,15 @@ export class Reindexer {
         }
         if (page.length < PAGE_SIZE) break;
       }
-      this.progress.removed = await this.removeGone([...unlisted]);
+      // Products the lists did not show, checked by id: offset paging during deletes can skip one.
+      const gone: number[] = [];
+      for (const id of unlisted) {
+        if (!(await this.catalog.product(id))) gone.push(id);
+      }
+      for (let start = 0; start < gone.length; start += DELETE_BATCH) {
+        await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
+      }
+      this.progress.removed = gone.length;
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
