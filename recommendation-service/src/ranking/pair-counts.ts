@@ -22,8 +22,7 @@ export function pairIncrements(
   if (tail.includes(productId)) return null;
   const together: [number, number, number][] = [];
   const next: [number, number, number][] = [];
-  const start = Math.max(0, tail.length - options.window);
-  for (let i = start; i < tail.length; i++) {
+  for (let i = Math.max(0, tail.length - options.window); i < tail.length; i++) {
     const distance = tail.length - i;
     together.push([productId, tail[i]!, 1 / distance]);
     if (distance <= options.nextWindow) {
