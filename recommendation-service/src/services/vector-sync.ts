@@ -32,7 +32,12 @@ export class VectorSync {
         const text = productText(input);
         const hash = createHash('sha256').update(text).digest('hex');
         const known = this.directory.get(input.productId);
-        if (known && known.textHash === hash && sameDisplay(known, input)) continue;
+        const unchanged =
+          known?.textHash === hash &&
+          known.categoryId === input.categoryId &&
+          known.productTitle === input.productTitle &&
+          known.categoryTitle === input.categoryTitle;
+        if (unchanged) continue;
         // The input without its tags is what the store and the directory keep of a product.
         const { tags, ...fields } = input;
         changed.push({ fields, text, hash });
@@ -63,12 +68,4 @@ export class VectorSync {
     this.queue = next.catch(() => {});
     return next;
   }
-}
-
-function sameDisplay(known: IndexedProduct, input: ProductInput): boolean {
-  return (
-    known.categoryId === input.categoryId &&
-    known.productTitle === input.productTitle &&
-    known.categoryTitle === input.categoryTitle
-  );
 }
