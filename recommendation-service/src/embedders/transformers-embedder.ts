@@ -48,9 +48,8 @@ export async function createTransformersEmbedder(
 
   const started = Date.now();
   const progress = createProgressLog(log, name, { level: localPath ? 'debug' : 'info' });
-  const createPipeline = options.createPipeline ?? transformersPipeline;
   // An absolute path is not a valid hub id, so transformers.js reads the folder as it is.
-  const extractor = await createPipeline(localPath ?? name, {
+  const extractor = await (options.createPipeline ?? transformersPipeline)(localPath ?? name, {
     dtype,
     local_files_only: localPath !== undefined,
     cache_dir: config.EMBEDDINGS_CACHE_DIR,

@@ -2,8 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Customer, UserClient } from '../clients/user-client.js';
 import { PollingLoop } from '../sync/polling-loop.js';
 
-/** How long the customer feed may be unreachable before it is worth a warning. */
-const WARN_AFTER_MS = 30_000;
 const PAGE_SIZE = 1_000;
 
 /**
@@ -15,15 +13,13 @@ export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
   private lastSync: number | null = null;
-  private failingSince: number | null = null;
-  private warned = false;
 
   constructor(
     private readonly users: Pick<UserClient, 'customerChanges'>,
     private readonly intervalMs: number,
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
   ) {
-    super();
+    super(log);
   }
 
   /** When the last poll that worked started (null: none yet, or the last one failed). */
@@ -56,21 +52,11 @@ export class CustomerDirectory extends PollingLoop {
       }
       // Current as of the poll's start: a change after it may not be in the last page.
       this.lastSync = started;
-      if (this.failingSince !== null) this.log.info('user-service customer feed reachable again');
-      this.failingSince = null;
-      this.warned = false;
+      this.succeeded('user-service customer feed reachable again');
     } catch (err) {
       // Not known to be current any more: customers are asked of user-service until a poll works.
       this.lastSync = null;
-      // user-service may start after this service: quiet at first, one warning per outage.
-      this.failingSince ??= Date.now();
-      if (!this.warned && Date.now() - this.failingSince >= WARN_AFTER_MS) {
-        this.warned = true;
-        this.log.warn(
-          { err },
-          'user-service customer feed unavailable; first recommendations ask user-service',
-        );
-      }
+      this.failed(err, 'user-service customer feed unavailable; first recommendations ask user-service');
     }
     return this.intervalMs;
   }

@@ -42,20 +42,16 @@ export class HistoryCache {
     this.misses += 1;
     // The TTL counts from the load's start: a change may have landed while it ran.
     const start = performance.now();
-    const load = this.source.load(customerId, requestId, needTags).then(
-      (loaded) => {
+    const load = this.source
+      .load(customerId, requestId, needTags)
+      .then((loaded) => {
         // Kept only if no change was announced while it ran (it may predate the change).
-        if (this.inFlight.get(customerId) === load) {
-          this.inFlight.delete(customerId);
-          this.entries?.set(customerId, loaded, { start });
-        }
+        if (this.inFlight.get(customerId) === load) this.entries?.set(customerId, loaded, { start });
         return loaded;
-      },
-      (error: unknown) => {
+      })
+      .finally(() => {
         if (this.inFlight.get(customerId) === load) this.inFlight.delete(customerId);
-        throw error;
-      },
-    );
+      });
     this.inFlight.set(customerId, load);
     return load;
   }

@@ -113,7 +113,7 @@ export class LocalPurchases {
   }
 
   /** Reads the rows copied since (`copy` writes them with the cursor) and the marks changed since. */
-  async refresh(): Promise<void> {
+  async refresh(): Promise<number> {
     const copiedUpTo = await this.cursor();
     if (copiedUpTo > this.copiedUpTo) {
       const rows = await this.prisma.$queryRawUnsafe<PurchaseRow[]>(
@@ -144,6 +144,7 @@ export class LocalPurchases {
       if (mark.settled >= mark.marked) await this.reloadCustomer(mark.customer_id);
       this.applyMark(mark, true);
     }
+    return copiedUpTo;
   }
 
   /** catalog-service says these customers' purchases changed: trust the copy again only after a rewrite. */
@@ -163,14 +164,12 @@ export class LocalPurchases {
   }
 
   /**
-   * Makes one customer's copy what catalog-service just answered (read after `seen`): rows up
+   * Makes a stale customer's copy what catalog-service just answered (read after `seen`): rows up
    * to `seen.copiedUpTo` it no longer has were deleted; newer rows stay (a purchase after the
    * answer may be copied already, and brings a new mark). The mark is settled only if it is
    * still the one seen: a change announced meanwhile keeps the customer stale.
    */
   async rewrite(customerId: number, purchases: readonly CopiedPurchase[], seen: CopyRead): Promise<void> {
-    const { staleMark } = seen;
-    if (staleMark === null) return;
     const marks = await this.prisma.$transaction(async (tx) => {
       await tx.$queryRawUnsafe(CHANGE_LOCK);
       await insertPurchases(tx, purchases);
@@ -185,7 +184,7 @@ export class LocalPurchases {
         `UPDATE recommendation_schema.customer_purchase_stale SET settled = marked, changed = ${NEXT_CHANGE}
          WHERE customer_id = $1 AND marked = $2::bigint RETURNING ${MARK_COLUMNS}`,
         customerId,
-        staleMark,
+        seen.staleMark,
       );
     });
     await this.reloadCustomer(customerId);

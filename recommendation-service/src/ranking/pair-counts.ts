@@ -22,8 +22,7 @@ export function pairIncrements(
   if (tail.includes(productId)) return null;
   const together: [number, number, number][] = [];
   const next: [number, number, number][] = [];
-  const start = Math.max(0, tail.length - options.window);
-  for (let i = start; i < tail.length; i++) {
+  for (let i = Math.max(0, tail.length - options.window); i < tail.length; i++) {
     const distance = tail.length - i;
     together.push([productId, tail[i]!, 1 / distance]);
     if (distance <= options.nextWindow) {
@@ -53,9 +52,4 @@ export function trendIncrements(
     changes.push([tail[tail.length - 1 - k]!, -loss]);
   }
   return changes;
-}
-
-/** The tail to keep after a new (not repeat) purchase: the newest `window` products, oldest first. */
-export function nextTail(tail: readonly number[], productId: number, window: number): number[] {
-  return [...tail, productId].slice(-window);
 }

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { nextTail, type PairCountOptions, pairIncrements, trendIncrements } from './pair-counts.js';
+import { type PairCountOptions, pairIncrements, trendIncrements } from './pair-counts.js';
 import type { PairKind, PartnerList, StatsChange } from './purchase-stats.js';
 
 export interface FeedPurchase {
@@ -96,7 +96,8 @@ export class PurchaseStatsStore {
           for (const [from, to, weight] of increments.next) bump(pairs, `1:${from}:${to}`, weight);
           bump(popularity, purchase.productId, 1);
           learned++;
-          tails.set(purchase.customerId, nextTail(tail, purchase.productId, this.options.window));
+          // The newest `window` products, oldest first.
+          tails.set(purchase.customerId, [...tail, purchase.productId].slice(-this.options.window));
         }
 
         if (pairs.size > 0) {
@@ -135,12 +136,11 @@ export class PurchaseStatsStore {
             version,
           );
         }
-        const changedTails = customerIds.filter((id) => tails.has(id));
         await tx.$executeRawUnsafe(
           `INSERT INTO recommendation_schema.customer_tail (customer_id, products)
            SELECT customer_id, products FROM json_to_recordset($1::json) AS r(customer_id int, products int[])
            ON CONFLICT (customer_id) DO UPDATE SET products = EXCLUDED.products`,
-          JSON.stringify(changedTails.map((id) => ({ customer_id: id, products: tails.get(id) }))),
+          JSON.stringify(customerIds.map((id) => ({ customer_id: id, products: tails.get(id) }))),
         );
         await tx.$executeRawUnsafe(
           `UPDATE recommendation_schema.purchase_stats_cursor
@@ -158,9 +158,10 @@ export class PurchaseStatsStore {
   /**
    * Everything that changed after `since` (a purchase id; 0 = everything): purchase counts,
    * trending popularity and the strongest-`partners` lists of every product whose pairs changed.
+   * `cursor`: the caller's read of it just before, if any (read before the rows either way).
    */
-  async changesSince(since: number, partners: number): Promise<StatsChange> {
-    const { lastPurchaseId: version, purchases, customers } = await this.cursor();
+  async changesSince(since: number, partners: number, cursor?: StatsCursor): Promise<StatsChange> {
+    const { lastPurchaseId: version, purchases, customers } = cursor ?? (await this.cursor());
     const rows = await this.prisma.$queryRawUnsafe<
       { product_id: number; purchases: number; trending: number }[]
     >(

@@ -8,7 +8,6 @@ const PAGE_SIZE = 100; // the catalog's list maximum
 const EMBED_BATCH = 256;
 const RETRY_DELAY_MS = 5_000;
 const DELETE_BATCH = 1_000;
-type FailureLevel = 'info' | 'debug' | 'warn';
 
 /** How long catalog-service may be unreachable at start before it is worth a warning. */
 const QUIET_START_MS = 60_000;
@@ -46,30 +45,13 @@ export class Reindexer {
    * outbox delivers every product, and retried while catalog-service is not up yet.
    */
   start(atStart = false): void {
-    const retryForMs = atStart ? START_RETRY_MS : 0;
-    const startedAt = Date.now();
-    let attempts = 0;
-    let warned = false;
-    const attempt = async (): Promise<void> => {
-      // With retries, catalog-service is expected to be down for the first seconds of an
-      // ordered start: the first failure is info, later ones debug, and one that lasts a
-      // warning (once). A single run (POST /recommendation/reindex) warns at once.
-      let level: FailureLevel = attempts++ === 0 ? 'info' : 'debug';
-      if (retryForMs === 0 || (!warned && Date.now() - startedAt >= QUIET_START_MS)) level = 'warn';
-      if (level === 'warn') warned = true;
-      await this.run(level, atStart);
-      if (this.progress.state === 'failed' && Date.now() < startedAt + retryForMs && !this.stopped) {
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
-        if (!this.stopped) await attempt();
-      }
-    };
     if (this.running) {
       // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
       // in full once that one ends: the start-up one may decide the outbox covers it.
       this.again ||= !atStart;
       return;
     }
-    this.running = attempt().finally(() => {
+    this.running = this.attempts(atStart).finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;
@@ -78,46 +60,45 @@ export class Reindexer {
     });
   }
 
+  private async attempts(atStart: boolean): Promise<void> {
+    const startedAt = Date.now();
+    let warned = false;
+    for (let attempt = 0; ; attempt++) {
+      // With retries, catalog-service is expected to be down for the first seconds of an
+      // ordered start: the first failure is info, later ones debug, and one that lasts a
+      // warning (once). A single run (POST /recommendation/reindex) warns at once.
+      const warn: boolean = !atStart || (!warned && Date.now() - startedAt >= QUIET_START_MS);
+      warned ||= warn;
+      await this.run(warn ? 'warn' : attempt === 0 ? 'info' : 'debug', atStart);
+      const retry = atStart && Date.now() < startedAt + START_RETRY_MS;
+      if (this.progress.state !== 'failed' || !retry || this.stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
+      if (this.stopped) return;
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running;
   }
 
-  /** Products the lists did not show, checked by id: offset paging during deletes can skip one. */
-  private async removeGone(candidates: number[]): Promise<number> {
-    const gone: number[] = [];
-    for (const id of candidates) {
-      if (!(await this.catalog.product(id))) gone.push(id);
-    }
-    for (let start = 0; start < gone.length; start += DELETE_BATCH) {
-      await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
-    }
-    return gone.length;
-  }
-
-  /**
-   * Whether the outbox brings every product (a first start queues the whole catalog: re-indexing
-   * too would embed it twice): no product past the indexed plus pending count.
-   */
-  private async outboxCoversCatalog(): Promise<{ covered: boolean; pending: number; indexed: number }> {
-    const status = await this.catalog.outboxStatus();
-    const indexed = this.directory.size;
-    const pending = status.enabled ? status.pending_products : 0;
-    const covered = (await this.catalog.products(indexed + pending, 1)).length === 0;
-    return { covered, pending, indexed };
-  }
-
-  private async run(level: FailureLevel, unlessOutboxDelivers: boolean): Promise<void> {
+  private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
     try {
-      const outbox = unlessOutboxDelivers ? await this.outboxCoversCatalog() : undefined;
-      if (outbox?.covered) {
-        this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
-        this.log.info(
-          { pending: outbox.pending, indexed: outbox.indexed },
-          "no re-index needed: catalog-service's outbox is delivering every product",
-        );
-        return;
+      if (unlessOutboxDelivers) {
+        // Whether the outbox brings every product (a first start queues the whole catalog:
+        // re-indexing too would embed it twice): no product past the indexed plus pending count.
+        const status = await this.catalog.outboxStatus();
+        const indexed = this.directory.size;
+        const pending = status.enabled ? status.pending_products : 0;
+        if ((await this.catalog.products(indexed + pending, 1)).length === 0) {
+          this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+          this.log.info(
+            { pending, indexed },
+            "no re-index needed: catalog-service's outbox is delivering every product",
+          );
+          return;
+        }
       }
       // Products vectorised before this run that the catalog no longer lists are removed at the
       // end. Products added while it runs are not in this set, so they stay.
@@ -149,7 +130,15 @@ export class Reindexer {
         }
         if (page.length < PAGE_SIZE) break;
       }
-      this.progress.removed = await this.removeGone([...unlisted]);
+      // Products the lists did not show, checked by id: offset paging during deletes can skip one.
+      const gone: number[] = [];
+      for (const id of unlisted) {
+        if (!(await this.catalog.product(id))) gone.push(id);
+      }
+      for (let start = 0; start < gone.length; start += DELETE_BATCH) {
+        await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
+      }
+      this.progress.removed = gone.length;
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {

@@ -27,23 +27,25 @@ export class VectorSync {
     return this.serialised(async () => {
       // Last one wins when a batch names a product twice.
       const latest = new Map(products.map((product) => [product.productId, product]));
-      const changed: { input: ProductInput; text: string; hash: string }[] = [];
+      const changed: { fields: Omit<ProductInput, 'tags'>; text: string; hash: string }[] = [];
       for (const input of latest.values()) {
         const text = productText(input);
         const hash = createHash('sha256').update(text).digest('hex');
         const known = this.directory.get(input.productId);
-        if (known && known.textHash === hash && sameDisplay(known, input)) continue;
-        changed.push({ input, text, hash });
+        const unchanged =
+          known?.textHash === hash &&
+          known.categoryId === input.categoryId &&
+          known.productTitle === input.productTitle &&
+          known.categoryTitle === input.categoryTitle;
+        if (unchanged) continue;
+        // The input without its tags is what the store and the directory keep of a product.
+        const { tags, ...fields } = input;
+        changed.push({ fields, text, hash });
       }
       if (changed.length > 0) {
         const vectors = await this.embedder.embed(changed.map((item) => item.text));
-        // The input without its tags is what the store and the directory keep of a product.
-        await this.store.upsert(
-          changed.map(({ input: { tags, ...fields } }, i) => ({ ...fields, vector: vectors[i]! })),
-        );
-        await this.directory.save(
-          changed.map(({ input: { tags, ...fields }, hash }) => ({ ...fields, textHash: hash })),
-        );
+        await this.store.upsert(changed.map(({ fields }, i) => ({ ...fields, vector: vectors[i]! })));
+        await this.directory.save(changed.map(({ fields, hash }) => ({ ...fields, textHash: hash })));
         this.version++;
       }
       return { upserted: latest.size, unchanged: latest.size - changed.length };
@@ -66,12 +68,4 @@ export class VectorSync {
     this.queue = next.catch(() => {});
     return next;
   }
-}
-
-function sameDisplay(known: IndexedProduct, input: ProductInput): boolean {
-  return (
-    known.categoryId === input.categoryId &&
-    known.productTitle === input.productTitle &&
-    known.categoryTitle === input.categoryTitle
-  );
 }

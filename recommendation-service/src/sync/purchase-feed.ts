@@ -6,17 +6,11 @@ import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import { PollingLoop } from './polling-loop.js';
 
-/** How long the purchase feed may be unreachable before it is worth a warning. */
-const FEED_WARN_AFTER_MS = 30_000;
-
 /**
  * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
  * stored cursors (a restart carries on), and brings memory up to what any replica learned.
  */
 export class PurchaseFeed extends PollingLoop {
-  private failures = 0;
-  private failingSince = 0;
-  private warned = false;
   /** When the statistics last held every purchase the feed had (null: not yet). */
   caughtUpAt: number | null = null;
   /** When this replica last saw the customers' purchase copy hold every purchase (null: not yet). */
@@ -31,27 +25,30 @@ export class PurchaseFeed extends PollingLoop {
     private readonly config: Config,
     /** false: only read what other replicas learn (never call the catalog's feed). */
     private readonly learn: boolean,
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
   ) {
-    super();
+    super(log);
   }
 
-  /** Brings the memory copy up to date with the database (whoever wrote it). */
-  async refresh(): Promise<void> {
-    await this.copy.refresh();
-    if ((await this.store.cursor()).lastPurchaseId === this.stats.version) return;
-    this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS));
+  /**
+   * Brings the memory copy up to date with the database (whoever wrote it). Returns where the feed
+   * goes on: the copy's cursor when it is behind (a database older than the copy), as the
+   * statistics skip what they have.
+   */
+  async refresh(): Promise<number> {
+    const copied = await this.copy.refresh();
+    const cursor = await this.store.cursor();
+    if (cursor.lastPurchaseId !== this.stats.version) {
+      this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS, cursor));
+    }
+    return Math.min(cursor.lastPurchaseId, copied);
   }
 
   /** Pulls every purchase not yet in the statistics. Returns how many this replica applied. */
   async catchUp(): Promise<number> {
-    await this.refresh();
+    let from = await this.refresh();
     let applied = 0;
     for (;;) {
-      const { lastPurchaseId } = await this.store.cursor();
-      // From the copy's cursor when it is behind (a database older than the copy): the
-      // statistics skip what they have.
-      const from = Math.min(lastPurchaseId, await this.copy.cursor());
       const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
       applied += await this.store.apply(
@@ -61,7 +58,7 @@ export class PurchaseFeed extends PollingLoop {
       await this.copy.copy(
         page.map((p) => toPurchase({ ...p, purchase_id: p.id, purchased_at: p.purchased_at ?? 0 })),
       );
-      await this.refresh();
+      from = await this.refresh();
       if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
         this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
       }
@@ -79,22 +76,15 @@ export class PurchaseFeed extends PollingLoop {
       else await this.refresh();
       if (!this.stopping) this.caughtUpAt = Date.now();
       if (applied > 0) this.log.debug({ applied, ...this.stats.size }, 'purchase statistics updated');
-      if (this.failures > 0) this.log.info('catalog-service purchase feed reachable again');
-      this.failures = 0;
-      this.warned = false;
+      this.succeeded('catalog-service purchase feed reachable again');
     } catch (err) {
-      this.failures++;
-      // catalog-service starts after this service (npm start, compose): a feed that is not
-      // there yet is info; one that stays away is a warning, once per outage.
+      this.failed(err, 'purchase feed unavailable for a while; retrying');
+      // catalog-service starts after this service (npm start, compose): a feed not there yet is info.
       if (this.failures === 1) {
-        this.failingSince = Date.now();
         this.log.info(
           { reason: err instanceof Error ? err.message : String(err) },
           'purchase feed not ready yet (catalog-service starting or away); retrying',
         );
-      } else if (!this.warned && Date.now() - this.failingSince >= FEED_WARN_AFTER_MS) {
-        this.warned = true;
-        this.log.warn({ err }, 'purchase feed unavailable for a while; retrying');
       }
       // What other replicas learned still arrives while the catalog is away.
       await this.refresh().catch(() => {});

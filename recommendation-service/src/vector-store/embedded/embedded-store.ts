@@ -209,23 +209,17 @@ export class EmbeddedVectorStore implements VectorStore {
         await file.write(record);
         await file.datasync();
       } catch (cause) {
-        await this.rollback(file);
+        // Cut the partly written record so later appends stay readable; if even that fails, stop writing.
+        await file.truncate(this.logBytes).catch((error: unknown) => {
+          this.state = 'broken';
+          this.log.error({ err: error, collection: this.collection }, 'vector log is damaged; store stopped');
+        });
         throw new VectorStoreUnavailableError('Vector store could not write to disk', { cause });
       }
       this.logBytes += record.length;
       apply();
       if (this.needsCompaction()) await this.compact();
     });
-  }
-
-  /** Cuts a partly written record so later appends stay readable; if even that fails, stop writing. */
-  private async rollback(file: FileHandle): Promise<void> {
-    try {
-      await file.truncate(this.logBytes);
-    } catch (error) {
-      this.state = 'broken';
-      this.log.error({ err: error, collection: this.collection }, 'vector log is damaged; store stopped');
-    }
   }
 
   private needsCompaction(): boolean {
@@ -246,7 +240,13 @@ export class EmbeddedVectorStore implements VectorStore {
       // flush: fsynced before the rename.
       await writeFile(temporary, parts, { flush: true });
       await rename(temporary, target);
-      await fsyncDirectory(this.directory);
+      // The rename made durable too (the directory entry), not only the file contents.
+      const directory = await open(this.directory, 'r');
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
       await this.logFile!.truncate(HEADER);
       await this.logFile!.datasync();
       const logBytes = this.logBytes;
@@ -296,14 +296,4 @@ function readIfExists(file: string): Promise<Buffer | undefined> {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-}
-
-/** Makes the rename itself durable (the directory entry), not only the file contents. */
-async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -162,8 +162,7 @@ export class VectorTable {
 
   private grow(): void {
     const capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
-    const bytes = this.vectorsOffset + capacity * this.stride * 4 + capacity * 4;
-    const pages = Math.ceil(bytes / PAGE);
+    const pages = Math.ceil((this.vectorsOffset + capacity * this.stride * 4 + capacity * 4) / PAGE);
     const current = this.memory.buffer.byteLength / PAGE;
     if (pages > current) {
       try {

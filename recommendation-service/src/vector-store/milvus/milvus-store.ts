@@ -37,7 +37,6 @@ export class MilvusVectorStore implements VectorStore {
   private connected: Promise<void>;
   private closed = false;
   private initializing?: Promise<void>;
-  private ready = false;
   /** What the server really has (an existing index wins over the configured type). */
   private indexType: IndexType = 'HNSW';
   private flushDelayMs = 0;
@@ -77,6 +76,7 @@ export class MilvusVectorStore implements VectorStore {
     this.connected = this.watch();
   }
 
+  /** Run before every operation too: Milvus may have been down at boot, so it is set up on first use. */
   init(): Promise<void> {
     this.initializing ??= this.setUp().catch((error: unknown) => {
       // A later init (e.g. from the readiness check) may try again.
@@ -119,7 +119,7 @@ export class MilvusVectorStore implements VectorStore {
   async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
     assertVector(vector, this.dimension);
     assertSearchOptions(options);
-    await this.ensureReady();
+    await this.init();
     if (options.limit === 0) return [];
     const filters: string[] = [];
     if (options.categoryId !== undefined) filters.push(`${F.categoryId} == ${options.categoryId}`);
@@ -146,7 +146,7 @@ export class MilvusVectorStore implements VectorStore {
 
   async get(productIds: number[]): Promise<ProductVector[]> {
     assertIds(productIds);
-    await this.ensureReady();
+    await this.init();
     const out: ProductVector[] = [];
     const missing: number[] = [];
     const writesBefore = this.writes;
@@ -176,7 +176,7 @@ export class MilvusVectorStore implements VectorStore {
 
   /** `count(*)` counts writes at once; Milvus's row_count changes at flush and counts deleted rows. */
   async count(): Promise<number> {
-    await this.ensureReady();
+    await this.init();
     const result = await this.read('count', (c) =>
       c.query({
         collection_name: this.collection,
@@ -190,7 +190,7 @@ export class MilvusVectorStore implements VectorStore {
 
   async ping(): Promise<void> {
     // Not set up yet (server was down at boot): try again, so readiness recovers by itself.
-    await this.ensureReady();
+    await this.init();
     const health = await this.call('ping', (c) => c.checkHealth());
     if (!health.isHealthy) {
       throw new VectorStoreUnavailableError(undefined, {
@@ -200,7 +200,6 @@ export class MilvusVectorStore implements VectorStore {
   }
 
   async close(): Promise<void> {
-    this.ready = false;
     clearTimeout(this.flushTimer);
     if (this.closed) return;
     this.closed = true;
@@ -231,7 +230,6 @@ export class MilvusVectorStore implements VectorStore {
     else await this.createCollection();
     this.indexType = await this.ensureIndex(this.config.MILVUS_INDEX_TYPE ?? (lite ? 'FLAT' : 'HNSW'));
     await this.load();
-    this.ready = true;
     this.log.info(
       {
         collection: this.collection,
@@ -343,23 +341,6 @@ export class MilvusVectorStore implements VectorStore {
     return wanted;
   }
 
-  /**
-   * Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
-   * (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
-   * the timer back, which bounds the memtable during a bulk load.
-   */
-  private scheduleFlush(): void {
-    if (this.flushDelayMs <= 0 || this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
-        this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
-      );
-    }, this.flushDelayMs);
-    // A pending flush must not keep the process alive.
-    this.flushTimer.unref();
-  }
-
   /** A read; "collection not loaded" (e.g. after Milvus Lite restarted) loads it and tries once more. */
   private async read<T extends { status: MilvusStatus }>(
     operation: string,
@@ -431,14 +412,9 @@ export class MilvusVectorStore implements VectorStore {
     return { collection_name: this.collection };
   }
 
-  /** Milvus may have been down at boot: set up on first use instead of failing until restart. */
-  private async ensureReady(): Promise<void> {
-    if (!this.ready) await this.init();
-  }
-
   /** Forgets the ids' cached vectors before and after the write: an overlapping read may cache an old one. */
   private async write(ids: number[], work: () => Promise<void>): Promise<void> {
-    await this.ensureReady();
+    await this.init();
     const forget = () => {
       this.writes++;
       for (const id of ids) this.vectors.delete(id);
@@ -446,7 +422,18 @@ export class MilvusVectorStore implements VectorStore {
     forget();
     await work();
     forget();
-    this.scheduleFlush();
+    // Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
+    // (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
+    // the timer back, which bounds the memtable during a bulk load.
+    if (this.flushDelayMs <= 0 || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
+        this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
+      );
+    }, this.flushDelayMs);
+    // A pending flush must not keep the process alive.
+    this.flushTimer.unref();
   }
 }
 
