@@ -41,12 +41,21 @@ describe.skipIf(skipReason !== null)(
       expect((await call(`${users.url}/customer/1`)).status).toBeLessThan(500);
       await postgres.freeze(true);
       try {
+        const asked = [
+          { base: users.url, path: '/customer/{id}', method: 'get', url: `${users.url}/customer/1` },
+          { base: catalog.url, path: '/products/', method: 'get', url: `${catalog.url}/products/` },
+          { base: catalog.url, path: '/category/', method: 'post', url: `${catalog.url}/category/` },
+        ];
         const answers = await Promise.all([
-          call(`${users.url}/customer/1`),
-          call(`${catalog.url}/products/`),
-          call(`${catalog.url}/category/`, send('POST', { title: 'Frozen' })),
+          call(asked[0]!.url),
+          call(asked[1]!.url),
+          call(asked[2]!.url, send('POST', { title: 'Frozen' })),
         ]);
-        for (const answer of answers) {
+        for (const [i, answer] of answers.entries()) {
+          // The OpenAPI document lists the status (its document is served without the database).
+          const { base, path, method } = asked[i]!;
+          const document = JSON.parse((await call(`${base}/docs/json`)).body);
+          expect(Object.keys(document.paths[path][method].responses), path).toContain(String(answer.status));
           // 504 when a query was sent and not answered (a write may still be applied when the
           // server wakes up), 503 when none could be sent (no connection, no transaction).
           expect([503, 504], answer.body).toContain(answer.status);

@@ -15,6 +15,11 @@ const ALWAYS = {
     'Shutting down, or the database is unreachable: retry shortly',
     'Database unavailable, try again shortly',
   ),
+  // Postgres's client-side query_timeout (packages/db): a query sent may still be applied later.
+  504: detail(
+    'Postgres did not answer within 10 s; a change may or may not have been applied',
+    'Database did not answer in time; the change may or may not have been applied',
+  ),
 };
 const WITH_INPUT = {
   422: validationErrorSchema.describe('Invalid input: one entry per problem (FastAPI shape)'),
