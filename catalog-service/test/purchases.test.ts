@@ -1,5 +1,6 @@
-import type { App } from '@ecom/service-kit';
+import type { App, AppWith } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deps } from '../src/deps.js';
 import { startApp, startUserService, TestServer, testConfig } from './helper.js';
 
 type Json = Record<string, unknown>;
@@ -328,5 +329,59 @@ describe('the customer cache (CUSTOMER_CACHE_TTL_MS)', () => {
     expect((await history(2)).statusCode).toBe(404);
     expect((await history(2)).statusCode).toBe(404);
     expect(asked('/customer/2')).toBe(2);
+  });
+});
+
+const noTimeZones = process.env.DATABASE_URL
+  ? ''
+  : ' (skipped: DATABASE_URL is not set; PGlite always runs in UTC)';
+describe.skipIf(noTimeZones !== '')(`purchase times on a database in another time zone${noTimeZones}`, () => {
+  let app: App;
+  let users: { url: string; app: App };
+
+  beforeAll(async () => {
+    users = await startUserService();
+    const config = await testConfig({ USER_SERVICE_URL: users.url });
+    // The database's default for new sessions; the app's own sessions come after it.
+    const setUp = await startApp(config);
+    await (setUp as AppWith<Deps>).deps.prisma.$executeRawUnsafe(
+      `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'Pacific/Chatham'); END $$`,
+    );
+    await setUp.close();
+    app = await startApp(config);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await users?.app.close();
+  });
+
+  it('stores the true instant and shows it the same way in every read', async () => {
+    const post = async (url: string, payload: Record<string, unknown>) =>
+      (await app.inject({ method: 'POST', url, payload })).json();
+    const customer = (
+      await users.app.inject({
+        method: 'POST',
+        url: '/customer/',
+        payload: {
+          title: 'Tui',
+          gender: 'Female',
+          age: 40,
+          location: 'Chatham Islands',
+          preference: 'Books',
+        },
+      })
+    ).json();
+    const category = await post('/category/', { title: 'Maps' });
+    const product = await post('/products/', { title: 'Chart', category_id: category.id });
+    const before = Date.now();
+    const bought = await post('/Purchases/', { product_id: product.id, customer_id: customer.id });
+    // +12:45 or +13:45 away from UTC: a shifted time would be hours off.
+    expect(Math.abs(Date.parse(bought.purchased_at) - before)).toBeLessThan(60_000);
+    const read = async (url: string) => (await app.inject({ method: 'GET', url })).json();
+    expect((await read(`/Purchases/${bought.id}`)).purchased_at).toBe(bought.purchased_at);
+    const history = await read(`/Purchases/customer_purchased_products/${customer.id}`);
+    expect(history.purchases[0].purchased_at).toBe(bought.purchased_at);
+    const feed = await read(`/Purchases/?after_id=${bought.id - 1}`);
+    expect(feed[0].purchased_at).toBe(bought.purchased_at);
   });
 });

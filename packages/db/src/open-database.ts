@@ -40,6 +40,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.databaseUrl ? openPostgres(options, options.databaseUrl) : openPglite(options);
 }
 
+// Prisma's pg adapter drops the offset of timestamptz values it writes and reads
+// (https://github.com/prisma/orm/issues/26786), so a session in another time zone would store and show times shifted by it.
+const UTC_SESSION = '-c TimeZone=UTC';
+
 function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -50,6 +54,7 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     // then get 503 instead of hanging. Migrations are not bounded.
     query_timeout: 10_000,
     keepAlive: true,
+    options: UTC_SESSION,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
@@ -59,7 +64,11 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     async migrate() {
       // One dedicated connection: BEGIN/COMMIT and the advisory lock must share a session.
       // Its own, outside the pool: a migration may take longer than the query timeout.
-      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+      const client = new pg.Client({
+        connectionString: databaseUrl,
+        connectionTimeoutMillis: 10_000,
+        options: UTC_SESSION,
+      });
       await client.connect();
       try {
         const session: SqlSession = {
