@@ -167,7 +167,8 @@ export class LocalPurchases {
    * Makes a stale customer's copy what catalog-service just answered (read after `seen`): rows up
    * to `seen.copiedUpTo` it no longer has were deleted; newer rows stay (a purchase after the
    * answer may be copied already, and brings a new mark). The mark is settled only if it is
-   * still the one seen: a change announced meanwhile keeps the customer stale.
+   * still the one seen: a change announced meanwhile keeps the customer stale. Only for a
+   * customer read as stale (`seen.staleMark` set).
    */
   async rewrite(customerId: number, purchases: readonly CopiedPurchase[], seen: CopyRead): Promise<void> {
     const marks = await this.prisma.$transaction(async (tx) => {

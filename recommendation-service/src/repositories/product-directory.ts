@@ -23,6 +23,7 @@ export class ProductDirectory {
     private readonly embedderId: string,
   ) {}
 
+  /** Once, at boot, on a new directory (it adds to the maps, it does not clear them). */
   async load(): Promise<void> {
     const rows = await this.prisma.indexedProduct.findMany({
       where: { embedderId: this.embedderId },

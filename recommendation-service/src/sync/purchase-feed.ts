@@ -79,7 +79,8 @@ export class PurchaseFeed extends PollingLoop {
       this.succeeded('catalog-service purchase feed reachable again');
     } catch (err) {
       this.failed(err, 'purchase feed unavailable for a while; retrying');
-      // catalog-service starts after this service (npm start, compose): a feed not there yet is info.
+      // catalog-service starts after this service (npm start, compose): a feed not there yet is
+      // info. `failed` has counted this failure: 1 is the first of an outage.
       if (this.failures === 1) {
         this.log.info(
           { reason: err instanceof Error ? err.message : String(err) },

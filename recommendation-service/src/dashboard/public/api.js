@@ -8,7 +8,8 @@ export async function getJson(path) {
     throw new Error('The recommendation service did not answer');
   });
   const body = await response.json().catch(() => null);
-  if (response.ok) return body;
+  if (response.ok && body !== null) return body;
+  if (response.ok) throw new Error('The answer was not JSON');
   const detail = body?.detail;
   if (typeof detail === 'string') throw new Error(detail);
   if (Array.isArray(detail)) throw new Error(detail.map((item) => item.msg).join('; '));

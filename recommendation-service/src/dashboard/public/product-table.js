@@ -1,5 +1,5 @@
 import { loadInto } from './api.js';
-import { decimal, h, show, table } from './dom.js';
+import { alertBox, decimal, h, show, table } from './dom.js';
 
 /**
  * A ranked list of products (recommendations, similar products, bought-together partners) as
@@ -25,8 +25,14 @@ export function productTable(title, items) {
 
 /** Fills `box` with the list at `url` (and `note(items)` under it), or says under `heading` why not. */
 export async function loadTable(box, title, url, heading, note = () => null) {
-  const items = await loadInto(box, 'Loading…', url, h(heading, {}, title));
-  if (items) show(box, productTable(title, items), note(items));
+  const before = h(heading, {}, title);
+  const items = await loadInto(box, 'Loading…', url, before);
+  if (!items) return;
+  try {
+    show(box, productTable(title, items), note(items));
+  } catch (error) {
+    show(box, before, alertBox(error));
+  }
 }
 
 function scoreCell(score, best) {

@@ -425,15 +425,16 @@ export class MilvusVectorStore implements VectorStore {
     // Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
     // (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
     // the timer back, which bounds the memtable during a bulk load.
-    if (this.flushDelayMs <= 0 || this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
-        this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
-      );
-    }, this.flushDelayMs);
-    // A pending flush must not keep the process alive.
-    this.flushTimer.unref();
+    if (this.flushDelayMs > 0 && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.call('flush', (c) => c.flush({ collection_names: [this.collection] })).catch((error: unknown) =>
+          this.log.warn({ err: error, collection: this.collection }, 'Milvus flush failed'),
+        );
+      }, this.flushDelayMs);
+      // A pending flush must not keep the process alive.
+      this.flushTimer.unref();
+    }
   }
 }
 
