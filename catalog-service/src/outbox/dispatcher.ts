@@ -4,13 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
-import type { OutboxRepository } from '../repositories/outbox-repository.js';
+import type { DueProduct, OutboxRepository } from '../repositories/outbox-repository.js';
 
-/** One product to deliver (payload null: delete its vector) and the outbox jobs its delivery settles. */
-type Delivery = Awaited<ReturnType<OutboxRepository['due']>>[number] & {
+interface Delivery extends DueProduct {
   /** Delivered, or parked as rejected, in this round. */
   settled?: boolean;
-};
+}
 
 /** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;

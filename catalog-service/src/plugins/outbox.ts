@@ -6,7 +6,7 @@ import { OutboxRepository } from '../repositories/outbox-repository.js';
 import type { OutboxSignal } from '../repositories/outbox-writes.js';
 
 /**
- * The outbox and its dispatcher (deps.ts), which starts once the app is ready (after the dataset
+ * The outbox and its dispatcher (null when OUTBOX_ENABLED is false), which starts once the app is ready (after the dataset
  * import, app.ts) and stops before the database closes. recommendation-service is not a
  * readiness check: catalog writes never depend on it.
  */

@@ -3,6 +3,13 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 const LEASE_NAME = 'dispatcher';
 
+/** A product with due jobs: its current state (null: deleted) and the jobs one delivery settles. */
+export interface DueProduct {
+  productId: number;
+  jobIds: number[];
+  payload: ProductPayload | null;
+}
+
 export class OutboxRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -33,7 +40,7 @@ export class OutboxRepository {
    * from one snapshot, and every job commits with its product change, so the state is at least
    * as new as what each job announces.
    */
-  async due(limit: number) {
+  async due(limit: number): Promise<DueProduct[]> {
     const rows = await this.prisma.$queryRaw<
       { product_id: number; job_ids: bigint[]; payload: ProductPayload | null }[]
     >`
