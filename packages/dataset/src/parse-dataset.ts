@@ -75,16 +75,34 @@ const REQUIRED = new Set(['name', 'category', 'product_name']);
 export async function* parseDataset(path: string): AsyncGenerator<ParsedLine> {
   // pipeline, not pipe: a read error (file gone, a folder) then ends the loop below with that
   // error instead of being an unhandled 'error' event that stops the process.
+  const unreadable: ParsedLine[] = [];
   const records: AsyncIterable<{ record: string[]; info: { lines: number } }> = pipeline(
     createReadStream(path),
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
+    parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      // Rows appended with another editor may end in \n where the file's first line ends in \r\n.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      // A quote inside an unquoted field is text (Bob "the builder" Baker); a row the parser
+      // still cannot read is rejected with its line, as other malformed rows are.
+      relax_quotes: true,
+      skip_records_with_error: true,
+      on_skip: (error: { lines?: number; message: string } | undefined) => {
+        if (error)
+          unreadable.push(reject(error.lines ?? 0, `unreadable CSV: ${error.message.split('\n')[0]}`));
+      },
+    }),
     () => {},
   );
   let sawHeader = false;
   for await (const { record, info } of records) {
+    yield* unreadable.splice(0);
     if (sawHeader) yield parseRecord(record, info.lines);
     else sawHeader = checkHeader(record);
   }
+  yield* unreadable.splice(0);
   if (!sawHeader) throw new Error(`${path} is empty: expected a header line`);
 }
 
@@ -125,6 +143,8 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   };
 
   const problems: string[] = [];
+  // Postgres text cannot hold NUL, and the API refuses it too.
+  if (fields.some((field) => field.includes('\u0000'))) problems.push('contains a NUL character');
   const userId = parseInteger(value.user_id);
   if (userId === null || userId < 1) problems.push(`user_id "${value.user_id}" is not a positive integer`);
   const age = parseInteger(value.age);

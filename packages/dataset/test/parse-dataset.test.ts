@@ -96,6 +96,32 @@ describe('parseDataset on malformed input', () => {
     expect(title.safeParse('😀'.repeat(151)).success).toBe(false);
   });
 
+  it('reads rows appended with \\n line endings to a file whose lines end in \\r\\n', async () => {
+    const crlf = header.replace('\n', '\r\n');
+    const file = await csvFile(
+      `${crlf}1,Ann,30,F,Oslo,Books,1,Books,Dune,A novel,Book\r\n` +
+        `2,Bob,30,M,Rome,Books,2,Books,Emma,A novel,Book\n3,Cy,30,M,Rome,Books,3,Books,Ulysses,A novel,"Book"\n`,
+    );
+    const rows = (await collect(file)).flatMap((p) => (p.kind === 'row' ? [p.row] : []));
+    expect(rows.map((row) => [row.line, row.productName, row.description])).toEqual([
+      [2, 'Dune', 'A novel'],
+      [3, 'Emma', 'A novel'],
+      [4, 'Ulysses', 'A novel'],
+    ]);
+  });
+
+  it('reads a quote inside an unquoted field as text, and rejects rows it cannot read or store, not the file', async () => {
+    const file = await csvFile(
+      `${header}1,Bob "the builder" Baker,30,M,Oslo,Books,1,Books,Dune,A novel,Book\n` +
+        `2,Nul\u0000,30,M,Oslo,Books,2,Books,Emma,A novel,Book\n` +
+        `3,Cy,30,M,Rome,Books,3,Books,Ulysses,"A novel,Book\n`,
+    );
+    const parsed = await collect(file);
+    expect(parsed[0]).toMatchObject({ kind: 'row', row: { customer: { title: 'Bob "the builder" Baker' } } });
+    expect(parsed.slice(1).map((p) => p.kind)).toEqual(['rejected', 'rejected']);
+    expect(parsed[1]).toMatchObject({ issue: { line: 3, reason: 'contains a NUL character' } });
+  });
+
   it('rejects a spilled row whose last field is not a tag list', async () => {
     const file = await csvFile(`${header}1,Ann,30,F,Oslo,Books,1,Books,Dune,A novel,with commas,and more.\n`);
     const [parsed] = await collect(file);
