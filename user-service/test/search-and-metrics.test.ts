@@ -33,6 +33,24 @@ describe('customer search and /metrics', () => {
     );
   });
 
+  it('searches for % and _ as text, not as LIKE wildcards', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/customer/',
+      payload: { ...profile, title: 'Ola_100%' },
+    });
+    const titles = async (q: string) =>
+      (await app.inject({ method: 'GET', url: `/customer/?q=${encodeURIComponent(q)}` }))
+        .json()
+        .map((c: { title: string }) => c.title);
+    expect(await titles('%')).toEqual(['Ola_100%']);
+    expect(await titles('_')).toEqual(['Ola_100%']);
+    expect(await titles('Mart_')).toEqual([]);
+    expect(await titles('a_1')).toEqual(['Ola_100%']);
+    expect(await titles('\\')).toEqual([]);
+    await app.inject({ method: 'DELETE', url: `/customer/${created.json().id}` });
+  });
+
   it('counts customers in /metrics', async () => {
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     const customers = parsePrometheusText(text).find((sample) => sample.name === 'user_customers');

@@ -91,6 +91,45 @@ describe('seeding customers from the dataset', () => {
     }
   });
 
+  it('never hands out an id again: an empty dataset starts at 1, a re-seed does not move the ids back', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'seed-'));
+    const file = path.join(dir, 'dataset.csv');
+    await writeFile(
+      file,
+      'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n',
+    );
+    const config = await testConfig({ DATASET_PATH: file });
+    const payload = (title: string) => ({
+      title,
+      gender: 'Female',
+      age: 22,
+      location: 'Rome',
+      preference: 'Books',
+    });
+    const first = await startApp(config);
+    const ids: number[] = [];
+    for (const title of ['One', 'Two', 'Three'])
+      ids.push(
+        (await first.inject({ method: 'POST', url: '/customer/', payload: payload(title) })).json().id,
+      );
+    expect(ids).toEqual([1, 2, 3]);
+    await first.inject({ method: 'DELETE', url: '/customer/3' });
+    await first.close();
+    // The file changed: the seed runs again over a table whose highest id (2) is below the last one given out.
+    await writeFile(
+      file,
+      'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n' +
+        '1,One,22,Female,Rome,Books,1,Books,Dune,A novel,Book\n',
+    );
+    const second = await startApp(config);
+    try {
+      const created = await second.inject({ method: 'POST', url: '/customer/', payload: payload('Four') });
+      expect(created.json().id).toBe(4);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('seeds the project dataset by default', async () => {
     const app = await startApp(await testConfig({ DATASET_PATH: PROJECT_DATASET }));
     try {

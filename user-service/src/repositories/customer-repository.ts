@@ -8,7 +8,9 @@ export class CustomerRepository {
 
   /** A page by id; `nameContains` keeps customers whose name contains it, ignoring case. */
   async list(skip: number, limit: number, nameContains?: string): Promise<Page<Customer>> {
-    const where = nameContains ? { title: { contains: nameContains, mode: 'insensitive' as const } } : {};
+    // Prisma's `contains` is a LIKE pattern: % and _ in the text would match anything.
+    const text = nameContains?.replace(/[\\%_]/g, '\\$&');
+    const where = text ? { title: { contains: text, mode: 'insensitive' as const } } : {};
     const [items, total] = await this.prisma.$transaction([
       this.prisma.customer.findMany({ where, orderBy: { id: 'asc' }, skip, take: limit }),
       this.prisma.customer.count({ where }),
@@ -68,13 +70,15 @@ export class CustomerRepository {
   /**
    * Inserts dataset customers with their CSV ids; rows whose id or name already exists are
    * left alone (never overwritten). Moves the id sequence past the highest id so customers
-   * created through the API later do not collide.
+   * created through the API later do not collide; never back, so no deleted customer's id (and
+   * the purchases catalog-service may still hold for it) is given out again.
    */
   async insertMissing(customers: Customer[]): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.customer.createMany({ data: customers, skipDuplicates: true });
-      await tx.$executeRaw`SELECT setval(pg_get_serial_sequence('user_schema.customer', 'id'),
-        GREATEST((SELECT COALESCE(MAX(id), 0) FROM user_schema.customer), 1))`;
+      await tx.$executeRaw`SELECT setval('user_schema.customer_id_seq', m.max_id)
+        FROM (SELECT MAX(id) AS max_id FROM user_schema.customer) m, user_schema.customer_id_seq s
+        WHERE m.max_id > CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END`;
       return count;
     });
   }
