@@ -230,7 +230,9 @@ describe('purchases when user-service is down, hanging or failing', () => {
 
   beforeAll(async () => {
     users = await TestServer.start((call) =>
-      call.path === '/customer/1' ? { status: 200, body: known } : { status: 404, body: { detail: 'no' } },
+      call.path === '/customer/1'
+        ? { status: 200, body: known }
+        : { status: 404, body: { detail: `Customer ${call.path.split('/').at(-1)} not found` } },
     );
     app = await startApp(await testConfig({ USER_SERVICE_URL: users.url }));
     const category = (
@@ -303,6 +305,37 @@ describe('purchases when user-service is down, hanging or failing', () => {
   });
 });
 
+describe('a 404 that is not user-service saying "no such customer"', () => {
+  it('is a 502 (a wrong USER_SERVICE_URL, a proxy, an old deploy), not "Customer 1 not found"', async () => {
+    // What a reverse proxy or another framework answers for a path it does not have.
+    const notUserService = await TestServer.start(() => ({ status: 404, body: { detail: 'Not Found' } }));
+    const app = await startApp(await testConfig({ USER_SERVICE_URL: notUserService.url }));
+    try {
+      const category = (
+        await app.inject({ method: 'POST', url: '/category/', payload: { title: 'Books' } })
+      ).json();
+      const product = (
+        await app.inject({
+          method: 'POST',
+          url: '/products/',
+          payload: { title: 'Dune', category_id: category.id },
+        })
+      ).json();
+      const purchase = await app.inject({
+        method: 'POST',
+        url: '/Purchases/',
+        payload: { product_id: product.id, customer_id: 1 },
+      });
+      const history = await app.inject({ method: 'GET', url: '/Purchases/customer_purchased_products/1' });
+      expect([purchase.statusCode, history.statusCode]).toEqual([502, 502]);
+      expect(history.json()).toEqual({ detail: 'user-service answered 404' });
+    } finally {
+      await app.close();
+      await notUserService.stop();
+    }
+  });
+});
+
 describe('the customer cache (CUSTOMER_CACHE_TTL_MS)', () => {
   let app: App;
   let users: TestServer;
@@ -310,7 +343,9 @@ describe('the customer cache (CUSTOMER_CACHE_TTL_MS)', () => {
 
   beforeAll(async () => {
     users = await TestServer.start((call) =>
-      call.path === '/customer/1' ? { status: 200, body: known } : { status: 404, body: { detail: 'no' } },
+      call.path === '/customer/1'
+        ? { status: 200, body: known }
+        : { status: 404, body: { detail: `Customer ${call.path.split('/').at(-1)} not found` } },
     );
     app = await startApp(await testConfig({ USER_SERVICE_URL: users.url, CUSTOMER_CACHE_TTL_MS: '60000' }));
   });

@@ -29,6 +29,9 @@ export class BadGatewayError extends withStatus(502) {}
 /** A dependency (database, another service, the vector store) cannot be reached now. */
 export class ServiceUnavailableError extends withStatus(503) {}
 
+/** What `found` answers ("Customer 3 not found"): clients tell it from a proxy's or a wrong URL's 404. */
+export const NOT_FOUND_DETAIL = /^[A-Z][a-z]+ \d+ not found$/;
+
 /** `value`, or a 404 "`what` not found" when it is null. */
 export function found<T>(value: T | null, what: string): T {
   if (value === null) throw new NotFoundError(`${what} not found`);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
-import { BadGatewayError, HttpError, ServiceUnavailableError } from './errors.js';
+import { BadGatewayError, HttpError, NOT_FOUND_DETAIL, ServiceUnavailableError } from './errors.js';
 
 export interface JsonClientOptions {
   /** Name of the downstream service, used in error details: "user-service is unavailable". */
@@ -18,7 +18,12 @@ export interface JsonClientOptions {
 
 export interface RequestOptions<T> {
   schema?: z.ZodType<T>;
-  /** Status codes answered as `null` instead of an error (typically 404). */
+  /**
+   * Status codes answered as `null` instead of an error (typically 404), when the answer is the
+   * downstream's own "<Thing> <id> not found" (`found()`). The same status with any other body
+   * (a proxy's, an old deploy's, a wrong URL's) is an UpstreamStatusError: it says nothing
+   * about the thing asked for.
+   */
   nullOn?: number[];
   requestId?: string | undefined;
   signal?: AbortSignal;
@@ -95,7 +100,7 @@ export class JsonClient {
           if (parsed.success) return parsed.data;
           throw new BadGatewayError(`${this.options.name} answered with an unexpected shape`);
         }
-        if (options.nullOn?.includes(response.statusCode)) return null;
+        if (options.nullOn?.includes(response.statusCode) && isNotFoundAnswer(payload)) return null;
         throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
       } catch (error) {
         lastError = error;
@@ -108,6 +113,11 @@ export class JsonClient {
       cause: lastError,
     });
   }
+}
+
+function isNotFoundAnswer(payload: unknown): boolean {
+  const detail = (payload as { detail?: unknown } | null | undefined)?.detail;
+  return typeof detail === 'string' && NOT_FOUND_DETAIL.test(detail);
 }
 
 /** Network errors, timeouts and 5xx answers. */

@@ -159,7 +159,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
         tags,
         summary: 'Find customers by id or by part of their name (from user-service)',
         querystring: searchQuery,
-        response: { 200: customerSchema.array(), 503: errorSchema },
+        response: { 200: customerSchema.array(), 502: errorSchema, 503: errorSchema },
       },
     },
     async (request) => {
@@ -179,7 +179,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
         tags,
         summary: "A customer's profile and newest purchases (from catalog-service)",
         params: customerParams,
-        response: { 200: customerDetailSchema, 404: errorSchema, 503: errorSchema },
+        response: { 200: customerDetailSchema, 404: errorSchema, 502: errorSchema, 503: errorSchema },
       },
     },
     async (request) => {
@@ -199,7 +199,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
         tags,
         summary: 'One product (from catalog-service) and whether it has a vector here',
         params: productParams,
-        response: { 200: productDetailSchema, 404: errorSchema, 503: errorSchema },
+        response: { 200: productDetailSchema, 404: errorSchema, 502: errorSchema, 503: errorSchema },
       },
     },
     async (request) => {

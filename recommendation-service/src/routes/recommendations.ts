@@ -38,7 +38,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
           'without purchases gets recommendations from the profile.',
         params: customerParams,
         querystring: recommendationQuery,
-        response: { 200: recommendationSchema.array(), 404: errorSchema, 503: errorSchema },
+        response: { 200: recommendationSchema.array(), 404: errorSchema, 502: errorSchema, 503: errorSchema },
       },
     },
     async (request) => {
@@ -58,7 +58,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
         summary: 'Products most similar to one product (by their vectors)',
         params: productParams,
         querystring: similarQuery,
-        response: { 200: recommendationSchema.array(), 404: errorSchema, 503: errorSchema },
+        response: { 200: recommendationSchema.array(), 404: errorSchema, 502: errorSchema, 503: errorSchema },
       },
     },
     async (request) => {

@@ -1,0 +1,45 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type RunningService, startService } from '@ecom/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// CATALOG_SERVICE_URL and USER_SERVICE_URL pointing at something else (a proxy without the
+// route, an old deploy): its 404 says nothing about the customer, so the answer is a 502, not
+// "Customer 1 not found", and the OpenAPI document lists it.
+describe('catalog-service and user-service addresses that answer 404 for everything', () => {
+  let elsewhere: Server;
+  let reco: RunningService;
+
+  beforeAll(async () => {
+    elsewhere = createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    reco = await startService('recommendation-service', {
+      EMBEDDINGS_MODEL: 'hashing',
+      CATALOG_SERVICE_URL: url,
+      USER_SERVICE_URL: url,
+      REINDEX_ON_EMPTY: 'false',
+    });
+  });
+  afterAll(async () => {
+    await reco?.close();
+    await new Promise((resolve) => elsewhere?.close(resolve));
+  });
+
+  it('answers 502 for a recommendation and a dashboard customer, as documented', async () => {
+    const document = (await (await fetch(`${reco.url}/docs/json`)).json()) as {
+      paths: Record<string, { get: { responses: Record<string, unknown> } }>;
+    };
+    for (const [path, documented] of [
+      ['/recommendation/1', '/recommendation/{customer_id}'],
+      ['/dashboard/api/customers/1', '/dashboard/api/customers/{customer_id}'],
+    ] as const) {
+      const response = await fetch(`${reco.url}${path}`);
+      expect(response.status, path).toBe(502);
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/answered 404$/);
+      expect(Object.keys(document.paths[documented]!.get.responses)).toContain('502');
+    }
+  });
+});
