@@ -167,6 +167,11 @@ describe('staff dashboard and /metrics over real services', () => {
     const scores = partners.body.map((p) => p.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect((await json(`${reco}/recommendation/products/2000000/bought-together`)).status).toBe(404);
+    // Whole decimal numbers only, as every other limit: no hex, exponent, fraction or padding.
+    for (const limit of ['0x5', '1e1', '2.0', '%205', '0', '101'])
+      expect(
+        (await json(`${reco}/recommendation/products/${bought[0]}/bought-together?limit=${limit}`)).status,
+      ).toBe(422);
 
     const product = await json<{ id: number; has_vector: boolean; tags: string[] }>(
       `${reco}/dashboard/api/products/${bought[0]}`,

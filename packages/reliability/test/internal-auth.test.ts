@@ -26,7 +26,8 @@ const WRONG_CREDENTIALS: (string | undefined)[] = [
   'Bearer',
   `Bearer ${TOKEN}x`,
   `Bearer ${TOKEN.slice(0, -1)}`,
-  `bearer ${TOKEN}`,
+  `Bearer  ${TOKEN}`,
+  `Bearer${TOKEN}`,
   TOKEN,
   `Basic ${Buffer.from(`service:${TOKEN}`).toString('base64')}`,
 ];
@@ -69,13 +70,16 @@ describe('internal routes require the service token when INTERNAL_API_TOKEN is s
         expect(response.statusCode, `${route} with ${JSON.stringify(authorization)}`).toBe(401);
         expect(response.json()).toEqual({ detail: 'Missing or invalid service token' });
       }
-      const accepted = await stack.recommendations.app.inject({
-        method: operation.method,
-        url: operation.path,
-        headers: { authorization: `Bearer ${TOKEN}` },
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-      expect(accepted.statusCode, `${route}: ${accepted.body}`).toBeLessThan(300);
+      // The scheme name is case-insensitive (RFC 9110, 11.1).
+      for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+        const accepted = await stack.recommendations.app.inject({
+          method: operation.method,
+          url: operation.path,
+          headers: { authorization: `${scheme} ${TOKEN}` },
+          ...(body === undefined ? {} : { payload: body as object }),
+        });
+        expect(accepted.statusCode, `${route} with ${scheme}: ${accepted.body}`).toBeLessThan(300);
+      }
     }
   });
 

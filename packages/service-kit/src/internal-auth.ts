@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 export function installInternalAuth(app: FastifyInstance, token: string | undefined): void {
-  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  const expected = token ? Buffer.from(token) : null;
   // Without a token the internal routes are open (local runs): the OpenAPI document says so
   // instead of promising a security requirement nobody checks.
   if (!expected) {
@@ -20,7 +20,9 @@ export function installInternalAuth(app: FastifyInstance, token: string | undefi
   }
   app.decorate('requireServiceToken', async (request: FastifyRequest) => {
     if (!expected) return;
-    const given = Buffer.from(request.headers.authorization ?? '');
+    // The scheme name is case-insensitive (RFC 9110, 11.1); only the token is compared in constant time.
+    const [, scheme = '', credentials = ''] = /^(\S+) (.*)$/.exec(request.headers.authorization ?? '') ?? [];
+    const given = Buffer.from(scheme.toLowerCase() === 'bearer' ? credentials : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new HttpError(401, 'Missing or invalid service token');
     }

@@ -1,12 +1,12 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, NotFoundError } from '@ecom/service-kit';
+import { type App, NotFoundError, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { toRecommendation } from '../ranking/recommender.js';
 import { MAX_LIMIT, productItemFields, productParams } from '../schemas/recommendations.js';
 
 const query = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10).describe('How many partners, at most'),
+  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many partners, at most'),
 });
 
 const partnerSchema = z

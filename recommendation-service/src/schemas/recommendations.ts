@@ -11,7 +11,9 @@ export const MAX_LIMIT = 100;
 
 export const recommendationQuery = z.object({
   limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
-  category_id: id.optional().describe('Only products of this category (404 when no product has it)'),
+  category_id: id
+    .optional()
+    .describe('Only products of this category (404 when the catalog has no such category)'),
   exclude_purchased: z
     .enum(['true', 'false', '1', '0'])
     .transform((value) => value === 'true' || value === '1')
