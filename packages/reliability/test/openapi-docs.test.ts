@@ -63,4 +63,32 @@ describe('the OpenAPI documents teach their reader', () => {
   it('describes every parameter, and every body and answer with an example', () => {
     expect(problems).toEqual([]);
   });
+
+  it('lists the body answers (400, 413, 415) of every method that reads a body, a body-less one too', async () => {
+    for (const service of ['users', 'catalog', 'recommendations'] as const) {
+      const { app } = stack[service];
+      const document: Json = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+      for (const [path, operations] of Object.entries<Json>(document.paths)) {
+        for (const [method, operation] of Object.entries<Json>(operations)) {
+          if (!['post', 'put', 'patch', 'delete'].includes(method)) continue;
+          expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(
+            expect.arrayContaining(['400', '413', '415']),
+          );
+        }
+      }
+    }
+    // Such as these, which take no body: what they answer to one is what the documents say.
+    for (const [service, url] of [
+      ['users', '/customer/999999'],
+      ['catalog', '/category/999999'],
+    ] as const) {
+      const answer = await stack[service].app.inject({
+        method: 'DELETE',
+        url,
+        headers: { 'content-type': 'text/plain' },
+        payload: 'hello',
+      });
+      expect(answer.statusCode, `DELETE ${url}`).toBe(415);
+    }
+  });
 });

@@ -34,6 +34,8 @@ const WITH_BODY = {
   415: detail('Body not sent as application/json', 'Unsupported content type: send application/json'),
 };
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export function documentSharedErrors(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, unknown> | undefined;
@@ -41,7 +43,10 @@ export function documentSharedErrors(app: FastifyInstance): void {
     const added: Record<string, z.ZodType> = { ...ALWAYS };
     if (schema.params || schema.querystring || schema.body) Object.assign(added, WITH_INPUT);
     if (schema.params) Object.assign(added, WITH_PATH_PARAMS);
-    if (schema.body) Object.assign(added, WITH_BODY);
+    // Fastify reads a body on these methods whether the route takes one or not.
+    if (schema.body || [route.method].flat().some((method) => BODY_METHODS.has(method))) {
+      Object.assign(added, WITH_BODY);
+    }
     const responses = { ...added, ...((schema.response as object | undefined) ?? {}) };
     // A status whose schema has no description of its own gets the generic one.
     schema.response = Object.fromEntries(
