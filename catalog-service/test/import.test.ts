@@ -185,6 +185,47 @@ describe('importing malformed and changed files', () => {
     }
   });
 
+  it('rejects a changed row naming a stored product under another category, as the API would (422)', async () => {
+    const file = await csv(`${HEADER}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n`);
+    const config = await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true' });
+    const first = await startApp(config);
+    // The shop adds a product of its own in a category of its own.
+    const toys = (
+      await first.inject({ method: 'POST', url: '/category/', payload: { title: 'Toys' } })
+    ).json();
+    const rocket = (
+      await first.inject({
+        method: 'POST',
+        url: '/products/',
+        payload: { title: 'Rocket Kit', category_id: toys.id },
+      })
+    ).json();
+    await first.close();
+    await writeFile(
+      file,
+      `${HEADER}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n` +
+        '1,Ann,30,Female,Oslo,Books,2,Books,rocket kit,A kit,Toy\n' +
+        '1,Ann,30,Female,Oslo,Books,3,Books,Emma,A novel,Book\n',
+    );
+    const second = await startApp(config);
+    try {
+      const summary = await lastImport(second);
+      expect(summary).toMatchObject({ read: 3, imported: 1, skipped: 1, rejected: 1 });
+      expect(summary.issues).toEqual([
+        {
+          line: 3,
+          action: 'rejected',
+          reason: 'product "Rocket Kit" is stored in category "Toys", not in this row\'s',
+        },
+      ]);
+      const feed = (await second.inject({ method: 'GET', url: '/Purchases/?limit=5000' })).json();
+      expect(feed).toHaveLength(2);
+      expect(feed.map((p: { product_id: number }) => p.product_id)).not.toContain(rocket.id);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('fails start-up with a clear message when the dataset file is missing or has no header', async () => {
     await expect(
       startApp(await testConfig({ DATASET_PATH: '/nonexistent/dataset.csv', IMPORT_ON_START: 'true' })),

@@ -48,12 +48,26 @@ const INSERT_PURCHASES = `
   ORDER BY purchased_at
   ON CONFLICT (source_key) DO NOTHING`;
 
+/** The purchases whose product is stored in another category than the row's. */
+const MOVED_PRODUCTS = `
+  SELECT r.line, p.title AS product, c.title AS category
+  FROM json_to_recordset($1::json) AS r(line int, product_id int, category_id int)
+  JOIN catalog_schema.product p ON p.id = r.product_id
+  JOIN catalog_schema.category c ON c.id = p.category_id
+  WHERE p.category_id <> r.category_id`;
+
 /** First seen since the last write. */
 type Pending = ReturnType<typeof nothingPending>;
 const nothingPending = () => ({
   categories: [] as string[],
   products: [] as DatasetRow[],
-  purchases: [] as { customer_id: number; productKey: string; purchased_at: string; source_key: string }[],
+  purchases: [] as {
+    customer_id: number;
+    productKey: string;
+    purchased_at: string;
+    source_key: string;
+    line: number;
+  }[],
 });
 
 /**
@@ -177,6 +191,7 @@ export class DatasetImporter {
       productKey,
       purchased_at: purchasedAt,
       source_key: `${pair}#${occurrence}`,
+      line: row.line,
     });
   }
 
@@ -223,10 +238,24 @@ export class DatasetImporter {
         const records = purchases.map(({ productKey, ...purchase }) => ({
           ...purchase,
           product_id: this.products.get(productKey)?.id,
+          category_id: this.categories.get(this.products.get(productKey)?.categoryKey ?? '')?.id,
         }));
-        const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(records));
+        // A product stored before this file (through the API, or by an earlier version of it) may
+        // be in another category: the API answers such a purchase 422, so the import rejects it.
+        const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
+          MOVED_PRODUCTS,
+          JSON.stringify(records),
+        );
+        const rejected = new Set<number>();
+        for (const { line, product, category } of elsewhere) {
+          rejected.add(line);
+          const reason = `product "${product}" is stored in category "${category}", not in this row's`;
+          this.issue({ line, action: 'rejected', reason });
+        }
+        const kept = records.filter((record) => !rejected.has(record.line));
+        const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(kept));
         this.summary.imported += inserted;
-        this.summary.skipped += purchases.length - inserted;
+        this.summary.skipped += kept.length - inserted;
       }
     }, options);
     this.summary.products_created += created;
