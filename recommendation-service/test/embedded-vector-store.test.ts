@@ -88,6 +88,23 @@ describe('EmbeddedVectorStore on disk', () => {
     expect(await (await open()).count()).toBe(5);
   });
 
+  it('refuses to start on a damaged record that intact ones follow (not a torn write), keeping the file', async () => {
+    const store = await open();
+    await store.upsert(products.slice(0, 5));
+    const middle = (await stat(path.join(directory, 'log.bin'))).size;
+    await store.upsert(products.slice(5, 6));
+    await store.upsert(products.slice(6, 7));
+    await store.close();
+    const file = path.join(directory, 'log.bin');
+    const bytes = await readFile(file);
+    bytes[middle + 20]! ^= 0xff; // inside the second record's payload
+    await writeFile(file, bytes);
+    await expect(open()).rejects.toThrow(
+      /log\.bin: the record at byte \d+ is damaged and intact records follow it/,
+    );
+    expect((await readFile(file)).length).toBe(bytes.length);
+  });
+
   it('compacts the log into a snapshot, and replaying an old log over it changes nothing', async () => {
     const store = await open();
     await store.upsert(products.slice(0, 30));

@@ -184,7 +184,7 @@ export class EmbeddedVectorStore implements VectorStore {
       return { replayed: 0, tornBytes: buffer.length };
     }
     this.assertDimension(header.dimension, file);
-    const { records: replayed, end } = records.readRecords(buffer, HEADER, this.dimension);
+    const { records: replayed, end } = this.readLog(buffer, file);
     for (const record of replayed) {
       if (record.type === records.DELETE) for (const id of record.productIds) this.table.delete(id);
       else this.table.upsertRows(record.metadata, record.vectors);
@@ -275,6 +275,17 @@ export class EmbeddedVectorStore implements VectorStore {
     const result = this.queue.then(task, task);
     this.queue = result.catch(() => {});
     return result;
+  }
+
+  private readLog(buffer: Buffer, file: string): ReturnType<typeof records.readRecords> {
+    try {
+      return records.readRecords(buffer, HEADER, this.dimension);
+    } catch (error) {
+      // Refuse rather than cut acknowledged vectors away; without the folder the service re-indexes.
+      throw new Error(
+        `${file}: ${(error as Error).message}. Move ${this.directory} aside to rebuild it from the catalog.`,
+      );
+    }
   }
 
   private assertOpen(): void {

@@ -66,7 +66,9 @@ function frame(type: number, payload: Buffer): Buffer {
 /**
  * Records from `start` up to the first one cut short or failing its checksum (a write torn by a
  * crash: it and anything after it are ignored). `end` is where the intact part ends, for the
- * caller to cut the file there. Records reference `buffer` (no copies).
+ * caller to cut the file there. Records reference `buffer` (no copies). A bad record followed
+ * by an intact one is damage, not a torn write (writes are appended one at a time, each synced
+ * before the next): that throws, so acknowledged records are never cut away.
  */
 export function readRecords(
   buffer: Buffer,
@@ -75,20 +77,36 @@ export function readRecords(
 ): { records: LogRecord[]; end: number } {
   const records: LogRecord[] = [];
   let offset = start;
-  while (offset + RECORD_HEADER_BYTES <= buffer.length) {
-    const type = buffer.readUInt32LE(offset);
-    const length = buffer.readUInt32LE(offset + 4);
-    const checksum = buffer.readUInt32LE(offset + 8);
-    const payloadStart = offset + RECORD_HEADER_BYTES;
-    if (payloadStart + length > buffer.length) break;
-    const payload = buffer.subarray(payloadStart, payloadStart + length);
-    if (crc32(payload) !== checksum) break;
-    const record = decode(type, payload, dimension);
-    if (!record) break;
-    records.push(record);
-    offset = payloadStart + length;
+  for (let read = readRecord(buffer, offset, dimension); read; read = readRecord(buffer, offset, dimension)) {
+    records.push(read.record);
+    offset = read.next;
+  }
+  if (offset + RECORD_HEADER_BYTES <= buffer.length) {
+    const next = offset + RECORD_HEADER_BYTES + buffer.readUInt32LE(offset + 4);
+    if (readRecord(buffer, next, dimension)) {
+      throw new Error(
+        `the record at byte ${offset} is damaged and intact records follow it (not a torn write)`,
+      );
+    }
   }
   return { records, end: offset };
+}
+
+function readRecord(
+  buffer: Buffer,
+  offset: number,
+  dimension: number,
+): { record: LogRecord; next: number } | undefined {
+  if (offset + RECORD_HEADER_BYTES > buffer.length) return undefined;
+  const type = buffer.readUInt32LE(offset);
+  const length = buffer.readUInt32LE(offset + 4);
+  const checksum = buffer.readUInt32LE(offset + 8);
+  const payloadStart = offset + RECORD_HEADER_BYTES;
+  if (payloadStart + length > buffer.length) return undefined;
+  const payload = buffer.subarray(payloadStart, payloadStart + length);
+  if (crc32(payload) !== checksum) return undefined;
+  const record = decode(type, payload, dimension);
+  return record && { record, next: payloadStart + length };
 }
 
 function decode(type: number, payload: Buffer, dimension: number): LogRecord | undefined {
