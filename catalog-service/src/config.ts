@@ -1,15 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(serviceRoot, '..');
 
-const httpUrl = z
-  .string()
-  .url()
-  .regex(/^https?:\/\//, 'must be an http:// or https:// URL');
 const millis = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
 
 export const configSchema = z.object({
@@ -24,7 +20,7 @@ export const configSchema = z.object({
   /** Purchase rows written per transaction by the dataset import. */
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(5_000),
 
-  USER_SERVICE_URL: httpUrl.default('http://127.0.0.1:8101'),
+  USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101'),
   /** Per-attempt deadline of a customer look-up. */
   USER_SERVICE_TIMEOUT_MS: millis(2_000),
   /** Extra attempts for a customer look-up after a network error or a 5xx. */
@@ -37,7 +33,7 @@ export const configSchema = z.object({
    */
   CUSTOMER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 
-  RECOMMENDATION_SERVICE_URL: httpUrl.default('http://127.0.0.1:8121'),
+  RECOMMENDATION_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8121'),
   /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */
   RECOMMENDATION_SERVICE_TIMEOUT_MS: millis(30_000),
   /** Deliver product changes to recommendation-service (the outbox is written either way). */

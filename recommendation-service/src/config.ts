@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, flag, loadConfig } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
 import { rankingConfigShape } from './ranking/config.js';
@@ -18,7 +18,7 @@ export const configSchema = z.object({
   DATABASE_URL: databaseUrl,
   /** Embedded database and vector index folder, used when DATABASE_URL / MILVUS_ADDRESS are not set. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
-  CATALOG_SERVICE_URL: z.url().default('http://127.0.0.1:8111'),
+  CATALOG_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8111'),
   /** Per-attempt deadline for calls to catalog-service. */
   CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
@@ -26,7 +26,7 @@ export const configSchema = z.object({
   HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  USER_SERVICE_URL: z.url().default('http://127.0.0.1:8101'),
+  USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101'),
   USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
   DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),

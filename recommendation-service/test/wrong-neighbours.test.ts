@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.js';
 
 // CATALOG_SERVICE_URL and USER_SERVICE_URL pointing at something else (a proxy without the
 // route, an old deploy): its 404 says nothing about the customer, so the answer is a 502, not
@@ -41,5 +42,22 @@ describe('catalog-service and user-service addresses that answer 404 for everyth
       expect(((await response.json()) as { detail: string }).detail).toMatch(/answered 404$/);
       expect(Object.keys(document.paths[documented]!.get.responses)).toContain('502');
     }
+  });
+});
+
+describe('addresses of the other services in the configuration', () => {
+  it('refuses one without http:// or with a path at start-up, naming the variable', () => {
+    for (const [variable, value] of [
+      ['CATALOG_SERVICE_URL', 'localhost:8111'],
+      ['CATALOG_SERVICE_URL', 'http://127.0.0.1:8111/api/'],
+      ['USER_SERVICE_URL', 'ftp://127.0.0.1:8101'],
+    ] as const) {
+      expect(() => readConfig({ [variable]: value }), `${variable}=${value}`).toThrow(
+        new RegExp(`${variable}: must be an http:// or https:// address without a path`),
+      );
+    }
+    expect(readConfig({ CATALOG_SERVICE_URL: 'http://catalog-service:8000/' }).CATALOG_SERVICE_URL).toBe(
+      'http://catalog-service:8000/',
+    );
   });
 });
