@@ -44,7 +44,12 @@ parentWatch.unref();
 
 // One Node process for the three services unless STACK_MODE=processes (docs/running.md):
 // measured 3x less memory for the same answers (docs/benchmarks.md, "Serving cost").
-const singleProcess = (env.STACK_MODE || 'single') !== 'processes';
+const stackMode = env.STACK_MODE || 'single';
+if (stackMode !== 'single' && stackMode !== 'processes') {
+  say(`STACK_MODE=${stackMode} is not a mode: use single (the default) or processes`);
+  process.exit(2);
+}
+const singleProcess = stackMode === 'single';
 describeSetup();
 const startedAt = Date.now();
 let stack: Stack;

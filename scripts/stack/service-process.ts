@@ -51,7 +51,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onLine = (line: string) => {
-      this.tail.push(line);
+      this.tail.push(formatLogLine(line));
       if (this.tail.length > TAIL_LINES) this.tail.shift();
       if (options.hide?.(line)) return;
       options.log(`${prefix} ${formatLogLine(line)}`);

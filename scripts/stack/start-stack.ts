@@ -206,6 +206,15 @@ async function choosePorts(
   const ports = new Map<ServiceKey, number>();
   for (const spec of services) {
     const port = wanted[spec.key] ?? spec.defaultPort;
+    // Nothing listens yet, so a port given to two services would look free to both.
+    const taken = services.find(
+      (other) => other !== spec && (wanted[other.key] ?? other.defaultPort) === port,
+    );
+    if (port !== 0 && taken) {
+      throw new Error(
+        `${spec.name} and ${taken.name} would both use port ${port} (set ${spec.portVariable} or ${taken.portVariable})`,
+      );
+    }
     if (port === 0) {
       ports.set(spec.key, await freePort());
     } else if (await isPortFree(port)) {
@@ -223,7 +232,8 @@ async function choosePorts(
 function sharedEnvironment(options: StartStackOptions, urls: Record<ServiceKey, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const [name, value] of Object.entries(env)) {
-    if (value && /_(DIR|PATH)$/.test(name) && (value.startsWith('./') || value.startsWith('../'))) {
+    // Relative to the repository (docs/running.md): each service process has its own working directory.
+    if (value && /_(DIR|PATH)$/.test(name) && !path.isAbsolute(value)) {
       env[name] = path.resolve(REPO_ROOT, value);
     }
   }

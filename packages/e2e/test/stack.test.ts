@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -150,5 +151,43 @@ describe('startStack failures', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('refuses one port for two services before starting either, naming both variables', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const lines: string[] = [];
+    await expect(
+      startStack({
+        ports: { catalog: port, recommendation: port },
+        env: EMBEDDED,
+        log: (line) => lines.push(line),
+        services: [
+          standIn('catalog', 'fake-catalog.ts'),
+          standIn('recommendation', 'fake-recommendation.ts'),
+        ],
+      }),
+    ).rejects.toThrow(
+      /would both use port \d+ \(set (CATALOG|RECOMMENDATION)_SERVICE_PORT or (CATALOG|RECOMMENDATION)_SERVICE_PORT\)/,
+    );
+    expect(lines.some((line) => line.includes('Server listening'))).toBe(false);
+  });
+
+  it('refuses a STACK_MODE it does not know instead of running single mode', () => {
+    // The launcher's source, not `npm start`: that would compile the services beside other tests.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, STACK_MODE: 'procesess' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout + run.stderr).toContain(
+      'STACK_MODE=procesess is not a mode: use single (the default) or processes',
+    );
   });
 });
