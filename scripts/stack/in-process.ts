@@ -36,16 +36,16 @@ async function build<Config extends { LOG_LEVEL: string; HOST: string }, App>(
   },
   ...[name, env, stream]: BuildArgs
 ): Promise<{ app: App; host: string }> {
-  let config: Config;
+  // Three services share this process: every start-up error says whose it is.
   try {
-    config = service.readConfig(env);
+    const config = service.readConfig(env);
+    return {
+      app: await service.buildApp(config, { logger: { level: config.LOG_LEVEL, stream } }),
+      host: config.HOST,
+    };
   } catch (error) {
-    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  return {
-    app: await service.buildApp(config, { logger: { level: config.LOG_LEVEL, stream } }),
-    host: config.HOST,
-  };
 }
 
 export interface InProcessOptions {
@@ -103,7 +103,11 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
     const env = { ...options.env, PORT: String(port) };
     const { app, host } = await SERVICE_APPS[key](spec.name, env, stream);
     apps.set(key, app);
-    await app.listen({ host, port });
+    await app.listen({ host, port }).catch((error: unknown) => {
+      throw new Error(`${spec.name}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    });
   };
 
   const url = (key: ServiceKey, what: 'healthz' | 'readyz') =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -10,8 +11,11 @@ import { SERVICES, type ServiceKey, type ServiceSpec, type ServiceState } from '
 import { waitForHttp } from './wait-for-http.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Requests the launcher sends carry request ids with this prefix; their log lines are hidden. */
-export const LAUNCHER_REQUEST_ID = 'stack-launcher';
+/**
+ * Requests the launcher sends carry request ids with this prefix; their log lines are hidden.
+ * Random per run, so no client can hide its own requests from the console by choosing the id.
+ */
+export const LAUNCHER_REQUEST_ID = `stack-launcher-${randomUUID().slice(0, 8)}`;
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 /** A little more than the services' own shutdown grace (service-kit serve: 10 s). */

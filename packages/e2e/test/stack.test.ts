@@ -177,6 +177,23 @@ describe('startStack failures', () => {
     expect(lines.some((line) => line.includes('Server listening'))).toBe(false);
   });
 
+  it('names the service whose start-up failed when the three share one process', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-fail-'));
+    try {
+      await expect(
+        startStack({
+          inProcess: true,
+          ports: { user: 0, catalog: 0, recommendation: 0 },
+          env: { ...EMBEDDED, EMBEDDINGS_MODEL: 'hashing', DATASET_PATH: path.join(dataDir, 'nope.csv') },
+          dataDir,
+          log: () => {},
+        }),
+      ).rejects.toThrow(/^(user|catalog|recommendation)-service: .*nope\.csv/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a STACK_MODE it does not know instead of running single mode', () => {
     // The launcher's source, not `npm start`: that would compile the services beside other tests.
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {

@@ -71,6 +71,13 @@ describe.skipIf(missing.length > 0)(
       expect(lines.some((line) => line.includes('re-indexing the catalog'))).toBe(false);
     });
 
+    it("shows a client's request even when its id looks like the launcher's own", async () => {
+      const id = 'stack-launcher';
+      const response = await fetch(`${stack.urls.user}/customer/3`, { headers: { 'x-request-id': id } });
+      expect(response.status).toBe(200);
+      expect(lines.filter((line) => line.includes(`[${id}]`)).length).toBeGreaterThanOrEqual(2);
+    });
+
     it('shows time, service, level and the request id, so one request can be followed through all three', async () => {
       const id = `trace-${process.pid}`;
       // `strategy=original` reads the history from catalog-service (which asks user-service):
