@@ -43,6 +43,18 @@ export type Config = z.infer<typeof configSchema>;
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'recommendation_schema';
 
+// All weights 0 would score every product 0: a ranking by id, not a recommendation.
+const checkedConfigSchema = configSchema.refine(
+  (config) =>
+    config.RANK_WEIGHT_CONTENT +
+      config.RANK_WEIGHT_PROFILE +
+      config.RANK_WEIGHT_NEXT +
+      config.RANK_WEIGHT_TOGETHER +
+      config.RANK_WEIGHT_POPULAR >
+    0,
+  { path: ['RANK_WEIGHT_*'], message: 'at least one ranking weight must be above 0' },
+);
+
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(configSchema, env);
+  return loadConfig(checkedConfigSchema, env);
 }

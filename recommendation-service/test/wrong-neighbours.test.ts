@@ -45,8 +45,8 @@ describe('catalog-service and user-service addresses that answer 404 for everyth
   });
 });
 
-describe('addresses of the other services in the configuration', () => {
-  it('refuses one without http:// or with a path at start-up, naming the variable', () => {
+describe('the configuration refuses what cannot work', () => {
+  it("refuses other services' addresses without http:// or with a path, and all ranking weights 0, naming the variables", () => {
     for (const [variable, value] of [
       ['CATALOG_SERVICE_URL', 'localhost:8111'],
       ['CATALOG_SERVICE_URL', 'http://127.0.0.1:8111/api/'],
@@ -56,6 +56,16 @@ describe('addresses of the other services in the configuration', () => {
         new RegExp(`${variable}: must be an http:// or https:// address without a path`),
       );
     }
+    const zero = {
+      RANK_WEIGHT_CONTENT: '0',
+      RANK_WEIGHT_PROFILE: '0',
+      RANK_WEIGHT_NEXT: '0',
+      RANK_WEIGHT_TOGETHER: '0',
+    };
+    expect(() => readConfig({ ...zero, RANK_WEIGHT_POPULAR: '0' })).toThrow(
+      /RANK_WEIGHT_\*: at least one ranking weight must be above 0/,
+    );
+    expect(readConfig({ ...zero, RANK_WEIGHT_POPULAR: '1' }).RANK_WEIGHT_POPULAR).toBe(1);
     expect(readConfig({ CATALOG_SERVICE_URL: 'http://catalog-service:8000/' }).CATALOG_SERVICE_URL).toBe(
       'http://catalog-service:8000/',
     );
