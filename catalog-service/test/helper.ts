@@ -37,6 +37,19 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
   return readConfig(await withScratchDatabase('catalog-service', env));
 }
 
+/** A new category and a product in it, created through the API. */
+export async function createProduct(
+  app: App,
+  title: string,
+  categoryTitle: string,
+): Promise<{ id: number; title: string; category_id: number }> {
+  const category = (
+    await app.inject({ method: 'POST', url: '/category/', payload: { title: categoryTitle } })
+  ).json();
+  const payload = { title, category_id: category.id };
+  return (await app.inject({ method: 'POST', url: '/products/', payload })).json();
+}
+
 export async function startApp(config: Config): Promise<App> {
   const app = await buildApp(config, { logger: false });
   await app.ready();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
-import { ORIGINAL_DATASET, PROJECT_DATASET, startApp, testConfig } from './helper.js';
+import { createProduct, ORIGINAL_DATASET, PROJECT_DATASET, startApp, testConfig } from './helper.js';
 
 const HEADER =
   'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
@@ -190,16 +190,7 @@ describe('importing malformed and changed files', () => {
     const config = await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true' });
     const first = await startApp(config);
     // The shop adds a product of its own in a category of its own.
-    const toys = (
-      await first.inject({ method: 'POST', url: '/category/', payload: { title: 'Toys' } })
-    ).json();
-    const rocket = (
-      await first.inject({
-        method: 'POST',
-        url: '/products/',
-        payload: { title: 'Rocket Kit', category_id: toys.id },
-      })
-    ).json();
+    const rocket = await createProduct(first, 'Rocket Kit', 'Toys');
     await first.close();
     await writeFile(
       file,

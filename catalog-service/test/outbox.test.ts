@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
 import {
+  createProduct,
   eventually,
   ORIGINAL_DATASET,
   type ReceivedCall,
@@ -413,16 +414,7 @@ describe('outbox delivery to recommendation-service', () => {
         'one leader',
       );
       const [leader, follower] = (await status(a)).leader ? [a, b] : [b, a];
-      const category = (
-        await follower.inject({ method: 'POST', url: '/category/', payload: { title: 'Shared' } })
-      ).json();
-      const product = (
-        await follower.inject({
-          method: 'POST',
-          url: '/products/',
-          payload: { title: 'Shared v1', category_id: category.id },
-        })
-      ).json();
+      const product = await createProduct(follower, 'Shared v1', 'Shared');
       await drained(leader);
       expect((await status(leader)).delivered_since_start).toBe(1);
       expect((await status(follower)).delivered_since_start).toBe(0);

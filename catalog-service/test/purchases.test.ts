@@ -1,7 +1,7 @@
 import type { App, AppWith } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../src/deps.js';
-import { startApp, startUserService, TestServer, testConfig } from './helper.js';
+import { createProduct, startApp, startUserService, TestServer, testConfig } from './helper.js';
 
 type Json = Record<string, unknown>;
 
@@ -311,16 +311,7 @@ describe('a 404 that is not user-service saying "no such customer"', () => {
     const notUserService = await TestServer.start(() => ({ status: 404, body: { detail: 'Not Found' } }));
     const app = await startApp(await testConfig({ USER_SERVICE_URL: notUserService.url }));
     try {
-      const category = (
-        await app.inject({ method: 'POST', url: '/category/', payload: { title: 'Books' } })
-      ).json();
-      const product = (
-        await app.inject({
-          method: 'POST',
-          url: '/products/',
-          payload: { title: 'Dune', category_id: category.id },
-        })
-      ).json();
+      const product = await createProduct(app, 'Dune', 'Books');
       const purchase = await app.inject({
         method: 'POST',
         url: '/Purchases/',
