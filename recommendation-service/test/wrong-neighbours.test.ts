@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningService, startService } from '@ecom/testing';
+import { closedPort, eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.js';
 
@@ -69,5 +69,33 @@ describe('the configuration refuses what cannot work', () => {
     expect(readConfig({ CATALOG_SERVICE_URL: 'http://catalog-service:8000/' }).CATALOG_SERVICE_URL).toBe(
       'http://catalog-service:8000/',
     );
+  });
+});
+
+describe('the start-up re-index while catalog-service is not up yet', () => {
+  let reco: RunningService;
+
+  beforeAll(async () => {
+    reco = await startService('recommendation-service', {
+      EMBEDDINGS_MODEL: 'hashing',
+      CATALOG_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+  });
+  afterAll(async () => {
+    await reco?.close();
+  });
+
+  it('says it is waiting, not that it failed, and a re-index asked for meanwhile says so too', async () => {
+    const info = async () =>
+      (
+        (await (await fetch(`${reco.url}/recommendation/info`)).json()) as {
+          reindex: { state: string; error?: string };
+        }
+      ).reindex;
+    await eventually(async () => (await info()).state === 'waiting', 10_000, 'the re-index to wait');
+    expect((await info()).error).toMatch(/catalog-service is unavailable/);
+    const asked = await fetch(`${reco.url}/recommendation/reindex`, { method: 'POST' });
+    expect(asked.status).toBe(202);
+    expect(await asked.json()).toEqual({ state: 'waiting' });
   });
 });

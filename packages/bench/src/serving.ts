@@ -135,7 +135,7 @@ runMain(USAGE, async (argv) => {
         const info = await requestJson<{ reindex?: { state?: string } }>(
           `${urls.recommendation}/recommendation/info`,
         );
-        return outbox.pending_jobs === 0 && info.reindex?.state !== 'running';
+        return outbox.pending_jobs === 0 && !['running', 'waiting'].includes(info.reindex?.state ?? '');
       },
       600_000,
       500,

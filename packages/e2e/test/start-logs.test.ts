@@ -44,7 +44,7 @@ describe.skipIf(missing.length > 0)(
           reindex: { state: string };
         };
         // The start-up re-index decides once catalog-service answers (it retries every 5 s).
-        const decided = !['idle', 'running', 'failed'].includes(info.reindex.state);
+        const decided = !['idle', 'running', 'waiting', 'failed'].includes(info.reindex.state);
         if ((info.vector_count >= 151 && decided) || Date.now() > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }

@@ -102,7 +102,13 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
         security: [{ serviceToken: [] }],
         response: {
           202: z
-            .object({ state: z.string().describe('The re-index state after the request: running') })
+            .object({
+              state: z
+                .string()
+                .describe(
+                  'The re-index state after the request: running, or waiting (for catalog-service at start-up; the run follows)',
+                ),
+            })
             .describe('Started (or already running)')
             .meta({ example: { state: 'running' } }),
           401: errorSchema,

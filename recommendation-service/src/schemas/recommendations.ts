@@ -92,7 +92,9 @@ export const infoSchema = z
     reindex: z.object({
       state: z
         .string()
-        .describe('idle, running, done, failed, or not_needed (the outbox was filling an empty collection)'),
+        .describe(
+          'idle, running, waiting (at start-up, for catalog-service; retried shortly), done, failed, or not_needed (the outbox was filling an empty collection)',
+        ),
       indexed: z.number(),
       removed: z.number().describe('Vectors of products the catalog no longer has, removed by the last run'),
       error: z.string().optional(),

@@ -16,7 +16,8 @@ const START_RETRY_MS = 5 * 60_000;
 
 export interface ReindexProgress {
   /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
-  state: 'idle' | 'running' | 'done' | 'failed' | 'not_needed';
+  /** `waiting`: the start-up run could not reach catalog-service yet and tries again shortly. */
+  state: 'idle' | 'running' | 'waiting' | 'done' | 'failed' | 'not_needed';
   indexed: number;
   /** Vectors of products the catalog no longer has, removed by this run. */
   removed: number;
@@ -72,6 +73,7 @@ export class Reindexer {
       await this.run(warn ? 'warn' : attempt === 0 ? 'info' : 'debug', atStart);
       const retry = atStart && Date.now() < startedAt + START_RETRY_MS;
       if (this.progress.state !== 'failed' || !retry || this.stopped) return;
+      this.progress.state = 'waiting';
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS).unref());
       if (this.stopped) return;
     }
