@@ -36,7 +36,6 @@ async function build<Config extends { LOG_LEVEL: string; HOST: string }, App>(
   },
   ...[name, env, stream]: BuildArgs
 ): Promise<{ app: App; host: string }> {
-  // Three services share this process: every start-up error says whose it is.
   try {
     const config = service.readConfig(env);
     return {
@@ -44,8 +43,13 @@ async function build<Config extends { LOG_LEVEL: string; HOST: string }, App>(
       host: config.HOST,
     };
   } catch (error) {
-    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw ofService(name, error);
   }
+}
+
+/** Three services share this process: a start-up error says whose it is. */
+function ofService(name: string, error: unknown): Error {
+  return new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 export interface InProcessOptions {
@@ -104,9 +108,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
     const { app, host } = await SERVICE_APPS[key](spec.name, env, stream);
     apps.set(key, app);
     await app.listen({ host, port }).catch((error: unknown) => {
-      throw new Error(`${spec.name}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw ofService(spec.name, error);
     });
   };
 

@@ -51,10 +51,11 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onLine = (line: string) => {
-      this.tail.push(formatLogLine(line));
+      const formatted = formatLogLine(line);
+      this.tail.push(formatted);
       if (this.tail.length > TAIL_LINES) this.tail.shift();
       if (options.hide?.(line)) return;
-      options.log(`${prefix} ${formatLogLine(line)}`);
+      options.log(`${prefix} ${formatted}`);
     };
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', onLine);

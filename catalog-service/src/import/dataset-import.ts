@@ -235,11 +235,11 @@ export class DatasetImporter {
         await readIds(tx, 'product', titles, this.products);
       }
       if (purchases.length > 0) {
-        const records = purchases.map(({ productKey, ...purchase }) => ({
-          ...purchase,
-          product_id: this.products.get(productKey)?.id,
-          category_id: this.categories.get(this.products.get(productKey)?.categoryKey ?? '')?.id,
-        }));
+        const records = purchases.map(({ productKey, ...purchase }) => {
+          const product = this.products.get(productKey);
+          const category = product && this.categories.get(product.categoryKey);
+          return { ...purchase, product_id: product?.id, category_id: category?.id };
+        });
         // A product stored before this file (through the API, or by an earlier version of it) may
         // be in another category: the API answers such a purchase 422, so the import rejects it.
         const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
