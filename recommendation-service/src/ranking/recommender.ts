@@ -274,7 +274,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 function normalised(vector: Float32Array): Float32Array {
   let norm = 0;
-  for (const value of vector) norm += value * value;
+  for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
   norm = Math.sqrt(norm);
   if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i]! /= norm;
   return vector;

@@ -117,7 +117,11 @@ export class VectorTable {
       // The exclusion lookup runs only for rows good enough to enter the top k.
       if (top.accepts(scores[row]!) && !excluded?.has(productIds[row]!)) top.push(row);
     }
-    return top.sorted().map((row) => ({ ...this.metadataOf(row), score: scores[row]! }));
+    // One object per hit, not a metadata object spread into another: this is most of a new answer's garbage.
+    return top.sorted().map((row) => {
+      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
+      return { productId, categoryId, productTitle, categoryTitle, score: scores[row]! };
+    });
   }
 
   /** Vectors of the live rows, row-major without padding (the snapshot layout). */
