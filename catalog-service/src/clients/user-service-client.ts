@@ -30,13 +30,18 @@ export class UserServiceClient {
     app.addHook('onClose', () => this.http.close());
   }
 
-  async getCustomer(id: number, requestId?: string): Promise<Customer | null> {
+  /** `request`: the one this look-up is made for; its id travels on, its deadline bounds the retries. */
+  async getCustomer(
+    id: number,
+    request?: { id: string; deadline: number | undefined },
+  ): Promise<Customer | null> {
     const cached = this.cache?.get(id);
     if (cached) return cached;
     const customer = await this.http.get(`/customer/${id}`, {
       schema: customerSchema,
       nullOn: [404],
-      requestId,
+      requestId: request?.id,
+      deadline: request?.deadline,
     });
     if (customer) this.cache?.set(id, customer);
     return customer;

@@ -311,7 +311,7 @@ function describe(error: unknown): string {
   if (error instanceof UpstreamStatusError) {
     const detail = (error.upstreamDetail as { detail?: unknown } | undefined)?.detail;
     const text = typeof detail === 'string' ? detail : detail === undefined ? '' : JSON.stringify(detail);
-    return text ? `${error.detail}: ${text.slice(0, 300)}` : error.detail;
+    return text ? `${error.upstream} answered ${error.upstreamStatus}: ${text.slice(0, 300)}` : error.detail;
   }
   if (error instanceof ReceiverUnavailable || error instanceof LeaseLost) return error.message;
   return publicErrorMessage(error);

@@ -35,7 +35,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
           `category_id ${category_id} does not match product ${product_id}, which is in category ${product.category_id}`,
         );
       }
-      const customer = found(await users.getCustomer(customer_id, request.id), `Customer ${customer_id}`);
+      const customer = found(await users.getCustomer(customer_id, request), `Customer ${customer_id}`);
       const purchase = found(await purchases.create(customer.id, product), `Product ${product_id}`);
       return { ...purchase, customer_title: customer.title };
     },
@@ -77,7 +77,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
       // Both at once: the history query does not need the answer (a recommendation's first
       // request for a customer waits for this route; docs/benchmarks.md, "Serving cost").
       const [customer, history] = await Promise.all([
-        users.getCustomer(customer_id, request.id),
+        users.getCustomer(customer_id, request),
         purchases.history(customer_id, request.query.limit),
       ]);
       return { ...found(customer, `Customer ${customer_id}`), purchases: history };
@@ -97,7 +97,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     async (request) => {
       const { purchase_id } = request.params;
       const purchase = found(await purchases.find(purchase_id), `Purchase ${purchase_id}`);
-      const customer = await users.getCustomer(purchase.customer_id, request.id);
+      const customer = await users.getCustomer(purchase.customer_id, request);
       return { ...purchase, customer_title: customer?.title ?? null };
     },
   );

@@ -13,6 +13,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { installDeadline } from './deadline.js';
 import { documentSharedErrors } from './documented-errors.js';
 import { installDraining } from './draining.js';
 import { installErrorHandler } from './error-handler.js';
@@ -113,6 +114,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  installDeadline(app);
   installDraining(app);
 
   await app.register(swagger, {

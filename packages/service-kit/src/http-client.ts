@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
+import { TIMEOUT_HEADER } from './deadline.js';
 import { BadGatewayError, HttpError, NOT_FOUND_DETAIL, ServiceUnavailableError } from './errors.js';
 
 export interface JsonClientOptions {
   /** Name of the downstream service, used in error details: "user-service is unavailable". */
   name: string;
   baseUrl: string;
-  /** Per-attempt deadline for connecting and for the whole answer. */
+  /** Per-attempt deadline for connecting and for the whole answer; sent as TIMEOUT_HEADER. */
   timeoutMs?: number;
   /** Extra attempts for GETs after a network error or a 5xx; the first backoff, doubling, jittered. */
   retries?: number;
@@ -26,6 +27,11 @@ export interface RequestOptions<T> {
    */
   nullOn?: number[];
   requestId?: string | undefined;
+  /**
+   * When whoever this call is made for stops waiting (epoch ms, `request.deadline`): attempts are
+   * cut to it and no retry starts past it, so the failure is answered while that caller listens.
+   */
+  deadline?: number | undefined;
   signal?: AbortSignal;
 }
 
@@ -37,8 +43,11 @@ export class UpstreamStatusError extends HttpError {
     readonly upstreamDetail: unknown,
   ) {
     // A 4xx from downstream means we sent something it rejects: a bug on our side or a
-    // race, so the caller sees 502 unless it maps the status itself.
-    super(upstreamStatus === 503 ? 503 : 502, `${upstream} answered ${upstreamStatus}`);
+    // race, so the caller sees 502 unless it maps the status itself. A 503 is passed on with
+    // its reason: it names the dependency that is really down ("user-service is unavailable").
+    const reason = upstreamStatus === 503 ? detailText(upstreamDetail) : '';
+    const answered = `${upstream} answered ${upstreamStatus}`;
+    super(upstreamStatus === 503 ? 503 : 502, reason ? `${answered}: ${reason}` : answered);
   }
 }
 
@@ -86,11 +95,20 @@ export class JsonClient {
     // Only GETs are retried: a POST may have been applied before the error.
     const attempts = method === 'GET' ? (this.options.retries ?? 2) + 1 : 1;
     const backoffMs = this.options.backoffMs ?? 50;
+    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      const delay = attempt > 0 ? backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()) : 0;
+      const timeoutMs = Math.floor(Math.min(this.timeoutMs, deadline - Date.now() - delay));
+      // Past the deadline nobody waits for the answer: no attempt, or no retry, starts.
+      if (timeoutMs <= 0) {
+        lastError ??= new DOMException('no time left before the deadline', 'TimeoutError');
+        break;
+      }
+      if (delay > 0) await sleep(delay);
       try {
-        const signal = options.signal ?? AbortSignal.timeout(this.timeoutMs);
+        const signal = options.signal ?? AbortSignal.timeout(timeoutMs);
+        headers[TIMEOUT_HEADER] = String(timeoutMs);
         const response = await this.pool.request({ method, path, headers, body: json, signal });
         const text = await response.body.text();
         const payload = text.length > 0 ? safeJson(text) : undefined;
@@ -116,8 +134,7 @@ export class JsonClient {
 }
 
 function isNotFoundAnswer(payload: unknown): boolean {
-  const detail = (payload as { detail?: unknown } | null | undefined)?.detail;
-  return typeof detail === 'string' && NOT_FOUND_DETAIL.test(detail);
+  return NOT_FOUND_DETAIL.test(detailText(payload));
 }
 
 /** Network errors, timeouts and 5xx answers. */
@@ -131,6 +148,12 @@ function describeNetworkError(error: unknown): string {
   const timedOut = ['TimeoutError', 'AbortError', 'HeadersTimeoutError', 'BodyTimeoutError'];
   if (timedOut.includes(name ?? '')) return 'timeout';
   return code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'network error');
+}
+
+/** The `detail` of a `{"detail": "..."}` answer, shortened; '' for anything else. */
+function detailText(payload: unknown): string {
+  const detail = (payload as { detail?: unknown } | null | undefined)?.detail;
+  return typeof detail === 'string' ? detail.slice(0, 300) : '';
 }
 
 function safeJson(text: string): unknown {

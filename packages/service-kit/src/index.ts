@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './create-server.js';
+export * from './deadline.js';
 export * from './documented-errors.js';
 export * from './draining.js';
 export * from './error-handler.js';

@@ -119,6 +119,34 @@ describe('JsonClient', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('tells the peer its timeout and makes no attempt past the caller deadline', async () => {
+    const timeouts: string[] = [];
+    const url = await serve((req) => {
+      timeouts.push(req.headers['x-request-timeout-ms'] as string);
+    });
+    const error = await client(url, { timeoutMs: 1_000, retries: 2 })
+      .get('/slow', { deadline: Date.now() + 300 })
+      .catch((e: unknown) => e);
+    expect((error as ServiceUnavailableError).detail).toBe('peer-service is unavailable (timeout)');
+    // One attempt, cut to the deadline (not three of 1 s each), and the peer was told so.
+    expect(timeouts).toHaveLength(1);
+    expect(Number(timeouts[0])).toBeLessThanOrEqual(300);
+  });
+
+  it("passes on a 503's reason: the dependency the peer could not reach", async () => {
+    const url = await serve((_req, res) => {
+      res.statusCode = 503;
+      res.end(JSON.stringify({ detail: 'user-service is unavailable (timeout)' }));
+    });
+    const error = await client(url)
+      .get('/x')
+      .catch((e: unknown) => e);
+    expect((error as UpstreamStatusError).statusCode).toBe(503);
+    expect((error as UpstreamStatusError).detail).toBe(
+      'peer-service answered 503: user-service is unavailable (timeout)',
+    );
+  });
+
   it('maps an answer of the wrong shape to 502', async () => {
     const url = await serve((_req, res) => res.end(JSON.stringify({ unexpected: true })));
     await expect(client(url).get('/x', { schema: z.object({ id: z.number() }) })).rejects.toBeInstanceOf(

@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { closedPort, type RunningService, startService } from '@ecom/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../src/http.js';
+import { SMALL_DATASET } from '../src/stack.js';
+
+/** A user-service stand-in that accepts connections and never answers (a hung process or host). */
+async function hungServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// The defaults' shape (catalog-service: 3 attempts on user-service; recommendation-service: 3
+// attempts on catalog-service, each with the same per-attempt timeout), scaled down to 500 ms.
+const TIMEOUT_MS = 500;
+const RETRIES = 2;
+// Every attempt, plus JsonClient's backoffs (50 ms doubling, jittered up to 1.5x), plus one
+// second for a busy machine.
+const BOUND_MS = (RETRIES + 1) * TIMEOUT_MS + 1.5 * (50 + 100) + 1_000;
+
+describe('user-service hung behind catalog-service', () => {
+  let hung: Awaited<ReturnType<typeof hungServer>>;
+  let catalog: RunningService<'catalog-service'>;
+  let recommendations: RunningService<'recommendation-service'>;
+
+  beforeAll(async () => {
+    hung = await hungServer();
+    catalog = await startService('catalog-service', {
+      DATASET_PATH: SMALL_DATASET,
+      USER_SERVICE_URL: hung.url,
+      USER_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
+      USER_SERVICE_RETRIES: String(RETRIES),
+      RECOMMENDATION_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
+      OUTBOX_ENABLED: 'false',
+    });
+    recommendations = await startService('recommendation-service', {
+      EMBEDDINGS_MODEL: 'hashing',
+      CATALOG_SERVICE_URL: catalog.url,
+      CATALOG_TIMEOUT_MS: String(TIMEOUT_MS),
+      CATALOG_RETRIES: String(RETRIES),
+      USER_SERVICE_URL: hung.url,
+      REINDEX_ON_EMPTY: 'false',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await recommendations?.close();
+    await catalog?.close();
+    await hung?.close();
+  });
+
+  // `strategy=original` needs the purchases' tags, which only catalog-service's history has.
+  it.each([
+    ['GET /recommendation/{id}', '/recommendation/1?strategy=original'],
+    ["the dashboard's customer detail", '/dashboard/api/customers/1'],
+  ])(
+    '%s answers 503 naming user-service, not catalog-service, within its documented bound',
+    async (_, path) => {
+      const answer = await call(`${recommendations.url}${path}`);
+      expect(answer.status).toBe(503);
+      const { detail } = JSON.parse(answer.body);
+      expect(detail).toBe('catalog-service answered 503: user-service is unavailable (timeout)');
+      expect(answer.ms).toBeLessThan(BOUND_MS);
+    },
+  );
+});
