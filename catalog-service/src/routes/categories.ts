@@ -1,7 +1,12 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
 import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import { categoryCreateSchema, categoryIdParams, categorySchema } from '../schemas/category.js';
+import {
+  categoryCreateSchema,
+  categoryIdParams,
+  categorySchema,
+  categoryUpdateSchema,
+} from '../schemas/category.js';
 
 const tags = ['category'];
 
@@ -58,7 +63,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
         summary: 'Rename a category (the id is in the body)',
         description:
           "Every product of the category is queued for re-vectorising: the category is part of a product's text.",
-        body: categorySchema,
+        body: categoryUpdateSchema,
         response: { 200: categorySchema, 404: errorSchema, 409: errorSchema },
       },
     },

@@ -1,12 +1,18 @@
-import { idParamSchema, idSchema, titleSchema } from '@ecom/contracts';
+import { idParamSchema, idSchema, storedTitleSchema, titleField } from '@ecom/contracts';
 import { z } from 'zod';
 
 export const categoryCreateSchema = z
-  .object({ title: titleSchema.describe('Unique, case-insensitively') })
+  .object({ title: titleField('Unique, case-insensitively') })
   .meta({ example: { title: 'Garden & Outdoors' } });
 
-export const categorySchema = categoryCreateSchema
+/** PUT /category/'s body. */
+export const categoryUpdateSchema = categoryCreateSchema
   .extend({ id: idSchema })
+  .meta({ example: { id: 4, title: 'Garden & Outdoors' } });
+
+/** A category as stored and answered: titles stored before the title rules are answered as they are. */
+export const categorySchema = categoryUpdateSchema
+  .extend({ title: storedTitleSchema.describe('Unique, case-insensitively') })
   .meta({ example: { id: 4, title: 'Garden & Outdoors' } });
 
 export const categoryIdParams = z.object({ id: idParamSchema.describe("The category's id") });

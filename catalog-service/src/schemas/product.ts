@@ -5,7 +5,7 @@ import {
   MAX_TAG_LENGTH,
   MAX_TAGS,
   pageQuery,
-  titleSchema,
+  titleField,
 } from '@ecom/contracts';
 import { uniqueTags } from '@ecom/dataset';
 import { text } from '@ecom/service-kit';
@@ -27,7 +27,7 @@ const example = {
 
 export const productCreateSchema = z
   .object({
-    title: titleSchema.describe('Unique, case-insensitively'),
+    title: titleField('Unique, case-insensitively'),
     category_id: idSchema.describe('An existing category (404 otherwise)'),
     description: text({ max: MAX_DESCRIPTION_LENGTH }).default(''),
     tags: tagsSchema

@@ -1,8 +1,18 @@
-import { countChars, errorSchema, idField, idParam, MAX_ID, queryInt, text } from '@ecom/service-kit';
+import {
+  countChars,
+  errorSchema,
+  idField,
+  idParam,
+  isBlankName,
+  MAX_ID,
+  queryInt,
+  text,
+} from '@ecom/service-kit';
 import { z } from 'zod';
 
-// countChars: how the text rules count length, for readers that check a limit themselves (the dataset parser).
-export { countChars, errorSchema };
+// countChars, isBlankName: how the text rules count length and blank names, for readers that
+// check them themselves (the dataset parser).
+export { countChars, errorSchema, isBlankName };
 
 /** Ids in JSON bodies: integers as Postgres stores them (INT4). */
 export const idSchema = idField();
@@ -27,8 +37,26 @@ export const timestampSchema = z
   .describe('ISO-8601 timestamp')
   .meta({ example: '2026-11-25T10:15:00.000Z' });
 
-/** Names and titles (customers, categories, products): 150 characters, not blank. */
-export const titleSchema = text({ max: 150, required: true });
+const TITLE_RULES =
+  'At most 150 characters as sent (before trimming and normalising). Trimmed and normalised to ' +
+  'Unicode NFC, so a title typed composed (é) or decomposed (e + U+0301) is the same title; ' +
+  'blank, or only invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422.';
+
+/**
+ * Names and titles as written (customers, categories, products) and searched for: the one place
+ * their rules live, checked before a title's uniqueness is.
+ */
+const titleSchema = text({ max: 150, required: true, name: true }).describe(TITLE_RULES);
+
+/** A title field described for its use, followed by the rules every title shares. */
+export const titleField = (description: string) => titleSchema.describe(`${description}. ${TITLE_RULES}`);
+
+/**
+ * A title as stored and answered, by the rules it was accepted under: rows written before
+ * `titleSchema` normalised (NFD, or only invisible characters) are answered and delivered as
+ * they are, never refused on the way out.
+ */
+export const storedTitleSchema = text({ max: 150, required: true });
 
 /** Product limits, the same where the catalog takes a product and where its vector is made. */
 export const MAX_TAGS = 50;

@@ -1,6 +1,6 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema, titleSchema } from './common.js';
+import { idSchema, storedTitleSchema, titleField } from './common.js';
 
 // user-service answers these (its /customer/ routes); catalog-service parses them (its
 // user-service client), so one schema serves both sides.
@@ -18,7 +18,7 @@ export const customerExample = { id: 12, ...customerCreateExample };
 
 export const customerCreateSchema = z
   .object({
-    title: titleSchema.describe("The customer's name; unique"),
+    title: titleField("The customer's name; unique, case-sensitively"),
     gender: text({ max: 15 }),
     age: z.number().int().min(0).max(150),
     location: text({ max: 150 }),
@@ -26,8 +26,14 @@ export const customerCreateSchema = z
   })
   .meta({ example: customerCreateExample });
 
-export const customerSchema = customerCreateSchema
+/** PUT /customer/'s body. */
+export const customerUpdateSchema = customerCreateSchema
   .extend({ id: idSchema })
+  .meta({ example: customerExample });
+
+/** A customer as user-service stores and answers it (its clients parse it). */
+export const customerSchema = customerUpdateSchema
+  .extend({ title: storedTitleSchema.describe("The customer's name; unique, case-sensitively") })
   .meta({ example: customerExample });
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;

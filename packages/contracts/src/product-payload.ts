@@ -1,8 +1,10 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
-import { idSchema, MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, titleSchema } from './common.js';
+import { idSchema, MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, storedTitleSchema } from './common.js';
 
 // catalog-service's outbox sends these; recommendation-service's vector routes validate them.
+// Titles as catalog-service stored them (storedTitleSchema): a product stored before the title
+// rules still gets its vector.
 
 /** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
 export const exampleProduct = {
@@ -17,9 +19,9 @@ export const exampleProduct = {
 export const vectorizeProductSchema = z
   .object({
     product_id: idSchema,
-    product_title: titleSchema,
+    product_title: storedTitleSchema,
     category_id: idSchema,
-    category_title: titleSchema,
+    category_title: storedTitleSchema,
     product_tags: z
       .array(text({ max: MAX_TAG_LENGTH }))
       .max(MAX_TAGS)

@@ -1,6 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { type Customer, countChars, customerCreateSchema, vectorizeProductSchema } from '@ecom/contracts';
+import {
+  type Customer,
+  countChars,
+  customerCreateSchema,
+  isBlankName,
+  vectorizeProductSchema,
+} from '@ecom/contracts';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 
@@ -64,7 +70,9 @@ const MAX_LENGTH = {
   preferences: limit(customer.preference, 'maxLength'),
   description: limit(product.product_description, 'maxLength'),
 };
-const REQUIRED = new Set(['name', 'category', 'product_name']);
+/** The names and titles: required, and normalised as the API's title rules do (packages/contracts). */
+const TITLES = ['name', 'category', 'product_name'] as const;
+const REQUIRED = new Set<string>(TITLES);
 
 /**
  * Streams dataset.csv row by row; trailing empty columns are ignored. A row whose unquoted
@@ -141,6 +149,9 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   const value = Object.fromEntries(COLUMNS.map((column, index) => [column, fields[index]?.trim() ?? ''])) as {
     [column in (typeof COLUMNS)[number]]: string;
   };
+  // NFC, so "Café" typed composed in one row and decomposed in another is one product; lengths
+  // below are counted on the text as stored.
+  for (const column of TITLES) value[column] = value[column].normalize('NFC');
 
   const problems: string[] = [];
   // Postgres text cannot hold NUL, and the API refuses it too.
@@ -152,7 +163,8 @@ function parseRecord(raw: string[], line: number): ParsedLine {
     problems.push(`age "${value.age}" is not an integer 0-${MAX_AGE}`);
   for (const [column, max] of Object.entries(MAX_LENGTH)) {
     const text = value[column as keyof typeof MAX_LENGTH];
-    if (!text && REQUIRED.has(column)) problems.push(`${column} is empty`);
+    if (REQUIRED.has(column) && isBlankName(text))
+      problems.push(`${column} is empty or only invisible characters`);
     else if (text.length > max && countChars(text) > max)
       problems.push(`${column} is longer than ${max} characters`);
   }

@@ -96,6 +96,19 @@ describe('parseDataset on malformed input', () => {
     expect(title.safeParse('😀'.repeat(151)).success).toBe(false);
   });
 
+  it('stores names and titles in NFC and counts them as stored, so a decomposed title is not refused for its marks', async () => {
+    // 150 "é" typed decomposed are 300 code points; stored in NFC they are 150.
+    const file = await csvFile(
+      `${header}1,Jose\u0301,30,F,Oslo,Books,1,Cafe\u0301,${'e\u0301'.repeat(150)},A novel,Book\n`,
+    );
+    const [parsed] = await collect(file);
+    expect(parsed?.kind === 'row' && parsed.row).toMatchObject({
+      customer: { title: 'Jos\u00e9' },
+      category: 'Caf\u00e9',
+      productName: '\u00e9'.repeat(150),
+    });
+  });
+
   it('reads rows appended with \\n line endings to a file whose lines end in \\r\\n', async () => {
     const crlf = header.replace('\n', '\r\n');
     const file = await csvFile(

@@ -39,20 +39,44 @@ export const idField = () => bodyInt(1, MAX_ID);
 // so the pattern means the same in every regex dialect a client may use.
 const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
-type TextRules = { max: number; required?: boolean; forbid?: string };
+// Characters that show nothing (Unicode's Default_Ignorable_Code_Point in the Basic Multilingual
+// Plane: zero-width space and joiners, bidi controls, word joiner, variation selectors, Hangul
+// fillers; U+FEFF is in WS), spelled out like WS. The astral ones (tag characters U+E0000…) are
+// left out: a pattern naming them would not compile in every dialect.
+const INVISIBLE =
+  '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\uffa0\\ufff0-\\ufff8';
+const VISIBLE = new RegExp(`[^${WS}${INVISIBLE}]`, 'u');
+
+/** Whether a name is blank by `text({ name: true })`'s rule: only whitespace and invisible characters. */
+export const isBlankName = (value: string): boolean => !VISIBLE.test(value);
+
+type TextRules = {
+  max: number;
+  required?: boolean;
+  forbid?: string;
+  /**
+   * A name or title: stored in Unicode NFC, so "Café" typed composed (U+00E9) or decomposed
+   * (e + U+0301, as macOS and some CSV exports write it) is one name; and, when required,
+   * invisible characters alone are blank.
+   */
+  name?: boolean;
+};
 
 /**
  * Text as stored: trimmed, at most `max` code points (as VARCHAR and JSON Schema's `maxLength`)
  * counted before trimming, never NUL (Postgres cannot store it), not blank when `required`,
  * without the `forbid` characters; the pattern documents the last three rules. Lone surrogates
- * are U+FFFD already (json-body.ts).
+ * are U+FFFD already (json-body.ts). A `name` is counted as sent too, and must still fit once
+ * normalised (the few characters NFC lengthens, such as U+0958, would not fit a VARCHAR).
  */
-export function text({ max, required = false, forbid = '' }: TextRules) {
-  const rules = [required && 'be blank', forbid && `contain ${JSON.stringify(forbid)}`];
+export function text({ max, required = false, forbid = '', name = false }: TextRules) {
+  const blank = name ? 'be blank or only invisible characters' : 'be blank';
+  const rules = [required && blank, forbid && `contain ${JSON.stringify(forbid)}`];
   const banned = `\\u0000${forbid.replace(/[\\\]^-]/g, '\\$&')}`;
-  const pattern = required ? `^[^${banned}]*[^${banned}${WS}][^${banned}]*$` : `^[^${banned}]*$`;
+  const space = name ? WS + INVISIBLE : WS;
+  const pattern = required ? `^[^${banned}]*[^${banned}${space}][^${banned}]*$` : `^[^${banned}]*$`;
   const regex = new RegExp(pattern, 'u');
-  const schema = z
+  let schema = z
     .string()
     .refine((value) => countChars(value) <= max, { message: `At most ${max} characters`, abort: true })
     .refine((value) => !value.includes('\u0000'), {
@@ -61,6 +85,13 @@ export function text({ max, required = false, forbid = '' }: TextRules) {
     })
     .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })
     .trim();
+  if (name) {
+    schema = schema
+      .overwrite((value) => value.normalize('NFC'))
+      .refine((value) => countChars(value) <= max, {
+        message: `At most ${max} characters once normalised to NFC`,
+      });
+  }
   // meta() last: these keys go into the JSON Schema as written.
   return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });
 }

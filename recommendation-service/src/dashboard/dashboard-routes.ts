@@ -4,7 +4,7 @@ import {
   customerPurchasesExample,
   customerPurchasesSchema,
   errorSchema,
-  titleSchema,
+  titleField,
 } from '@ecom/contracts';
 import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
@@ -41,7 +41,7 @@ const customerSchema = z
   .meta({ example: { ...customerExample, id: 3 } });
 
 const searchQuery = z.object({
-  q: titleSchema.describe('A customer id, or part of a name (case-insensitive)'),
+  q: titleField('A customer id, or part of a name (case-insensitive)'),
 });
 
 const customerDetailSchema = customerPurchasesSchema

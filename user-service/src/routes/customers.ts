@@ -1,4 +1,10 @@
-import { customerChangeSchema, customerCreateSchema, customerSchema, errorSchema } from '@ecom/contracts';
+import {
+  customerChangeSchema,
+  customerCreateSchema,
+  customerSchema,
+  customerUpdateSchema,
+  errorSchema,
+} from '@ecom/contracts';
 import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
@@ -76,7 +82,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
       schema: {
         tags,
         summary: 'Replace a customer (the id is in the body)',
-        body: customerSchema,
+        body: customerUpdateSchema,
         response: { 200: customerSchema, 404: errorSchema, 409: errorSchema },
       },
     },

@@ -1,13 +1,13 @@
-import { idParamSchema, pageQuery, titleSchema } from '@ecom/contracts';
+import { idParamSchema, pageQuery, titleField } from '@ecom/contracts';
 import { queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
 export const customerIdParams = z.object({ id: idParamSchema.describe("The customer's id") });
 
 export const customerListQuery = pageQuery.extend({
-  q: titleSchema
-    .optional()
-    .describe("Only customers whose name contains this text, ignoring case (the dashboard's search)"),
+  q: titleField(
+    "Only customers whose name contains this text, ignoring case (the dashboard's search)",
+  ).optional(),
 });
 
 export const customerChangesQuery = z.object({
