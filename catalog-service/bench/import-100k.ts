@@ -1,13 +1,15 @@
 // Benchmark of the dataset import: generates a CSV of ROWS purchase rows (default 100 000)
 // in a temp folder, imports it into a fresh database, and prints rows/s, total time and
 // peak RSS. Then re-imports the file with one row appended: every other row must be found
-// already imported (the idempotent path).
+// already imported (the idempotent path). A real user-service, seeded from the file first (not
+// timed), answers the import's check of the file's customers.
 //   pnpm bench:import                                  # embedded PGlite
 //   DATABASE_URL=postgres://... pnpm bench:import      # a scratch database on that server
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '@ecom/db';
+import { startService } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 import { DatasetImporter, type ImportSummary } from '../src/import/dataset-import.js';
@@ -28,7 +30,8 @@ function random(seed: number): () => number {
   };
 }
 
-async function generate(file: string): Promise<void> {
+/** Writes the file; answers its first row. */
+async function generate(file: string): Promise<string> {
   const next = random(42);
   const lines = [
     'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags',
@@ -54,6 +57,7 @@ async function generate(file: string): Promise<void> {
     );
   }
   await writeFile(file, `${lines.join('\n')}\n`);
+  return lines[1] ?? '';
 }
 
 function peakRssMb(): number {
@@ -75,11 +79,19 @@ const dir = await mkdtemp(path.join(tmpdir(), 'catalog-bench-'));
 const file = path.join(dir, 'dataset.csv');
 try {
   let started = performance.now();
-  await generate(file);
+  const firstRow = await generate(file);
   console.log(`generated ${ROWS} rows in ${((performance.now() - started) / 1000).toFixed(2)} s: ${file}`);
 
+  started = performance.now();
+  const users = await startService('user-service', {
+    DATASET_PATH: file,
+    DATA_DIR: path.join(dir, 'users'),
+    LOG_LEVEL: 'warn',
+  });
+  console.log(`user-service seeded from the file in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   const base = process.env.DATABASE_URL;
   const config = readConfig({
+    USER_SERVICE_URL: users.url,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     DATA_DIR: dir,
     IMPORT_ON_START: 'false',
@@ -94,17 +106,20 @@ try {
     `database: ${app.deps.databaseKind}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
   const importer = () =>
-    new DatasetImporter(app.deps.prisma, app.deps.outboxSignal, app.log, {
+    new DatasetImporter(app.deps.prisma, app.deps.outboxSignal, app.deps.users, app.log, {
       batchSize: config.IMPORT_BATCH_SIZE,
+      userServiceWaitMs: 0,
     });
   try {
     await timed('first import', () => importer().run(file));
-    await appendFile(file, '1,Customer 1,19,Female,City 1,Books,1,Category 1,Product 1,Again,Tag 1\n');
+    // A customer the file (and so user-service) has, buying the same product once more.
+    await appendFile(file, `${firstRow}\n`);
     await timed('re-import of the changed file', () => importer().run(file));
     const pending = await app.deps.outbox.backlog();
     console.log(`outbox: ${pending.products} products queued for vectorising`);
   } finally {
     await app.close();
+    await users.close();
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

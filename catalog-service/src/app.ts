@@ -19,6 +19,14 @@ import { purchaseRoutes } from './routes/purchases.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
+/**
+ * How long the start-up import waits for an unreachable user-service (it checks the file's
+ * customers there) before start-up fails; the launcher and compose start user-service first.
+ * Well inside Fastify's onReady timeout (service-kit's pluginTimeout, 120 s), whose own error
+ * would not name user-service.
+ */
+const IMPORT_WAITS_FOR_USERS_MS = 60_000;
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'catalog-service',
@@ -49,8 +57,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(productRoutes, deps);
   await app.register(purchaseRoutes, deps);
   await app.register(operationsRoutes, deps);
-  const importer = new DatasetImporter(prisma, deps.outboxSignal, app.log, {
+  const importer = new DatasetImporter(prisma, deps.outboxSignal, deps.users, app.log, {
     batchSize: config.IMPORT_BATCH_SIZE,
+    userServiceWaitMs: IMPORT_WAITS_FOR_USERS_MS,
   });
   registerCatalogMetrics(app, deps, importer);
   app.addHook('onReady', async () => {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { App } from '@ecom/service-kit';
-import { closedPort, startService, withScratchDatabase } from '@ecom/testing';
+import { closedPort, type RunningService, startService, withScratchDatabase } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
@@ -56,13 +56,16 @@ export async function startApp(config: Config): Promise<App> {
   return app;
 }
 
-/** A real user-service on an ephemeral port, on its own database, seeded from `datasetPath`. */
-export async function startUserService(datasetPath?: string): Promise<{ url: string; app: App }> {
-  const { app, url } = await startService('user-service', {
+/**
+ * A real user-service on an ephemeral port, on its own database, seeded from `datasetPath` (the
+ * dataset import checks the file's customers there). Restart it on its data and port with
+ * `startService('user-service', users.env, { port: users.port })` to seed a changed file.
+ */
+export function startUserService(datasetPath?: string): Promise<RunningService<'user-service'>> {
+  return startService('user-service', {
     SEED_ON_START: datasetPath ? 'true' : 'false',
     ...(datasetPath ? { DATASET_PATH: datasetPath } : {}),
   });
-  return { url, app: app as App };
 }
 
 export interface ReceivedCall {

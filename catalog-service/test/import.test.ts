@@ -2,8 +2,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App } from '@ecom/service-kit';
+import { startService } from '@ecom/testing';
 import { describe, expect, it } from 'vitest';
-import { createProduct, ORIGINAL_DATASET, PROJECT_DATASET, startApp, testConfig } from './helper.js';
+import {
+  createProduct,
+  ORIGINAL_DATASET,
+  PROJECT_DATASET,
+  startApp,
+  startUserService,
+  testConfig,
+} from './helper.js';
 
 const HEADER =
   'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
@@ -43,7 +51,12 @@ async function lastImport(app: App) {
 
 describe('importing the original dataset', () => {
   it('imports 6 categories, 54 products and 63 purchases, repairing the 1984 row, idempotently', async () => {
-    const config = await testConfig({ DATASET_PATH: ORIGINAL_DATASET, IMPORT_ON_START: 'true' });
+    const users = await startUserService(ORIGINAL_DATASET);
+    const config = await testConfig({
+      DATASET_PATH: ORIGINAL_DATASET,
+      IMPORT_ON_START: 'true',
+      USER_SERVICE_URL: users.url,
+    });
     const first = await startApp(config);
     try {
       expect(await counts(first)).toEqual({ categories: 6, products: 54, purchases: 63 });
@@ -95,13 +108,21 @@ describe('importing the original dataset', () => {
       expect((await second.inject({ method: 'GET', url: '/outbox/status' })).json().pending_jobs).toBe(54);
     } finally {
       await second.close();
+      await users.close();
     }
   });
 });
 
 describe('importing the project dataset', () => {
   it('imports every row, with the history of a customer in reverse file order', async () => {
-    const app = await startApp(await testConfig({ DATASET_PATH: PROJECT_DATASET, IMPORT_ON_START: 'true' }));
+    const users = await startUserService(PROJECT_DATASET);
+    const app = await startApp(
+      await testConfig({
+        DATASET_PATH: PROJECT_DATASET,
+        IMPORT_ON_START: 'true',
+        USER_SERVICE_URL: users.url,
+      }),
+    );
     try {
       const summary = await lastImport(app);
       expect(summary).toMatchObject({ read: 599, imported: 599, rejected: 0, repaired: 0 });
@@ -115,6 +136,7 @@ describe('importing the project dataset', () => {
       expect(new Set(times).size).toBe(times.length);
     } finally {
       await app.close();
+      await users.close();
     }
   });
 });
@@ -131,7 +153,13 @@ describe('importing malformed and changed files', () => {
       '4,Ed,30,M,Rome,Music,4,Music,Blue,An album,"Vinyl, Jazz"',
     ];
     const file = await csv(`${HEADER}${rows.join('\n')}\n`);
-    const config = await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true', IMPORT_BATCH_SIZE: '2' });
+    let users = await startUserService(file);
+    const config = await testConfig({
+      DATASET_PATH: file,
+      IMPORT_ON_START: 'true',
+      IMPORT_BATCH_SIZE: '2',
+      USER_SERVICE_URL: users.url,
+    });
     const first = await startApp(config);
     try {
       const summary = await lastImport(first);
@@ -170,6 +198,9 @@ describe('importing malformed and changed files', () => {
       `${HEADER}5,Fay,50,Female,Paris,Books,9,Books,Emma,A novel,Book\n${rows.join('\n')}\n` +
         '2,Ben,41,Male,Rome,Books,1,Books,Dune,A novel,"Book, SciFi"\n',
     );
+    // Started again on its data, user-service seeds the new customer (Fay) first.
+    await users.close();
+    users = await startService('user-service', users.env, { port: users.port });
     const second = await startApp(config);
     try {
       const summary = await lastImport(second);
@@ -182,12 +213,18 @@ describe('importing malformed and changed files', () => {
       expect((await second.inject({ method: 'GET', url: '/dataset/imports' })).json()).toHaveLength(2);
     } finally {
       await second.close();
+      await users.close();
     }
   });
 
   it('rejects a changed row naming a stored product under another category, as the API would (422)', async () => {
     const file = await csv(`${HEADER}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n`);
-    const config = await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true' });
+    const users = await startUserService(file);
+    const config = await testConfig({
+      DATASET_PATH: file,
+      IMPORT_ON_START: 'true',
+      USER_SERVICE_URL: users.url,
+    });
     const first = await startApp(config);
     // The shop adds a product of its own in a category of its own.
     const rocket = await createProduct(first, 'Rocket Kit', 'Toys');
@@ -214,6 +251,7 @@ describe('importing malformed and changed files', () => {
       expect(feed.map((p: { product_id: number }) => p.product_id)).not.toContain(rocket.id);
     } finally {
       await second.close();
+      await users.close();
     }
   });
 
@@ -222,8 +260,19 @@ describe('importing malformed and changed files', () => {
       startApp(await testConfig({ DATASET_PATH: '/nonexistent/dataset.csv', IMPORT_ON_START: 'true' })),
     ).rejects.toThrow(/ENOENT|no such file/);
     const headerless = await csv('a,b,c\n1,2,3\n');
-    await expect(
-      startApp(await testConfig({ DATASET_PATH: headerless, IMPORT_ON_START: 'true' })),
-    ).rejects.toThrow(/lacks column/);
+    const users = await startUserService();
+    try {
+      await expect(
+        startApp(
+          await testConfig({
+            DATASET_PATH: headerless,
+            IMPORT_ON_START: 'true',
+            USER_SERVICE_URL: users.url,
+          }),
+        ),
+      ).rejects.toThrow(/lacks column/);
+    } finally {
+      await users.close();
+    }
   });
 });

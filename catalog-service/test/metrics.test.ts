@@ -1,6 +1,6 @@
 import { type App, parsePrometheusText } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_DATASET, startApp, testConfig } from './helper.js';
+import { PROJECT_DATASET, startApp, startUserService, testConfig } from './helper.js';
 
 function gauges(text: string): Map<string, number> {
   return new Map(
@@ -12,15 +12,23 @@ function gauges(text: string): Map<string, number> {
 
 describe('catalog /metrics', () => {
   let app: App;
+  let users: Awaited<ReturnType<typeof startUserService>>;
 
   beforeAll(async () => {
+    users = await startUserService(PROJECT_DATASET);
     // The outbox is on, but recommendation-service is a closed port: every product stays pending.
     app = await startApp(
-      await testConfig({ IMPORT_ON_START: 'true', DATASET_PATH: PROJECT_DATASET, OUTBOX_ENABLED: 'true' }),
+      await testConfig({
+        IMPORT_ON_START: 'true',
+        DATASET_PATH: PROJECT_DATASET,
+        OUTBOX_ENABLED: 'true',
+        USER_SERVICE_URL: users.url,
+      }),
     );
   });
   afterAll(async () => {
     await app.close();
+    await users.close();
   });
 
   it('shows table sizes, the finished import and the undelivered outbox backlog', async () => {

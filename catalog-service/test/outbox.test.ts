@@ -9,6 +9,7 @@ import {
   ORIGINAL_DATASET,
   type ReceivedCall,
   startApp,
+  startUserService,
   TestServer,
   testConfig,
   usingPostgres,
@@ -259,9 +260,12 @@ describe('outbox delivery to recommendation-service', () => {
 
   it('delivers the import in batches and single changes through vectorize_product', async () => {
     const rec = await receiver();
+    const users = await startUserService(ORIGINAL_DATASET);
+    cleanups.push(() => users.close());
     const config = await outboxConfig(rec, {
       DATASET_PATH: ORIGINAL_DATASET,
       IMPORT_ON_START: 'true',
+      USER_SERVICE_URL: users.url,
       OUTBOX_BATCH_SIZE: '20',
     });
     const started = await app(config);

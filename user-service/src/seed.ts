@@ -6,7 +6,9 @@ import type { CustomerRepository } from './repositories/customer-repository.js';
 /**
  * Seeds customers from dataset.csv once per file content: a restart with the same file does
  * nothing, so customers deleted or edited through the API stay as the user left them. A
- * changed file adds its new customers and still never overwrites existing rows.
+ * changed file adds its new customers; it never overwrites a customer, brings back a deleted
+ * one, or takes an id or a name another customer holds (logged with the reason; catalog-service
+ * then rejects that customer's rows).
  */
 export async function seedCustomers(
   prisma: PrismaClient,
@@ -23,11 +25,16 @@ export async function seedCustomers(
   for (const issue of parsed.issues) {
     log.warn({ line: issue.line, reason: issue.reason }, `dataset row ${issue.action}`);
   }
+  const { inserted, notSeeded } = await customers.insertMissing(parsed.customers);
+  for (const { id, reason } of notSeeded) {
+    log.warn({ customerId: id, reason }, 'dataset customer not seeded');
+  }
   const summary = {
     source: datasetPath,
     skipped: false,
     customersInFile: parsed.customers.length,
-    inserted: await customers.insertMissing(parsed.customers),
+    inserted,
+    notSeeded: notSeeded.length,
     rowsRead: parsed.rowsRead,
     rejectedRows: parsed.issues.filter((issue) => issue.action === 'rejected').length,
   };

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import { ORIGINAL_DATASET, startApp, testConfig } from './helper.js';
 
 const PROJECT_DATASET = path.resolve(import.meta.dirname, '../../dataset.csv');
@@ -86,6 +87,54 @@ describe('seeding customers from the dataset', () => {
         [1, 'Ann'],
         [2, 'Ben'],
       ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('never brings back a deleted customer nor takes an id or a name another customer holds, and logs why', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'seed-'));
+    const file = path.join(dir, 'dataset.csv');
+    const header =
+      'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags\n';
+    await writeFile(
+      file,
+      `${header}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n2,Ben,40,Male,Rome,Books,1,Books,Dune,A novel,Book\n`,
+    );
+    const config = await testConfig({ DATASET_PATH: file });
+    const first = await startApp(config);
+    const cleo = { title: 'Cleo', gender: 'Female', age: 25, location: 'Lyon', preference: 'Music' };
+    expect((await first.inject({ method: 'POST', url: '/customer/', payload: cleo })).json().id).toBe(3);
+    await first.inject({ method: 'DELETE', url: '/customer/2' });
+    await first.close();
+    // Rows appended: Ben again, a dataset customer 3 (the id is Cleo's now), "Cleo" as 4, and Eve.
+    await writeFile(
+      file,
+      `${header}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n2,Ben,40,Male,Rome,Books,1,Books,Dune,A novel,Book\n` +
+        '3,Dan,50,Male,Bern,Books,1,Books,Dune,A novel,Book\n4,Cleo,22,Female,Nice,Music,1,Books,Dune,A novel,Book\n' +
+        '5,Eve,35,Female,Riga,Books,1,Books,Dune,A novel,Book\n',
+    );
+    const lines: { msg: string; customerId?: number; reason?: string; inserted?: number }[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const second = await buildApp(config, { logger: { level: 'info', stream } });
+    try {
+      await second.ready();
+      const customers = (await second.inject({ method: 'GET', url: '/customer/' })).json();
+      expect(customers).toEqual([
+        expect.objectContaining({ id: 1, title: 'Ann' }),
+        expect.objectContaining({ id: 3, title: 'Cleo', location: 'Lyon' }),
+        expect.objectContaining({ id: 5, title: 'Eve' }),
+      ]);
+      const skipped = lines.filter((line) => line.msg === 'dataset customer not seeded');
+      expect(skipped.map(({ customerId, reason }) => [customerId, reason])).toEqual([
+        [2, 'customer 2 was deleted; a deleted customer is not seeded again'],
+        [3, 'customer 3 is "Cleo", not "Dan"'],
+        [4, 'the name "Cleo" belongs to customer 3'],
+      ]);
+      expect(lines.find((line) => line.msg === 'customers seeded from dataset')).toMatchObject({
+        inserted: 1,
+        notSeeded: 3,
+      });
     } finally {
       await second.close();
     }

@@ -1,4 +1,4 @@
-import { type Customer, customerSchema } from '@ecom/contracts';
+import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
 import { type App, JsonClient } from '@ecom/service-kit';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
@@ -45,5 +45,11 @@ export class UserServiceClient {
     });
     if (customer) this.cache?.set(id, customer);
     return customer;
+  }
+
+  /** Customers written after `afterVersion`, in version order (user-service's customer feed). */
+  async changes(afterVersion: number, limit: number): Promise<CustomerChange[]> {
+    const path = `/customer/changes/?after_version=${afterVersion}&limit=${limit}`;
+    return (await this.http.get(path, { schema: customerChangeSchema.array() })) ?? [];
   }
 }

@@ -1,8 +1,10 @@
 import { type DatasetRow, fingerprint, parseDataset, type RowIssue } from '@ecom/dataset';
 import type { FastifyBaseLogger } from 'fastify';
+import type { UserServiceClient } from '../clients/user-service-client.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { enqueueProducts, type OutboxSignal } from '../repositories/outbox-writes.js';
 import { lockPurchaseInserts } from '../repositories/purchase-repository.js';
+import { readHeldCustomers } from './held-customers.js';
 
 /** What one import did; stored in `dataset_import` and logged. */
 export type ImportSummary = ReturnType<typeof newSummary>;
@@ -72,11 +74,13 @@ const nothingPending = () => ({
 
 /**
  * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id
- * is not unique) and purchases (customer = CSV user_id, unchecked: user-service seeds them from
- * the same file). Idempotent: a file content imported before is skipped by its checksum, and a
- * purchase's natural key (customer, product, n-th such row) lets a changed file add only its
- * new rows. Existing categories and products are never overwritten. One `run()` per instance:
- * it keeps the rows and occurrence counts it read (app.ts runs it once, at start).
+ * is not unique) and purchases (customer = CSV user_id). user-service seeds the customers from
+ * the same file, but not over an id or a name another customer holds, nor a deleted one: a row
+ * whose user_id and name user-service does not hold together is rejected. Idempotent: a file
+ * content imported before is skipped by its checksum, and a purchase's natural key (customer,
+ * product, n-th such row) lets a changed file add only its new rows. Existing categories and
+ * products are never overwritten. One `run()` per instance: it keeps the rows and occurrence
+ * counts it read (app.ts runs it once, at start).
  */
 export class DatasetImporter {
   /** By lower-cased title; `id` once written. */
@@ -88,12 +92,16 @@ export class DatasetImporter {
   private summary!: ImportSummary;
   private running = false;
   private totalRows: number | null = null;
+  /** user-service's customers' names by id, read before the file. */
+  private customers = new Map<number, string>();
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly outbox: OutboxSignal,
+    private readonly users: UserServiceClient,
     private readonly log: FastifyBaseLogger,
-    private readonly options: { batchSize: number },
+    /** `userServiceWaitMs`: how long to wait for an unreachable user-service before failing. */
+    private readonly options: { batchSize: number; userServiceWaitMs: number },
   ) {}
 
   get progress() {
@@ -114,6 +122,7 @@ export class DatasetImporter {
         );
         return { ...(done.summary as unknown as ImportSummary), already_imported: true };
       }
+      this.customers = await readHeldCustomers(this.users, this.log, this.options.userServiceWaitMs);
       this.summary = newSummary(path, checksum);
       // An estimate while reading (header and trailing newline), exact once the file is read.
       this.totalRows = Math.max(0, lineBreaks - 1);
@@ -163,6 +172,16 @@ export class DatasetImporter {
   }
 
   private take(row: DatasetRow, purchasedAt: string): void {
+    const { id, title } = row.customer;
+    const held = this.customers.get(id);
+    if (held !== title) {
+      const reason =
+        held === undefined
+          ? `customer ${id} "${title}" is not in user-service (deleted, or never added)`
+          : `customer ${id} is "${held}" in user-service, not "${title}"`;
+      this.issue({ line: row.line, action: 'rejected', reason });
+      return;
+    }
     const categoryKey = row.category.toLowerCase();
     const productKey = row.productName.toLowerCase();
     const known = this.products.get(productKey);

@@ -68,20 +68,59 @@ export class CustomerRepository {
   }
 
   /**
-   * Inserts dataset customers with their CSV ids; rows whose id or name already exists are
-   * left alone (never overwritten). Moves the id sequence past the highest id so customers
-   * created through the API later do not collide; never back, so no deleted customer's id (and
-   * the purchases catalog-service may still hold for it) is given out again.
+   * Inserts the dataset customers (with their CSV ids) whose id was never written and whose
+   * name is free, and answers the others with why: an id in `customer_change` belongs to a
+   * customer created through the API or seeded before, or to one deleted (who stays deleted,
+   * though catalog-service keeps their purchases). A customer stored as the file has them is a
+   * re-seed, not reported. Moves the id sequence past the highest id so customers created
+   * through the API later do not collide; never back, so no id is given out again.
    */
-  async insertMissing(customers: Customer[]): Promise<number> {
+  async insertMissing(customers: Customer[]): Promise<{ inserted: number; notSeeded: NotSeeded[] }> {
+    const ids = customers.map(({ id }) => id);
+    const titles = customers.map(({ title }) => title);
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.customer.createMany({ data: customers, skipDuplicates: true });
+      const written = await tx.$queryRaw<{ id: number; title: string | null }[]>`
+        SELECT ch.customer_id AS id, c.title FROM user_schema.customer_change ch
+        LEFT JOIN user_schema.customer c ON c.id = ch.customer_id
+        WHERE ch.customer_id = ANY(${ids}::int[])`;
+      const named = await tx.$queryRaw<{ id: number; title: string }[]>`
+        SELECT id, title FROM user_schema.customer WHERE title = ANY(${titles}::text[])`;
+      const titleById = new Map(written.map(({ id, title }) => [id, title]));
+      const idByTitle = new Map(named.map(({ id, title }) => [title, id]));
+      const fresh: Customer[] = [];
+      const notSeeded: NotSeeded[] = [];
+      for (const customer of customers) {
+        const { id, title } = customer;
+        const holder = titleById.get(id);
+        const owner = idByTitle.get(title);
+        if (holder === title) continue;
+        if (holder === null) {
+          notSeeded.push({
+            id,
+            reason: `customer ${id} was deleted; a deleted customer is not seeded again`,
+          });
+        } else if (holder !== undefined) {
+          notSeeded.push({ id, reason: `customer ${id} is "${holder}", not "${title}"` });
+        } else if (owner !== undefined) {
+          notSeeded.push({ id, reason: `the name "${title}" belongs to customer ${owner}` });
+        } else {
+          fresh.push(customer);
+          idByTitle.set(title, id);
+        }
+      }
+      const { count } = await tx.customer.createMany({ data: fresh, skipDuplicates: true });
       await tx.$executeRaw`SELECT setval('user_schema.customer_id_seq', m.max_id)
         FROM (SELECT MAX(id) AS max_id FROM user_schema.customer) m, user_schema.customer_id_seq s
         WHERE m.max_id > CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END`;
-      return count;
+      return { inserted: count, notSeeded };
     });
   }
+}
+
+/** A dataset customer the seed left out, and why. */
+export interface NotSeeded {
+  id: number;
+  reason: string;
 }
 
 function mapUniqueTitle(error: unknown, title: string): unknown {
