@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { App, AppWith } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../src/deps.js';
-import { startApp, testConfig } from './helper.js';
+import { startApp, startUserService, testConfig } from './helper.js';
 
 // "Café" as macOS and some CSV exports write it (e + combining acute) and as most keyboards do.
 const NFD = 'Cafe\u0301 Beans';
@@ -92,7 +92,11 @@ describe('importing titles as the API stores them', () => {
         `3,Cy,30,Male,Rome,Food,2,\u200b,Tea,Leaves,Tea\n` +
         `4,Di,30,Female,Rome,Food,3,Caf\u00e9,\u2060\u200d,Leaves,Tea\n`,
     );
-    const app = await startApp(await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true' }));
+    // The import books rows only for customers user-service holds: a real one, seeded from the file.
+    const users = await startUserService(file);
+    const app = await startApp(
+      await testConfig({ DATASET_PATH: file, IMPORT_ON_START: 'true', USER_SERVICE_URL: users.url }),
+    );
     try {
       expect((await app.inject('/category/')).json().map((c: { title: string }) => c.title)).toEqual([
         'Caf\u00e9',
@@ -108,6 +112,7 @@ describe('importing titles as the API stores them', () => {
       ]);
     } finally {
       await app.close();
+      await users.close();
     }
   });
 });
