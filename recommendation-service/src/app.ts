@@ -63,7 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     retries: config.CATALOG_RETRIES,
   });
   const directory = new ProductDirectory(prisma, embedder.id);
-  await directory.load();
+  await directory.refresh(); // the first refresh loads every product
   // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
   const statsStore = new PurchaseStatsStore(prisma, pairCountOptions(config));
   const coPurchases = new PurchaseStats();
@@ -78,7 +78,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
   const learn = options.learnPurchases !== false;
-  const feed = new PurchaseFeed(catalog, statsStore, coPurchases, localPurchases, config, learn, app.log);
+  // Each feed tick takes in other replicas' product changes; the embedded store has no other replica.
+  const shared = vectorStore.kind === 'milvus' ? vectorSync : undefined;
+  const feed = new PurchaseFeed(
+    catalog,
+    statsStore,
+    coPurchases,
+    localPurchases,
+    shared,
+    config,
+    learn,
+    app.log,
+  );
   // What is already learned (by this or another replica) serves the first request.
   await feed.refresh();
   const users = new UserClient({

@@ -32,7 +32,7 @@ export const configSchema = z.object({
   DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
   /** How often user-service's customer feed is polled: a customer's changes show within about this. */
   CUSTOMER_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
-  /** How often catalog-service's purchase feed is polled. */
+  /** How often catalog-service's purchase feed is polled; each tick also takes in other replicas' product changes. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
   REINDEX_ON_EMPTY: flag(true),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './helper.js';
@@ -6,8 +7,16 @@ interface Item {
   product_id: number;
   reason: { kind: string; product_id?: number; text: string };
 }
+interface Product {
+  id: number;
+  title: string;
+  category_id: number;
+  description: string;
+  tags: string[];
+}
 interface Info {
   vector_count: number;
+  indexed_products: number;
   purchase_statistics: { purchases: number; products: number; customers: number };
 }
 
@@ -22,19 +31,41 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   return (await response.json()) as T;
 }
 
-function post<T>(url: string, body: unknown): Promise<T> {
+function post<T>(url: string, body: unknown, method = 'POST'): Promise<T> {
   return json<T>(url, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+}
+
+/** The stack's PURCHASE_SYNC_INTERVAL_MS (test/helper.ts): a replica takes in others' product changes per tick. */
+const FEED_TICK_MS = 100;
+
+/**
+ * README "Freshness": a replica that did not receive a product change shows it within one feed tick
+ * plus the tick's own work; stretched by the run queue per core on a loaded machine, as
+ * freshness.test.ts does. Without the directory feed it never shows (until a restart).
+ */
+function allowedMs(): number {
+  return (FEED_TICK_MS + 400) * Math.max(1, os.loadavg()[0]! / os.cpus().length);
+}
+
+/** Milliseconds until `check()` holds, polling; gives up well past the allowed time. */
+async function msUntil(check: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  while (!(await check()) && performance.now() - started < Math.max(10_000, allowedMs() * 3)) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return performance.now() - started;
 }
 
 /**
  * Two recommendation-service replicas on one Postgres database and one Milvus collection:
  * replica A follows the purchase feed; replica B is started later as a read-only replica
  * (it never reads the catalog's feed), so everything it knows about purchases comes from
- * the statistics A stored: nothing is replayed over HTTP at B's start.
+ * the statistics A stored: nothing is replayed over HTTP at B's start. Product changes reach
+ * A only (catalog-service's outbox names A), and B through the database.
  */
 describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase statistics (${why})`, () => {
   let stack: Stack;
@@ -132,5 +163,84 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase stati
     );
     const [fromA, fromBNow] = [await info(a), await info(b)];
     expect(fromBNow.purchase_statistics).toEqual(fromA.purchase_statistics);
+  }, 120_000);
+
+  // catalog-service's outbox delivers product changes to A only (as behind a load balancer).
+  it('a product created, renamed or deleted through replica A shows on replica B within a feed tick', async () => {
+    expect(replicaB, 'replica B, started by the test above').toBeDefined();
+    const products = await json<Product[]>(`${catalog}/products/?limit=100`);
+    const [x, y] = [products[10]!, products[20]!];
+    for (let i = 0; i < 6; i++) {
+      const id = await customer(`Directory Pattern ${i}`);
+      await buy(id, x.id);
+      await buy(id, y.id);
+    }
+    const target = await customer('Directory Target');
+    await buy(target, x.id);
+    const recommended = (url: string) => json<Item[]>(`${url}/recommendation/${target}?limit=20`);
+    const status = async (url: string) => (await fetch(url)).status;
+    await eventually(
+      async () =>
+        (await recommended(b)).some((item) => item.product_id === y.id && item.reason.product_id === x.id),
+      20_000,
+      'replica B recommends y because the target bought x',
+    );
+    /** Waits until A shows the change, then measures how much later B shows it. */
+    const lag = async (what: string, shows: (url: string) => Promise<boolean>) => {
+      await eventually(() => shows(a), 20_000, `replica A: ${what}`);
+      const ms = await msUntil(() => shows(b));
+      console.log(
+        `replica B: ${what} ${Math.round(ms)} ms after replica A (allowed ${Math.round(allowedMs())} ms)`,
+      );
+      expect(ms, `replica B: ${what}`).toBeLessThanOrEqual(allowedMs());
+    };
+
+    // A twin of x: the nearest product to the target's only purchase.
+    const twin = await post<Product>(`${catalog}/products/`, {
+      ...x,
+      id: undefined,
+      title: `${x.title} twin`,
+    });
+    await lag('recommends, lists and knows a new product', async (url) => {
+      const [list, together, similar, current] = await Promise.all([
+        recommended(url),
+        status(`${url}/recommendation/products/${twin.id}/bought-together`),
+        status(`${url}/recommendation/products/${twin.id}/similar`),
+        info(url),
+      ]);
+      return (
+        list.some((item) => item.product_id === twin.id) &&
+        together === 200 &&
+        similar === 200 &&
+        current.indexed_products === current.vector_count
+      );
+    });
+
+    const title = `Renamed product ${x.id}`;
+    await post<Product>(`${catalog}/products/`, { ...x, title }, 'PUT');
+    await lag('shows the new title in bought-together and in reasons', async (url) => {
+      const [together, list] = await Promise.all([
+        json<{ product_id: number; product: string }[]>(
+          `${url}/recommendation/products/${y.id}/bought-together`,
+        ),
+        recommended(url),
+      ]);
+      const reason = list.find((item) => item.product_id === y.id)?.reason;
+      return (
+        together.find((item) => item.product_id === x.id)?.product === title &&
+        reason?.product_id === x.id &&
+        reason.text.includes(title)
+      );
+    });
+
+    expect((await fetch(`${catalog}/products/${twin.id}`, { method: 'DELETE' })).status).toBe(204);
+    await lag('stops recommending a deleted product and has no vector for it', async (url) => {
+      const [list, together, similar] = await Promise.all([
+        recommended(url),
+        status(`${url}/recommendation/products/${twin.id}/bought-together`),
+        status(`${url}/recommendation/products/${twin.id}/similar`),
+      ]);
+      return !list.some((item) => item.product_id === twin.id) && together === 404 && similar === 404;
+    });
   }, 120_000);
 });

@@ -155,8 +155,12 @@ export class Recommender {
     await this.nameSimilarPurchases(state, ranked);
     return ranked.map((item) => {
       const known = (hitById.get(item.productId) ?? this.directory.get(item.productId))!;
+      // The purchase's current title (renamed since?), else as the customer saw it (deleted since).
+      const reasonId = item.reason.product_id;
       const reasonTitle =
-        item.reason.product_id !== undefined ? bought.get(item.reason.product_id)?.product_title : undefined;
+        reasonId !== undefined
+          ? (this.directory.get(reasonId)?.productTitle ?? bought.get(reasonId)?.product_title)
+          : undefined;
       return {
         ...toRecommendation(item.productId, known, item.score),
         reason: { ...item.reason, text: reasonText(item.reason, reasonTitle) },

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export interface IndexedProduct {
   productId: number;
@@ -8,28 +8,73 @@ export interface IndexedProduct {
   textHash: string;
 }
 
+/** The lock the change trigger takes (see the migration). */
+const CHANGE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('recommendation_schema.indexed_product_change'))::text`;
+
+type Nullable<T> = { [K in keyof T]: T[K] | null } & { productId: number };
+
+function isIndexed(row: Nullable<IndexedProduct>): row is IndexedProduct {
+  return row.textHash !== null;
+}
+
+/** Whether two entries show and embed the same (vector sync skips unchanged products). */
+export function sameProduct(a: IndexedProduct, b: IndexedProduct): boolean {
+  return (
+    a.textHash === b.textHash &&
+    a.categoryId === b.categoryId &&
+    a.productTitle === b.productTitle &&
+    a.categoryTitle === b.categoryTitle
+  );
+}
+
 /**
  * The products in the current embedder's vector collection, kept in Postgres and mirrored
  * in memory: the request path reads titles and categories of co-purchase candidates from
- * here, and vector sync skips products whose text did not change.
+ * here, and vector sync skips products whose text did not change. Other replicas' writes
+ * arrive through `refresh` (a trigger records every write in indexed_product_change).
  */
 export class ProductDirectory {
   private readonly products = new Map<number, IndexedProduct>();
   /** Products per category: tells a category filter that matches nothing from a typo. */
   private readonly categories = new Map<number, number>();
+  /** The last change read (indexed_product_change.version). */
+  private lastChange = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly embedderId: string,
   ) {}
 
-  /** Once, at boot, on a new directory (it adds to the maps, it does not clear them). */
-  async load(): Promise<void> {
-    const rows = await this.prisma.indexedProduct.findMany({
-      where: { embedderId: this.embedderId },
-      omit: { embedderId: true, updatedAt: true },
-    });
-    for (const row of rows) this.put(row);
+  /**
+   * Brings memory up to the database: the products written (by this replica or another on the
+   * same database) since the last call, in the order they were written; the first call loads
+   * all. Returns the ids whose entry here changed (added, altered or removed).
+   */
+  async refresh(): Promise<number[]> {
+    // A product deleted since keeps its change row: the join finds no product (null fields).
+    const rows = await this.prisma.$queryRawUnsafe<(Nullable<IndexedProduct> & { version: number })[]>(
+      `SELECT c.version::float8 AS version, c.product_id AS "productId", p.category_id AS "categoryId",
+              p.product_title AS "productTitle", p.category_title AS "categoryTitle", p.text_hash AS "textHash"
+       FROM recommendation_schema.indexed_product_change c
+       LEFT JOIN recommendation_schema.indexed_product p
+         ON p.embedder_id = c.embedder_id AND p.product_id = c.product_id
+       WHERE c.embedder_id = $1 AND c.version > $2::bigint ORDER BY c.version`,
+      this.embedderId,
+      this.lastChange,
+    );
+    const changed: number[] = [];
+    for (const { version, ...row } of rows) {
+      this.lastChange = version;
+      const known = this.products.get(row.productId);
+      if (!isIndexed(row)) {
+        if (known) changed.push(row.productId);
+        this.drop(row.productId);
+      } else if (!known || !sameProduct(known, row)) {
+        changed.push(row.productId);
+        this.put(row);
+      }
+    }
+    return changed;
   }
 
   get size(): number {
@@ -50,7 +95,7 @@ export class ProductDirectory {
 
   async save(products: IndexedProduct[]): Promise<void> {
     if (products.length === 0) return;
-    await this.prisma.$transaction(
+    await this.write(
       products.map((product) =>
         this.prisma.indexedProduct.upsert({
           where: { embedderId_productId: { embedderId: this.embedderId, productId: product.productId } },
@@ -64,17 +109,27 @@ export class ProductDirectory {
 
   async remove(productIds: number[]): Promise<void> {
     if (productIds.length === 0) return;
-    await this.prisma.indexedProduct.deleteMany({
-      where: { embedderId: this.embedderId, productId: { in: productIds } },
-    });
+    await this.write([
+      this.prisma.indexedProduct.deleteMany({
+        where: { embedderId: this.embedderId, productId: { in: productIds } },
+      }),
+    ]);
     for (const id of productIds) this.drop(id);
   }
 
   /** Forget everything (the collection was found empty: its bookkeeping is stale). */
   async clear(): Promise<void> {
-    await this.prisma.indexedProduct.deleteMany({ where: { embedderId: this.embedderId } });
+    await this.write([this.prisma.indexedProduct.deleteMany({ where: { embedderId: this.embedderId } })]);
     this.products.clear();
     this.categories.clear();
+  }
+
+  /**
+   * One transaction that takes the change trigger's lock before any row lock: otherwise two
+   * replicas writing the same products in another order each wait for the other (a deadlock).
+   */
+  private write(operations: Prisma.PrismaPromise<unknown>[]) {
+    return this.prisma.$transaction([this.prisma.$queryRawUnsafe(CHANGE_LOCK), ...operations]);
   }
 
   private put(product: IndexedProduct): void {

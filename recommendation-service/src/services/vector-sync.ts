@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Embedder } from '../embedders/index.js';
-import type { IndexedProduct, ProductDirectory } from '../repositories/product-directory.js';
+import {
+  type IndexedProduct,
+  type ProductDirectory,
+  sameProduct,
+} from '../repositories/product-directory.js';
 import { productText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
 
@@ -31,15 +35,10 @@ export class VectorSync {
       for (const input of latest.values()) {
         const text = productText(input);
         const hash = createHash('sha256').update(text).digest('hex');
-        const known = this.directory.get(input.productId);
-        const unchanged =
-          known?.textHash === hash &&
-          known.categoryId === input.categoryId &&
-          known.productTitle === input.productTitle &&
-          known.categoryTitle === input.categoryTitle;
-        if (unchanged) continue;
         // The input without its tags is what the store and the directory keep of a product.
         const { tags, ...fields } = input;
+        const known = this.directory.get(input.productId);
+        if (known && sameProduct(known, { ...fields, textHash: hash })) continue;
         changed.push({ fields, text, hash });
       }
       if (changed.length > 0) {
@@ -60,6 +59,23 @@ export class VectorSync {
       this.onDelete(unique);
       this.version++;
       return unique.length;
+    });
+  }
+
+  /**
+   * Takes in what other replicas on the database wrote (catalog-service's outbox delivers a
+   * product change to one of them): the directory, this replica's cached vectors and statistics
+   * of deleted products, and a new `version` for the answer caches. Serialised with this
+   * replica's own writes, so an older read never overwrites a newer write here.
+   */
+  refresh(): Promise<void> {
+    return this.serialised(async () => {
+      const changed = await this.directory.refresh();
+      if (changed.length === 0) return;
+      this.store.forget?.(changed);
+      const deleted = changed.filter((id) => !this.directory.get(id));
+      if (deleted.length > 0) this.onDelete(deleted);
+      this.version++;
     });
   }
 

@@ -4,11 +4,13 @@ import type { Config } from '../config.js';
 import { type LocalPurchases, toPurchase } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
+import type { VectorSync } from '../services/vector-sync.js';
 import { PollingLoop } from './polling-loop.js';
 
 /**
  * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
- * stored cursors (a restart carries on), and brings memory up to what any replica learned.
+ * stored cursors (a restart carries on), and brings memory up to what any replica learned
+ * (purchases, and the product changes catalog-service's outbox delivered to another replica).
  */
 export class PurchaseFeed extends PollingLoop {
   /** When the statistics last held every purchase the feed had (null: not yet). */
@@ -22,6 +24,8 @@ export class PurchaseFeed extends PollingLoop {
     private readonly stats: PurchaseStats,
     /** Filled from the same pages (its own cursor). */
     private readonly copy: LocalPurchases,
+    /** Other replicas' product changes (absent: no other replica shares this vector store). */
+    private readonly products: Pick<VectorSync, 'refresh'> | undefined,
     private readonly config: Config,
     /** false: only read what other replicas learn (never call the catalog's feed). */
     private readonly learn: boolean,
@@ -36,6 +40,7 @@ export class PurchaseFeed extends PollingLoop {
    * statistics skip what they have.
    */
   async refresh(): Promise<number> {
+    await this.products?.refresh();
     const copied = await this.copy.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId !== this.stats.version) {

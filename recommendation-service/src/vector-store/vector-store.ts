@@ -32,6 +32,8 @@ export interface VectorStore {
   /** Stored vectors for these ids (missing ids are absent from the answer). */
   get(productIds: number[]): Promise<ProductVector[]>;
   count(): Promise<number>;
+  /** Another replica changed these products: drop what this process holds of them (a store that caches). */
+  forget?(productIds: number[]): void;
   /** Cheap round trip for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;

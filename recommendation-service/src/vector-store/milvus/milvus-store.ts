@@ -44,7 +44,7 @@ export class MilvusVectorStore implements VectorStore {
   /**
    * Vectors `get` read lately: a customer's first recommendation needs those of their purchases,
    * and on Milvus Lite each query is milliseconds of Python. 4 MiB per 1,000 vectors at 1,024
-   * dimensions; writes here drop entries, the TTL bounds how long another replica's change is missed.
+   * dimensions; writes here drop entries, and so does another replica's change (`forget`, at the next feed tick).
    */
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
@@ -412,16 +412,18 @@ export class MilvusVectorStore implements VectorStore {
     return { collection_name: this.collection };
   }
 
+  /** Counted as a write: a read that overlapped it does not cache what it read. */
+  forget(productIds: number[]): void {
+    this.writes++;
+    for (const id of productIds) this.vectors.delete(id);
+  }
+
   /** Forgets the ids' cached vectors before and after the write: an overlapping read may cache an old one. */
   private async write(ids: number[], work: () => Promise<void>): Promise<void> {
     await this.init();
-    const forget = () => {
-      this.writes++;
-      for (const id of ids) this.vectors.delete(id);
-    };
-    forget();
+    this.forget(ids);
     await work();
-    forget();
+    this.forget(ids);
     // Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
     // (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
     // the timer back, which bounds the memtable during a bulk load.
