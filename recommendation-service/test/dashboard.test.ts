@@ -285,6 +285,68 @@ describe('staff dashboard and /metrics over real services', () => {
         console.log(`dashboard screenshots: ${SCREENSHOT_DIR}`);
         await page.close();
       }, 120_000);
+
+      it('"Skip to content" moves focus to the page a keyboard user is on, without leaving it', async () => {
+        const page = await browser.newPage();
+        await page.goto(`${reco}/dashboard#/customers/3`);
+        await page.getByRole('heading', { name: /#3/ }).waitFor({ timeout: 15_000 });
+        await page.keyboard.press('Tab');
+        expect(await page.locator(':focus').textContent()).toBe('Skip to content');
+        await page.keyboard.press('Enter');
+        await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe('main');
+        expect(new URL(page.url()).hash).toBe('#/customers/3');
+        expect(await page.getByRole('heading', { name: /#3/ }).isVisible()).toBe(true);
+        await page.close();
+      }, 60_000);
+
+      it('fits a 360 px window: no page scrolls sideways, the two strategies stack', async () => {
+        const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+        const pages = [
+          ['overview', '#/overview', '.chart polyline.p50'],
+          ['customer', '#/customers/1', '[data-strategy="original"] tbody tr'],
+          ['product', '#/products/1', 'table >> nth=1'],
+        ] as const;
+        for (const [name, hash, ready] of pages) {
+          await page.goto(`${reco}/dashboard${hash}`);
+          await page.locator(ready).first().waitFor({ timeout: 15_000 });
+          // A string: this file is type-checked without the DOM library.
+          const [pageWidth, windowWidth] = await page.evaluate<number[]>(
+            '[document.documentElement.scrollWidth, window.innerWidth]',
+          );
+          expect(pageWidth, `${hash} is wider than the window`).toBe(windowWidth);
+          await page.screenshot({ path: path.join(SCREENSHOT_DIR, `narrow-${name}.png`), fullPage: true });
+        }
+        // A customer's two strategies: one under the other here, side by side in a wide window.
+        const lists = async () => {
+          await page.goto(`${reco}/dashboard#/customers/1`);
+          const original = page.locator('[data-strategy="original"]');
+          await original.locator('tbody tr').first().waitFor({ timeout: 15_000 });
+          const hybrid = (await page.locator('[data-strategy="hybrid"]').boundingBox())!;
+          return { hybrid, original: (await original.boundingBox())! };
+        };
+        const narrow = await lists();
+        expect(narrow.original.y).toBeGreaterThanOrEqual(narrow.hybrid.y + narrow.hybrid.height);
+        await page.setViewportSize({ width: 1366, height: 900 });
+        const wide = await lists();
+        expect(wide.original.y).toBe(wide.hybrid.y);
+        expect(wide.original.x).toBeGreaterThan(wide.hybrid.x + wide.hybrid.width);
+        await page.close();
+      }, 60_000);
+
+      it('says why a product has no similar products, apart from why it has no bought-together partners', async () => {
+        const page = await browser.newPage();
+        // Every product of the test stack has neighbours: the browser gets an empty list instead.
+        await page.route('**/similar?*', (route) => route.fulfill({ json: [] }));
+        await page.route('**/bought-together?*', (route) => route.fulfill({ json: [] }));
+        await page.goto(`${reco}/dashboard#/products/1`);
+        await page.getByRole('table', { name: /Bought together/ }).waitFor({ timeout: 15_000 });
+        const notes = await page.locator('.recommendations .note').allTextContents();
+        expect(notes).toEqual([
+          'No other product has a vector yet.',
+          'Nobody bought this product with another one yet.',
+        ]);
+        await page.close();
+      }, 60_000);
     },
   );
 });

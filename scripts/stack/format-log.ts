@@ -13,6 +13,8 @@ const HIDDEN = new Set([
   'time',
   'pid',
   'hostname',
+  // The line's prefix already names the service.
+  'service',
   'msg',
   'reqId',
   'req',

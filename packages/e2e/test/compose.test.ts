@@ -20,7 +20,7 @@ interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   environment?: Record<string, string | number> | string[];
-  ports?: (string | { published: number | string; target: number | string })[];
+  ports?: (string | { published: number | string; target: number | string; host_ip?: string })[];
   healthcheck?: { test?: string[] | string };
   depends_on?: Record<string, { condition?: string }> | string[];
   volumes?: string[];
@@ -52,6 +52,15 @@ function portMappings(service: ComposeService): { host: number; container: numbe
       return { host: Number(host), container: Number(container) };
     }
     return { host: Number(port.published), container: Number(port.target) };
+  });
+}
+
+/** The host address a port is published on: `127.0.0.1:5432:5432`, or v2's long form with host_ip. */
+function hostAddresses(service: ComposeService): (string | undefined)[] {
+  return (service.ports ?? []).map((port) => {
+    if (typeof port !== 'string') return port.host_ip;
+    const parts = port.split(':');
+    return parts.length === 3 ? parts[0] : undefined;
   });
 }
 
@@ -113,6 +122,12 @@ describe('docker-compose.yml (static checks)', () => {
     }
     for (const [name, port] of Object.entries(INFRA_PORTS)) {
       expect(portMappings(services[name]!)).toContainEqual({ host: port, container: port });
+    }
+  });
+
+  it('publishes Postgres and Milvus on the host loopback only: the network reaches the data through the services', () => {
+    for (const name of Object.keys(INFRA_PORTS)) {
+      expect(hostAddresses(services[name]!), name).toEqual(['127.0.0.1']);
     }
   });
 
@@ -251,6 +266,9 @@ describe.skipIf(!cli)(`${cli?.join(' ') ?? 'compose CLI (not installed)'} config
       const environment = environmentOf(resolved.services[spec.name]!);
       expect(environment.INTERNAL_API_TOKEN).toBe('test-token-0123456789');
       expect(environment.DATABASE_URL).toBe('postgres://ecom:ecom@postgres:5432/ecom');
+    }
+    for (const name of Object.keys(INFRA_PORTS)) {
+      expect(hostAddresses(resolved.services[name]!), name).toEqual(['127.0.0.1']);
     }
   });
 

@@ -83,6 +83,8 @@ describe('startStack with user-service and stand-ins', () => {
       /^user-service\s+\| \d\d:\d\d:\d\d\.\d{3} INFO {2}Server listening at http:\/\/127\.0\.0\.1:\d+/,
     );
     expect(lines.some((line) => line.includes('"level"'))).toBe(false);
+    // The prefix names the service; the JSON line's own `service` field is not repeated.
+    expect(listening).not.toMatch(/ service=/);
   });
 
   it('stop() ends every service', async () => {

@@ -96,6 +96,8 @@ describe.skipIf(missing.length > 0)(
         expect(own.length, `${service} lines for ${id}:\n${traced.join('\n')}`).toBeGreaterThanOrEqual(2);
         for (const line of own) {
           expect(line).toMatch(new RegExp(`^${service}\\s+\\| ${TIME.source} INFO  \\[${id}\\] `));
+          // The prefix names the service; the JSON line's own `service` field is not repeated.
+          expect(line).not.toMatch(/ service=/);
         }
       }
     });

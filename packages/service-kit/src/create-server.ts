@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -70,8 +71,14 @@ export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Dep
  */
 export async function createServer(options: ServerOptions): Promise<App> {
   const { headersMs = 30_000, requestMs = 60_000 } = options.timeouts ?? {};
+  // Every JSON line names its service, for when the three are collected together (containers, a
+  // log shipper). pino's `base` replaces its default pid and hostname, so they are set again.
+  const base = { pid: process.pid, hostname: hostname(), service: options.name };
   const app = Fastify({
-    logger: options.logger ?? { level: options.config?.LOG_LEVEL ?? 'info' },
+    logger:
+      options.logger === false
+        ? false
+        : { ...(options.logger ?? { level: options.config?.LOG_LEVEL ?? 'info' }), base },
     bodyLimit: options.config?.BODY_LIMIT_BYTES ?? 1_048_576,
     // FastAPI paths end in '/', clients of the original call `/customer/`; accept both forms.
     routerOptions: { ignoreTrailingSlash: true },

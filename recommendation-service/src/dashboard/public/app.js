@@ -30,5 +30,10 @@ function route() {
   first = false;
 }
 
+// The skip link's #main would be routed like any hash (to the Overview): move focus, keep the page.
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 window.addEventListener('hashchange', route);
 route();

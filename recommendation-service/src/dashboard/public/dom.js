@@ -61,16 +61,23 @@ export function searchForm(input, label, button, go) {
   );
 }
 
-/** A table: header cells from `columns`, then one row per array of cells (`td` elements). */
+/**
+ * A table: header cells from `columns`, then one row per array of cells (`td` elements), in a
+ * box that scrolls sideways when the table is wider than the window.
+ */
 export function table(caption, columns, rows) {
   const header = columns.map((c) => h('th', { scope: 'col' }, c));
   const body = rows.map((cells) => h('tr', {}, cells));
   return h(
-    'table',
-    {},
-    caption && h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, header)),
-    h('tbody', {}, body),
+    'div',
+    { class: 'table-box' },
+    h(
+      'table',
+      {},
+      caption && h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, header)),
+      h('tbody', {}, body),
+    ),
   );
 }
 

@@ -4,6 +4,8 @@ import { loadTable } from './product-table.js';
 
 const SIMILAR_NOTE = 'Score is the cosine similarity of the product vectors.';
 const TOGETHER_NOTE = 'Score weighs customers who bought both, closer purchases more.';
+const SIMILAR_NONE = 'No other product has a vector yet.';
+const TOGETHER_NONE = 'Nobody bought this product with another one yet.';
 
 /** Product inspector: one product, its most similar products and its bought-together partners. */
 export function renderProducts(main, { id }) {
@@ -53,9 +55,15 @@ async function loadProduct(detail, id) {
     show(similar, h('p', {}, 'This product has no vector yet, so neither list is available.'));
     return;
   }
-  const none = 'Nobody bought this product with another one yet.';
-  const note = (explanation) => (items) => h('p', { class: 'note' }, items.length === 0 ? none : explanation);
+  const note = (explanation, none) => (items) =>
+    h('p', { class: 'note' }, items.length === 0 ? none : explanation);
   const url = `/recommendation/products/${id}`;
-  loadTable(similar, 'Similar products', `${url}/similar?limit=10`, 'h3', note(SIMILAR_NOTE));
-  loadTable(together, 'Bought together', `${url}/bought-together?limit=10`, 'h3', note(TOGETHER_NOTE));
+  loadTable(similar, 'Similar products', `${url}/similar?limit=10`, 'h3', note(SIMILAR_NOTE, SIMILAR_NONE));
+  loadTable(
+    together,
+    'Bought together',
+    `${url}/bought-together?limit=10`,
+    'h3',
+    note(TOGETHER_NOTE, TOGETHER_NONE),
+  );
 }
