@@ -29,6 +29,7 @@ import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
 import { VectorSync } from './services/vector-sync.js';
 import { PurchaseFeed } from './sync/purchase-feed.js';
+import { VectorStoreUnavailableError } from './vector-store/index.js';
 
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
@@ -131,18 +132,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
   });
 
+  /** A new or empty collection (first start, a new embedder, Milvus lost its data): its bookkeeping is stale. */
+  const reindexIfEmpty = async (created: boolean) => {
+    if (!config.REINDEX_ON_EMPTY || (!created && (await vectorStore.count()) > 0)) return;
+    await directory.clear();
+    app.log.info(
+      { collection: vectorStore.collection },
+      'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
+    );
+    reindexer.start(true);
+  };
   app.addHook('onReady', async () => {
     feed.start();
     customers.start();
-    if (config.REINDEX_ON_EMPTY && (await vectorStore.count()) === 0) {
-      // An empty collection (first start, or a new embedder): its bookkeeping is stale.
-      await directory.clear();
-      app.log.info(
-        { collection: vectorStore.collection },
-        'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
+    // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
+    vectorStore.onSetUp = (created) => {
+      reindexIfEmpty(created).catch((err) =>
+        app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
       );
-      reindexer.start(true);
-    }
+    };
+    await reindexIfEmpty(false).catch((err) => {
+      if (!(err instanceof VectorStoreUnavailableError)) throw err;
+    });
   });
   app.addHook('onClose', async () => {
     await feed.stop();

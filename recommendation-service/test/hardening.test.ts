@@ -80,6 +80,17 @@ describe('recommendation-service under hostile input (issue 12)', () => {
     expect(body.some((item) => item.product_id >= 1999998)).toBe(false);
   });
 
+  it('a re-index embeds again the vectors the store lost while the database lists them as embedded', async () => {
+    // As Milvus restarted without its data, minus the collection: the store lacks what the database lists.
+    const page = await json<{ id: number }[]>(`${stack.catalog.url}/products/?limit=5`);
+    await stack.recommendations.app.deps.vectorStore.delete(page.body.map((product) => product.id));
+    expect((await info()).vector_count).toBe(productCount - 5);
+    expect((await post(`${reco}/recommendation/reindex`, '')).status).toBe(202);
+    await eventually(async () => (await info()).reindex.state === 'done', 60_000, 're-index done');
+    expect((await info()).vector_count).toBe(productCount);
+    expect((await json(`${reco}/recommendation/products/${page.body[0]!.id}/similar`)).status).toBe(200);
+  });
+
   it('answers 404 with a detail for a category filter no product has (bug 9)', async () => {
     for (const url of [
       `${reco}/recommendation/3?category_id=999`,

@@ -10,7 +10,7 @@ export const PROJECT_DATASET = path.resolve(import.meta.dirname, '../../dataset.
 export interface Stack {
   users: RunningService;
   catalog: RunningService;
-  recommendations: RunningService;
+  recommendations: RunningService<'recommendation-service'>;
   close(): Promise<void>;
 }
 

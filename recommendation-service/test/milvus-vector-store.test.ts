@@ -61,6 +61,23 @@ async function milvusHarness(): Promise<StoreHarness> {
 // These need a Milvus-protocol server (Milvus Lite in CI: .ci/start-milvus-lite.sh); without
 // MILVUS_ADDRESS they are skipped, and the same contract still runs on the embedded store.
 describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
+  // First: later tests open plain SDK clients with the SDK's default keepalive, whose pings (seen
+  // even after closeConnection) would be counted here.
+  it('idles for a minute without gRPC "excess pings" errors (Milvus Lite allows no pings between calls)', async () => {
+    const errors = vi.spyOn(console, 'error');
+    const store = milvusStore({ id: 'idle-test', dimension: 4 }, `${RUN}_idle`);
+    try {
+      await store.init();
+      // The SDK's default keepalive pings every 10 s: Milvus Lite sent GOAWAY at about 40 s.
+      await new Promise((resolve) => setTimeout(resolve, 60_000));
+      expect(await store.count()).toBe(0);
+      expect(errors.mock.calls.flat().join('\n')).not.toMatch(/excess pings/);
+    } finally {
+      errors.mockRestore();
+      await store.drop();
+    }
+  }, 90_000);
+
   vectorStoreContract('MilvusVectorStore', milvusHarness);
 
   it('gives the same top-k ids and scores as the embedded store for the same data', async () => {

@@ -51,6 +51,13 @@ export class PrivateMilvus {
     await this.script('stop');
   }
 
+  /** Stops it and starts it again on an empty data folder: a Milvus that lost its data. */
+  async restartEmpty(): Promise<void> {
+    await this.stop();
+    await rm(path.join(this.dir, 'data'), { recursive: true, force: true });
+    await this.startServer();
+  }
+
   async destroy(): Promise<void> {
     await this.stop().catch(() => {});
     await rm(this.dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ export const overviewSchema = z
     categories: count,
     products: count,
     purchases: count,
-    vectors: z.number(),
+    vectors: z.number().nullable().describe('null when the vector store did not answer'),
     embedder: z.object({
       id: z.string(),
       model: z.string(),
@@ -107,7 +107,7 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
     deps.users.metricsText().catch(() => null),
     deps.catalog.metricsText().catch(() => null),
     app.checkReadiness(),
-    deps.vectorStore.count().catch(() => 0),
+    deps.vectorStore.count().catch(() => null),
   ]);
   const user = gaugesOf(userText);
   const catalog = gaugesOf(catalogText);

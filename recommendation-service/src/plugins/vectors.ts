@@ -2,7 +2,7 @@ import type { App } from '@ecom/service-kit';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { createEmbedder } from '../embedders/index.js';
-import { createVectorStore } from '../vector-store/index.js';
+import { createVectorStore, VectorStoreUnavailableError } from '../vector-store/index.js';
 
 /**
  * The embedder and the vector store whose collection name carries its identity and dimension;
@@ -11,8 +11,17 @@ import { createVectorStore } from '../vector-store/index.js';
 export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
   const embedder = await createEmbedder(config, app.log);
   const store = await createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
-  await store.init();
-  app.log.info(vectorsInfo({ embedder, vectorStore: store }), 'vector store ready');
+  try {
+    await store.init();
+    app.log.info(vectorsInfo({ embedder, vectorStore: store }), 'vector store ready');
+  } catch (err) {
+    // Milvus down: start unready; readiness checks and data calls set the store up when it answers.
+    if (!(err instanceof VectorStoreUnavailableError)) throw err;
+    app.log.warn(
+      { err, ...vectorsInfo({ embedder, vectorStore: store }) },
+      'vector store unavailable at start; not ready until it answers',
+    );
+  }
   app.addReadinessCheck('vector_store', () => store.ping());
   app.addHook('onClose', async () => {
     await store.close();

@@ -105,6 +105,13 @@ export class Reindexer {
       // Products vectorised before this run that the catalog no longer lists are removed at the
       // end. Products added while it runs are not in this set, so they stay.
       const unlisted = new Set(this.directory.ids());
+      const differs = await this.sync.forgetUnlessStored();
+      if (differs) {
+        this.log.warn(
+          differs,
+          'the vector store does not hold what the database lists as embedded; embedding every product',
+        );
+      }
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.categories(skip, PAGE_SIZE);

@@ -51,6 +51,20 @@ export class VectorSync {
     });
   }
 
+  /**
+   * When the store does not hold as many vectors as the directory lists (e.g. Milvus lost its data),
+   * forgets the directory, so the next upsert of each product embeds it again.
+   */
+  forgetUnlessStored(): Promise<{ stored: number; listed: number } | undefined> {
+    return this.serialised(async () => {
+      const stored = await this.store.count();
+      const listed = this.directory.size;
+      if (stored === listed) return undefined;
+      await this.directory.clear();
+      return { stored, listed };
+    });
+  }
+
   delete(productIds: number[]): Promise<number> {
     return this.serialised(async () => {
       const unique = [...new Set(productIds)];

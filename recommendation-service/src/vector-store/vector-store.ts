@@ -24,6 +24,11 @@ export interface VectorStore {
   readonly collection: string;
   /** Creates the collection/index if missing and loads it. Idempotent. */
   init(): Promise<void>;
+  /**
+   * Milvus calls it after every set-up that succeeded: also a late one (Milvus was down at start)
+   * and one that re-created a collection Milvus lost. `created`: the collection is new, so empty.
+   */
+  onSetUp?: (created: boolean) => void;
   /** Insert or replace by productId. */
   upsert(products: ProductVector[]): Promise<void>;
   delete(productIds: number[]): Promise<void>;

@@ -6,6 +6,8 @@ const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
 
 /** Milvus's "collection not loaded" (e.g. Milvus Lite releases every collection when it restarts). */
 export const NOT_LOADED = 101;
+/** Milvus's "collection does not exist": e.g. Milvus restarted without its data. */
+export const COLLECTION_MISSING = 100;
 
 export interface MilvusStatus {
   error_code?: string | number;

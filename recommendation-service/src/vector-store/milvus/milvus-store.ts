@@ -7,6 +7,7 @@ import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import {
+  COLLECTION_MISSING,
   checkStatus,
   type MilvusStatus,
   MilvusStatusError,
@@ -49,6 +50,8 @@ export class MilvusVectorStore implements VectorStore {
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
+  /** Called after every set-up that succeeded; `created`: the collection is new, so it is empty. */
+  onSetUp?: (created: boolean) => void;
 
   constructor(
     private readonly config: MilvusConfig,
@@ -70,7 +73,17 @@ export class MilvusVectorStore implements VectorStore {
       telemetry: { enabled: false },
       // After a refused connection gRPC fails calls at once until its next reconnect attempt, and
       // its backoff grows to 120 s by default: cap it so a Milvus that comes back is usable in seconds.
-      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2_000 },
+      // The SDK pings every 10 s even with no call running; Milvus Lite (gRPC's server defaults: at
+      // most one ping in 5 minutes, none between calls) answers with GOAWAY and gRPC writes raw
+      // "excess pings" lines to stderr. Real Milvus accepts a ping every 5 s. Our deadlines notice a
+      // dead server, so pings only during calls and no more often than everyone accepts.
+      // https://github.com/grpc/grpc/blob/master/doc/keepalive.md
+      channelOptions: {
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+        'grpc.keepalive_time_ms': 300_000,
+        'grpc.keepalive_permit_without_calls': 0,
+      },
       logLevel: 'warn',
     });
     this.connected = this.watch();
@@ -99,7 +112,7 @@ export class MilvusVectorStore implements VectorStore {
             [F.categoryTitle]: truncateUtf8(p.categoryTitle),
             [F.vector]: Array.from(p.vector),
           }));
-          await this.call('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
+          await this.onCollection('upsert', (c) => c.upsert({ collection_name: this.collection, data }));
         }
       },
     );
@@ -109,7 +122,7 @@ export class MilvusVectorStore implements VectorStore {
     assertIds(productIds);
     await this.write(productIds, async () => {
       for (const ids of chunks([...new Set(productIds)], IDS_PER_EXPRESSION)) {
-        await this.call('delete', (c) =>
+        await this.onCollection('delete', (c) =>
           c.delete({ collection_name: this.collection, filter: `${F.productId} in [${ids.join(',')}]` }),
         );
       }
@@ -126,7 +139,7 @@ export class MilvusVectorStore implements VectorStore {
     const excluded = [...new Set(options.excludeProductIds ?? [])];
     // Ids are checked safe integers (assertSearchOptions), so the literal list cannot inject anything.
     if (excluded.length > 0) filters.push(`${F.productId} not in [${excluded.join(',')}]`);
-    const result = await this.read('search', (c) =>
+    const result = await this.onCollection('search', (c) =>
       c.search({
         collection_name: this.collection,
         anns_field: F.vector,
@@ -156,7 +169,7 @@ export class MilvusVectorStore implements VectorStore {
       else missing.push(id);
     }
     for (const ids of chunks(missing, IDS_PER_EXPRESSION)) {
-      const result = await this.read('get', (c) =>
+      const result = await this.onCollection('get', (c) =>
         c.query({
           collection_name: this.collection,
           filter: `${F.productId} in [${ids.join(',')}]`,
@@ -177,7 +190,7 @@ export class MilvusVectorStore implements VectorStore {
   /** `count(*)` counts writes at once; Milvus's row_count changes at flush and counts deleted rows. */
   async count(): Promise<number> {
     await this.init();
-    const result = await this.read('count', (c) =>
+    const result = await this.onCollection('count', (c) =>
       c.query({
         collection_name: this.collection,
         filter: '',
@@ -197,6 +210,10 @@ export class MilvusVectorStore implements VectorStore {
         cause: new Error(`Milvus reports unhealthy: ${health.reasons.join('; ')}`),
       });
     }
+    // Healthy but without our collection (restarted without its data): readiness sets it up again.
+    const setUp = this.initializing;
+    const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target));
+    if (!exists.value) await this.setUpAgain(setUp);
   }
 
   async close(): Promise<void> {
@@ -242,6 +259,20 @@ export class MilvusVectorStore implements VectorStore {
       },
       'Milvus vector collection ready',
     );
+    this.onSetUp?.(!exists.value);
+  }
+
+  /** The collection is gone: set it up again (once for concurrent callers that saw the old one go). */
+  private setUpAgain(stale: Promise<void> | undefined): Promise<void> {
+    if (this.initializing === stale) {
+      this.log.warn(
+        { collection: this.collection },
+        'Milvus no longer has the vector collection (restarted without its data?); creating it again',
+      );
+      this.vectors.clear();
+      this.initializing = undefined;
+    }
+    return this.init();
   }
 
   private async ensureDatabase(name: string): Promise<void> {
@@ -341,17 +372,27 @@ export class MilvusVectorStore implements VectorStore {
     return wanted;
   }
 
-  /** A read; "collection not loaded" (e.g. after Milvus Lite restarted) loads it and tries once more. */
-  private async read<T extends { status: MilvusStatus }>(
+  /**
+   * A call on the collection. "Not loaded" (Milvus Lite restarted) loads it, "does not exist" (Milvus
+   * restarted without its data) creates it again; then the call is tried once more.
+   */
+  private async onCollection<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
   ): Promise<T> {
+    const setUp = this.initializing;
     try {
       return await this.call(operation, fn);
     } catch (error) {
-      if (!(error instanceof MilvusStatusError) || error.milvusCode !== NOT_LOADED) throw error;
-      this.log.warn({ collection: this.collection }, 'Milvus collection was not loaded; loading it again');
-      await this.load();
+      if (!(error instanceof MilvusStatusError)) throw error;
+      if (error.milvusCode === NOT_LOADED) {
+        this.log.warn({ collection: this.collection }, 'Milvus collection was not loaded; loading it again');
+        await this.load();
+      } else if (error.milvusCode === COLLECTION_MISSING) {
+        await this.setUpAgain(setUp);
+      } else {
+        throw error;
+      }
       return this.call(operation, fn);
     }
   }
