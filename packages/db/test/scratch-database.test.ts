@@ -29,12 +29,14 @@ describe('what a test run leaves behind', () => {
     'drops the scratch databases of one tag, even one still connected, and no other (needs DATABASE_URL)',
     async () => {
       const runTag = process.env[SCRATCH_TAG_VARIABLE];
-      // What a run of this test that timed out left behind would be counted below.
-      for (const tag of ['othertag', 'droptag']) await dropScratchDatabases(base!, tag);
+      // Tags of this run's own: another run on the same server (CI beside a developer's) never
+      // counts or drops these, nor this one theirs.
+      const keepTag = `${runTag}keep`;
+      const dropTag = `${runTag}drop`;
       try {
-        process.env[SCRATCH_TAG_VARIABLE] = 'othertag';
+        process.env[SCRATCH_TAG_VARIABLE] = keepTag;
         const other = nameOf(await createScratchDatabase(base!, 'test_keep'));
-        process.env[SCRATCH_TAG_VARIABLE] = 'droptag';
+        process.env[SCRATCH_TAG_VARIABLE] = dropTag;
         const dropped = [
           await createScratchDatabase(base!, 'test_drop'),
           await createScratchDatabase(base!, 'test_drop'),
@@ -43,12 +45,12 @@ describe('what a test run leaves behind', () => {
         await open.connect();
         open.on('error', () => {}); // the forced drop ends this connection
 
-        expect(await dropScratchDatabases(base!, 'droptag')).toBe(2);
+        expect(await dropScratchDatabases(base!, dropTag)).toBe(2);
         const names = await databaseNames();
         for (const url of dropped) expect(names).not.toContain(nameOf(url));
         expect(names).toContain(other);
         await open.end().catch(() => {});
-        expect(await dropScratchDatabases(base!, 'othertag')).toBe(1);
+        expect(await dropScratchDatabases(base!, keepTag)).toBe(1);
       } finally {
         process.env[SCRATCH_TAG_VARIABLE] = runTag;
       }
