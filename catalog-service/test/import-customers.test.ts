@@ -67,25 +67,82 @@ describe('dataset rows and the customers user-service holds', () => {
       expect(feed.map((p: { customer_id: number; product_id: number }) => p.customer_id)).toEqual([1, 2]);
 
       const summary = (await catalog.inject({ method: 'GET', url: '/dataset/imports' })).json()[0].summary;
-      expect(summary).toMatchObject({ read: 5, imported: 0, skipped: 1, rejected: 4 });
+      // Rejected for good: the file is not read again at the next start.
+      expect(summary).toMatchObject({ read: 5, imported: 0, skipped: 1, rejected: 4, not_seeded_yet: 0 });
       expect(summary.issues).toEqual([
-        {
-          line: 3,
-          action: 'rejected',
-          reason: 'customer 2 "Ben" is not in user-service (deleted, or never added)',
-        },
+        { line: 3, action: 'rejected', reason: 'customer 2 "Ben" was deleted in user-service' },
         { line: 4, action: 'rejected', reason: 'customer 3 is "Cleo" in user-service, not "Dan"' },
         {
           line: 5,
           action: 'rejected',
-          reason: 'customer 4 "Cleo" is not in user-service (deleted, or never added)',
+          reason: 'the name "Cleo" belongs to customer 3 in user-service',
         },
-        {
-          line: 6,
-          action: 'rejected',
-          reason: 'customer 2 "Ben" is not in user-service (deleted, or never added)',
-        },
+        { line: 6, action: 'rejected', reason: 'customer 2 "Ben" was deleted in user-service' },
       ]);
+    } finally {
+      await catalog.close();
+      await users.close();
+    }
+  });
+
+  it('imports the rows of customers user-service seeds after catalog-service read the changed file', async () => {
+    const file = await csv(`${HEADER}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n`);
+    let users = await startService('user-service', { DATASET_PATH: file });
+    const config = await testConfig({
+      DATASET_PATH: file,
+      IMPORT_ON_START: 'true',
+      USER_SERVICE_URL: users.url,
+    });
+    await (await startApp(config)).close();
+
+    // Ben's row is added, and only catalog-service restarts: user-service has not seeded him.
+    await appendFile(file, '2,Ben,41,Male,Rome,Books,1,Books,Dune,A novel,Book\n');
+    const lines: { msg: string; rows?: number; customerIds?: number[] }[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    let catalog = await buildApp(config, { logger: { level: 'warn', stream } });
+    await catalog.ready();
+    const summary = async () =>
+      (await catalog.inject({ method: 'GET', url: '/dataset/imports' })).json()[0].summary;
+    expect(await summary()).toMatchObject({
+      read: 2,
+      imported: 0,
+      skipped: 1,
+      rejected: 0,
+      not_seeded_yet: 1,
+    });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: expect.stringMatching(/user-service does not have their customers yet.*read again/),
+        rows: 1,
+        customerIds: [2],
+      }),
+    );
+    await catalog.close();
+
+    // user-service restarts and seeds Ben; so does catalog-service, which reads the file again.
+    await users.close();
+    users = await startService('user-service', users.env, { port: users.port });
+    catalog = await buildApp(config, { logger: false });
+    await catalog.ready();
+    try {
+      const history = await catalog.inject({
+        method: 'GET',
+        url: '/Purchases/customer_purchased_products/2',
+      });
+      expect(history.json()).toMatchObject({ title: 'Ben', purchases: [{ product_title: 'Dune' }] });
+      expect(await summary()).toMatchObject({ read: 2, imported: 1, skipped: 1, not_seeded_yet: 0 });
+      // Every row is booked now: the next start does not read the file.
+      const again = new DatasetImporter(
+        catalog.deps.prisma,
+        catalog.deps.outboxSignal,
+        catalog.deps.users,
+        catalog.log,
+        {
+          batchSize: 100,
+          userServiceWaitMs: 1_000,
+        },
+      );
+      expect(await again.run(file)).toMatchObject({ already_imported: true, imported: 1 });
     } finally {
       await catalog.close();
       await users.close();

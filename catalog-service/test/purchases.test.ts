@@ -1,5 +1,6 @@
 import type { App, AppWith } from '@ecom/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import type { Deps } from '../src/deps.js';
 import { createProduct, startApp, startUserService, TestServer, testConfig } from './helper.js';
 
@@ -323,6 +324,40 @@ describe('a 404 that is not user-service saying "no such customer"', () => {
     } finally {
       await app.close();
       await notUserService.stop();
+    }
+  });
+});
+
+describe("a public client's own x-request-timeout-ms", () => {
+  it("is answered as the caller's deadline, not as user-service being down, and logged at info", async () => {
+    const ann = { id: 1, title: 'Ann', gender: 'F', age: 30, location: 'Oslo', preference: 'Books' };
+    const users = await TestServer.start(() => ({ status: 200, body: ann }));
+    const lines: { level: number; msg: string }[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const config = await testConfig({ USER_SERVICE_URL: users.url });
+    const app = await buildApp(config, { logger: { level: 'info', stream } });
+    const history = (ms: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/Purchases/customer_purchased_products/1',
+        headers: { 'x-request-timeout-ms': ms },
+      });
+    const detail = "user-service did not answer within the caller's deadline (x-request-timeout-ms)";
+    try {
+      await app.ready();
+      expect((await history('5000')).statusCode).toBe(200);
+      // 1 ms leaves no time to ask user-service at all.
+      const none = await history('1');
+      expect([none.statusCode, none.json()]).toEqual([503, { detail }]);
+      // user-service slower than the client waits (USER_SERVICE_TIMEOUT_MS is 500 here).
+      users.handler = () => ({ status: -1 });
+      const cut = await history('100');
+      expect([cut.statusCode, cut.json()]).toEqual([503, { detail }]);
+      expect(lines.filter((line) => line.msg === detail).map((line) => line.level)).toEqual([30, 30]);
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    } finally {
+      await app.close();
+      await users.stop();
     }
   });
 });

@@ -20,6 +20,11 @@ const newSummary = (source: string, checksum: string) => ({
   /** Valid rows whose purchase an earlier import of the file stored. */
   skipped: 0,
   rejected: 0,
+  /**
+   * Rows of customers user-service never had: its seed of this file has not run yet. Not
+   * imported, and the file is read again at the next start.
+   */
+  not_seeded_yet: 0,
   repaired: 0,
   categories_created: 0,
   products_created: 0,
@@ -76,8 +81,10 @@ const nothingPending = () => ({
  * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id
  * is not unique) and purchases (customer = CSV user_id). user-service seeds the customers from
  * the same file, but not over an id or a name another customer holds, nor a deleted one: a row
- * whose user_id and name user-service does not hold together is rejected. Idempotent: a file
- * content imported before is skipped by its checksum, and a purchase's natural key (customer,
+ * whose user_id and name user-service does not hold together is rejected, unless user-service
+ * has not seeded it yet (it may start later with the file): then the file is read again at the
+ * next start. Idempotent: a file content imported before is skipped by its checksum, and a
+ * purchase's natural key (customer,
  * product, n-th such row) lets a changed file add only its new rows. Existing categories and
  * products are never overwritten. One `run()` per instance: it keeps the rows and occurrence
  * counts it read (app.ts runs it once, at start).
@@ -93,7 +100,11 @@ export class DatasetImporter {
   private running = false;
   private totalRows: number | null = null;
   /** user-service's customers' names by id, read before the file. */
-  private customers = new Map<number, string>();
+  private customers = new Map<number, string | null>();
+  /** The same customers' ids by name. */
+  private readonly namesHeld = new Map<string, number>();
+  /** Customers of rows not imported because user-service has not seeded them yet. */
+  private readonly notSeededYet = new Set<number>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -115,14 +126,16 @@ export class DatasetImporter {
       const started = Date.now();
       const { checksum, lineBreaks } = await fingerprint(path);
       const done = await this.prisma.datasetImport.findUnique({ where: { checksum } });
-      if (done) {
+      const previous = done?.summary as unknown as ImportSummary | undefined;
+      if (done && !previous?.not_seeded_yet) {
         this.log.info(
           { datasetPath: path, importedAt: done.importedAt },
           'dataset already imported; skipping',
         );
-        return { ...(done.summary as unknown as ImportSummary), already_imported: true };
+        return { ...(previous as ImportSummary), already_imported: true };
       }
       this.customers = await readHeldCustomers(this.users, this.log, this.options.userServiceWaitMs);
+      for (const [id, title] of this.customers) if (title !== null) this.namesHeld.set(title, id);
       this.summary = newSummary(path, checksum);
       // An estimate while reading (header and trailing newline), exact once the file is read.
       this.totalRows = Math.max(0, lineBreaks - 1);
@@ -150,13 +163,21 @@ export class DatasetImporter {
       this.totalRows = this.summary.read;
 
       this.summary.duration_ms = Date.now() - started;
+      const summary = this.summary as unknown as Prisma.InputJsonObject;
+      // A file read again for customers seeded since shows its latest read.
       await this.prisma.datasetImport.upsert({
         where: { checksum },
-        create: { checksum, source: path, summary: this.summary as unknown as Prisma.InputJsonObject },
-        update: {},
+        create: { checksum, source: path, summary },
+        update: previous ? { summary, importedAt: new Date() } : {},
       });
       const { issues, ...counts } = this.summary;
       this.log.info(counts, 'dataset imported');
+      if (this.notSeededYet.size > 0) {
+        this.log.warn(
+          { rows: this.summary.not_seeded_yet, customerIds: [...this.notSeededYet].slice(0, 20) },
+          "dataset rows not imported: user-service does not have their customers yet (it has not seeded this file); the file will be read again at catalog-service's next start",
+        );
+      }
       return this.summary;
     } finally {
       this.running = false;
@@ -174,11 +195,21 @@ export class DatasetImporter {
   private take(row: DatasetRow, purchasedAt: string): void {
     const { id, title } = row.customer;
     const held = this.customers.get(id);
+    const nameHolder = this.namesHeld.get(title);
+    if (held === undefined && nameHolder === undefined) {
+      // user-service would seed this customer (seed.ts): wait for it rather than lose the row.
+      this.summary.not_seeded_yet++;
+      this.notSeededYet.add(id);
+      return;
+    }
     if (held !== title) {
+      // user-service will never hold this customer under this id and name.
       const reason =
-        held === undefined
-          ? `customer ${id} "${title}" is not in user-service (deleted, or never added)`
-          : `customer ${id} is "${held}" in user-service, not "${title}"`;
+        held === null
+          ? `customer ${id} "${title}" was deleted in user-service`
+          : held === undefined
+            ? `the name "${title}" belongs to customer ${nameHolder} in user-service`
+            : `customer ${id} is "${held}" in user-service, not "${title}"`;
       this.issue({ line: row.line, action: 'rejected', reason });
       return;
     }

@@ -9,8 +9,9 @@ const RETRY_DELAY_MS = 1_000;
 const WARN_EVERY_MS = 15_000;
 
 /**
- * The name of every customer user-service holds, by id, read from its customer feed (a page per
- * thousand customers, so no call per dataset row). While user-service does not answer (it
+ * The name of every customer user-service holds, by id, and `null` for each it deleted, read from
+ * its customer feed (a page per thousand customers, so no call per dataset row). An id missing
+ * from the map is one user-service never had. While user-service does not answer (it
  * starts or restarts) this waits, logging progress, for at most `waitMs`, then throws: rows
  * imported unchecked could put purchases in another person's history.
  */
@@ -18,7 +19,7 @@ export async function readHeldCustomers(
   users: UserServiceClient,
   log: FastifyBaseLogger,
   waitMs: number,
-): Promise<Map<number, string>> {
+): Promise<Map<number, string | null>> {
   const started = Date.now();
   let warnedAt = started;
   for (let attempt = 0; ; attempt++) {
@@ -52,14 +53,13 @@ export async function readHeldCustomers(
   }
 }
 
-async function readFeed(users: UserServiceClient): Promise<Map<number, string>> {
-  const held = new Map<number, string>();
+async function readFeed(users: UserServiceClient): Promise<Map<number, string | null>> {
+  const held = new Map<number, string | null>();
   for (let after = 0; ; ) {
     const page = await users.changes(after, PAGE_SIZE);
     for (const { customer_id, customer } of page) {
       // Each customer is in the feed once, as they are now; null: deleted.
-      if (customer) held.set(customer_id, customer.title);
-      else held.delete(customer_id);
+      held.set(customer_id, customer?.title ?? null);
     }
     const last = page.at(-1);
     if (!last || page.length < PAGE_SIZE) return held;

@@ -12,7 +12,12 @@ import {
 } from '../schemas/purchase.js';
 
 const tags = ['Purchases'];
-const dependencyErrors = { 502: errorSchema, 503: errorSchema };
+const dependencyErrors = {
+  502: errorSchema,
+  503: errorSchema.describe(
+    "user-service or the database is unavailable, or user-service did not answer within the caller's own x-request-timeout-ms: retry shortly",
+  ),
+};
 
 export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.post(

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { HttpError } from './errors.js';
+import { CallerDeadlineError, HttpError } from './errors.js';
 
 // Node and Postgres codes that mean "the database (or a peer) is not reachable now"
 // (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
@@ -61,7 +61,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(422).send({ detail });
     }
     if (error instanceof HttpError) {
-      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error }, error.detail);
+      // A client's own short deadline must not page anyone.
+      const level = error instanceof CallerDeadlineError ? 'info' : 'warn';
+      if (error.statusCode >= 500) request.log[level]({ err: error.cause ?? error }, error.detail);
       return reply.code(error.statusCode).send({ detail: error.detail });
     }
     const mapped = mapDatabaseError(error);

@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
-import { TIMEOUT_HEADER } from './deadline.js';
-import { BadGatewayError, HttpError, NOT_FOUND_DETAIL, ServiceUnavailableError } from './errors.js';
+import { SERVICE_USER_AGENT, TIMEOUT_HEADER } from './deadline.js';
+import {
+  BadGatewayError,
+  CallerDeadlineError,
+  HttpError,
+  NOT_FOUND_DETAIL,
+  ServiceUnavailableError,
+} from './errors.js';
 
 export interface JsonClientOptions {
   /** Name of the downstream service, used in error details: "user-service is unavailable". */
@@ -32,6 +38,11 @@ export interface RequestOptions<T> {
    * cut to it and no retry starts past it, so the failure is answered while that caller listens.
    */
   deadline?: number | undefined;
+  /**
+   * The deadline is an outside client's choice (`request.deadlineIsClients`): a timeout it cut
+   * short is then answered as the caller's deadline, not as this service being unavailable.
+   */
+  deadlineIsClients?: boolean | undefined;
   signal?: AbortSignal;
 }
 
@@ -88,7 +99,11 @@ export class JsonClient {
     body: unknown,
     options: RequestOptions<T>,
   ): Promise<T | null> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': SERVICE_USER_AGENT,
+      ...this.options.headers,
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.requestId) headers['x-request-id'] = options.requestId;
     const json = body === undefined ? null : JSON.stringify(body);
@@ -97,14 +112,18 @@ export class JsonClient {
     const backoffMs = this.options.backoffMs ?? 50;
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     let lastError: unknown;
+    // Whether the caller's deadline, not this client's own timeout, limited the last attempt.
+    let cutByDeadline = false;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const delay = attempt > 0 ? backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()) : 0;
       const timeoutMs = Math.floor(Math.min(this.timeoutMs, deadline - Date.now() - delay));
       // Past the deadline nobody waits for the answer: no attempt, or no retry, starts.
       if (timeoutMs <= 0) {
+        if (lastError === undefined) cutByDeadline = true;
         lastError ??= new DOMException('no time left before the deadline', 'TimeoutError');
         break;
       }
+      cutByDeadline = timeoutMs < this.timeoutMs;
       if (delay > 0) await sleep(delay);
       try {
         const signal = options.signal ?? AbortSignal.timeout(timeoutMs);
@@ -127,6 +146,12 @@ export class JsonClient {
     }
     if (lastError instanceof HttpError) throw lastError;
     const reason = describeNetworkError(lastError);
+    if (reason === 'timeout' && cutByDeadline && options.deadlineIsClients) {
+      throw new CallerDeadlineError(
+        `${this.options.name} did not answer within the caller's deadline (${TIMEOUT_HEADER})`,
+        { cause: lastError },
+      );
+    }
     throw new ServiceUnavailableError(`${this.options.name} is unavailable (${reason})`, {
       cause: lastError,
     });
