@@ -40,6 +40,22 @@ describe('category and product titles: one title, one thing', () => {
     expect((await app.inject(`/products/${second.id}`)).json().title).toBe('Green Tea');
   });
 
+  it('trims invisible characters from both ends of a title, so "Café" with one at an edge is a 409', async () => {
+    const category = await send('POST', '/category/', { title: '\u200bEdges\u00ad ' });
+    expect(category.json().title).toBe('Edges');
+    const { id } = category.json();
+    expect((await send('POST', '/products/', { title: 'Caf\u00e9', category_id: id })).statusCode).toBe(200);
+    for (const title of ['\u200bCaf\u00e9', 'Caf\u00e9\u200b', '\u2060Caf\u00e9\u2060', 'Cafe\u0301\u00ad']) {
+      const response = await send('POST', '/products/', { title, category_id: id });
+      expect(response.statusCode, JSON.stringify(title)).toBe(409);
+    }
+    // Between visible characters they are kept, and a variation selector stays with its emoji.
+    for (const title of ['Caf\u200b\u00e9', 'Caf\u00e9 \u2764\ufe0f']) {
+      const response = await send('POST', '/products/', { title, category_id: id });
+      expect(response.json().title).toBe(title);
+    }
+  });
+
   it('answers 422 for a title of only invisible characters, as for a blank one, and stores nothing', async () => {
     const category = (await send('POST', '/category/', { title: 'Visible' })).json();
     const [categories, products] = [await total('/category/'), await total('/products/')];

@@ -35,6 +35,13 @@ describe('customer names: one name, one customer', () => {
     expect((await app.inject(`/customer/${other.id}`)).json().title).toBe('Somebody Else');
   });
 
+  it('trims invisible characters from both ends of a name, so the same name with one at an edge is a 409', async () => {
+    expect((await post({ ...profile, title: '\u200bEdge Ann\u2060' })).json().title).toBe('Edge Ann');
+    for (const title of ['\u200bEdge Ann', 'Edge Ann\u200b', 'Edge Ann\u00ad', '\ufeffEdge Ann\u200d ']) {
+      expect((await post({ ...profile, title })).statusCode, JSON.stringify(title)).toBe(409);
+    }
+  });
+
   it('finds a name whichever way the search text is composed', async () => {
     const titles = async (q: string) =>
       (await app.inject(`/customer/?q=${encodeURIComponent(q)}`))

@@ -5,14 +5,15 @@ import {
   idParam,
   isBlankName,
   MAX_ID,
+  normalizeName,
   queryInt,
   text,
 } from '@ecom/service-kit';
 import { z } from 'zod';
 
-// countChars, isBlankName: how the text rules count length and blank names, for readers that
-// check them themselves (the dataset parser).
-export { countChars, errorSchema, isBlankName };
+// countChars, isBlankName, normalizeName: how the text rules count length, find blank names and
+// store names, for readers that check them themselves (the dataset parser).
+export { countChars, errorSchema, isBlankName, normalizeName };
 
 /** Ids in JSON bodies: integers as Postgres stores them (INT4). */
 export const idSchema = idField();
@@ -38,9 +39,10 @@ export const timestampSchema = z
   .meta({ example: '2026-11-25T10:15:00.000Z' });
 
 const TITLE_RULES =
-  'At most 150 characters as sent (before trimming and normalising). Trimmed and normalised to ' +
-  'Unicode NFC, so a title typed composed (é) or decomposed (e + U+0301) is the same title; ' +
-  'blank, or only invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422.';
+  'At most 150 characters as sent (before trimming and normalising). Whitespace and invisible ' +
+  'characters are trimmed from both ends, then the title is normalised to Unicode NFC, so a ' +
+  'title typed composed (é) or decomposed (e + U+0301) is the same title; blank, or only ' +
+  'invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422.';
 
 /**
  * Names and titles as written (customers, categories, products) and searched for: the one place

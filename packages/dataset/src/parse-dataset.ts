@@ -5,6 +5,7 @@ import {
   countChars,
   customerCreateSchema,
   isBlankName,
+  normalizeName,
   vectorizeProductSchema,
 } from '@ecom/contracts';
 import { parse } from 'csv-parse';
@@ -149,9 +150,9 @@ function parseRecord(raw: string[], line: number): ParsedLine {
   const value = Object.fromEntries(COLUMNS.map((column, index) => [column, fields[index]?.trim() ?? ''])) as {
     [column in (typeof COLUMNS)[number]]: string;
   };
-  // NFC, so "Café" typed composed in one row and decomposed in another is one product; lengths
-  // below are counted on the text as stored.
-  for (const column of TITLES) value[column] = value[column].normalize('NFC');
+  // As the API stores titles (invisible edges trimmed, NFC), so "Café" typed composed in one row
+  // and decomposed in another is one product; lengths below are counted on the text as stored.
+  for (const column of TITLES) value[column] = normalizeName(value[column]);
 
   const problems: string[] = [];
   // Postgres text cannot hold NUL, and the API refuses it too.

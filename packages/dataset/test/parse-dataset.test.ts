@@ -109,6 +109,18 @@ describe('parseDataset on malformed input', () => {
     });
   });
 
+  it('trims invisible characters from both ends of a title, as the API does, and keeps those between visible ones', async () => {
+    const file = await csvFile(
+      `${header}1,\u200bJos\u00e9\u00ad,30,F,Oslo,Books,1,Caf\u00e9\u2060,\ufeffZo\u00eb\u200dAnn \u200b,A novel,Book\n`,
+    );
+    const [parsed] = await collect(file);
+    expect(parsed?.kind === 'row' && parsed.row).toMatchObject({
+      customer: { title: 'Jos\u00e9' },
+      category: 'Caf\u00e9',
+      productName: 'Zo\u00eb\u200dAnn',
+    });
+  });
+
   it('reads rows appended with \\n line endings to a file whose lines end in \\r\\n', async () => {
     const crlf = header.replace('\n', '\r\n');
     const file = await csvFile(

@@ -46,9 +46,22 @@ const WS = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u20
 const INVISIBLE =
   '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\uffa0\\ufff0-\\ufff8';
 const VISIBLE = new RegExp(`[^${WS}${INVISIBLE}]`, 'u');
+// A variation selector right after a visible character chooses how that character looks (the
+// emoji style of "❤\ufe0f"), so it stays at the end; anywhere else at an edge it shows nothing.
+const EDGES = new RegExp(
+  `^[${WS}${INVISIBLE}]+|([\\u180b-\\u180f\\ufe00-\\ufe0f]*)[${WS}${INVISIBLE}]*$`,
+  'gu',
+);
 
 /** Whether a name is blank by `text({ name: true })`'s rule: only whitespace and invisible characters. */
 export const isBlankName = (value: string): boolean => !VISIBLE.test(value);
+
+/**
+ * A name as `text({ name: true })` stores it: whitespace and invisible characters trimmed from
+ * both ends (so "\u200bCafé" and "Café\u00ad" are "Café"; those between visible characters are
+ * kept), then Unicode NFC.
+ */
+export const normalizeName = (value: string): string => value.replace(EDGES, '$1').normalize('NFC');
 
 type TextRules = {
   max: number;
@@ -84,13 +97,11 @@ export function text({ max, required = false, forbid = '', name = false }: TextR
       abort: true,
     })
     .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })
-    .trim();
+    .overwrite(name ? normalizeName : (value) => value.trim());
   if (name) {
-    schema = schema
-      .overwrite((value) => value.normalize('NFC'))
-      .refine((value) => countChars(value) <= max, {
-        message: `At most ${max} characters once normalised to NFC`,
-      });
+    schema = schema.refine((value) => countChars(value) <= max, {
+      message: `At most ${max} characters once normalised to NFC`,
+    });
   }
   // meta() last: these keys go into the JSON Schema as written.
   return schema.meta({ maxLength: max, ...(required ? { minLength: 1 } : {}), pattern });
