@@ -29,7 +29,7 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
  */
 describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two replicas (${why})`, () => {
   let stack: Stack;
-  let replicaB: RunningService;
+  let replicaB: RunningService<'recommendation-service'>;
   let database: Database;
   let prisma: PrismaClient;
   let a: string;
@@ -66,7 +66,7 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two repl
     );
     const { DATA_DIR: _ownDir, ...shared } = stack.recommendations.env;
     // B takes in A's writes every 100 ms: it sees any moment the directory would look empty.
-    replicaB = await startService(
+    replicaB = await startService<'recommendation-service'>(
       'recommendation-service',
       { ...shared, PURCHASE_SYNC_INTERVAL_MS: '100' },
       {
@@ -138,4 +138,57 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two repl
     expect(await statistics()).toEqual(before);
     expect((await info(replicaB.url)).indexed_products).toBe(total);
   }, 180_000);
+
+  it('purchases reach a replica within a feed tick while it embeds a slow batch', async () => {
+    const b = replicaB.url;
+    const { embedder } = replicaB.app.deps;
+    const embed = embedder.embed.bind(embedder);
+    // A large batch (a re-index, a bulk load) holds B's vector sync for seconds.
+    embedder.embed = async (texts) => {
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      return embed(texts);
+    };
+    try {
+      const [category] = await json<{ id: number; title: string }[]>(
+        `${stack.catalog.url}/category/?limit=1`,
+      );
+      const embedding = fetch(`${b}/recommendation/vectorize_product`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          category_id: category!.id,
+          category_title: category!.title,
+          product_id: 900_002,
+          product_title: 'Desk embedded slowly on replica B',
+          product_tags: ['desk'],
+        }),
+      });
+      const before = (await info(a)).purchase_statistics.purchases;
+      const customer = await json<{ id: number }>(`${stack.users.url}/customer/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          title: 'Slow Batch',
+          gender: 'Female',
+          age: 30,
+          location: 'Oslo',
+          preference: '',
+        }),
+      });
+      const [product] = await json<{ id: number }[]>(`${stack.catalog.url}/products/?limit=1`);
+      await json(`${stack.catalog.url}/Purchases/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customer_id: customer.id, product_id: product!.id }),
+      });
+      const learned = (url: string) => async () => (await info(url)).purchase_statistics.purchases > before;
+      await eventually(learned(a), 10_000, 'replica A learned the purchase');
+      const started = performance.now();
+      await eventually(learned(b), 10_000, 'replica B read the purchase');
+      expect(performance.now() - started, 'ms B showed it after A').toBeLessThan(2_500);
+      expect((await embedding).status).toBe(200);
+    } finally {
+      embedder.embed = embed;
+    }
+  }, 60_000);
 });
