@@ -87,8 +87,8 @@ export class Reindexer {
   private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
     try {
-      // Every product is embedded again when the store lost vectors: the directory's rows stay
-      // (another replica reads deleted rows as deleted products and drops their statistics).
+      // Every product is embedded again when the store lost vectors. The directory's rows stay:
+      // other replicas would read deleted rows as deleted products.
       const missing = await this.sync.missingVectors();
       if (missing) {
         this.log.warn(
