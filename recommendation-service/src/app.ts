@@ -68,8 +68,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
   const statsStore = new PurchaseStatsStore(prisma, pairCountOptions(config));
   const coPurchases = new PurchaseStats();
-  const vectorSync = new VectorSync(embedder, vectorStore, directory, (ids) => {
+  const vectorSync = new VectorSync(embedder, vectorStore, directory, (ids, here) => {
     for (const id of ids) coPurchases.forgetProduct(id);
+    // The replica that deleted them dropped their stored statistics.
+    if (!here) return;
     void statsStore
       .forgetProducts(ids)
       .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
@@ -132,10 +134,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
   });
 
-  /** A new or empty collection (first start, a new embedder, Milvus lost its data): its bookkeeping is stale. */
+  /** A new or empty collection (first start, a new embedder, Milvus lost its data): the re-index fills it. */
   const reindexIfEmpty = async (created: boolean) => {
     if (!config.REINDEX_ON_EMPTY || (!created && (await vectorStore.count()) > 0)) return;
-    await directory.clear();
     app.log.info(
       { collection: vectorStore.collection },
       'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',

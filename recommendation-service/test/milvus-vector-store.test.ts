@@ -219,6 +219,20 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     }
   });
 
+  it('tells only the replica that created a collection it is new (they re-index what is empty)', async () => {
+    const open = () => milvusStore({ id: 'race-test', dimension: 8 }, `${RUN}_race`);
+    const replicas = [open(), open(), open()];
+    const created: boolean[] = [];
+    for (const store of replicas) store.onSetUp = (isNew) => created.push(isNew);
+    try {
+      await Promise.all(replicas.map((store) => store.init()));
+      expect(created.sort()).toEqual([false, false, true]);
+    } finally {
+      for (const store of replicas) await store.close();
+      await open().drop();
+    }
+  });
+
   it('refuses an existing collection whose vectors have another dimension', async () => {
     const prefix = `${RUN}_dim`;
     const right = milvusStore({ id: 'dim-test', dimension: 8 }, prefix);

@@ -117,13 +117,6 @@ export class ProductDirectory {
     for (const id of productIds) this.drop(id);
   }
 
-  /** Forget everything (the collection was found empty: its bookkeeping is stale). */
-  async clear(): Promise<void> {
-    await this.write([this.prisma.indexedProduct.deleteMany({ where: { embedderId: this.embedderId } })]);
-    this.products.clear();
-    this.categories.clear();
-  }
-
   /**
    * One transaction that takes the change trigger's lock before any row lock: otherwise two
    * replicas writing the same products in another order each wait for the other (a deadlock).

@@ -87,7 +87,15 @@ export class Reindexer {
   private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
     try {
-      if (unlessOutboxDelivers) {
+      // Every product is embedded again when the store lost vectors. The directory's rows stay:
+      // other replicas would read deleted rows as deleted products.
+      const missing = await this.sync.missingVectors();
+      if (missing) {
+        this.log.warn(
+          missing,
+          'the vector store holds fewer vectors than the database lists as embedded; embedding every product',
+        );
+      } else if (unlessOutboxDelivers) {
         // Whether the outbox brings every product (a first start queues the whole catalog:
         // re-indexing too would embed it twice): no product past the indexed plus pending count.
         const status = await this.catalog.outboxStatus();
@@ -105,13 +113,6 @@ export class Reindexer {
       // Products vectorised before this run that the catalog no longer lists are removed at the
       // end. Products added while it runs are not in this set, so they stay.
       const unlisted = new Set(this.directory.ids());
-      const differs = await this.sync.forgetUnlessStored();
-      if (differs) {
-        this.log.warn(
-          differs,
-          'the vector store does not hold what the database lists as embedded; embedding every product',
-        );
-      }
       const categories = new Map<number, string>();
       for (let skip = 0; ; skip += PAGE_SIZE) {
         const page = await this.catalog.categories(skip, PAGE_SIZE);
@@ -132,7 +133,7 @@ export class Reindexer {
           });
         }
         if (batch.length >= EMBED_BATCH || page.length < PAGE_SIZE) {
-          await this.sync.upsert(batch);
+          await this.sync.upsert(batch, missing !== undefined);
           this.progress.indexed += batch.length;
           this.log.info({ indexed: this.progress.indexed }, 're-indexing the catalog');
           batch = [];

@@ -24,10 +24,12 @@ export class VectorSync {
     private readonly embedder: Embedder,
     private readonly store: VectorStore,
     private readonly directory: ProductDirectory,
-    private readonly onDelete: (productIds: number[]) => void = () => {},
+    /** `here`: this replica deleted them; false: another replica did (and dropped what it stored). */
+    private readonly onDelete: (productIds: number[], here: boolean) => void = () => {},
   ) {}
 
-  upsert(products: ProductInput[]) {
+  /** `reembed`: embed even products the directory lists as unchanged (the store lost them). */
+  upsert(products: ProductInput[], reembed = false) {
     return this.serialised(async () => {
       // Last one wins when a batch names a product twice.
       const latest = new Map(products.map((product) => [product.productId, product]));
@@ -38,7 +40,7 @@ export class VectorSync {
         // The input without its tags is what the store and the directory keep of a product.
         const { tags, ...fields } = input;
         const known = this.directory.get(input.productId);
-        if (known && sameProduct(known, { ...fields, textHash: hash })) continue;
+        if (!reembed && known && sameProduct(known, { ...fields, textHash: hash })) continue;
         changed.push({ fields, text, hash });
       }
       if (changed.length > 0) {
@@ -52,16 +54,16 @@ export class VectorSync {
   }
 
   /**
-   * When the store does not hold as many vectors as the directory lists (e.g. Milvus lost its data),
-   * forgets the directory, so the next upsert of each product embeds it again.
+   * Whether the store holds fewer vectors than the directory lists (e.g. Milvus lost its data):
+   * then a re-index must embed every product again. The directory is brought up to date first,
+   * so a product another replica just wrote does not count as missing.
    */
-  forgetUnlessStored(): Promise<{ stored: number; listed: number } | undefined> {
+  missingVectors(): Promise<{ stored: number; listed: number } | undefined> {
     return this.serialised(async () => {
+      await this.takeIn();
       const stored = await this.store.count();
       const listed = this.directory.size;
-      if (stored === listed) return undefined;
-      await this.directory.clear();
-      return { stored, listed };
+      return stored < listed ? { stored, listed } : undefined;
     });
   }
 
@@ -70,7 +72,7 @@ export class VectorSync {
       const unique = [...new Set(productIds)];
       await this.store.delete(unique);
       await this.directory.remove(unique);
-      this.onDelete(unique);
+      this.onDelete(unique, true);
       this.version++;
       return unique.length;
     });
@@ -83,14 +85,16 @@ export class VectorSync {
    * replica's own writes, so an older read never overwrites a newer write here.
    */
   refresh(): Promise<void> {
-    return this.serialised(async () => {
-      const changed = await this.directory.refresh();
-      if (changed.length === 0) return;
-      this.store.forget?.(changed);
-      const deleted = changed.filter((id) => !this.directory.get(id));
-      if (deleted.length > 0) this.onDelete(deleted);
-      this.version++;
-    });
+    return this.serialised(() => this.takeIn());
+  }
+
+  private async takeIn(): Promise<void> {
+    const changed = await this.directory.refresh();
+    if (changed.length === 0) return;
+    this.store.forget?.(changed);
+    const deleted = changed.filter((id) => !this.directory.get(id));
+    if (deleted.length > 0) this.onDelete(deleted, false);
+    this.version++;
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {

@@ -18,6 +18,9 @@ export class PurchaseFeed extends PollingLoop {
   /** When this replica last saw the customers' purchase copy hold every purchase (null: not yet). */
   copiedAt: number | null = null;
 
+  /** Other replicas' product changes being taken in (one at a time). */
+  private productChanges: Promise<void> | undefined;
+
   constructor(
     private readonly catalog: CatalogClient,
     private readonly store: PurchaseStatsStore,
@@ -40,7 +43,6 @@ export class PurchaseFeed extends PollingLoop {
    * statistics skip what they have.
    */
   async refresh(): Promise<number> {
-    await this.products?.refresh();
     const copied = await this.copy.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId !== this.stats.version) {
@@ -73,8 +75,29 @@ export class PurchaseFeed extends PollingLoop {
     return applied;
   }
 
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.productChanges;
+  }
+
+  /**
+   * Takes in other replicas' product changes unless the last call still runs. It queues behind this
+   * replica's embedding (VectorSync is serialised): awaited, a re-index would hold the purchases back.
+   */
+  private refreshProducts(): void {
+    if (!this.products || this.productChanges) return;
+    this.productChanges = this.products
+      .refresh()
+      // Postgres away: the purchase feed fails too and says so; the next poll tries again.
+      .catch((err: unknown) => this.log.debug({ err }, "could not take in other replicas' product changes"))
+      .finally(() => {
+        this.productChanges = undefined;
+      });
+  }
+
   /** One poll; returns when the next is due: the interval, or a growing back-off while failing. */
   protected async tick(): Promise<number> {
+    this.refreshProducts();
     try {
       let applied = 0;
       if (this.learn) applied = await this.catchUp();

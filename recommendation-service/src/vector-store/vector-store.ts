@@ -26,7 +26,8 @@ export interface VectorStore {
   init(): Promise<void>;
   /**
    * Milvus calls it after every set-up that succeeded: also a late one (Milvus was down at start)
-   * and one that re-created a collection Milvus lost. `created`: the collection is new, so empty.
+   * and one that re-created a collection Milvus lost. `created`: this process created the
+   * collection, so it is empty (false when another replica had just created it).
    */
   onSetUp?: (created: boolean) => void;
   /** Insert or replace by productId. */

@@ -50,7 +50,7 @@ export class MilvusVectorStore implements VectorStore {
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
-  /** Called after every set-up that succeeded; `created`: the collection is new, so it is empty. */
+  /** Called after every set-up that succeeded; `created`: this process created the collection. */
   onSetUp?: (created: boolean) => void;
 
   constructor(
@@ -244,7 +244,7 @@ export class MilvusVectorStore implements VectorStore {
     if (database) await this.ensureDatabase(database);
     const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target));
     if (exists.value) await this.checkSchema();
-    else await this.createCollection();
+    const created = !exists.value && (await this.createCollection());
     this.indexType = await this.ensureIndex(this.config.MILVUS_INDEX_TYPE ?? (lite ? 'FLAT' : 'HNSW'));
     await this.load();
     this.log.info(
@@ -252,14 +252,14 @@ export class MilvusVectorStore implements VectorStore {
         collection: this.collection,
         server: version.version,
         database: database ?? 'default',
-        created: !exists.value,
+        created,
         indexType: this.indexType,
         flushDelayMs: this.flushDelayMs,
         ms: Math.round(performance.now() - started),
       },
       'Milvus vector collection ready',
     );
-    this.onSetUp?.(!exists.value);
+    this.onSetUp?.(created);
   }
 
   /** The collection is gone: set it up again (once for concurrent callers that saw the old one go). */
@@ -288,7 +288,8 @@ export class MilvusVectorStore implements VectorStore {
     }
   }
 
-  private async createCollection(): Promise<void> {
+  /** Whether this process created it (false: another replica did in between). */
+  private async createCollection(): Promise<boolean> {
     const fields: FieldType[] = [
       { name: F.productId, data_type: DataType.Int64, is_primary_key: true, autoID: false },
       { name: F.categoryId, data_type: DataType.Int64 },
@@ -306,6 +307,7 @@ export class MilvusVectorStore implements VectorStore {
           consistency_level: 'Strong',
         }),
       );
+      return true;
     } catch (error) {
       // Another replica may have created it in between; then it must match like any other.
       const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target), {
@@ -313,6 +315,7 @@ export class MilvusVectorStore implements VectorStore {
       });
       if (!exists.value) throw error;
       await this.checkSchema();
+      return false;
     }
   }
 
