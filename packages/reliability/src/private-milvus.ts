@@ -15,8 +15,19 @@ export function milvusVenv(): string {
   return process.env.MILVUS_VENV ?? path.join(homedir(), '.cache', 'milvus-lite-venv');
 }
 
-export function milvusLiteInstalled(): boolean {
+function milvusLiteInstalled(): boolean {
   return existsSync(path.join(milvusVenv(), 'bin', 'milvus-lite'));
+}
+
+/**
+ * Why a test that stops or wipes Milvus cannot run here (null: it can). It needs a server of its
+ * own (the one on MILVUS_ADDRESS is shared), so MILVUS_ADDRESS set (this environment has Milvus;
+ * the embedded index cannot go away) and the Milvus Lite venv that .ci/start-milvus-lite.sh installs.
+ */
+export function privateMilvusSkipReason(): string | null {
+  if (!process.env.MILVUS_ADDRESS) return 'MILVUS_ADDRESS is not set: no Milvus Lite in this environment';
+  if (!milvusLiteInstalled()) return 'Milvus Lite is not installed (run .ci/start-milvus-lite.sh once)';
+  return null;
 }
 
 /**

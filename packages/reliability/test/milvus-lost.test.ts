@@ -1,15 +1,11 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../src/http.js';
-import { milvusLiteInstalled, PrivateMilvus } from '../src/private-milvus.js';
+import { PrivateMilvus, privateMilvusSkipReason } from '../src/private-milvus.js';
 import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
-// As milvus-outage.test.ts: a Milvus Lite of our own, since this one is stopped and wiped.
-const skipReason = !process.env.MILVUS_ADDRESS
-  ? 'MILVUS_ADDRESS is not set: no Milvus Lite in this environment'
-  : !milvusLiteInstalled()
-    ? 'Milvus Lite is not installed (run .ci/start-milvus-lite.sh once)'
-    : null;
+// A Milvus Lite of our own: this test stops it.
+const skipReason = privateMilvusSkipReason();
 
 describe.skipIf(skipReason !== null)(
   `Milvus Lite down when recommendation-service starts, later restarted without its data${skipReason ? ` (skipped: ${skipReason})` : ''}`,

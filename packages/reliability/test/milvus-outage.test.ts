@@ -1,18 +1,12 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, send } from '../src/http.js';
-import { milvusLiteInstalled, PrivateMilvus } from '../src/private-milvus.js';
+import { PrivateMilvus, privateMilvusSkipReason } from '../src/private-milvus.js';
 import { findLeak } from '../src/response-checks.js';
 import { SMALL_DATASET, type Stack, startStack } from '../src/stack.js';
 
-// Killing Milvus needs a server of our own: the one on MILVUS_ADDRESS is shared. Skipped
-// without MILVUS_ADDRESS (no Milvus in this environment; the embedded index cannot go away)
-// or without the Milvus Lite venv that .ci/start-milvus-lite.sh installs.
-const skipReason = !process.env.MILVUS_ADDRESS
-  ? 'MILVUS_ADDRESS is not set: no Milvus Lite in this environment'
-  : !milvusLiteInstalled()
-    ? 'Milvus Lite is not installed (run .ci/start-milvus-lite.sh once)'
-    : null;
+// A Milvus Lite of our own: this test stops it.
+const skipReason = privateMilvusSkipReason();
 
 describe.skipIf(skipReason !== null)(
   `Milvus Lite stops and comes back while the services run${skipReason ? ` (skipped: ${skipReason})` : ''}`,
