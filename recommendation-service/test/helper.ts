@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
-import { closedPort, type RunningService, startService } from '@ecom/testing';
+import { closedPort, eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
@@ -59,6 +59,47 @@ export async function startStack(
       await users.close();
     },
   };
+}
+
+/** The replica tests (two recommendation-service processes) run only where both are shared. */
+export const REPLICAS_CAN_RUN = Boolean(process.env.DATABASE_URL && process.env.MILVUS_ADDRESS);
+export const REPLICAS_NEED =
+  'needs DATABASE_URL (Postgres) and MILVUS_ADDRESS (Milvus Lite): replicas share both';
+
+/** A JSON answer; anything but 2xx throws with the method, URL, status and body. */
+export async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok)
+    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * Waits until the stack's recommendation-service (replica A) vectorised the whole catalog and
+ * learned the seeded purchases; answers the number of products.
+ */
+export async function catalogSettled(stack: Stack): Promise<number> {
+  const total = Number((await fetch(`${stack.catalog.url}/products/?limit=1`)).headers.get('x-total-count'));
+  type Info = { vector_count: number | null; purchase_statistics: { purchases: number } };
+  await eventually(
+    async () => {
+      const current = await json<Info>(`${stack.recommendations.url}/recommendation/info`);
+      return current.vector_count === total && current.purchase_statistics.purchases > 0;
+    },
+    60_000,
+    'replica A vectorised the catalog and learned the seeded purchases',
+  );
+  return total;
+}
+
+/** A second recommendation-service on replica A's database and vector collection; it learns nothing itself. */
+export function startReplica(stack: Stack, env: Record<string, string> = {}) {
+  const { DATA_DIR: _ownDir, ...shared } = stack.recommendations.env;
+  return startService(
+    'recommendation-service',
+    { ...shared, ...env },
+    { buildOptions: { learnPurchases: false } },
+  );
 }
 
 /** Which database the database tests run on, for their names. */

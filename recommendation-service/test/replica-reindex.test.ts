@@ -1,10 +1,18 @@
 import { type Database, openDatabase } from '@ecom/db';
-import { eventually, type RunningService, startService } from '@ecom/testing';
+import { eventually, type RunningService } from '@ecom/testing';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
-import { type Stack, startStack } from './helper.js';
+import {
+  catalogSettled,
+  json,
+  REPLICAS_CAN_RUN,
+  REPLICAS_NEED,
+  type Stack,
+  startReplica,
+  startStack,
+} from './helper.js';
 
 interface Info {
   vector_count: number | null;
@@ -13,21 +21,12 @@ interface Info {
   purchase_statistics: { purchases: number };
 }
 
-const { DATABASE_URL, MILVUS_ADDRESS } = process.env;
-const why = 'needs DATABASE_URL (Postgres) and MILVUS_ADDRESS (Milvus Lite): replicas share both';
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /**
  * Two replicas on one Postgres database and one Milvus collection: a re-index on one (asked for,
  * or after Milvus lost the collection) must leave the purchase statistics they share alone, and
  * must not embed the whole catalog again because the other replica just wrote a product.
  */
-describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two replicas (${why})`, () => {
+describe.skipIf(!REPLICAS_CAN_RUN)(`a re-index on one of two replicas (${REPLICAS_NEED})`, () => {
   let stack: Stack;
   let replicaB: RunningService<'recommendation-service'>;
   let database: Database;
@@ -55,24 +54,9 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two repl
     // A takes in B's writes only every 2 s: it is a tick behind when asked to re-index.
     stack = await startStack({ PURCHASE_SYNC_INTERVAL_MS: '2000' });
     a = stack.recommendations.url;
-    total = Number((await fetch(`${stack.catalog.url}/products/?limit=1`)).headers.get('x-total-count'));
-    await eventually(
-      async () => {
-        const current = await info(a);
-        return current.vector_count === total && current.purchase_statistics.purchases > 0;
-      },
-      60_000,
-      'replica A vectorised the catalog and learned the seeded purchases',
-    );
-    const { DATA_DIR: _ownDir, ...shared } = stack.recommendations.env;
+    total = await catalogSettled(stack);
     // B takes in A's writes every 100 ms: it sees any moment the directory would look empty.
-    replicaB = await startService<'recommendation-service'>(
-      'recommendation-service',
-      { ...shared, PURCHASE_SYNC_INTERVAL_MS: '100' },
-      {
-        buildOptions: { learnPurchases: false },
-      },
-    );
+    replicaB = await startReplica(stack, { PURCHASE_SYNC_INTERVAL_MS: '100' });
     database = await openDatabase({
       databaseUrl: stack.recommendations.env.DATABASE_URL,
       dataDir: 'memory://',
@@ -122,7 +106,7 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`a re-index on one of two repl
   it('after Milvus lost the collection, A fills it again and both replicas keep the statistics and the products', async () => {
     const before = await statistics();
     expect(before.pairs.n).toBeGreaterThan(0);
-    const client = new MilvusClient({ address: MILVUS_ADDRESS! });
+    const client = new MilvusClient({ address: process.env.MILVUS_ADDRESS! });
     await client.dropCollection({ collection_name: stack.recommendations.app.deps.vectorStore.collection });
     await client.closeConnection();
     const [product] = await json<{ id: number }[]>(`${stack.catalog.url}/products/?limit=1`);

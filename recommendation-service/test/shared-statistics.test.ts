@@ -1,7 +1,15 @@
 import os from 'node:os';
-import { eventually, type RunningService, startService } from '@ecom/testing';
+import { eventually, type RunningService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './helper.js';
+import {
+  catalogSettled,
+  json,
+  REPLICAS_CAN_RUN,
+  REPLICAS_NEED,
+  type Stack,
+  startReplica,
+  startStack,
+} from './helper.js';
 
 interface Item {
   product_id: number;
@@ -20,16 +28,7 @@ interface Info {
   purchase_statistics: { purchases: number; products: number; customers: number };
 }
 
-const { DATABASE_URL, MILVUS_ADDRESS } = process.env;
-const why = 'needs DATABASE_URL (Postgres) and MILVUS_ADDRESS (Milvus Lite): replicas share both';
-if (!DATABASE_URL || !MILVUS_ADDRESS) console.log(`skipping shared purchase statistics: ${why}`);
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, init);
-  if (!response.ok)
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+if (!REPLICAS_CAN_RUN) console.log(`skipping shared purchase statistics: ${REPLICAS_NEED}`);
 
 function post<T>(url: string, body: unknown, method = 'POST'): Promise<T> {
   return json<T>(url, {
@@ -67,7 +66,7 @@ async function msUntil(check: () => Promise<boolean>): Promise<number> {
  * the statistics A stored: nothing is replayed over HTTP at B's start. Product changes reach
  * A only (catalog-service's outbox names A), and B through the database.
  */
-describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase statistics (${why})`, () => {
+describe.skipIf(!REPLICAS_CAN_RUN)(`replicas share purchase statistics (${REPLICAS_NEED})`, () => {
   let stack: Stack;
   let replicaB: RunningService;
   let a: string;
@@ -94,15 +93,7 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase stati
     a = stack.recommendations.url;
     catalog = stack.catalog.url;
     users = stack.users.url;
-    const total = Number((await fetch(`${catalog}/products/?limit=1`)).headers.get('x-total-count'));
-    await eventually(
-      async () => {
-        const current = await info(a);
-        return current.vector_count === total && current.purchase_statistics.purchases > 0;
-      },
-      60_000,
-      'replica A vectorised the catalog and learned the seeded purchases',
-    );
+    await catalogSettled(stack);
   }, 180_000);
 
   afterAll(async () => {
@@ -131,10 +122,7 @@ describe.skipIf(!DATABASE_URL || !MILVUS_ADDRESS)(`replicas share purchase stati
       'replica A learned the new purchases',
     );
 
-    const { DATA_DIR: _ownDir, ...shared } = stack.recommendations.env;
-    replicaB = await startService('recommendation-service', shared, {
-      buildOptions: { learnPurchases: false },
-    });
+    replicaB = await startReplica(stack);
     b = replicaB.url;
     // Right after its start, B has A's statistics: loaded from the database, not replayed.
     expect((await info(b)).purchase_statistics).toEqual(learned!.purchase_statistics);
