@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
 import type { MilvusConfig } from '../config.js';
@@ -309,13 +310,20 @@ export class MilvusVectorStore implements VectorStore {
       );
       return true;
     } catch (error) {
-      // Another replica may have created it in between; then it must match like any other.
-      const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target), {
-        check: false,
-      });
-      if (!exists.value) throw error;
-      await this.checkSchema();
-      return false;
+      // Another replica may have created it in between; then it must match like any other. One
+      // still creating it makes Milvus Lite answer "File exists" before the collection is listed:
+      // give that creation a moment (seen once in CI with three replicas at once).
+      for (let look = 0; look < 10; look++) {
+        const exists = await this.call('hasCollection', (c) => c.hasCollection(this.target), {
+          check: false,
+        });
+        if (exists.value) {
+          await this.checkSchema();
+          return false;
+        }
+        await sleep(100);
+      }
+      throw error;
     }
   }
 
