@@ -8,6 +8,8 @@ import { SERVICES, type ServiceKey } from './stack/services.js';
 import { LAUNCHER_REQUEST_ID, REPO_ROOT, type Stack, startStack } from './stack/start-stack.js';
 
 const say = (line: string) => console.log(`[stack] ${line}`);
+/** Why the stack did not start or stopped, on stderr: where launchers and benchmarks look. */
+const complain = (line: string) => console.error(`[stack] ${line}`);
 
 // Variables already set in the environment win over .env (process.loadEnvFile never overrides).
 const envFile = path.join(REPO_ROOT, '.env');
@@ -46,7 +48,7 @@ parentWatch.unref();
 // measured 3x less memory for the same answers (docs/benchmarks.md, "Serving cost").
 const stackMode = env.STACK_MODE || 'single';
 if (stackMode !== 'single' && stackMode !== 'processes') {
-  say(`STACK_MODE=${stackMode} is not a mode: use single (the default) or processes`);
+  complain(`STACK_MODE=${stackMode} is not a mode: use single (the default) or processes`);
   process.exit(2);
 }
 const singleProcess = stackMode === 'single';
@@ -67,7 +69,7 @@ try {
     say('stopped');
     process.exit(0);
   }
-  say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  complain(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 
@@ -89,7 +91,7 @@ void reportVectorisation({
 const crashed = await Promise.race([stopRequested.then(() => undefined), stack.exited]);
 if (crashed) {
   const how = crashed.signal ? `signal ${crashed.signal}` : `code ${crashed.code}`;
-  say(`${crashed.name} exited unexpectedly (${how}); stopping the other services`);
+  complain(`${crashed.name} exited unexpectedly (${how}); stopping the other services`);
   interrupt.abort();
 }
 await stack.stop();
@@ -103,7 +105,7 @@ function portsFromEnv(): Partial<Record<ServiceKey, number>> {
     if (!raw) continue;
     const port = Number(raw);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      say(`${spec.portVariable}=${raw} is not a port number`);
+      complain(`${spec.portVariable}=${raw} is not a port number`);
       process.exit(2);
     }
     ports[spec.key] = port;

@@ -196,6 +196,31 @@ describe('startStack failures', () => {
     }
   });
 
+  it('says on stderr why npm start did not start, and exits 1', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-stderr-'));
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          ...EMBEDDED,
+          EMBEDDINGS_MODEL: 'hashing',
+          DATA_DIR: dataDir,
+          DATASET_PATH: path.join(dataDir, 'nope.csv'),
+          USER_SERVICE_PORT: '0',
+          CATALOG_SERVICE_PORT: '0',
+          RECOMMENDATION_SERVICE_PORT: '0',
+        },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/\[stack\] start-up failed: .*nope\.csv/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 130_000);
+
   it('refuses a STACK_MODE it does not know instead of running single mode', () => {
     // The launcher's source, not `npm start`: that would compile the services beside other tests.
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {
@@ -205,7 +230,7 @@ describe('startStack failures', () => {
       timeout: 60_000,
     });
     expect(run.status).toBe(2);
-    expect(run.stdout + run.stderr).toContain(
+    expect(run.stderr).toContain(
       'STACK_MODE=procesess is not a mode: use single (the default) or processes',
     );
   });
