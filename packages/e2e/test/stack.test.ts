@@ -230,8 +230,6 @@ describe('startStack failures', () => {
       timeout: 60_000,
     });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(
-      'STACK_MODE=procesess is not a mode: use single (the default) or processes',
-    );
+    expect(run.stderr).toContain('STACK_MODE=procesess is not a mode: use single (the default) or processes');
   });
 });
