@@ -42,7 +42,9 @@ export class NotificationListener {
     const client = new pg.Client({
       connectionString: databaseUrl,
       connectionTimeoutMillis: 3_000,
+      // It never sends a query: TCP keepalive is what notices a connection that silently died.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     let lost = false;
     const lose = (err?: unknown) => {
