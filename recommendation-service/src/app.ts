@@ -1,4 +1,4 @@
-import { registerDatabase } from '@ecom/db';
+import { NotificationListener, registerDatabase } from '@ecom/db';
 import {
   type AppWith,
   type BuildOptions as BaseBuildOptions,
@@ -7,7 +7,7 @@ import {
 } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
 import { UserClient } from './clients/user-client.js';
-import { type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
+import { CHANGES_CHANNEL, type Config, DB_SCHEMA, MIGRATIONS_DIR } from './config.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -123,6 +123,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     recommender,
     reindexer,
   };
+  // A customer's purchases marked changed or made right, maybe by the replica the push reached.
+  localPurchases.onMarksChanged = (customerIds) => deps.histories.invalidate(customerIds);
+  // Replicas on one Postgres hear each other's writes at once (README, "Freshness"); the feed
+  // tick stays the safety net. PGlite belongs to this process alone: nobody else writes to it.
+  const listener = config.DATABASE_URL
+    ? new NotificationListener({
+        databaseUrl: config.DATABASE_URL,
+        channel: CHANGES_CHANNEL,
+        onNotification: (what) => feed.notified(what),
+        onListening: () => feed.notified('all'),
+        log: app.log,
+      })
+    : undefined;
   for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
     await app.register(routes, deps);
   }
@@ -145,6 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   };
   app.addHook('onReady', async () => {
     feed.start();
+    listener?.start();
     customers.start();
     // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
     vectorStore.onSetUp = (created) => {
@@ -157,6 +171,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
   });
   app.addHook('onClose', async () => {
+    await listener?.close();
     await feed.stop();
     await customers.stop();
     await reindexer.stop();

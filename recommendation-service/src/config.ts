@@ -42,6 +42,8 @@ export type Config = z.infer<typeof configSchema>;
 
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'recommendation_schema';
+/** The channel the database notifies replicas on (migration 20261130000000_replica_notifications). */
+export const CHANGES_CHANNEL = 'recommendation_changes';
 
 // All weights 0 would score every product 0: a ranking by id, not a recommendation.
 const checkedConfigSchema = configSchema.refine(

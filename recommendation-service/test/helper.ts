@@ -92,14 +92,13 @@ export async function catalogSettled(stack: Stack): Promise<number> {
   return total;
 }
 
-/** A second recommendation-service on replica A's database and vector collection; it learns nothing itself. */
-export function startReplica(stack: Stack, env: Record<string, string> = {}) {
+/**
+ * A second recommendation-service on replica A's database and vector collection; it learns nothing
+ * itself unless `learnPurchases` (then it follows the purchase feed too, as every replica does in production).
+ */
+export function startReplica(stack: Stack, env: Record<string, string> = {}, learnPurchases = false) {
   const { DATA_DIR: _ownDir, ...shared } = stack.recommendations.env;
-  return startService(
-    'recommendation-service',
-    { ...shared, ...env },
-    { buildOptions: { learnPurchases: false } },
-  );
+  return startService('recommendation-service', { ...shared, ...env }, { buildOptions: { learnPurchases } });
 }
 
 /** Which database the database tests run on, for their names. */

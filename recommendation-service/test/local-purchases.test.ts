@@ -35,14 +35,18 @@ describe(`the customers' purchase copy (${DATABASE_KIND})`, () => {
     const replicaA = new LocalPurchases(database.prisma());
     const replicaB = new LocalPurchases(database.prisma());
     await Promise.all([replicaA.load(), replicaB.load()]);
+    // What replica B is told to drop of the histories it holds.
+    const told: number[][] = [];
+    replicaB.onMarksChanged = (customerIds) => told.push(customerIds);
     // Purchase 3 of customer 1 is deleted in catalog-service; the push reaches replica A.
     await replicaA.markStale([1]);
     const seen = replicaA.read(1);
     expect(seen.staleMark).not.toBeNull();
-    // Replica B learns of the mark at its next refresh (after a feed tick).
+    // Replica B learns of the mark at its next refresh (notified, or after a feed tick).
     expect(replicaB.read(1).staleMark).toBeNull();
     await replicaB.refresh();
     expect(replicaB.read(1).staleMark).toBe(seen.staleMark);
+    expect(told).toEqual([[1]]);
 
     // Replica A reads catalog-service and makes the copy right; purchase 5 arrived after that
     // answer was read (the feed copied it), so the rewrite leaves it.
@@ -53,6 +57,7 @@ describe(`the customers' purchase copy (${DATABASE_KIND})`, () => {
     await replicaB.refresh();
     expect(replicaB.read(1).staleMark).toBeNull();
     expect(products(replicaB, 1)).toEqual([13, 12, 10]);
+    expect(told).toEqual([[1], [1]]);
   });
 
   it('keeps a customer stale when a change is announced while the rewrite was being read', async () => {

@@ -51,7 +51,7 @@ describe.skipIf(!REPLICAS_CAN_RUN)(`a re-index on one of two replicas (${REPLICA
     eventually(async () => (await info(a)).reindex.state === 'done', 60_000, 'replica A re-indexed');
 
   beforeAll(async () => {
-    // A takes in B's writes only every 2 s: it is a tick behind when asked to re-index.
+    // A takes in B's writes when notified, else every 2 s: it may still be behind when asked to re-index.
     stack = await startStack({ PURCHASE_SYNC_INTERVAL_MS: '2000' });
     a = stack.recommendations.url;
     total = await catalogSettled(stack);

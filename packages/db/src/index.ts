@@ -1,4 +1,5 @@
 export * from './migrations.js';
+export * from './notification-listener.js';
 export * from './open-database.js';
 export * from './prisma-errors.js';
 export * from './register-database.js';

@@ -46,6 +46,11 @@ export class LocalPurchases {
   private readonly stale = new Map<number, number>();
   private copiedUpTo = 0;
   private lastChange = 0;
+  /**
+   * Told of the customers whose marks `refresh` read (a push or a rewrite, maybe another
+   * replica's): what this replica holds of their history may be out of date.
+   */
+  onMarksChanged: (customerIds: number[]) => void = () => {};
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -144,6 +149,7 @@ export class LocalPurchases {
       if (mark.settled >= mark.marked) await this.reloadCustomer(mark.customer_id);
       this.applyMark(mark, true);
     }
+    if (marks.length > 0) this.onMarksChanged(marks.map((mark) => mark.customer_id));
     return copiedUpTo;
   }
 

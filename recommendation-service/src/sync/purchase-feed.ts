@@ -5,12 +5,14 @@ import { type LocalPurchases, toPurchase } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
 import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import type { VectorSync } from '../services/vector-sync.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { PollingLoop } from './polling-loop.js';
 
 /**
  * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
  * stored cursors (a restart carries on), and brings memory up to what any replica learned
- * (purchases, and the product changes catalog-service's outbox delivered to another replica).
+ * (purchases, and the product changes catalog-service's outbox delivered to another replica):
+ * at each tick, and at once when another replica's write is notified (`notified`).
  */
 export class PurchaseFeed extends PollingLoop {
   /** When the statistics last held every purchase the feed had (null: not yet). */
@@ -18,8 +20,10 @@ export class PurchaseFeed extends PollingLoop {
   /** When this replica last saw the customers' purchase copy hold every purchase (null: not yet). */
   copiedAt: number | null = null;
 
-  /** Other replicas' product changes being taken in (one at a time). */
-  private productChanges: Promise<void> | undefined;
+  /** Other replicas' product changes, taken in one run at a time. */
+  private readonly productChanges: CoalescedRun<void> | undefined;
+  /** The database read into memory, one run at a time (a tick's and a notification's). */
+  private readonly refreshes = new CoalescedRun(() => this.readDatabase());
 
   constructor(
     private readonly catalog: CatalogClient,
@@ -28,13 +32,14 @@ export class PurchaseFeed extends PollingLoop {
     /** Filled from the same pages (its own cursor). */
     private readonly copy: LocalPurchases,
     /** Other replicas' product changes (absent: no other replica shares this vector store). */
-    private readonly products: Pick<VectorSync, 'refresh'> | undefined,
+    products: Pick<VectorSync, 'refresh'> | undefined,
     private readonly config: Config,
     /** false: only read what other replicas learn (never call the catalog's feed). */
     private readonly learn: boolean,
     log: FastifyBaseLogger,
   ) {
     super(log);
+    this.productChanges = products && new CoalescedRun(() => products.refresh());
   }
 
   /**
@@ -42,7 +47,25 @@ export class PurchaseFeed extends PollingLoop {
    * goes on: the copy's cursor when it is behind (a database older than the copy), as the
    * statistics skip what they have.
    */
-  async refresh(): Promise<number> {
+  refresh(): Promise<number> {
+    return this.refreshes.run();
+  }
+
+  /**
+   * Another replica wrote `what` ('products', 'purchases'; anything else: maybe both) and the
+   * database notified it: take it in now rather than at the next tick.
+   */
+  notified(what: string): void {
+    if (this.stopping) return;
+    if (what !== 'purchases') this.refreshProducts();
+    if (what !== 'products') {
+      this.refresh().catch((err: unknown) =>
+        this.log.debug({ err }, "could not take in other replicas' purchases"),
+      );
+    }
+  }
+
+  private async readDatabase(): Promise<number> {
     const copied = await this.copy.refresh();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId !== this.stats.version) {
@@ -77,22 +100,19 @@ export class PurchaseFeed extends PollingLoop {
 
   override async stop(): Promise<void> {
     await super.stop();
-    await this.productChanges;
+    await this.productChanges?.idle();
+    await this.refreshes.idle();
   }
 
   /**
-   * Takes in other replicas' product changes unless the last call still runs. It queues behind this
-   * replica's embedding (VectorSync is serialised): awaited, a re-index would hold the purchases back.
+   * Takes in other replicas' product changes. It queues behind this replica's embedding (VectorSync
+   * is serialised): awaited, a re-index would hold the purchases back.
    */
   private refreshProducts(): void {
-    if (!this.products || this.productChanges) return;
-    this.productChanges = this.products
-      .refresh()
+    this.productChanges
+      ?.run()
       // Postgres away: the purchase feed fails too and says so; the next poll tries again.
-      .catch((err: unknown) => this.log.debug({ err }, "could not take in other replicas' product changes"))
-      .finally(() => {
-        this.productChanges = undefined;
-      });
+      .catch((err: unknown) => this.log.debug({ err }, "could not take in other replicas' product changes"));
   }
 
   /** One poll; returns when the next is due: the interval, or a growing back-off while failing. */

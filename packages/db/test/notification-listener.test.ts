@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, NotificationListener } from '../src/index.js';
+
+const base = process.env.DATABASE_URL;
+const NEEDS = 'needs DATABASE_URL: LISTEN/NOTIFY between sessions is a Postgres server thing';
+if (!base) console.warn(`skipping the notification listener: ${NEEDS}`);
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.skipIf(!base)(`a notification listener (${NEEDS})`, () => {
+  let admin: pg.Client;
+  let listener: NotificationListener;
+  const payloads: string[] = [];
+  const logged: { level: string; msg: string }[] = [];
+  let listening = 0;
+
+  beforeAll(async () => {
+    const databaseUrl = await createScratchDatabase(base!, 'test_listen');
+    admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const record = (level: string) => (_: unknown, msg: string) => logged.push({ level, msg });
+    const log = { info: record('info'), warn: record('warn') } as unknown as FastifyBaseLogger;
+    listener = new NotificationListener({
+      databaseUrl,
+      channel: 'Changes',
+      onNotification: (payload) => payloads.push(payload),
+      onListening: () => listening++,
+      log,
+    });
+    listener.start();
+    await until(() => listening === 1, 'it listens');
+  });
+
+  afterAll(async () => {
+    await listener?.close();
+    await admin?.end();
+  });
+
+  it('hands over each notification on its channel, once its transaction commits', async () => {
+    await admin.query('BEGIN');
+    await admin.query(`SELECT pg_notify('Changes', 'products')`);
+    await admin.query(`SELECT pg_notify('other', 'not ours')`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(payloads, 'nothing before the commit').toEqual([]);
+    await admin.query('COMMIT');
+    await until(() => payloads.length === 1, 'the notification arrives');
+    expect(payloads).toEqual(['products']);
+  });
+
+  it('after losing its connection, says so, listens again and tells the caller to catch up', async () => {
+    const { rowCount } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+    );
+    expect(rowCount).toBe(1);
+    await until(() => listening === 2, 'it listens again');
+    expect(logged.map((entry) => entry.level)).toEqual(['warn', 'info']);
+    expect(logged[0]!.msg).toMatch(/not listening.*reconnecting/);
+
+    payloads.length = 0;
+    await admin.query(`SELECT pg_notify('Changes', 'purchases')`);
+    await until(() => payloads.length === 1, 'a notification after the reconnect arrives');
+    expect(payloads).toEqual(['purchases']);
+  });
+});
