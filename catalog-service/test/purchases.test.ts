@@ -328,7 +328,7 @@ describe('a 404 that is not user-service saying "no such customer"', () => {
   });
 });
 
-describe("a public client's own x-request-timeout-ms", () => {
+describe("a caller's own x-request-timeout-ms", () => {
   it("is answered as the caller's deadline, not as user-service being down, and logged at info", async () => {
     const ann = { id: 1, title: 'Ann', gender: 'F', age: 30, location: 'Oslo', preference: 'Books' };
     const users = await TestServer.start(() => ({ status: 200, body: ann }));

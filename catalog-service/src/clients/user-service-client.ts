@@ -33,7 +33,7 @@ export class UserServiceClient {
   /** `request`: the one this look-up is made for; its id travels on, its deadline bounds the retries. */
   async getCustomer(
     id: number,
-    request?: { id: string; deadline: number | undefined; deadlineIsClients: boolean },
+    request?: { id: string; deadline: number | undefined },
   ): Promise<Customer | null> {
     const cached = this.cache?.get(id);
     if (cached) return cached;
@@ -42,7 +42,6 @@ export class UserServiceClient {
       nullOn: [404],
       requestId: request?.id,
       deadline: request?.deadline,
-      deadlineIsClients: request?.deadlineIsClients,
     });
     if (customer) this.cache?.set(id, customer);
     return customer;

@@ -8,12 +8,15 @@ import {
   categoryUpdateSchema,
 } from '../schemas/category.js';
 
+// Every route reads or writes the database (documented-errors.ts).
+const config = { dependsOn: ['database'] };
 const tags = ['category'];
 
 export async function categoryRoutes(app: App, { categories }: Deps) {
   app.get(
     '/category/',
     {
+      config,
       schema: {
         tags,
         summary: 'List categories by id, a page at a time',
@@ -32,6 +35,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
   app.get(
     '/category/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Get one category',
@@ -45,6 +49,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
   app.post(
     '/category/',
     {
+      config,
       schema: {
         tags,
         summary: 'Create a category',
@@ -58,6 +63,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
   app.put(
     '/category/',
     {
+      config,
       schema: {
         tags,
         summary: 'Rename a category (the id is in the body)',
@@ -74,6 +80,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
   app.delete(
     '/category/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Delete a category that has no products',

@@ -59,6 +59,7 @@ export async function operationsRoutes(app: App, { outbox, dispatcher, datasetIm
   app.get(
     '/outbox/status',
     {
+      config: { dependsOn: ['database'] },
       schema: {
         tags: ['operations'],
         summary: 'How far product vectors are behind the catalog',
@@ -88,6 +89,7 @@ export async function operationsRoutes(app: App, { outbox, dispatcher, datasetIm
   app.get(
     '/dataset/imports',
     {
+      config: { dependsOn: ['database'] },
       schema: {
         tags: ['operations'],
         summary: 'Dataset imports, newest first, with their summaries (counts and every rejected row)',

@@ -9,12 +9,15 @@ import {
   productUpdateSchema,
 } from '../schemas/product.js';
 
+// Every route reads or writes the database (documented-errors.ts).
+const config = { dependsOn: ['database'] };
 const tags = ['products'];
 
 export async function productRoutes(app: App, { products }: Deps) {
   app.get(
     '/products/',
     {
+      config,
       schema: {
         tags,
         summary: 'List products by id, a page at a time',
@@ -35,6 +38,7 @@ export async function productRoutes(app: App, { products }: Deps) {
   app.get(
     '/products/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Get one product',
@@ -48,6 +52,7 @@ export async function productRoutes(app: App, { products }: Deps) {
   app.post(
     '/products/',
     {
+      config,
       schema: {
         tags,
         summary: 'Create a product',
@@ -62,6 +67,7 @@ export async function productRoutes(app: App, { products }: Deps) {
   app.put(
     '/products/',
     {
+      config,
       schema: {
         tags,
         summary: 'Replace a product (the id is in the body)',
@@ -76,6 +82,7 @@ export async function productRoutes(app: App, { products }: Deps) {
   app.delete(
     '/products/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Delete a product that was never purchased',

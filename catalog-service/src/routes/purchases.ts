@@ -12,24 +12,22 @@ import {
 } from '../schemas/purchase.js';
 
 const tags = ['Purchases'];
-const dependencyErrors = {
-  502: errorSchema,
-  503: errorSchema.describe(
-    "user-service or the database is unavailable, or user-service did not answer within the caller's own x-request-timeout-ms: retry shortly",
-  ),
-};
+// What each route calls (documented-errors.ts): the customer is asked of user-service.
+const database = { dependsOn: ['database'] };
+const withCustomer = { dependsOn: ['database', 'user-service'] };
 
 export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.post(
     '/Purchases/',
     {
+      config: withCustomer,
       schema: {
         tags,
         summary: 'Record a purchase',
         description:
           "The customer must exist in user-service (asked over HTTP; 503 and nothing written when it cannot be asked). `category_id` must be the product's category and may be omitted.",
         body: purchaseCreateSchema,
-        response: { 200: purchaseDetailSchema, 404: errorSchema, ...dependencyErrors },
+        response: { 200: purchaseDetailSchema, 404: errorSchema },
       },
     },
     async (request) => {
@@ -49,6 +47,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.get(
     '/Purchases/',
     {
+      config: database,
       schema: {
         tags,
         summary: 'Purchases after an id, in id order (a feed to follow by polling)',
@@ -67,6 +66,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.get(
     '/Purchases/customer_purchased_products/:customer_id',
     {
+      config: withCustomer,
       schema: {
         tags,
         summary: 'A customer with all their purchases, newest first',
@@ -74,7 +74,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
           'An empty list for a customer without purchases; 404 only when user-service does not know the customer.',
         params: customerIdParams,
         querystring: historyQuery,
-        response: { 200: customerPurchasesSchema, 404: errorSchema, ...dependencyErrors },
+        response: { 200: customerPurchasesSchema, 404: errorSchema },
       },
     },
     async (request) => {
@@ -92,11 +92,12 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.get(
     '/Purchases/:purchase_id',
     {
+      config: withCustomer,
       schema: {
         tags,
         summary: 'Get one purchase with its product, category and customer names',
         params: purchaseIdParams,
-        response: { 200: purchaseDetailSchema, 404: errorSchema, ...dependencyErrors },
+        response: { 200: purchaseDetailSchema, 404: errorSchema },
       },
     },
     async (request) => {
@@ -110,6 +111,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
   app.delete(
     '/Purchases/:purchase_id',
     {
+      config: database,
       schema: {
         tags,
         summary: 'Delete a purchase',

@@ -6,13 +6,6 @@ import type { FastifyInstance } from 'fastify';
  */
 export const TIMEOUT_HEADER = 'x-request-timeout-ms';
 
-/**
- * The User-Agent JsonClient sends: the TIMEOUT_HEADER of such a call is a service's configured
- * timeout, any other caller's is its own choice. Anyone may send it; it only changes how a
- * failure past that caller's deadline is worded and logged.
- */
-export const SERVICE_USER_AGENT = 'ecom-service';
-
 declare module 'fastify' {
   interface FastifyRequest {
     /**
@@ -20,8 +13,6 @@ declare module 'fastify' {
      * caller's TIMEOUT_HEADER; undefined when it sent none. Passed to JsonClient as `deadline`.
      */
     deadline: number | undefined;
-    /** The deadline is a client's choice, not one of our services' configured timeout. */
-    deadlineIsClients: boolean;
   }
 }
 
@@ -36,13 +27,9 @@ const ANSWER_SHARE = 0.1;
  */
 export function installDeadline(app: FastifyInstance): void {
   app.decorateRequest('deadline', undefined);
-  app.decorateRequest('deadlineIsClients', false);
   app.addHook('onRequest', async (request) => {
     const given = request.headers[TIMEOUT_HEADER];
     const ms = typeof given === 'string' && /^\d{1,7}$/.test(given) ? Number(given) : 0;
-    if (ms > 0) {
-      request.deadline = Date.now() + ms * (1 - ANSWER_SHARE);
-      request.deadlineIsClients = request.headers['user-agent'] !== SERVICE_USER_AGENT;
-    }
+    if (ms > 0) request.deadline = Date.now() + ms * (1 - ANSWER_SHARE);
   });
 }

@@ -61,7 +61,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(422).send({ detail });
     }
     if (error instanceof HttpError) {
-      // A client's own short deadline must not page anyone.
+      // A caller's own deadline (x-request-timeout-ms) cut the call: its choice, not our error. A
+      // service that called us with it logs the 503 it gets at warn.
       const level = error instanceof CallerDeadlineError ? 'info' : 'warn';
       if (error.statusCode >= 500) request.log[level]({ err: error.cause ?? error }, error.detail);
       return reply.code(error.statusCode).send({ detail: error.detail });

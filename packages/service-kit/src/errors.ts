@@ -28,7 +28,7 @@ export class UnprocessableError extends withStatus(422) {}
 export class BadGatewayError extends withStatus(502) {}
 /** A dependency (database, another service, the vector store) cannot be reached now. */
 export class ServiceUnavailableError extends withStatus(503) {}
-/** A call to another service gave up at the deadline a client chose: its choice, not an outage. */
+/** A call to another service gave up at the caller's deadline (x-request-timeout-ms): its choice, not an outage. */
 export class CallerDeadlineError extends ServiceUnavailableError {}
 
 /** What `found` answers ("Customer 3 not found"): clients tell it from a proxy's or a wrong URL's 404. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
-import { SERVICE_USER_AGENT, TIMEOUT_HEADER } from './deadline.js';
+import { TIMEOUT_HEADER } from './deadline.js';
 import {
   BadGatewayError,
   CallerDeadlineError,
@@ -36,13 +36,9 @@ export interface RequestOptions<T> {
   /**
    * When whoever this call is made for stops waiting (epoch ms, `request.deadline`): attempts are
    * cut to it and no retry starts past it, so the failure is answered while that caller listens.
+   * A timeout it cut short is answered as that caller's deadline, not as this service being down.
    */
   deadline?: number | undefined;
-  /**
-   * The deadline is an outside client's choice (`request.deadlineIsClients`): a timeout it cut
-   * short is then answered as the caller's deadline, not as this service being unavailable.
-   */
-  deadlineIsClients?: boolean | undefined;
   signal?: AbortSignal;
 }
 
@@ -99,11 +95,7 @@ export class JsonClient {
     body: unknown,
     options: RequestOptions<T>,
   ): Promise<T | null> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': SERVICE_USER_AGENT,
-      ...this.options.headers,
-    };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.requestId) headers['x-request-id'] = options.requestId;
     const json = body === undefined ? null : JSON.stringify(body);
@@ -146,7 +138,7 @@ export class JsonClient {
     }
     if (lastError instanceof HttpError) throw lastError;
     const reason = describeNetworkError(lastError);
-    if (reason === 'timeout' && cutByDeadline && options.deadlineIsClients) {
+    if (reason === 'timeout' && cutByDeadline) {
       throw new CallerDeadlineError(
         `${this.options.name} did not answer within the caller's deadline (${TIMEOUT_HEADER})`,
         { cause: lastError },

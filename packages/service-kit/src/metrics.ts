@@ -10,7 +10,7 @@ export interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
   readonly registry: Registry;
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
-  /** A gauge computed at scrape time; `null` (unknown) is exposed as NaN. */
+  /** A gauge computed at scrape time; `null` (unknown) or a failed read is exposed as NaN. */
   gauge(name: string, help: string, read: () => number | null | Promise<number | null>): void;
   labelledGauge(name: string, help: string, labelNames: string[], read: RowsReader): void;
   /** A counter whose running totals the service keeps itself (plain numbers, read at scrape time). */
@@ -51,9 +51,14 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     registry,
     httpDurations,
     gauge(name, help, read) {
-      metrics.labelledGauge(name, help, [], async () => [
-        { labels: {}, value: (await read()) ?? Number.NaN },
-      ]);
+      // A value that cannot be read now (its database is down) is unknown, not a failed scrape:
+      // the other metrics, dependency_up among them, say what is wrong.
+      metrics.labelledGauge(name, help, [], async () => {
+        const value = await Promise.resolve()
+          .then(read)
+          .catch(() => null);
+        return [{ labels: {}, value: value ?? Number.NaN }];
+      });
     },
     labelledGauge(name, help, labelNames, read) {
       new Gauge({ name, help, labelNames, registers: [registry], collect: rowsOf(read, 'set') });

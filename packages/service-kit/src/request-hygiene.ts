@@ -57,12 +57,15 @@ const NUL = '\u0000';
 
 /**
  * Postgres cannot store U+0000 in text (a driver error, 500). Text fields refuse it in their
- * schema (wire-types.ts `text`); this 422 is the safety net for any other validated string.
+ * schema (wire-types.ts `text`); this 422 is the safety net for any other validated string. A
+ * part the route does not validate, it does not read (`/healthz?x=%00` is a 200).
  */
 export function installNulGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request, reply) => {
+    const schema = request.routeOptions.schema ?? {};
     const parts = { params: request.params, querystring: request.query, body: request.body };
     for (const [part, value] of Object.entries(parts)) {
+      if (!schema[part as keyof typeof parts]) continue;
       const at = findNul(value);
       if (!at) continue;
       const msg = 'Text must not contain NUL (\\u0000) characters';

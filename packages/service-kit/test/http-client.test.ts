@@ -127,7 +127,9 @@ describe('JsonClient', () => {
     const error = await client(url, { timeoutMs: 1_000, retries: 2 })
       .get('/slow', { deadline: Date.now() + 300 })
       .catch((e: unknown) => e);
-    expect((error as ServiceUnavailableError).detail).toBe('peer-service is unavailable (timeout)');
+    expect((error as ServiceUnavailableError).detail).toBe(
+      "peer-service did not answer within the caller's deadline (x-request-timeout-ms)",
+    );
     // One attempt, cut to the deadline (not three of 1 s each), and the peer was told so.
     expect(timeouts).toHaveLength(1);
     expect(Number(timeouts[0])).toBeLessThanOrEqual(300);

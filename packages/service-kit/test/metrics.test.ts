@@ -32,6 +32,9 @@ async function testApp(): Promise<App> {
   });
   app.metrics.gauge('test_backlog', 'a gauge read at scrape time', () => 42);
   app.metrics.gauge('test_unknown', 'unknown value', () => null);
+  app.metrics.gauge('test_unreadable', 'its database is down', async () => {
+    throw new Error('Database unavailable');
+  });
   apps.push(app);
   await app.ready();
   return app;
@@ -64,6 +67,8 @@ describe('/metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_bucket', { route: '/items/:id', le: '+Inf' })).toBe(3);
     expect(sample(text, 'test_backlog', { service: 'test-service' })).toBe(42);
     expect(sample(text, 'test_unknown')).toBeNaN();
+    // A gauge that cannot be read is unknown, not a failed scrape (/metrics documents no 503 for it).
+    expect(sample(text, 'test_unreadable')).toBeNaN();
     expect(sample(text, 'dependency_up', { dependency: 'database' })).toBe(1);
     expect(sample(text, 'dependency_up', { dependency: 'broken' })).toBe(0);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);

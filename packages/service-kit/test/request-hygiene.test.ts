@@ -75,6 +75,14 @@ describe('request hygiene', () => {
     expect(fine.statusCode).toBe(200);
   });
 
+  it('ignores NUL in a part the route does not validate: /healthz documents no 422', async () => {
+    const app = await testApp();
+    const response = await app.inject({ method: 'GET', url: '/healthz?x=%00' });
+    expect(response.statusCode).toBe(200);
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(document.paths['/healthz'].get.responses)).toEqual(['200', '503']);
+  });
+
   it('finds NUL in keys and in deeply nested values without recursion', () => {
     expect(findNul({ a: [1, { b: 'x\u0000' }] })).toEqual(['a', 1, 'b']);
     expect(findNul({ 'k\u0000': 1 })).toEqual(['k\u0000']);

@@ -155,11 +155,12 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/customers',
     {
+      config: { dependsOn: ['user-service'] },
       schema: {
         tags,
         summary: 'Find customers by id or by part of their name (from user-service)',
         querystring: searchQuery,
-        response: { 200: customerSchema.array(), 502: errorSchema, 503: errorSchema },
+        response: { 200: customerSchema.array() },
       },
     },
     async (request) => {
@@ -175,11 +176,12 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/customers/:customer_id',
     {
+      config: { dependsOn: ['catalog-service'] },
       schema: {
         tags,
         summary: "A customer's profile and newest purchases (from catalog-service)",
         params: customerParams,
-        response: { 200: customerDetailSchema, 404: errorSchema, 502: errorSchema, 503: errorSchema },
+        response: { 200: customerDetailSchema, 404: errorSchema },
       },
     },
     async (request) => {
@@ -195,11 +197,12 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/products/:product_id',
     {
+      config: { dependsOn: ['catalog-service'] },
       schema: {
         tags,
         summary: 'One product (from catalog-service) and whether it has a vector here',
         params: productParams,
-        response: { 200: productDetailSchema, 404: errorSchema, 502: errorSchema, 503: errorSchema },
+        response: { 200: productDetailSchema, 404: errorSchema },
       },
     },
     async (request) => {

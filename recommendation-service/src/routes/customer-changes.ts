@@ -1,4 +1,3 @@
-import { errorSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
@@ -8,14 +7,14 @@ export async function customerChangeRoutes(app: App, { histories, localPurchases
   app.post(
     '/recommendation/customers/changed',
     {
+      config: { dependsOn: ['database'] },
       schema: {
         tags: ['vectors'],
         summary: "These customers' purchases changed: forget their cached histories (internal)",
         security: [{ serviceToken: [] }],
         body: customersChangedSchema,
-        response: { 200: customersChangedResultSchema, 401: errorSchema },
+        response: { 200: customersChangedResultSchema },
       },
-      onRequest: app.requireServiceToken,
     },
     async (request) => {
       // Durable before the push is acknowledged: the local copy of these customers' purchases

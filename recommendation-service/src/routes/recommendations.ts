@@ -30,6 +30,9 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
   app.get(
     '/recommendation/:customer_id',
     {
+      // The history: local copies (rewritten in the database when stale), else catalog-service;
+      // a customer the copy does not know is asked of user-service.
+      config: { dependsOn: ['catalog-service', 'user-service', 'vector store', 'database'] },
       schema: {
         tags,
         summary: 'Products to show a customer next, best first',
@@ -38,7 +41,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
           'without purchases gets recommendations from the profile.',
         params: customerParams,
         querystring: recommendationQuery,
-        response: { 200: recommendationSchema.array(), 404: errorSchema, 502: errorSchema, 503: errorSchema },
+        response: { 200: recommendationSchema.array(), 404: errorSchema },
       },
     },
     async (request) => {
@@ -53,12 +56,13 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
   app.get(
     '/recommendation/products/:product_id/similar',
     {
+      config: { dependsOn: ['catalog-service', 'vector store'] },
       schema: {
         tags,
         summary: 'Products most similar to one product (by their vectors)',
         params: productParams,
         querystring: similarQuery,
-        response: { 200: recommendationSchema.array(), 404: errorSchema, 502: errorSchema, 503: errorSchema },
+        response: { 200: recommendationSchema.array(), 404: errorSchema },
       },
     },
     async (request) => {
@@ -78,10 +82,11 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
   app.get(
     '/recommendation/info',
     {
+      config: { dependsOn: ['vector store'] },
       schema: {
         tags,
         summary: 'Which embedder, model, vector store and collection are in use, and how full it is',
-        response: { 200: infoSchema, 503: errorSchema },
+        response: { 200: infoSchema },
       },
     },
     async () => ({
@@ -111,10 +116,8 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
             })
             .describe('Started (or already running)')
             .meta({ example: { state: 'running' } }),
-          401: errorSchema,
         },
       },
-      onRequest: app.requireServiceToken,
     },
     async (_request, reply) => {
       reindexer.start();

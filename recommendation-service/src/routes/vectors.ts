@@ -1,4 +1,4 @@
-import { errorSchema, type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
+import { type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
@@ -11,6 +11,8 @@ import {
 import type { ProductInput } from '../services/vector-sync.js';
 
 const tags = ['vectors'];
+// Each write goes to the vector store, then to the product directory's table (documented-errors.ts).
+const config = { dependsOn: ['vector store', 'database'] };
 
 function toInput(product: VectorizeProduct): ProductInput {
   return {
@@ -27,14 +29,14 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
   app.post(
     '/recommendation/vectorize_product',
     {
+      config,
       schema: {
         tags,
         summary: "Store one product's vector (the original endpoint; an idempotent upsert; internal)",
         security: [{ serviceToken: [] }],
         body: vectorizeProductSchema,
-        response: { 200: vectorizeResultSchema, 401: errorSchema, 503: errorSchema },
+        response: { 200: vectorizeResultSchema },
       },
-      onRequest: app.requireServiceToken,
     },
     async (request) => {
       await vectorSync.upsert([toInput(request.body)]);
@@ -45,14 +47,14 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
   app.post(
     '/recommendation/products/batch',
     {
+      config,
       schema: {
         tags,
         summary: 'Store many products’ vectors at once (internal: catalog-service’s outbox)',
         security: [{ serviceToken: [] }],
         body: batchUpsertSchema,
-        response: { 200: batchUpsertResultSchema, 401: errorSchema, 503: errorSchema },
+        response: { 200: batchUpsertResultSchema },
       },
-      onRequest: app.requireServiceToken,
     },
     async (request) => vectorSync.upsert(request.body.products.map(toInput)),
   );
@@ -60,14 +62,14 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
   app.post(
     '/recommendation/products/delete',
     {
+      config,
       schema: {
         tags,
         summary: 'Remove products from the vector store (internal; unknown ids are fine)',
         security: [{ serviceToken: [] }],
         body: batchDeleteSchema,
-        response: { 200: batchDeleteResultSchema, 401: errorSchema, 503: errorSchema },
+        response: { 200: batchDeleteResultSchema },
       },
-      onRequest: app.requireServiceToken,
     },
     async (request) => ({ deleted: await vectorSync.delete(request.body.product_ids) }),
   );

@@ -10,11 +10,14 @@ import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
 const tags = ['customer'];
+// Every route reads or writes the database (documented-errors.ts).
+const config = { dependsOn: ['database'] };
 
 export async function customerRoutes(app: App, { customers }: Deps) {
   app.get(
     '/customer/',
     {
+      config,
       schema: {
         tags,
         summary: 'List customers by id, a page at a time',
@@ -35,6 +38,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
   app.get(
     '/customer/changes/',
     {
+      config,
       schema: {
         tags,
         summary:
@@ -53,6 +57,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
   app.get(
     '/customer/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Get one customer',
@@ -66,6 +71,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
   app.post(
     '/customer/',
     {
+      config,
       schema: {
         tags,
         summary: 'Create a customer',
@@ -79,6 +85,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
   app.put(
     '/customer/',
     {
+      config,
       schema: {
         tags,
         summary: 'Replace a customer (the id is in the body)',
@@ -92,6 +99,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
   app.delete(
     '/customer/:id',
     {
+      config,
       schema: {
         tags,
         summary: 'Delete a customer',

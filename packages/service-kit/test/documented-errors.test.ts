@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type App, createServer } from '../src/index.js';
+
+const apps: App[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function testApp(token?: string): Promise<App> {
+  const config = { INTERNAL_API_TOKEN: token };
+  const app = await createServer({ name: 'test-service', description: 'test', logger: false, config });
+  const ok = { 200: z.object({ ok: z.boolean() }) };
+  app.get('/plain', { schema: { response: ok } }, async () => ({ ok: true }));
+  app.get(
+    '/things/:id',
+    {
+      config: { dependsOn: ['database', 'peer-service'] },
+      schema: { params: z.object({ id: z.string() }), response: ok },
+    },
+    async () => ({ ok: true }),
+  );
+  app.post(
+    '/internal',
+    { schema: { security: [{ serviceToken: [] }], body: z.object({}), response: ok } },
+    async () => ({ ok: true }),
+  );
+  apps.push(app);
+  await app.ready();
+  return app;
+}
+
+async function documented(app: App) {
+  // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
+  const { paths } = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as any;
+  return {
+    plain: paths['/plain'].get,
+    things: paths['/things/{id}'].get,
+    internal: paths['/internal'].post,
+  };
+}
+
+describe('documented error answers', () => {
+  it('lists what the inputs and the declared dependencies can answer, and nothing else', async () => {
+    const { plain, things } = await documented(await testApp());
+    // Without input or dependency: only the 503 of a service shutting down.
+    expect(Object.keys(plain.responses)).toEqual(['200', '503']);
+    expect(plain['x-depends-on']).toBeUndefined();
+    expect(Object.keys(things.responses)).toEqual(['200', '400', '414', '422', '502', '503', '504']);
+    expect(things['x-depends-on']).toEqual(['database', 'peer-service']);
+    expect(things.responses['502'].description).toBe(
+      'peer-service rejected the request or answered something unusable',
+    );
+    expect(things.responses['503'].description).toBe(
+      'The database is unreachable; peer-service is unavailable or did not answer in time; the service is shutting down',
+    );
+  });
+
+  it('guards and documents 401 on a route declaring security only when a token is configured', async () => {
+    const guarded = await testApp('a-service-token-of-some-length');
+    const { internal } = await documented(guarded);
+    expect(Object.keys(internal.responses)).toContain('401');
+    expect(internal.security).toEqual([{ serviceToken: [] }]);
+    expect((await guarded.inject({ method: 'POST', url: '/internal', payload: {} })).statusCode).toBe(401);
+
+    const open = await testApp();
+    const { internal: unguarded } = await documented(open);
+    expect(Object.keys(unguarded.responses)).not.toContain('401');
+    expect(unguarded.security).toBeUndefined();
+    expect((await open.inject({ method: 'POST', url: '/internal', payload: {} })).statusCode).toBe(200);
+  });
+});
