@@ -1,4 +1,3 @@
-export * from './migrations.js';
 export * from './open-database.js';
 export * from './prisma-errors.js';
 export * from './register-database.js';
