@@ -68,5 +68,5 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   503: 'A service this one needs is unavailable: retry shortly',
 };
 
-/** A 204 answer: documented without a body (swagger omits content for a null schema). */
-export const noContent = (description: string) => z.undefined().describe(description);
+/** A DELETE's 204: documented without a body (swagger omits content for a null schema). */
+export const noContent = z.undefined().describe('Deleted');
