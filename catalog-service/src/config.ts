@@ -8,6 +8,7 @@ const repoRoot = path.resolve(serviceRoot, '..');
 
 const millis = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
 
+// Exported for packages/e2e's compose test: it checks these keys against .env.example and compose.
 export const configSchema = z.object({
   ...baseConfigShape,
   PORT: z.coerce.number().int().min(0).max(65535).default(8111),

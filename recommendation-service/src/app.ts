@@ -34,7 +34,7 @@ import { VectorStoreUnavailableError } from './vector-store/index.js';
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';
 
-export interface BuildOptions extends BaseBuildOptions {
+interface BuildOptions extends BaseBuildOptions {
   /** false: a read-only replica that uses the statistics others learn, never reading the catalog's feed. */
   learnPurchases?: boolean;
 }

@@ -9,6 +9,7 @@ import { vectorStoreConfigShape } from './vector-store/config.js';
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(serviceRoot, '..');
 
+// Exported for packages/e2e's compose test: it checks these keys against .env.example and compose.
 export const configSchema = z.object({
   ...baseConfigShape,
   ...embeddingsConfigShape,

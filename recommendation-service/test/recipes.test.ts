@@ -16,20 +16,8 @@ describe('the original text recipes', () => {
     const text = customerText(
       { age: 30, gender: 'Female', location: 'New York', preference: 'Electronics' },
       [
-        {
-          productId: 1,
-          productTitle: 'Running Shoes',
-          categoryId: 2,
-          categoryTitle: 'Sports',
-          tags: ['Shoes', 'Run'],
-        },
-        {
-          productId: 2,
-          productTitle: 'Phone',
-          categoryId: 1,
-          categoryTitle: 'Electronics',
-          tags: ['phone', 'shoes'],
-        },
+        { productTitle: 'Running Shoes', categoryTitle: 'Sports', tags: ['Shoes', 'Run'] },
+        { productTitle: 'Phone', categoryTitle: 'Electronics', tags: ['phone', 'shoes'] },
       ],
     );
     expect(text).toBe(

@@ -6,6 +6,7 @@ import { z } from 'zod';
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(serviceRoot, '..');
 
+// Exported for packages/e2e's compose test: it checks these keys against .env.example and compose.
 export const configSchema = z.object({
   ...baseConfigShape,
   PORT: z.coerce.number().int().min(0).max(65535).default(8101),

@@ -164,7 +164,6 @@ export class OutboxDispatcher {
 
   /** Items of one kind: all upserts or all deletes. */
   private async deliver(items: Delivery[]): Promise<void> {
-    if (items.length === 0) return;
     const [first] = items as [Delivery];
     try {
       if (first.payload === null) {

@@ -20,10 +20,10 @@ export async function lockPurchaseInserts(tx: Prisma.TransactionClient): Promise
 }
 
 /** A purchase as the API shows it, but for the customer's name (user-service has it). */
-export type StoredPurchase = Omit<PurchaseDetail, 'customer_title'>;
+type StoredPurchase = Omit<PurchaseDetail, 'customer_title'>;
 
 /** A product as a purchase shows it (with its current category), in the API's field names. */
-export type PurchasedProduct = Omit<HistoryItem, 'purchase_id' | 'purchased_at'>;
+type PurchasedProduct = Omit<HistoryItem, 'purchase_id' | 'purchased_at'>;
 
 // The reads answer in the API's field names straight from SQL; timestamps as toISOString writes them.
 const PRODUCT = Prisma.sql`p.id AS product_id, p.title AS product_title, coalesce(p.tags, '{}') AS product_tags,

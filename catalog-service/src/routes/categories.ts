@@ -85,7 +85,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
         tags,
         summary: 'Delete a category that has no products',
         params: categoryIdParams,
-        response: { 204: noContent('Deleted'), 404: errorSchema, 409: errorSchema },
+        response: { 204: noContent, 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {

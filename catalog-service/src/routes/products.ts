@@ -88,7 +88,7 @@ export async function productRoutes(app: App, { products }: Deps) {
         summary: 'Delete a product that was never purchased',
         description: 'Its vector leaves the recommendation service (queued in the same transaction).',
         params: productIdParams,
-        response: { 204: noContent('Deleted'), 404: errorSchema, 409: errorSchema },
+        response: { 204: noContent, 404: errorSchema, 409: errorSchema },
       },
     },
     async (request, reply) => {

@@ -116,7 +116,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
         tags,
         summary: 'Delete a purchase',
         params: purchaseIdParams,
-        response: { 204: noContent('Deleted'), 404: errorSchema },
+        response: { 204: noContent, 404: errorSchema },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,3 @@
-export * from './migrations.js';
 export * from './notification-listener.js';
 export * from './open-database.js';
 export * from './prisma-errors.js';

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, type SqlSession } from './migrations.js';
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   /** A postgres:// URL; when absent, an embedded PGlite database in `dataDir`. */
   databaseUrl?: string | undefined;
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */

@@ -7,7 +7,7 @@ import { type Database, openDatabase } from './open-database.js';
 /** The parts of a generated PrismaClient this plugin needs. */
 type PrismaLike = { $disconnect(): Promise<void> };
 
-export interface DatabasePluginOptions<Client extends PrismaLike> {
+interface DatabasePluginOptions<Client extends PrismaLike> {
   /** Folder name under DATA_DIR for the embedded database, e.g. "user-service". */
   serviceName: string;
   schema: string;

@@ -30,7 +30,7 @@ import {
   requestIdOf,
 } from './request-hygiene.js';
 
-export interface ServerOptions {
+interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
   description: string;

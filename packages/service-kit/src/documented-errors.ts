@@ -97,5 +97,5 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   409: 'Conflicts with stored data (the detail says what)',
 };
 
-/** A 204 answer: documented without a body (swagger omits content for a null schema). */
-export const noContent = (description: string) => z.undefined().describe(description);
+/** A DELETE's 204: documented without a body (swagger omits content for a null schema). */
+export const noContent = z.undefined().describe('Deleted');

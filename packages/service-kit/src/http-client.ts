@@ -23,7 +23,7 @@ export interface JsonClientOptions {
   headers?: Record<string, string>;
 }
 
-export interface RequestOptions<T> {
+interface RequestOptions<T> {
   schema?: z.ZodType<T>;
   /**
    * Status codes answered as `null` instead of an error (typically 404), when the answer is the

@@ -6,7 +6,7 @@ import { z } from 'zod';
 type Rows = { labels: Record<string, string>; value: number }[];
 type RowsReader = () => Rows | Promise<Rows>;
 
-export interface ServiceMetrics {
+interface ServiceMetrics {
   /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
   readonly registry: Registry;
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
@@ -145,15 +145,18 @@ function rowsOf(read: RowsReader, method: 'set' | 'inc') {
   };
 }
 
+/** How long one read serves the gauges of a scrape. */
+const SCRAPE_MS = 1_000;
+
 /**
  * Shares one read between the gauges of one scrape: the first call starts it, calls within
- * `ttlMs` reuse its promise. A failed read is not kept.
+ * SCRAPE_MS reuse its promise. A failed read is not kept.
  */
-export function oncePerScrape<T>(read: () => Promise<T>, ttlMs = 1_000): () => Promise<T> {
+export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
   let cached: { at: number; value: Promise<T> } | undefined;
   return () => {
     const now = Date.now();
-    if (cached && now - cached.at < ttlMs) return cached.value;
+    if (cached && now - cached.at < SCRAPE_MS) return cached.value;
     const value = read();
     cached = { at: now, value };
     value.catch(() => {

@@ -1,4 +1,4 @@
-export interface PrometheusSample {
+interface PrometheusSample {
   name: string;
   labels: Record<string, string>;
   value: number;

@@ -1,7 +1,8 @@
 import type { Histogram } from 'prom-client';
+import { HTTP_DURATION_BUCKETS } from './metrics.js';
 
 /** `at`: end of the interval (ms since the epoch); quantiles null when it had no request. */
-export interface LatencyPoint {
+interface LatencyPoint {
   at: number;
   requestsPerSecond: number;
   p50Ms: number | null;
@@ -11,10 +12,13 @@ export interface LatencyPoint {
 /** Cumulative count per bucket upper bound (seconds), +Inf last. */
 type Snapshot = { at: number; buckets: number[] };
 
+const KEEP = 60;
+
 /**
  * Requests per second and p50/p99 of one route for the dashboard's chart: samples of the
- * cumulative histogram every `intervalMs` (off the request path), `keep` of them; each
- * interval's quantiles interpolated in its bucket differences, as histogram_quantile does.
+ * request histogram (`metrics.httpDurations`) every `intervalMs` (off the request path), the
+ * last KEEP intervals; each interval's quantiles interpolated in its bucket differences, as
+ * histogram_quantile does.
  */
 export class RecentLatency {
   private readonly snapshots: Snapshot[] = [];
@@ -22,11 +26,9 @@ export class RecentLatency {
 
   constructor(
     private readonly histogram: Histogram<'method' | 'route' | 'status_code'>,
-    private readonly bounds: readonly number[],
     private readonly method: string,
     private readonly route: string,
     readonly intervalMs: number,
-    private readonly keep = 60,
   ) {}
 
   start(): void {
@@ -59,8 +61,8 @@ export class RecentLatency {
     return {
       at: after.at,
       requestsPerSecond: seconds > 0 ? total / seconds : 0,
-      p50Ms: quantileMs(0.5, counts, this.bounds),
-      p99Ms: quantileMs(0.99, counts, this.bounds),
+      p50Ms: quantileMs(0.5, counts, HTTP_DURATION_BUCKETS),
+      p99Ms: quantileMs(0.99, counts, HTTP_DURATION_BUCKETS),
     };
   }
 
@@ -73,9 +75,9 @@ export class RecentLatency {
       const le = String((labels as Record<string, unknown>).le);
       byBound.set(le, (byBound.get(le) ?? 0) + value);
     }
-    const buckets = [...this.bounds, '+Inf'].map((bound) => byBound.get(String(bound)) ?? 0);
+    const buckets = [...HTTP_DURATION_BUCKETS, '+Inf'].map((bound) => byBound.get(String(bound)) ?? 0);
     this.snapshots.push({ at: Date.now(), buckets });
-    if (this.snapshots.length > this.keep + 1) this.snapshots.shift();
+    if (this.snapshots.length > KEEP + 1) this.snapshots.shift();
   }
 }
 

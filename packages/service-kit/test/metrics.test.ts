@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  type App,
-  createServer,
-  HTTP_DURATION_BUCKETS,
-  parsePrometheusText,
-  quantileMs,
-  RecentLatency,
-} from '../src/index.js';
+import { type App, createServer, parsePrometheusText, quantileMs, RecentLatency } from '../src/index.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -86,13 +79,7 @@ describe('/metrics', () => {
 describe('RecentLatency', () => {
   it('turns histogram samples into requests per second and interpolated p50/p99 per interval', async () => {
     const app = await testApp();
-    const recent = new RecentLatency(
-      app.metrics.httpDurations,
-      HTTP_DURATION_BUCKETS,
-      'GET',
-      '/items/:id',
-      1000,
-    );
+    const recent = new RecentLatency(app.metrics.httpDurations, 'GET', '/items/:id', 1000);
     await recent.sample();
     for (let id = 1; id <= 20; id++) await app.inject({ method: 'GET', url: `/items/${id}` });
     await app.inject({ method: 'GET', url: '/nowhere' }); // another route: not counted

@@ -37,7 +37,7 @@ async function testApp(timeouts?: { headersMs: number; requestMs: number }): Pro
     {
       schema: {
         params: z.object({ id: idParam() }),
-        response: { 204: noContent('Deleted'), 404: errorSchema },
+        response: { 204: noContent, 404: errorSchema },
       },
     },
     async (request, reply) => {

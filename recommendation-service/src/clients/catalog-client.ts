@@ -1,5 +1,5 @@
 import { type CustomerPurchases, customerPurchasesSchema } from '@ecom/contracts';
-import { NotFoundError } from '@ecom/service-kit';
+import { found } from '@ecom/service-kit';
 import { z } from 'zod';
 import { ServiceClient } from './service-client.js';
 
@@ -37,8 +37,7 @@ export class CatalogClient extends ServiceClient {
       nullOn: [404],
       requestId,
     });
-    if (!history) throw new NotFoundError(`Customer ${customerId} not found`);
-    return history;
+    return found(history, `Customer ${customerId}`);
   }
 
   /** Purchases with id > afterId, oldest first. */

@@ -6,7 +6,7 @@ import {
   errorSchema,
   titleField,
 } from '@ecom/contracts';
-import { type App, HTTP_DURATION_BUCKETS, NotFoundError, RecentLatency } from '@ecom/service-kit';
+import { type App, found, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
 import { customerParams, productParams } from '../schemas/recommendations.js';
 import { buildOverview, LATENCY_ROUTE, type OverviewDeps, overviewSchema } from './overview.js';
@@ -82,7 +82,6 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   const assets = new Map(ASSETS.map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]));
   const latency = new RecentLatency(
     app.metrics.httpDurations,
-    HTTP_DURATION_BUCKETS,
     'GET',
     LATENCY_ROUTE,
     options.sampleIntervalMs,
@@ -207,8 +206,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
     },
     async (request) => {
       const { product_id } = request.params;
-      const product = await options.catalog.product(product_id, request.id);
-      if (!product) throw new NotFoundError(`Product ${product_id} not found`);
+      const product = found(await options.catalog.product(product_id, request.id), `Product ${product_id}`);
       const indexed = options.productDirectory.get(product_id);
       return {
         ...product,

@@ -86,7 +86,7 @@ export const overviewSchema = z
       },
     },
   });
-export type Overview = z.infer<typeof overviewSchema>;
+type Overview = z.infer<typeof overviewSchema>;
 
 /** The route whose recent latency the overview charts. */
 export const LATENCY_ROUTE = '/recommendation/:customer_id';

@@ -3,7 +3,7 @@ import { hashFinish, hashOf } from './feature-hash.js';
 import { normalizeWords } from './normalize-text.js';
 
 /** Bumped whenever features, weights or hashing change: the id names the vector collection. */
-export const HASHING_VERSION = 'hashing-v1';
+const HASHING_VERSION = 'hashing-v1';
 /** See docs/embedders.md for the collision/quality measurements behind this number. */
 export const DEFAULT_HASHING_DIMENSION = 1024;
 

@@ -1,3 +1,3 @@
 export * from './config.js';
 export * from './create-embedder.js';
-export type { Embedder, EmbedderLog } from './embedder.js';
+export type { Embedder } from './embedder.js';

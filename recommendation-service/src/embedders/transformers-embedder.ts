@@ -8,7 +8,7 @@ import { fetchWithTimeout } from './hub.js';
 export const DEFAULT_MODEL_ID = 'Xenova/all-MiniLM-L12-v2';
 
 /** What the embedder needs of a transformers.js feature-extraction pipeline. */
-export interface FeatureExtractor {
+interface FeatureExtractor {
   (
     texts: string[],
     options: { pooling: 'mean'; normalize: true },

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 export type CopiedPurchase = ReturnType<typeof toPurchase>;
 
 /** What the copy says about one customer. */
-export interface CopyRead {
+interface CopyRead {
   /** Newest first. */
   purchases: CopiedPurchase[];
   /** Set when catalog-service announced a change not made right here yet: do not trust `purchases`. */

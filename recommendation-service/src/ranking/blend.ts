@@ -14,9 +14,9 @@
  * The score is the weighted mean of the signals, so it lies in [0, 1] too.
  */
 
-export type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular';
+type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular';
 
-export type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 'bought_next' | 'popular';
+type ReasonKind = 'similar_to' | 'matches_profile' | 'bought_together' | 'bought_next' | 'popular';
 
 export interface BlendParams {
   weights: Record<SignalKind, number>;
@@ -46,7 +46,7 @@ export interface Candidate {
   purchases?: number | undefined;
 }
 
-export interface Reason {
+interface Reason {
   kind: ReasonKind;
   product_id?: number;
 }
@@ -57,7 +57,7 @@ export interface Ranked {
   reason: Reason;
 }
 
-export interface BlendOptions {
+interface BlendOptions {
   limit: number;
   /** Never ranked (e.g. everything the customer bought). */
   exclude?: ReadonlySet<number>;

@@ -8,7 +8,7 @@ export interface FeedPurchase {
   productId: number;
 }
 
-export interface StatsCursor {
+interface StatsCursor {
   lastPurchaseId: number;
   purchases: number;
   customers: number;

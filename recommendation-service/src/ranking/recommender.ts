@@ -246,9 +246,7 @@ export class Recommender {
     const text = customerText(
       history,
       history.purchases.map((purchase) => ({
-        productId: purchase.product_id,
         productTitle: purchase.product_title,
-        categoryId: purchase.category_id,
         categoryTitle: purchase.category_title,
         tags: purchase.product_tags,
       })),

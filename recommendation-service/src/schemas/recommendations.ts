@@ -32,7 +32,7 @@ export const similarQuery = z.object({
   category_id: id.optional().describe('Only products of this category'),
 });
 
-export const reasonSchema = z
+const reasonSchema = z
   .object({
     kind: z
       .enum(['bought_together', 'bought_next', 'similar_to', 'matches_profile', 'popular'])

@@ -14,7 +14,7 @@ const QUIET_START_MS = 60_000;
 /** How long an at-start run is retried while catalog-service is not reachable yet. */
 const START_RETRY_MS = 5 * 60_000;
 
-export interface ReindexProgress {
+interface ReindexProgress {
   /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
   /** `waiting`: the start-up run could not reach catalog-service yet and tries again shortly. */
   state: 'idle' | 'running' | 'waiting' | 'done' | 'failed' | 'not_needed';

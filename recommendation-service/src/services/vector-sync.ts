@@ -25,7 +25,7 @@ export class VectorSync {
     private readonly store: VectorStore,
     private readonly directory: ProductDirectory,
     /** `here`: this replica deleted them; false: another replica did (and dropped what it stored). */
-    private readonly onDelete: (productIds: number[], here: boolean) => void = () => {},
+    private readonly onDelete: (productIds: number[], here: boolean) => void,
   ) {}
 
   /** `reembed`: embed even products the directory lists as unchanged (the store lost them). */

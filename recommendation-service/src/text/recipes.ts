@@ -5,15 +5,10 @@ import type { CustomerPurchases } from '@ecom/contracts';
  * gets embedded for a product and for a customer. Kept exactly, as the baseline.
  */
 
-export interface ProductText {
+interface ProductText {
   categoryTitle: string;
   productTitle: string;
   tags: string[];
-}
-
-export interface HistoryItem extends ProductText {
-  productId: number;
-  categoryId: number;
 }
 
 /** `category,title,tags`: lower-cased and trimmed, tags sorted and comma-joined. */
@@ -28,7 +23,7 @@ export function productText(product: ProductText): string {
  */
 export function customerText(
   profile: Pick<CustomerPurchases, 'age' | 'gender' | 'location' | 'preference'>,
-  history: HistoryItem[],
+  history: ProductText[],
 ): string {
   return [
     profile.age,

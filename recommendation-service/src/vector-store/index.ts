@@ -1,3 +1,3 @@
 export { createVectorStore } from './create-vector-store.js';
-export { VectorStoreRequestError, VectorStoreUnavailableError } from './errors.js';
-export type { ProductVector, SearchHit, SearchOptions, VectorStore } from './vector-store.js';
+export { VectorStoreUnavailableError } from './errors.js';
+export type { VectorStore } from './vector-store.js';

@@ -118,7 +118,7 @@ export class CustomerRepository {
 }
 
 /** A dataset customer the seed left out, and why. */
-export interface NotSeeded {
+interface NotSeeded {
   id: number;
   reason: string;
 }

@@ -104,7 +104,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
         tags,
         summary: 'Delete a customer',
         params: customerIdParams,
-        response: { 204: noContent('Deleted'), 404: errorSchema },
+        response: { 204: noContent, 404: errorSchema },
       },
     },
     async (request, reply) => {

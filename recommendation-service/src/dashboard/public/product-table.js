@@ -5,7 +5,7 @@ import { alertBox, decimal, h, show, table } from './dom.js';
  * A ranked list of products (recommendations, similar products, bought-together partners) as
  * a table: rank, product link, category, score bar and, when the ranking gives them, reasons.
  */
-export function productTable(title, items) {
+function productTable(title, items) {
   const best = Math.max(1e-9, ...items.map((item) => item.score ?? 0));
   // The ranking says why for each item when it can (`reason`); other lists do not.
   const withReasons = items.some((item) => item.reason?.text);

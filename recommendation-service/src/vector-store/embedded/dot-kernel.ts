@@ -4,7 +4,7 @@
  * true }).toBinary({}).buffer`, base64 below), ~3x the best JavaScript loop (docs/vector-stores.md);
  * the JavaScript one is for runtimes without SIMD, and tests. Offsets in bytes, `stride` in floats.
  */
-export type ScoreKernel = (
+type ScoreKernel = (
   queryOffset: number,
   rowsOffset: number,
   rows: number,
@@ -24,7 +24,7 @@ export type KernelKind = 'simd' | 'js';
  * The few WebAssembly APIs used here. Our TypeScript lib (ES2023 + @types/node 20) declares no
  * WebAssembly global, and pulling in the DOM lib for it would leak browser types everywhere.
  */
-export interface WasmMemory {
+interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }

@@ -115,12 +115,6 @@ export class EmbeddedVectorStore implements VectorStore {
     this.unlock = undefined;
   }
 
-  /** Closes the store and deletes its folder (tests, or retiring an embedder). */
-  async drop(): Promise<void> {
-    await this.close();
-    await rm(this.directory, { recursive: true, force: true });
-  }
-
   private async load(): Promise<void> {
     const started = performance.now();
     await mkdir(this.directory, { recursive: true });

@@ -5,18 +5,18 @@ import type { ProductVector } from '../vector-store.js';
  * Encoders and decoders of `log.bin` and `snapshot.bin` (little-endian), laid out as the table in
  * docs/vector-stores.md says; metadata JSON is an array of `Metadata` tuples.
  */
-export const LOG_MAGIC = 'ECVLOG01';
+const LOG_MAGIC = 'ECVLOG01';
 export const LOG_HEADER_BYTES = 16;
-export const RECORD_HEADER_BYTES = 12;
-export const SNAPSHOT_MAGIC = 'ECVSNAP1';
-export const SNAPSHOT_HEADER_BYTES = 24;
+const RECORD_HEADER_BYTES = 12;
+const SNAPSHOT_MAGIC = 'ECVSNAP1';
+const SNAPSHOT_HEADER_BYTES = 24;
 
-export const UPSERT = 1;
+const UPSERT = 1;
 export const DELETE = 2;
 
 export type Metadata = [number, number, string, string];
 
-export type LogRecord =
+type LogRecord =
   | { type: typeof UPSERT; metadata: Metadata[]; vectors: Uint8Array }
   | { type: typeof DELETE; productIds: number[] };
 
