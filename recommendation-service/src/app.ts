@@ -139,7 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
     await app.register(routes, deps);
   }
-  registerRecommendationMetrics(app, deps, feed, customers);
+  registerRecommendationMetrics(app, deps, feed, customers, listener);
   await app.register(dashboardRoutes, {
     ...deps,
     users,

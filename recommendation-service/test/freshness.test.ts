@@ -182,5 +182,12 @@ describe.skipIf(!REPLICAS_CAN_RUN)(
 
     it(`a deleted product disappears from replica B's recommendations within ${PROMISE_MS} ms of its 2xx`, () =>
       deletedProductGone(replicaB.url, stack.catalog.url, 'replica B'));
+
+    it('shows on /metrics that each replica hears the others', async () => {
+      for (const url of [stack.recommendations.url, replicaB.url]) {
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        expect(metrics).toMatch(/^recommendation_replica_notifications_listening\{[^}]*\} 1$/m);
+      }
+    });
   },
 );

@@ -27,6 +27,11 @@ export class NotificationListener {
 
   constructor(private readonly options: NotificationListenerOptions) {}
 
+  /** Whether LISTEN is in place now (a /metrics gauge: replicas that do not hear each other). */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
   start(): void {
     void this.connect();
   }
@@ -50,9 +55,10 @@ export class NotificationListener {
     const lose = (err?: unknown) => {
       if (lost || this.closed) return;
       lost = true;
+      const wasListening = this.client === client;
       this.client = undefined;
       client.end().catch(() => {});
-      this.retry(err);
+      this.retry(err, wasListening);
     };
     client.on('notification', (message) => this.options.onNotification(message.payload ?? ''));
     // A server restart or a network cut: 'error', then 'end' (or only 'end').
@@ -75,12 +81,13 @@ export class NotificationListener {
     this.options.onListening();
   }
 
-  private retry(err: unknown): void {
+  private retry(err: unknown, wasListening: boolean): void {
     const { channel, log } = this.options;
     if (this.failures++ === 0) {
+      const why = wasListening ? 'connection lost' : 'cannot connect';
       log.warn(
         { err, channel },
-        'not listening for database notifications (connection lost); reconnecting, polling catches up meanwhile',
+        `not listening for database notifications (${why}); reconnecting, polling catches up meanwhile`,
       );
     }
     this.timer = setTimeout(() => void this.connect(), Math.min(100 * 2 ** this.failures, MAX_BACKOFF_MS));

@@ -37,6 +37,7 @@ describe.skipIf(!base)(`a notification listener (${NEEDS})`, () => {
     });
     listener.start();
     await until(() => listening === 1, 'it listens');
+    expect(listener.listening).toBe(true);
   });
 
   afterAll(async () => {
@@ -61,13 +62,38 @@ describe.skipIf(!base)(`a notification listener (${NEEDS})`, () => {
        WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
     );
     expect(rowCount).toBe(1);
+    await until(() => !listener.listening, 'it knows it is not listening');
     await until(() => listening === 2, 'it listens again');
+    expect(listener.listening).toBe(true);
     expect(logged.map((entry) => entry.level)).toEqual(['warn', 'info']);
-    expect(logged[0]!.msg).toMatch(/not listening.*reconnecting/);
+    expect(logged[0]!.msg).toMatch(/not listening.*\(connection lost\).*reconnecting/);
 
     payloads.length = 0;
     await admin.query(`SELECT pg_notify('Changes', 'purchases')`);
     await until(() => payloads.length === 1, 'a notification after the reconnect arrives');
     expect(payloads).toEqual(['purchases']);
+  });
+});
+
+describe('a notification listener that cannot reach its database', () => {
+  it('says it cannot connect (not that a connection was lost) and is not listening', async () => {
+    const logged: string[] = [];
+    const log = { warn: (_: unknown, msg: string) => logged.push(msg) } as unknown as FastifyBaseLogger;
+    const listener = new NotificationListener({
+      // Port 1: nothing listens there, the connection is refused at once.
+      databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none',
+      channel: 'Changes',
+      onNotification: () => {},
+      onListening: () => {},
+      log,
+    });
+    try {
+      listener.start();
+      await until(() => logged.length === 1, 'it warns');
+      expect(logged[0]).toMatch(/not listening.*\(cannot connect\).*reconnecting/);
+      expect(listener.listening).toBe(false);
+    } finally {
+      await listener.close();
+    }
   });
 });

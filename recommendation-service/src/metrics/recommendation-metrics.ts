@@ -1,3 +1,4 @@
+import type { NotificationListener } from '@ecom/db';
 import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import type { CustomerDirectory } from '../history/customer-directory.js';
@@ -13,6 +14,8 @@ export function registerRecommendationMetrics(
   deps: Deps,
   feed: PurchaseFeed,
   customers: CustomerDirectory,
+  /** Absent on PGlite: one process, no other replica to hear. */
+  listener: NotificationListener | undefined,
 ): void {
   const { vectorStore, coPurchases, localPurchases } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
@@ -56,6 +59,14 @@ export function registerRecommendationMetrics(
     "Seconds since the statistics last held every purchase of catalog-service's feed (NaN before the first catch-up)",
     () => secondsSince(feed.caughtUpAt),
   );
+
+  if (listener) {
+    gauge(
+      'recommendation_replica_notifications_listening',
+      "1 while this replica hears other replicas' writes at once (LISTEN); 0: it learns them at its feed tick",
+      () => (listener.listening ? 1 : 0),
+    );
+  }
 
   const cache = deps.recommender.answerCache;
   hitsAndMisses(
