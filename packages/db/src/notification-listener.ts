@@ -66,6 +66,11 @@ export class NotificationListener {
     client.on('end', () => lose(new Error('connection ended')));
     try {
       await client.connect();
+      // This session only waits: a server-wide idle_session_timeout (Postgres 14+) would cut it
+      // again and again. Older servers do not know the setting (42704), and need nothing.
+      await client.query('SET idle_session_timeout = 0').catch((err: { code?: string }) => {
+        if (err.code !== '42704') throw err;
+      });
       await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (err) {
       lose(err);

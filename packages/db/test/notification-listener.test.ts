@@ -75,6 +75,44 @@ describe.skipIf(!base)(`a notification listener (${NEEDS})`, () => {
   });
 });
 
+describe.skipIf(!base)(`a notification listener under idle_session_timeout (${NEEDS})`, () => {
+  it('keeps listening on a server that ends idle sessions', async () => {
+    const databaseUrl = await createScratchDatabase(base!, 'test_listen_idle');
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    // New sessions of this database end after 300 ms idle (admin's own session was opened before).
+    await admin.query(
+      `ALTER DATABASE "${new URL(databaseUrl).pathname.slice(1)}" SET idle_session_timeout = '300ms'`,
+    );
+    const warnings: string[] = [];
+    const log = {
+      warn: (_: unknown, msg: string) => warnings.push(msg),
+      info: () => {},
+    } as unknown as FastifyBaseLogger;
+    let listening = 0;
+    const payloads: string[] = [];
+    const listener = new NotificationListener({
+      databaseUrl,
+      channel: 'Changes',
+      onNotification: (payload) => payloads.push(payload),
+      onListening: () => listening++,
+      log,
+    });
+    try {
+      listener.start();
+      await until(() => listening === 1, 'it listens');
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(warnings, 'never cut off').toEqual([]);
+      expect(listening, 'never had to listen again').toBe(1);
+      await admin.query(`SELECT pg_notify('Changes', 'products')`);
+      await until(() => payloads.length === 1, 'a notification after the idle time arrives');
+    } finally {
+      await listener.close();
+      await admin.end();
+    }
+  });
+});
+
 describe('a notification listener that cannot reach its database', () => {
   it('says it cannot connect (not that a connection was lost) and is not listening', async () => {
     const logged: string[] = [];
