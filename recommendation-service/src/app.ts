@@ -18,6 +18,7 @@ import { LocalPurchases } from './history/local-purchases.js';
 import { registerRecommendationMetrics } from './metrics/recommendation-metrics.js';
 import { openVectors } from './plugins/vectors.js';
 import { pairCountOptions } from './ranking/config.js';
+import { ContentNeighbours } from './ranking/content-neighbours.js';
 import { PurchaseStats } from './ranking/purchase-stats.js';
 import { PurchaseStatsStore } from './ranking/purchase-stats-store.js';
 import { Recommender } from './ranking/recommender.js';
@@ -76,7 +77,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .forgetProducts(ids)
       .catch((err) => app.log.warn({ err }, 'could not drop statistics of deleted products'));
   });
-  const recommender = new Recommender(config, embedder, vectorStore, directory, coPurchases, vectorSync);
+  const neighbours =
+    config.RANK_CONTENT_NEIGHBOURS > 0
+      ? new ContentNeighbours(vectorStore, config.RANK_CONTENT_NEIGHBOURS, () => directory.ids(), app.log)
+      : undefined;
+  if (neighbours) vectorSync.onVectorsChanged = (ids) => neighbours.productsChanged(ids);
+  const recommender = new Recommender(
+    config,
+    embedder,
+    vectorStore,
+    directory,
+    coPurchases,
+    vectorSync,
+    neighbours,
+  );
   const reindexer = new Reindexer(catalog, vectorSync, directory, app.log);
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
@@ -119,6 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     localPurchases,
     productDirectory: directory,
     coPurchases,
+    neighbours,
     vectorSync,
     recommender,
     reindexer,
@@ -160,6 +175,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     feed.start();
     listener?.start();
     customers.start();
+    neighbours?.fill();
     // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
     vectorStore.onSetUp = (created) => {
       reindexIfEmpty(created).catch((err) =>
@@ -175,6 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await feed.stop();
     await customers.stop();
     await reindexer.stop();
+    await neighbours?.stop();
     await catalog.close();
     await users.close();
   });

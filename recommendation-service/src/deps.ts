@@ -2,6 +2,7 @@ import type { CatalogClient } from './clients/catalog-client.js';
 import type { Embedder } from './embedders/index.js';
 import type { HistoryCache } from './history/history-cache.js';
 import type { LocalPurchases } from './history/local-purchases.js';
+import type { ContentNeighbours } from './ranking/content-neighbours.js';
 import type { PurchaseStats } from './ranking/purchase-stats.js';
 import type { Recommender } from './ranking/recommender.js';
 import type { ProductDirectory } from './repositories/product-directory.js';
@@ -19,6 +20,8 @@ export interface Deps {
   localPurchases: LocalPurchases;
   productDirectory: ProductDirectory;
   coPurchases: PurchaseStats;
+  /** Absent when RANK_CONTENT_NEIGHBOURS is 0. */
+  neighbours: ContentNeighbours | undefined;
   vectorSync: VectorSync;
   recommender: Recommender;
   reindexer: Reindexer;

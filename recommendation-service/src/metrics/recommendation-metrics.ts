@@ -34,6 +34,11 @@ export function registerRecommendationMetrics(
     () => [{ labels: { ...vectorsInfo(deps), dimension: String(deps.embedder.dimension) }, value: 1 }],
   );
   gauge(
+    'recommendation_content_neighbour_lists',
+    'Products whose nearest products are held (built after a start, kept up to date as products change)',
+    () => deps.neighbours?.count ?? 0,
+  );
+  gauge(
     'recommendation_indexed_products',
     'Products whose vector is stored',
     () => deps.productDirectory.size,

@@ -27,6 +27,11 @@ export const rankingConfigShape = {
   RANK_NEXT_ITEM_DEPTH: z.coerce.number().int().min(1).max(100).default(5),
   /** Nearest neighbours fetched from the vector store per request. */
   RANK_CONTENT_CANDIDATES: z.coerce.number().int().min(10).max(2000).default(200),
+  /**
+   * Nearest products kept per product (found once in the vector store): a new customer state sums
+   * its purchases' lists instead of searching the store. 0: search the store for each new state.
+   */
+  RANK_CONTENT_NEIGHBOURS: z.coerce.number().int().min(0).max(2000).default(100),
   /** Popular products join the candidates when fewer than limit × this came from the other signals. */
   RANK_POPULAR_FILL: z.coerce.number().int().min(0).max(100).default(2),
   /** Latest purchases a "similar to" reason may name (the recency weights make older ones negligible). */

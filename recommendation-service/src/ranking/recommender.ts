@@ -8,8 +8,11 @@ import type { recommendationQuery, recommendationSchema } from '../schemas/recom
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/index.js';
+import type { SearchHit } from '../vector-store/vector-store.js';
 import { type BlendParams, blend, type Candidate, type Ranked, reasonText } from './blend.js';
 import { blendParams, type RankingConfig } from './config.js';
+import type { ContentNeighbours } from './content-neighbours.js';
+import { type CustomerContent, contentScores, customerContent, nameFromLists } from './neighbour-content.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
 
@@ -21,11 +24,14 @@ type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 interface CustomerState {
   /** Identifies the history, profile and vectors the state was computed from. */
   key: string;
-  vector: Float32Array;
+  /** Read when a search needs it (the neighbour lists rank without it). */
+  vector?: Float32Array;
   /** From the profile text: no purchase has a vector. */
   profileOnly: boolean;
   /** The latest purchases with vectors, newest first: what a "similar to" reason names. */
   recent: number[];
+  /** The latest purchases' neighbour lists and recency weights (absent: search the store). */
+  content?: CustomerContent;
   answers: Map<string, { stamp: string; items: Recommendation[] }>;
 }
 
@@ -48,6 +54,8 @@ export class Recommender {
     private readonly directory: ProductDirectory,
     private readonly stats: PurchaseStats,
     private readonly sync: VectorSync,
+    /** Absent (RANK_CONTENT_NEIGHBOURS=0): each new customer state searches the store. */
+    private readonly neighbours?: ContentNeighbours,
   ) {
     this.states =
       config.RECOMMENDATION_CACHE_SIZE > 0
@@ -63,7 +71,7 @@ export class Recommender {
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
     // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
-    const stamp = `${this.sync.version}|${this.stats.version}`;
+    const stamp = `${this.vectorsVersion()}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
     if (cached && cached.stamp === stamp) {
       this.answerCache.hits++;
@@ -73,7 +81,7 @@ export class Recommender {
 
     const items =
       query.strategy === 'original'
-        ? await this.rankOriginal(state.vector, purchased, query)
+        ? await this.rankOriginal(state.vector!, purchased, query)
         : await this.rankHybrid(history, state, purchases, purchased, query);
     state.answers.set(answerKey, { stamp, items });
     return items;
@@ -104,11 +112,16 @@ export class Recommender {
   ): Promise<Recommendation[]> {
     const { config } = this;
     const excluded = query.exclude_purchased ? purchased : new Set<number>();
-    const hits = await this.store.search(state.vector, {
-      limit: Math.max(config.RANK_CONTENT_CANDIDATES, query.limit),
-      categoryId: query.category_id,
-      excludeProductIds: [...excluded],
-    });
+    const limit = Math.max(config.RANK_CONTENT_CANDIDATES, query.limit);
+    // A category filter may leave few of the neighbours: the store searches that category.
+    const hits =
+      state.content && query.category_id === undefined
+        ? this.neighbourHits(state.content, excluded, limit)
+        : await this.store.search(await this.vectorOf(state, history, purchases), {
+            limit,
+            categoryId: query.category_id,
+            excludeProductIds: [...excluded],
+          });
     const halfLife = config.RANK_RECENCY_HALF_LIFE;
     const evidence = (kind: 'together' | 'next', depth: number) =>
       behaviourEvidence(purchases, (id) => this.stats.partners(kind, id), depth, halfLife);
@@ -174,10 +187,12 @@ export class Recommender {
       (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
     );
     if (open.length === 0 || state.recent.length === 0) return;
-    // Cold path (answers are cached): a few vectors read, not kept per customer.
-    const ids = [...new Set([...open.map((item) => item.productId), ...state.recent])];
+    const unnamed = state.content ? nameFromLists(state.content, state.recent, open) : open;
+    if (unnamed.length === 0) return;
+    // A few vectors read, not kept per customer.
+    const ids = [...new Set([...unnamed.map((item) => item.productId), ...state.recent])];
     const vectors = new Map((await this.store.get(ids)).map((p) => [p.productId, p.vector]));
-    for (const item of open) {
+    for (const item of unnamed) {
       const vector = vectors.get(item.productId);
       if (!vector) continue;
       let best = -Infinity;
@@ -202,7 +217,7 @@ export class Recommender {
     const { age, gender, location, preference } = history;
     const key = createHash('sha256')
       .update(JSON.stringify([strategy, age, gender, location, preference, purchases]))
-      .update(String(this.sync.version))
+      .update(this.vectorsVersion())
       .digest('hex');
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
@@ -211,11 +226,50 @@ export class Recommender {
       key,
       ...(strategy === 'original'
         ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
-        : await this.historyVector(history, purchases)),
+        : await this.historyState(history, purchases)),
       answers: new Map(),
     };
     this.states?.set(cacheKey, state);
     return state;
+  }
+
+  /**
+   * With neighbour lists, the lists of the latest purchases (no vector read once they are held);
+   * else, or when no purchase has one, the customer's vector.
+   */
+  private async historyState(
+    history: CustomerPurchases,
+    purchases: number[],
+  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content'>> {
+    const content = this.neighbours && (await this.listedContent(purchases));
+    if (!content) return this.historyVector(history, purchases);
+    // Purchases with vectors are those in the directory (written after their vectors).
+    const recent = purchases
+      .filter((productId) => this.directory.get(productId))
+      .slice(0, this.config.RANK_REASON_HISTORY);
+    return { profileOnly: false, recent, content };
+  }
+
+  /** The latest purchases' neighbour lists, weighted as in the customer's vector (the weights fade). */
+  private async listedContent(purchases: number[]): Promise<CustomerContent | undefined> {
+    const halfLife = this.config.RANK_RECENCY_HALF_LIFE;
+    const weighed = purchases
+      .slice(0, usefulDepth(halfLife, this.config.RANK_HISTORY_LIMIT))
+      .map((productId, position) => ({ productId, weight: recencyWeight(position, halfLife) }))
+      .filter(({ productId }) => this.directory.get(productId));
+    if (weighed.length === 0) return undefined;
+    const lists = await this.neighbours!.of(weighed.map((p) => p.productId));
+    const listed = weighed.flatMap((p) => {
+      const list = lists.get(p.productId);
+      return list ? [{ ...p, list }] : [];
+    });
+    return listed.length > 0 ? customerContent(listed) : undefined;
+  }
+
+  /** The customer's vector, read for a search the lists cannot answer (a category filter). */
+  private async vectorOf(state: CustomerState, history: CustomerPurchases, purchases: number[]) {
+    state.vector ??= (await this.historyVector(history, purchases)).vector!;
+    return state.vector;
   }
 
   /** Recency-weighted mean of the purchased products' vectors; the profile text without any. */
@@ -239,6 +293,24 @@ export class Recommender {
       return { vector: await this.originalVector({ ...history, purchases: [] }), profileOnly: true, recent };
     }
     return { vector: normalised(mean), profileOnly: false, recent };
+  }
+
+  /** The customer's nearest products from the purchases' neighbour lists (neighbour-content.ts). */
+  private neighbourHits(content: CustomerContent, excluded: ReadonlySet<number>, limit: number): SearchHit[] {
+    const hits: SearchHit[] = [];
+    for (const { productId, score } of contentScores(content, excluded)) {
+      const product = this.directory.get(productId);
+      if (!product) continue; // deleted since the list was made
+      const { categoryId, productTitle, categoryTitle } = product;
+      hits.push({ productId, categoryId, productTitle, categoryTitle, score });
+      if (hits.length === limit) break;
+    }
+    return hits;
+  }
+
+  /** Changes with every vector written and every mended neighbour list: states and answers compare it. */
+  private vectorsVersion(): string {
+    return `${this.sync.version}.${this.neighbours?.version ?? 0}`;
   }
 
   /** The original system's customer text, embedded as one string. */

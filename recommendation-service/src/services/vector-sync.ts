@@ -19,6 +19,8 @@ export class VectorSync {
   private queue: Promise<unknown> = Promise.resolve();
   /** Bumped on every change: caches of recommendations compare it. */
   version = 0;
+  /** Told of the products whose vectors changed or went, here or at another replica. */
+  onVectorsChanged: (productIds: number[]) => void = () => {};
 
   constructor(
     private readonly embedder: Embedder,
@@ -48,6 +50,7 @@ export class VectorSync {
         await this.store.upsert(changed.map(({ fields }, i) => ({ ...fields, vector: vectors[i]! })));
         await this.directory.save(changed.map(({ fields, hash }) => ({ ...fields, textHash: hash })));
         this.version++;
+        this.onVectorsChanged(changed.map(({ fields }) => fields.productId));
       }
       return { upserted: latest.size, unchanged: latest.size - changed.length };
     });
@@ -74,6 +77,7 @@ export class VectorSync {
       await this.directory.remove(unique);
       this.onDelete(unique, true);
       this.version++;
+      this.onVectorsChanged(unique);
       return unique.length;
     });
   }
@@ -95,6 +99,7 @@ export class VectorSync {
     const deleted = changed.filter((id) => !this.directory.get(id));
     if (deleted.length > 0) this.onDelete(deleted, false);
     this.version++;
+    this.onVectorsChanged(changed);
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,87 @@
+import type { Ranked } from './blend.js';
+import type { NeighbourList } from './content-neighbours.js';
+
+/** A purchase that weighs in the customer's vector, with its neighbour list. */
+export interface WeighedPurchase {
+  productId: number;
+  /** Its recency weight. */
+  weight: number;
+  list: NeighbourList;
+}
+
+/** Everything the content signal of a customer needs, with no vector: the purchases' lists. */
+export interface CustomerContent {
+  purchases: WeighedPurchase[];
+  /** Length of the recency-weighted sum of the purchases' vectors: scores become cosines. */
+  norm: number;
+}
+
+/**
+ * The customer's vector is the recency-weighted sum of their purchases' vectors, so its cosine
+ * with a product is the weighted sum of the purchases' scores with it over the sum's length, and
+ * that length comes from the purchases' scores with each other. A score a list does not hold is
+ * at most the list's floor, which stands in for it: an upper bound, as good as the exact search
+ * on the Amazon data (docs/benchmarks.md, "Neighbour lists").
+ */
+export function customerContent(purchases: WeighedPurchase[]): CustomerContent {
+  let squared = 0;
+  for (const a of purchases) {
+    for (const b of purchases) squared += a.weight * b.weight * similarity(a, b);
+  }
+  return { purchases, norm: Math.sqrt(Math.max(squared, 0)) };
+}
+
+function similarity(a: WeighedPurchase, b: WeighedPurchase): number {
+  if (a.productId === b.productId) return 1; // unit vectors
+  return scoreOn(a.list, b.productId) ?? scoreOn(b.list, a.productId) ?? Math.min(a.list.floor, b.list.floor);
+}
+
+function scoreOn(list: NeighbourList, productId: number): number | undefined {
+  const at = list.ids.indexOf(productId);
+  return at >= 0 ? list.scores[at] : undefined;
+}
+
+/** Cosine with the customer's vector of every product on a purchase's list (and the purchases), best first. */
+export function contentScores(
+  content: CustomerContent,
+  excluded: ReadonlySet<number>,
+): { productId: number; score: number }[] {
+  const { purchases, norm } = content;
+  // Every product starts at every floor; each list it is on lifts it from that list's floor.
+  let atFloors = 0;
+  for (const { weight, list } of purchases) atFloors += weight * list.floor;
+  const sums = new Map<number, number>();
+  const lift = (productId: number, by: number) => {
+    sums.set(productId, (sums.get(productId) ?? atFloors) + by);
+  };
+  for (const { productId, weight, list } of purchases) {
+    list.ids.forEach((id, i) => lift(id, weight * (list.scores[i]! - list.floor)));
+    // A purchase is not on its own list.
+    lift(productId, weight * (1 - list.floor));
+  }
+  const scored: { productId: number; score: number }[] = [];
+  for (const [productId, sum] of sums) {
+    if (!excluded.has(productId)) scored.push({ productId, score: norm > 0 ? sum / norm : 0 });
+  }
+  return scored.sort((a, b) => b.score - a.score || a.productId - b.productId);
+}
+
+/**
+ * Names, for each open "similar to" item, the recent purchase whose list scores it highest;
+ * returns the items no recent purchase's list holds (their vectors are compared instead).
+ */
+export function nameFromLists(content: CustomerContent, recent: readonly number[], open: Ranked[]): Ranked[] {
+  const listOf = new Map(content.purchases.map((p) => [p.productId, p.list]));
+  return open.filter((item) => {
+    let best = -Infinity;
+    for (const purchase of recent) {
+      const list = listOf.get(purchase);
+      const score = list && scoreOn(list, item.productId);
+      if (score !== undefined && score > best) {
+        best = score;
+        item.reason = { kind: 'similar_to', product_id: purchase };
+      }
+    }
+    return best === -Infinity;
+  });
+}

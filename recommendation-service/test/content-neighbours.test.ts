@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ContentNeighbours, type NeighbourList } from '../src/ranking/content-neighbours.js';
+import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
+import type { ProductVector } from '../src/vector-store/vector-store.js';
+import { bruteForce, randomProducts } from './vector-store-helpers.js';
+
+// Each product's nearest products, found once in the vector store and shared by every customer
+// who bought it (issue 10, goal 2): they must be the store's own answer, and stay it as
+// products change, on the real embedded store.
+const DIM = 16;
+const SIZE = 10;
+const silent = { debug: () => {}, info: () => {}, warn: () => {} } as unknown as FastifyBaseLogger;
+
+describe('product neighbour lists', () => {
+  let directory: string;
+  let store: EmbeddedVectorStore;
+  let products: ProductVector[];
+  let neighbours: ContentNeighbours;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'neighbours-test-'));
+    store = new EmbeddedVectorStore(directory, 'neighbours', DIM);
+    await store.init();
+    products = randomProducts(200, DIM, 7);
+    await store.upsert(products);
+    neighbours = new ContentNeighbours(store, SIZE, () => products.map((p) => p.productId), silent);
+  });
+  afterEach(async () => {
+    await neighbours.idle();
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  /** What the list should be: the store's exact top SIZE without the product itself. */
+  const expected = (product: ProductVector, catalog = products) =>
+    bruteForce(catalog, product.vector, { limit: SIZE, excludeProductIds: [product.productId] });
+  const ids = (list: NeighbourList) => [...list.ids];
+
+  it("are each product's nearest products, best first, with their scores and the last as the floor", async () => {
+    const some = products.slice(0, 20);
+    const lists = await neighbours.of(some.map((p) => p.productId));
+    for (const product of some) {
+      const list = lists.get(product.productId)!;
+      const exact = expected(product);
+      expect(ids(list)).toEqual(exact.map((hit) => hit.productId));
+      list.scores.forEach((score, i) => expect(score).toBeCloseTo(exact[i]!.score, 5));
+      expect(list.floor).toBeCloseTo(exact.at(-1)!.score, 5);
+    }
+    // Held: asked again, the same lists come back without a search.
+    const again = await neighbours.of(some.map((p) => p.productId));
+    for (const product of some) expect(again.get(product.productId)).toBe(lists.get(product.productId));
+    expect(neighbours.count).toBe(20);
+  });
+
+  it('are built for every product in the background, each exact', async () => {
+    neighbours.fill();
+    await neighbours.idle();
+    expect(neighbours.count).toBe(products.length);
+    const lists = await neighbours.of(products.map((p) => p.productId));
+    for (const product of products) {
+      expect(ids(lists.get(product.productId)!)).toEqual(expected(product).map((hit) => hit.productId));
+    }
+  });
+
+  it('take a new product into the lists of its nearest products, and drop a deleted one', async () => {
+    const lists = await neighbours.of(products.map((p) => p.productId));
+    const versionBefore = neighbours.version;
+    // A product almost the same as product 1: it belongs at the top of product 1's list.
+    const twin: ProductVector = {
+      ...products[0]!,
+      productId: 1_000,
+      vector: products[0]!.vector.map((x, i) => x + (i === 0 ? 0.01 : 0)),
+    };
+    const norm = Math.hypot(...twin.vector);
+    twin.vector = twin.vector.map((x) => x / norm);
+    await store.upsert([twin]);
+    neighbours.productsChanged([twin.productId]);
+    await neighbours.idle();
+    expect(neighbours.version).toBeGreaterThan(versionBefore);
+
+    const catalog = [...products, twin];
+    const mended = await neighbours.of(products.map((p) => p.productId));
+    expect(ids(mended.get(1)!)[0]).toBe(twin.productId);
+    // Every list the twin's own nearest products have is exact again.
+    const twinsNearest = expected(twin, catalog).map((hit) => hit.productId);
+    for (const productId of twinsNearest) {
+      const product = catalog.find((p) => p.productId === productId)!;
+      expect(ids(mended.get(productId)!), `list of ${productId}`).toEqual(
+        expected(product, catalog).map((hit) => hit.productId),
+      );
+    }
+    // Lists the twin did not enter are the same objects: nothing else was searched again.
+    const untouched = products.filter((p) => !ids(mended.get(p.productId)!).includes(twin.productId));
+    expect(untouched.length).toBeGreaterThan(100);
+    for (const product of untouched) expect(mended.get(product.productId)).toBe(lists.get(product.productId));
+
+    await store.delete([twin.productId]);
+    neighbours.productsChanged([twin.productId]);
+    await neighbours.idle();
+    const afterDelete = await neighbours.of(products.map((p) => p.productId));
+    for (const product of products) expect(ids(afterDelete.get(product.productId)!)).not.toContain(1_000);
+    expect(ids(afterDelete.get(1)!)).toEqual(
+      expected(products[0]!)
+        .map((hit) => hit.productId)
+        .slice(0, 9),
+    );
+  });
+
+  it("drop a changed product's own list at once: its vector is new", async () => {
+    const before = (await neighbours.of([5])).get(5)!;
+    const moved = { ...products[4]!, vector: products[9]!.vector };
+    await store.upsert([moved]);
+    neighbours.productsChanged([5]);
+    const after = (await neighbours.of([5])).get(5)!;
+    expect(after).not.toBe(before);
+    expect(ids(after)[0]).toBe(10);
+  });
+});
