@@ -89,6 +89,41 @@ describe('the first recommendation for a customer', () => {
     expect(recoDeps().localPurchases.read(first).staleMark).toBeNull();
   });
 
+  it('asks the vector store nothing once the products it needs have their neighbour lists', async () => {
+    const deps = recoDeps();
+    await deps.neighbours!.idle(); // built in the background after the start
+    expect(deps.neighbours!.count).toBe(deps.productDirectory.size);
+    const store = deps.vectorStore;
+    const calls: string[] = [];
+    const { search, get } = store;
+    store.search = (...args) => {
+      calls.push('search');
+      return search.apply(store, args);
+    };
+    store.get = (...args) => {
+      calls.push('get');
+      return get.apply(store, args);
+    };
+    try {
+      for (const customerId of customerIds.slice(0, 10)) {
+        const answer = await json<{ reason: { kind: string } }[]>(
+          `${reco}/recommendation/${customerId}?limit=20`,
+        );
+        expect(answer.status).toBe(200);
+        expect(answer.body.some((item) => item.reason.kind === 'similar_to')).toBe(true);
+      }
+      expect(calls).toEqual([]);
+      // A category filter still searches the store (the lists may hold few of its products).
+      const category = (await json<{ category_id: number }[]>(`${reco}/recommendation/${customerIds[0]}`))
+        .body[0]!;
+      await json(`${reco}/recommendation/${customerIds[0]}?category_id=${category.category_id}`);
+      expect(calls).toContain('search');
+    } finally {
+      store.search = search;
+      store.get = get;
+    }
+  });
+
   it('answers 404 for an unknown customer, and for a deleted one once the directory heard of it', async () => {
     expect((await json(`${reco}/recommendation/999999`)).status).toBe(404);
     const created = await json<{ id: number }>(`${users}/customer/`, {

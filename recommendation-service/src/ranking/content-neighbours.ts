@@ -82,6 +82,7 @@ export class ContentNeighbours {
     this.generation++;
     for (const id of productIds) {
       this.lists.delete(id);
+      this.computing.delete(id); // from the old vector
       this.changed.add(id);
     }
     this.mending ??= this.mend().finally(() => {
@@ -105,18 +106,20 @@ export class ContentNeighbours {
   }): Promise<NeighbourList> | NeighbourList {
     const held = this.lists.get(product.productId);
     if (held) return held;
-    let running = this.computing.get(product.productId);
-    if (!running) {
-      const generation = this.generation;
-      running = this.search(product.productId, product.vector)
-        .then((list) => {
-          if (generation === this.generation) this.lists.set(product.productId, list);
-          return list;
-        })
-        .finally(() => this.computing.delete(product.productId));
-      this.computing.set(product.productId, running);
-    }
-    return running;
+    const { productId, vector } = product;
+    const running = this.computing.get(productId);
+    if (running) return running;
+    const generation = this.generation;
+    const search = this.search(productId, vector)
+      .then((list) => {
+        if (generation === this.generation) this.lists.set(productId, list);
+        return list;
+      })
+      .finally(() => {
+        if (this.computing.get(productId) === search) this.computing.delete(productId);
+      });
+    this.computing.set(productId, search);
+    return search;
   }
 
   private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
@@ -228,5 +231,6 @@ function withNeighbour(list: NeighbourList, id: number, score: number, size: num
   scores[at] = score;
   ids.set(list.ids.subarray(at, length - 1), at + 1);
   scores.set(list.scores.subarray(at, length - 1), at + 1);
-  return { ids, scores, floor: full ? scores[length - 1]! : Math.min(list.floor, score) };
+  // Full, the one that dropped out bounds every product outside; else the bound stands.
+  return { ids, scores, floor: full ? scores[length - 1]! : list.floor };
 }
