@@ -40,34 +40,30 @@ describe('product neighbour lists', () => {
     bruteForce(catalog, product.vector, { limit: SIZE, excludeProductIds: [product.productId] });
   const ids = (list: NeighbourList) => [...list.ids];
 
-  it("are each product's nearest products, best first, with their scores and the last as the floor", async () => {
-    const some = products.slice(0, 20);
-    const lists = await neighbours.of(some.map((p) => p.productId));
-    for (const product of some) {
+  const allIds = () => products.map((p) => p.productId);
+  const built = async () => {
+    neighbours.fill();
+    await neighbours.idle();
+    return neighbours.held(allIds());
+  };
+
+  it("are built in the background: each product's nearest products, best first, the last as the floor", async () => {
+    expect(neighbours.held(allIds()).size).toBe(0);
+    const lists = await built();
+    expect(neighbours.count).toBe(products.length);
+    for (const product of products) {
       const list = lists.get(product.productId)!;
       const exact = expected(product);
       expect(ids(list)).toEqual(exact.map((hit) => hit.productId));
-      list.scores.forEach((score, i) => expect(score).toBeCloseTo(exact[i]!.score, 5));
+      list.scores.forEach((score, i) => {
+        expect(score).toBeCloseTo(exact[i]!.score, 5);
+      });
       expect(list.floor).toBeCloseTo(exact.at(-1)!.score, 5);
-    }
-    // Held: asked again, the same lists come back without a search.
-    const again = await neighbours.of(some.map((p) => p.productId));
-    for (const product of some) expect(again.get(product.productId)).toBe(lists.get(product.productId));
-    expect(neighbours.count).toBe(20);
-  });
-
-  it('are built for every product in the background, each exact', async () => {
-    neighbours.fill();
-    await neighbours.idle();
-    expect(neighbours.count).toBe(products.length);
-    const lists = await neighbours.of(products.map((p) => p.productId));
-    for (const product of products) {
-      expect(ids(lists.get(product.productId)!)).toEqual(expected(product).map((hit) => hit.productId));
     }
   });
 
   it('take a new product into the lists of its nearest products, and drop a deleted one', async () => {
-    const lists = await neighbours.of(products.map((p) => p.productId));
+    const lists = await built();
     const versionBefore = neighbours.version;
     // A product almost the same as product 1: it belongs at the top of product 1's list.
     const twin: ProductVector = {
@@ -83,7 +79,7 @@ describe('product neighbour lists', () => {
     expect(neighbours.version).toBeGreaterThan(versionBefore);
 
     const catalog = [...products, twin];
-    const mended = await neighbours.of(products.map((p) => p.productId));
+    const mended = neighbours.held(allIds());
     expect(ids(mended.get(1)!)[0]).toBe(twin.productId);
     // Every list the twin's own nearest products have is exact again.
     const twinsNearest = expected(twin, catalog).map((hit) => hit.productId);
@@ -101,7 +97,7 @@ describe('product neighbour lists', () => {
     await store.delete([twin.productId]);
     neighbours.productsChanged([twin.productId]);
     await neighbours.idle();
-    const afterDelete = await neighbours.of(products.map((p) => p.productId));
+    const afterDelete = neighbours.held(allIds());
     for (const product of products) expect(ids(afterDelete.get(product.productId)!)).not.toContain(1_000);
     expect(ids(afterDelete.get(1)!)).toEqual(
       expected(products[0]!)
@@ -110,12 +106,14 @@ describe('product neighbour lists', () => {
     );
   });
 
-  it("drop a changed product's own list at once: its vector is new", async () => {
-    const before = (await neighbours.of([5])).get(5)!;
+  it("drop a changed product's own list at once (its vector is new), and search it again", async () => {
+    const before = (await built()).get(5)!;
     const moved = { ...products[4]!, vector: products[9]!.vector };
     await store.upsert([moved]);
     neighbours.productsChanged([5]);
-    const after = (await neighbours.of([5])).get(5)!;
+    expect(neighbours.held([5]).size).toBe(0);
+    await neighbours.idle();
+    const after = neighbours.held([5]).get(5)!;
     expect(after).not.toBe(before);
     expect(ids(after)[0]).toBe(10);
   });

@@ -16,11 +16,12 @@ const MEND_AT_MOST = 500;
 /**
  * Each product's `size` nearest products, found once with the vector store and shared by every
  * customer who bought it: a first recommendation sums its purchases' lists instead of searching
- * the store for the customer's vector (docs/scaling.md, "The first request for a customer").
- * Memory is bounded by the catalog: 8 bytes per neighbour (800 bytes a product at 100).
+ * the store for the customer's vector (docs/scaling.md, "The first request for a customer"), and
+ * searches as before while one of them is not built yet. Memory is bounded by the catalog: 8
+ * bytes per neighbour (800 bytes a product at 100).
  *
  * Built in the background for every product in the directory (`fill`: one search each, like an
- * index build), and on demand for a product whose list is not built yet. A changed product's own
+ * index build). A changed product's own
  * list is dropped at once (its vector changed); in the background one search for its new vector
  * gives its new list, takes it out of the other lists and puts it back into those of its new
  * nearest products. A list that keeps a product it should drop, or misses one it should gain, for
@@ -29,11 +30,10 @@ const MEND_AT_MOST = 500;
  */
 export class ContentNeighbours {
   private readonly lists = new Map<number, NeighbourList>();
-  private readonly computing = new Map<number, Promise<NeighbourList>>();
   /** Changed since their new vectors went into the lists: mended in the background. */
   private readonly changed = new Set<number>();
   private mending: Promise<void> | undefined;
-  /** Bumped by every change: a list computed across one is used once, not kept. */
+  /** Bumped by every change: a list searched across one is not kept (it may predate the change). */
   private generation = 0;
   /** Bumped whenever held lists are mended or dropped: what was ranked from them is out of date. */
   version = 0;
@@ -58,22 +58,13 @@ export class ContentNeighbours {
     return this.idle();
   }
 
-  /** The lists of these products, computing those not held (one search each, concurrently). */
-  async of(productIds: readonly number[]): Promise<Map<number, NeighbourList>> {
+  /** The lists held of these products (those not built yet are missing). */
+  held(productIds: readonly number[]): Map<number, NeighbourList> {
     const lists = new Map<number, NeighbourList>();
-    const missing: number[] = [];
     for (const productId of productIds) {
-      const held = this.lists.get(productId);
-      if (held) lists.set(productId, held);
-      else missing.push(productId);
+      const list = this.lists.get(productId);
+      if (list) lists.set(productId, list);
     }
-    if (missing.length === 0) return lists;
-    // A product the store has no vector for has no list.
-    const products = await this.store.get(missing);
-    const computed = await Promise.all(products.map((product) => this.listOf(product)));
-    products.forEach((product, i) => {
-      lists.set(product.productId, computed[i]!);
-    });
     return lists;
   }
 
@@ -82,7 +73,6 @@ export class ContentNeighbours {
     this.generation++;
     for (const id of productIds) {
       this.lists.delete(id);
-      this.computing.delete(id); // from the old vector
       this.changed.add(id);
     }
     this.mending ??= this.mend().finally(() => {
@@ -100,28 +90,6 @@ export class ContentNeighbours {
     return this.lists.size;
   }
 
-  private listOf(product: {
-    productId: number;
-    vector: Float32Array;
-  }): Promise<NeighbourList> | NeighbourList {
-    const held = this.lists.get(product.productId);
-    if (held) return held;
-    const { productId, vector } = product;
-    const running = this.computing.get(productId);
-    if (running) return running;
-    const generation = this.generation;
-    const search = this.search(productId, vector)
-      .then((list) => {
-        if (generation === this.generation) this.lists.set(productId, list);
-        return list;
-      })
-      .finally(() => {
-        if (this.computing.get(productId) === search) this.computing.delete(productId);
-      });
-    this.computing.set(productId, search);
-    return search;
-  }
-
   private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
     return toList(await this.store.search(vector, { limit: this.size, excludeProductIds: [productId] }));
   }
@@ -136,9 +104,12 @@ export class ContentNeighbours {
     try {
       for (let i = 0; i < missing.length && !this.stopped; i += 100) {
         const batch = missing.slice(i, i + 100).filter((id) => !this.lists.has(id));
-        for (const product of await this.store.get(batch)) {
+        for (const { productId, vector } of await this.store.get(batch)) {
           if (this.stopped) break;
-          await this.listOf(product);
+          const generation = this.generation;
+          const list = await this.search(productId, vector);
+          if (generation !== this.generation) continue; // the next fill searches it again
+          this.lists.set(productId, list);
           built++;
         }
         if (Date.now() - reported > 10_000) {
@@ -173,15 +144,13 @@ export class ContentNeighbours {
       }
       try {
         for (const stored of await this.store.get(ids)) {
-          const hits = await this.store.search(stored.vector, {
-            limit: this.size,
-            excludeProductIds: [stored.productId],
-          });
-          this.lists.set(stored.productId, toList(hits));
-          for (const hit of hits) {
-            const list = this.lists.get(hit.productId);
-            if (list)
-              this.lists.set(hit.productId, withNeighbour(list, stored.productId, hit.score, this.size));
+          const list = await this.search(stored.productId, stored.vector);
+          this.lists.set(stored.productId, list);
+          for (const [i, neighbour] of list.ids.entries()) {
+            const theirs = this.lists.get(neighbour);
+            if (theirs) {
+              this.lists.set(neighbour, withNeighbour(theirs, stored.productId, list.scores[i]!, this.size));
+            }
           }
         }
       } catch (err) {

@@ -234,14 +234,14 @@ export class Recommender {
   }
 
   /**
-   * With neighbour lists, the lists of the latest purchases (no vector read once they are held);
-   * else, or when no purchase has one, the customer's vector.
+   * With neighbour lists, the lists of the latest purchases (no vector read); else, or while one
+   * is not built, or when no purchase has a vector, the customer's vector.
    */
   private async historyState(
     history: CustomerPurchases,
     purchases: number[],
   ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content'>> {
-    const content = this.neighbours && (await this.listedContent(purchases));
+    const content = this.neighbours && this.listedContent(purchases);
     if (!content) return this.historyVector(history, purchases);
     // Purchases with vectors are those in the directory (written after their vectors).
     const recent = purchases
@@ -251,19 +251,18 @@ export class Recommender {
   }
 
   /** The latest purchases' neighbour lists, weighted as in the customer's vector (the weights fade). */
-  private async listedContent(purchases: number[]): Promise<CustomerContent | undefined> {
+  private listedContent(purchases: number[]): CustomerContent | undefined {
     const halfLife = this.config.RANK_RECENCY_HALF_LIFE;
     const weighed = purchases
       .slice(0, usefulDepth(halfLife, this.config.RANK_HISTORY_LIMIT))
       .map((productId, position) => ({ productId, weight: recencyWeight(position, halfLife) }))
       .filter(({ productId }) => this.directory.get(productId));
     if (weighed.length === 0) return undefined;
-    const lists = await this.neighbours!.of(weighed.map((p) => p.productId));
-    const listed = weighed.flatMap((p) => {
-      const list = lists.get(p.productId);
-      return list ? [{ ...p, list }] : [];
-    });
-    return listed.length > 0 ? customerContent(listed) : undefined;
+    const lists = this.neighbours!.held(weighed.map((p) => p.productId));
+    // A list not built yet (after a start or a change): one search as before, not one per purchase.
+    if (lists.size < weighed.length) return undefined;
+    const listed = weighed.map((p) => ({ ...p, list: lists.get(p.productId)! }));
+    return customerContent(listed);
   }
 
   /** The customer's vector, read for a search the lists cannot answer (a category filter). */
