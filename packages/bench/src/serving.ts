@@ -145,6 +145,19 @@ runMain(USAGE, async (argv) => {
     log(
       `ready in ${(ready / 1000).toFixed(1)} s, vectorised in ${(vectorised / 1000).toFixed(1)} s: ${products} products, ${customers.length} customers`,
     );
+    // The product neighbour lists, an index over the catalog built in the background after the
+    // vectors (first requests search the store until their purchases' lists are built).
+    if (env.RANK_CONTENT_NEIGHBOURS !== '0') {
+      await waitUntil(
+        'the product neighbour lists',
+        async () => (await gauge(urls.recommendation, 'recommendation_content_neighbour_lists')) >= products,
+        1_800_000,
+        500,
+      );
+      log(
+        `neighbour lists built ${((Date.now() - started - vectorised) / 1000).toFixed(1)} s after the vectors`,
+      );
+    }
     // Steady: the purchase statistics and the outbox settle, the garbage collector catches up.
     await sleep(10_000);
     const steady = treeRssMiB(npm.pid!);
@@ -339,4 +352,11 @@ async function stopTree(npm: ChildProcess): Promise<void> {
       // gone
     }
   }
+}
+
+/** A gauge's value from a service's /metrics (0 when it is not there). */
+async function gauge(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }

@@ -200,6 +200,6 @@ function withNeighbour(list: NeighbourList, id: number, score: number, size: num
   scores[at] = score;
   ids.set(list.ids.subarray(at, length - 1), at + 1);
   scores.set(list.scores.subarray(at, length - 1), at + 1);
-  // Full, the one that dropped out bounds every product outside; else the bound stands.
+  // Full: the new last score bounds every product outside, the one that dropped out too.
   return { ids, scores, floor: full ? scores[length - 1]! : list.floor };
 }

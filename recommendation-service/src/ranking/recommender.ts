@@ -37,8 +37,9 @@ interface CustomerState {
 
 /**
  * Ranks products for a customer: "hybrid" (the default) gathers the signals `blend` weighs
- * (blend.ts). Purchases are excluded inside the vector search, so `limit` items still come
- * back; a customer without purchases is matched by their profile text (the original recipe).
+ * (blend.ts), its content candidates from the purchases' neighbour lists (content-neighbours.ts)
+ * or a vector search. Purchases are excluded before the candidates are cut, so `limit` items still
+ * come back; a customer without purchases is matched by their profile text (the original recipe).
  */
 export class Recommender {
   /** Absent when RECOMMENDATION_CACHE_SIZE is 0 (lru-cache needs max >= 1). */
