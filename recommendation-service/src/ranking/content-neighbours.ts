@@ -146,7 +146,8 @@ export class ContentNeighbours {
         for (const stored of await this.store.get(ids)) {
           const list = await this.search(stored.productId, stored.vector);
           this.lists.set(stored.productId, list);
-          for (const [i, neighbour] of list.ids.entries()) {
+          for (let i = 0; i < list.ids.length; i++) {
+            const neighbour = list.ids[i]!;
             const theirs = this.lists.get(neighbour);
             if (theirs) {
               this.lists.set(neighbour, withNeighbour(theirs, stored.productId, list.scores[i]!, this.size));

@@ -55,7 +55,7 @@ export function contentScores(
     sums.set(productId, (sums.get(productId) ?? atFloors) + by);
   };
   for (const { productId, weight, list } of purchases) {
-    for (const [i, id] of list.ids.entries()) lift(id, weight * (list.scores[i]! - list.floor));
+    for (let i = 0; i < list.ids.length; i++) lift(list.ids[i]!, weight * (list.scores[i]! - list.floor));
     // A purchase is not on its own list.
     lift(productId, weight * (1 - list.floor));
   }
