@@ -117,4 +117,20 @@ describe('product neighbour lists', () => {
     expect(after).not.toBe(before);
     expect(ids(after)[0]).toBe(10);
   });
+
+  it('drop every list when many products changed at once, and build them again once it is quiet', async () => {
+    await built();
+    const moved = products.slice(0, 80).map((p, i) => ({ ...p, vector: products[199 - i]!.vector }));
+    await store.upsert(moved);
+    neighbours.productsChanged(moved.map((p) => p.productId));
+    expect(neighbours.count).toBe(0); // first requests search the store meanwhile
+    const catalog = [...moved, ...products.slice(80)];
+    const lists = await built();
+    expect(neighbours.count).toBe(products.length);
+    for (const product of catalog) {
+      expect(ids(lists.get(product.productId)!)).toEqual(
+        expected(product, catalog).map((hit) => hit.productId),
+      );
+    }
+  });
 });

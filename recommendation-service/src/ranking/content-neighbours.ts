@@ -10,8 +10,8 @@ export interface NeighbourList {
   floor: number;
 }
 
-/** More changed products than this at once: dropping every list is cheaper than mending each. */
-const MEND_AT_MOST = 500;
+/** Changes quiet for this long before the lists are built again after many changed (an import). */
+const QUIET_MS = 1_000;
 
 /**
  * Each product's `size` nearest products, found once with the vector store and shared by every
@@ -20,24 +20,26 @@ const MEND_AT_MOST = 500;
  * searches as before while one of them is not built yet. Memory is bounded by the catalog: 8
  * bytes per neighbour (800 bytes a product at 100).
  *
- * Built in the background for every product in the directory (`fill`: one search each, like an
- * index build). A changed product's own
- * list is dropped at once (its vector changed); in the background one search for its new vector
- * gives its new list, takes it out of the other lists and puts it back into those of its new
- * nearest products. A list that keeps a product it should drop, or misses one it should gain, for
- * the moments this takes only shifts content scores a little: a deleted product is never shown
- * (the ranking reads the product directory) and purchases are excluded apart.
+ * One background worker, so a list is never stored behind a change it missed:
+ * - builds the lists of the products that have none, one search each (like an index build);
+ * - mends them as products change: a changed product's own list is dropped at once (its vector
+ *   is new); one search for its new vector gives its new list, takes it out of the other lists and
+ *   puts it into those of its new nearest products. A list that still holds a product it should
+ *   drop, or misses one it should gain, only shifts content scores a little: a deleted product is
+ *   never shown (the ranking reads the product directory) and purchases are excluded apart;
+ * - when a quarter of the lists or more changed at once (an import, a re-index), drops them all
+ *   and builds them again once the changes have been quiet for a second.
  */
 export class ContentNeighbours {
   private readonly lists = new Map<number, NeighbourList>();
-  /** Changed since their new vectors went into the lists: mended in the background. */
+  /** Changed since their new vectors went into the lists. */
   private readonly changed = new Set<number>();
-  private mending: Promise<void> | undefined;
-  /** Bumped by every change: a list searched across one is not kept (it may predate the change). */
+  private readonly worker = new CoalescedRun(() => this.catchUp());
+  private quiet: NodeJS.Timeout | undefined;
+  /** Bumped when every list is dropped: a search started before is not kept. */
   private generation = 0;
   /** Bumped whenever held lists are mended or dropped: what was ranked from them is out of date. */
   version = 0;
-  private readonly filling = new CoalescedRun(() => this.fillMissing());
   private stopped = false;
 
   constructor(
@@ -50,12 +52,7 @@ export class ContentNeighbours {
 
   /** Builds, in the background, the lists of the products that have none. */
   fill(): void {
-    void this.filling.run();
-  }
-
-  stop(): Promise<void> {
-    this.stopped = true;
-    return this.idle();
+    void this.worker.run();
   }
 
   /** The lists held of these products (those not built yet are missing). */
@@ -70,99 +67,114 @@ export class ContentNeighbours {
 
   /** Products whose vectors changed or went (this replica's writes or another's). */
   productsChanged(productIds: readonly number[]): void {
-    this.generation++;
     for (const id of productIds) {
       this.lists.delete(id);
       this.changed.add(id);
     }
-    this.mending ??= this.mend().finally(() => {
-      this.mending = undefined;
-    });
+    if (this.changed.size * 4 < this.lists.size) {
+      this.fill();
+      return;
+    }
+    this.dropAll(QUIET_MS);
+  }
+
+  /** Drops every list (searches in flight are not kept) and builds them again after `delayMs`. */
+  private dropAll(delayMs: number): void {
+    this.lists.clear();
+    this.changed.clear();
+    this.generation++;
+    this.version++;
+    clearTimeout(this.quiet);
+    if (this.stopped) return;
+    this.quiet = setTimeout(() => {
+      this.quiet = undefined;
+      this.fill();
+    }, delayMs);
   }
 
   /** Settles once the lists hold every change made so far and are built (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.mending) await this.mending;
-    await this.filling.idle();
+    if (this.quiet) {
+      clearTimeout(this.quiet);
+      this.quiet = undefined;
+      if (!this.stopped) this.fill();
+    }
+    await this.worker.idle();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.idle();
   }
 
   get count(): number {
     return this.lists.size;
   }
 
-  private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
-    return toList(await this.store.search(vector, { limit: this.size, excludeProductIds: [productId] }));
-  }
-
-  /** One search per product without a list, one at a time; says how far it got. */
-  private async fillMissing(): Promise<void> {
-    const missing = this.productIds().filter((id) => !this.lists.has(id));
-    if (missing.length === 0 || this.stopped) return;
+  /** Mends what changed first, then builds the missing lists, a batch at a time; says how far it got. */
+  private async catchUp(): Promise<void> {
     const started = Date.now();
     let reported = started;
     let built = 0;
     try {
-      for (let i = 0; i < missing.length && !this.stopped; i += 100) {
-        const batch = missing.slice(i, i + 100).filter((id) => !this.lists.has(id));
-        for (const { productId, vector } of await this.store.get(batch)) {
-          if (this.stopped) break;
-          const generation = this.generation;
-          const list = await this.search(productId, vector);
-          if (generation !== this.generation) continue; // the next fill searches it again
-          this.lists.set(productId, list);
-          built++;
+      while (!this.stopped) {
+        if (this.changed.size > 0) {
+          await this.mend();
+          continue;
         }
+        const missing = this.productIds().filter((id) => !this.lists.has(id));
+        if (missing.length === 0) break;
+        built += await this.build(missing.slice(0, 100));
         if (Date.now() - reported > 10_000) {
           reported = Date.now();
-          this.log.info({ built, products: missing.length }, 'building product neighbour lists');
+          this.log.info({ built, missing: missing.length }, 'building product neighbour lists');
         }
       }
-      this.log.info({ built, ms: Date.now() - started }, 'product neighbour lists built');
+      if (built > 0) this.log.info({ built, ms: Date.now() - started }, 'product neighbour lists built');
     } catch (err) {
-      // The store is away: lists are built on demand, and the next change fills again.
-      this.log.warn({ err, built }, 'could not build product neighbour lists; they are built as needed');
+      // The store is away: first requests search it as before until the lists are built again.
+      this.log.warn({ err, built }, 'could not build product neighbour lists; trying again in 30 s');
+      this.dropAll(30_000);
     }
+  }
+
+  /** Lists for these products; stops early when a change needs mending first. */
+  private async build(productIds: number[]): Promise<number> {
+    const generation = this.generation;
+    let built = 0;
+    for (const { productId, vector } of await this.store.get(productIds)) {
+      if (this.stopped || this.changed.size > 0 || generation !== this.generation) break;
+      const list = await this.search(productId, vector);
+      if (generation !== this.generation) break;
+      this.lists.set(productId, list);
+      built++;
+    }
+    return built;
   }
 
   /** Takes the changed products out of every list, then puts each back where it now belongs. */
   private async mend(): Promise<void> {
-    // Yield first: the writes of one batch arrive as one change.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.changed.size > 0) {
-      const ids = [...this.changed];
-      this.changed.clear();
-      // Nothing held yet (an import), or a re-index: building every list anew is cheaper.
-      if (this.lists.size === 0 || ids.length > MEND_AT_MOST) {
-        this.lists.clear();
-        this.version++;
-        this.fill();
-        continue;
-      }
-      const gone = new Set(ids);
-      for (const [productId, list] of this.lists) {
-        if (list.ids.some((id) => gone.has(id))) this.lists.set(productId, without(list, gone));
-      }
-      try {
-        for (const stored of await this.store.get(ids)) {
-          const list = await this.search(stored.productId, stored.vector);
-          this.lists.set(stored.productId, list);
-          for (let i = 0; i < list.ids.length; i++) {
-            const neighbour = list.ids[i]!;
-            const theirs = this.lists.get(neighbour);
-            if (theirs) {
-              this.lists.set(neighbour, withNeighbour(theirs, stored.productId, list.scores[i]!, this.size));
-            }
-          }
-        }
-      } catch (err) {
-        // The store is away: rebuilt on demand once it answers again.
-        this.log.warn({ err }, 'could not update product neighbours; they are rebuilt as they are needed');
-        this.lists.clear();
-      }
-      this.version++;
+    const ids = [...this.changed];
+    this.changed.clear();
+    const gone = new Set(ids);
+    for (const [productId, list] of this.lists) {
+      if (list.ids.some((id) => gone.has(id))) this.lists.set(productId, without(list, gone));
     }
-    // Lists a change kept from being kept (see `generation`), and new products.
-    this.fill();
+    // Gone from the store: deleted.
+    for (const { productId, vector } of await this.store.get(ids)) {
+      const list = await this.search(productId, vector);
+      this.lists.set(productId, list);
+      for (let i = 0; i < list.ids.length; i++) {
+        const neighbour = list.ids[i]!;
+        const theirs = this.lists.get(neighbour);
+        if (theirs) this.lists.set(neighbour, withNeighbour(theirs, productId, list.scores[i]!, this.size));
+      }
+    }
+    this.version++;
+  }
+
+  private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
+    return toList(await this.store.search(vector, { limit: this.size, excludeProductIds: [productId] }));
   }
 }
 
