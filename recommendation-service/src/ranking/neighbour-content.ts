@@ -21,7 +21,7 @@ export interface CustomerContent {
  * with a product is the weighted sum of the purchases' scores with it over the sum's length, and
  * that length comes from the purchases' scores with each other. A score a list does not hold is
  * at most the list's floor, which stands in for it: an upper bound, as good as the exact search
- * on the Amazon data (docs/benchmarks.md, "Neighbour lists").
+ * on the Amazon data (docs/benchmarks.md, "Goal 2, fourth look").
  */
 export function customerContent(purchases: WeighedPurchase[]): CustomerContent {
   let squared = 0;
