@@ -133,4 +133,46 @@ describe('product neighbour lists', () => {
       );
     }
   });
+
+  it('let requests run while they are built (the embedded store computes in place)', async () => {
+    let builtWhenTimerRan = -1;
+    neighbours.fill();
+    setTimeout(() => {
+      builtWhenTimerRan = neighbours.count;
+    }, 0);
+    await neighbours.idle();
+    expect(builtWhenTimerRan).toBeGreaterThanOrEqual(0);
+    expect(builtWhenTimerRan).toBeLessThan(products.length);
+  });
+
+  it('are built for every stored product when the directory lists one the store does not hold', async () => {
+    const directoryIds = [...allIds(), 9_999];
+    const lenient = new ContentNeighbours(store, SIZE, () => directoryIds, silent);
+    lenient.fill();
+    await lenient.idle(); // returns: the missing vector is not searched for again and again
+    expect(lenient.count).toBe(products.length);
+  });
+
+  it('hold each neighbour once when near products change together', async () => {
+    await built();
+    const twins: ProductVector[] = [1_001, 1_002].map((productId, i) => {
+      const vector = products[0]!.vector.map((x, d) => x + (d === i ? 0.01 : 0));
+      const norm = Math.hypot(...vector);
+      return { ...products[0]!, productId, vector: vector.map((x) => x / norm) };
+    });
+    await store.upsert(twins);
+    neighbours.productsChanged(twins.map((t) => t.productId));
+    await neighbours.idle();
+    const lists = neighbours.held([...allIds(), 1_001, 1_002]);
+    for (const [productId, list] of lists) {
+      expect(new Set(list.ids).size, `list of ${productId}`).toBe(list.ids.length);
+      for (const score of list.scores) expect(score).toBeLessThanOrEqual(1.000001);
+    }
+    const topTwo = (productId: number) =>
+      ids(lists.get(productId)!)
+        .slice(0, 2)
+        .sort((a, b) => a - b);
+    expect(topTwo(1_001)).toEqual([1, 1_002]);
+    expect(topTwo(1)).toEqual([1_001, 1_002]);
+  });
 });

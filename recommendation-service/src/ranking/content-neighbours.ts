@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CoalescedRun } from '../sync/coalesced-run.js';
 import type { VectorStore } from '../vector-store/index.js';
+import { dot } from './vectors.js';
 
 /** One product's nearest products by vector, best first. */
 export interface NeighbourList {
@@ -12,6 +13,11 @@ export interface NeighbourList {
 
 /** Changes quiet for this long before the lists are built again after many changed (an import). */
 const QUIET_MS = 1_000;
+/** A store error: the worker tries again this much later, keeping what it has. */
+const RETRY_MS = 30_000;
+
+/** Lets requests and timers run between two searches (the embedded store computes in place). */
+const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Each product's `size` nearest products, found once with the vector store and shared by every
@@ -20,23 +26,27 @@ const QUIET_MS = 1_000;
  * searches as before while one of them is not built yet. Memory is bounded by the catalog: 8
  * bytes per neighbour (800 bytes a product at 100).
  *
- * One background worker, so a list is never stored behind a change it missed:
+ * One background worker, so a list is never stored behind a change it missed; it yields to
+ * requests after every search:
  * - builds the lists of the products that have none, one search each (like an index build);
  * - mends them as products change: a changed product's own list is dropped at once (its vector
- *   is new); one search for its new vector gives its new list, takes it out of the other lists and
- *   puts it into those of its new nearest products. A list that still holds a product it should
- *   drop, or misses one it should gain, only shifts content scores a little: a deleted product is
- *   never shown (the ranking reads the product directory) and purchases are excluded apart;
- * - when a quarter of the lists or more changed at once (an import, a re-index), drops them all
- *   and builds them again once the changes have been quiet for a second.
+ *   is new); one search for its new vector gives its new list and its place in the lists of its
+ *   new nearest products, and its score on every other list that held it is computed again from
+ *   the two vectors. A deleted product leaves every list; a list that lost half its neighbours
+ *   is searched again. What the mending misses: a changed product enters a list it was not on
+ *   only if that list's product is among its own nearest (nearness is not symmetric);
+ * - when a quarter of the catalog or more changed at once (an import, a re-index), drops every
+ *   list and builds them again once the changes have been quiet for a second.
  */
 export class ContentNeighbours {
   private readonly lists = new Map<number, NeighbourList>();
   /** Changed since their new vectors went into the lists. */
   private readonly changed = new Set<number>();
+  /** Listed in the directory but not in the store (yet): not searched again until they change. */
+  private readonly unstored = new Set<number>();
   private readonly worker = new CoalescedRun(() => this.catchUp());
-  private quiet: NodeJS.Timeout | undefined;
-  /** Bumped when every list is dropped: a search started before is not kept. */
+  private later: NodeJS.Timeout | undefined;
+  /** Bumped when every list is dropped: what a search started before found is not kept. */
   private generation = 0;
   /** Bumped whenever held lists are mended or dropped: what was ranked from them is out of date. */
   version = 0;
@@ -52,7 +62,7 @@ export class ContentNeighbours {
 
   /** Builds, in the background, the lists of the products that have none. */
   fill(): void {
-    void this.worker.run();
+    if (!this.stopped) void this.worker.run();
   }
 
   /** The lists held of these products (those not built yet are missing). */
@@ -69,35 +79,27 @@ export class ContentNeighbours {
   productsChanged(productIds: readonly number[]): void {
     for (const id of productIds) {
       this.lists.delete(id);
+      this.unstored.delete(id);
       this.changed.add(id);
     }
-    if (this.changed.size * 4 < this.lists.size) {
-      this.fill();
+    if (this.changed.size * 4 < this.productIds().length) {
+      if (!this.later) this.fill();
       return;
     }
-    this.dropAll(QUIET_MS);
-  }
-
-  /** Drops every list (searches in flight are not kept) and builds them again after `delayMs`. */
-  private dropAll(delayMs: number): void {
     this.lists.clear();
     this.changed.clear();
+    this.unstored.clear();
     this.generation++;
     this.version++;
-    clearTimeout(this.quiet);
-    if (this.stopped) return;
-    this.quiet = setTimeout(() => {
-      this.quiet = undefined;
-      this.fill();
-    }, delayMs);
+    this.runIn(QUIET_MS);
   }
 
   /** Settles once the lists hold every change made so far and are built (tests, shutdown). */
   async idle(): Promise<void> {
-    if (this.quiet) {
-      clearTimeout(this.quiet);
-      this.quiet = undefined;
-      if (!this.stopped) this.fill();
+    if (this.later) {
+      clearTimeout(this.later);
+      this.later = undefined;
+      this.fill();
     }
     await this.worker.idle();
   }
@@ -111,18 +113,28 @@ export class ContentNeighbours {
     return this.lists.size;
   }
 
+  private runIn(delayMs: number): void {
+    clearTimeout(this.later);
+    if (this.stopped) return;
+    this.later = setTimeout(() => {
+      this.later = undefined;
+      this.fill();
+    }, delayMs);
+  }
+
   /** Mends what changed first, then builds the missing lists, a batch at a time; says how far it got. */
   private async catchUp(): Promise<void> {
     const started = Date.now();
     let reported = started;
     let built = 0;
     try {
-      while (!this.stopped) {
+      // A pending `later` is a quiet period or a retry: wait for it.
+      while (!this.stopped && !this.later) {
         if (this.changed.size > 0) {
           await this.mend();
           continue;
         }
-        const missing = this.productIds().filter((id) => !this.lists.has(id));
+        const missing = this.productIds().filter((id) => !this.lists.has(id) && !this.unstored.has(id));
         if (missing.length === 0) break;
         built += await this.build(missing.slice(0, 100));
         if (Date.now() - reported > 10_000) {
@@ -132,45 +144,87 @@ export class ContentNeighbours {
       }
       if (built > 0) this.log.info({ built, ms: Date.now() - started }, 'product neighbour lists built');
     } catch (err) {
-      // The store is away: first requests search it as before until the lists are built again.
+      // The store is away: first requests search it as before (their lists are missing).
       this.log.warn({ err, built }, 'could not build product neighbour lists; trying again in 30 s');
-      this.dropAll(30_000);
+      this.runIn(RETRY_MS);
     }
   }
 
   /** Lists for these products; stops early when a change needs mending first. */
   private async build(productIds: number[]): Promise<number> {
     const generation = this.generation;
+    const stored = await this.store.get(productIds);
+    const found = new Set(stored.map((product) => product.productId));
+    for (const id of productIds) if (!found.has(id)) this.unstored.add(id);
     let built = 0;
-    for (const { productId, vector } of await this.store.get(productIds)) {
+    for (const { productId, vector } of stored) {
       if (this.stopped || this.changed.size > 0 || generation !== this.generation) break;
       const list = await this.search(productId, vector);
-      if (generation !== this.generation) break;
+      await yieldToRequests();
+      // Changed meanwhile: its list is from the old vector, and the mend searches it again.
+      if (generation !== this.generation || this.changed.has(productId)) continue;
       this.lists.set(productId, list);
       built++;
     }
     return built;
   }
 
-  /** Takes the changed products out of every list, then puts each back where it now belongs. */
+  /** Moves the changed products in every list to where their new vectors belong. */
   private async mend(): Promise<void> {
+    const generation = this.generation;
     const ids = [...this.changed];
     this.changed.clear();
-    const gone = new Set(ids);
-    for (const [productId, list] of this.lists) {
-      if (list.ids.some((id) => gone.has(id))) this.lists.set(productId, without(list, gone));
-    }
-    // Gone from the store: deleted.
-    for (const { productId, vector } of await this.store.get(ids)) {
-      const list = await this.search(productId, vector);
-      this.lists.set(productId, list);
-      for (let i = 0; i < list.ids.length; i++) {
-        const neighbour = list.ids[i]!;
-        const theirs = this.lists.get(neighbour);
-        if (theirs) this.lists.set(neighbour, withNeighbour(theirs, productId, list.scores[i]!, this.size));
+    try {
+      const stored = await this.store.get(ids);
+      const vectors = new Map(stored.map((product) => [product.productId, product.vector]));
+      for (const id of ids) {
+        if (this.stopped || generation !== this.generation) return;
+        const vector = vectors.get(id);
+        if (vector) await this.place(id, vector, generation);
+        else this.remove(id); // deleted
       }
+    } catch (err) {
+      // Mended again after the retry; meanwhile the lists hold the old scores.
+      for (const id of ids) this.changed.add(id);
+      throw err;
     }
     this.version++;
+  }
+
+  /** A changed product: its own list, and its score on every list that held it or now should. */
+  private async place(productId: number, vector: Float32Array, generation: number): Promise<void> {
+    const own = await this.search(productId, vector);
+    await yieldToRequests();
+    if (generation !== this.generation) return;
+    this.lists.set(productId, own);
+    const scores = new Map<number, number>();
+    own.ids.forEach((neighbour, i) => {
+      scores.set(neighbour, own.scores[i]!);
+    });
+    const holders = [...this.lists.keys()].filter(
+      (holder) =>
+        holder !== productId && !scores.has(holder) && this.lists.get(holder)!.ids.includes(productId),
+    );
+    for (const { productId: holder, vector: theirs } of await this.store.get(holders)) {
+      scores.set(holder, dot(vector, theirs));
+    }
+    if (generation !== this.generation) return;
+    for (const [holder, score] of scores) {
+      const list = this.lists.get(holder);
+      if (list) this.keep(holder, withNeighbour(list, productId, score, this.size));
+    }
+  }
+
+  private remove(productId: number): void {
+    for (const [holder, list] of this.lists) {
+      if (list.ids.includes(productId)) this.keep(holder, without(list, productId));
+    }
+  }
+
+  /** A list that lost half its neighbours is dropped: the worker searches it again. */
+  private keep(productId: number, list: NeighbourList): void {
+    if (list.ids.length * 2 < this.size) this.lists.delete(productId);
+    else this.lists.set(productId, list);
   }
 
   private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
@@ -186,33 +240,38 @@ function toList(hits: readonly { productId: number; score: number }[]): Neighbou
   };
 }
 
-function without(list: NeighbourList, gone: ReadonlySet<number>): NeighbourList {
-  const ids: number[] = [];
-  const scores: number[] = [];
-  list.ids.forEach((id, i) => {
-    if (gone.has(id)) return;
-    ids.push(id);
-    scores.push(list.scores[i]!);
-  });
-  // Whatever is left scored no more than before: the floor stays an upper bound.
-  return { ids: Int32Array.from(ids), scores: Float32Array.from(scores), floor: list.floor };
+function without(list: NeighbourList, productId: number): NeighbourList {
+  const at = list.ids.indexOf(productId);
+  if (at < 0) return list;
+  const ids = new Int32Array(list.ids.length - 1);
+  const scores = new Float32Array(list.ids.length - 1);
+  ids.set(list.ids.subarray(0, at));
+  ids.set(list.ids.subarray(at + 1), at);
+  scores.set(list.scores.subarray(0, at));
+  scores.set(list.scores.subarray(at + 1), at);
+  // Whatever is left scored no more than before: the floor still bounds every product outside.
+  return { ids, scores, floor: list.floor };
 }
 
-/** The list with `id` at its place by score; the last one drops out when the list is full. */
+/**
+ * The list with `id` at its place by `score` (taken off first if it was on it). Full, the last one
+ * drops out and its score bounds every product outside; a score below the floor of a full list
+ * leaves the product outside, where the floor bounds it.
+ */
 function withNeighbour(list: NeighbourList, id: number, score: number, size: number): NeighbourList {
-  const full = list.ids.length >= size;
-  if (full && score <= list.floor) return list;
+  const rest = without(list, id);
+  const full = rest.ids.length >= size;
+  if (full && score <= rest.floor) return rest;
   let at = 0;
-  while (at < list.ids.length && list.scores[at]! >= score) at++;
-  const length = Math.min(size, list.ids.length + 1);
+  while (at < rest.ids.length && rest.scores[at]! >= score) at++;
+  const length = Math.min(size, rest.ids.length + 1);
   const ids = new Int32Array(length);
   const scores = new Float32Array(length);
-  ids.set(list.ids.subarray(0, at));
-  scores.set(list.scores.subarray(0, at));
+  ids.set(rest.ids.subarray(0, at));
+  scores.set(rest.scores.subarray(0, at));
   ids[at] = id;
   scores[at] = score;
-  ids.set(list.ids.subarray(at, length - 1), at + 1);
-  scores.set(list.scores.subarray(at, length - 1), at + 1);
-  // Full: the new last score bounds every product outside, the one that dropped out too.
-  return { ids, scores, floor: full ? scores[length - 1]! : list.floor };
+  ids.set(rest.ids.subarray(at, length - 1), at + 1);
+  scores.set(rest.scores.subarray(at, length - 1), at + 1);
+  return { ids, scores, floor: full ? scores[length - 1]! : rest.floor };
 }

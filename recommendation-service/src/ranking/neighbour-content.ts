@@ -20,8 +20,9 @@ export interface CustomerContent {
  * The customer's vector is the recency-weighted sum of their purchases' vectors, so its cosine
  * with a product is the weighted sum of the purchases' scores with it over the sum's length, and
  * that length comes from the purchases' scores with each other. A score a list does not hold is
- * at most the list's floor, which stands in for it: an upper bound, as good as the exact search
- * on the Amazon data (docs/benchmarks.md, "Goal 2, fourth look").
+ * at most the list's floor, which stands in for it (so the length, too, is an estimate from
+ * above): as good as the exact search on the Amazon data (docs/benchmarks.md, "Goal 2, fourth
+ * look").
  */
 export function customerContent(purchases: WeighedPurchase[]): CustomerContent {
   let squared = 0;
@@ -48,8 +49,7 @@ export function contentScores(
 ): { productId: number; score: number }[] {
   const { purchases, norm } = content;
   // Every product starts at every floor; each list it is on lifts it from that list's floor.
-  let atFloors = 0;
-  for (const { weight, list } of purchases) atFloors += weight * list.floor;
+  const atFloors = unlistedSum(purchases);
   const sums = new Map<number, number>();
   const lift = (productId: number, by: number) => {
     sums.set(productId, (sums.get(productId) ?? atFloors) + by);
@@ -64,6 +64,17 @@ export function contentScores(
     if (!excluded.has(productId)) scored.push({ productId, score: norm > 0 ? sum / norm : 0 });
   }
   return scored.sort((a, b) => b.score - a.score || a.productId - b.productId);
+}
+
+/** The score of a product on no purchase's list: every floor stands in for it. */
+export function unlistedScore(content: CustomerContent): number {
+  return content.norm > 0 ? unlistedSum(content.purchases) / content.norm : 0;
+}
+
+function unlistedSum(purchases: readonly WeighedPurchase[]): number {
+  let sum = 0;
+  for (const { weight, list } of purchases) sum += weight * list.floor;
+  return sum;
 }
 
 /**
