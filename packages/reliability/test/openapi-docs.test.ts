@@ -91,4 +91,33 @@ describe('the OpenAPI documents teach their reader', () => {
       expect(answer.statusCode, `DELETE ${url}`).toBe(415);
     }
   });
+
+  it('lists what Node answers before routing (400, 408, 431) on every operation, and the 405 a parameter route gives', async () => {
+    const shadowed: string[] = [];
+    for (const service of ['users', 'catalog', 'recommendations'] as const) {
+      const document: Json = (await stack[service].app.inject({ method: 'GET', url: '/docs/json' })).json();
+      for (const [path, operations] of Object.entries<Json>(document.paths)) {
+        for (const [method, operation] of Object.entries<Json>(operations)) {
+          const statuses = Object.keys(operation.responses);
+          expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(['400', '408', '431']));
+          if (statuses.includes('405')) shadowed.push(`${method.toUpperCase()} ${path}`);
+        }
+      }
+    }
+    // A literal path of another method reaches these routes, and their id refuses it.
+    expect(shadowed.sort()).toEqual(['DELETE /customer/{id}', 'GET /recommendation/{customer_id}']);
+    for (const [service, method, url, allow] of [
+      ['users', 'DELETE', '/customer/changes/', 'GET, HEAD'],
+      ['recommendations', 'GET', '/recommendation/reindex', 'POST'],
+    ] as const) {
+      const answer = await fetch(`${stack[service].url}${url}`, { method });
+      expect(answer.status, `${method} ${url}`).toBe(405);
+      expect(answer.headers.get('allow')).toBe(allow);
+    }
+    // Over a real socket: Node refuses 20 KB of headers before any route.
+    const tooLarge = await fetch(`${stack.users.url}/customer/1`, {
+      headers: { 'x-padding': 'x'.repeat(20_000) },
+    });
+    expect(tooLarge.status).toBe(431);
+  });
 });

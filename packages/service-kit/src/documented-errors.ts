@@ -47,6 +47,17 @@ const WITH_BODY: Reason[] = [
   [415, 'body not sent as application/json', 'Unsupported content type: send application/json'],
 ];
 
+/** Node's HTTP parser refuses these before any route runs (request-hygiene.ts, clientErrorHandler). */
+const HTTP_PARSER: Reason[] = [
+  [400, 'a header the HTTP parser refuses', 'Malformed HTTP request'],
+  [
+    408,
+    'the request was not received within the time limit (docs/limits.md)',
+    'Request not received in time',
+  ],
+  [431, 'request headers over 16 KiB', 'Request headers are too large'],
+];
+
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -55,8 +66,11 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * (`config.dependsOn`). A route's own entry for a status wins.
  */
 export function documentSharedErrors(app: FastifyInstance): void {
+  const routes: RouteShape[] = [];
+  documentShadowedMethods(app, routes);
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, unknown> | undefined;
+    routes.push({ methods: [route.method].flat(), url: route.url, schema });
     if (!schema || schema.hide) return;
     const dependsOn = route.config?.dependsOn ?? [];
     // Readers (and packages/reliability's documented-statuses test) see why a 502-504 is listed.
@@ -68,6 +82,7 @@ export function documentSharedErrors(app: FastifyInstance): void {
     if (schema.body || [route.method].flat().some((method) => BODY_METHODS.has(method))) {
       reasons.push(...WITH_BODY);
     }
+    reasons.push(...HTTP_PARSER);
     const added: Record<string, z.ZodType> = {};
     if (schema.params || schema.querystring || schema.body) {
       added[422] = validationErrorSchema.describe('Invalid input: one entry per problem (FastAPI shape)');
@@ -90,6 +105,60 @@ export function documentSharedErrors(app: FastifyInstance): void {
     );
   });
 }
+
+interface RouteShape {
+  methods: string[];
+  url: string;
+  schema: Record<string, unknown> | undefined;
+}
+
+/**
+ * A literal path served under other methods only (`POST /recommendation/reindex`) reaches a
+ * parameter route of this method (`GET /recommendation/{customer_id}`) when the literal stands
+ * where the parameter is; if the parameter refuses it, error-handler.ts answers 405 with `Allow`.
+ * Known only once every route is registered; @fastify/swagger reads the same schema objects later.
+ */
+function documentShadowedMethods(app: FastifyInstance, routes: RouteShape[]): void {
+  app.addHook('onReady', async () => {
+    for (const route of routes) {
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      const params = route.schema?.params;
+      if (!response || !(params instanceof z.ZodObject) || response[405]) continue;
+      const literal = routes.find((other) => shadows(other, route, params, routes));
+      if (!literal) continue;
+      const allowed = [...new Set(routes.flatMap((r) => (r.url === literal.url ? r.methods : [])))]
+        .sort()
+        .join(', ');
+      const detail = `Method ${route.methods[0]} not allowed on ${literal.url}; use ${allowed}`;
+      response[405] = errorSchema
+        .describe(
+          `Method not allowed: a path such as ${literal.url} is another operation's (header \`Allow\`)`,
+        )
+        .meta({ example: { detail } });
+    }
+  });
+}
+
+function shadows(other: RouteShape, route: RouteShape, params: z.ZodObject, routes: RouteShape[]): boolean {
+  const ours = segments(route.url);
+  const theirs = segments(other.url);
+  if (ours.length !== theirs.length) return false;
+  let refused = false;
+  for (const [i, segment] of ours.entries()) {
+    const literal = theirs[i]!;
+    if (!segment.startsWith(':')) {
+      if (segment !== literal) return false;
+    } else if (!literal.startsWith(':')) {
+      refused ||= !params.shape[segment.slice(1)]?.safeParse(literal).success;
+    }
+  }
+  // A static route under this method would take the request instead.
+  return (
+    refused && !routes.some((r) => r.url === other.url && r.methods.some((m) => route.methods.includes(m)))
+  );
+}
+
+const segments = (url: string) => url.split('/').filter(Boolean);
 
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   200: 'OK',

@@ -43,10 +43,21 @@ async function documented(app: App) {
 describe('documented error answers', () => {
   it('lists what the inputs and the declared dependencies can answer, and nothing else', async () => {
     const { plain, things } = await documented(await testApp());
-    // Without input or dependency: only the 503 of a service shutting down.
-    expect(Object.keys(plain.responses)).toEqual(['200', '503']);
+    // Without input or dependency: what Node's HTTP parser refuses before routing (400, 408,
+    // 431) and the 503 of a service shutting down.
+    expect(Object.keys(plain.responses)).toEqual(['200', '400', '408', '431', '503']);
     expect(plain['x-depends-on']).toBeUndefined();
-    expect(Object.keys(things.responses)).toEqual(['200', '400', '414', '422', '502', '503', '504']);
+    expect(Object.keys(things.responses)).toEqual([
+      '200',
+      '400',
+      '408',
+      '414',
+      '422',
+      '431',
+      '502',
+      '503',
+      '504',
+    ]);
     expect(things['x-depends-on']).toEqual(['database', 'peer-service']);
     expect(things.responses['502'].description).toBe(
       'peer-service rejected the request or answered something unusable',
