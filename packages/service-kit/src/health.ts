@@ -62,9 +62,10 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
             .object({ status: z.literal('ready'), checks })
             .describe('Every dependency answers')
             .meta({ example: { status: 'ready', checks: { database: 'ok', 'user-service': 'ok' } } }),
+          // Draining (draining.ts) answers before the checks run: a 503 without `checks`.
           503: z
-            .object({ detail: z.string(), checks })
-            .describe('A dependency does not answer (each check says which)')
+            .object({ detail: z.string(), checks: checks.optional() })
+            .describe('A dependency does not answer (each check says which), or the service is shutting down')
             .meta({
               example: {
                 detail: 'Not ready: user-service unavailable',

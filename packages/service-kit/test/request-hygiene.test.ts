@@ -106,6 +106,11 @@ describe('draining', () => {
   it('refuses new requests with a 503 detail and closes their connections once draining starts', async () => {
     const app = await testApp();
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    // The document admits what a draining /readyz answers: a detail, no checks.
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(
+      document.paths['/readyz'].get.responses['503'].content['application/json'].schema.required,
+    ).toEqual(['detail']);
     app.startDraining();
     for (const url of ['/healthz', '/readyz', '/docs/json']) {
       const refused = await app.inject({ method: 'GET', url });
