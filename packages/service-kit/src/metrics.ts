@@ -52,11 +52,24 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     httpDurations,
     gauge(name, help, read) {
       // A value that cannot be read now (its database is down) is unknown, not a failed scrape:
-      // the other metrics, dependency_up among them, say what is wrong.
+      // the other metrics, dependency_up among them, say what is wrong. The log says why, once
+      // per run of failures (a bug fails every scrape; an outage should not flood the log).
+      let failing = false;
       metrics.labelledGauge(name, help, [], async () => {
         const value = await Promise.resolve()
           .then(read)
-          .catch(() => null);
+          .then(
+            (read) => {
+              if (failing) app.log.info({ metric: name }, 'metric readable again');
+              failing = false;
+              return read;
+            },
+            (err: unknown) => {
+              if (!failing) app.log.warn({ err, metric: name }, 'metric could not be read; exposed as NaN');
+              failing = true;
+              return null;
+            },
+          );
         return [{ labels: {}, value: value ?? Number.NaN }];
       });
     },

@@ -67,6 +67,34 @@ describe('/metrics', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
+  it('logs why a gauge cannot be read, once per run of failures, and when it reads again', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await createServer({
+      name: 'test-service',
+      description: 'test',
+      logger: { level: 'info', stream: { write: (line) => lines.push(JSON.parse(line)) } },
+    });
+    apps.push(app);
+    let broken = true;
+    app.metrics.gauge('test_flaky', 'fails until fixed', () => {
+      if (broken) throw new TypeError('cannot read properties of undefined');
+      return 7;
+    });
+    await app.ready();
+    const scrape = async () =>
+      sample((await app.inject({ method: 'GET', url: '/metrics' })).body, 'test_flaky');
+    expect(await scrape()).toBeNaN();
+    expect(await scrape()).toBeNaN();
+    broken = false;
+    expect(await scrape()).toBe(7);
+    const about = lines.filter((line) => line.metric === 'test_flaky');
+    expect(about.map((line) => line.msg)).toEqual([
+      'metric could not be read; exposed as NaN',
+      'metric readable again',
+    ]);
+    expect(about[0]?.err).toMatchObject({ message: 'cannot read properties of undefined' });
+  });
+
   it('is listed in the OpenAPI document as text/plain', async () => {
     const app = await testApp();
     const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
