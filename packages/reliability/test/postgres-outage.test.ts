@@ -213,3 +213,42 @@ describe.skipIf(skipReason !== null)(
     }
   },
 );
+
+describe.skipIf(skipReason !== null)(
+  `catalog-service alone loses its database: the dashboard says so${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let postgres: PrivatePostgres;
+    let stack: Stack;
+
+    beforeAll(async () => {
+      postgres = await PrivatePostgres.start();
+      stack = await startStack({
+        dataset: SMALL_DATASET,
+        catalog: { DATABASE_URL: postgres.url },
+        recommendations: { REINDEX_ON_EMPTY: 'false' },
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await stack?.close();
+      await postgres?.destroy();
+    });
+
+    it('shows catalog-service unavailable while it answers without its database, and ok again after', async () => {
+      const dependencies = async () => {
+        const overview = await call(`${stack.recommendations.url}/dashboard/api/overview`);
+        expect(overview.status).toBe(200);
+        return JSON.parse(overview.body).dependencies as Record<string, string>;
+      };
+      const stateIs = (state: string) => async () => (await dependencies()).catalog_service === state;
+      await eventually(stateIs('ok'), 30_000, 'the dashboard to see catalog-service');
+      await postgres.stop('fast');
+      // catalog-service still answers (its /healthz and /metrics), but serves nothing useful.
+      expect((await call(`${stack.catalog.url}/healthz`)).status).toBe(200);
+      await eventually(stateIs('unavailable'), 30_000, "catalog-service's database outage on the dashboard");
+      expect(await dependencies()).toMatchObject({ database: 'ok', user_service: 'ok' });
+      await postgres.startServer();
+      await eventually(stateIs('ok'), 60_000, 'catalog-service to be ok again on the dashboard');
+    }, 180_000);
+  },
+);

@@ -43,7 +43,11 @@ export const overviewSchema = z
     history_cache: cacheSchema.describe(
       'Customer histories served without asking catalog-service since start',
     ),
-    dependencies: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+    dependencies: z
+      .record(z.string(), z.enum(['ok', 'unavailable']))
+      .describe(
+        "This service's checks, and each peer: unavailable when it does not answer or its database does not",
+      ),
     latency: z.object({
       route: z.string(),
       interval_seconds: z.number(),
@@ -139,8 +143,8 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
     history_cache: cacheSummary(deps.histories.stats),
     dependencies: {
       ...readiness,
-      catalog_service: catalogText === null ? 'unavailable' : 'ok',
-      user_service: userText === null ? 'unavailable' : 'ok',
+      catalog_service: peerState(catalogText),
+      user_service: peerState(userText),
     },
     latency: {
       // As an operation ("GET /recommendation/{customer_id}"), not a path: a client that
@@ -151,6 +155,18 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
       points: recent.points().map((point) => ({ at: new Date(point.at).toISOString(), ...rates(point) })),
     },
   };
+}
+
+/**
+ * A peer that answers but has lost its own database serves nothing useful: unavailable, as its
+ * `dependency_up{dependency="database"}` says (its other dependencies are its own business).
+ */
+function peerState(text: string | null): 'ok' | 'unavailable' {
+  const databaseDown = parsePrometheusText(text ?? '').some(
+    (sample) =>
+      sample.name === 'dependency_up' && sample.labels.dependency === 'database' && sample.value === 0,
+  );
+  return text === null || databaseDown ? 'unavailable' : 'ok';
 }
 
 /** Unlabelled (or first) sample of each metric name; finite values only. */
