@@ -76,4 +76,37 @@ describe('user-service hung behind catalog-service', () => {
       expect(answer.ms).toBeLessThan(BOUND_MS);
     },
   );
+
+  // A client of recommendation-service may say how long it waits; every hop then gives up in time.
+  it.each([
+    ['GET /recommendation/{id}', '/recommendation/1?strategy=original'],
+    ["the dashboard's customer detail", '/dashboard/api/customers/1'],
+  ])(
+    "%s gives up within the client's own x-request-timeout-ms, passed on to catalog-service",
+    async (_, path) => {
+      const waitMs = 200;
+      const answer = await call(`${recommendations.url}${path}`, {
+        headers: { 'x-request-timeout-ms': `${waitMs}` },
+      });
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body).detail).toMatch(
+        /within the caller's deadline \(x-request-timeout-ms\)$/,
+      );
+      // Well short of the three attempts of TIMEOUT_MS (1.5 s) made without it; 0.8 s for a busy machine.
+      expect(answer.ms).toBeLessThan(waitMs + 800);
+    },
+  );
+
+  it("does not hand one client's deadline failure to another client asking for the same customer", async () => {
+    const [hurried, patient] = await Promise.all([
+      call(`${recommendations.url}/recommendation/1?strategy=original`, {
+        headers: { 'x-request-timeout-ms': '200' },
+      }),
+      call(`${recommendations.url}/recommendation/1?strategy=original`),
+    ]);
+    expect([hurried.status, patient.status]).toEqual([503, 503]);
+    expect(hurried.ms).toBeLessThan(1_000);
+    // The patient one made its own attempts, each of TIMEOUT_MS, instead of sharing the hurried load.
+    expect(patient.ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+  });
 });

@@ -23,6 +23,12 @@ export interface JsonClientOptions {
   headers?: Record<string, string>;
 }
 
+/** The request a call is made for (a FastifyRequest will do): its id travels on, its deadline bounds the call. */
+export interface CallerRequest {
+  id: string;
+  deadline: number | undefined;
+}
+
 interface RequestOptions<T> {
   schema?: z.ZodType<T>;
   /**

@@ -1,5 +1,5 @@
 import { type CustomerPurchases, customerPurchasesSchema } from '@ecom/contracts';
-import { found } from '@ecom/service-kit';
+import { type CallerRequest, found } from '@ecom/service-kit';
 import { z } from 'zod';
 import { ServiceClient } from './service-client.js';
 
@@ -31,11 +31,12 @@ export class CatalogClient extends ServiceClient {
   }
 
   /** The customer's profile and purchases, newest first. Throws NotFoundError for an unknown customer. */
-  async purchaseHistory(customerId: number, requestId?: string): Promise<CustomerPurchases> {
+  async purchaseHistory(customerId: number, request?: CallerRequest): Promise<CustomerPurchases> {
     const history = await this.http.get(`/Purchases/customer_purchased_products/${customerId}`, {
       schema: customerPurchasesSchema,
       nullOn: [404],
-      requestId,
+      requestId: request?.id,
+      deadline: request?.deadline,
     });
     return found(history, `Customer ${customerId}`);
   }
@@ -60,14 +61,25 @@ export class CatalogClient extends ServiceClient {
   }
 
   /** Whether catalog-service has this category (a 404 says it does not). */
-  async hasCategory(categoryId: number, requestId?: string): Promise<boolean> {
-    const category = { schema: categoryItem, nullOn: [404], requestId };
-    return (await this.http.get(`/category/${categoryId}`, category)) !== null;
+  async hasCategory(categoryId: number, request: CallerRequest): Promise<boolean> {
+    const options = {
+      schema: categoryItem,
+      nullOn: [404],
+      requestId: request.id,
+      deadline: request.deadline,
+    };
+    return (await this.http.get(`/category/${categoryId}`, options)) !== null;
   }
 
   /** One product with its description and tags; null when catalog-service does not have it. */
-  async product(productId: number, requestId?: string) {
-    return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], requestId });
+  async product(productId: number, request?: CallerRequest) {
+    const options = {
+      schema: productItem,
+      nullOn: [404],
+      requestId: request?.id,
+      deadline: request?.deadline,
+    };
+    return this.http.get(`/products/${productId}`, options);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import { JsonClient, type JsonClientOptions } from '@ecom/service-kit';
+import { type CallerRequest, JsonClient, type JsonClientOptions } from '@ecom/service-kit';
 import { z } from 'zod';
 
 /** What both downstream clients share: the pool, list pages, /metrics text (dashboard counts), close. */
@@ -19,7 +19,8 @@ export class ServiceClient {
   }
 
   /** A page of one of the service's lists. */
-  protected async list<T>(path: string, item: z.ZodType<T>, requestId?: string): Promise<T[]> {
-    return (await this.http.get(path, { schema: z.array(item), requestId })) ?? [];
+  protected async list<T>(path: string, item: z.ZodType<T>, request?: CallerRequest): Promise<T[]> {
+    const caller = { requestId: request?.id, deadline: request?.deadline };
+    return (await this.http.get(path, { schema: z.array(item), ...caller })) ?? [];
   }
 }

@@ -1,4 +1,5 @@
 import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
+import type { CallerRequest } from '@ecom/service-kit';
 import { ServiceClient } from './service-client.js';
 
 export type { Customer };
@@ -10,13 +11,18 @@ export class UserClient extends ServiceClient {
   }
 
   /** Customers whose name contains `text`, ignoring case, by id. */
-  async search(text: string, limit: number, requestId?: string): Promise<Customer[]> {
+  async search(text: string, limit: number, request?: CallerRequest): Promise<Customer[]> {
     const query = new URLSearchParams({ q: text, limit: String(limit) });
-    return this.list(`/customer/?${query}`, customerSchema, requestId);
+    return this.list(`/customer/?${query}`, customerSchema, request);
   }
 
-  async customer(customerId: number, requestId?: string): Promise<Customer | null> {
-    return this.http.get(`/customer/${customerId}`, { schema: customerSchema, nullOn: [404], requestId });
+  async customer(customerId: number, request?: CallerRequest): Promise<Customer | null> {
+    return this.http.get(`/customer/${customerId}`, {
+      schema: customerSchema,
+      nullOn: [404],
+      requestId: request?.id,
+      deadline: request?.deadline,
+    });
   }
 
   /** Customers written after `afterVersion`, in version order (user-service's customer feed). */

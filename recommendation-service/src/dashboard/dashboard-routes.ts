@@ -166,8 +166,8 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       const { q } = request.query;
       // An id is 1 or more: `0` or `00` is only searched as text.
       const id = /^\d{1,9}$/.test(q) ? Number(q) : 0;
-      const byId = id >= 1 ? await options.users.customer(id, request.id) : null;
-      const byName = await options.users.search(q, 20, request.id);
+      const byId = id >= 1 ? await options.users.customer(id, request) : null;
+      const byName = await options.users.search(q, 20, request);
       return byId ? [byId, ...byName.filter((customer) => customer.id !== byId.id)] : byName;
     },
   );
@@ -184,7 +184,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       },
     },
     async (request) => {
-      const history = await options.catalog.purchaseHistory(request.params.customer_id, request.id);
+      const history = await options.catalog.purchaseHistory(request.params.customer_id, request);
       return {
         ...history,
         purchases: history.purchases.slice(0, 100),
@@ -206,7 +206,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
     },
     async (request) => {
       const { product_id } = request.params;
-      const product = found(await options.catalog.product(product_id, request.id), `Product ${product_id}`);
+      const product = found(await options.catalog.product(product_id, request), `Product ${product_id}`);
       const indexed = options.productDirectory.get(product_id);
       return {
         ...product,

@@ -1,3 +1,4 @@
+import type { CallerRequest } from '@ecom/service-kit';
 import { LRUCache } from 'lru-cache';
 import type { CustomerPurchases } from '../clients/catalog-client.js';
 import type { HistorySource, LoadedHistory } from './history-source.js';
@@ -24,26 +25,36 @@ export class HistoryCache {
   }
 
   /** Profile and purchases, newest first; `needTags`: with product tags, which the local copy lacks. */
-  async get(customerId: number, requestId?: string, needTags = false): Promise<CustomerPurchases> {
+  async get(customerId: number, request?: CallerRequest, needTags = false): Promise<CustomerPurchases> {
     const cached = this.entries?.get(customerId);
     if (cached && !(needTags && cached.fromCopy)) {
       this.hits += 1;
       return cached.history;
+    }
+    // A load under a caller's deadline (x-request-timeout-ms) may fail for that caller alone:
+    // it is neither shared with other requests nor kept.
+    if (request?.deadline !== undefined) {
+      this.misses += 1;
+      return (await this.source.load(customerId, request, needTags)).history;
     }
     const pending = this.inFlight.get(customerId);
     if (pending) {
       const loaded = await pending;
       if (!(needTags && loaded.fromCopy)) return loaded.history;
     }
-    return (await this.load(customerId, requestId, needTags)).history;
+    return (await this.load(customerId, request, needTags)).history;
   }
 
-  private load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
+  private load(
+    customerId: number,
+    request: CallerRequest | undefined,
+    needTags: boolean,
+  ): Promise<LoadedHistory> {
     this.misses += 1;
     // The TTL counts from the load's start: a change may have landed while it ran.
     const start = performance.now();
     const load = this.source
-      .load(customerId, requestId, needTags)
+      .load(customerId, request, needTags)
       .then((loaded) => {
         // Kept only if no change was announced while it ran (it may predate the change).
         if (this.inFlight.get(customerId) === load) this.entries?.set(customerId, loaded, { start });

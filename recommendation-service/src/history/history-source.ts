@@ -1,4 +1,4 @@
-import { NotFoundError } from '@ecom/service-kit';
+import { type CallerRequest, NotFoundError } from '@ecom/service-kit';
 import type { CatalogClient, CustomerPurchases } from '../clients/catalog-client.js';
 import type { Customer } from '../clients/user-client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
@@ -21,7 +21,7 @@ export interface LoadedHistory {
 export class HistorySource {
   constructor(
     private readonly catalog: Pick<CatalogClient, 'purchaseHistory'>,
-    private readonly users: { customer(id: number, requestId?: string): Promise<Customer | null> },
+    private readonly users: { customer(id: number, request?: CallerRequest): Promise<Customer | null> },
     private readonly customers: Pick<CustomerDirectory, 'get'>,
     /** Absent: every history comes from catalog-service (app.ts decides). */
     private readonly copy: LocalPurchases | undefined,
@@ -31,18 +31,22 @@ export class HistorySource {
     private readonly maxFeedLagMs: number,
   ) {}
 
-  async load(customerId: number, requestId: string | undefined, needTags: boolean): Promise<LoadedHistory> {
+  async load(
+    customerId: number,
+    request: CallerRequest | undefined,
+    needTags: boolean,
+  ): Promise<LoadedHistory> {
     const { copiedAt } = this.feed;
     if (!this.copy || needTags || copiedAt === null || Date.now() - copiedAt > this.maxFeedLagMs) {
-      return { history: await this.catalog.purchaseHistory(customerId, requestId), fromCopy: false };
+      return { history: await this.catalog.purchaseHistory(customerId, request), fromCopy: false };
     }
     const seen = this.copy.read(customerId);
     // The profile answers "does this customer exist", with purchases or without.
-    const profile = this.customers.get(customerId) ?? (await this.users.customer(customerId, requestId));
+    const profile = this.customers.get(customerId) ?? (await this.users.customer(customerId, request));
     if (!profile) throw new NotFoundError(`Customer ${customerId} not found`);
     const items = seen.staleMark === null ? this.itemsOf(seen.purchases) : null;
     if (items) return { history: { ...profile, purchases: items }, fromCopy: true };
-    const history = await this.catalog.purchaseHistory(customerId, requestId);
+    const history = await this.catalog.purchaseHistory(customerId, request);
     if (seen.staleMark !== null) {
       const purchases = history.purchases.map((item) => toPurchase({ ...item, customer_id: customerId }));
       await this.copy.rewrite(customerId, purchases, seen);

@@ -1,5 +1,5 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, NotFoundError } from '@ecom/service-kit';
+import { type App, type CallerRequest, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { vectorsInfo } from '../plugins/vectors.js';
@@ -21,9 +21,9 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
    * A category filter that names no category is a caller's typo: 404, not `[]`. Categories without
    * vectorised products are asked of catalog-service: a new one whose products are on their way is `[]`.
    */
-  const assertKnownCategory = async (categoryId: number | undefined, requestId: string) => {
+  const assertKnownCategory = async (categoryId: number | undefined, request: CallerRequest) => {
     if (categoryId === undefined || productDirectory.hasCategory(categoryId)) return;
-    if (!(await deps.catalog.hasCategory(categoryId, requestId))) {
+    if (!(await deps.catalog.hasCategory(categoryId, request))) {
       throw new NotFoundError(`No category ${categoryId} in the catalog`);
     }
   };
@@ -45,10 +45,10 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       },
     },
     async (request) => {
-      await assertKnownCategory(request.query.category_id, request.id);
+      await assertKnownCategory(request.query.category_id, request);
       // `original` embeds the purchases' tags, which only catalog-service's history carries.
       const needTags = request.query.strategy === 'original';
-      const history = await histories.get(request.params.customer_id, request.id, needTags);
+      const history = await histories.get(request.params.customer_id, request, needTags);
       return recommender.recommend(history, request.query);
     },
   );
@@ -67,7 +67,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
     },
     async (request) => {
       const { product_id } = request.params;
-      await assertKnownCategory(request.query.category_id, request.id);
+      await assertKnownCategory(request.query.category_id, request);
       const [product] = await vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
       const hits = await vectorStore.search(product.vector, {
