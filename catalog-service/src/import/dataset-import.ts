@@ -278,29 +278,27 @@ export class DatasetImporter {
         const titles = records.map(({ title }) => title);
         await readIds(tx, 'product', titles, this.products);
       }
-      if (purchases.length > 0) {
-        const records = purchases.map(({ productKey, ...purchase }) => {
-          const product = this.products.get(productKey);
-          const category = product && this.categories.get(product.categoryKey);
-          return { ...purchase, product_id: product?.id, category_id: category?.id };
-        });
-        // A product stored before this file (through the API, or by an earlier version of it) may
-        // be in another category: the API answers such a purchase 422, so the import rejects it.
-        const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
-          MOVED_PRODUCTS,
-          JSON.stringify(records),
-        );
-        const rejected = new Set<number>();
-        for (const { line, product, category } of elsewhere) {
-          rejected.add(line);
-          const reason = `product "${product}" is stored in category "${category}", not in this row's`;
-          this.issue({ line, action: 'rejected', reason });
-        }
-        const kept = records.filter((record) => !rejected.has(record.line));
-        const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(kept));
-        this.summary.imported += inserted;
-        this.summary.skipped += kept.length - inserted;
+      const records = purchases.map(({ productKey, ...purchase }) => {
+        const product = this.products.get(productKey);
+        const category = product && this.categories.get(product.categoryKey);
+        return { ...purchase, product_id: product?.id, category_id: category?.id };
+      });
+      // A product stored before this file (through the API, or by an earlier version of it) may
+      // be in another category: the API answers such a purchase 422, so the import rejects it.
+      const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
+        MOVED_PRODUCTS,
+        JSON.stringify(records),
+      );
+      const rejected = new Set<number>();
+      for (const { line, product, category } of elsewhere) {
+        rejected.add(line);
+        const reason = `product "${product}" is stored in category "${category}", not in this row's`;
+        this.issue({ line, action: 'rejected', reason });
       }
+      const kept = records.filter((record) => !rejected.has(record.line));
+      const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(kept));
+      this.summary.imported += inserted;
+      this.summary.skipped += kept.length - inserted;
     }, options);
     this.summary.products_created += created;
     if (created > 0) this.outbox.notify();
