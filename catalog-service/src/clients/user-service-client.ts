@@ -4,10 +4,9 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
 /**
- * What catalog-service asks user-service (docs/internal-api.md), closed with the app. Look-ups
- * are GETs, so they are retried with backoff; down or too slow ends as ServiceUnavailableError
- * (503, "user-service is unavailable (...)"), a 5xx answer as 502/503. Not a readiness check:
- * catalog reads work without user-service, only purchases and histories need it.
+ * What catalog-service asks user-service (docs/internal-api.md; its retries, 503 and 502: README,
+ * "Choices"), closed with the app. Not a readiness check: catalog reads work without
+ * user-service, only purchases and histories need it.
  */
 export class UserServiceClient {
   private readonly http: JsonClient;

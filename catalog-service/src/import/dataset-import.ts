@@ -78,16 +78,10 @@ const nothingPending = () => ({
 });
 
 /**
- * Imports categories (by lower-cased title), products (by lower-cased name: the CSV product_id
- * is not unique) and purchases (customer = CSV user_id). user-service seeds the customers from
- * the same file, but not over an id or a name another customer holds, nor a deleted one: a row
- * whose user_id and name user-service does not hold together is rejected, unless user-service
- * has not seeded it yet (it may start later with the file): then the file is read again at the
- * next start. Idempotent: a file content imported before is skipped by its checksum, and a
- * purchase's natural key (customer,
- * product, n-th such row) lets a changed file add only its new rows. Existing categories and
- * products are never overwritten. One `run()` per instance: it keeps the rows and occurrence
- * counts it read (app.ts runs it once, at start).
+ * Imports categories, products and purchases from dataset.csv, booking a row only for the
+ * customer user-service holds under its user_id and name (README, "Dataset import": matching,
+ * customers not seeded yet, idempotence). One `run()` per instance: it keeps the rows and
+ * occurrence counts it read (app.ts runs it once, at start).
  */
 export class DatasetImporter {
   /** By lower-cased title; `id` once written. */
@@ -284,29 +278,27 @@ export class DatasetImporter {
         const titles = records.map(({ title }) => title);
         await readIds(tx, 'product', titles, this.products);
       }
-      if (purchases.length > 0) {
-        const records = purchases.map(({ productKey, ...purchase }) => {
-          const product = this.products.get(productKey);
-          const category = product && this.categories.get(product.categoryKey);
-          return { ...purchase, product_id: product?.id, category_id: category?.id };
-        });
-        // A product stored before this file (through the API, or by an earlier version of it) may
-        // be in another category: the API answers such a purchase 422, so the import rejects it.
-        const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
-          MOVED_PRODUCTS,
-          JSON.stringify(records),
-        );
-        const rejected = new Set<number>();
-        for (const { line, product, category } of elsewhere) {
-          rejected.add(line);
-          const reason = `product "${product}" is stored in category "${category}", not in this row's`;
-          this.issue({ line, action: 'rejected', reason });
-        }
-        const kept = records.filter((record) => !rejected.has(record.line));
-        const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(kept));
-        this.summary.imported += inserted;
-        this.summary.skipped += kept.length - inserted;
+      const records = purchases.map(({ productKey, ...purchase }) => {
+        const product = this.products.get(productKey);
+        const category = product && this.categories.get(product.categoryKey);
+        return { ...purchase, product_id: product?.id, category_id: category?.id };
+      });
+      // A product stored before this file (through the API, or by an earlier version of it) may
+      // be in another category: the API answers such a purchase 422, so the import rejects it.
+      const elsewhere = await tx.$queryRawUnsafe<{ line: number; product: string; category: string }[]>(
+        MOVED_PRODUCTS,
+        JSON.stringify(records),
+      );
+      const rejected = new Set<number>();
+      for (const { line, product, category } of elsewhere) {
+        rejected.add(line);
+        const reason = `product "${product}" is stored in category "${category}", not in this row's`;
+        this.issue({ line, action: 'rejected', reason });
       }
+      const kept = records.filter((record) => !rejected.has(record.line));
+      const inserted = await tx.$executeRawUnsafe(INSERT_PURCHASES, JSON.stringify(kept));
+      this.summary.imported += inserted;
+      this.summary.skipped += kept.length - inserted;
     }, options);
     this.summary.products_created += created;
     if (created > 0) this.outbox.notify();

@@ -39,7 +39,6 @@ const CATEGORY = Prisma.sql`JOIN catalog_schema.category c ON c.id = p.category_
 export class PurchaseRepository {
   constructor(
     private readonly prisma: PrismaClient,
-    /** Told after a purchase write commits: the dispatcher announces the customer's change at once. */
     private readonly outbox: OutboxSignal,
   ) {}
 

@@ -19,11 +19,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     for (const method of [route.method].flat()) methods.add(method.toUpperCase());
   });
 
-  /**
-   * The methods of the most specific routes this request's path reaches, sorted: GET
-   * /recommendation/reindex reaches GET /recommendation/:customer_id, yet the resource is the
-   * POST route's alone.
-   */
+  /** The methods of the most specific routes (fewest params) this request's path reaches, sorted. */
   const allowedMethods = (request: FastifyRequest): string[] => {
     const matches = [...methods].flatMap((method) => {
       const route = app.findRoute({ method: method as HTTPMethods, url: pathOf(request) });

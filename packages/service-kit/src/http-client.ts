@@ -135,7 +135,8 @@ export class JsonClient {
           if (parsed.success) return parsed.data;
           throw new BadGatewayError(`${this.options.name} answered with an unexpected shape`);
         }
-        if (options.nullOn?.includes(response.statusCode) && isNotFoundAnswer(payload)) return null;
+        if (options.nullOn?.includes(response.statusCode) && NOT_FOUND_DETAIL.test(detailText(payload)))
+          return null;
         throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
       } catch (error) {
         lastError = error;
@@ -154,10 +155,6 @@ export class JsonClient {
       cause: lastError,
     });
   }
-}
-
-function isNotFoundAnswer(payload: unknown): boolean {
-  return NOT_FOUND_DETAIL.test(detailText(payload));
 }
 
 /** Network errors, timeouts and 5xx answers. */

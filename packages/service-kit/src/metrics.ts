@@ -7,8 +7,6 @@ type Rows = { labels: Record<string, string>; value: number }[];
 type RowsReader = () => Rows | Promise<Rows>;
 
 interface ServiceMetrics {
-  /** This app's registry (one per app: several apps may share a process in tests or embedded mode). */
-  readonly registry: Registry;
   readonly httpDurations: Histogram<'method' | 'route' | 'status_code'>;
   /** A gauge computed at scrape time; `null` (unknown) or a failed read is exposed as NaN. */
   gauge(name: string, help: string, read: () => number | null | Promise<number | null>): void;
@@ -34,6 +32,7 @@ export const HTTP_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
  * metrics, dependency health, and `GET /metrics`. Public like `/readyz`: counts and timings only.
  */
 export function installMetrics(app: FastifyInstance, serviceName: string): void {
+  // One registry per app: several apps may share a process in tests or embedded mode.
   const registry = new Registry();
   registry.setDefaultLabels({ service: serviceName });
   collectDefaultMetrics({ register: registry });
@@ -48,7 +47,6 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
 
   const probes = new Map<string, () => Promise<unknown>>();
   const metrics: ServiceMetrics = {
-    registry,
     httpDurations,
     gauge(name, help, read) {
       // A value that cannot be read now (its database is down) is unknown, not a failed scrape:

@@ -75,7 +75,7 @@ export class CustomerRepository {
    * re-seed, not reported. Moves the id sequence past the highest id so customers created
    * through the API later do not collide; never back, so no id is given out again.
    */
-  async insertMissing(customers: Customer[]): Promise<{ inserted: number; notSeeded: NotSeeded[] }> {
+  async insertMissing(customers: Customer[]) {
     const ids = customers.map(({ id }) => id);
     const titles = customers.map(({ title }) => title);
     return this.prisma.$transaction(async (tx) => {
@@ -88,7 +88,7 @@ export class CustomerRepository {
       const titleById = new Map(written.map(({ id, title }) => [id, title]));
       const idByTitle = new Map(named.map(({ id, title }) => [title, id]));
       const fresh: Customer[] = [];
-      const notSeeded: NotSeeded[] = [];
+      const notSeeded: { id: number; reason: string }[] = [];
       for (const customer of customers) {
         const { id, title } = customer;
         const holder = titleById.get(id);
@@ -115,12 +115,6 @@ export class CustomerRepository {
       return { inserted: count, notSeeded };
     });
   }
-}
-
-/** A dataset customer the seed left out, and why. */
-interface NotSeeded {
-  id: number;
-  reason: string;
 }
 
 function mapUniqueTitle(error: unknown, title: string): unknown {
