@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.js';
 
-// catalog-service answers these (GET /Purchases/customer/{customer_id}); recommendation-service
+// catalog-service answers these (GET /Purchases/customer_purchased_products/{customer_id}); recommendation-service
 // parses them (its catalog client) and shows them on its dashboard.
 
 const historyItemExample = {
