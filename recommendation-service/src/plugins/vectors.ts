@@ -1,8 +1,9 @@
 import type { App } from '@ecom/service-kit';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { createEmbedder } from '../embedders/index.js';
-import { createVectorStore, VectorStoreUnavailableError } from '../vector-store/index.js';
+import { createEmbedder } from '../embedders/create-embedder.js';
+import { createVectorStore } from '../vector-store/create-vector-store.js';
+import { VectorStoreUnavailableError } from '../vector-store/errors.js';
 
 /**
  * The embedder and the vector store whose collection name carries its identity and dimension;

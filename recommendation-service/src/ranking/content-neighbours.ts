@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CoalescedRun } from '../sync/coalesced-run.js';
-import type { VectorStore } from '../vector-store/index.js';
+import type { VectorStore } from '../vector-store/vector-store.js';
 import { dot } from './vectors.js';
 
 /** One product's nearest products by vector, best first. */
