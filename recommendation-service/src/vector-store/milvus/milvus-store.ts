@@ -51,7 +51,6 @@ export class MilvusVectorStore implements VectorStore {
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
-  /** Called after every set-up that succeeded; `created`: this process created the collection. */
   onSetUp?: (created: boolean) => void;
 
   constructor(
