@@ -1,7 +1,8 @@
 // Loads a model folder the way the service does (EMBEDDINGS_MODEL_PATH, downloads disabled)
 // in both weight variants and checks that similar products score higher than unrelated ones.
 //   npx tsx scripts/check-model.ts <model-folder>
-import { createEmbedder, embeddingsConfigSchema } from '../src/embedders/index.js';
+import { embeddingsConfigSchema } from '../src/embedders/config.js';
+import { createEmbedder } from '../src/embedders/create-embedder.js';
 
 const folder = process.argv[2];
 if (!folder) throw new Error('usage: check-model.ts <model-folder>');

@@ -30,7 +30,7 @@ import { vectorRoutes } from './routes/vectors.js';
 import { Reindexer } from './services/reindex.js';
 import { VectorSync } from './services/vector-sync.js';
 import { PurchaseFeed } from './sync/purchase-feed.js';
-import { VectorStoreUnavailableError } from './vector-store/index.js';
+import { VectorStoreUnavailableError } from './vector-store/errors.js';
 
 // The launcher (scripts/stack) and @ecom/testing load a service from this one module.
 export { readConfig } from './config.js';

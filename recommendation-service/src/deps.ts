@@ -1,5 +1,5 @@
 import type { CatalogClient } from './clients/catalog-client.js';
-import type { Embedder } from './embedders/index.js';
+import type { Embedder } from './embedders/embedder.js';
 import type { HistoryCache } from './history/history-cache.js';
 import type { LocalPurchases } from './history/local-purchases.js';
 import type { ContentNeighbours } from './ranking/content-neighbours.js';
@@ -8,7 +8,7 @@ import type { Recommender } from './ranking/recommender.js';
 import type { ProductDirectory } from './repositories/product-directory.js';
 import type { Reindexer } from './services/reindex.js';
 import type { VectorSync } from './services/vector-sync.js';
-import type { VectorStore } from './vector-store/index.js';
+import type { VectorStore } from './vector-store/vector-store.js';
 
 /** What recommendation-service's route plugins are given (their options), built once in app.ts. */
 export interface Deps {

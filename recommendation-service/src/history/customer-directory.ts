@@ -12,7 +12,8 @@ const PAGE_SIZE = 1_000;
 export class CustomerDirectory extends PollingLoop {
   private readonly customers = new Map<number, Customer>();
   private version = 0;
-  private lastSync: number | null = null;
+  /** When the last poll that worked started (null: none yet, or the last one failed). */
+  syncedAt: number | null = null;
 
   constructor(
     private readonly users: Pick<UserClient, 'customerChanges'>,
@@ -22,14 +23,9 @@ export class CustomerDirectory extends PollingLoop {
     super(log);
   }
 
-  /** When the last poll that worked started (null: none yet, or the last one failed). */
-  get syncedAt(): number | null {
-    return this.lastSync;
-  }
-
   /** The customer as of a recent enough poll; undefined when it cannot say: ask user-service. */
   get(customerId: number): Customer | undefined {
-    if (this.lastSync === null || Date.now() - this.lastSync > 3 * this.intervalMs + 1_000) return undefined;
+    if (this.syncedAt === null || Date.now() - this.syncedAt > 3 * this.intervalMs + 1_000) return undefined;
     return this.customers.get(customerId);
   }
 
@@ -51,11 +47,11 @@ export class CustomerDirectory extends PollingLoop {
         if (page.length < PAGE_SIZE || this.stopping) break;
       }
       // Current as of the poll's start: a change after it may not be in the last page.
-      this.lastSync = started;
+      this.syncedAt = started;
       this.succeeded('user-service customer feed reachable again');
     } catch (err) {
       // Not known to be current any more: customers are asked of user-service until a poll works.
-      this.lastSync = null;
+      this.syncedAt = null;
       this.failed(err, 'user-service customer feed unavailable; first recommendations ask user-service');
     }
     return this.intervalMs;

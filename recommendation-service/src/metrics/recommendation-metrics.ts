@@ -17,7 +17,7 @@ export function registerRecommendationMetrics(
   /** Absent on PGlite: one process, no other replica to hear. */
   listener: NotificationListener | undefined,
 ): void {
-  const { vectorStore, coPurchases, localPurchases } = deps;
+  const { vectorStore, coPurchases, localPurchases, productDirectory, reindexer, histories } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
   const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
   const hitsAndMisses = (name: string, help: string, read: () => { hits: number; misses: number }) =>
@@ -38,15 +38,11 @@ export function registerRecommendationMetrics(
     'Products whose nearest products are held (built after a start, kept up to date as products change)',
     () => deps.neighbours?.count ?? 0,
   );
-  gauge(
-    'recommendation_indexed_products',
-    'Products whose vector is stored',
-    () => deps.productDirectory.size,
-  );
+  gauge('recommendation_indexed_products', 'Products whose vector is stored', () => productDirectory.size);
   gauge(
     'recommendation_reindex_indexed',
     'Products embedded by the running or last re-index',
-    () => deps.reindexer.progress.indexed,
+    () => reindexer.progress.indexed,
   );
 
   gauge(
@@ -86,13 +82,9 @@ export function registerRecommendationMetrics(
   hitsAndMisses(
     'recommendation_history_cache_requests_total',
     'Customer histories served from the history cache (hit) or fetched from catalog-service (miss)',
-    () => deps.histories.stats,
+    () => histories.stats,
   );
-  gauge(
-    'recommendation_history_cache_customers',
-    'Customer histories held',
-    () => deps.histories.stats.customers,
-  );
+  gauge('recommendation_history_cache_customers', 'Customer histories held', () => histories.stats.customers);
 
   // The copies a first recommendation ranks from (docs/scaling.md, "The first request").
   gauge(

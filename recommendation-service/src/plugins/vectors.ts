@@ -1,8 +1,9 @@
 import type { App } from '@ecom/service-kit';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
-import { createEmbedder } from '../embedders/index.js';
-import { createVectorStore, VectorStoreUnavailableError } from '../vector-store/index.js';
+import { createEmbedder } from '../embedders/create-embedder.js';
+import { createVectorStore } from '../vector-store/create-vector-store.js';
+import { VectorStoreUnavailableError } from '../vector-store/errors.js';
 
 /**
  * The embedder and the vector store whose collection name carries its identity and dimension;
@@ -10,24 +11,22 @@ import { createVectorStore, VectorStoreUnavailableError } from '../vector-store/
  */
 export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
   const embedder = await createEmbedder(config, app.log);
-  const store = await createVectorStore(config, { id: embedder.id, dimension: embedder.dimension }, app.log);
+  const vectorStore = await createVectorStore(config, embedder, app.log);
+  const info = vectorsInfo({ embedder, vectorStore });
   try {
-    await store.init();
-    app.log.info(vectorsInfo({ embedder, vectorStore: store }), 'vector store ready');
+    await vectorStore.init();
+    app.log.info(info, 'vector store ready');
   } catch (err) {
     // Milvus down: start unready; readiness checks and data calls set the store up when it answers.
     if (!(err instanceof VectorStoreUnavailableError)) throw err;
-    app.log.warn(
-      { err, ...vectorsInfo({ embedder, vectorStore: store }) },
-      'vector store unavailable at start; not ready until it answers',
-    );
+    app.log.warn({ err, ...info }, 'vector store unavailable at start; not ready until it answers');
   }
-  app.addReadinessCheck('vector_store', () => store.ping());
+  app.addReadinessCheck('vector_store', () => vectorStore.ping());
   app.addHook('onClose', async () => {
-    await store.close();
+    await vectorStore.close();
     await embedder.close?.();
   });
-  return { embedder, vectorStore: store };
+  return { embedder, vectorStore };
 }
 
 /** Which embedder and collection are in use, as the log, /recommendation/info and /metrics name them. */

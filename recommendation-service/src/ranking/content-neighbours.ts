@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CoalescedRun } from '../sync/coalesced-run.js';
-import type { VectorStore } from '../vector-store/index.js';
+import type { VectorStore } from '../vector-store/vector-store.js';
 import { dot } from './vectors.js';
 
 /** One product's nearest products by vector, best first. */
@@ -21,22 +21,13 @@ const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Each product's `size` nearest products, found once with the vector store and shared by every
- * customer who bought it: a first recommendation sums its purchases' lists instead of searching
- * the store for the customer's vector (docs/scaling.md, "The first request for a customer"), and
- * searches as before while one of them is not built yet. Memory is bounded by the catalog: 8
- * bytes per neighbour (800 bytes a product at 100).
+ * customer who bought it: a first recommendation sums its purchases' lists instead of searching the
+ * store for the customer's vector, and searches as before while one of them is not built yet.
+ * Memory is bounded by the catalog: 8 bytes per neighbour (800 bytes a product at 100).
  *
- * One background worker, so a list is never stored behind a change it missed; it yields to
- * requests after every search:
- * - builds the lists of the products that have none, one search each (like an index build);
- * - mends them as products change: a changed product's own list is dropped at once (its vector
- *   is new); one search for its new vector gives its new list and its place in the lists of its
- *   new nearest products, and its score on every other list that held it is computed again from
- *   the two vectors. A deleted product leaves every list; a list that lost half its neighbours
- *   is searched again. What the mending misses: a changed product enters a list it was not on
- *   only if that list's product is among its own nearest (nearness is not symmetric);
- * - when a quarter of the catalog or more changed at once (an import, a re-index), drops every
- *   list and builds them again once the changes have been quiet for a second.
+ * One background worker builds the missing lists and mends them as products change (so a list is
+ * never stored behind a change it missed), yielding to requests after every search. How the
+ * mending works, and what it misses: docs/scaling.md, "The first request for a customer", item 4.
  */
 export class ContentNeighbours {
   private readonly lists = new Map<number, NeighbourList>();

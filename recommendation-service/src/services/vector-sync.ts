@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Embedder } from '../embedders/index.js';
+import type { Embedder } from '../embedders/embedder.js';
 import {
   type IndexedProduct,
   type ProductDirectory,
   sameProduct,
 } from '../repositories/product-directory.js';
 import { productText } from '../text/recipes.js';
-import type { VectorStore } from '../vector-store/index.js';
+import type { VectorStore } from '../vector-store/vector-store.js';
 
 export type ProductInput = Omit<IndexedProduct, 'textHash'> & { tags: string[] };
 

@@ -51,7 +51,6 @@ export class MilvusVectorStore implements VectorStore {
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
-  /** Called after every set-up that succeeded; `created`: this process created the collection. */
   onSetUp?: (created: boolean) => void;
 
   constructor(
@@ -72,12 +71,9 @@ export class MilvusVectorStore implements VectorStore {
       retryDelay: 50,
       // Heartbeats to the server are of no use to us, and Milvus Lite does not implement them.
       telemetry: { enabled: false },
-      // After a refused connection gRPC fails calls at once until its next reconnect attempt, and
-      // its backoff grows to 120 s by default: cap it so a Milvus that comes back is usable in seconds.
-      // The SDK pings every 10 s even with no call running; Milvus Lite (gRPC's server defaults: at
-      // most one ping in 5 minutes, none between calls) answers with GOAWAY and gRPC writes raw
-      // "excess pings" lines to stderr. Real Milvus accepts a ping every 5 s. Our deadlines notice a
-      // dead server, so pings only during calls and no more often than everyone accepts.
+      // Reconnect backoff capped at 2 s, so a Milvus that comes back is usable in seconds; keepalive
+      // pings only during calls, at most every 5 minutes: Milvus Lite answers idle pings with GOAWAY
+      // (docs/vector-stores.md, "Connection handling").
       // https://github.com/grpc/grpc/blob/master/doc/keepalive.md
       channelOptions: {
         'grpc.initial_reconnect_backoff_ms': 250,
