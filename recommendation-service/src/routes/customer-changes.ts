@@ -1,19 +1,6 @@
 import type { App } from '@ecom/service-kit';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
-
-const customersChangedSchema = z
-  .object({
-    customer_ids: z.array(z.number().int().min(1).max(2_147_483_647)).min(1).max(1000),
-  })
-  .meta({ example: { customer_ids: [3, 41] } });
-
-const customersChangedResultSchema = z
-  .object({
-    /** How many of them had a cached history (now dropped). */
-    dropped: z.number(),
-  })
-  .meta({ example: { dropped: 1 } });
+import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
 
 /** catalog-service's outbox calls this right after a purchase is written or deleted (README, "Freshness"). */
 export async function customerChangeRoutes(app: App, { histories, localPurchases }: Deps): Promise<void> {

@@ -1,27 +1,14 @@
-import { exampleProduct, idSchema, type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
+import { type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
-import { z } from 'zod';
 import type { Deps } from '../deps.js';
+import {
+  batchDeleteResultSchema,
+  batchDeleteSchema,
+  batchUpsertResultSchema,
+  batchUpsertSchema,
+  vectorizeResultSchema,
+} from '../schemas/vectors.js';
 import type { ProductInput } from '../services/vector-sync.js';
-
-const batchUpsertSchema = z
-  .object({ products: z.array(vectorizeProductSchema).min(1).max(500) })
-  .meta({ example: { products: [exampleProduct] } });
-
-const batchDeleteSchema = z
-  .object({ product_ids: z.array(idSchema).min(1).max(1000) })
-  .meta({ example: { product_ids: [17, 18] } });
-
-const vectorizeResultSchema = z
-  .object({ product_id: z.number(), status: z.literal('stored') })
-  .meta({ example: { product_id: 17, status: 'stored' } });
-const batchUpsertResultSchema = z
-  .object({
-    upserted: z.number(),
-    unchanged: z.number().describe('Products whose text had not changed: not re-embedded'),
-  })
-  .meta({ example: { upserted: 256, unchanged: 3 } });
-const batchDeleteResultSchema = z.object({ deleted: z.number() }).meta({ example: { deleted: 2 } });
 
 const tags = ['vectors'];
 // Each write goes to the vector store, then to the product directory's table (documented-errors.ts).
