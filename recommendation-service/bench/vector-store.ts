@@ -3,7 +3,9 @@
  * too when MILVUS_ADDRESS is set. Sizes: BENCH_ROWS (20000), BENCH_DIM (384), BENCH_QUERIES (500).
  *
  * Inserts random unit vectors with several batch sizes, then times top-10 searches with a
- * 50-id exclusion list, one at a time and 16 at once, and prints p50/p99 and peak RSS.
+ * 50-id exclusion list, one at a time and 16 at once, and prints p50/p99 and peak RSS; then
+ * builds neighbour lists (each product's 100 nearest, as the ranking keeps them) one search per
+ * product against `nearestOf` batches of 32, and prints the ratio.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,6 +89,25 @@ async function timeSearches(store: VectorStore, label: string): Promise<void> {
   );
 }
 
+/** Neighbour lists of LIST_PRODUCTS products: one search each, then `nearestOf` batches (the service's way). */
+const LIST_PRODUCTS = 640;
+async function timeNeighbourLists(store: VectorStore): Promise<void> {
+  const asked = products.slice(0, LIST_PRODUCTS);
+  let started = performance.now();
+  for (const { productId, vector } of asked)
+    await store.search(vector, { limit: 100, excludeProductIds: [productId] });
+  const one = performance.now() - started;
+  started = performance.now();
+  for (let i = 0; i < asked.length; i += 32) await store.nearestOf(asked.slice(i, i + 32), 100);
+  const batched = performance.now() - started;
+  const perList = (took: number) => ms(took / asked.length);
+  console.log(
+    `  neighbour lists (100 nearest) of ${asked.length} products: one search each ${perList(one)} a list, ` +
+      `nearestOf in batches of 32 ${perList(batched)} a list (${(one / batched).toFixed(1)}x faster); ` +
+      `${ROWS} lists would take ${(((one / asked.length) * ROWS) / 1000).toFixed(0)} s vs ${(((batched / asked.length) * ROWS) / 1000).toFixed(0)} s`,
+  );
+}
+
 async function benchEmbedded(): Promise<void> {
   console.log(`\nEmbedded store (exact inner product, ${ROWS} x ${DIM})`);
   const root = await mkdtemp(path.join(tmpdir(), 'bench-vectors-'));
@@ -107,6 +128,7 @@ async function benchEmbedded(): Promise<void> {
     await reopened.init();
     console.log(`  reopen (${await reopened.count()} rows): ${ms(performance.now() - started)}`);
     await timeSearches(reopened, 'embedded');
+    await timeNeighbourLists(reopened);
     started = performance.now();
     await reopened.delete([1]);
     console.log(`  delete 1 id: ${ms(performance.now() - started)}`);
@@ -171,6 +193,7 @@ async function benchMilvus(address: string): Promise<void> {
   started = performance.now();
   await last.search(queries[0]!, { limit: 10, excludeProductIds: long });
   console.log(`  one search with 2,000 excluded ids: ${ms(performance.now() - started)}`);
+  await timeNeighbourLists(last);
   await last.drop();
   await admin.closeConnection();
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmbedderIdentity } from '../src/vector-store/collection-name.js';
 import { MAX_TITLE_BYTES } from '../src/vector-store/truncate-utf8.js';
-import type { ProductVector, VectorStore } from '../src/vector-store/vector-store.js';
+import type { ProductVector, SearchHit, VectorStore } from '../src/vector-store/vector-store.js';
 import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
 
 /**
@@ -95,6 +95,29 @@ export function vectorStoreContract(name: string, makeHarness: () => Promise<Sto
         for (let i = 1; i < hits.length; i++)
           expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
       }
+    });
+
+    it("nearestOf gives each product's nearest others, as a search excluding it would, for one or many", async () => {
+      await store.upsert(products);
+      const asked = products.slice(0, 40);
+      for (const batch of [asked.slice(0, 1), asked]) {
+        const found = await store.nearestOf(batch, 10);
+        expect(found).toHaveLength(batch.length);
+        for (const [i, product] of batch.entries()) {
+          const expected = bruteForce(products, product.vector, {
+            limit: 10,
+            excludeProductIds: [product.productId],
+          });
+          // Ids and scores are what rankingDifference compares.
+          expect(
+            rankingDifference(found[i] as SearchHit[], expected),
+            `product ${product.productId}`,
+          ).toBeUndefined();
+          expect(found[i]!.map((hit) => hit.productId)).not.toContain(product.productId);
+        }
+      }
+      expect(await store.nearestOf([], 10)).toEqual([]);
+      expect(await store.nearestOf(asked.slice(0, 2), 0)).toEqual([[], []]);
     });
 
     it('filters by category, by an exclusion list, and by both', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { CoalescedRun } from '../sync/coalesced-run.js';
-import type { VectorStore } from '../vector-store/vector-store.js';
+import type { Neighbour, VectorStore } from '../vector-store/vector-store.js';
 import { dot } from './vectors.js';
 
 /** One product's nearest products by vector, best first. */
@@ -18,6 +18,12 @@ const RETRY_MS = 30_000;
 
 /** Lets requests and timers run between two searches (the embedded store computes in place). */
 const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Products searched in one `nearestOf` call while building: Milvus Lite answers 32 for about
+ * the cost of 5 single searches (recommendation-service/docs/vector-stores.md, "Numbers"); the
+ * embedded store searches them one by one, letting requests run in between.
+ */
+const SEARCH_BATCH = 32;
 
 /**
  * Each product's `size` nearest products, found once with the vector store and shared by every
@@ -148,14 +154,17 @@ export class ContentNeighbours {
     const found = new Set(stored.map((product) => product.productId));
     for (const id of productIds) if (!found.has(id)) this.unstored.add(id);
     let built = 0;
-    for (const { productId, vector } of stored) {
+    for (let start = 0; start < stored.length; start += SEARCH_BATCH) {
       if (this.stopped || this.changed.size > 0 || generation !== this.generation) break;
-      const list = await this.search(productId, vector);
+      const batch = stored.slice(start, start + SEARCH_BATCH);
+      const found = await this.store.nearestOf(batch, this.size);
       await yieldToRequests();
-      // Changed meanwhile: its list is from the old vector, and the mend searches it again.
-      if (generation !== this.generation || this.changed.has(productId)) continue;
-      this.lists.set(productId, list);
-      built++;
+      for (const [i, { productId }] of batch.entries()) {
+        // Changed meanwhile: its list is from the old vector, and the mend searches it again.
+        if (generation !== this.generation || this.changed.has(productId)) continue;
+        this.lists.set(productId, toList(found[i]!));
+        built++;
+      }
     }
     return built;
   }
@@ -184,7 +193,8 @@ export class ContentNeighbours {
 
   /** A changed product: its own list, and its score on every list that held it or now should. */
   private async place(productId: number, vector: Float32Array, generation: number): Promise<void> {
-    const own = await this.search(productId, vector);
+    const [hits] = await this.store.nearestOf([{ productId, vector }], this.size);
+    const own = toList(hits!);
     await yieldToRequests();
     if (generation !== this.generation) return;
     this.lists.set(productId, own);
@@ -217,13 +227,9 @@ export class ContentNeighbours {
     if (list.ids.length * 2 < this.size) this.lists.delete(productId);
     else this.lists.set(productId, list);
   }
-
-  private async search(productId: number, vector: Float32Array): Promise<NeighbourList> {
-    return toList(await this.store.search(vector, { limit: this.size, excludeProductIds: [productId] }));
-  }
 }
 
-function toList(hits: readonly { productId: number; score: number }[]): NeighbourList {
+function toList(hits: readonly Neighbour[]): NeighbourList {
   return {
     ids: Int32Array.from(hits, (hit) => hit.productId),
     scores: Float32Array.from(hits, (hit) => hit.score),

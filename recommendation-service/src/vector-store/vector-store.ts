@@ -17,6 +17,9 @@ export interface SearchOptions {
 /** `score`: inner product with the query; vectors are normalised, so this is cosine similarity. */
 export type SearchHit = Omit<ProductVector, 'vector'> & { score: number };
 
+/** A product near another one, and how near (`SearchHit` without what an answer shows). */
+export type Neighbour = Pick<SearchHit, 'productId' | 'score'>;
+
 /** Milvus (MILVUS_ADDRESS) or the embedded on-disk exact index; both pass the same test suite. */
 export interface VectorStore {
   readonly kind: 'milvus' | 'embedded';
@@ -35,6 +38,12 @@ export interface VectorStore {
   delete(productIds: number[]): Promise<void>;
   /** Best first by inner product. */
   search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * For each product (its id and vector), the `limit` other products nearest to it, best first:
+   * `search` for many products at once (the neighbour lists), since a server answers a batch in
+   * one call for about the cost of one search.
+   */
+  nearestOf(products: Pick<ProductVector, 'productId' | 'vector'>[], limit: number): Promise<Neighbour[][]>;
   /** Stored vectors for these ids (missing ids are absent from the answer). */
   get(productIds: number[]): Promise<ProductVector[]>;
   count(): Promise<number>;

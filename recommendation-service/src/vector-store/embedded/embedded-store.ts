@@ -5,7 +5,7 @@ import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
 import { truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
-import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
+import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import { lockDirectory } from './dir-lock.js';
 import * as records from './records.js';
 import { VectorTable } from './vector-table.js';
@@ -87,6 +87,20 @@ export class EmbeddedVectorStore implements VectorStore {
     assertVector(vector, this.dimension);
     assertSearchOptions(options);
     return this.table.search(vector, options);
+  }
+
+  async nearestOf(
+    products: Pick<ProductVector, 'productId' | 'vector'>[],
+    limit: number,
+  ): Promise<Neighbour[][]> {
+    const found: Neighbour[][] = [];
+    for (const { productId, vector } of products) {
+      const hits = await this.search(vector, { limit, excludeProductIds: [productId] });
+      found.push(hits.map((hit) => ({ productId: hit.productId, score: hit.score })));
+      // Each search computes in this process: requests run between two.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return found;
   }
 
   async get(productIds: number[]): Promise<ProductVector[]> {

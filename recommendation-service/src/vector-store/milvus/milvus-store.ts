@@ -6,7 +6,7 @@ import { VectorStoreUnavailableError } from '../errors.js';
 import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
-import type { ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
+import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
 import {
   COLLECTION_MISSING,
   checkStatus,
@@ -152,6 +152,40 @@ export class MilvusVectorStore implements VectorStore {
     return (result.results as unknown as Record<string, unknown>[])
       .map((row) => ({ ...metadataOf(row), score: Number(row.score) }))
       .sort((a, b) => b.score - a.score || a.productId - b.productId);
+  }
+
+  async nearestOf(
+    products: Pick<ProductVector, 'productId' | 'vector'>[],
+    limit: number,
+  ): Promise<Neighbour[][]> {
+    for (const { vector } of products) assertVector(vector, this.dimension);
+    assertSearchOptions({ limit, excludeProductIds: products.map((product) => product.productId) });
+    await this.init();
+    if (products.length === 0 || limit === 0) return products.map(() => []);
+    // One more than asked: each product finds itself, dropped below (a filter cannot differ per query).
+    const result = await this.onCollection('search', (c) =>
+      c.search({
+        collection_name: this.collection,
+        anns_field: F.vector,
+        data: products.map((product) => Array.from(product.vector)),
+        limit: limit + 1,
+        output_fields: [F.productId],
+        metric_type: 'IP',
+        params: searchParams(this.indexType, limit + 1, this.config.MILVUS_SEARCH_EF),
+        consistency_level: ConsistencyLevelEnum.Strong,
+      }),
+    );
+    // One query is answered with its rows, several with a list of rows per query.
+    const rows = result.results as unknown as Record<string, unknown>[] | Record<string, unknown>[][];
+    const perQuery =
+      products.length === 1 ? [rows as Record<string, unknown>[]] : (rows as Record<string, unknown>[][]);
+    return products.map(({ productId }, i) =>
+      (perQuery[i] ?? [])
+        .map((row) => ({ productId: Number(row[F.productId] ?? row.id), score: Number(row.score) }))
+        .filter((hit) => hit.productId !== productId)
+        .sort((a, b) => b.score - a.score || a.productId - b.productId)
+        .slice(0, limit),
+    );
   }
 
   async get(productIds: number[]): Promise<ProductVector[]> {
