@@ -143,6 +143,25 @@ describe('blend', () => {
       'Because you bought PulseTrack Fit 3',
     );
   });
+
+  it('ranks by a content bound but names another signal: the product is not known to be similar to a purchase', () => {
+    const bounded = { productId: 1, content: 0.8, contentBounded: true, together: { value: 1, from: 9 } };
+    const [item] = blend([bounded], params, { limit: 1 });
+    // The bound is the larger part of the score, yet the reason is the co-purchase it really has.
+    expect(item!.score).toBe(blend([{ ...bounded, contentBounded: false }], params, { limit: 1 })[0]!.score);
+    expect(item!.reason).toEqual({ kind: 'bought_together', product_id: 9 });
+    expect(
+      blend([{ ...bounded, together: undefined, purchases: 3 }], params, { limit: 1 })[0]!.reason,
+    ).toEqual({
+      kind: 'popular',
+    });
+    // With nothing else to say, similar it is (the caller names the closest purchase).
+    expect(
+      blend([{ productId: 1, content: 0.8, contentBounded: true }], params, { limit: 1 })[0]!.reason,
+    ).toEqual({
+      kind: 'similar_to',
+    });
+  });
 });
 
 describe('behaviour evidence', () => {

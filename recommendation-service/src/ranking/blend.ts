@@ -38,6 +38,11 @@ export interface Candidate {
   content?: number | undefined;
   /** The purchased product the content match relates to, when known. */
   contentFrom?: number | undefined;
+  /**
+   * `content` is only a bound: the product is outside the nearest products found, so it is at
+   * most that similar. It ranks, but names no "similar to" while another signal adds something.
+   */
+  contentBounded?: boolean | undefined;
   /** In [0, 1]: how much the product's category is the customer's (stated preference, history share). */
   profile?: number | undefined;
   together?: Evidence | undefined;
@@ -112,8 +117,10 @@ function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, prof
   let best: SignalKind = 'popular';
   let bestValue = 0;
   for (const kind of ['next', 'together', 'content', 'profile', 'popular'] as const) {
+    if (kind === 'content' && candidate.contentBounded) continue;
     if (parts[kind] > bestValue) [best, bestValue] = [kind, parts[kind]];
   }
+  if (bestValue === 0 && parts.content > 0) best = 'content';
   if (best === 'next') return withProduct('bought_next', candidate.next?.from);
   if (best === 'together') return withProduct('bought_together', candidate.together?.from);
   // Without a purchase to name, the caller may name the closest one (recommender.ts).

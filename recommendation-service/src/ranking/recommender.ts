@@ -167,6 +167,7 @@ export class Recommender {
       candidates.push({
         productId,
         content: hit?.score ?? contentFloor,
+        contentBounded: !hit,
         profile: affinity(known.categoryTitle),
         together: together.get(productId),
         next: next.get(productId),
