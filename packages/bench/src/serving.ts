@@ -11,7 +11,7 @@ import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, intArg, parseArgs, runMain } from './lib/args.js';
 import { DEFAULT_MILVUS, DEFAULT_POSTGRES, dropDatabase } from './lib/bench-stack.js';
 import { mapLimit } from './lib/concurrency.js';
-import { requestJson, waitUntil } from './lib/http.js';
+import { gauge, requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
 import { type ProcessMemory, processTree, treeProcesses, treeRssMiB } from './lib/process-tree.js';
 import { writeResults } from './lib/results.js';
@@ -355,8 +355,3 @@ async function stopTree(npm: ChildProcess): Promise<void> {
 }
 
 /** A gauge's value from a service's /metrics (0 when it is not there). */
-async function gauge(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}

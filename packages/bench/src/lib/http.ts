@@ -55,3 +55,10 @@ export async function waitUntil(
     await sleep(intervalMs);
   }
 }
+
+/** A service's gauge from its /metrics (the first sample of that name; 0 when absent). */
+export async function gauge(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
