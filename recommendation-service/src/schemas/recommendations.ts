@@ -37,7 +37,7 @@ const reasonSchema = z
     kind: z
       .enum(['bought_together', 'bought_next', 'similar_to', 'matches_profile', 'popular'])
       .describe(
-        'The signal that contributed most: bought_together / bought_next (other customers bought it with / after `product_id`), similar_to (its text is close to `product_id`), matches_profile (close to the customer profile or the whole history), popular',
+        'The signal that contributed most (a text similarity that is only an upper bound, for a product outside the nearest found, gives way to any other signal): bought_together / bought_next (other customers bought it with / after `product_id`), similar_to (its text is close to `product_id`), matches_profile (close to the customer profile or the whole history), popular',
       ),
     product_id: z
       .number()
