@@ -1,5 +1,5 @@
 import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
-import { type App, JsonClient } from '@ecom/service-kit';
+import { type App, type CallerRequest, JsonClient } from '@ecom/service-kit';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 
@@ -30,17 +30,13 @@ export class UserServiceClient {
   }
 
   /** `request`: the one this look-up is made for; its id travels on, its deadline bounds the retries. */
-  async getCustomer(
-    id: number,
-    request?: { id: string; deadline: number | undefined },
-  ): Promise<Customer | null> {
+  async getCustomer(id: number, request?: CallerRequest): Promise<Customer | null> {
     const cached = this.cache?.get(id);
     if (cached) return cached;
     const customer = await this.http.get(`/customer/${id}`, {
       schema: customerSchema,
       nullOn: [404],
-      requestId: request?.id,
-      deadline: request?.deadline,
+      caller: request,
     });
     if (customer) this.cache?.set(id, customer);
     return customer;

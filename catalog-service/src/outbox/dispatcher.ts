@@ -218,7 +218,7 @@ export class OutboxDispatcher {
     const deadline = AbortSignal.timeout(this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS);
     try {
       const signal = AbortSignal.any([this.stopController.signal, deadline]);
-      await this.http.post(path, body, { signal, requestId: randomUUID() });
+      await this.http.post(path, body, { signal, caller: { id: randomUUID() } });
     } catch (error) {
       if (this.stopping || isRejection(error)) throw error;
       throw new ReceiverUnavailable(describe(error), { cause: error });

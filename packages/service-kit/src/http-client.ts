@@ -23,10 +23,16 @@ export interface JsonClientOptions {
   headers?: Record<string, string>;
 }
 
-/** The request a call is made for (a FastifyRequest will do): its id travels on, its deadline bounds the call. */
+/** The request a call is made for (a FastifyRequest will do). */
 export interface CallerRequest {
-  id: string;
-  deadline: number | undefined;
+  /** Sent on as x-request-id. */
+  id?: string | undefined;
+  /**
+   * When it stops waiting (epoch ms, `request.deadline`): attempts are cut to it and no retry
+   * starts past it, so the failure is answered while it listens. A timeout it cut short is
+   * answered as that caller's deadline, not as this service being down.
+   */
+  deadline?: number | undefined;
 }
 
 interface RequestOptions<T> {
@@ -38,13 +44,7 @@ interface RequestOptions<T> {
    * about the thing asked for.
    */
   nullOn?: number[];
-  requestId?: string | undefined;
-  /**
-   * When whoever this call is made for stops waiting (epoch ms, `request.deadline`): attempts are
-   * cut to it and no retry starts past it, so the failure is answered while that caller listens.
-   * A timeout it cut short is answered as that caller's deadline, not as this service being down.
-   */
-  deadline?: number | undefined;
+  caller?: CallerRequest | undefined;
   signal?: AbortSignal;
 }
 
@@ -103,12 +103,12 @@ export class JsonClient {
   ): Promise<T | null> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (options.requestId) headers['x-request-id'] = options.requestId;
+    if (options.caller?.id) headers['x-request-id'] = options.caller.id;
     const json = body === undefined ? null : JSON.stringify(body);
     // Only GETs are retried: a POST may have been applied before the error.
     const attempts = method === 'GET' ? (this.options.retries ?? 2) + 1 : 1;
     const backoffMs = this.options.backoffMs ?? 50;
-    const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+    const deadline = options.caller?.deadline ?? Number.POSITIVE_INFINITY;
     let lastError: unknown;
     // Whether the caller's deadline, not this client's own timeout, limited the last attempt.
     let cutByDeadline = false;

@@ -60,7 +60,7 @@ describe('JsonClient', () => {
     });
     const body = await client(url).get('/customer/7', {
       schema: z.object({ id: z.number(), title: z.string() }),
-      requestId: 'req-1',
+      caller: { id: 'req-1' },
     });
     expect(body).toEqual({ id: 7, title: 'Ann' });
     expect(seenRequestId).toBe('req-1');
@@ -125,7 +125,7 @@ describe('JsonClient', () => {
       timeouts.push(req.headers['x-request-timeout-ms'] as string);
     });
     const error = await client(url, { timeoutMs: 1_000, retries: 2 })
-      .get('/slow', { deadline: Date.now() + 300 })
+      .get('/slow', { caller: { deadline: Date.now() + 300 } })
       .catch((e: unknown) => e);
     expect((error as ServiceUnavailableError).detail).toBe(
       "peer-service did not answer within the caller's deadline (x-request-timeout-ms)",

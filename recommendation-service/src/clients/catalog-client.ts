@@ -35,8 +35,7 @@ export class CatalogClient extends ServiceClient {
     const history = await this.http.get(`/Purchases/customer_purchased_products/${customerId}`, {
       schema: customerPurchasesSchema,
       nullOn: [404],
-      requestId: request?.id,
-      deadline: request?.deadline,
+      caller: request,
     });
     return found(history, `Customer ${customerId}`);
   }
@@ -62,24 +61,17 @@ export class CatalogClient extends ServiceClient {
 
   /** Whether catalog-service has this category (a 404 says it does not). */
   async hasCategory(categoryId: number, request: CallerRequest): Promise<boolean> {
-    const options = {
+    const category = await this.http.get(`/category/${categoryId}`, {
       schema: categoryItem,
       nullOn: [404],
-      requestId: request.id,
-      deadline: request.deadline,
-    };
-    return (await this.http.get(`/category/${categoryId}`, options)) !== null;
+      caller: request,
+    });
+    return category !== null;
   }
 
   /** One product with its description and tags; null when catalog-service does not have it. */
   async product(productId: number, request?: CallerRequest) {
-    const options = {
-      schema: productItem,
-      nullOn: [404],
-      requestId: request?.id,
-      deadline: request?.deadline,
-    };
-    return this.http.get(`/products/${productId}`, options);
+    return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], caller: request });
   }
 
   async ping(): Promise<void> {

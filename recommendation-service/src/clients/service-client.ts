@@ -20,7 +20,6 @@ export class ServiceClient {
 
   /** A page of one of the service's lists. */
   protected async list<T>(path: string, item: z.ZodType<T>, request?: CallerRequest): Promise<T[]> {
-    const caller = { requestId: request?.id, deadline: request?.deadline };
-    return (await this.http.get(path, { schema: z.array(item), ...caller })) ?? [];
+    return (await this.http.get(path, { schema: z.array(item), caller: request })) ?? [];
   }
 }

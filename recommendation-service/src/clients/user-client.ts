@@ -20,8 +20,7 @@ export class UserClient extends ServiceClient {
     return this.http.get(`/customer/${customerId}`, {
       schema: customerSchema,
       nullOn: [404],
-      requestId: request?.id,
-      deadline: request?.deadline,
+      caller: request,
     });
   }
 
