@@ -16,8 +16,6 @@ const QUIET_MS = 1_000;
 /** A store error: the worker tries again this much later, keeping what it has. */
 const RETRY_MS = 30_000;
 
-/** Lets requests and timers run between two searches (the embedded store computes in place). */
-const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
 /**
  * Products searched in one `nearestOf` call while building: Milvus Lite answers 32 for about
  * the cost of 5 single searches (recommendation-service/docs/vector-stores.md, "Numbers"); the
@@ -157,8 +155,8 @@ export class ContentNeighbours {
     for (let start = 0; start < stored.length; start += SEARCH_BATCH) {
       if (this.stopped || this.changed.size > 0 || generation !== this.generation) break;
       const batch = stored.slice(start, start + SEARCH_BATCH);
+      // The embedded store lets requests run between its searches; Milvus's wait is I/O.
       const found = await this.store.nearestOf(batch, this.size);
-      await yieldToRequests();
       for (const [i, { productId }] of batch.entries()) {
         // Changed meanwhile: its list is from the old vector, and the mend searches it again.
         if (generation !== this.generation || this.changed.has(productId)) continue;
@@ -195,7 +193,6 @@ export class ContentNeighbours {
   private async place(productId: number, vector: Float32Array, generation: number): Promise<void> {
     const [hits] = await this.store.nearestOf([{ productId, vector }], this.size);
     const own = toList(hits!);
-    await yieldToRequests();
     if (generation !== this.generation) return;
     this.lists.set(productId, own);
     const scores = new Map<number, number>();
