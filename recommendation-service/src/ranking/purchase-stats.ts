@@ -23,7 +23,7 @@ export class PurchaseStats {
     together: new Map(),
     next: new Map(),
   };
-  private popularRanking: number[] | null = null;
+  private readonly popularRanking = new PopularRanking(this.trending);
 
   get size(): { purchases: number; products: number; customers: number } {
     return { purchases: this.purchases, products: this.popularity.size, customers: this.customers };
@@ -44,14 +44,7 @@ export class PurchaseStats {
 
   /** Most trending products first (ties: lower id), skipping `exclude`. */
   mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
-    // Sorted once per change of the statistics, not per request.
-    this.popularRanking ??= [...this.trending].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
-    const result: number[] = [];
-    for (const id of this.popularRanking) {
-      if (result.length >= limit) break;
-      if (!exclude.has(id)) result.push(id);
-    }
-    return result;
+    return this.popularRanking.top(limit, exclude);
   }
 
   /** Applies what the store says changed since `version`. */
@@ -64,7 +57,7 @@ export class PurchaseStats {
         else this.lists[kind].set(productId, list);
       }
     }
-    if (change.trending.size > 0) this.popularRanking = null;
+    if (change.trending.size > 0) this.popularRanking.invalidate();
     this.purchases = change.purchases;
     this.customers = change.customers;
     this.version = Math.max(this.version, change.version);
@@ -73,7 +66,7 @@ export class PurchaseStats {
   /** A product left the catalog: it must not come back as a candidate. */
   forgetProduct(productId: number): void {
     this.trending.delete(productId);
-    if (this.popularity.delete(productId)) this.popularRanking = null;
+    if (this.popularity.delete(productId)) this.popularRanking.invalidate();
     for (const lists of Object.values(this.lists)) {
       lists.delete(productId);
       // Partner lists naming it are rebuilt without it (rare: a product delete).
@@ -96,6 +89,31 @@ export interface StatsChange {
   trending: Map<number, number>;
   /** Complete new partner lists of the products whose lists changed (empty = none left). */
   partners: Record<PairKind, Map<number, PartnerList>>;
+}
+
+/**
+ * Product ids by trending popularity, highest first (ties: lower id): the popular fill. Sorted
+ * once per change of the values, not per request.
+ */
+export class PopularRanking {
+  private sorted: number[] | null = null;
+
+  constructor(private readonly trending: ReadonlyMap<number, number>) {}
+
+  /** The values changed: sort again on the next read. */
+  invalidate(): void {
+    this.sorted = null;
+  }
+
+  top(limit: number, exclude: ReadonlySet<number>): number[] {
+    this.sorted ??= [...this.trending].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+    const result: number[] = [];
+    for (const id of this.sorted) {
+      if (result.length >= limit) break;
+      if (!exclude.has(id)) result.push(id);
+    }
+    return result;
+  }
 }
 
 /** Builds a partner list from rows already ordered strongest first. */

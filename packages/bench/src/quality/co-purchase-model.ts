@@ -3,6 +3,7 @@ import {
   pairIncrements,
   trendIncrements,
 } from '../../../../recommendation-service/src/ranking/pair-counts.js';
+import { PopularRanking } from '../../../../recommendation-service/src/ranking/purchase-stats.js';
 
 /**
  * The purchase statistics computed entirely in memory, with every pair kept: the reference the
@@ -18,7 +19,7 @@ export class CoPurchaseModel {
   private readonly popularity = new Map<number, number>();
   private readonly trending = new Map<number, number>();
   private purchases = 0;
-  private popularRanking: number[] | null = null;
+  private readonly popularRanking = new PopularRanking(this.trending);
   /** Purchases of the most purchased product. */
   maxPopularity = 0;
   /** Highest purchase id applied: the feed cursor. */
@@ -55,7 +56,7 @@ export class CoPurchaseModel {
       const count = (this.popularity.get(purchase.productId) ?? 0) + 1;
       this.popularity.set(purchase.productId, count);
       if (count > this.maxPopularity) this.maxPopularity = count;
-      this.popularRanking = null;
+      this.popularRanking.invalidate();
       this.purchases++;
     }
   }
@@ -79,21 +80,14 @@ export class CoPurchaseModel {
 
   /** Most trending products first (as the service's popular fill). */
   mostPopular(limit: number, exclude: ReadonlySet<number> = new Set()): number[] {
-    // Sorted once per change of the statistics, not per request.
-    this.popularRanking ??= [...this.trending].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
-    const result: number[] = [];
-    for (const id of this.popularRanking) {
-      if (result.length >= limit) break;
-      if (!exclude.has(id)) result.push(id);
-    }
-    return result;
+    return this.popularRanking.top(limit, exclude);
   }
 
   /** A product left the catalog: it must not come back as a candidate. */
   forgetProduct(productId: number): void {
     this.popularity.delete(productId);
     this.trending.delete(productId);
-    this.popularRanking = null;
+    this.popularRanking.invalidate();
     // A loop, not Math.max(...values): spreading ~200k arguments overflows the call stack.
     let max = 0;
     for (const count of this.popularity.values()) if (count > max) max = count;
