@@ -20,6 +20,16 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 
+/** POSTs a JSON text as it is, for bodies that JSON.stringify would not write. */
+function postRawJson(app: App, payload: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/items/',
+    headers: { 'content-type': 'application/json' },
+    payload,
+  });
+}
+
 async function testApp(timeouts?: { headersMs: number; requestMs: number }): Promise<App> {
   const app = await createServer({ name: 'test-service', description: 'test', logger: false, timeouts });
   app.get(
@@ -142,12 +152,7 @@ describe('methods and bodies', () => {
 
   it('stores lone UTF-16 surrogates as U+FFFD, in every field (bugs 1 and 2)', async () => {
     const app = await testApp();
-    const response = await app.inject({
-      method: 'POST',
-      url: '/items/',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"id":1,"title":"t\\ud800","tags":["a\\ud800b","\\udc00"]}',
-    });
+    const response = await postRawJson(app, '{"id":1,"title":"t\\ud800","tags":["a\\ud800b","\\udc00"]}');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ id: 1, title: 't\ufffd', tags: ['a\ufffdb', '\ufffd'] });
     // A well-formed pair is kept as it is.
@@ -156,12 +161,7 @@ describe('methods and bodies', () => {
 
   it('drops __proto__ keys instead of refusing the body', async () => {
     const app = await testApp();
-    const response = await app.inject({
-      method: 'POST',
-      url: '/items/',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"id":1,"title":"t","__proto__":{"admin":true}}',
-    });
+    const response = await postRawJson(app, '{"id":1,"title":"t","__proto__":{"admin":true}}');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ id: 1, title: 't', tags: [] });
   });
