@@ -1,13 +1,22 @@
 import pg from 'pg';
 
-/** Set by packages/testing's global setup: names a run's scratch databases for dropScratchDatabases. */
+/** Set by packages/testing's global setup: marks what a run creates (scratchName) so its end drops exactly that. */
 export const SCRATCH_TAG_VARIABLE = 'ECOM_SCRATCH_TAG';
+
+/**
+ * `<prefix>_<run tag>_<pid>_<random>`: a name no other test or run uses, which the end of the run
+ * finds again by its tag. For scratch databases and for the tests' Milvus collections and
+ * databases (packages/testing's global setup drops both); letters, digits and `_` suit both.
+ */
+export function scratchName(prefix: string): string {
+  const tag = process.env[SCRATCH_TAG_VARIABLE];
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${prefix}_${tag ? `${tag}_` : ''}${process.pid}_${random}`.replace(/[^a-z0-9_]/gi, '_');
+}
 
 /** An empty database next to `baseUrl`'s, one per test file so files never see each other's rows. */
 export async function createScratchDatabase(baseUrl: string, prefix: string): Promise<string> {
-  const tag = process.env[SCRATCH_TAG_VARIABLE];
-  const random = Math.random().toString(36).slice(2, 8);
-  const name = `${prefix}_${tag ? `${tag}_` : ''}${process.pid}_${random}`.replace(/[^a-z0-9_]/gi, '_');
+  const name = scratchName(prefix);
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   try {
