@@ -5,6 +5,8 @@
 // - Temporary folders: the workers' TMPDIR points into one folder for the run (Node's
 //   os.tmpdir() follows it, and so do the processes tests start), removed at the end.
 // - Scratch databases carry the run's tag in their names; those are dropped at the end.
+// - So do the Milvus collections (and databases) tests create on MILVUS_ADDRESS, which may be a
+//   developer's own Milvus: only those with the tag are dropped, theirs stay.
 // The PGlite template (pglite-template.ts) stays in the machine's temporary folder: it is
 // built once per machine, not per run.
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dropScratchDatabases, SCRATCH_TAG_VARIABLE } from '@ecom/db';
+import { dropScratchCollections } from './milvus-collections.js';
 
 export const MACHINE_TMP_VARIABLE = 'ECOM_MACHINE_TMPDIR';
 
@@ -31,5 +34,7 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
     await rm(runDir, { recursive: true, force: true });
     const databaseUrl = process.env.DATABASE_URL;
     if (databaseUrl) await dropScratchDatabases(databaseUrl, tag);
+    const milvusAddress = process.env.MILVUS_ADDRESS;
+    if (milvusAddress) await dropScratchCollections(milvusAddress, tag);
   };
 }
