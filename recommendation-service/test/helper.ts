@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createScratchDatabase, type Database, openDatabase } from '@ecom/db';
+import { createScratchDatabase, type Database, openDatabase, scratchName } from '@ecom/db';
 import { closedPort, eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { DB_SCHEMA, MIGRATIONS_DIR } from '../src/config.js';
@@ -18,7 +18,8 @@ export interface Stack {
  * The three real services in this process on ephemeral ports, each on its own scratch
  * database, seeded from the project dataset: catalog-service delivers the products to
  * recommendation-service through its outbox, as in production. The vector store is Milvus
- * when MILVUS_ADDRESS is set (a collection prefix of its own), the embedded index otherwise.
+ * when MILVUS_ADDRESS is set (a collection prefix of its own, which the run's end drops), the
+ * embedded index otherwise.
  */
 export async function startStack(
   recommendationEnv: Record<string, string> = {},
@@ -34,7 +35,7 @@ export async function startStack(
     CATALOG_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
     USER_SERVICE_URL: users.url,
     PURCHASE_SYNC_INTERVAL_MS: '100',
-    MILVUS_COLLECTION_PREFIX: `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+    MILVUS_COLLECTION_PREFIX: scratchName('test'),
     MILVUS_FLUSH_DELAY_MS: '200',
     ...(milvus ? { MILVUS_ADDRESS: milvus } : {}),
     ...recommendationEnv,

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { scratchName } from '@ecom/db';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -16,8 +17,11 @@ import { type StoreHarness, vectorStoreContract } from './vector-store-contract.
 import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
 
 const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
-/** Every collection of this run starts with this, so parallel runs never collide. */
-const RUN = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+/**
+ * Every collection (and database) of this file starts with this: parallel runs never collide, and
+ * the run's end drops what a failed test left behind.
+ */
+const RUN = scratchName('t');
 let harnessCount = 0;
 
 /** The MILVUS_* settings with the config's defaults, as the service parses them. */

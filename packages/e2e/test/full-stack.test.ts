@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createScratchDatabase } from '@ecom/db';
+import { createScratchDatabase, scratchName } from '@ecom/db';
 import { SERVICES } from '@ecom/stack/services';
 import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,13 +34,14 @@ describe.skipIf(missing.length > 0).each([
         inProcess,
         ports: { user: 0, catalog: 0, recommendation: 0 },
         // Real Postgres (a scratch database, the three schemas in it) and Milvus (a collection
-        // prefix of its own) when the environment has them, as in CI; embedded otherwise.
+        // prefix of its own) when the environment has them, as in CI; embedded otherwise. The
+        // run's end drops both.
         env: {
           DATABASE_URL: process.env.DATABASE_URL
             ? await createScratchDatabase(process.env.DATABASE_URL, 'test_full_stack')
             : '',
           MILVUS_ADDRESS: process.env.MILVUS_ADDRESS ?? '',
-          MILVUS_COLLECTION_PREFIX: `e2e_${process.pid}_${inProcess ? 'one' : 'three'}`,
+          MILVUS_COLLECTION_PREFIX: scratchName(`e2e_${inProcess ? 'one' : 'three'}`),
           EMBEDDINGS_MODEL: 'hashing',
           INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789',
           LOG_LEVEL: 'warn',

@@ -1,3 +1,4 @@
+import { scratchName } from '@ecom/db';
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../src/http.js';
@@ -25,7 +26,7 @@ describe.skipIf(skipReason !== null)(
         dataset: SMALL_DATASET,
         recommendations: {
           MILVUS_ADDRESS: milvus.address,
-          MILVUS_COLLECTION_PREFIX: `lost_${process.pid}`,
+          MILVUS_COLLECTION_PREFIX: scratchName('lost'),
           MILVUS_TIMEOUT_MS: '3000',
           MILVUS_FLUSH_DELAY_MS: '200',
         },
