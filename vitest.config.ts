@@ -9,6 +9,7 @@ const projects = [
   'packages/dataset',
   'packages/db',
   'packages/service-kit',
+  'packages/testing',
   'packages/e2e',
   'packages/reliability',
   'user-service',
