@@ -31,10 +31,15 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   process.env.TMPDIR = runDir;
   process.env[SCRATCH_TAG_VARIABLE] = tag;
   return async () => {
-    await rm(runDir, { recursive: true, force: true });
     const databaseUrl = process.env.DATABASE_URL;
-    if (databaseUrl) await dropScratchDatabases(databaseUrl, tag);
     const milvusAddress = process.env.MILVUS_ADDRESS;
-    if (milvusAddress) await dropScratchCollections(milvusAddress, tag);
+    // Each clean-up runs even if another fails (a server gone away): the failures are reported together.
+    const cleanups = await Promise.allSettled([
+      rm(runDir, { recursive: true, force: true }),
+      databaseUrl ? dropScratchDatabases(databaseUrl, tag) : undefined,
+      milvusAddress ? dropScratchCollections(milvusAddress, tag) : undefined,
+    ]);
+    const failures = cleanups.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    if (failures.length > 0) throw new AggregateError(failures, 'a test run could not remove what it left');
   };
 }
