@@ -9,7 +9,7 @@ import { createScratchDatabase } from '@ecom/db';
 import { freePort } from '@ecom/stack/free-port';
 import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, intArg, parseArgs, runMain } from './lib/args.js';
-import { DEFAULT_MILVUS, DEFAULT_POSTGRES, dropDatabase } from './lib/bench-stack.js';
+import { benchRunId, DEFAULT_MILVUS, DEFAULT_POSTGRES, removeBenchData } from './lib/bench-stack.js';
 import { mapLimit } from './lib/concurrency.js';
 import { gauge, requestJson, waitUntil } from './lib/http.js';
 import { loadAverage, machineInfo } from './lib/machine.js';
@@ -63,6 +63,7 @@ runMain(USAGE, async (argv) => {
   const log = (line: string) => console.log(line);
 
   const datasetPath = dataset === 'demo' ? path.join(REPO_ROOT, 'dataset.csv') : await scaledDataset();
+  const runId = benchRunId();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-serving-'));
   const databaseUrl =
     store === 'milvus'
@@ -84,7 +85,7 @@ runMain(USAGE, async (argv) => {
     STACK_MODE: stackMode,
     DATABASE_URL: databaseUrl ?? '',
     MILVUS_ADDRESS: store === 'milvus' ? (process.env.BENCH_MILVUS_ADDRESS ?? DEFAULT_MILVUS) : '',
-    MILVUS_COLLECTION_PREFIX: `bench_serving_${Math.random().toString(36).slice(2, 8)}`,
+    MILVUS_COLLECTION_PREFIX: `bench_serving_${runId}`,
     ...(embedder === 'hashing' ? { EMBEDDINGS_MODEL: 'hashing' } : {}),
     ...(args.flags.has('memory-detail')
       ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROBE}` }
@@ -276,8 +277,7 @@ runMain(USAGE, async (argv) => {
   } finally {
     clearInterval(sampler);
     await stopTree(npm);
-    await rm(dataDir, { recursive: true, force: true });
-    if (databaseUrl) await dropDatabase(databaseUrl);
+    await removeBenchData({ dataDir, databaseUrl, store, runId });
   }
 });
 

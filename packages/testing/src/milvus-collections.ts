@@ -1,5 +1,5 @@
-// Not exported from index.ts: only the global setup and its test need the Milvus SDK, and every
-// test file that imports @ecom/testing would load it otherwise.
+// Not exported from index.ts (a path of its own: @ecom/testing/milvus-collections): only the global
+// setup and the benches need the Milvus SDK, and every test file that imports @ecom/testing would load it otherwise.
 import { MilvusClient, type ResStatus } from '@zilliz/milvus2-sdk-node';
 
 /**

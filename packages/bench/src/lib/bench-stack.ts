@@ -6,6 +6,7 @@ import { createScratchDatabase } from '@ecom/db';
 import { freePort } from '@ecom/stack/free-port';
 import { SERVICES, type ServiceKey } from '@ecom/stack/services';
 import { REPO_ROOT, type Stack, startStack } from '@ecom/stack/start-stack';
+import { dropScratchCollections } from '@ecom/testing/milvus-collections';
 import pg from 'pg';
 
 export type EmbedderChoice = 'hashing' | 'model';
@@ -40,14 +41,15 @@ export class BenchStack {
   private constructor(
     private readonly options: BenchStackOptions,
     private readonly dataDir: string,
-    private readonly databaseUrl: string | undefined,
     private readonly sharedEnv: Record<string, string>,
     private readonly ports: Record<ServiceKey, number>,
+    private readonly cleanUp: () => Promise<void>,
     private crud: Stack,
     private reco: Stack,
   ) {}
 
   static async start(options: BenchStackOptions): Promise<BenchStack> {
+    const runId = benchRunId();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), `bench-${options.name}-`));
     const baseUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_POSTGRES;
     const databaseUrl =
@@ -61,16 +63,13 @@ export class BenchStack {
       // up would only fail and warn (recommendation-service starts first here).
       REINDEX_ON_EMPTY: 'false',
       ...embedderEnv(options.embedder),
-      ...storeEnv(options.store, options.name),
+      ...storeEnv(options.store, options.name, runId),
       USER_SERVICE_URL: `http://127.0.0.1:${ports.user}`,
       CATALOG_SERVICE_URL: `http://127.0.0.1:${ports.catalog}`,
       RECOMMENDATION_SERVICE_URL: `http://127.0.0.1:${ports.recommendation}`,
       ...options.env,
     };
-    const cleanUp = async () => {
-      await rm(dataDir, { recursive: true, force: true });
-      if (databaseUrl) await dropDatabase(databaseUrl);
-    };
+    const cleanUp = () => removeBenchData({ dataDir, databaseUrl, store: options.store, runId });
     // Started before the catalog so its outbox finds a listener (as the launcher's order does).
     let reco: Stack;
     try {
@@ -94,7 +93,7 @@ export class BenchStack {
       await cleanUp();
       throw error;
     }
-    return new BenchStack(options, dataDir, databaseUrl, sharedEnv, ports, crud, reco);
+    return new BenchStack(options, dataDir, sharedEnv, ports, cleanUp, crud, reco);
   }
 
   get urls(): Record<ServiceKey, string> {
@@ -124,8 +123,7 @@ export class BenchStack {
   async stop(): Promise<void> {
     await this.crud.stop();
     await this.reco.stop();
-    await rm(this.dataDir, { recursive: true, force: true });
-    if (this.databaseUrl) await dropDatabase(this.databaseUrl);
+    await this.cleanUp();
   }
 }
 
@@ -158,21 +156,41 @@ function embedderEnv(choice: EmbedderChoice): Record<string, string> {
   return { EMBEDDINGS_MODEL: path.basename(modelPath), EMBEDDINGS_MODEL_PATH: modelPath };
 }
 
-function storeEnv(choice: StoreChoice, name: string): Record<string, string> {
+function storeEnv(choice: StoreChoice, name: string, runId: string): Record<string, string> {
   if (choice === 'embedded') return { MILVUS_ADDRESS: '' };
-  const suffix = Math.random().toString(36).slice(2, 8);
   return {
-    MILVUS_ADDRESS: process.env.BENCH_MILVUS_ADDRESS ?? DEFAULT_MILVUS,
-    // A collection per run: Milvus outlives the scratch database.
-    MILVUS_COLLECTION_PREFIX: `bench_${name}_${suffix}`.replace(/[^a-z0-9_]/gi, '_').slice(0, 64),
+    MILVUS_ADDRESS: milvusAddress(),
+    // A collection per run (Milvus outlives the scratch database), dropped by its run id at the end.
+    MILVUS_COLLECTION_PREFIX: `bench_${name.replace(/[^a-z0-9_]/gi, '_').slice(0, 40)}_${runId}`,
   };
+}
+
+function milvusAddress(): string {
+  return process.env.BENCH_MILVUS_ADDRESS ?? DEFAULT_MILVUS;
+}
+
+/** A bench run's id: lower-case letters and digits, as collection names and scratch tags take them. */
+export function benchRunId(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
+
+/** What a bench run leaves outside its process: its data folder, scratch database and Milvus collections. */
+export async function removeBenchData(run: {
+  dataDir: string;
+  databaseUrl?: string;
+  store: StoreChoice;
+  runId: string;
+}): Promise<void> {
+  await rm(run.dataDir, { recursive: true, force: true });
+  if (run.databaseUrl) await dropDatabase(run.databaseUrl);
+  if (run.store === 'milvus') await dropScratchCollections(milvusAddress(), run.runId);
 }
 
 function quiet(line: string): void {
   if (/\b(WARN|ERROR|FATAL)\b/.test(line)) process.stderr.write(`${line}\n`);
 }
 
-export async function dropDatabase(url: string): Promise<void> {
+async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new URL(url);
   admin.pathname = new URL(process.env.BENCH_DATABASE_URL ?? DEFAULT_POSTGRES).pathname;
