@@ -86,6 +86,9 @@ export class Reindexer {
 
   private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
     this.progress = { state: 'running', indexed: 0, removed: 0 };
+    // A product written after this (a delivery of a change the catalog made after our read of
+    // its page, maybe at another replica) is newer than what this run read: the run leaves it.
+    const writtenSinceStart = this.sync.noteWrites();
     try {
       // Every product is embedded again when the store lost vectors. The directory's rows stay:
       // other replicas would read deleted rows as deleted products.
@@ -133,7 +136,7 @@ export class Reindexer {
           });
         }
         if (batch.length >= EMBED_BATCH || page.length < PAGE_SIZE) {
-          await this.sync.upsert(batch, missing !== undefined);
+          await this.sync.upsert(batch, { reembed: missing !== undefined, readAfter: writtenSinceStart });
           this.progress.indexed += batch.length;
           this.log.info({ indexed: this.progress.indexed }, 're-indexing the catalog');
           batch = [];
@@ -165,6 +168,8 @@ export class Reindexer {
           're-index waiting: catalog-service not up yet (expected during start-up); retrying',
         );
       }
+    } finally {
+      this.sync.stopNoting(writtenSinceStart);
     }
   }
 }

@@ -10,6 +10,11 @@ import type { VectorStore } from '../vector-store/vector-store.js';
 
 export type ProductInput = Omit<IndexedProduct, 'textHash'> & { tags: string[] };
 
+interface UpsertOptions {
+  reembed?: boolean;
+  readAfter?: ReadonlySet<number>;
+}
+
 /**
  * Keeps the vector store in step with the catalog: embeds product text (the original's
  * recipe) in batches, upserts vectors, and records what was embedded. Calls are serialised
@@ -21,6 +26,7 @@ export class VectorSync {
   version = 0;
   /** Told of the products whose vectors changed or went, here or at another replica. */
   onVectorsChanged: (productIds: number[]) => void = () => {};
+  private readonly notes = new Set<Set<number>>();
 
   constructor(
     private readonly embedder: Embedder,
@@ -30,13 +36,21 @@ export class VectorSync {
     private readonly onDelete: (productIds: number[], here: boolean) => void,
   ) {}
 
-  /** `reembed`: embed even products the directory lists as unchanged (the store lost them). */
-  upsert(products: ProductInput[], reembed = false) {
+  /**
+   * `reembed`: embed even products the directory lists as unchanged (the store lost them).
+   * `readAfter` (a re-index, whose batch was read from catalog-service earlier): the products
+   * written since that note began, here or at another replica, are newer than the batch's read
+   * and keep what they have. Checked before embedding and again just before writing, since
+   * embedding a batch takes seconds and a delivery may reach another replica meanwhile.
+   */
+  upsert(products: ProductInput[], { reembed = false, readAfter }: UpsertOptions = {}) {
     return this.serialised(async () => {
       // Last one wins when a batch names a product twice.
       const latest = new Map(products.map((product) => [product.productId, product]));
+      if (readAfter) await this.takeIn();
       const changed: { fields: Omit<ProductInput, 'tags'>; text: string; hash: string }[] = [];
       for (const input of latest.values()) {
+        if (readAfter?.has(input.productId)) continue;
         const text = productText(input);
         const hash = createHash('sha256').update(text).digest('hex');
         // The input without its tags is what the store and the directory keep of a product.
@@ -45,15 +59,33 @@ export class VectorSync {
         if (!reembed && known && sameProduct(known, { ...fields, textHash: hash })) continue;
         changed.push({ fields, text, hash });
       }
-      if (changed.length > 0) {
-        const vectors = await this.embedder.embed(changed.map((item) => item.text));
-        await this.store.upsert(changed.map(({ fields }, i) => ({ ...fields, vector: vectors[i]! })));
-        await this.directory.save(changed.map(({ fields, hash }) => ({ ...fields, textHash: hash })));
-        this.version++;
-        this.onVectorsChanged(changed.map(({ fields }) => fields.productId));
+      if (changed.length === 0) return { upserted: latest.size, unchanged: latest.size };
+      const vectors = await this.embedder.embed(changed.map((item) => item.text));
+      if (readAfter) await this.takeIn();
+      const written = changed.flatMap((item, i) =>
+        readAfter?.has(item.fields.productId) ? [] : [{ ...item, vector: vectors[i]! }],
+      );
+      if (written.length > 0) {
+        await this.store.upsert(written.map(({ fields, vector }) => ({ ...fields, vector })));
+        await this.directory.save(written.map(({ fields, hash }) => ({ ...fields, textHash: hash })));
+        this.written(written.map(({ fields }) => fields.productId));
       }
-      return { upserted: latest.size, unchanged: latest.size - changed.length };
+      return { upserted: latest.size, unchanged: latest.size - written.length };
     });
+  }
+
+  /**
+   * Notes every product written from now on, here or (taken in) at another replica, until
+   * `stopNoting`: a re-index passes the note as `readAfter`.
+   */
+  noteWrites(): Set<number> {
+    const note = new Set<number>();
+    this.notes.add(note);
+    return note;
+  }
+
+  stopNoting(note: Set<number>): void {
+    this.notes.delete(note);
   }
 
   /**
@@ -76,8 +108,7 @@ export class VectorSync {
       await this.store.delete(unique);
       await this.directory.remove(unique);
       this.onDelete(unique, true);
-      this.version++;
-      this.onVectorsChanged(unique);
+      this.written(unique);
       return unique.length;
     });
   }
@@ -98,8 +129,14 @@ export class VectorSync {
     this.store.forget?.(changed);
     const deleted = changed.filter((id) => !this.directory.get(id));
     if (deleted.length > 0) this.onDelete(deleted, false);
+    this.written(changed);
+  }
+
+  /** Products whose vectors changed or went: a new version for the caches, and noted. */
+  private written(productIds: number[]): void {
+    for (const note of this.notes) for (const id of productIds) note.add(id);
     this.version++;
-    this.onVectorsChanged(changed);
+    this.onVectorsChanged(productIds);
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
