@@ -39,11 +39,17 @@ export const configSchema = z.object({
   RECOMMENDATION_SERVICE_TIMEOUT_MS: millis(30_000),
   /** Deliver product changes to recommendation-service (the outbox is written either way). */
   OUTBOX_ENABLED: flag(true),
-  /** How often the dispatcher looks for work when nothing woke it. */
+  /**
+   * How often the dispatcher looks for work when nothing woke it, and probes a receiver that is
+   * down (connection refused) during a backoff.
+   */
   OUTBOX_POLL_INTERVAL_MS: millis(1_000),
   /** Products per batch upsert call. */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(256),
-  /** First and largest delay between failed deliveries (exponential in between). */
+  /**
+   * First and largest delay between failed deliveries (exponential in between); cut short when
+   * a receiver that was down answers its readiness probe (dispatcher.ts, backOff).
+   */
   OUTBOX_MIN_BACKOFF_MS: millis(500),
   OUTBOX_MAX_BACKOFF_MS: millis(30_000),
 });

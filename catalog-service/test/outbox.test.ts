@@ -51,6 +51,8 @@ function eventsByProduct(calls: ReceivedCall[]): Map<number, Event[]> {
 }
 
 const ok = (call: ReceivedCall) => {
+  // The dispatcher's probe while the receiver was down (not listening).
+  if (call.path === '/readyz') return { status: 200, body: { status: 'ready', checks: {} } };
   if (call.path === '/recommendation/products/batch') {
     return { status: 200, body: { upserted: (call.body as { products: unknown[] }).products.length } };
   }
@@ -200,6 +202,55 @@ describe('outbox delivery to recommendation-service', () => {
       consecutive_failures: 0,
       oldest_pending_age_seconds: null,
     });
+  });
+
+  it('delivers what waited within about a second of a receiver that was down coming back, not after its backoff', async () => {
+    const rec = await receiver();
+    await rec.stop(); // down: the port is closed
+    // A long first backoff (16-20 s): what was written meanwhile must not wait for its end.
+    const config = await outboxConfig(rec, {
+      OUTBOX_POLL_INTERVAL_MS: '250',
+      OUTBOX_MIN_BACKOFF_MS: '20000',
+      OUTBOX_MAX_BACKOFF_MS: '30000',
+    });
+    const started = await app(config);
+    const product = await createProduct(started, 'Written while down', 'Offline');
+    await eventually(
+      async () => (await status(started)).consecutive_failures === 1,
+      5_000,
+      'a refused delivery',
+    );
+    await sleep(1_000);
+    // The probes meanwhile (GET /readyz, refused) are not failed deliveries.
+    expect(await status(started)).toMatchObject({ consecutive_failures: 1, pending_products: 1 });
+
+    await rec.listen();
+    const back = Date.now();
+    await drained(started, 30_000);
+    const waited = Date.now() - back;
+    expect(waited, `delivered ${waited} ms after the receiver came back`).toBeLessThan(2_000);
+    await expectReceiverInStep(started, rec.calls, []);
+    expect(rec.calls.at(-1)?.body).toMatchObject({ product_id: product.id });
+    expect((await status(started)).consecutive_failures).toBe(0);
+  });
+
+  it('waits out the whole backoff of a receiver that answers but fails, without probing it', async () => {
+    const rec = await receiver();
+    const unavailable = { status: 503, body: { detail: 'Vector store is unavailable' } };
+    // Ready by its /readyz, failing every delivery: a probe would end the backoff for nothing.
+    rec.handler = (call) => (call.path === '/readyz' ? ok(call) : unavailable);
+    const config = await outboxConfig(rec, {
+      OUTBOX_POLL_INTERVAL_MS: '50',
+      OUTBOX_MIN_BACKOFF_MS: '20000',
+      OUTBOX_MAX_BACKOFF_MS: '30000',
+    });
+    const started = await app(config);
+    await createProduct(started, 'Failing receiver', 'Busy');
+    await eventually(async () => (await status(started)).consecutive_failures === 1, 5_000, 'a 503');
+    rec.handler = ok;
+    await sleep(1_500);
+    expect(rec.calls.map((call) => call.path)).toEqual(['/recommendation/vectorize_product']);
+    expect(await status(started)).toMatchObject({ consecutive_failures: 1, pending_products: 1 });
   });
 
   it('never sends an older state after a newer one while writes and deliveries interleave', async () => {

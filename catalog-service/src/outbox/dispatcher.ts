@@ -14,6 +14,8 @@ interface Delivery extends DueProduct {
 /** Product deletes, and customer ids (a small JSON body even so), per call. */
 const DELETE_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
+/** A readiness probe while the receiver is down (backOff). */
+const PROBE_TIMEOUT_MS = 2_000;
 
 type Outcome = 'idle' | 'more' | 'failed';
 
@@ -39,6 +41,8 @@ export class OutboxDispatcher {
   private tookOver = false;
   private failures = 0;
   private retryAt = 0;
+  /** The last failure found nobody listening at the receiver's address: probe it while backing off. */
+  private probeWhileBackingOff = false;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
@@ -108,9 +112,39 @@ export class OutboxDispatcher {
         if (!this.stopping) this.recordFailure(error);
         return 'failed';
       });
-      // Backing off after a failure: new writes do not cut the wait short.
-      if (outcome === 'failed') await this.pause(this.retryAt - Date.now());
+      if (outcome === 'failed') await this.backOff();
       else if (outcome === 'idle') await this.pause(this.config.OUTBOX_POLL_INTERVAL_MS, this.woken.signal);
+    }
+  }
+
+  /**
+   * Waits until `retryAt`; new writes do not cut the wait short. When the last delivery found
+   * nobody listening (connection refused, no such host: the receiver is down or restarting), the
+   * dispatcher also asks the receiver's `GET /readyz` every poll interval and retries as soon as
+   * it answers 2xx, so what was written while it was down reaches it about a poll interval after
+   * it is back, not up to OUTBOX_MAX_BACKOFF_MS later. Such a probe costs a closed port nothing
+   * and a ready receiver one cheap GET. Failures with an answer or a timeout (5xx, 401/403/404,
+   * a hung receiver) are not probed: a receiver that is up but failing waits out its backoff.
+   */
+  private async backOff(): Promise<void> {
+    const every = this.config.OUTBOX_POLL_INTERVAL_MS;
+    if (!this.probeWhileBackingOff) return this.pause(this.retryAt - Date.now());
+    while (this.retryAt - Date.now() > every) {
+      await this.pause(every);
+      if (this.stopping || (await this.receiverReady())) return;
+    }
+    await this.pause(this.retryAt - Date.now());
+  }
+
+  private async receiverReady(): Promise<boolean> {
+    const deadline = AbortSignal.timeout(
+      Math.min(PROBE_TIMEOUT_MS, this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS),
+    );
+    try {
+      await this.http.get('/readyz', { signal: AbortSignal.any([this.stopController.signal, deadline]) });
+      return true;
+    } catch {
+      return false; // still down, or up and not ready yet (503): keep waiting
     }
   }
 
@@ -149,10 +183,11 @@ export class OutboxDispatcher {
       for (const chunk of chunks(deletes, DELETE_BATCH)) await this.deliver(chunk);
     } catch (error) {
       if (!(error instanceof ReceiverUnavailable) || this.stopping) throw error;
-      const delay = this.recordFailure(error);
-      await this.outbox.failCustomerChanges(undeliveredCustomerJobs, delay);
+      this.recordFailure(error);
+      // The jobs stay due: the backoff (loop) holds them back, and a probe may end it early.
+      await this.outbox.failCustomerChanges(undeliveredCustomerJobs);
       const undelivered = deliveries.flatMap((delivery) => (delivery.settled ? [] : delivery.jobIds));
-      await this.outbox.fail(undelivered, error.message, delay);
+      await this.outbox.fail(undelivered, error.message);
       return 'failed';
     }
     if (this.failures > 0) {
@@ -246,14 +281,15 @@ export class OutboxDispatcher {
     return held;
   }
 
-  /** Exponential backoff with jitter, capped; returns the delay before the next round. */
-  private recordFailure(error: unknown): number {
+  /** Exponential backoff with jitter, capped: sets when the next round starts (backOff). */
+  private recordFailure(error: unknown): void {
     this.failures += 1;
     const { OUTBOX_MIN_BACKOFF_MS: min, OUTBOX_MAX_BACKOFF_MS: max } = this.config;
     const delay = Math.round(
       Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
     );
     this.retryAt = Date.now() + delay;
+    this.probeWhileBackingOff = nothingListens(error);
     const message = this.noteError(error);
     // Log the first failures, then once a minute: a long outage must not flood the log.
     const now = Date.now();
@@ -265,7 +301,6 @@ export class OutboxDispatcher {
         `outbox: delivery failed: ${message}`,
       );
     }
-    return delay;
   }
 
   private noteError(error: unknown): string {
@@ -298,6 +333,16 @@ export class OutboxDispatcher {
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+/** Connection refused or no such host: nobody listens at the receiver's address. */
+function nothingListens(error: unknown): boolean {
+  // A reset is left out: it may come from a receiver that took the call and crashed on it.
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const { code } = cause as { code?: unknown };
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return true;
+  }
+  return false;
 }
 
 /** The receiver understood the call and refuses this content: retrying it as is will not help. */

@@ -69,11 +69,16 @@ export class OutboxRepository {
       .$executeRaw`DELETE FROM catalog_schema.${Prisma.raw(queue)} WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
-  async fail(jobIds: number[], error: string, retryInMs: number): Promise<void> {
+  /**
+   * Counts a failed attempt. `parkForMs` keeps the jobs out of `due` that long (a product the
+   * receiver rejects); jobs an unavailable receiver did not take stay due: the dispatcher's
+   * backoff holds them back, and ends early when a receiver that was down is back.
+   */
+  async fail(jobIds: number[], error: string, parkForMs = 0): Promise<void> {
     if (jobIds.length === 0) return;
     await this.prisma.$executeRaw`UPDATE catalog_schema.outbox
       SET attempts = attempts + 1, last_error = ${error.slice(0, 1000)},
-          next_attempt_at = now() + ${retryInMs}::int * interval '1 millisecond'
+          next_attempt_at = now() + ${parkForMs}::int * interval '1 millisecond'
       WHERE id = ANY(${jobIds}::bigint[])`;
   }
 
@@ -85,10 +90,11 @@ export class OutboxRepository {
     return rows.map((row) => ({ id: Number(row.id), customerId: row.customer_id }));
   }
 
-  async failCustomerChanges(jobIds: number[], retryInMs: number): Promise<void> {
+  /** Counts a failed attempt; the jobs stay due (as in `fail`: the dispatcher backs off). */
+  async failCustomerChanges(jobIds: number[]): Promise<void> {
     if (jobIds.length === 0) return;
     await this.prisma.$executeRaw`UPDATE catalog_schema.customer_outbox
-      SET attempts = attempts + 1, next_attempt_at = now() + ${retryInMs}::int * interval '1 millisecond'
+      SET attempts = attempts + 1
       WHERE id = ANY(${jobIds}::bigint[])`;
   }
 

@@ -14,7 +14,12 @@ const outboxStatusSchema = z
     last_error: z.string().nullable(),
     last_error_at: z.string().nullable(),
     consecutive_failures: z.number().int(),
-    next_retry_at: z.string().nullable(),
+    next_retry_at: z
+      .string()
+      .nullable()
+      .describe(
+        'After a failed delivery, when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
+      ),
   })
   .meta({
     example: {
