@@ -48,9 +48,10 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
       if (!productDirectory.get(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
       const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];
-      // Strongest first, ties by id; partners no longer in the catalog are skipped.
+      // Strongest first, ties by id. Partners not in the catalog here (deleted, or no vector yet)
+      // are skipped, however many come first: the list is read until `limit` are found.
       const order = [...ids.keys()].sort((a, b) => weights[b]! - weights[a]! || ids[a]! - ids[b]!);
-      for (const i of order.slice(0, request.query.limit * 2)) {
+      for (const i of order) {
         const known = productDirectory.get(ids[i]!);
         if (!known || !(weights[i]! > 0)) continue;
         partners.push(toRecommendation(ids[i]!, known, weights[i]!));
