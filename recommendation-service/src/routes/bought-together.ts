@@ -37,7 +37,8 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
         summary: 'Products bought by the same customers as this one, strongest first',
         description:
           'From the purchase statistics recommendation-service keeps (catalog-service purchase feed). ' +
-          'An empty list when nobody bought the product together with another one yet.',
+          'An empty list when nobody bought the product together with another one yet. ' +
+          'A purchase deleted after the statistics learned it stays counted (docs/limits.md).',
         params: productParams,
         querystring: query,
         response: { 200: partnerSchema.array(), 404: errorSchema },
