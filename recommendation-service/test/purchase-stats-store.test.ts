@@ -95,4 +95,31 @@ describe(`purchase statistics in the database (${DATABASE_KIND})`, () => {
     expect(pairs(stats, 'together', 1)).toEqual([[2, 3]]);
     expect(stats.mostPopular(10)).not.toContain(4);
   });
+
+  it("takes a deleted product out of its customers' recent products: their next purchase is not paired with it", async () => {
+    const store = new PurchaseStatsStore(database.prisma(), options);
+    const from = (await store.cursor()).lastPurchaseId;
+    // Customer 30 buys 101 then 102, customer 31 buys 101; then 101 leaves the catalog.
+    await store.apply([
+      { id: from + 1, customerId: 30, productId: 101 },
+      { id: from + 2, customerId: 30, productId: 102 },
+      { id: from + 3, customerId: 31, productId: 101 },
+    ]);
+    await store.forgetProducts([101]);
+    // Both buy 103 afterwards: only customer 30's 102 is a partner.
+    await store.apply([
+      { id: from + 4, customerId: 30, productId: 103 },
+      { id: from + 5, customerId: 31, productId: 103 },
+    ]);
+    const stats = new PurchaseStats();
+    const change = await store.changesSince(0, 100);
+    stats.update(change);
+    expect(pairs(stats, 'together', 103)).toEqual([[102, 1]]);
+    expect(pairs(stats, 'together', 102)).toEqual([[103, 1]]);
+    expect(pairs(stats, 'next', 102)).toEqual([[103, 1]]);
+    expect(stats.partners('together', 101).ids).toHaveLength(0);
+    // Nor does 103's purchase move 101 back in time: 101 has no popularity row to trend from.
+    expect(change.popularity.has(101)).toBe(false);
+    expect(stats.mostPopular(100)).not.toContain(101);
+  });
 });

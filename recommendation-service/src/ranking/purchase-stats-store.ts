@@ -183,18 +183,39 @@ export class PurchaseStatsStore {
     return { version, purchases, customers, popularity, trending, partners: lists };
   }
 
-  /** A product left the catalog: drop its statistics, so no replica loads them again. */
+  /**
+   * A product left the catalog: drop its statistics, so no replica loads them again, and take it
+   * out of every customer's recent products, so no later purchase is paired with it (nor makes
+   * it trend again). Under the cursor's lock, as `apply`: a page applied meanwhile would write
+   * back tails it read before.
+   */
   async forgetProducts(productIds: readonly number[]): Promise<void> {
     if (productIds.length === 0) return;
-    await this.prisma.$transaction([
-      this.prisma.$executeRawUnsafe(
-        `DELETE FROM recommendation_schema.product_pair WHERE product_id = ANY($1::int[]) OR other_id = ANY($1::int[])`,
-        [...productIds],
-      ),
-      this.prisma.$executeRawUnsafe(
-        `DELETE FROM recommendation_schema.product_popularity WHERE product_id = ANY($1::int[])`,
-        [...productIds],
-      ),
-    ]);
+    const ids = [...productIds];
+    await this.prisma.$transaction(
+      async (tx) => {
+        await tx.$queryRawUnsafe(
+          `SELECT 1 FROM recommendation_schema.purchase_stats_cursor WHERE id = 1 FOR UPDATE`,
+        );
+        await tx.$executeRawUnsafe(
+          `DELETE FROM recommendation_schema.product_pair WHERE product_id = ANY($1::int[]) OR other_id = ANY($1::int[])`,
+          ids,
+        );
+        await tx.$executeRawUnsafe(
+          `DELETE FROM recommendation_schema.product_popularity WHERE product_id = ANY($1::int[])`,
+          ids,
+        );
+        // The others keep their order (oldest first); one pass over the table, as a delete is rare.
+        await tx.$executeRawUnsafe(
+          `UPDATE recommendation_schema.customer_tail
+           SET products = ARRAY(SELECT p FROM unnest(products) WITH ORDINALITY AS t(p, n)
+                                WHERE p <> ALL($1::int[]) ORDER BY n)
+           WHERE products && $1::int[]`,
+          ids,
+        );
+      },
+      // As long as `apply`'s: it may wait for a page of a bulk catch-up to be applied.
+      { timeout: 60_000, maxWait: 60_000 },
+    );
   }
 }

@@ -37,7 +37,8 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
         summary: 'Products bought by the same customers as this one, strongest first',
         description:
           'From the purchase statistics recommendation-service keeps (catalog-service purchase feed). ' +
-          'An empty list when nobody bought the product together with another one yet.',
+          'An empty list when nobody bought the product together with another one yet. ' +
+          'A purchase deleted after the statistics learned it stays counted (docs/limits.md).',
         params: productParams,
         querystring: query,
         response: { 200: partnerSchema.array(), 404: errorSchema },
@@ -48,9 +49,10 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
       if (!productDirectory.get(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
       const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];
-      // Strongest first, ties by id; partners no longer in the catalog are skipped.
+      // Strongest first, ties by id. Partners not in the catalog here (deleted, or no vector yet)
+      // are skipped, however many come first: the list is read until `limit` are found.
       const order = [...ids.keys()].sort((a, b) => weights[b]! - weights[a]! || ids[a]! - ids[b]!);
-      for (const i of order.slice(0, request.query.limit * 2)) {
+      for (const i of order) {
         const known = productDirectory.get(ids[i]!);
         if (!known || !(weights[i]! > 0)) continue;
         partners.push(toRecommendation(ids[i]!, known, weights[i]!));
