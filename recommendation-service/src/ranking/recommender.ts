@@ -28,8 +28,11 @@ type RecommendQuery = z.infer<typeof recommendationQuery>;
 type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 
 interface CustomerState {
-  /** Identifies the history, profile and vectors the state was computed from. */
-  key: string;
+  /**
+   * What the state was made from: the whole history's fingerprint (profile, every purchase with the
+   * title and category it was loaded with) and the vectors' version. Reused only while both hold.
+   */
+  madeFrom: string;
   /** Read when a search needs it (the neighbour lists rank without it). */
   vector?: Float32Array;
   /** From the profile text: no purchase has a vector. */
@@ -53,6 +56,11 @@ export class Recommender {
   private readonly params: BlendParams;
   /** Read by /metrics. */
   readonly answerCache = { hits: 0, misses: 0 };
+  /**
+   * Each loaded history's fingerprint, by identity: a held history (HistoryCache) is hashed once,
+   * not on every request. A loaded history is never changed in place; a reload is a new object.
+   */
+  private readonly fingerprints = new WeakMap<CustomerPurchases, string>();
 
   constructor(
     private readonly config: RankingConfig,
@@ -77,7 +85,8 @@ export class Recommender {
     const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
-    // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
+    // Answers stay valid while the state holds (the history and the vectors are unchanged) and the
+    // purchase statistics are unchanged.
     const stamp = `${this.vectorsVersion()}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
     if (cached && cached.stamp === stamp) {
@@ -222,22 +231,18 @@ export class Recommender {
     }
   }
 
-  /** Recomputed only when the history, profile or vectors changed. */
+  /** Made again only when the history or the vectors changed. */
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
     strategy: RecommendQuery['strategy'],
   ): Promise<CustomerState> {
-    const { age, gender, location, preference } = history;
-    const key = createHash('sha256')
-      .update(JSON.stringify([strategy, age, gender, location, preference, purchases]))
-      .update(this.vectorsVersion())
-      .digest('hex');
+    const madeFrom = `${this.fingerprint(history)}|${this.vectorsVersion()}`;
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
-    if (cached && cached.key === key) return cached;
+    if (cached && cached.madeFrom === madeFrom) return cached;
     const state: CustomerState = {
-      key,
+      madeFrom,
       ...(strategy === 'original'
         ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
         : await this.historyState(history, purchases)),
@@ -245,6 +250,21 @@ export class Recommender {
     };
     this.states?.set(cacheKey, state);
     return state;
+  }
+
+  /**
+   * The whole history, hashed once per loaded copy: every purchase (not only the latest
+   * RANK_HISTORY_LIMIT: exclusion and the original text read them all) with the titles and
+   * categories it was loaded with, and the profile. A history loaded again with the same content
+   * keeps the state; one loaded after a rename, a move or a deleted purchase does not.
+   */
+  private fingerprint(history: CustomerPurchases): string {
+    let fingerprint = this.fingerprints.get(history);
+    if (fingerprint === undefined) {
+      fingerprint = createHash('sha256').update(JSON.stringify(history)).digest('base64');
+      this.fingerprints.set(history, fingerprint);
+    }
+    return fingerprint;
   }
 
   /**
