@@ -110,4 +110,20 @@ describe(`a customer's prepared state (${store})`, () => {
     expect(answer).toEqual(await fresh(afterDelete, { limit: 100 }));
     expect(answer.map((item) => item.product_id)).toContain(oldest);
   });
+
+  it('ranks again from the neighbour lists a state made while they were being built', async () => {
+    const neighbours = deps().neighbours!;
+    // As after an import: every list dropped, built again once the changes are quiet for a second.
+    neighbours.productsChanged(deps().productDirectory.ids());
+    const histories = await Promise.all([1, 2, 4, 5, 6, 7, 8, 9].map((id) => deps().histories.get(id)));
+    await Promise.all(histories.map((history) => rank(history, { limit: 20 })));
+    expect(neighbours.count, 'ranked before any list was built again').toBe(0);
+    await neighbours.idle();
+
+    for (const history of histories) {
+      expect(await rank(history, { limit: 20 }), `customer ${history.id}`).toEqual(
+        await fresh(history, { limit: 20 }),
+      );
+    }
+  });
 });

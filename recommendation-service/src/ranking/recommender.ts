@@ -17,6 +17,7 @@ import {
   customerContent,
   nameFromLists,
   unlistedScore,
+  type WeighedPurchase,
 } from './neighbour-content.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
@@ -33,6 +34,11 @@ interface CustomerState {
    * title and category it was loaded with) and the vectors' version. Reused only while both hold.
    */
   madeFrom: string;
+  /**
+   * Set when made while a purchase's neighbour list was missing (ranked with a search instead): the
+   * lists' `builds` then. Once they are built the state is made again from them, as on any replica.
+   */
+  missingListsAt?: number;
   /** Read when a search needs it (the neighbour lists rank without it). */
   vector?: Float32Array;
   /** From the profile text: no purchase has a vector. */
@@ -231,7 +237,7 @@ export class Recommender {
     }
   }
 
-  /** Made again only when the history or the vectors changed. */
+  /** Made again only when the history, the vectors or (a state made without them) the lists changed. */
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
@@ -240,7 +246,7 @@ export class Recommender {
     const madeFrom = `${this.fingerprint(history)}|${this.vectorsVersion()}`;
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
-    if (cached && cached.madeFrom === madeFrom) return cached;
+    if (cached && cached.madeFrom === madeFrom && !this.listsArrived(cached, purchases)) return cached;
     const state: CustomerState = {
       madeFrom,
       ...(strategy === 'original'
@@ -268,15 +274,31 @@ export class Recommender {
   }
 
   /**
+   * Whether a state made while some of its purchases' lists were missing can now have them all.
+   * Looked at only after the lists' worker built some (`builds` moved), so once per build pass.
+   */
+  private listsArrived(state: CustomerState, purchases: number[]): boolean {
+    if (state.missingListsAt === undefined || state.missingListsAt === this.neighbours!.builds) return false;
+    if (this.listedPurchases(purchases)) return true;
+    state.missingListsAt = this.neighbours!.builds;
+    return false;
+  }
+
+  /**
    * With neighbour lists, the lists of the latest purchases (no vector read); else, or while one
    * is not built, or when no purchase has a vector, the customer's vector.
    */
   private async historyState(
     history: CustomerPurchases,
     purchases: number[],
-  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content'>> {
-    const content = this.neighbours && this.listedContent(purchases);
-    if (!content) return this.historyVector(history, purchases);
+  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content' | 'missingListsAt'>> {
+    if (!this.neighbours) return this.historyVector(history, purchases);
+    const listed = this.listedPurchases(purchases);
+    if (!listed) {
+      const missingListsAt = this.neighbours.builds;
+      return { ...(await this.historyVector(history, purchases)), missingListsAt };
+    }
+    const content = customerContent(listed);
     // Purchases with vectors are those in the directory (written after their vectors).
     const recent = purchases
       .filter((productId) => this.directory.get(productId))
@@ -284,8 +306,8 @@ export class Recommender {
     return { profileOnly: false, recent, content };
   }
 
-  /** The latest purchases' neighbour lists, weighted as in the customer's vector (the weights fade). */
-  private listedContent(purchases: number[]): CustomerContent | undefined {
+  /** The latest purchases with their neighbour lists, weighted as in the customer's vector (the weights fade). */
+  private listedPurchases(purchases: number[]): WeighedPurchase[] | undefined {
     const halfLife = this.config.RANK_RECENCY_HALF_LIFE;
     const weighed = purchases
       .slice(0, usefulDepth(halfLife, this.config.RANK_HISTORY_LIMIT))
@@ -295,8 +317,7 @@ export class Recommender {
     const lists = this.neighbours!.held(weighed.map((p) => p.productId));
     // A list not built yet (after a start or a change): one search as before, not one per purchase.
     if (lists.size < weighed.length) return undefined;
-    const listed = weighed.map((p) => ({ ...p, list: lists.get(p.productId)! }));
-    return customerContent(listed);
+    return weighed.map((p) => ({ ...p, list: lists.get(p.productId)! }));
   }
 
   /** The customer's vector, read for a search the lists cannot answer (a category filter). */
