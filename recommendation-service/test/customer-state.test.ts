@@ -126,4 +126,21 @@ describe(`a customer's prepared state (${store})`, () => {
       );
     }
   });
+
+  it('never gives the recommended item itself as the reason', async () => {
+    const [bought] = deps().productDirectory.ids();
+    const { categoryId } = deps().productDirectory.get(bought!)!;
+    const history = historyOf(900_002, [bought!]);
+    for (const query of [
+      { exclude_purchased: false },
+      { exclude_purchased: false, category_id: categoryId },
+    ]) {
+      const answer = await rank(history, query);
+      expect(answer.map((item) => item.product_id)).toContain(bought);
+      for (const item of answer) {
+        expect(item.reason.product_id, JSON.stringify(item)).not.toBe(item.product_id);
+        expect(item.reason.text, JSON.stringify(item)).not.toContain('something you bought');
+      }
+    }
+  });
 });

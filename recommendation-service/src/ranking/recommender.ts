@@ -210,7 +210,10 @@ export class Recommender {
     });
   }
 
-  /** "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top items only). */
+  /**
+   * "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top
+   * items only), never the item itself (bought, and recommended with exclude_purchased=false).
+   */
   private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
     const open = ranked.filter(
       (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
@@ -226,6 +229,7 @@ export class Recommender {
       if (!vector) continue;
       let best = -Infinity;
       for (const purchase of state.recent) {
+        if (purchase === item.productId) continue;
         const other = vectors.get(purchase);
         if (!other) continue;
         const similarity = dot(vector, other);
@@ -234,6 +238,10 @@ export class Recommender {
           item.reason = { kind: 'similar_to', product_id: purchase };
         }
       }
+      // Bought itself and no other recent purchase to name: close to the history as a whole, not
+      // "Because you bought something you bought".
+      if (best === -Infinity && state.recent.includes(item.productId))
+        item.reason = { kind: 'matches_profile' };
     }
   }
 
