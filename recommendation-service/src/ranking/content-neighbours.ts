@@ -45,6 +45,11 @@ export class ContentNeighbours {
   private generation = 0;
   /** Bumped whenever held lists are mended or dropped: what was ranked from them is out of date. */
   version = 0;
+  /**
+   * Bumped whenever missing lists were built. Not `version`: what was ranked from the lists held
+   * is still right; only what was ranked without a list that is now held should look again.
+   */
+  builds = 0;
   private stopped = false;
 
   constructor(
@@ -164,6 +169,7 @@ export class ContentNeighbours {
         built++;
       }
     }
+    if (built > 0) this.builds++;
     return built;
   }
 

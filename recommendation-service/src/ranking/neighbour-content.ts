@@ -86,6 +86,7 @@ export function nameFromLists(content: CustomerContent, recent: readonly number[
   return open.filter((item) => {
     let best = -Infinity;
     for (const purchase of recent) {
+      if (purchase === item.productId) continue; // bought itself: another purchase, or none, is named
       const list = listOf.get(purchase);
       const score = list && scoreOn(list, item.productId);
       if (score !== undefined && score > best) {

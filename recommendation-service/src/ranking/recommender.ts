@@ -17,6 +17,7 @@ import {
   customerContent,
   nameFromLists,
   unlistedScore,
+  type WeighedPurchase,
 } from './neighbour-content.js';
 import type { PurchaseStats } from './purchase-stats.js';
 import { behaviourEvidence, categoryAffinity, recencyWeight, usefulDepth } from './signals.js';
@@ -28,8 +29,16 @@ type RecommendQuery = z.infer<typeof recommendationQuery>;
 type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 
 interface CustomerState {
-  /** Identifies the history, profile and vectors the state was computed from. */
-  key: string;
+  /**
+   * What the state was made from: the whole history's fingerprint (profile, every purchase with the
+   * title and category it was loaded with) and the vectors' version. Reused only while both hold.
+   */
+  madeFrom: string;
+  /**
+   * Set when made while a purchase's neighbour list was missing (ranked with a search instead): the
+   * lists' `builds` then. Once they are built the state is made again from them, as on any replica.
+   */
+  missingListsAt?: number;
   /** Read when a search needs it (the neighbour lists rank without it). */
   vector?: Float32Array;
   /** From the profile text: no purchase has a vector. */
@@ -53,6 +62,11 @@ export class Recommender {
   private readonly params: BlendParams;
   /** Read by /metrics. */
   readonly answerCache = { hits: 0, misses: 0 };
+  /**
+   * Each loaded history's fingerprint, by identity: a held history (HistoryCache) is hashed once,
+   * not on every request. A loaded history is never changed in place; a reload is a new object.
+   */
+  private readonly fingerprints = new WeakMap<CustomerPurchases, string>();
 
   constructor(
     private readonly config: RankingConfig,
@@ -77,7 +91,8 @@ export class Recommender {
     const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
-    // Answers stay valid while the history, the vectors and the purchase statistics are unchanged.
+    // Answers stay valid while the state holds (the history and the vectors are unchanged) and the
+    // purchase statistics are unchanged.
     const stamp = `${this.vectorsVersion()}|${this.stats.version}`;
     const cached = state.answers.get(answerKey);
     if (cached && cached.stamp === stamp) {
@@ -195,7 +210,10 @@ export class Recommender {
     });
   }
 
-  /** "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top items only). */
+  /**
+   * "Similar to": the recent purchase whose vector is closest to the item's (one vector read, top
+   * items only), never the item itself (bought, and recommended with exclude_purchased=false).
+   */
   private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
     const open = ranked.filter(
       (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
@@ -211,6 +229,7 @@ export class Recommender {
       if (!vector) continue;
       let best = -Infinity;
       for (const purchase of state.recent) {
+        if (purchase === item.productId) continue;
         const other = vectors.get(purchase);
         if (!other) continue;
         const similarity = dot(vector, other);
@@ -219,25 +238,25 @@ export class Recommender {
           item.reason = { kind: 'similar_to', product_id: purchase };
         }
       }
+      // Bought itself and no other recent purchase to name: close to the history as a whole, not
+      // "Because you bought something you bought".
+      if (best === -Infinity && state.recent.includes(item.productId))
+        item.reason = { kind: 'matches_profile' };
     }
   }
 
-  /** Recomputed only when the history, profile or vectors changed. */
+  /** Made again only when the history, the vectors or (a state made without them) the lists changed. */
   private async customerState(
     history: CustomerPurchases,
     purchases: number[],
     strategy: RecommendQuery['strategy'],
   ): Promise<CustomerState> {
-    const { age, gender, location, preference } = history;
-    const key = createHash('sha256')
-      .update(JSON.stringify([strategy, age, gender, location, preference, purchases]))
-      .update(this.vectorsVersion())
-      .digest('hex');
+    const madeFrom = `${this.fingerprint(history)}|${this.vectorsVersion()}`;
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
-    if (cached && cached.key === key) return cached;
+    if (cached && cached.madeFrom === madeFrom && !this.listsArrived(cached, purchases)) return cached;
     const state: CustomerState = {
-      key,
+      madeFrom,
       ...(strategy === 'original'
         ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
         : await this.historyState(history, purchases)),
@@ -248,15 +267,46 @@ export class Recommender {
   }
 
   /**
+   * The whole history, hashed once per loaded copy: every purchase (not only the latest
+   * RANK_HISTORY_LIMIT: exclusion and the original text read them all) with the titles and
+   * categories it was loaded with, and the profile. A history loaded again with the same content
+   * keeps the state; one loaded after a rename, a move or a deleted purchase does not.
+   */
+  private fingerprint(history: CustomerPurchases): string {
+    let fingerprint = this.fingerprints.get(history);
+    if (fingerprint === undefined) {
+      fingerprint = createHash('sha256').update(JSON.stringify(history)).digest('base64');
+      this.fingerprints.set(history, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /**
+   * Whether a state made while some of its purchases' lists were missing can now have them all.
+   * Looked at only after the lists' worker built some (`builds` moved), so once per build pass.
+   */
+  private listsArrived(state: CustomerState, purchases: number[]): boolean {
+    if (state.missingListsAt === undefined || state.missingListsAt === this.neighbours!.builds) return false;
+    if (this.listedPurchases(purchases)) return true;
+    state.missingListsAt = this.neighbours!.builds;
+    return false;
+  }
+
+  /**
    * With neighbour lists, the lists of the latest purchases (no vector read); else, or while one
    * is not built, or when no purchase has a vector, the customer's vector.
    */
   private async historyState(
     history: CustomerPurchases,
     purchases: number[],
-  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content'>> {
-    const content = this.neighbours && this.listedContent(purchases);
-    if (!content) return this.historyVector(history, purchases);
+  ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content' | 'missingListsAt'>> {
+    if (!this.neighbours) return this.historyVector(history, purchases);
+    const listed = this.listedPurchases(purchases);
+    if (!listed) {
+      const missingListsAt = this.neighbours.builds;
+      return { ...(await this.historyVector(history, purchases)), missingListsAt };
+    }
+    const content = customerContent(listed);
     // Purchases with vectors are those in the directory (written after their vectors).
     const recent = purchases
       .filter((productId) => this.directory.get(productId))
@@ -264,8 +314,8 @@ export class Recommender {
     return { profileOnly: false, recent, content };
   }
 
-  /** The latest purchases' neighbour lists, weighted as in the customer's vector (the weights fade). */
-  private listedContent(purchases: number[]): CustomerContent | undefined {
+  /** The latest purchases with their neighbour lists, weighted as in the customer's vector (the weights fade). */
+  private listedPurchases(purchases: number[]): WeighedPurchase[] | undefined {
     const halfLife = this.config.RANK_RECENCY_HALF_LIFE;
     const weighed = purchases
       .slice(0, usefulDepth(halfLife, this.config.RANK_HISTORY_LIMIT))
@@ -275,8 +325,7 @@ export class Recommender {
     const lists = this.neighbours!.held(weighed.map((p) => p.productId));
     // A list not built yet (after a start or a change): one search as before, not one per purchase.
     if (lists.size < weighed.length) return undefined;
-    const listed = weighed.map((p) => ({ ...p, list: lists.get(p.productId)! }));
-    return customerContent(listed);
+    return weighed.map((p) => ({ ...p, list: lists.get(p.productId)! }));
   }
 
   /** The customer's vector, read for a search the lists cannot answer (a category filter). */

@@ -42,7 +42,7 @@ const reasonSchema = z
     product_id: z
       .number()
       .optional()
-      .describe("The customer's purchase the reason relates to, when there is one"),
+      .describe("The customer's purchase the reason relates to, when there is one; never the item itself"),
     text: z.string().describe('A sentence a shop can show next to the item'),
   })
   .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
