@@ -1,4 +1,3 @@
-import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerPurchases } from '../src/clients/catalog-client.js';
 import { catalogSettled, type Stack, startStack } from './helper.js';
@@ -20,9 +19,7 @@ describe(`a customer's prepared state (${store})`, () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    const total = await catalogSettled(stack);
-    // Vectors are stored before their directory entries (vector-sync.ts): the tests read the directory.
-    await eventually(() => deps().productDirectory.size === total, 60_000, 'every product in the directory');
+    await catalogSettled(stack);
     await deps().neighbours!.idle();
   }, 180_000);
 

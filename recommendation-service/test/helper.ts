@@ -81,11 +81,20 @@ export async function json<T>(url: string, init?: RequestInit): Promise<T> {
  */
 export async function catalogSettled(stack: Stack): Promise<number> {
   const total = Number((await fetch(`${stack.catalog.url}/products/?limit=1`)).headers.get('x-total-count'));
-  type Info = { vector_count: number | null; purchase_statistics: { purchases: number } };
+  type Info = {
+    vector_count: number | null;
+    indexed_products: number;
+    purchase_statistics: { purchases: number };
+  };
   await eventually(
     async () => {
       const current = await json<Info>(`${stack.recommendations.url}/recommendation/info`);
-      return current.vector_count === total && current.purchase_statistics.purchases > 0;
+      // Both: vectors are stored before the directory lists them (vector-sync.ts).
+      return (
+        current.vector_count === total &&
+        current.indexed_products === total &&
+        current.purchase_statistics.purchases > 0
+      );
     },
     60_000,
     'replica A vectorised the catalog and learned the seeded purchases',
