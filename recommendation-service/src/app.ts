@@ -162,14 +162,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
   });
 
-  /** A new or empty collection (first start, a new embedder, Milvus lost its data): the re-index fills it. */
-  const reindexIfEmpty = async (created: boolean) => {
-    if (!config.REINDEX_ON_EMPTY || (!created && (await vectorStore.count()) > 0)) return;
-    app.log.info(
-      { collection: vectorStore.collection },
-      'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
-    );
-    reindexer.start(true);
+  /**
+   * A new or empty collection (first start, a new embedder, Milvus lost its data): the re-index
+   * fills it. One another embedder's collection was written after: it catches up on what the
+   * outbox delivered there (re-embedding only what changed, removing what went).
+   */
+  const reindexIfNeeded = async (created: boolean) => {
+    if (!config.REINDEX_ON_EMPTY) return;
+    if (created || (await vectorStore.count()) === 0) {
+      app.log.info(
+        { collection: vectorStore.collection },
+        'vector collection is empty; re-indexing from catalog-service unless its outbox is delivering',
+      );
+      reindexer.start('empty');
+    } else if (await directory.behindAnotherEmbedder()) {
+      app.log.info(
+        { collection: vectorStore.collection },
+        "another embedder's collection was written after this one; re-indexing to catch up on the catalog's changes",
+      );
+      reindexer.start('behind');
+    }
   };
   app.addHook('onReady', async () => {
     feed.start();
@@ -178,11 +190,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     neighbours?.fill();
     // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
     vectorStore.onSetUp = (created) => {
-      reindexIfEmpty(created).catch((err) =>
+      reindexIfNeeded(created).catch((err) =>
         app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
       );
     };
-    await reindexIfEmpty(false).catch((err) => {
+    await reindexIfNeeded(false).catch((err) => {
       if (!(err instanceof VectorStoreUnavailableError)) throw err;
     });
   });

@@ -35,7 +35,10 @@ export const configSchema = z.object({
   CUSTOMER_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /** How often catalog-service's purchase feed is polled; each tick also takes in other replicas' product changes. */
   PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
-  /** When the vector collection is empty at start, pull every product from catalog-service and embed it. */
+  /**
+   * When the vector collection is empty at start, pull every product from catalog-service and
+   * embed it; when it is behind another embedder's (docs/embedders.md), what changed.
+   */
   REINDEX_ON_EMPTY: flag(true),
 });
 

@@ -93,6 +93,30 @@ export class ProductDirectory {
     return [...this.products.keys()];
   }
 
+  /**
+   * Whether the embedder whose collection was written last is another one, and it holds the
+   * catalog otherwise than this one (a product added, gone, or with other text or category).
+   * Then the service ran with it meanwhile (a switch, or `auto` falling back to hashing), and
+   * catalog-service's outbox delivered those changes there, not here. Text hashes do not depend
+   * on the embedder, so the two directories compare directly.
+   */
+  async behindAnotherEmbedder(): Promise<boolean> {
+    const [answer] = await this.prisma.$queryRawUnsafe<{ behind: boolean | null }[]>(
+      `WITH latest AS (
+         SELECT embedder_id, max(version) AS version FROM recommendation_schema.indexed_product_change
+         GROUP BY embedder_id ORDER BY version DESC LIMIT 1),
+       ours AS (SELECT product_id, category_id, text_hash FROM recommendation_schema.indexed_product WHERE embedder_id = $1),
+       theirs AS (SELECT product_id, category_id, text_hash FROM recommendation_schema.indexed_product
+                  WHERE embedder_id = (SELECT embedder_id FROM latest))
+       SELECT (SELECT embedder_id FROM latest) <> $1 AND EXISTS (
+         SELECT 1 FROM ours FULL JOIN theirs USING (product_id)
+         WHERE ours.text_hash IS DISTINCT FROM theirs.text_hash
+            OR ours.category_id IS DISTINCT FROM theirs.category_id) AS behind`,
+      this.embedderId,
+    );
+    return answer?.behind === true;
+  }
+
   async save(products: IndexedProduct[]): Promise<void> {
     if (products.length === 0) return;
     await this.write(

@@ -25,6 +25,13 @@ interface ReindexProgress {
 }
 
 /**
+ * Why a run starts: asked for (POST /recommendation/reindex); at start, for an empty collection
+ * (first start, a new embedder, Milvus lost its data); or at start, for a collection another
+ * embedder's was written after (the outbox delivered the catalog's changes there meanwhile).
+ */
+export type ReindexTrigger = 'asked' | 'empty' | 'behind';
+
+/**
  * Re-embeds the whole catalog from catalog-service's lists: at start when the collection is
  * empty (a new embedder), and on demand. VectorSync skips unchanged products.
  */
@@ -42,17 +49,18 @@ export class Reindexer {
   ) {}
 
   /**
-   * Starts a run in the background unless one is already going. `atStart`: skipped when the
-   * outbox delivers every product, and retried while catalog-service is not up yet.
+   * Starts a run in the background unless one is already going. At start (`empty`, `behind`)
+   * it is retried while catalog-service is not up yet; an `empty` one is skipped when the outbox
+   * delivers every product.
    */
-  start(atStart = false): void {
+  start(trigger: ReindexTrigger = 'asked'): void {
     if (this.running) {
       // A re-index asked for while one runs (or waits for catalog-service at start-up) runs
       // in full once that one ends: the start-up one may decide the outbox covers it.
-      this.again ||= !atStart;
+      this.again ||= trigger !== 'empty';
       return;
     }
-    this.running = this.attempts(atStart).finally(() => {
+    this.running = this.attempts(trigger).finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;
@@ -61,7 +69,8 @@ export class Reindexer {
     });
   }
 
-  private async attempts(atStart: boolean): Promise<void> {
+  private async attempts(trigger: ReindexTrigger): Promise<void> {
+    const atStart = trigger !== 'asked';
     const startedAt = Date.now();
     let warned = false;
     for (let attempt = 0; ; attempt++) {
@@ -70,7 +79,7 @@ export class Reindexer {
       // warning (once). A single run (POST /recommendation/reindex) warns at once.
       const warn: boolean = !atStart || (!warned && Date.now() - startedAt >= QUIET_START_MS);
       warned ||= warn;
-      await this.run(warn ? 'warn' : attempt === 0 ? 'info' : 'debug', atStart);
+      await this.run(warn ? 'warn' : attempt === 0 ? 'info' : 'debug', trigger === 'empty');
       const retry = atStart && Date.now() < startedAt + START_RETRY_MS;
       if (this.progress.state !== 'failed' || !retry || this.stopped) return;
       this.progress.state = 'waiting';
