@@ -124,6 +124,17 @@ describe(`a customer's prepared state (${store})`, () => {
     }
   });
 
+  it("keeps the answers of a customer's latest few queries only, however many a client varies", async () => {
+    const history = await deps().histories.get(10);
+    const { answerCache } = deps().recommender;
+    for (let limit = 1; limit <= 20; limit++) await rank(history, { limit });
+    const hits = answerCache.hits;
+    await rank(history, { limit: 20 });
+    expect(answerCache.hits, 'the latest query is answered from the cache').toBe(hits + 1);
+    await rank(history, { limit: 1 });
+    expect(answerCache.hits, 'the first of 20 queries was let go').toBe(hits + 1);
+  });
+
   it('never gives the recommended item itself as the reason', async () => {
     const [bought] = deps().productDirectory.ids();
     const { categoryId } = deps().productDirectory.get(bought!)!;

@@ -47,8 +47,15 @@ interface CustomerState {
   recent: number[];
   /** The latest purchases' neighbour lists and recency weights (absent: search the store). */
   content?: CustomerContent;
-  answers: Map<string, { stamp: string; items: Recommendation[] }>;
+  /** The latest few queries' answers: a client varying limit, category or flags cannot grow it. */
+  answers: LRUCache<string, { stamp: string; items: Recommendation[] }>;
 }
+
+/**
+ * Answers kept per customer and strategy. A shop's pages ask a customer one or two ways (a list,
+ * maybe a category); each answer is up to 100 items (~10 KB), so a state stays under ~40 KB.
+ */
+const ANSWERS_PER_STATE = 4;
 
 /**
  * Ranks products for a customer: "hybrid" (the default) gathers the signals `blend` weighs
@@ -260,7 +267,7 @@ export class Recommender {
       ...(strategy === 'original'
         ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
         : await this.historyState(history, purchases)),
-      answers: new Map(),
+      answers: new LRUCache({ max: ANSWERS_PER_STATE }),
     };
     this.states?.set(cacheKey, state);
     return state;
