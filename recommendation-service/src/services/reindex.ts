@@ -32,8 +32,8 @@ interface ReindexProgress {
 export type ReindexTrigger = 'asked' | 'empty' | 'behind';
 
 /**
- * Re-embeds the whole catalog from catalog-service's lists: at start when the collection is
- * empty (a new embedder), and on demand. VectorSync skips unchanged products.
+ * Re-embeds the whole catalog from catalog-service's lists (ReindexTrigger says when).
+ * VectorSync skips unchanged products.
  */
 export class Reindexer {
   progress: ReindexProgress = { state: 'idle', indexed: 0, removed: 0 };
