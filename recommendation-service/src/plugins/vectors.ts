@@ -21,7 +21,7 @@ export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 
     if (!(err instanceof VectorStoreUnavailableError)) throw err;
     // Expected, and the store logged why: the reason on one line, no stack.
     app.log.warn(
-      { reason: reasonOf(err.cause), ...info },
+      { reason: reasonOf(err.cause ?? err), ...info },
       'vector store unavailable at start; not ready until it answers',
     );
   }

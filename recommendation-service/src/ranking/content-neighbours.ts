@@ -148,7 +148,8 @@ export class ContentNeighbours {
     } catch (err) {
       // The store is away: first requests search it as before (their lists are missing).
       // Unavailable is expected while Milvus is away (the store logs it): no stack each time.
-      const why = err instanceof VectorStoreUnavailableError ? { reason: reasonOf(err.cause) } : { err };
+      const why =
+        err instanceof VectorStoreUnavailableError ? { reason: reasonOf(err.cause ?? err) } : { err };
       this.log.warn({ ...why, built }, 'could not build product neighbour lists; trying again in 30 s');
       this.runIn(RETRY_MS);
     }

@@ -496,7 +496,7 @@ export class MilvusVectorStore implements VectorStore {
     const outage = this.outage.failed();
     if (!outage || this.closed) return;
     const { MILVUS_ADDRESS: address } = this.config;
-    const reason = reasonOf(error.cause);
+    const reason = reasonOf(error.cause ?? error);
     if (outage.failures === 1)
       this.log.warn({ address, reason }, 'cannot reach Milvus; retrying on each call');
     else this.log.warn({ address, reason, ...outage }, 'Milvus still unreachable');
