@@ -11,12 +11,21 @@ import { type MilvusConfig, vectorStoreConfigShape } from '../src/vector-store/c
 import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
 import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
 import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
+import type { StoreLogger } from '../src/vector-store/logger.js';
 import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
 import { MilvusVectorStore } from '../src/vector-store/milvus/milvus-store.js';
 import { type StoreHarness, vectorStoreContract } from './vector-store-contract.js';
 import { bruteForce, random, randomProducts, rankingDifference, unitVector } from './vector-store-helpers.js';
 
 const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
+
+/** A store logger that keeps what it is given. */
+function capturingLogger() {
+  const lines: { level: string; obj: object; msg: string }[] = [];
+  const keep = (level: string) => (obj: object, msg: string) => lines.push({ level, obj, msg });
+  const log: StoreLogger = { info: keep('info'), warn: keep('warn'), error: keep('error') };
+  return { log, lines };
+}
 /**
  * Every collection (and database) of this file starts with this: parallel runs never collide, and
  * the run's end drops what a failed test left behind.
@@ -181,10 +190,12 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
     const { port } = relay.address() as net.AddressInfo;
     await new Promise((resolve) => relay.close(resolve));
+    const { log, lines } = capturingLogger();
     const store = new MilvusVectorStore(
       milvusConfig({ MILVUS_ADDRESS: `127.0.0.1:${port}`, MILVUS_TIMEOUT_MS: 3_000 }),
       collectionName(`${RUN}_late`, { id: 'late', dimension: 4 }),
       4,
+      log,
     );
     try {
       await expect(store.ping()).rejects.toBeInstanceOf(VectorStoreUnavailableError);
@@ -194,6 +205,13 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
       await vi.waitFor(() => store.ping(), { timeout: 10_000, interval: 200 });
       await store.upsert(randomProducts(3, 4, 1));
       expect(await store.count()).toBe(3);
+      // The outage is logged when it starts and when it ends, however many calls failed.
+      const outage = lines.filter((line) => line.msg.includes('reach'));
+      expect(outage.map((line) => [line.level, line.msg])).toEqual([
+        ['warn', 'cannot reach Milvus; retrying on each call'],
+        ['info', 'Milvus reachable again'],
+      ]);
+      expect(outage[1]?.obj).toMatchObject({ failures: expect.any(Number), seconds: expect.any(Number) });
       await store.drop();
     } finally {
       await store.close();
@@ -277,14 +295,14 @@ describe('Milvus client when the server is down (no server needed)', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
-  function storeAt(address: string, timeoutMs: number): MilvusVectorStore {
+  function storeAt(address: string, timeoutMs: number, log?: StoreLogger): MilvusVectorStore {
     const config = milvusConfig({
       MILVUS_ADDRESS: address,
       MILVUS_INDEX_TYPE: 'HNSW',
       MILVUS_TIMEOUT_MS: timeoutMs,
       MILVUS_INIT_TIMEOUT_MS: timeoutMs,
     });
-    const store = new MilvusVectorStore(config, 'products_down_d4', 4);
+    const store = new MilvusVectorStore(config, 'products_down_d4', 4, log);
     stores.push(store);
     return store;
   }
@@ -318,6 +336,27 @@ describe('Milvus client when the server is down (no server needed)', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(unhandled).toEqual([]);
+  });
+
+  it('logs a refused connection once, on one line without a stack, however often it is tried', async () => {
+    const port = await closedPort();
+    const { log, lines } = capturingLogger();
+    const store = storeAt(`127.0.0.1:${port}`, 800, log);
+    // What readiness probes and requests do while Milvus is away (the launcher polls /readyz every 250 ms).
+    for (let attempt = 0; attempt < 12; attempt++) {
+      await expect(store.ping()).rejects.toBeInstanceOf(VectorStoreUnavailableError);
+      await expect(store.search(new Float32Array(4), { limit: 3 })).rejects.toBeInstanceOf(
+        VectorStoreUnavailableError,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        msg: 'cannot reach Milvus; retrying on each call',
+        obj: { address: `127.0.0.1:${port}`, reason: expect.stringMatching(/^14 UNAVAILABLE: [^\n]+$/) },
+      },
+    ]);
   });
 
   it('a server that accepts connections but never answers times out with the same error', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { CallerDeadlineError, HttpError } from './errors.js';
+import { CallerDeadlineError, HttpError, ServiceUnavailableError } from './errors.js';
+import { reasonOf } from './outage-log.js';
 
 // Node and Postgres codes that mean "the database (or a peer) is not reachable now"
 // (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
@@ -60,7 +61,14 @@ export function installErrorHandler(app: FastifyInstance): void {
       // A caller's own deadline (x-request-timeout-ms) cut the call: its choice, not our error. A
       // service that called us with it logs the 503 it gets at warn.
       const level = error instanceof CallerDeadlineError ? 'info' : 'warn';
-      if (error.statusCode >= 500) request.log[level]({ err: error.cause ?? error }, error.detail);
+      if (error instanceof ServiceUnavailableError) {
+        // An expected condition (a dependency is away) that every request meets while it lasts:
+        // one line with its reason; the component that cannot reach it says more, once.
+        const reason = error.cause === undefined ? {} : { reason: reasonOf(error.cause) };
+        request.log[level]({ statusCode: error.statusCode, ...reason }, error.detail);
+      } else if (error.statusCode >= 500) {
+        request.log[level]({ err: error.cause ?? error }, error.detail);
+      }
       return reply.code(error.statusCode).send({ detail: error.detail });
     }
     const mapped = mapDatabaseError(error);

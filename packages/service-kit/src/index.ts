@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './http-client.js';
 export * from './json-body.js';
 export * from './metrics.js';
+export * from './outage-log.js';
 export * from './prometheus-text.js';
 export * from './recent-latency.js';
 export * from './request-hygiene.js';

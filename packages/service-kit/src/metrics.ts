@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
+import { OutageLog } from './outage-log.js';
 
 // Values are read when Prometheus scrapes, never on the request path. Rows: one per label set.
 type Rows = { labels: Record<string, string>; value: number }[];
@@ -52,19 +53,18 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
       // A value that cannot be read now (its database is down) is unknown, not a failed scrape:
       // the other metrics, dependency_up among them, say what is wrong. The log says why, once
       // per run of failures (a bug fails every scrape; an outage should not flood the log).
-      let failing = false;
+      const outage = new OutageLog(Number.POSITIVE_INFINITY);
       metrics.labelledGauge(name, help, [], async () => {
         const value = await Promise.resolve()
           .then(read)
           .then(
             (read) => {
-              if (failing) app.log.info({ metric: name }, 'metric readable again');
-              failing = false;
+              if (outage.succeeded()) app.log.info({ metric: name }, 'metric readable again');
               return read;
             },
             (err: unknown) => {
-              if (!failing) app.log.warn({ err, metric: name }, 'metric could not be read; exposed as NaN');
-              failing = true;
+              if (outage.failed())
+                app.log.warn({ err, metric: name }, 'metric could not be read; exposed as NaN');
               return null;
             },
           );

@@ -3,12 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type App,
+  BadGatewayError,
   createServer,
   findNul,
   isUnreachable,
   mapDatabaseError,
+  OutageLog,
   publicErrorMessage,
+  reasonOf,
   requestIdOf,
+  ServiceUnavailableError,
 } from '../src/index.js';
 
 const apps: App[] = [];
@@ -161,5 +165,66 @@ describe('database errors', () => {
       status: 504,
       detail: 'Database did not answer in time; the change may or may not have been applied',
     });
+  });
+});
+
+describe('logging failed requests', () => {
+  it('logs a 503 (a dependency is away) on one line with its reason and no stack, a 502 with its stack', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await createServer({
+      name: 'test-service',
+      description: 'test',
+      logger: { level: 'info', stream: { write: (line) => lines.push(JSON.parse(line)) } },
+    });
+    apps.push(app);
+    const refused = new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED');
+    app.get('/down', async () => {
+      throw new ServiceUnavailableError('Vector store is unavailable', { cause: refused });
+    });
+    app.get('/refused', async () => {
+      throw new BadGatewayError('Vector store rejected the request', { cause: new Error('bad filter') });
+    });
+    await app.ready();
+    for (const url of ['/down', '/refused']) await app.inject({ method: 'GET', url });
+    const down = lines.filter((line) => line.msg === 'Vector store is unavailable');
+    expect(down).toEqual([
+      expect.objectContaining({
+        level: 40,
+        reqId: expect.any(String),
+        statusCode: 503,
+        reason: refused.message,
+      }),
+    ]);
+    expect(down[0]).not.toHaveProperty('err');
+    const rejected = lines.find((line) => line.msg === 'Vector store rejected the request');
+    expect(rejected?.err).toMatchObject({
+      message: 'bad filter',
+      stack: expect.stringContaining('Error: bad filter'),
+    });
+  });
+});
+
+describe('OutageLog', () => {
+  it('says the first failure, then at most one reminder a minute with how long and how often, then the end', () => {
+    const outage = new OutageLog();
+    const start = 1_000_000;
+    expect(outage.succeeded(start)).toBeNull();
+    expect(outage.failed(start)).toEqual({ failures: 1, seconds: 0 });
+    for (let second = 1; second < 60; second++) expect(outage.failed(start + second * 1000)).toBeNull();
+    expect(outage.failed(start + 60_000)).toEqual({ failures: 61, seconds: 60 });
+    expect(outage.failed(start + 61_000)).toBeNull();
+    expect(outage.succeeded(start + 90_000)).toEqual({ failures: 62, seconds: 90 });
+    expect(outage.succeeded(start + 91_000)).toBeNull();
+    // The next outage starts afresh.
+    expect(outage.failed(start + 92_000)).toEqual({ failures: 1, seconds: 0 });
+  });
+
+  it('reasonOf puts an error and its causes on one line, without repeating a wrapped message', () => {
+    const root = new Error('connect ECONNREFUSED 127.0.0.1:1');
+    const wrapped = new Error('Vector store is unavailable', { cause: root });
+    expect(reasonOf(wrapped)).toBe('Vector store is unavailable: connect ECONNREFUSED 127.0.0.1:1');
+    expect(reasonOf(new Error(`fetch failed: ${root.message}`, { cause: root }))).toBe(
+      'fetch failed: connect ECONNREFUSED 127.0.0.1:1',
+    );
   });
 });

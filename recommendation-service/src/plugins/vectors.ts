@@ -1,4 +1,4 @@
-import type { App } from '@ecom/service-kit';
+import { type App, reasonOf } from '@ecom/service-kit';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { createEmbedder } from '../embedders/create-embedder.js';
@@ -19,7 +19,11 @@ export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 
   } catch (err) {
     // Milvus down: start unready; readiness checks and data calls set the store up when it answers.
     if (!(err instanceof VectorStoreUnavailableError)) throw err;
-    app.log.warn({ err, ...info }, 'vector store unavailable at start; not ready until it answers');
+    // Expected, and the store logged why: the reason on one line, no stack.
+    app.log.warn(
+      { reason: reasonOf(err.cause ?? err), ...info },
+      'vector store unavailable at start; not ready until it answers',
+    );
   }
   app.addReadinessCheck('vector_store', () => vectorStore.ping());
   app.addHook('onClose', async () => {

@@ -1,5 +1,7 @@
+import { reasonOf } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import { CoalescedRun } from '../sync/coalesced-run.js';
+import { VectorStoreUnavailableError } from '../vector-store/errors.js';
 import type { Neighbour, VectorStore } from '../vector-store/vector-store.js';
 import { dot } from './vectors.js';
 
@@ -145,7 +147,10 @@ export class ContentNeighbours {
       if (built > 0) this.log.info({ built, ms: Date.now() - started }, 'product neighbour lists built');
     } catch (err) {
       // The store is away: first requests search it as before (their lists are missing).
-      this.log.warn({ err, built }, 'could not build product neighbour lists; trying again in 30 s');
+      // Unavailable is expected while Milvus is away (the store logs it): no stack each time.
+      const why =
+        err instanceof VectorStoreUnavailableError ? { reason: reasonOf(err.cause ?? err) } : { err };
+      this.log.warn({ ...why, built }, 'could not build product neighbour lists; trying again in 30 s');
       this.runIn(RETRY_MS);
     }
   }

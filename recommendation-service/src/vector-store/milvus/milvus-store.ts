@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OutageLog, reasonOf } from '@ecom/service-kit';
 import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
 import type { MilvusConfig } from '../config.js';
@@ -51,6 +52,8 @@ export class MilvusVectorStore implements VectorStore {
   private readonly vectors = new LRUCache<number, ProductVector>({ max: 4_096, ttl: 60_000 });
   /** Counts writes: a read that overlapped one does not cache what it read (it may be older). */
   private writes = 0;
+  /** Decides when a failure to reach Milvus is worth a log line. */
+  private readonly outage = new OutageLog();
   onSetUp?: (created: boolean) => void;
 
   constructor(
@@ -473,19 +476,42 @@ export class MilvusVectorStore implements VectorStore {
       return result;
     };
     try {
-      return await withDeadline(run(), deadlineMs, operation);
+      const result = await withDeadline(run(), deadlineMs, operation);
+      this.reachable();
+      return result;
     } catch (error) {
-      throw toStoreError(error, operation);
+      const storeError = toStoreError(error, operation);
+      // An error status is an answer: Milvus is there.
+      if (storeError instanceof VectorStoreUnavailableError) this.unreachable(storeError);
+      else this.reachable();
+      throw storeError;
     }
+  }
+
+  /**
+   * While Milvus is away every call (readiness probes, requests, retries) fails the same way:
+   * the first failure is logged with its reason on one line, then a reminder once a minute.
+   */
+  private unreachable(error: VectorStoreUnavailableError): void {
+    const outage = this.outage.failed();
+    if (!outage || this.closed) return;
+    const { MILVUS_ADDRESS: address } = this.config;
+    const reason = reasonOf(error.cause ?? error);
+    if (outage.failures === 1)
+      this.log.warn({ address, reason }, 'cannot reach Milvus; retrying on each call');
+    else this.log.warn({ address, reason, ...outage }, 'Milvus still unreachable');
+  }
+
+  private reachable(): void {
+    const outage = this.outage.succeeded();
+    if (outage) this.log.info({ address: this.config.MILVUS_ADDRESS, ...outage }, 'Milvus reachable again');
   }
 
   private watch(): Promise<void> {
     const connected = this.client.connectPromise;
-    // Handled here so a refused Connect is never an unhandled rejection; `call` sees it too.
-    connected.catch((error: unknown) => {
-      if (!this.closed)
-        this.log.warn({ err: error, address: this.config.MILVUS_ADDRESS }, 'cannot connect to Milvus');
-    });
+    // Handled here so a refused Connect is never an unhandled rejection; `call` sees it too
+    // and logs it (unreachable()).
+    connected.catch(() => {});
     return connected;
   }
 
