@@ -169,7 +169,8 @@ describe('internal routes require the service token when INTERNAL_API_TOKEN is s
 
 describe('catalog-service and recommendation-service with different INTERNAL_API_TOKEN', () => {
   const CATALOG_TOKEN = 'the-catalogs-own-token-0123456789';
-  const get = async (url: string) => {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field below.
+  const get = async (url: string): Promise<{ status: number; body: any }> => {
     const response = await fetch(url);
     return { status: response.status, body: await response.json() };
   };
