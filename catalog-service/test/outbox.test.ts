@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { App, AppWith } from '@ecom/service-kit';
+import { type App, type AppWith, parsePrometheusText } from '@ecom/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
 import {
@@ -73,6 +74,11 @@ async function outboxConfig(receiver: TestServer, overrides: Record<string, stri
 
 async function status(app: App) {
   return (await app.inject({ method: 'GET', url: '/outbox/status' })).json();
+}
+
+async function gauge(app: App, name: string) {
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  return parsePrometheusText(text).find((sample) => sample.name === name)?.value;
 }
 
 async function drained(app: App, timeoutMs = 15_000) {
@@ -252,6 +258,66 @@ describe('outbox delivery to recommendation-service', () => {
     expect(rec.calls.map((call) => call.path)).toEqual(['/recommendation/vectorize_product']);
     expect(await status(started)).toMatchObject({ consecutive_failures: 1, pending_products: 1 });
   });
+
+  it.each([401, 403])(
+    'treats a %i (the tokens differ) as a configuration error: one ERROR naming the fix, the long backoff, delivery once they match',
+    async (refusal) => {
+      const rec = await receiver();
+      // recommendation-service with another INTERNAL_API_TOKEN: its public /readyz still answers.
+      let receiverToken = 'another-token-0123456789';
+      rec.handler = (call) =>
+        call.path === '/readyz' || call.authorization === `Bearer ${receiverToken}`
+          ? ok(call)
+          : { status: refusal, body: { detail: 'Missing or invalid service token' } };
+      const config = await outboxConfig(rec, {
+        OUTBOX_POLL_INTERVAL_MS: '50',
+        OUTBOX_MIN_BACKOFF_MS: '50',
+        OUTBOX_MAX_BACKOFF_MS: '600',
+      });
+      const lines: { level: number; msg: string }[] = [];
+      const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+      const started = await buildApp(config, { logger: { level: 'info', stream } });
+      cleanups.push(() => started.close());
+      await started.ready();
+      await createProduct(started, 'Refused', 'Tokens');
+
+      const first = await eventually(
+        async () => {
+          const body = await status(started);
+          return body.consecutive_failures >= 1 ? body : null;
+        },
+        5_000,
+        'a refused delivery',
+      );
+      expect(first).toMatchObject({ failure: 'token_refused', pending_products: 1 });
+      expect(first.last_error).toBe(
+        `recommendation-service answered ${refusal}: Missing or invalid service token: a configuration error, ` +
+          "not an outage: both services' INTERNAL_API_TOKEN must match (docs/internal-api.md); " +
+          'retried every 0.6 s, delivery resumes once they do',
+      );
+      // The long backoff at once (an outage's first retry comes after OUTBOX_MIN_BACKOFF_MS).
+      const waits = Date.parse(first.next_retry_at) - Date.parse(first.last_error_at);
+      expect(waits).toBeGreaterThanOrEqual(590);
+
+      await eventually(async () => (await status(started)).consecutive_failures >= 3, 5_000, 'retries');
+      expect(await gauge(started, 'catalog_outbox_token_refused')).toBe(1);
+      // The catalog's own API stays in service: the receiver's configuration is not its readiness.
+      expect((await started.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      // One ERROR for the run, not one per retry, and no WARN "delivery failed" besides.
+      const problems = lines.filter((line) => line.level >= 40);
+      expect(problems.map((line) => line.level)).toEqual([50]);
+      expect(problems[0]?.msg).toBe(`outbox: deliveries stopped: ${first.last_error}`);
+
+      // The operator gives recommendation-service the catalog's token and restarts it.
+      receiverToken = TOKEN;
+      await drained(started, 5_000);
+      expect(await status(started)).toMatchObject({ failure: null, consecutive_failures: 0 });
+      expect(await gauge(started, 'catalog_outbox_token_refused')).toBe(0);
+      expect(lines.map((line) => line.msg)).toContain(
+        'outbox: recommendation-service accepts the token again',
+      );
+    },
+  );
 
   it('never sends an older state after a newer one while writes and deliveries interleave', async () => {
     const rec = await receiver();

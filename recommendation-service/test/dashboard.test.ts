@@ -77,7 +77,7 @@ describe('staff dashboard and /metrics over real services', () => {
       const { body } = await json<{
         customers: number;
         purchases: number;
-        outbox: { pending_products: number };
+        outbox: { pending_products: number; delivery: string; consecutive_failures: number };
         answer_cache: { hits: number; misses: number; hit_ratio: number };
         dependencies: Record<string, string>;
         latency: { points: { requests_per_second: number; p50_ms: number | null; p99_ms: number | null }[] };
@@ -90,7 +90,7 @@ describe('staff dashboard and /metrics over real services', () => {
     );
     expect(overview.customers).toBe(customers);
     expect(overview.purchases).toBeGreaterThan(0);
-    expect(overview.outbox.pending_products).toBe(0);
+    expect(overview.outbox).toMatchObject({ pending_products: 0, delivery: 'ok', consecutive_failures: 0 });
     // The same three customers twice: the second round is answered from the cache.
     expect(overview.answer_cache.hits).toBeGreaterThanOrEqual(3);
     expect(overview.answer_cache.hit_ratio).toBeGreaterThan(0);
@@ -335,6 +335,33 @@ describe('staff dashboard and /metrics over real services', () => {
         const wide = await lists();
         expect(wide.original.y).toBe(wide.hybrid.y);
         expect(wide.original.x).toBeGreaterThan(wide.hybrid.x + wide.hybrid.width);
+        await page.close();
+      }, 60_000);
+
+      it('shows an outbox whose deliveries recommendation-service refuses as failing, with the fix', async () => {
+        const page = await browser.newPage();
+        // The test stack's tokens match: the browser gets a refusing outbox instead
+        // (packages/reliability/test/internal-auth.test.ts has the overview of a real one).
+        await page.route('**/dashboard/api/overview', async (route) => {
+          const response = await route.fetch();
+          const overview = await response.json();
+          overview.outbox = {
+            ...overview.outbox,
+            pending_products: 151,
+            delivery: 'token_refused',
+            consecutive_failures: 3,
+          };
+          await route.fulfill({ response, json: overview });
+        });
+        await page.goto(`${reco}/dashboard`);
+        const backlog = page.locator('.card', { hasText: 'Sync backlog' });
+        await expect
+          .poll(() => backlog.locator('.value').textContent(), { timeout: 15_000 })
+          .toBe('151 products');
+        expect(await backlog.locator('.note').textContent()).toBe(
+          "Failing: recommendation-service refuses catalog-service's token. Set the same INTERNAL_API_TOKEN on both services (docs/internal-api.md).",
+        );
+        expect(await backlog.getAttribute('class')).toBe('card failing');
         await page.close();
       }, 60_000);
 

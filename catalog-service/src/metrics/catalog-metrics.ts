@@ -48,6 +48,11 @@ export function registerCatalogMetrics(
     'Failed delivery attempts in a row (0 when the last one succeeded)',
     () => dispatcher?.status().consecutiveFailures ?? 0,
   );
+  gauge(
+    'catalog_outbox_token_refused',
+    "1 while recommendation-service refuses this instance's INTERNAL_API_TOKEN (401/403): a configuration error, docs/internal-api.md",
+    () => (dispatcher?.status().failure === 'token_refused' ? 1 : 0),
+  );
 
   gauge('catalog_dataset_import_running', 'Whether a dataset import is running (1) or not (0)', () =>
     datasetImport.progress.running ? 1 : 0,

@@ -16,6 +16,8 @@ const DELETE_BATCH = 1_000;
 const PROGRESS_EVERY_MS = 5_000;
 /** A readiness probe while the receiver is down (backOff). */
 const PROBE_TIMEOUT_MS = 2_000;
+/** While the receiver refuses our token: the ERROR that names the fix is repeated this often. */
+const TOKEN_REFUSED_REMINDER_MS = 5 * 60_000;
 
 type Outcome = 'idle' | 'more' | 'failed';
 
@@ -23,6 +25,15 @@ class LeaseLost extends Error {}
 
 /** The receiver cannot take deliveries now (down, timing out, 5xx, refusing our token). */
 class ReceiverUnavailable extends Error {}
+
+/**
+ * The receiver answers 401/403: its INTERNAL_API_TOKEN and ours differ. A configuration error,
+ * not an outage: nothing is delivered until an operator sets the same token on both services.
+ */
+class TokenRefused extends ReceiverUnavailable {}
+
+/** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`). */
+export type DeliveryFailure = 'token_refused' | 'outage';
 
 /**
  * Delivers outbox jobs to recommendation-service (docs/internal-api.md). The dispatcher holding
@@ -45,6 +56,9 @@ export class OutboxDispatcher {
   private probeWhileBackingOff = false;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
+  /** Set while rounds fail; null once one succeeds. */
+  private failure: DeliveryFailure | null = null;
+  private lastTokenRefusedLog = 0;
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
   private backlog: { startedAt: number; delivered: number } | null = null;
   private readonly stats = {
@@ -93,6 +107,7 @@ export class OutboxDispatcher {
       leader: this.leader,
       ...this.stats,
       consecutiveFailures: this.failures,
+      failure: this.failure,
       retryAt: this.failures > 0 ? new Date(this.retryAt) : null,
     };
   }
@@ -125,6 +140,7 @@ export class OutboxDispatcher {
    * it is back, not up to OUTBOX_MAX_BACKOFF_MS later. Such a probe costs a closed port nothing
    * and a ready receiver one cheap GET. Failures with an answer or a timeout (5xx, 401/403/404,
    * a hung receiver) are not probed: a receiver that is up but failing waits out its backoff.
+   * A receiver that refuses our token answers its public `/readyz` all the same: no probe.
    */
   private async backOff(): Promise<void> {
     const every = this.config.OUTBOX_POLL_INTERVAL_MS;
@@ -191,8 +207,13 @@ export class OutboxDispatcher {
       return 'failed';
     }
     if (this.failures > 0) {
-      this.log.info({ failures: this.failures }, 'outbox: recommendation-service reachable again');
+      const message =
+        this.failure === 'token_refused'
+          ? 'outbox: recommendation-service accepts the token again'
+          : 'outbox: recommendation-service reachable again';
+      this.log.info({ failures: this.failures }, message);
       this.failures = 0;
+      this.failure = null;
     }
     return 'more';
   }
@@ -256,6 +277,7 @@ export class OutboxDispatcher {
       await this.http.post(path, body, { signal, caller: { id: randomUUID() } });
     } catch (error) {
       if (this.stopping || isRejection(error)) throw error;
+      if (refusesToken(error)) throw new TokenRefused(this.tokenRefusedMessage(error), { cause: error });
       throw new ReceiverUnavailable(describe(error), { cause: error });
     }
   }
@@ -281,16 +303,44 @@ export class OutboxDispatcher {
     return held;
   }
 
-  /** Exponential backoff with jitter, capped: sets when the next round starts (backOff). */
+  /**
+   * Sets when the next round starts (backOff): exponential backoff with jitter, capped, for an
+   * outage; the cap at once for a refused token, which only an operator can fix (a retry every
+   * OUTBOX_MAX_BACKOFF_MS notices the fix without a restart of this service).
+   */
   private recordFailure(error: unknown): void {
     this.failures += 1;
-    const { OUTBOX_MIN_BACKOFF_MS: min, OUTBOX_MAX_BACKOFF_MS: max } = this.config;
-    const delay = Math.round(
-      Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
-    );
+    const tokenRefused = error instanceof TokenRefused;
+    const delay = tokenRefused ? this.config.OUTBOX_MAX_BACKOFF_MS : this.outageDelay();
     this.retryAt = Date.now() + delay;
     this.probeWhileBackingOff = nothingListens(error);
     const message = this.noteError(error);
+    if (tokenRefused) this.logTokenRefused(message, delay);
+    else this.logOutage(error, message, delay);
+    this.failure = tokenRefused ? 'token_refused' : 'outage';
+  }
+
+  private outageDelay(): number {
+    const { OUTBOX_MIN_BACKOFF_MS: min, OUTBOX_MAX_BACKOFF_MS: max } = this.config;
+    return Math.round(
+      Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
+    );
+  }
+
+  /**
+   * An ERROR when a run of refusals starts (after successes or an outage), then a reminder every
+   * TOKEN_REFUSED_REMINDER_MS: retried every OUTBOX_MAX_BACKOFF_MS, a log line per retry would
+   * bury the one that names the fix.
+   */
+  private logTokenRefused(message: string, retryInMs: number): void {
+    const now = Date.now();
+    const runStarts = this.failure !== 'token_refused';
+    if (!runStarts && now - this.lastTokenRefusedLog < TOKEN_REFUSED_REMINDER_MS) return;
+    this.lastTokenRefusedLog = now;
+    this.log.error({ failures: this.failures, retryInMs }, `outbox: deliveries stopped: ${message}`);
+  }
+
+  private logOutage(error: unknown, message: string, delay: number): void {
     // Log the first failures, then once a minute: a long outage must not flood the log.
     const now = Date.now();
     if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
@@ -301,6 +351,16 @@ export class OutboxDispatcher {
         `outbox: delivery failed: ${message}`,
       );
     }
+  }
+
+  /** What `last_error` says while the receiver refuses our token: what happened and the fix. */
+  private tokenRefusedMessage(error: unknown): string {
+    const ours = this.config.INTERNAL_API_TOKEN ? '' : " (catalog-service's is unset)";
+    return (
+      `${describe(error)}: a configuration error, not an outage: both services' ` +
+      `INTERNAL_API_TOKEN must match${ours} (docs/internal-api.md); retried every ` +
+      `${this.config.OUTBOX_MAX_BACKOFF_MS / 1000} s, delivery resumes once they do`
+    );
   }
 
   private noteError(error: unknown): string {
@@ -343,6 +403,11 @@ function nothingListens(error: unknown): boolean {
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return true;
   }
   return false;
+}
+
+/** 401/403: the receiver does not accept our token (docs/internal-api.md). */
+function refusesToken(error: unknown): boolean {
+  return error instanceof UpstreamStatusError && [401, 403].includes(error.upstreamStatus);
 }
 
 /** The receiver understood the call and refuses this content: retrying it as is will not help. */

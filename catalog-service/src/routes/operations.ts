@@ -11,9 +11,24 @@ const outboxStatusSchema = z
     oldest_pending_age_seconds: z.number().nullable(),
     delivered_since_start: z.number().int(),
     last_delivered_at: z.string().nullable(),
-    last_error: z.string().nullable(),
+    last_error: z
+      .string()
+      .nullable()
+      .describe(
+        "The last failed delivery's reason: while recommendation-service refuses the token it also names the fix",
+      ),
     last_error_at: z.string().nullable(),
     consecutive_failures: z.number().int(),
+    failure: z
+      .enum(['token_refused', 'outage'])
+      .nullable()
+      .describe(
+        "Why this instance's deliveries are failing; null while they succeed, or on an instance that does not deliver (leader false). " +
+          "token_refused: recommendation-service answers 401/403 because the two services' INTERNAL_API_TOKEN differ, " +
+          'a configuration error that no retry fixes: set the same token on both (docs/internal-api.md); ' +
+          'retried every OUTBOX_MAX_BACKOFF_MS, so delivery resumes by itself once they match. ' +
+          "outage: anything else (recommendation-service down, timing out, 5xx, 404, or this service's database), retried with backoff",
+      ),
     next_retry_at: z
       .string()
       .nullable()
@@ -33,6 +48,7 @@ const outboxStatusSchema = z
       last_error: null,
       last_error_at: null,
       consecutive_failures: 0,
+      failure: null,
       next_retry_at: null,
     },
   });
@@ -86,6 +102,7 @@ export async function operationsRoutes(app: App, { outbox, dispatcher, datasetIm
         last_error: stats?.lastError ?? backlog.lastError,
         last_error_at: stats?.lastErrorAt?.toISOString() ?? null,
         consecutive_failures: stats?.consecutiveFailures ?? 0,
+        failure: stats?.failure ?? null,
         next_retry_at: stats?.retryAt?.toISOString() ?? null,
       };
     },

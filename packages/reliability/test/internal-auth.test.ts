@@ -159,9 +159,70 @@ describe('internal routes require the service token when INTERNAL_API_TOKEN is s
         'failed deliveries',
       );
       expect(status.pending_jobs).toBe(1);
+      expect(status.failure).toBe('token_refused');
       expect(status.last_error).toMatch(/recommendation-service answered 401/);
     } finally {
       await catalog.close();
     }
   });
+});
+
+describe('catalog-service and recommendation-service with different INTERNAL_API_TOKEN', () => {
+  const CATALOG_TOKEN = 'the-catalogs-own-token-0123456789';
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field below.
+  const get = async (url: string): Promise<{ status: number; body: any }> => {
+    const response = await fetch(url);
+    return { status: response.status, body: await response.json() };
+  };
+
+  it('stay ready and say what to fix (outbox status, metrics, staff dashboard); delivery resumes once the tokens match, catalog-service left running', async () => {
+    const stack = await startStack({
+      dataset: SMALL_DATASET,
+      catalog: { INTERNAL_API_TOKEN: CATALOG_TOKEN },
+    });
+    try {
+      const refused = await eventually(
+        async () => {
+          const { body } = await get(`${stack.catalog.url}/outbox/status`);
+          return body.failure === 'token_refused' ? body : null;
+        },
+        30_000,
+        "the outbox to report recommendation-service refusing catalog-service's token",
+      );
+      expect(refused.pending_products).toBeGreaterThan(0);
+      expect(refused.last_error).toMatch(
+        /^recommendation-service answered 401: .*both services' INTERNAL_API_TOKEN must match \(docs\/internal-api\.md\)/,
+      );
+      // Every service keeps answering its own API: the refusal is a configuration error, not an outage.
+      for (const service of [stack.users, stack.catalog, stack.recommendations]) {
+        expect((await fetch(`${service.url}/readyz`)).status, service.url).toBe(200);
+      }
+      const overview = await get(`${stack.recommendations.url}/dashboard/api/overview`);
+      expect(overview.body.outbox).toMatchObject({ delivery: 'token_refused' });
+      expect(overview.body.outbox.consecutive_failures).toBeGreaterThan(0);
+
+      // The operator gives recommendation-service the catalog's token and restarts it.
+      await stack.recommendations.close();
+      stack.recommendations = await startService(
+        'recommendation-service',
+        { ...stack.recommendations.env, INTERNAL_API_TOKEN: CATALOG_TOKEN },
+        { port: stack.recommendations.port },
+      );
+      await eventually(
+        async () => {
+          const { body } = await get(`${stack.catalog.url}/outbox/status`);
+          return body.pending_jobs === 0 && body.failure === null;
+        },
+        30_000,
+        'the outbox to drain',
+      );
+      const healthy = await get(`${stack.recommendations.url}/dashboard/api/overview`);
+      expect(healthy.body.outbox).toMatchObject({ delivery: 'ok', pending_products: 0 });
+      const recommended = await get(`${stack.recommendations.url}/recommendation/3`);
+      expect(recommended.status).toBe(200);
+      expect(recommended.body.length).toBeGreaterThan(0);
+    } finally {
+      await stack.close();
+    }
+  }, 120_000);
 });

@@ -30,7 +30,17 @@ export const overviewSchema = z
       collection: z.string(),
     }),
     outbox: z
-      .object({ pending_products: z.number(), oldest_pending_age_seconds: z.number() })
+      .object({
+        pending_products: z.number(),
+        oldest_pending_age_seconds: z.number(),
+        delivery: z
+          .enum(['ok', 'failing', 'token_refused'])
+          .describe(
+            "ok: the last delivery succeeded (or none was due); failing: deliveries fail and are retried (catalog-service's /outbox/status says why); " +
+              "token_refused: recommendation-service refuses catalog-service's INTERNAL_API_TOKEN, a configuration error: set the same token on both (docs/internal-api.md)",
+          ),
+        consecutive_failures: z.number(),
+      })
       .nullable()
       .describe("catalog-service's product-vector sync backlog; null when it did not answer"),
     purchase_feed: z.object({
@@ -72,7 +82,7 @@ export const overviewSchema = z
         store: 'embedded',
         collection: 'products_hashing_v1_d1024_d1024',
       },
-      outbox: { pending_products: 0, oldest_pending_age_seconds: 0 },
+      outbox: { pending_products: 0, oldest_pending_age_seconds: 0, delivery: 'ok', consecutive_failures: 0 },
       purchase_feed: {
         catalog_last_purchase_id: 599,
         statistics_last_purchase_id: 599,
@@ -126,13 +136,7 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
     purchases: catalog.get('catalog_purchases') ?? null,
     vectors,
     embedder: { id, ...engine },
-    outbox:
-      pending === undefined
-        ? null
-        : {
-            pending_products: pending,
-            oldest_pending_age_seconds: round(catalog.get('catalog_outbox_oldest_pending_age_seconds') ?? 0),
-          },
+    outbox: pending === undefined ? null : outboxSummary(pending, catalog),
     purchase_feed: {
       catalog_last_purchase_id: lastPurchaseId,
       statistics_last_purchase_id: statisticsLast,
@@ -154,6 +158,22 @@ export async function buildOverview(app: App, deps: OverviewDeps, recent: Recent
       window: window ? { seconds: round(window.seconds), ...rates(window) } : null,
       points: recent.points().map((point) => ({ at: new Date(point.at).toISOString(), ...rates(point) })),
     },
+  };
+}
+
+/**
+ * catalog-service's outbox, from its gauges: the backlog and whether deliveries fail. A refused
+ * token is told apart: the outbox waits for an operator, not for this service to come back.
+ */
+function outboxSummary(pending: number, catalog: Map<string, number>): NonNullable<Overview['outbox']> {
+  const failures = catalog.get('catalog_outbox_consecutive_failures') ?? 0;
+  const delivery =
+    catalog.get('catalog_outbox_token_refused') === 1 ? 'token_refused' : failures > 0 ? 'failing' : 'ok';
+  return {
+    pending_products: pending,
+    oldest_pending_age_seconds: round(catalog.get('catalog_outbox_oldest_pending_age_seconds') ?? 0),
+    delivery,
+    consecutive_failures: failures,
   };
 }
 

@@ -49,15 +49,7 @@ function content(o) {
       cards(
         card('Embedder', o.embedder.id, `${o.embedder.model} · ${o.embedder.dimension} dimensions`),
         card('Vector store', o.embedder.store, o.embedder.collection),
-        card(
-          'Sync backlog',
-          o.outbox === null ? 'unknown' : `${integer(o.outbox.pending_products)} products`,
-          o.outbox === null
-            ? 'catalog-service did not answer'
-            : o.outbox.pending_products === 0
-              ? 'every product vector is current'
-              : `oldest waiting ${duration(o.outbox.oldest_pending_age_seconds)}`,
-        ),
+        backlogCard(o.outbox),
         card(
           'Purchase feed lag',
           feed.purchases_behind === null ? 'unknown' : `${integer(feed.purchases_behind)} purchases`,
@@ -82,6 +74,35 @@ function cards(...children) {
   return h('dl', { class: 'cards' }, children);
 }
 
+/** The outbox backlog; while deliveries fail, the card says so and why, not only how much waits. */
+function backlogCard(outbox) {
+  if (outbox === null) return card('Sync backlog', 'unknown', 'catalog-service did not answer');
+  const pending = `${integer(outbox.pending_products)} products`;
+  if (outbox.delivery === 'token_refused') {
+    return card(
+      'Sync backlog',
+      pending,
+      "Failing: recommendation-service refuses catalog-service's token. Set the same INTERNAL_API_TOKEN on both services (docs/internal-api.md).",
+      true,
+    );
+  }
+  if (outbox.delivery === 'failing') {
+    return card(
+      'Sync backlog',
+      pending,
+      `Failing: ${integer(outbox.consecutive_failures)} failed attempts in a row, retried (catalog-service's /outbox/status says why).`,
+      true,
+    );
+  }
+  return card(
+    'Sync backlog',
+    pending,
+    outbox.pending_products === 0
+      ? 'every product vector is current'
+      : `oldest waiting ${duration(outbox.oldest_pending_age_seconds)}`,
+  );
+}
+
 function cacheCard(label, cache) {
   return card(
     label,
@@ -90,10 +111,10 @@ function cacheCard(label, cache) {
   );
 }
 
-function card(label, value, note) {
+function card(label, value, note, failing = false) {
   return h(
     'div',
-    { class: 'card' },
+    { class: failing ? 'card failing' : 'card' },
     h('dt', {}, label),
     h('dd', { class: 'value' }, value),
     note ? h('dd', { class: 'note' }, note) : null,
