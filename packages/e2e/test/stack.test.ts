@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -233,3 +233,63 @@ describe('startStack failures', () => {
     expect(run.stderr).toContain('STACK_MODE=procesess is not a mode: use single (the default) or processes');
   });
 });
+
+describe('npm start (scripts/stack.ts) and signals', () => {
+  it('stops cleanly on one SIGTERM to its whole process group, shell included', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-group-term-'));
+    // As npm runs it: under `sh -c`, which the group's SIGTERM ends too. Detached: its own group.
+    const shell = spawn('sh', ['-c', `"${process.execPath}" --import tsx scripts/stack.ts`], {
+      cwd: REPO_ROOT,
+      detached: true,
+      env: {
+        ...process.env,
+        ...EMBEDDED,
+        EMBEDDINGS_MODEL: 'hashing',
+        DATA_DIR: dataDir,
+        USER_SERVICE_PORT: '0',
+        CATALOG_SERVICE_PORT: '0',
+        RECOMMENDATION_SERVICE_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [shell.stdout, shell.stderr]) {
+      stream.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+    }
+    // The launcher holds the pipes: they close when it has exited, not when the shell has.
+    let launcherExited = false;
+    const closed = new Promise<void>((resolve) =>
+      shell.on('close', () => {
+        launcherExited = true;
+        resolve();
+      }),
+    );
+    try {
+      await until(
+        () => output.includes('[stack] all services are ready'),
+        120_000,
+        () => output,
+      );
+      process.kill(-shell.pid!, 'SIGTERM');
+      await closed;
+      // Said for the signal or for the shell's exit, whichever the launcher sees first.
+      expect(output).toMatch(/\[stack\] (SIGTERM|the parent process \(npm\) exited): stopping the services/);
+      expect(output, output).not.toContain('stopping now');
+      expect(output).toContain('[stack] stopped');
+    } finally {
+      // A launcher left behind by a failure above.
+      if (!launcherExited) process.kill(-shell.pid!, 'SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+async function until(condition: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms:\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
