@@ -234,6 +234,61 @@ describe('startStack failures', () => {
   });
 });
 
+describe('startStack while a service is not ready', () => {
+  it('says every so often which service it waits for and what its /readyz says, one line each time', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const waiting = () => lines.filter((line) => line.startsWith('[stack] waiting'));
+    const startedAt = Date.now();
+    const started = startStack({
+      ports: { recommendation: 0 },
+      env: EMBEDDED,
+      log: (line) => {
+        lines.push(line);
+        if (waiting().length === 3) controller.abort();
+      },
+      // Without the catalog, the recommendation stand-in is never ready.
+      services: [standIn('recommendation', 'fake-recommendation.ts')],
+      signal: controller.signal,
+      timeoutMs: 30_000,
+      reportEveryMs: 500,
+    });
+    await expect(started).rejects.toThrow('start-up interrupted');
+    expect(waiting()[0]).toMatch(
+      /^\[stack\] waiting for recommendation-service to be ready \(\d+ s so far\): HTTP 503 Not ready: CATALOG_SERVICE_URL unavailable$/,
+    );
+    // One line per interval, not one per poll (every 250 ms).
+    expect(waiting().length).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 500));
+  });
+
+  it('names the failing check of a service that shares the process, e.g. a Milvus that never answers', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-not-ready-'));
+    const controller = new AbortController();
+    const lines: string[] = [];
+    try {
+      const started = startStack({
+        inProcess: true,
+        ports: { user: 0, catalog: 0, recommendation: 0 },
+        env: { ...EMBEDDED, EMBEDDINGS_MODEL: 'hashing', MILVUS_ADDRESS: '127.0.0.1:1' },
+        dataDir,
+        log: (line) => {
+          lines.push(line);
+          if (line.startsWith('[stack] waiting for recommendation-service')) controller.abort();
+        },
+        signal: controller.signal,
+        timeoutMs: 120_000,
+        reportEveryMs: 1_000,
+      });
+      await expect(started).rejects.toThrow();
+      expect(lines.find((line) => line.startsWith('[stack] waiting'))).toMatch(
+        /^\[stack\] waiting for recommendation-service to be ready \(\d+ s so far\): HTTP 503 Not ready: vector_store unavailable$/,
+      );
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 130_000);
+});
+
 describe('npm start (scripts/stack.ts) and signals', () => {
   it('stops cleanly on one SIGTERM to its whole process group, shell included', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-group-term-'));
