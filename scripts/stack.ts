@@ -17,22 +17,35 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 const env = process.env;
 
 const interrupt = new AbortController();
-let signalCount = 0;
+let stopping = false;
+let resolveStopRequested: () => void = () => {};
 const stopRequested = new Promise<void>((resolve) => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      signalCount += 1;
-      if (signalCount > 1) {
-        say('stopping now: killing the services');
-        // ServiceProcess kills its child on exit.
-        process.exit(130);
-      }
-      say(`${signal}: stopping the services (send it again to kill them)`);
-      interrupt.abort();
-      resolve();
-    });
-  }
+  resolveStopRequested = resolve;
 });
+
+/** Starts the clean stop, once: whoever asks later (a signal, the parent watch) changes nothing. */
+function requestStop(why: string): void {
+  if (stopping) return;
+  stopping = true;
+  say(`${why}: stopping the services (send Ctrl-C or SIGTERM again to kill them)`);
+  interrupt.abort();
+  resolveStopRequested();
+}
+
+// Only signals count towards "send it again": a SIGTERM to the whole process group also ends
+// npm's shell, and the parent watch below seeing that must not turn one signal into two.
+let signalsReceived = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    signalsReceived += 1;
+    if (signalsReceived > 1) {
+      say('stopping now: killing the services');
+      // ServiceProcess kills its child on exit.
+      process.exit(130);
+    }
+    requestStop(signal);
+  });
+}
 
 // `npm start` runs this under `sh -c`; a SIGTERM sent to npm ends that shell without reaching
 // this process. Losing the parent is treated as that SIGTERM, so no service is left behind.
@@ -40,7 +53,7 @@ const parentPid = process.ppid;
 const parentWatch = setInterval(() => {
   if (process.ppid === parentPid) return;
   clearInterval(parentWatch);
-  process.kill(process.pid, 'SIGTERM');
+  requestStop('the parent process (npm) exited');
 }, 1_000);
 parentWatch.unref();
 

@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 import { formatLogLine, isLauncherRequest } from './format-log.js';
 import type { ExitInfo } from './service-process.js';
 import { SERVICES, type ServiceKey } from './services.js';
-import { waitForHttp } from './wait-for-http.js';
+import { reportWaiting, waitForHttp } from './wait-for-http.js';
 
 /** Requests get 503 this long after a stop before the listeners close (as service-kit's serve). */
 const DRAIN_MS = 1_000;
@@ -60,6 +60,8 @@ export interface InProcessOptions {
   color?: boolean;
   launcherRequestId: string;
   timeoutMs: number;
+  /** How often a service not yet ready is reported (default: waitForHttp's). */
+  reportEveryMs?: number;
   signal?: AbortSignal;
 }
 
@@ -112,16 +114,21 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
     });
   };
 
-  const url = (key: ServiceKey, what: 'healthz' | 'readyz') =>
-    `http://127.0.0.1:${options.ports.get(key)}/${what}`;
-  const wait = { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+  const waitUntilReady = (key: ServiceKey) => {
+    const spec = SERVICES.find((candidate) => candidate.key === key)!;
+    return waitForHttp(`http://127.0.0.1:${options.ports.get(key)}/readyz`, {
+      timeoutMs: options.timeoutMs,
+      onStillWaiting: reportWaiting(options.log, spec.name, 'ready'),
+      ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  };
   try {
     await start('user', 0);
     await start('recommendation', 1);
-    await waitForHttp(url('user', 'readyz'), wait);
+    await waitUntilReady('user');
     await start('catalog', 2);
-    for (const key of ['user', 'recommendation', 'catalog'] as const)
-      await waitForHttp(url(key, 'readyz'), wait);
+    for (const key of ['user', 'recommendation', 'catalog'] as const) await waitUntilReady(key);
   } catch (error) {
     await stop();
     throw error;

@@ -8,7 +8,7 @@ import { freePort, isPortFree } from './free-port.js';
 import { startInProcess } from './in-process.js';
 import { type ExitInfo, ServiceProcess } from './service-process.js';
 import { SERVICES, type ServiceKey, type ServiceSpec, type ServiceState } from './services.js';
-import { waitForHttp } from './wait-for-http.js';
+import { reportWaiting, waitForHttp } from './wait-for-http.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -41,6 +41,11 @@ export interface StartStackOptions {
   signal?: AbortSignal;
   /** Longest wait for one service to become healthy or ready. Default 5 min (a first start may download a model). */
   timeoutMs?: number;
+  /**
+   * While a service is not yet healthy or ready, a `[stack] waiting for ...` line this often
+   * says which and what it last answered (its /readyz names the failing check). Default 10 s.
+   */
+  reportEveryMs?: number;
   /** The services to start (default: all three); tests may start fewer or stand-ins. */
   services?: readonly ServiceSpec[];
   /**
@@ -91,6 +96,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       color: options.color ?? false,
       launcherRequestId: LAUNCHER_REQUEST_ID,
       timeoutMs,
+      ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let stopped: Promise<void> | undefined;
@@ -130,7 +136,13 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       promise = (async () => {
         const proc = await launches.get(key)!;
         const url = `${urls[key]}/${state === 'healthy' ? 'healthz' : 'readyz'}`;
-        await Promise.race([waitForHttp(url, { timeoutMs, signal }), failOnExit(proc, state)]);
+        const waiting = waitForHttp(url, {
+          timeoutMs,
+          signal,
+          onStillWaiting: reportWaiting(log, proc.name, state),
+          ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}),
+        });
+        await Promise.race([waiting, failOnExit(proc, state)]);
       })();
       reached.set(id, promise);
     }

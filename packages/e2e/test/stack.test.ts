@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -233,3 +233,118 @@ describe('startStack failures', () => {
     expect(run.stderr).toContain('STACK_MODE=procesess is not a mode: use single (the default) or processes');
   });
 });
+
+describe('startStack while a service is not ready', () => {
+  it('says every so often which service it waits for and what its /readyz says, one line each time', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const waiting = () => lines.filter((line) => line.startsWith('[stack] waiting'));
+    const startedAt = Date.now();
+    const started = startStack({
+      ports: { recommendation: 0 },
+      env: EMBEDDED,
+      log: (line) => {
+        lines.push(line);
+        if (waiting().length === 3) controller.abort();
+      },
+      // Without the catalog, the recommendation stand-in is never ready.
+      services: [standIn('recommendation', 'fake-recommendation.ts')],
+      signal: controller.signal,
+      timeoutMs: 30_000,
+      reportEveryMs: 500,
+    });
+    await expect(started).rejects.toThrow('start-up interrupted');
+    expect(waiting()[0]).toMatch(
+      /^\[stack\] waiting for recommendation-service to be ready \(\d+ s so far\): HTTP 503 Not ready: CATALOG_SERVICE_URL unavailable$/,
+    );
+    // One line per interval, not one per poll (every 250 ms).
+    expect(waiting().length).toBeLessThanOrEqual(Math.ceil((Date.now() - startedAt) / 500));
+  });
+
+  it('names the failing check of a service that shares the process, e.g. a Milvus that never answers', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-not-ready-'));
+    const controller = new AbortController();
+    const lines: string[] = [];
+    try {
+      const started = startStack({
+        inProcess: true,
+        ports: { user: 0, catalog: 0, recommendation: 0 },
+        env: { ...EMBEDDED, EMBEDDINGS_MODEL: 'hashing', MILVUS_ADDRESS: '127.0.0.1:1' },
+        dataDir,
+        log: (line) => {
+          lines.push(line);
+          if (line.startsWith('[stack] waiting for recommendation-service')) controller.abort();
+        },
+        signal: controller.signal,
+        timeoutMs: 120_000,
+        reportEveryMs: 1_000,
+      });
+      await expect(started).rejects.toThrow();
+      expect(lines.find((line) => line.startsWith('[stack] waiting'))).toMatch(
+        /^\[stack\] waiting for recommendation-service to be ready \(\d+ s so far\): HTTP 503 Not ready: vector_store unavailable$/,
+      );
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 130_000);
+});
+
+describe('npm start (scripts/stack.ts) and signals', () => {
+  it('stops cleanly on one SIGTERM to its whole process group, shell included', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-group-term-'));
+    // As npm runs it: under `sh -c`, which the group's SIGTERM ends too. Detached: its own group.
+    const shell = spawn('sh', ['-c', `"${process.execPath}" --import tsx scripts/stack.ts`], {
+      cwd: REPO_ROOT,
+      detached: true,
+      env: {
+        ...process.env,
+        ...EMBEDDED,
+        EMBEDDINGS_MODEL: 'hashing',
+        DATA_DIR: dataDir,
+        USER_SERVICE_PORT: '0',
+        CATALOG_SERVICE_PORT: '0',
+        RECOMMENDATION_SERVICE_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [shell.stdout, shell.stderr]) {
+      stream.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+    }
+    // The launcher holds the pipes: they close when it has exited, not when the shell has.
+    let launcherExited = false;
+    const closed = new Promise<void>((resolve) =>
+      shell.on('close', () => {
+        launcherExited = true;
+        resolve();
+      }),
+    );
+    try {
+      await until(
+        () => output.includes('[stack] all services are ready'),
+        120_000,
+        () => output,
+      );
+      process.kill(-shell.pid!, 'SIGTERM');
+      await closed;
+      // Said for the signal or for the shell's exit, whichever the launcher sees first.
+      expect(output).toMatch(/\[stack\] (SIGTERM|the parent process \(npm\) exited): stopping the services/);
+      expect(output, output).not.toContain('stopping now');
+      expect(output).toContain('[stack] stopped');
+    } finally {
+      // A launcher left behind by a failure above.
+      if (!launcherExited) process.kill(-shell.pid!, 'SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+async function until(condition: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms:\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
