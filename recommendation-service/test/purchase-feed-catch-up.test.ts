@@ -13,7 +13,8 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {} } as unknown as
 
 const PAGE_SIZE = 10;
 const PAGES = 40;
-const PRODUCTS = 30;
+/** More than one slice of lists (purchase-stats-store.ts, LISTS_PER_QUERY) to read. */
+const PRODUCTS = 600;
 
 /** catalog-service's purchase feed over a fixed log (the feed's paging: ids after `afterId`). */
 function feedOf(purchases: { id: number; customer_id: number; product_id: number }[]): CatalogClient {
