@@ -1,3 +1,4 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { type PairCountOptions, pairIncrements, trendIncrements } from './pair-counts.js';
 import type { PairKind, PartnerList, StatsChange } from './purchase-stats.js';
@@ -6,6 +7,14 @@ export interface FeedPurchase {
   id: number;
   customerId: number;
   productId: number;
+}
+
+interface ListRow {
+  kind: number;
+  product_id: number;
+  /** null: its pairs went (a product forgotten) between listing it and reading its list. */
+  ids: number[] | null;
+  weights: number[] | null;
 }
 
 interface StatsCursor {
@@ -25,19 +34,29 @@ const ALL_PARTNER_LISTS = `
   WHERE version > $1
   GROUP BY kind, product_id`;
 
-// The lists of the (kind, product)s touched after $1: a primary-key range each.
-const CHANGED_PARTNER_LISTS = `
+// The (kind, product)s touched after $1, then their lists a few hundred at a time: a primary-key
+// range each.
+const CHANGED_PRODUCTS = `
+  SELECT DISTINCT kind, product_id FROM recommendation_schema.product_pair WHERE version > $1`;
+const PARTNER_LISTS_OF = `
   SELECT c.kind, c.product_id, p.ids, p.weights
-  FROM (SELECT DISTINCT kind, product_id FROM recommendation_schema.product_pair WHERE version > $1) c
+  FROM unnest($1::int[], $2::int[]) AS c(kind, product_id)
   CROSS JOIN LATERAL (
     SELECT array_agg(other_id ORDER BY weight DESC, other_id) AS ids,
            array_agg(weight ORDER BY weight DESC, other_id) AS weights
     FROM (
       SELECT other_id, weight FROM recommendation_schema.product_pair q
       WHERE q.kind = c.kind AND q.product_id = c.product_id
-      ORDER BY weight DESC, other_id LIMIT $2
+      ORDER BY weight DESC, other_id LIMIT $3
     ) strongest
   ) p`;
+
+/**
+ * Lists read per query. After a bulk catch-up most products changed, and their lists in one query
+ * held PGlite's one session (and, embedded, the thread every service shares) for seconds; in
+ * queries of this many, requests run in between.
+ */
+const LISTS_PER_QUERY = 500;
 
 /**
  * The purchase statistics in the database, shared by replicas: a page is applied under a lock on
@@ -171,16 +190,41 @@ export class PurchaseStatsStore {
     const popularity = new Map(rows.map((row) => [row.product_id, row.purchases]));
     const trending = new Map(rows.map((row) => [row.product_id, Number(row.trending)]));
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
-    const listRows = await this.prisma.$queryRawUnsafe<
-      { kind: number; product_id: number; ids: number[]; weights: number[] }[]
-    >(since === 0 ? ALL_PARTNER_LISTS : CHANGED_PARTNER_LISTS, since, partners);
+    const listRows = since === 0 ? await this.allLists(partners) : await this.changedLists(since, partners);
     for (const row of listRows) {
       lists[row.kind === 0 ? 'together' : 'next'].set(row.product_id, {
-        ids: Int32Array.from(row.ids),
-        weights: Float32Array.from(row.weights),
+        ids: Int32Array.from(row.ids ?? []),
+        weights: Float32Array.from(row.weights ?? []),
       });
     }
     return { version, purchases, customers, popularity, trending, partners: lists };
+  }
+
+  private allLists(partners: number): Promise<ListRow[]> {
+    return this.prisma.$queryRawUnsafe<ListRow[]>(ALL_PARTNER_LISTS, 0, partners);
+  }
+
+  /** Rows read later may be newer than the cursor read before: the next read takes them again. */
+  private async changedLists(since: number, partners: number): Promise<ListRow[]> {
+    const changed = await this.prisma.$queryRawUnsafe<{ kind: number; product_id: number }[]>(
+      CHANGED_PRODUCTS,
+      since,
+    );
+    const rows: ListRow[] = [];
+    for (let at = 0; at < changed.length; at += LISTS_PER_QUERY) {
+      // Requests that arrived meanwhile queue their queries before the next slice.
+      if (at > 0) await yieldToRequests();
+      const slice = changed.slice(at, at + LISTS_PER_QUERY);
+      rows.push(
+        ...(await this.prisma.$queryRawUnsafe<ListRow[]>(
+          PARTNER_LISTS_OF,
+          slice.map((list) => list.kind),
+          slice.map((list) => list.product_id),
+          partners,
+        )),
+      );
+    }
+    return rows;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { Config } from '../config.js';
@@ -13,6 +14,16 @@ import { PollingLoop } from './polling-loop.js';
  * reads the database at most ~100 times a second, not once per purchase, for 10 ms of freshness.
  */
 const NOTIFICATIONS_GATHER_MS = 10;
+
+/**
+ * During a long catch-up, memory reads what was learned at most this often, and at most once per
+ * this many times as long as the last read took: reading the changed partner lists costs about as
+ * much as a full load when a few pages touched most products (seconds at millions of pairs, on
+ * PGlite on the thread every service shares), so a read per page made learning quadratic and held
+ * every request. The end of a catch-up always reads (a single new purchase arrives at once).
+ */
+const CATCH_UP_REFRESH_MS = 5_000;
+const CATCH_UP_REFRESH_SHARE = 5;
 
 /**
  * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
@@ -96,6 +107,9 @@ export class PurchaseFeed extends PollingLoop {
   async catchUp(): Promise<number> {
     let from = await this.refresh();
     let applied = 0;
+    let unread = false;
+    let refreshedAt = Date.now();
+    let refreshMs = 0;
     for (;;) {
       const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
@@ -106,14 +120,36 @@ export class PurchaseFeed extends PollingLoop {
       await this.copy.copy(
         page.map((p) => toPurchase({ ...p, purchase_id: p.id, purchased_at: p.purchased_at ?? 0 })),
       );
-      from = await this.refresh();
+      unread = true;
+      if (Date.now() - refreshedAt >= Math.max(CATCH_UP_REFRESH_MS, refreshMs * CATCH_UP_REFRESH_SHARE)) {
+        const started = Date.now();
+        from = await this.refresh();
+        unread = false;
+        refreshedAt = Date.now();
+        refreshMs = refreshedAt - started;
+      } else {
+        from = await this.databaseCursor();
+      }
       if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
-        this.log.info({ applied, lastPurchaseId: this.stats.version }, 'learning purchase statistics');
+        this.log.info({ applied, lastPurchaseId: page[page.length - 1]!.id }, 'learning purchase statistics');
       }
       if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.stopping) break;
+      // On PGlite every service shares this thread and the one session: requests that arrived
+      // during the page queue their queries before the next page's transaction.
+      await yieldToRequests();
     }
+    if (unread) await this.refresh();
     if (!this.stopping) this.copiedAt = Date.now();
     return applied;
+  }
+
+  /**
+   * Where the feed goes on, as `refresh` returns it, without reading into memory: the statistics'
+   * and the copy's cursors in the database (another replica may have gone further).
+   */
+  private async databaseCursor(): Promise<number> {
+    const [stats, copied] = await Promise.all([this.store.cursor(), this.copy.cursor()]);
+    return Math.min(stats.lastPurchaseId, copied);
   }
 
   override async stop(): Promise<void> {
