@@ -376,6 +376,34 @@ export class MilvusVectorStore implements VectorStore {
 
   /** Creates the vector index when missing; returns the type the collection really has. */
   private async ensureIndex(wanted: IndexType): Promise<IndexType> {
+    const existing = await this.existingIndex(wanted);
+    if (existing) return existing;
+    try {
+      await this.call(
+        'createIndex',
+        (c) =>
+          c.createIndex({
+            collection_name: this.collection,
+            field_name: F.vector,
+            index_name: F.vector,
+            index_type: wanted,
+            metric_type: 'IP',
+            params: INDEX_PARAMS[wanted],
+          }),
+        { deadlineMs: this.config.MILVUS_INIT_TIMEOUT_MS },
+      );
+      return wanted;
+    } catch (error) {
+      // Another replica setting the collection up at the same moment created it first ("index
+      // already exists"): theirs is checked like any existing index.
+      const createdMeanwhile = await this.existingIndex(wanted);
+      if (createdMeanwhile) return createdMeanwhile;
+      throw error;
+    }
+  }
+
+  /** The collection's vector index type, when it has one (it must score by inner product). */
+  private async existingIndex(wanted: IndexType): Promise<IndexType | undefined> {
     // Not checked: a missing index is an error status.
     const described = await this.call(
       'describeIndex',
@@ -383,37 +411,22 @@ export class MilvusVectorStore implements VectorStore {
       { check: false },
     );
     const existing = described.index_descriptions?.[0];
-    if (described.status.error_code === 'Success' && existing) {
-      const type = existing.params.find((p) => p.key === 'index_type')?.value as IndexType;
-      const metric = existing.params.find((p) => p.key === 'metric_type')?.value;
-      if (metric !== 'IP') {
-        // Scores would mean something else (and searching with IP on it gives shifted scores).
-        throw new Error(
-          `Milvus collection ${this.collection} has a ${metric} vector index; this service needs IP (drop the index)`,
-        );
-      }
-      if (type !== wanted) {
-        this.log.warn(
-          { collection: this.collection, existing: type, wanted },
-          'vector index type differs from the configured one; keeping it (drop the index to rebuild)',
-        );
-      }
-      return type;
+    if (described.status.error_code !== 'Success' || !existing) return undefined;
+    const type = existing.params.find((p) => p.key === 'index_type')?.value as IndexType;
+    const metric = existing.params.find((p) => p.key === 'metric_type')?.value;
+    if (metric !== 'IP') {
+      // Scores would mean something else (and searching with IP on it gives shifted scores).
+      throw new Error(
+        `Milvus collection ${this.collection} has a ${metric} vector index; this service needs IP (drop the index)`,
+      );
     }
-    await this.call(
-      'createIndex',
-      (c) =>
-        c.createIndex({
-          collection_name: this.collection,
-          field_name: F.vector,
-          index_name: F.vector,
-          index_type: wanted,
-          metric_type: 'IP',
-          params: INDEX_PARAMS[wanted],
-        }),
-      { deadlineMs: this.config.MILVUS_INIT_TIMEOUT_MS },
-    );
-    return wanted;
+    if (type !== wanted) {
+      this.log.warn(
+        { collection: this.collection, existing: type, wanted },
+        'vector index type differs from the configured one; keeping it (drop the index to rebuild)',
+      );
+    }
+    return type;
   }
 
   /**
