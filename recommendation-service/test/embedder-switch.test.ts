@@ -1,17 +1,6 @@
 import { eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSettled, json, type Stack, startStack } from './helper.js';
-
-interface CatalogProduct {
-  id: number;
-  title: string;
-  category_id: number;
-  description: string;
-  tags: string[];
-}
-
-const send = <T>(url: string, body: unknown, method = 'POST') =>
-  json<T>(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+import { type CatalogProduct, catalogSettled, json, type Stack, send, startStack } from './helper.js';
 
 /**
  * Each embedder has a collection of its own. Run with another one for a while (a switch, or

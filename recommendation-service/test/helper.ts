@@ -67,6 +67,24 @@ export const REPLICAS_CAN_RUN = Boolean(process.env.DATABASE_URL && process.env.
 export const REPLICAS_NEED =
   'needs DATABASE_URL (Postgres) and MILVUS_ADDRESS (Milvus Lite): replicas share both';
 
+/** A product as catalog-service answers it. */
+export interface CatalogProduct {
+  id: number;
+  title: string;
+  category_id: number;
+  description: string;
+  tags: string[];
+}
+
+/** Sends `body` as JSON (POST unless said) and answers the JSON reply; anything but 2xx throws. */
+export function send<T>(url: string, body: unknown, method = 'POST'): Promise<T> {
+  return json<T>(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /** A JSON answer; anything but 2xx throws with the method, URL, status and body. */
 export async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);

@@ -1,27 +1,18 @@
 import { eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CatalogProduct,
   catalogSettled,
   json,
   REPLICAS_CAN_RUN,
   REPLICAS_NEED,
   type Stack,
+  send,
   startReplica,
   startStack,
 } from './helper.js';
 
 type Recommendations = RunningService<'recommendation-service'>;
-
-interface CatalogProduct {
-  id: number;
-  title: string;
-  category_id: number;
-  description: string;
-  tags: string[];
-}
-
-const send = <T>(url: string, body: unknown, method = 'POST') =>
-  json<T>(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 const reindexDone = (service: Recommendations) =>
   eventually(
