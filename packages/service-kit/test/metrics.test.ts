@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type App, createServer, parsePrometheusText, quantileMs, RecentLatency } from '../src/index.js';
+import { loggedServer } from './logged-server.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -68,12 +69,7 @@ describe('/metrics', () => {
   });
 
   it('logs why a gauge cannot be read, once per run of failures, and when it reads again', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const app = await createServer({
-      name: 'test-service',
-      description: 'test',
-      logger: { level: 'info', stream: { write: (line) => lines.push(JSON.parse(line)) } },
-    });
+    const { app, lines } = await loggedServer();
     apps.push(app);
     let broken = true;
     app.metrics.gauge('test_flaky', 'fails until fixed', () => {

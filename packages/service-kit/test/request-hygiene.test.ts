@@ -14,6 +14,7 @@ import {
   requestIdOf,
   ServiceUnavailableError,
 } from '../src/index.js';
+import { loggedServer } from './logged-server.js';
 
 const apps: App[] = [];
 afterEach(async () => {
@@ -170,12 +171,7 @@ describe('database errors', () => {
 
 describe('logging failed requests', () => {
   it('logs a 503 (a dependency is away) on one line with its reason and no stack, a 502 with its stack', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const app = await createServer({
-      name: 'test-service',
-      description: 'test',
-      logger: { level: 'info', stream: { write: (line) => lines.push(JSON.parse(line)) } },
-    });
+    const { app, lines } = await loggedServer();
     apps.push(app);
     const refused = new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED');
     app.get('/down', async () => {
