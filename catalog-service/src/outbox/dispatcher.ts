@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonClient, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
+import { JsonClient, OutageLog, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { DueProduct, OutboxRepository } from '../repositories/outbox-repository.js';
@@ -58,7 +58,8 @@ export class OutboxDispatcher {
   private lastFailureLog = 0;
   /** Set while rounds fail; null once one succeeds. */
   private failure: DeliveryFailure | null = null;
-  private lastTokenRefusedLog = 0;
+  /** When a refused token is worth an ERROR line: the start of a run of refusals, then a reminder. */
+  private readonly tokenRefusals = new OutageLog(TOKEN_REFUSED_REMINDER_MS);
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
   private backlog: { startedAt: number; delivered: number } | null = null;
   private readonly stats = {
@@ -214,6 +215,7 @@ export class OutboxDispatcher {
       this.log.info({ failures: this.failures }, message);
       this.failures = 0;
       this.failure = null;
+      this.tokenRefusals.succeeded();
     }
     return 'more';
   }
@@ -316,7 +318,10 @@ export class OutboxDispatcher {
     this.probeWhileBackingOff = nothingListens(error);
     const message = this.noteError(error);
     if (tokenRefused) this.logTokenRefused(message, delay);
-    else this.logOutage(error, message, delay);
+    else {
+      this.tokenRefusals.succeeded(); // an outage ends a run of refusals: the next one is told again
+      this.logOutage(error, message, delay);
+    }
     this.failure = tokenRefused ? 'token_refused' : 'outage';
   }
 
@@ -333,10 +338,7 @@ export class OutboxDispatcher {
    * bury the one that names the fix.
    */
   private logTokenRefused(message: string, retryInMs: number): void {
-    const now = Date.now();
-    const runStarts = this.failure !== 'token_refused';
-    if (!runStarts && now - this.lastTokenRefusedLog < TOKEN_REFUSED_REMINDER_MS) return;
-    this.lastTokenRefusedLog = now;
+    if (!this.tokenRefusals.failed()) return;
     this.log.error({ failures: this.failures, retryInMs }, `outbox: deliveries stopped: ${message}`);
   }
 
