@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Log } from '../log.js';
 import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
-import type { Embedder, EmbedderLog } from './embedder.js';
+import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 import { assertHubAnswers } from './hub.js';
 import {
@@ -26,7 +27,7 @@ const FIX_HINT =
  */
 export async function createEmbedder(
   config: EmbeddingsConfig,
-  log: EmbedderLog,
+  log: Log,
   {
     createPipeline,
     fetchedModelDir: dir = FETCHED_MODEL_DIR,

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
+import type { Log } from '../log.js';
 import type { EmbeddingsConfig } from './config.js';
-import type { Embedder, EmbedderLog } from './embedder.js';
+import type { Embedder } from './embedder.js';
 import { fetchWithTimeout } from './hub.js';
 
 /** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
@@ -24,7 +25,7 @@ export type PipelineFactory = (model: string, options: PretrainedModelOptions) =
  */
 export async function createTransformersEmbedder(
   config: EmbeddingsConfig,
-  log: EmbedderLog,
+  log: Log,
   options: {
     /** Hugging Face model id; with `localPath` it only names the model. */
     model?: string;
@@ -154,7 +155,7 @@ const INTERVAL_MS = 5_000;
  * "model file onnx/model.onnx: 40% (53.2/133.0 MB)". Local files load in a blink: `level` debug.
  */
 export function createProgressLog(
-  log: EmbedderLog,
+  log: Log,
   model: string,
   { level = 'info', now = Date.now }: { level?: 'info' | 'debug'; now?: () => number } = {},
 ): (info: ProgressInfo) => void {

@@ -1,8 +1,8 @@
 import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
+import { type Log, silentLog } from '../../log.js';
 import { VectorStoreUnavailableError } from '../errors.js';
-import { type StoreLogger, silentLogger } from '../logger.js';
 import { truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
@@ -36,7 +36,7 @@ export class EmbeddedVectorStore implements VectorStore {
     readonly directory: string,
     readonly collection: string,
     readonly dimension: number,
-    private readonly log: StoreLogger = silentLogger,
+    private readonly log: Log = silentLog,
     /** Compact once the log is larger than this and than the snapshot. */
     private readonly compactMinBytes = 8 * 1024 * 1024,
   ) {

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OutageLog, reasonOf } from '@ecom/service-kit';
 import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
+import { type Log, silentLog } from '../../log.js';
 import type { MilvusConfig } from '../config.js';
 import { VectorStoreUnavailableError } from '../errors.js';
-import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
@@ -60,7 +60,7 @@ export class MilvusVectorStore implements VectorStore {
     private readonly config: MilvusConfig,
     readonly collection: string,
     readonly dimension: number,
-    private readonly log: StoreLogger = silentLogger,
+    private readonly log: Log = silentLog,
   ) {
     // The client's own timeout is the operation deadline (docs/vector-stores.md). Its constructor
     // sends `Connect`: watch() attaches a handler at once, since an unhandled rejection kills the process.
