@@ -36,8 +36,6 @@ export interface Evidence {
 export interface Candidate {
   productId: number;
   content?: number | undefined;
-  /** The purchased product the content match relates to, when known. */
-  contentFrom?: number | undefined;
   /**
    * `content` is only a bound: the product is outside the nearest products found, so it is at
    * most that similar. It ranks, but names no "similar to" while another signal adds something.
@@ -123,8 +121,8 @@ function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, prof
   if (bestValue === 0 && parts.content > 0) best = 'content';
   if (best === 'next') return withProduct('bought_next', candidate.next?.from);
   if (best === 'together') return withProduct('bought_together', candidate.together?.from);
-  // Without a purchase to name, the caller may name the closest one (recommender.ts).
-  if (best === 'content' && !profileOnly) return withProduct('similar_to', candidate.contentFrom);
+  // The caller names the closest purchase (recommender.ts).
+  if (best === 'content' && !profileOnly) return { kind: 'similar_to' };
   return { kind: best === 'popular' ? 'popular' : 'matches_profile' };
 }
 

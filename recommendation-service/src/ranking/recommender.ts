@@ -222,9 +222,7 @@ export class Recommender {
    * items only), never the item itself (bought, and recommended with exclude_purchased=false).
    */
   private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
-    const open = ranked.filter(
-      (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
-    );
+    const open = ranked.filter((item) => item.reason.kind === 'similar_to');
     if (open.length === 0 || state.recent.length === 0) return;
     const unnamed = state.content ? nameFromLists(state.content, state.recent, open) : open;
     if (unnamed.length === 0) return;
