@@ -39,10 +39,8 @@ export class VectorSync {
 
   /**
    * `reembed`: embed even products the directory lists as unchanged (the store lost them).
-   * `readAfter` (a re-index, whose batch was read from catalog-service earlier): the products
-   * written since that note began, here or at another replica, are newer than the batch's read
-   * and keep what they have. Checked before embedding and again just before writing, since
-   * embedding a batch takes seconds and a delivery may reach another replica meanwhile.
+   * `readAfter` (a re-index's `noteWrites`): products written since keep what they have, checked
+   * before embedding and again before writing (the race: docs/vector-stores.md, "Milvus", last item).
    */
   upsert(products: ProductInput[], { reembed = false, readAfter }: UpsertOptions = {}) {
     return this.queue.run(async () => {
