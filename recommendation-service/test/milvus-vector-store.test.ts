@@ -6,12 +6,12 @@ import { scratchName } from '@ecom/db';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import type { Log } from '../src/log.js';
 import { collectionName, type EmbedderIdentity } from '../src/vector-store/collection-name.js';
 import { type MilvusConfig, vectorStoreConfigShape } from '../src/vector-store/config.js';
 import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
 import { EmbeddedVectorStore } from '../src/vector-store/embedded/embedded-store.js';
 import { VectorStoreUnavailableError } from '../src/vector-store/errors.js';
-import type { StoreLogger } from '../src/vector-store/logger.js';
 import type { IndexType } from '../src/vector-store/milvus/milvus-index.js';
 import { MilvusVectorStore } from '../src/vector-store/milvus/milvus-store.js';
 import { type StoreHarness, vectorStoreContract } from './vector-store-contract.js';
@@ -23,7 +23,7 @@ const MILVUS_ADDRESS = process.env.MILVUS_ADDRESS;
 function capturingLogger() {
   const lines: { level: string; obj: object; msg: string }[] = [];
   const keep = (level: string) => (obj: object, msg: string) => lines.push({ level, obj, msg });
-  const log: StoreLogger = { info: keep('info'), warn: keep('warn'), error: keep('error') };
+  const log: Log = { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
   return { log, lines };
 }
 /**
@@ -295,7 +295,7 @@ describe('Milvus client when the server is down (no server needed)', () => {
     process.off('unhandledRejection', onUnhandled);
   });
 
-  function storeAt(address: string, timeoutMs: number, log?: StoreLogger): MilvusVectorStore {
+  function storeAt(address: string, timeoutMs: number, log?: Log): MilvusVectorStore {
     const config = milvusConfig({
       MILVUS_ADDRESS: address,
       MILVUS_INDEX_TYPE: 'HNSW',

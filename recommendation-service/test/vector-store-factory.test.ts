@@ -4,10 +4,10 @@ import path from 'node:path';
 import { loadConfig } from '@ecom/service-kit';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { silentLog } from '../src/log.js';
 import { collectionName } from '../src/vector-store/collection-name.js';
 import { vectorStoreConfigShape } from '../src/vector-store/config.js';
 import { createVectorStore } from '../src/vector-store/create-vector-store.js';
-import { silentLogger } from '../src/vector-store/logger.js';
 import { truncateUtf8 } from '../src/vector-store/truncate-utf8.js';
 
 const schema = z.object({ ...vectorStoreConfigShape, DATA_DIR: z.string() });
@@ -17,7 +17,7 @@ describe('createVectorStore', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'vector-factory-'));
     try {
       const config = loadConfig(schema, { DATA_DIR: dataDir });
-      const store = await createVectorStore(config, { id: 'hashing-v1', dimension: 384 }, silentLogger);
+      const store = await createVectorStore(config, { id: 'hashing-v1', dimension: 384 }, silentLog);
       expect(store.kind).toBe('embedded');
       expect(store.collection).toBe('products_hashing_v1_d384');
       await store.init();
@@ -39,7 +39,7 @@ describe('createVectorStore', () => {
     const store = await createVectorStore(
       config,
       { id: 'Xenova/all-MiniLM-L12-v2', dimension: 384 },
-      silentLogger,
+      silentLog,
     );
     expect(store.kind).toBe('milvus');
     expect(store.collection).toBe('shop_xenova_all_minilm_l12_v2_d384');

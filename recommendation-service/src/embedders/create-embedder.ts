@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { reasonOf } from '@ecom/service-kit';
+import type { Log } from '../log.js';
 import { type EmbeddingsConfig, FETCHED_MODEL_DIR } from './config.js';
-import type { Embedder, EmbedderLog } from './embedder.js';
+import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 import { assertHubAnswers } from './hub.js';
 import {
@@ -26,7 +28,7 @@ const FIX_HINT =
  */
 export async function createEmbedder(
   config: EmbeddingsConfig,
-  log: EmbedderLog,
+  log: Log,
   {
     createPipeline,
     fetchedModelDir: dir = FETCHED_MODEL_DIR,
@@ -57,7 +59,8 @@ export async function createEmbedder(
     }
     return await createTransformersEmbedder(config, log, { model, localPath, createPipeline });
   } catch (error) {
-    const reason = describeError(error);
+    // With its causes: "fetch failed" alone does not say that DNS failed.
+    const reason = reasonOf(error);
     const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';
     if (!auto) {
       throw new EmbedderLoadError(
@@ -74,11 +77,4 @@ export async function createEmbedder(
     );
     return hashing;
   }
-}
-
-/** "fetch failed" alone does not say that DNS failed: add the cause's message. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
 }

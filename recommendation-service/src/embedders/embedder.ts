@@ -12,10 +12,3 @@ export interface Embedder {
   embed(texts: string[]): Promise<Float32Array[]>;
   close?(): Promise<void>;
 }
-
-/** The part of a pino/Fastify logger the embedders use (object first, as everywhere). */
-export interface EmbedderLog {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { PretrainedModelOptions, ProgressInfo } from '@huggingface/transformers';
+import type { Log } from '../log.js';
+import { SerialQueue } from '../sync/serial-queue.js';
 import type { EmbeddingsConfig } from './config.js';
-import type { Embedder, EmbedderLog } from './embedder.js';
+import type { Embedder } from './embedder.js';
 import { fetchWithTimeout } from './hub.js';
 
 /** sentence-transformers/all-MiniLM-L12-v2 in ONNX, as the original Python service used (384 dims). */
@@ -24,7 +26,7 @@ export type PipelineFactory = (model: string, options: PretrainedModelOptions) =
  */
 export async function createTransformersEmbedder(
   config: EmbeddingsConfig,
-  log: EmbedderLog,
+  log: Log,
   options: {
     /** Hugging Face model id; with `localPath` it only names the model. */
     model?: string;
@@ -82,7 +84,7 @@ export class TransformersEmbedder implements Embedder {
   readonly id: string;
   // One batch at a time: embedding stays on EMBEDDINGS_THREADS cores (one by default, the
   // others serve requests), and concurrent runs would contend and add up their peak memory.
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly extractor: FeatureExtractor,
@@ -104,21 +106,15 @@ export class TransformersEmbedder implements Embedder {
     for (let start = 0; start < order.length; start += this.batchSize) {
       const indices = order.slice(start, start + this.batchSize);
       const batchTexts = indices.map((index) => texts[index]!);
-      const batch = await this.serially(() => embedBatch(this.extractor, batchTexts));
+      const batch = await this.queue.run(() => embedBatch(this.extractor, batchTexts));
       for (const [row, index] of indices.entries()) vectors[index] = batch[row]!;
     }
     return vectors;
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.queue.idle();
     await this.extractor.dispose();
-  }
-
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work, work);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 }
 
@@ -154,7 +150,7 @@ const INTERVAL_MS = 5_000;
  * "model file onnx/model.onnx: 40% (53.2/133.0 MB)". Local files load in a blink: `level` debug.
  */
 export function createProgressLog(
-  log: EmbedderLog,
+  log: Log,
   model: string,
   { level = 'info', now = Date.now }: { level?: 'info' | 'debug'; now?: () => number } = {},
 ): (info: ProgressInfo) => void {

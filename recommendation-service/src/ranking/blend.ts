@@ -2,16 +2,9 @@
  * The ranking as a pure function: evidence per candidate + weights → ranked items, each with the
  * signal that contributed most (its reason). No I/O, clock or randomness: the same inputs give
  * the same scores across requests and restarts, and test/blend.test.ts covers every rule.
- *
- * Every signal is mapped to [0, 1] by a fixed rule, never by scaling per request:
- * - content: cosine similarity of the customer's vector and the product's, clipped at 0;
- * - profile: the product's category among the customer's stated preferences (half) and its
- *   recency-weighted share of their purchases (half);
- * - behaviour ("bought together", "bought next") and popularity: evidence e shrunk by
- *   e / (e + k). One coincidental co-purchase (e = 1, k = 4) is worth 0.2, twenty are worth 0.83:
- *   a signal counts in proportion to its support, so content carries a sparse catalog and
- *   behaviour takes over as purchases accumulate.
- * The score is the weighted mean of the signals, so it lies in [0, 1] too.
+ * Each signal is mapped to [0, 1] by a fixed rule (clipped, or shrunk by e / (e + k): a signal
+ * counts in proportion to its support), never scaled per request, and the score is their weighted
+ * mean; the rules and why: docs/benchmarks.md, "Ranking", "Design".
  */
 
 type SignalKind = 'content' | 'profile' | 'together' | 'next' | 'popular';
@@ -36,8 +29,6 @@ export interface Evidence {
 export interface Candidate {
   productId: number;
   content?: number | undefined;
-  /** The purchased product the content match relates to, when known. */
-  contentFrom?: number | undefined;
   /**
    * `content` is only a bound: the product is outside the nearest products found, so it is at
    * most that similar. It ranks, but names no "similar to" while another signal adds something.
@@ -123,8 +114,8 @@ function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, prof
   if (bestValue === 0 && parts.content > 0) best = 'content';
   if (best === 'next') return withProduct('bought_next', candidate.next?.from);
   if (best === 'together') return withProduct('bought_together', candidate.together?.from);
-  // Without a purchase to name, the caller may name the closest one (recommender.ts).
-  if (best === 'content' && !profileOnly) return withProduct('similar_to', candidate.contentFrom);
+  // The caller names the closest purchase (recommender.ts).
+  if (best === 'content' && !profileOnly) return { kind: 'similar_to' };
   return { kind: best === 'popular' ? 'popular' : 'matches_profile' };
 }
 

@@ -18,22 +18,14 @@ const QUIET_MS = 1_000;
 /** A store error: the worker tries again this much later, keeping what it has. */
 const RETRY_MS = 30_000;
 
-/**
- * Products searched in one `nearestOf` call while building: Milvus Lite answers 32 for about
- * the cost of 5 single searches (recommendation-service/docs/vector-stores.md, "Numbers"); the
- * embedded store searches them one by one, letting requests run in between.
- */
+/** Products per `nearestOf` call: Milvus Lite answers 32 for the cost of 5 searches (vector-stores.md). */
 const SEARCH_BATCH = 32;
 
 /**
- * Each product's `size` nearest products, found once with the vector store and shared by every
- * customer who bought it: a first recommendation sums its purchases' lists instead of searching the
- * store for the customer's vector, and searches as before while one of them is not built yet.
- * Memory is bounded by the catalog: 8 bytes per neighbour (800 bytes a product at 100).
- *
- * One background worker builds the missing lists and mends them as products change (so a list is
- * never stored behind a change it missed), yielding to requests after every search. How the
- * mending works, and what it misses: docs/scaling.md, "The first request for a customer", item 4.
+ * Each product's `size` nearest products, found once and shared by every customer who bought it:
+ * a first recommendation sums its purchases' lists instead of searching the store (and searches
+ * while one is not built). One background worker builds the missing lists and mends them as
+ * products change; how, what it misses, and memory: docs/scaling.md, "The first request", item 4.
  */
 export class ContentNeighbours {
   private readonly lists = new Map<number, NeighbourList>();

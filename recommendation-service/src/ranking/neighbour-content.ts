@@ -17,12 +17,10 @@ export interface CustomerContent {
 }
 
 /**
- * The customer's vector is the recency-weighted sum of their purchases' vectors, so its cosine
- * with a product is the weighted sum of the purchases' scores with it over the sum's length, and
- * that length comes from the purchases' scores with each other. A score a list does not hold is
- * at most the list's floor, which stands in for it (so the length, too, is an estimate from
- * above): as good as the exact search on the Amazon data (docs/benchmarks.md, "Goal 2, fourth
- * look").
+ * The customer's vector's length, from the purchases' scores with each other (the arithmetic:
+ * docs/scaling.md, "The first request", item 4). A list's floor stands in for a score it does not
+ * hold, so the length is an estimate from above: as good as the exact search on the Amazon data
+ * (docs/benchmarks.md, "Goal 2, fourth look").
  */
 export function customerContent(purchases: WeighedPurchase[]): CustomerContent {
   let squared = 0;

@@ -29,15 +29,9 @@ type RecommendQuery = z.infer<typeof recommendationQuery>;
 type Recommendation = Required<z.infer<typeof recommendationSchema>>;
 
 interface CustomerState {
-  /**
-   * What the state was made from: the whole history's fingerprint (profile, every purchase with the
-   * title and category it was loaded with) and the vectors' version. Reused only while both hold.
-   */
+  /** The history's fingerprint and the vectors' version it was made from: reused while both hold. */
   madeFrom: string;
-  /**
-   * Set when made while a purchase's neighbour list was missing (ranked with a search instead): the
-   * lists' `builds` then. Once they are built the state is made again from them, as on any replica.
-   */
+  /** The lists' `builds` when a missing list made it search: made again once built, as any replica ranks. */
   missingListsAt?: number;
   /** Read when a search needs it (the neighbour lists rank without it). */
   vector?: Float32Array;
@@ -69,10 +63,7 @@ export class Recommender {
   private readonly params: BlendParams;
   /** Read by /metrics. */
   readonly answerCache = { hits: 0, misses: 0 };
-  /**
-   * Each loaded history's fingerprint, by identity: a held history (HistoryCache) is hashed once,
-   * not on every request. A loaded history is never changed in place; a reload is a new object.
-   */
+  /** By identity: a held history is hashed once (a loaded one never changes; a reload is a new object). */
   private readonly fingerprints = new WeakMap<CustomerPurchases, string>();
 
   constructor(
@@ -222,9 +213,7 @@ export class Recommender {
    * items only), never the item itself (bought, and recommended with exclude_purchased=false).
    */
   private async nameSimilarPurchases(state: CustomerState, ranked: Ranked[]): Promise<void> {
-    const open = ranked.filter(
-      (item) => item.reason.kind === 'similar_to' && item.reason.product_id === undefined,
-    );
+    const open = ranked.filter((item) => item.reason.kind === 'similar_to');
     if (open.length === 0 || state.recent.length === 0) return;
     const unnamed = state.content ? nameFromLists(state.content, state.recent, open) : open;
     if (unnamed.length === 0) return;

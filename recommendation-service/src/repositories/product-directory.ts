@@ -94,11 +94,9 @@ export class ProductDirectory {
   }
 
   /**
-   * Whether the embedder whose collection was written last is another one, and it holds the
-   * catalog otherwise than this one (a product added, gone, or with other text or category).
-   * Then the service ran with it meanwhile (a switch, or `auto` falling back to hashing), and
-   * catalog-service's outbox delivered those changes there, not here. Text hashes do not depend
-   * on the embedder, so the two directories compare directly.
+   * Whether the collection written last is another embedder's and holds the catalog otherwise
+   * (a product added, gone, or with other text or category): the outbox delivered there meanwhile
+   * (docs/embedders.md). Text hashes do not depend on the embedder: the directories compare directly.
    */
   async behindAnotherEmbedder(): Promise<boolean> {
     const [answer] = await this.prisma.$queryRawUnsafe<{ behind: boolean | null }[]>(

@@ -15,8 +15,7 @@ const QUIET_START_MS = 60_000;
 const START_RETRY_MS = 5 * 60_000;
 
 interface ReindexProgress {
-  /** `not_needed`: an empty collection that catalog-service's outbox is filling already. */
-  /** `waiting`: the start-up run could not reach catalog-service yet and tries again shortly. */
+  /** `waiting`: an at-start run retrying catalog-service; `not_needed`: its outbox fills the collection. */
   state: 'idle' | 'running' | 'waiting' | 'done' | 'failed' | 'not_needed';
   indexed: number;
   /** Vectors of products the catalog no longer has, removed by this run. */

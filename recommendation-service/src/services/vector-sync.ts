@@ -5,6 +5,7 @@ import {
   type ProductDirectory,
   sameProduct,
 } from '../repositories/product-directory.js';
+import { SerialQueue } from '../sync/serial-queue.js';
 import { productText } from '../text/recipes.js';
 import type { VectorStore } from '../vector-store/vector-store.js';
 
@@ -21,7 +22,7 @@ interface UpsertOptions {
  * so two deliveries of the same product cannot interleave their writes.
  */
 export class VectorSync {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** Bumped on every change: caches of recommendations compare it. */
   version = 0;
   /** Told of the products whose vectors changed or went, here or at another replica. */
@@ -38,13 +39,11 @@ export class VectorSync {
 
   /**
    * `reembed`: embed even products the directory lists as unchanged (the store lost them).
-   * `readAfter` (a re-index, whose batch was read from catalog-service earlier): the products
-   * written since that note began, here or at another replica, are newer than the batch's read
-   * and keep what they have. Checked before embedding and again just before writing, since
-   * embedding a batch takes seconds and a delivery may reach another replica meanwhile.
+   * `readAfter` (a re-index's `noteWrites`): products written since keep what they have, checked
+   * before embedding and again before writing (the race: docs/vector-stores.md, "Milvus", last item).
    */
   upsert(products: ProductInput[], { reembed = false, readAfter }: UpsertOptions = {}) {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       // Last one wins when a batch names a product twice.
       const latest = new Map(products.map((product) => [product.productId, product]));
       if (readAfter) await this.takeIn();
@@ -94,7 +93,7 @@ export class VectorSync {
    * so a product another replica just wrote does not count as missing.
    */
   missingVectors(): Promise<{ stored: number; listed: number } | undefined> {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       await this.takeIn();
       const stored = await this.store.count();
       const listed = this.directory.size;
@@ -103,7 +102,7 @@ export class VectorSync {
   }
 
   delete(productIds: number[]): Promise<number> {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       const unique = [...new Set(productIds)];
       await this.store.delete(unique);
       await this.directory.remove(unique);
@@ -120,7 +119,7 @@ export class VectorSync {
    * replica's own writes, so an older read never overwrites a newer write here.
    */
   refresh(): Promise<void> {
-    return this.serialised(() => this.takeIn());
+    return this.queue.run(() => this.takeIn());
   }
 
   private async takeIn(): Promise<void> {
@@ -137,11 +136,5 @@ export class VectorSync {
     for (const note of this.notes) for (const id of productIds) note.add(id);
     this.version++;
     this.onVectorsChanged(productIds);
-  }
-
-  private serialised<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch(() => {});
-    return next;
   }
 }

@@ -1,8 +1,8 @@
 import path from 'node:path';
+import type { Log } from '../log.js';
 import { collectionName, type EmbedderIdentity } from './collection-name.js';
 import type { VectorStoreConfig } from './config.js';
 import { EmbeddedVectorStore } from './embedded/embedded-store.js';
-import type { StoreLogger } from './logger.js';
 import type { VectorStore } from './vector-store.js';
 
 /**
@@ -13,7 +13,7 @@ import type { VectorStore } from './vector-store.js';
 export async function createVectorStore(
   config: Readonly<VectorStoreConfig>,
   embedder: EmbedderIdentity,
-  log: StoreLogger,
+  log: Log,
 ): Promise<VectorStore> {
   const collection = collectionName(config.MILVUS_COLLECTION_PREFIX, embedder);
   if (config.MILVUS_ADDRESS) {

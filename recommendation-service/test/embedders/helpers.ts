@@ -1,21 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmbedderLog } from '../../src/embedders/embedder.js';
+import type { Log } from '../../src/log.js';
 
 export interface LogLine {
-  level: 'debug' | 'info' | 'warn';
+  level: 'debug' | 'info' | 'warn' | 'error';
   obj: object;
   msg: string;
 }
 
-export function recordingLog(): EmbedderLog & { lines: LogLine[] } {
+export function recordingLog(): Log & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   return {
     lines,
     debug: (obj, msg) => lines.push({ level: 'debug', obj, msg }),
     info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
     warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => lines.push({ level: 'error', obj, msg }),
   };
 }
 

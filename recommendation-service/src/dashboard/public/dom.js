@@ -29,17 +29,16 @@ export function show(element, ...children) {
 }
 
 export function integer(value) {
-  return value === null || value === undefined ? '—' : Math.round(value).toLocaleString('en');
+  return value == null ? '—' : Math.round(value).toLocaleString('en');
 }
 
 export function decimal(value, digits = 1) {
-  return value === null || value === undefined
-    ? '—'
-    : value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (value == null) return '—';
+  return value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 export function duration(seconds) {
-  if (seconds === null || seconds === undefined) return '—';
+  if (seconds == null) return '—';
   if (seconds < 60) return `${decimal(seconds, 1)} s`;
   if (seconds < 3600) return `${decimal(seconds / 60, 1)} min`;
   return `${decimal(seconds / 3600, 1)} h`;

@@ -77,30 +77,16 @@ function cards(...children) {
 /** The outbox backlog; while deliveries fail, the card says so and why, not only how much waits. */
 function backlogCard(outbox) {
   if (outbox === null) return card('Sync backlog', 'unknown', 'catalog-service did not answer');
-  const pending = `${integer(outbox.pending_products)} products`;
-  if (outbox.delivery === 'token_refused') {
-    return card(
-      'Sync backlog',
-      pending,
+  const failing = {
+    token_refused:
       "Failing: recommendation-service refuses catalog-service's token. Set the same INTERNAL_API_TOKEN on both services (docs/internal-api.md).",
-      true,
-    );
-  }
-  if (outbox.delivery === 'failing') {
-    return card(
-      'Sync backlog',
-      pending,
-      `Failing: ${integer(outbox.consecutive_failures)} failed attempts in a row, retried (catalog-service's /outbox/status says why).`,
-      true,
-    );
-  }
-  return card(
-    'Sync backlog',
-    pending,
+    failing: `Failing: ${integer(outbox.consecutive_failures)} failed attempts in a row, retried (catalog-service's /outbox/status says why).`,
+  }[outbox.delivery];
+  const waiting =
     outbox.pending_products === 0
       ? 'every product vector is current'
-      : `oldest waiting ${duration(outbox.oldest_pending_age_seconds)}`,
-  );
+      : `oldest waiting ${duration(outbox.oldest_pending_age_seconds)}`;
+  return card('Sync backlog', `${integer(outbox.pending_products)} products`, failing ?? waiting, !!failing);
 }
 
 function cacheCard(label, cache) {

@@ -36,7 +36,7 @@ export async function loadTable(box, title, url, heading, note = () => null) {
 }
 
 function scoreCell(score, best) {
-  if (score === undefined || score === null) return '—';
+  if (score == null) return '—';
   return [
     h('meter', { min: '0', max: String(best), value: String(score), 'aria-hidden': 'true' }),
     ' ',

@@ -1,8 +1,9 @@
 import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
+import { type Log, silentLog } from '../../log.js';
+import { SerialQueue } from '../../sync/serial-queue.js';
 import { VectorStoreUnavailableError } from '../errors.js';
-import { type StoreLogger, silentLogger } from '../logger.js';
 import { truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
@@ -28,15 +29,15 @@ export class EmbeddedVectorStore implements VectorStore {
   private unlock?: () => Promise<void>;
   private state: 'new' | 'open' | 'closed' | 'broken' = 'new';
   private initializing?: Promise<void>;
-  /** Writes run one at a time, in call order. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Writes (and compactions) run one at a time, in call order. */
+  private readonly queue = new SerialQueue();
 
   constructor(
     /** Folder of this collection, e.g. `<DATA_DIR>/recommendation-service/vectors/<collection>`. */
     readonly directory: string,
     readonly collection: string,
     readonly dimension: number,
-    private readonly log: StoreLogger = silentLogger,
+    private readonly log: Log = silentLog,
     /** Compact once the log is larger than this and than the snapshot. */
     private readonly compactMinBytes = 8 * 1024 * 1024,
   ) {
@@ -122,7 +123,7 @@ export class EmbeddedVectorStore implements VectorStore {
     if (this.state === 'closed') return;
     await this.initializing?.catch(() => {});
     this.state = 'closed';
-    await this.queue.catch(() => {});
+    await this.queue.idle();
     await this.logFile?.close().catch(() => {});
     this.logFile = undefined;
     await this.unlock?.();
@@ -162,7 +163,7 @@ export class EmbeddedVectorStore implements VectorStore {
           'dropped a torn record at the end of the vector log',
         );
       }
-      if (this.needsCompaction()) await this.enqueue(() => this.compact());
+      if (this.needsCompaction()) await this.queue.run(() => this.compact());
     } catch (error) {
       await this.logFile?.close().catch(() => {});
       await this.unlock();
@@ -208,7 +209,7 @@ export class EmbeddedVectorStore implements VectorStore {
 
   /** Appends one record, fsyncs it, then applies it in memory: readers never see unsaved data. */
   private write(build: () => Buffer | undefined, apply: () => void): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       this.assertOpen();
       const record = build();
       if (!record) return;
@@ -277,12 +278,6 @@ export class EmbeddedVectorStore implements VectorStore {
         'vector snapshot failed; the log keeps the data',
       );
     }
-  }
-
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task, task);
-    this.queue = result.catch(() => {});
-    return result;
   }
 
   private readLog(buffer: Buffer, file: string): ReturnType<typeof records.readRecords> {

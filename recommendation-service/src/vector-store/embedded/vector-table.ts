@@ -96,7 +96,8 @@ export class VectorTable {
       const start = this.rowStart(row);
       const vector = block.subarray(i * this.dimension, (i + 1) * this.dimension);
       vector.set(this.f32.subarray(start, start + this.dimension));
-      return { ...this.metadataOf(row), vector };
+      const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
+      return { productId, categoryId, productTitle, categoryTitle, vector };
     });
   }
 
@@ -136,11 +137,6 @@ export class VectorTable {
       packed.set(this.f32.subarray(start, start + dim), row * dim);
     }
     return new Uint8Array(packed.buffer);
-  }
-
-  private metadataOf(row: number): Omit<ProductVector, 'vector'> {
-    const [productId, categoryId, productTitle, categoryTitle] = this.meta[row]!;
-    return { productId, categoryId, productTitle, categoryTitle };
   }
 
   private rowFor(productId: number): number {

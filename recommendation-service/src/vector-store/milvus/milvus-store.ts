@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OutageLog, reasonOf } from '@ecom/service-kit';
 import { ConsistencyLevelEnum, DataType, type FieldType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { LRUCache } from 'lru-cache';
+import { type Log, silentLog } from '../../log.js';
 import type { MilvusConfig } from '../config.js';
 import { VectorStoreUnavailableError } from '../errors.js';
-import { type StoreLogger, silentLogger } from '../logger.js';
 import { MAX_TITLE_BYTES, truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
@@ -30,10 +30,7 @@ const META_FIELDS = [F.productId, F.categoryId, F.productTitle, F.categoryTitle]
 /** Ids per `product_id in [...]` expression for get/delete. */
 const IDS_PER_EXPRESSION = 1000;
 
-/**
- * Product vectors in a Milvus collection (or Milvus Lite). Strong consistency: an acknowledged
- * upsert is visible to the next search and count, as with the embedded store.
- */
+/** Product vectors in a Milvus collection (or Milvus Lite): docs/vector-stores.md, "Milvus". */
 export class MilvusVectorStore implements VectorStore {
   readonly kind = 'milvus' as const;
   private readonly client: MilvusClient;
@@ -60,24 +57,19 @@ export class MilvusVectorStore implements VectorStore {
     private readonly config: MilvusConfig,
     readonly collection: string,
     readonly dimension: number,
-    private readonly log: StoreLogger = silentLogger,
+    private readonly log: Log = silentLog,
   ) {
-    // The client's own timeout is the operation deadline (docs/vector-stores.md). Its constructor
-    // sends `Connect`: watch() attaches a handler at once, since an unhandled rejection kills the process.
+    // Timeouts, retry, telemetry, backoff and keepalive: docs/vector-stores.md, "Connection handling".
+    // The constructor sends `Connect`: watch() handles its rejection (unhandled, it kills the process).
     this.client = new MilvusClient({
       address: config.MILVUS_ADDRESS,
       token: config.MILVUS_TOKEN,
       database: config.MILVUS_DATABASE,
       timeout: config.MILVUS_TIMEOUT_MS,
-      // One quick retry for a blip; the store's deadline bounds the total anyway.
       maxRetries: 1,
       retryDelay: 50,
-      // Heartbeats to the server are of no use to us, and Milvus Lite does not implement them.
       telemetry: { enabled: false },
-      // Reconnect backoff capped at 2 s, so a Milvus that comes back is usable in seconds; keepalive
-      // pings only during calls, at most every 5 minutes: Milvus Lite answers idle pings with GOAWAY
-      // (docs/vector-stores.md, "Connection handling").
-      // https://github.com/grpc/grpc/blob/master/doc/keepalive.md
+      // Milvus Lite answers idle pings with GOAWAY: https://github.com/grpc/grpc/blob/master/doc/keepalive.md
       channelOptions: {
         'grpc.initial_reconnect_backoff_ms': 250,
         'grpc.max_reconnect_backoff_ms': 2_000,
@@ -429,10 +421,7 @@ export class MilvusVectorStore implements VectorStore {
     return type;
   }
 
-  /**
-   * A call on the collection. "Not loaded" (Milvus Lite restarted) loads it, "does not exist" (Milvus
-   * restarted without its data) creates it again; then the call is tried once more.
-   */
+  /** A call on the collection; "not loaded" loads it, "does not exist" sets it up: then once more. */
   private async onCollection<T extends object>(
     operation: string,
     fn: (client: MilvusClient) => Promise<T>,
@@ -501,10 +490,7 @@ export class MilvusVectorStore implements VectorStore {
     }
   }
 
-  /**
-   * While Milvus is away every call (readiness probes, requests, retries) fails the same way:
-   * the first failure is logged with its reason on one line, then a reminder once a minute.
-   */
+  /** The first failure of an outage on one line, then a reminder a minute ("Connection handling"). */
   private unreachable(error: VectorStoreUnavailableError): void {
     const outage = this.outage.failed();
     if (!outage || this.closed) return;
@@ -545,9 +531,8 @@ export class MilvusVectorStore implements VectorStore {
     this.forget(ids);
     await work();
     this.forget(ids);
-    // Milvus Lite searches unflushed rows one by one in Python, flushed ones in a few ms
-    // (docs/vector-stores.md), so on Lite, flush shortly after writes. Later writes do not push
-    // the timer back, which bounds the memtable during a bulk load.
+    // Milvus Lite searches unflushed rows one by one in Python (docs/vector-stores.md). Later writes
+    // do not push the timer back, which bounds the memtable during a bulk load.
     if (this.flushDelayMs > 0 && !this.flushTimer) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;

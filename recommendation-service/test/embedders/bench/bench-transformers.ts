@@ -3,12 +3,12 @@
 //   npx tsx test/embedders/bench/bench-transformers.ts <model-folder> <fp32|q8> <batch-size> [count]
 import { embeddingsConfigSchema } from '../../../src/embedders/config.js';
 import { createTransformersEmbedder } from '../../../src/embedders/transformers-embedder.js';
+import { silentLog } from '../../../src/log.js';
 import { syntheticTexts } from './products.js';
 import { categoryNeighbourScore } from './quality.js';
 
 const [localPath, dtype = 'fp32', batch = '32', count = '2000'] = process.argv.slice(2);
 if (!localPath) throw new Error('usage: bench-transformers.ts <model-folder> [dtype] [batch-size] [count]');
-const quiet = { debug() {}, info() {}, warn() {} };
 const rssMb = () => Math.round(process.memoryUsage().rss / 1_048_576);
 
 const before = rssMb();
@@ -17,7 +17,7 @@ const config = embeddingsConfigSchema.parse({
   EMBEDDINGS_BATCH_SIZE: batch,
   EMBEDDINGS_THREADS: process.env.THREADS,
 });
-const embedder = await createTransformersEmbedder(config, quiet, { localPath });
+const embedder = await createTransformersEmbedder(config, silentLog, { localPath });
 const loaded = rssMb();
 const texts = syntheticTexts(Number(count));
 await embedder.embed(texts.slice(0, Number(batch))); // warm-up
