@@ -196,8 +196,16 @@ describe(`recommendations over real services (${store})`, () => {
       20_000,
       'the deleted product gone from the vector store',
     );
-    const { body } = await json<Item[]>(`${reco}/recommendation/3?limit=100`);
-    expect(body.some((item) => item.product_id === productId)).toBe(false);
+    // The store drops the vector a moment before the delivery ends and the cached answers are
+    // renewed (VectorSync.delete), so /similar can say 404 while an older answer still lists it.
+    await eventually(
+      async () => {
+        const { body } = await json<Item[]>(`${reco}/recommendation/3?limit=100`);
+        return !body.some((item) => item.product_id === productId);
+      },
+      20_000,
+      'the deleted product gone from recommendations',
+    );
   });
 
   it('shows what it runs on', async () => {
