@@ -144,9 +144,7 @@ export class OutboxDispatcher {
   }
 
   private async receiverReady(): Promise<boolean> {
-    const deadline = AbortSignal.timeout(
-      Math.min(PROBE_TIMEOUT_MS, this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS),
-    );
+    const deadline = AbortSignal.timeout(PROBE_TIMEOUT_MS);
     try {
       await this.http.get('/readyz', { signal: AbortSignal.any([this.stopController.signal, deadline]) });
       return true;
@@ -259,11 +257,8 @@ export class OutboxDispatcher {
   /** Throws a rejection (isRejection) as it is, any other failure as ReceiverUnavailable. */
   private async post(path: string, body: unknown): Promise<void> {
     if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
-    // The per-call deadline still applies with the stop signal.
-    const deadline = AbortSignal.timeout(this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS);
     try {
-      const signal = AbortSignal.any([this.stopController.signal, deadline]);
-      await this.http.post(path, body, { signal, caller: { id: randomUUID() } });
+      await this.http.post(path, body, { signal: this.stopController.signal, caller: { id: randomUUID() } });
     } catch (error) {
       if (this.stopping || isRejection(error)) throw error;
       if (refusesToken(error)) throw new TokenRefused(this.tokenRefusedMessage(error), { cause: error });
