@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonClient, OutageLog, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
+import { causes, JsonClient, OutageLog, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { DueProduct, OutboxRepository } from '../repositories/outbox-repository.js';
@@ -366,11 +366,7 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 /** Connection refused or no such host: nobody listens at the receiver's address. */
 function nothingListens(error: unknown): boolean {
   // A reset is left out: it may come from a receiver that took the call and crashed on it.
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    const { code } = cause as { code?: unknown };
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return true;
-  }
-  return false;
+  return causes(error).some(({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND');
 }
 
 /** 401/403: the receiver does not accept our token (docs/internal-api.md). */
