@@ -1,4 +1,5 @@
-import { type App, oncePerScrape } from '@ecom/service-kit';
+import type { App } from '@ecom/service-kit';
+import { LRUCache } from 'lru-cache';
 import type { Deps } from '../deps.js';
 import type { DatasetImporter } from '../import/dataset-import.js';
 import { catalogCounts } from '../repositories/catalog-stats.js';
@@ -72,4 +73,13 @@ export function registerCatalogMetrics(
     'Purchases written by the current or last import of this process',
     () => datasetImport.progress.imported,
   );
+}
+
+/**
+ * Shares one read between the gauges of one scrape: lru-cache's fetch joins a read in flight and
+ * keeps its answer for a second; a failed read is not kept.
+ */
+function oncePerScrape<T extends object>(read: () => Promise<T>): () => Promise<T> {
+  const cache = new LRUCache<'read', T>({ max: 1, ttl: 1_000, fetchMethod: read });
+  return async () => (await cache.fetch('read'))!;
 }

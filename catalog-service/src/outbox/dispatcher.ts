@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JsonClient, OutageLog, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
+import { causes, JsonClient, OutageLog, publicErrorMessage, UpstreamStatusError } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { DueProduct, OutboxRepository } from '../repositories/outbox-repository.js';
@@ -26,20 +26,16 @@ class LeaseLost extends Error {}
 /** The receiver cannot take deliveries now (down, timing out, 5xx, refusing our token). */
 class ReceiverUnavailable extends Error {}
 
-/**
- * The receiver answers 401/403: its INTERNAL_API_TOKEN and ours differ. A configuration error,
- * not an outage: nothing is delivered until an operator sets the same token on both services.
- */
+/** 401/403: the two services' INTERNAL_API_TOKEN differ, a configuration error (docs/internal-api.md). */
 class TokenRefused extends ReceiverUnavailable {}
 
 /** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`). */
 export type DeliveryFailure = 'token_refused' | 'outage';
 
 /**
- * Delivers outbox jobs to recommendation-service (docs/internal-api.md). The dispatcher holding
- * the database's lease coalesces due jobs per product and sends each product's current state
- * (upserts, deletes). Jobs are deleted only after a 2xx, so a crash re-sends instead of losing
- * anything, and since only the current state is sent, one at a time, the last write wins.
+ * Delivers outbox jobs to recommendation-service: each due product's current state, by the
+ * dispatcher holding the database's lease; jobs deleted only after a 2xx (catalog-service
+ * README, "Keeping recommendation vectors in step").
  */
 export class OutboxDispatcher {
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -58,7 +54,6 @@ export class OutboxDispatcher {
   private lastFailureLog = 0;
   /** Set while rounds fail; null once one succeeds. */
   private failure: DeliveryFailure | null = null;
-  /** When a refused token is worth an ERROR line: the start of a run of refusals, then a reminder. */
   private readonly tokenRefusals = new OutageLog(TOKEN_REFUSED_REMINDER_MS);
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
   private backlog: { startedAt: number; delivered: number } | null = null;
@@ -134,14 +129,9 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Waits until `retryAt`; new writes do not cut the wait short. When the last delivery found
-   * nobody listening (connection refused, no such host: the receiver is down or restarting), the
-   * dispatcher also asks the receiver's `GET /readyz` every poll interval and retries as soon as
-   * it answers 2xx, so what was written while it was down reaches it about a poll interval after
-   * it is back, not up to OUTBOX_MAX_BACKOFF_MS later. Such a probe costs a closed port nothing
-   * and a ready receiver one cheap GET. Failures with an answer or a timeout (5xx, 401/403/404,
-   * a hung receiver) are not probed: a receiver that is up but failing waits out its backoff.
-   * A receiver that refuses our token answers its public `/readyz` all the same: no probe.
+   * Waits until `retryAt` (new writes do not cut it short). After nobody listened at the
+   * receiver's address, its `GET /readyz` is asked every poll interval and a 2xx ends the wait;
+   * a receiver that answered or timed out is not probed (README, outbox "Failures").
    */
   private async backOff(): Promise<void> {
     const every = this.config.OUTBOX_POLL_INTERVAL_MS;
@@ -154,9 +144,7 @@ export class OutboxDispatcher {
   }
 
   private async receiverReady(): Promise<boolean> {
-    const deadline = AbortSignal.timeout(
-      Math.min(PROBE_TIMEOUT_MS, this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS),
-    );
+    const deadline = AbortSignal.timeout(PROBE_TIMEOUT_MS);
     try {
       await this.http.get('/readyz', { signal: AbortSignal.any([this.stopController.signal, deadline]) });
       return true;
@@ -175,7 +163,7 @@ export class OutboxDispatcher {
   /** One round: 'more' when it delivered something (look again at once). */
   private async runOnce(): Promise<Outcome> {
     // A write notified after this point is read by the query below or by the next round. Renewed
-    // before the lease too: a follower woken by a write would otherwise not pause at all.
+    // before the lease too, or a follower woken by a write would not pause at all.
     this.woken = new AbortController();
     if (!(await this.holdLease())) return 'idle';
     const limit = this.config.OUTBOX_BATCH_SIZE * 4;
@@ -252,10 +240,7 @@ export class OutboxDispatcher {
     this.stats.lastDeliveredAt = new Date();
   }
 
-  /**
-   * Tells recommendation-service whose purchases changed, so it drops its copies of their
-   * histories (README, freshness). A refused call has nothing to drop: the jobs are settled.
-   */
+  /** Whose purchases changed (docs/internal-api.md); a refused call has nothing to drop: settled. */
   private async deliverCustomerChanges(jobs: { id: number; customerId: number }[]): Promise<void> {
     if (jobs.length === 0) return;
     try {
@@ -272,11 +257,8 @@ export class OutboxDispatcher {
   /** Throws a rejection (isRejection) as it is, any other failure as ReceiverUnavailable. */
   private async post(path: string, body: unknown): Promise<void> {
     if (!(await this.holdLease())) throw new LeaseLost('outbox: dispatcher lease lost');
-    // The per-call deadline still applies with the stop signal.
-    const deadline = AbortSignal.timeout(this.config.RECOMMENDATION_SERVICE_TIMEOUT_MS);
     try {
-      const signal = AbortSignal.any([this.stopController.signal, deadline]);
-      await this.http.post(path, body, { signal, caller: { id: randomUUID() } });
+      await this.http.post(path, body, { signal: this.stopController.signal, caller: { id: randomUUID() } });
     } catch (error) {
       if (this.stopping || isRejection(error)) throw error;
       if (refusesToken(error)) throw new TokenRefused(this.tokenRefusedMessage(error), { cause: error });
@@ -306,23 +288,30 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Sets when the next round starts (backOff): exponential backoff with jitter, capped, for an
-   * outage; the cap at once for a refused token, which only an operator can fix (a retry every
-   * OUTBOX_MAX_BACKOFF_MS notices the fix without a restart of this service).
+   * Sets when the next round starts (backOff): an outage backs off exponentially with jitter; a
+   * refused token, which only an operator can fix, waits the cap at once.
    */
   private recordFailure(error: unknown): void {
     this.failures += 1;
     const tokenRefused = error instanceof TokenRefused;
-    const delay = tokenRefused ? this.config.OUTBOX_MAX_BACKOFF_MS : this.outageDelay();
-    this.retryAt = Date.now() + delay;
+    const retryInMs = tokenRefused ? this.config.OUTBOX_MAX_BACKOFF_MS : this.outageDelay();
+    this.retryAt = Date.now() + retryInMs;
     this.probeWhileBackingOff = nothingListens(error);
-    const message = this.noteError(error);
-    if (tokenRefused) this.logTokenRefused(message, delay);
-    else {
-      this.tokenRefusals.succeeded(); // an outage ends a run of refusals: the next one is told again
-      this.logOutage(error, message, delay);
-    }
     this.failure = tokenRefused ? 'token_refused' : 'outage';
+    const message = this.noteError(error);
+    const fields = { failures: this.failures, retryInMs };
+    if (tokenRefused) {
+      // An ERROR at the start of a run of refusals, then a reminder: one per retry would bury it.
+      if (this.tokenRefusals.failed()) this.log.error(fields, `outbox: deliveries stopped: ${message}`);
+      return;
+    }
+    this.tokenRefusals.succeeded(); // an outage ends a run of refusals: the next one is told again
+    // The first failures, then one a minute: a long outage must not flood the log.
+    const now = Date.now();
+    if (this.failures > 3 && now - this.lastFailureLog < 60_000) return;
+    this.lastFailureLog = now;
+    const err = error instanceof ReceiverUnavailable || error instanceof LeaseLost ? undefined : error;
+    this.log.warn({ ...fields, ...(err ? { err } : {}) }, `outbox: delivery failed: ${message}`);
   }
 
   private outageDelay(): number {
@@ -330,29 +319,6 @@ export class OutboxDispatcher {
     return Math.round(
       Math.min(max, min * 2 ** Math.min(this.failures - 1, 30)) * (0.8 + Math.random() * 0.2),
     );
-  }
-
-  /**
-   * An ERROR when a run of refusals starts (after successes or an outage), then a reminder every
-   * TOKEN_REFUSED_REMINDER_MS: retried every OUTBOX_MAX_BACKOFF_MS, a log line per retry would
-   * bury the one that names the fix.
-   */
-  private logTokenRefused(message: string, retryInMs: number): void {
-    if (!this.tokenRefusals.failed()) return;
-    this.log.error({ failures: this.failures, retryInMs }, `outbox: deliveries stopped: ${message}`);
-  }
-
-  private logOutage(error: unknown, message: string, delay: number): void {
-    // Log the first failures, then once a minute: a long outage must not flood the log.
-    const now = Date.now();
-    if (this.failures <= 3 || now - this.lastFailureLog >= 60_000) {
-      this.lastFailureLog = now;
-      const err = error instanceof ReceiverUnavailable || error instanceof LeaseLost ? undefined : error;
-      this.log.warn(
-        { failures: this.failures, retryInMs: delay, ...(err ? { err } : {}) },
-        `outbox: delivery failed: ${message}`,
-      );
-    }
   }
 
   /** What `last_error` says while the receiver refuses our token: what happened and the fix. */
@@ -400,11 +366,7 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 /** Connection refused or no such host: nobody listens at the receiver's address. */
 function nothingListens(error: unknown): boolean {
   // A reset is left out: it may come from a receiver that took the call and crashed on it.
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    const { code } = cause as { code?: unknown };
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return true;
-  }
-  return false;
+  return causes(error).some(({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND');
 }
 
 /** 401/403: the receiver does not accept our token (docs/internal-api.md). */

@@ -1,5 +1,5 @@
 import type { Page } from '@ecom/contracts';
-import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
+import { isForeignKeyViolation, uniqueAsConflict } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Category } from '../schemas/category.js';
@@ -27,7 +27,7 @@ export class CategoryRepository {
     try {
       return await this.prisma.category.create({ data: { title } });
     } catch (error) {
-      throw mapUniqueTitle(error, title);
+      throw uniqueAsConflict(error, `A category titled "${title}" already exists`);
     }
   }
 
@@ -46,7 +46,7 @@ export class CategoryRepository {
       if (queued > 0) this.outbox.notify();
       return category;
     } catch (error) {
-      throw mapUniqueTitle(error, title);
+      throw uniqueAsConflict(error, `A category titled "${title}" already exists`);
     }
   }
 
@@ -61,10 +61,4 @@ export class CategoryRepository {
       throw new ConflictError(`Category ${id} still has products; move or delete them first`);
     }
   }
-}
-
-function mapUniqueTitle(error: unknown, title: string): unknown {
-  return isPrismaCode(error, 'P2002')
-    ? new ConflictError(`A category titled "${title}" already exists`)
-    : error;
 }

@@ -14,9 +14,8 @@ export class OutboxRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Takes or renews the dispatcher lease for `ttlMs`. Succeeds when nobody holds it, the
-   * holder is us, or the holder's lease expired (it crashed). `force` takes it regardless:
-   * only for an embedded database, which no other process can open.
+   * Takes or renews the dispatcher lease for `ttlMs` (README, "One dispatcher per database").
+   * `force` takes it from anyone: only for an embedded database, which no other process opens.
    */
   async acquireLease(holder: string, ttlMs: number, force = false): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<{ holder: string }[]>`

@@ -1,5 +1,5 @@
 import type { Page } from '@ecom/contracts';
-import { isForeignKeyViolation, isPrismaCode } from '@ecom/db';
+import { isForeignKeyViolation, isPrismaCode, uniqueAsConflict } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
@@ -79,11 +79,9 @@ export class ProductRepository {
     } catch (error) {
       // P2025: the product to update does not exist.
       if (isPrismaCode(error, 'P2025')) return null;
-      if (isPrismaCode(error, 'P2002'))
-        throw new ConflictError(`A product titled "${data.title}" already exists`);
       // The category was deleted between the check and the write.
       if (isForeignKeyViolation(error)) throw categoryNotFound();
-      throw error;
+      throw uniqueAsConflict(error, `A product titled "${data.title}" already exists`);
     }
     this.outbox.notify();
     return toProduct(row);

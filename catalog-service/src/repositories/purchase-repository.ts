@@ -11,9 +11,8 @@ const PURCHASE_INSERT_LOCK = createHash('sha256')
   .readInt32BE(0);
 
 /**
- * Serialises purchase inserts until commit, so purchase ids become visible in increasing
- * order. Without it a reader of the `GET /Purchases/?after_id=` feed could see id 11 commit
- * before id 10 and, moving its cursor past 11, never see 10.
+ * Serialises purchase inserts until commit, so ids become visible in increasing order: a reader
+ * of the `after_id` feed could otherwise see 11 commit before 10 and, past 11, never see 10.
  */
 export async function lockPurchaseInserts(tx: Prisma.TransactionClient): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PURCHASE_INSERT_LOCK}::int)`;

@@ -1,5 +1,5 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
-import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   categoryCreateSchema,
@@ -25,11 +25,8 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
         response: { 200: categorySchema.array() },
       },
     },
-    async (request, reply) => {
-      const page = await categories.list(request.query.skip, request.query.limit);
-      reply.header('x-total-count', page.total);
-      return page.items;
-    },
+    async (request, reply) =>
+      pageItems(reply, await categories.list(request.query.skip, request.query.limit)),
   );
 
   app.get(
@@ -88,10 +85,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
         response: { 204: noContent, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request, reply) => {
-      const deleted = await categories.delete(request.params.id);
-      if (!deleted) throw new NotFoundError(`Category ${request.params.id} not found`);
-      return reply.code(204).send();
-    },
+    async (request, reply) =>
+      deleted(reply, await categories.delete(request.params.id), `Category ${request.params.id}`),
   );
 }

@@ -1,5 +1,5 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
@@ -29,9 +29,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     },
     async (request, reply) => {
       const { skip, limit, category_id } = request.query;
-      const page = await products.list(skip, limit, category_id);
-      reply.header('x-total-count', page.total);
-      return page.items;
+      return pageItems(reply, await products.list(skip, limit, category_id));
     },
   );
 
@@ -91,10 +89,7 @@ export async function productRoutes(app: App, { products }: Deps) {
         response: { 204: noContent, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request, reply) => {
-      const deleted = await products.delete(request.params.id);
-      if (!deleted) throw new NotFoundError(`Product ${request.params.id} not found`);
-      return reply.code(204).send();
-    },
+    async (request, reply) =>
+      deleted(reply, await products.delete(request.params.id), `Product ${request.params.id}`),
   );
 }

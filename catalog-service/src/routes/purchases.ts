@@ -1,5 +1,5 @@
 import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
-import { type App, found, NotFoundError, noContent, UnprocessableError } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   customerIdParams,
@@ -120,9 +120,8 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
       },
     },
     async (request, reply) => {
-      const deleted = await purchases.delete(request.params.purchase_id);
-      if (!deleted) throw new NotFoundError(`Purchase ${request.params.purchase_id} not found`);
-      return reply.code(204).send();
+      const { purchase_id } = request.params;
+      return deleted(reply, await purchases.delete(purchase_id), `Purchase ${purchase_id}`);
     },
   );
 }

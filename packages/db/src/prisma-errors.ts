@@ -1,3 +1,5 @@
+import { ConflictError } from '@ecom/service-kit';
+
 /**
  * A Prisma known-request error with this code (https://www.prisma.io/docs/orm/reference/error-reference):
  * P2002 unique, P2025 not found, ... By name, not `instanceof`: each service has its own
@@ -9,6 +11,11 @@ export function isPrismaCode(error: unknown, code: string): boolean {
     error.name === 'PrismaClientKnownRequestError' &&
     (error as { code?: unknown }).code === code
   );
+}
+
+/** A unique violation (P2002) as a 409 with `detail`; any other error as it is, to throw. */
+export function uniqueAsConflict(error: unknown, detail: string): unknown {
+  return isPrismaCode(error, 'P2002') ? new ConflictError(detail) : error;
 }
 
 /**

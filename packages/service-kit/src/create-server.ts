@@ -87,11 +87,9 @@ export async function createServer(options: ServerOptions): Promise<App> {
     genReqId: requestIdOf,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    // Explicit server timeouts: a slow client cannot hold a connection forever. Node checks
-    // headersTimeout and requestTimeout only every connectionsCheckingInterval (30 s by
-    // default), which let a slow client stay ~87 s; checked every second they hold to the
-    // second. connectionTimeout is the socket's idle timeout (no byte at all); keepAliveTimeout
-    // the idle time between requests on a kept-alive connection.
+    // Slow clients (docs/limits.md). Node checks headersTimeout and requestTimeout only every
+    // connectionsCheckingInterval (30 s by default: a slow client stayed ~87 s); every second
+    // they hold to the second. connectionTimeout: a socket idle without a byte at all.
     connectionTimeout: headersMs,
     keepAliveTimeout: 72_000,
     requestTimeout: requestMs,

@@ -173,7 +173,7 @@ type ErrorLike = { [key in 'code' | 'originalCode' | 'name' | 'message' | 'kind'
  * `meta.driverAdapterError` (a raw query reports P2010 with the real reason there), so that
  * is followed before `cause`.
  */
-function causes(error: unknown): ErrorLike[] {
+export function causes(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
   let current = error as
     | (ErrorLike & { cause?: unknown; meta?: { driverAdapterError?: unknown } })

@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /**
  * Errors that carry their HTTP status. Repositories and clients throw them; the one error
  * handler turns them into `{"detail": ...}`.
@@ -38,4 +40,16 @@ export const NOT_FOUND_DETAIL = /^[A-Z][a-z]+ \d+ not found$/;
 export function found<T>(value: T | null, what: string): T {
   if (value === null) throw new NotFoundError(`${what} not found`);
   return value;
+}
+
+/** A DELETE's answer: 204, or 404 "`what` not found" when there was nothing to delete. */
+export function deleted(reply: FastifyReply, done: boolean, what: string): FastifyReply {
+  if (!done) throw new NotFoundError(`${what} not found`);
+  return reply.code(204).send();
+}
+
+/** A list route's answer: the page's items, its total in `X-Total-Count`. */
+export function pageItems<T>(reply: FastifyReply, page: { items: T[]; total: number }): T[] {
+  reply.header('x-total-count', page.total);
+  return page.items;
 }

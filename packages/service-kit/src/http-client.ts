@@ -45,6 +45,7 @@ interface RequestOptions<T> {
    */
   nullOn?: number[];
   caller?: CallerRequest | undefined;
+  /** Ends the call early (a stop); each attempt's own timeout still applies. */
   signal?: AbortSignal;
 }
 
@@ -124,7 +125,8 @@ export class JsonClient {
       cutByDeadline = timeoutMs < this.timeoutMs;
       if (delay > 0) await sleep(delay);
       try {
-        const signal = options.signal ?? AbortSignal.timeout(timeoutMs);
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
         headers[TIMEOUT_HEADER] = String(timeoutMs);
         const response = await this.pool.request({ method, path, headers, body: json, signal });
         const text = await response.body.text();

@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Fastify's JSON parser (secure-json-parse), with three differences a client can see:
- * - An empty body is no body: a DELETE from a client that always sets the header is handled
- *   like any DELETE, a POST without a body gets its schema's 422 instead of a 400.
- * - `__proto__` and `constructor.prototype` keys are dropped, as FastAPI drops unknown fields.
- * - Lone UTF-16 surrogates (`"\ud800"`, valid JSON but not text) become U+FFFD in every string
- *   and key: every store keeps the same character instead of a driver error (Postgres, Milvus).
+ * Fastify's JSON parser (secure-json-parse) with the differences docs/limits.md lists: an empty
+ * body is no body (a DELETE from a client that always sends the header works; a POST without a
+ * body gets its schema's 422), `__proto__` / `constructor.prototype` keys are dropped, and lone
+ * surrogates become U+FFFD (every store keeps the same character, not a driver error).
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('remove', 'remove');

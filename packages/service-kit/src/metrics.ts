@@ -155,24 +155,3 @@ function rowsOf(read: RowsReader, method: 'set' | 'inc') {
     for (const row of rows) (this as Gauge)[method](row.labels, row.value);
   };
 }
-
-/** How long one read serves the gauges of a scrape. */
-const SCRAPE_MS = 1_000;
-
-/**
- * Shares one read between the gauges of one scrape: the first call starts it, calls within
- * SCRAPE_MS reuse its promise. A failed read is not kept.
- */
-export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
-  let cached: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (cached && now - cached.at < SCRAPE_MS) return cached.value;
-    const value = read();
-    cached = { at: now, value };
-    value.catch(() => {
-      if (cached?.value === value) cached = undefined;
-    });
-    return value;
-  };
-}

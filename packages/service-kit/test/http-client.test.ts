@@ -119,6 +119,22 @@ describe('JsonClient', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('ends a call when its signal aborts, and one given a signal still ends at its own timeout', async () => {
+    const url = await serve(() => {
+      /* never answers */
+    });
+    const stop = new AbortController();
+    const stopped = client(url, { timeoutMs: 60_000, retries: 0 })
+      .get('/slow', { signal: stop.signal })
+      .catch((e: unknown) => e);
+    stop.abort();
+    expect(await stopped).toBeInstanceOf(ServiceUnavailableError);
+    const timedOut = await client(url, { timeoutMs: 200, retries: 0 })
+      .get('/slow', { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    expect((timedOut as ServiceUnavailableError).detail).toMatch(/timeout/);
+  });
+
   it('tells the peer its timeout and makes no attempt past the caller deadline', async () => {
     const timeouts: string[] = [];
     const url = await serve((req) => {

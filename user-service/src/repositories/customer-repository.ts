@@ -1,6 +1,5 @@
 import type { Customer, CustomerChange, CustomerCreate, Page } from '@ecom/contracts';
-import { isPrismaCode } from '@ecom/db';
-import { ConflictError } from '@ecom/service-kit';
+import { isPrismaCode, uniqueAsConflict } from '@ecom/db';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export class CustomerRepository {
@@ -30,7 +29,7 @@ export class CustomerRepository {
     try {
       return await this.prisma.customer.create({ data });
     } catch (error) {
-      throw mapUniqueTitle(error, data.title);
+      throw uniqueAsConflict(error, `A customer named "${data.title}" already exists`);
     }
   }
 
@@ -40,7 +39,7 @@ export class CustomerRepository {
       return await this.prisma.customer.update({ where: { id }, data });
     } catch (error) {
       if (isPrismaCode(error, 'P2025')) return null;
-      throw mapUniqueTitle(error, customer.title);
+      throw uniqueAsConflict(error, `A customer named "${customer.title}" already exists`);
     }
   }
 
@@ -115,10 +114,4 @@ export class CustomerRepository {
       return { inserted: count, notSeeded };
     });
   }
-}
-
-function mapUniqueTitle(error: unknown, title: string): unknown {
-  return isPrismaCode(error, 'P2002')
-    ? new ConflictError(`A customer named "${title}" already exists`)
-    : error;
 }

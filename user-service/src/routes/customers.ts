@@ -5,7 +5,7 @@ import {
   customerUpdateSchema,
   errorSchema,
 } from '@ecom/contracts';
-import { type App, found, NotFoundError, noContent } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
@@ -29,9 +29,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     },
     async (request, reply) => {
       const { skip, limit, q } = request.query;
-      const page = await customers.list(skip, limit, q);
-      reply.header('x-total-count', page.total);
-      return page.items;
+      return pageItems(reply, await customers.list(skip, limit, q));
     },
   );
 
@@ -107,10 +105,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
         response: { 204: noContent, 404: errorSchema },
       },
     },
-    async (request, reply) => {
-      const deleted = await customers.delete(request.params.id);
-      if (!deleted) throw new NotFoundError(`Customer ${request.params.id} not found`);
-      return reply.code(204).send();
-    },
+    async (request, reply) =>
+      deleted(reply, await customers.delete(request.params.id), `Customer ${request.params.id}`),
   );
 }
