@@ -119,6 +119,7 @@ describe('seeding customers from the dataset', () => {
     const second = await buildApp(config, { logger: { level: 'info', stream } });
     try {
       await second.ready();
+      await second.startedUp();
       const customers = (await second.inject({ method: 'GET', url: '/customer/' })).json();
       expect(customers).toEqual([
         expect.objectContaining({ id: 1, title: 'Ann' }),
