@@ -58,8 +58,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     {
       schema: {
         tags: ['health'],
-        summary:
-          'Readiness: start-up work (the dataset import) done and every dependency this service needs answers',
+        summary: 'Readiness: start-up work done and every dependency this service needs answers',
         response: {
           200: z
             .object({ status: z.literal('ready'), checks })
@@ -69,7 +68,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
           503: z
             .object({ detail: z.string(), checks: checks.optional() })
             .describe(
-              'A dependency does not answer (each check says which), start-up work still runs (the dataset import: `detail` says how far; start-up.ts), or the service is shutting down',
+              'A dependency does not answer (each check says which), start-up work still runs (a dataset import or seed: `detail` says how far; start-up.ts), or the service is shutting down',
             )
             .meta({
               example: {
