@@ -21,9 +21,11 @@ export async function serve<Config extends { HOST: string; PORT: number }>(
   readConfig: () => Config,
   buildApp: (config: Config) => Promise<FastifyInstance>,
 ): Promise<void> {
+  let built: FastifyInstance | undefined;
   try {
     const config = readConfig();
     const app = await buildApp(config);
+    built = app;
     let closing = false;
     const shutdown = (signal: string, exitCode: number) => {
       if (closing) return;
@@ -55,6 +57,9 @@ export async function serve<Config extends { HOST: string; PORT: number }>(
     });
   } catch (error) {
     process.stderr.write(`start-up failed: ${messageOf(error)}\n`);
+    // listen() failed (the port is taken) after ready() started the start-up work: it stops
+    // between two writes before the database closes.
+    await built?.close().catch(() => {});
     process.exit(1);
   }
 }
