@@ -22,8 +22,6 @@ export { readConfig } from './config.js';
 /**
  * How long the start-up import waits for an unreachable user-service (it checks the file's
  * customers there) before start-up fails; the launcher and compose start user-service first.
- * Well inside Fastify's onReady timeout (service-kit's pluginTimeout, 120 s), whose own error
- * would not name user-service.
  */
 const IMPORT_WAITS_FOR_USERS_MS = 60_000;
 
@@ -62,10 +60,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     userServiceWaitMs: IMPORT_WAITS_FOR_USERS_MS,
   });
   registerCatalogMetrics(app, deps, importer);
-  app.addHook('onReady', async () => {
-    if (config.IMPORT_ON_START) await importer.run(config.DATASET_PATH);
-    // After the import, so its products are delivered in big batches.
-    deps.dispatcher?.start();
+  // In the background once the app is ready: the service listens and answers meanwhile
+  // (README, "Dataset import"); /readyz answers 503 with the import's progress until it is done.
+  app.addStartUpTask({
+    name: 'dataset import',
+    run: async (signal) => {
+      if (config.IMPORT_ON_START) await importer.run(config.DATASET_PATH, signal);
+      // After the import, so its products are delivered in big batches.
+      if (!signal.aborted) deps.dispatcher?.start();
+    },
+    progress: () => importer.describeProgress(),
   });
   return withDeps(app, deps);
 }

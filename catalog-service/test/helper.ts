@@ -50,9 +50,14 @@ export async function createProduct(
   return (await app.inject({ method: 'POST', url: '/products/', payload })).json();
 }
 
+/** The app once its start-up work (the dataset import) has finished; rejects if that fails. */
 export async function startApp(config: Config): Promise<App> {
   const app = await buildApp(config, { logger: false });
   await app.ready();
+  await app.startedUp().catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   return app;
 }
 

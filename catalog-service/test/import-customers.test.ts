@@ -101,6 +101,7 @@ describe('dataset rows and the customers user-service holds', () => {
     const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
     let catalog = await buildApp(config, { logger: { level: 'warn', stream } });
     await catalog.ready();
+    await catalog.startedUp();
     const summary = async () =>
       (await catalog.inject({ method: 'GET', url: '/dataset/imports' })).json()[0].summary;
     expect(await summary()).toMatchObject({
@@ -124,6 +125,7 @@ describe('dataset rows and the customers user-service holds', () => {
     users = await startService('user-service', users.env, { port: users.port });
     catalog = await buildApp(config, { logger: false });
     await catalog.ready();
+    await catalog.startedUp();
     try {
       const history = await catalog.inject({
         method: 'GET',

@@ -116,12 +116,24 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
 
   const waitUntilReady = (key: ServiceKey) => {
     const spec = SERVICES.find((candidate) => candidate.key === key)!;
-    return waitForHttp(`http://127.0.0.1:${options.ports.get(key)}/readyz`, {
+    const ready = waitForHttp(`http://127.0.0.1:${options.ports.get(key)}/readyz`, {
       timeoutMs: options.timeoutMs,
       onStillWaiting: reportWaiting(options.log, spec.name, 'ready'),
       ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // Its start-up work (the dataset import) runs after listen: a failure there is a failed
+    // start, named, not a /readyz that answers 503 until the timeout.
+    const failed = apps
+      .get(key)!
+      .startedUp()
+      .then(
+        () => ready,
+        (error: unknown) => {
+          throw ofService(spec.name, error);
+        },
+      );
+    return Promise.race([ready, failed]);
   };
   try {
     await start('user', 0);

@@ -28,7 +28,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(customerRoutes, deps);
   app.metrics.gauge('user_customers', 'Customers stored', () => deps.customers.count());
   if (config.SEED_ON_START) {
-    app.addHook('onReady', () => seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log));
+    // In the background once the app is ready: the service listens meanwhile, /readyz answers
+    // 503 until the seed is done (the launcher and compose start catalog-service after that).
+    app.addStartUpTask({
+      name: 'customer seed',
+      run: (signal) => seedCustomers(prisma, deps.customers, config.DATASET_PATH, app.log, signal),
+    });
   }
   return withDeps(app, deps);
 }

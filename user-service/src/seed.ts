@@ -9,19 +9,24 @@ import type { CustomerRepository } from './repositories/customer-repository.js';
  * changed file adds its new customers; it never overwrites a customer, brings back a deleted
  * one, or takes an id or a name another customer holds (logged with the reason; catalog-service
  * then rejects that customer's rows).
+ *
+ * When `signal` aborts (shutdown) it stops while reading the file, before writing: the customers
+ * are written in one transaction, so a stopped seed wrote nothing and the next start runs it.
  */
 export async function seedCustomers(
   prisma: PrismaClient,
   customers: CustomerRepository,
   datasetPath: string,
   log: FastifyBaseLogger,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { checksum } = await fingerprint(datasetPath);
   if (await prisma.datasetImport.findUnique({ where: { checksum } })) {
     log.info({ datasetPath }, 'dataset already seeded; skipping');
     return;
   }
-  const parsed = await readCustomers(datasetPath);
+  const parsed = await readCustomers(datasetPath, signal);
+  signal?.throwIfAborted();
   for (const issue of parsed.issues) {
     log.warn({ line: issue.line, reason: issue.reason }, `dataset row ${issue.action}`);
   }

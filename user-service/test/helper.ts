@@ -18,9 +18,14 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
   });
 }
 
+/** The app once its start-up work (the dataset import) has finished; rejects if that fails. */
 export async function startApp(config: Config): Promise<App> {
   const app = await buildApp(config, { logger: false });
   await app.ready();
+  await app.startedUp().catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
   return app;
 }
 

@@ -119,6 +119,7 @@ describe('seeding customers from the dataset', () => {
     const second = await buildApp(config, { logger: { level: 'info', stream } });
     try {
       await second.ready();
+      await second.startedUp();
       const customers = (await second.inject({ method: 'GET', url: '/customer/' })).json();
       expect(customers).toEqual([
         expect.objectContaining({ id: 1, title: 'Ann' }),
@@ -186,6 +187,33 @@ describe('seeding customers from the dataset', () => {
       expect(response.statusCode).toBe(200);
       const total = Number((await app.inject({ method: 'GET', url: '/customer/' })).headers['x-total-count']);
       expect(total).toBeGreaterThanOrEqual(40);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers while it seeds: /healthz 200, /readyz 503 until every customer is there', async () => {
+    const rows = [
+      'user_id,name,age,gender,location,preferences,product_id,category,product_name,description,tags',
+    ];
+    for (let row = 0; row < 20_000; row++) {
+      const id = (row % 2_000) + 1;
+      rows.push(
+        `${id},Customer ${id},30,Female,Oslo,Books,${row % 300},Books,Product ${row % 300},A product,Tag`,
+      );
+    }
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'seed-big-')), 'dataset.csv');
+    await writeFile(file, `${rows.join('\n')}\n`);
+    const app = await buildApp(await testConfig({ DATASET_PATH: file }), { logger: false });
+    try {
+      await app.ready();
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      const seeding = await app.inject({ method: 'GET', url: '/readyz' });
+      expect([seeding.statusCode, seeding.json().detail]).toEqual([503, 'Not ready: customer seed running']);
+      await app.startedUp();
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      const list = await app.inject({ method: 'GET', url: '/customer/?limit=1' });
+      expect(list.headers['x-total-count']).toBe('2000');
     } finally {
       await app.close();
     }

@@ -92,6 +92,9 @@ export class DatasetImporter {
   private writing: Promise<void> = Promise.resolve();
   private summary!: ImportSummary;
   private running = false;
+  /** What the import does now, for /readyz while it runs. */
+  private phase: 'checking the file' | "reading user-service's customers" | 'reading rows' =
+    'checking the file';
   private totalRows: number | null = null;
   /** user-service's customers' names by id, read before the file. */
   private customers = new Map<number, string | null>();
@@ -114,11 +117,24 @@ export class DatasetImporter {
     return { running: this.running, read, total: this.totalRows, imported };
   }
 
-  async run(path: string): Promise<ImportSummary> {
+  /** `12000 of about 100000 rows read, 11950 purchases imported`, or the step before the rows. */
+  describeProgress(): string {
+    if (this.phase !== 'reading rows') return this.phase;
+    const { read, total, imported } = this.progress;
+    return `${read} of about ${total} rows read, ${imported} purchases imported`;
+  }
+
+  /**
+   * When `signal` aborts (shutdown), the import stops before its next batch: the batch being
+   * written commits (each is one transaction), the file is not marked as imported, and the next
+   * start reads it again, skipping what is stored (by `source_key`), so it completes the import.
+   */
+  async run(path: string, signal?: AbortSignal): Promise<ImportSummary> {
     this.running = true;
     try {
       const started = Date.now();
       const { checksum, lineBreaks } = await fingerprint(path);
+      signal?.throwIfAborted();
       const done = await this.prisma.datasetImport.findUnique({ where: { checksum } });
       const previous = done?.summary as unknown as ImportSummary | undefined;
       if (done && !previous?.not_seeded_yet) {
@@ -128,7 +144,8 @@ export class DatasetImporter {
         );
         return { ...(previous as ImportSummary), already_imported: true };
       }
-      this.customers = await readHeldCustomers(this.users, this.log, this.options.userServiceWaitMs);
+      this.phase = "reading user-service's customers";
+      this.customers = await readHeldCustomers(this.users, this.log, this.options.userServiceWaitMs, signal);
       for (const [id, title] of this.customers) if (title !== null) this.namesHeld.set(title, id);
       this.summary = newSummary(path, checksum);
       // An estimate while reading (header and trailing newline), exact once the file is read.
@@ -137,8 +154,14 @@ export class DatasetImporter {
       // Purchases get increasing timestamps in file order, all at or before now, so "newest
       // first" is the file's order reversed and purchases made later through the API are newer.
       const lastLine = lineBreaks + 1;
+      this.phase = 'reading rows';
 
       for await (const parsed of parseDataset(path)) {
+        if (signal?.aborted) {
+          // The batch being written commits (or fails) before the database closes.
+          await this.writing.catch(() => {});
+          signal.throwIfAborted();
+        }
         const read = ++this.summary.read;
         if (parsed.kind === 'rejected') {
           this.issue(parsed.issue);

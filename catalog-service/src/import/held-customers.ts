@@ -19,10 +19,12 @@ export async function readHeldCustomers(
   users: UserServiceClient,
   log: FastifyBaseLogger,
   waitMs: number,
+  signal?: AbortSignal,
 ): Promise<Map<number, string | null>> {
   const started = Date.now();
   let warnedAt = started;
   for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       const held = await readFeed(users);
       if (attempt > 0) log.info({ customers: held.size }, 'user-service answered; importing the dataset');
@@ -32,7 +34,7 @@ export async function readHeldCustomers(
       const reason = publicErrorMessage(err);
       if (waited >= waitMs) {
         throw new Error(
-          `dataset import: user-service did not answer for ${Math.round(waited / 1000)} s (${reason}), so the ` +
+          `user-service did not answer for ${Math.round(waited / 1000)} s (${reason}), so the ` +
             "file's customers cannot be checked and nothing was imported; start user-service, then catalog-service " +
             'again (or set IMPORT_ON_START=false)',
           { cause: err },
@@ -48,7 +50,8 @@ export async function readHeldCustomers(
           'dataset import still waiting for user-service',
         );
       }
-      await sleep(RETRY_DELAY_MS);
+      // Aborted (shutdown): rejects at once.
+      await sleep(RETRY_DELAY_MS, undefined, signal ? { signal } : {});
     }
   }
 }

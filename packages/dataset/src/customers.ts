@@ -1,11 +1,15 @@
 import { type DatasetRow, parseDataset, type RowIssue } from './parse-dataset.js';
 
-/** One customer per CSV user_id, keeping the CSV id; the first row of a user wins. */
-export async function readCustomers(path: string) {
+/**
+ * One customer per CSV user_id, keeping the CSV id; the first row of a user wins. Stops (rejects
+ * with the abort reason) between two rows once `signal` aborts.
+ */
+export async function readCustomers(path: string, signal?: AbortSignal) {
   const byId = new Map<number, DatasetRow['customer']>();
   const issues: RowIssue[] = [];
   let rowsRead = 0;
   for await (const parsed of parseDataset(path)) {
+    signal?.throwIfAborted();
     rowsRead++;
     if (parsed.kind === 'rejected') {
       issues.push(parsed.issue);

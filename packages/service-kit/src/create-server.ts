@@ -29,6 +29,7 @@ import {
   REQUEST_ID_HEADER,
   requestIdOf,
 } from './request-hygiene.js';
+import { installStartUp } from './start-up.js';
 
 interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
@@ -120,7 +121,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   installDeadline(app);
-  installDraining(app);
+  installDraining(app, installStartUp(app).stop);
 
   await app.register(swagger, {
     openapi: {

@@ -13,10 +13,12 @@ declare module 'fastify' {
 
 const REFUSED = { detail: 'Service is shutting down, retry shortly' };
 
-export function installDraining(app: FastifyInstance): void {
+/** `onDrain`: what else stops at once (start-up work: start-up.ts). */
+export function installDraining(app: FastifyInstance, onDrain: () => void): void {
   let draining = false;
   app.decorate('startDraining', () => {
     draining = true;
+    onDrain();
   });
   app.addHook('preClose', async () => {
     draining = true;

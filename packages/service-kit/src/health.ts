@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+// Brings in the startUpState decorator's type.
+import type {} from './start-up.js';
 
 type Readiness = Record<string, 'ok' | 'unavailable'>;
 
@@ -56,7 +58,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     {
       schema: {
         tags: ['health'],
-        summary: 'Readiness: every dependency this service needs answers',
+        summary: 'Readiness: start-up work done and every dependency this service needs answers',
         response: {
           200: z
             .object({ status: z.literal('ready'), checks })
@@ -65,7 +67,9 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
           // Draining (draining.ts) answers before the checks run: a 503 without `checks`.
           503: z
             .object({ detail: z.string(), checks: checks.optional() })
-            .describe('A dependency does not answer (each check says which), or the service is shutting down')
+            .describe(
+              'A dependency does not answer (each check says which), start-up work still runs (a dataset import or seed: `detail` says how far; start-up.ts), or the service is shutting down',
+            )
             .meta({
               example: {
                 detail: 'Not ready: user-service unavailable',
@@ -79,10 +83,11 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     async (_request, reply) => {
       const results = await app.checkReadiness();
       const failed = Object.keys(results).filter((name) => results[name] !== 'ok');
-      if (failed.length === 0) return { status: 'ready' as const, checks: results };
-      return reply
-        .code(503)
-        .send({ detail: `Not ready: ${failed.sort().join(', ')} unavailable`, checks: results });
+      const starting = app.startUpState();
+      if (failed.length === 0 && !starting) return { status: 'ready' as const, checks: results };
+      const reasons = failed.length > 0 ? [`${failed.sort().join(', ')} unavailable`] : [];
+      if (starting) reasons.unshift(starting);
+      return reply.code(503).send({ detail: `Not ready: ${reasons.join('; ')}`, checks: results });
     },
   );
 }

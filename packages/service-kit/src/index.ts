@@ -11,4 +11,5 @@ export * from './prometheus-text.js';
 export * from './recent-latency.js';
 export * from './request-hygiene.js';
 export * from './run-server.js';
+export * from './start-up.js';
 export * from './wire-types.js';

@@ -41,12 +41,13 @@ export interface RunningService<Name extends ServiceName = ServiceName> {
 /**
  * Starts a real service app in this process on an ephemeral port (or `port`), on its own
  * scratch database: a new Postgres database when DATABASE_URL is set, an empty PGlite copy
- * otherwise.
+ * otherwise. Resolves once its start-up work (seed, dataset import) has finished, unless
+ * `waitForStartUp` is false: then as soon as it listens.
  */
 export async function startService<Name extends ServiceName>(
   service: Name,
   env: Record<string, string> = {},
-  options: { port?: number; buildOptions?: Record<string, unknown> } = {},
+  options: { port?: number; buildOptions?: Record<string, unknown>; waitForStartUp?: boolean } = {},
 ): Promise<RunningService<Name>> {
   const { buildApp, readConfig } = await services[service]();
   const resolvedEnv = await withScratchDatabase(service, env);
@@ -54,6 +55,12 @@ export async function startService<Name extends ServiceName>(
   const config: any = readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
   const app = (await buildApp(config, { logger: false, ...options.buildOptions })) as ServiceApp<Name>;
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  if (options.waitForStartUp !== false) {
+    await app.startedUp().catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  }
   const port = (app.server.address() as AddressInfo).port;
   return { app, port, url: `http://127.0.0.1:${port}`, env: resolvedEnv, close: () => app.close() };
 }
