@@ -34,11 +34,18 @@ export const baseConfigShape = {
 /** An on/off variable: true/1/yes/on or false/0/no/off (zod's stringbool), `fallback` when unset. */
 export const flag = (fallback: boolean) => z.stringbool().default(fallback);
 
-/** Another service's address: http(s), scheme, host and port only (the clients add the paths). */
-export const serviceUrl = z.url().refine((value) => {
+const SERVICE_URL_RULE =
+  'must be an http:// or https:// address without a path, such as http://127.0.0.1:8111';
+
+/**
+ * Another service's address: http(s), scheme, host and port only (the clients add the paths).
+ * `abort`: a value that is no URL at all (`127.0.0.1:8101`) stops there, or the refine's
+ * `new URL()` would throw past safeParse and start-up would fail without naming the variable.
+ */
+export const serviceUrl = z.url({ error: SERVICE_URL_RULE, abort: true }).refine((value) => {
   const url = new URL(value);
   return /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash;
-}, 'must be an http:// or https:// address without a path, such as http://127.0.0.1:8111');
+}, SERVICE_URL_RULE);
 
 /** `postgres://…` URL, or undefined for the embedded PGlite database. */
 export const databaseUrl = z

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, flag, loadConfig } from '../src/index.js';
+import { baseConfigShape, ConfigError, flag, loadConfig, serviceUrl } from '../src/index.js';
 
 const schema = z.object({ ...baseConfigShape, PORT: z.coerce.number().int().default(8101) });
 
@@ -29,5 +29,26 @@ describe('loadConfig', () => {
     expect(loadConfig(flags, { SEED: 'false', OUTBOX: '1' })).toEqual({ SEED: false, OUTBOX: true });
     expect(loadConfig(flags, { SEED: 'no', OUTBOX: 'TRUE' })).toEqual({ SEED: false, OUTBOX: true });
     expect(() => loadConfig(flags, { SEED: 'maybe' })).toThrow(/SEED/);
+  });
+
+  it('refuses a service address that is no http(s) origin, naming the variable', () => {
+    const urls = z.object({ USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101') });
+    // Not URLs at all (no scheme: as a Docker user may write one), then URLs of the wrong shape.
+    for (const value of [
+      '127.0.0.1:8101',
+      '8101',
+      'http//127.0.0.1:8101',
+      'localhost:8101',
+      'ftp://127.0.0.1:8101',
+      'http://127.0.0.1:8101/api',
+    ]) {
+      expect(() => loadConfig(urls, { USER_SERVICE_URL: value }), value).toThrow(ConfigError);
+      expect(() => loadConfig(urls, { USER_SERVICE_URL: value }), value).toThrow(
+        /USER_SERVICE_URL: must be an http:\/\/ or https:\/\/ address/,
+      );
+    }
+    expect(loadConfig(urls, { USER_SERVICE_URL: 'https://users.internal:8443' }).USER_SERVICE_URL).toBe(
+      'https://users.internal:8443',
+    );
   });
 });
