@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, flag, loadConfig, serviceUrl } from '../src/index.js';
+import {
+  baseConfigShape,
+  ConfigError,
+  durationMs,
+  flag,
+  loadConfig,
+  MAX_TIMER_MS,
+  serviceUrl,
+} from '../src/index.js';
 
 const schema = z.object({ ...baseConfigShape, PORT: z.coerce.number().int().default(8101) });
 
@@ -50,5 +58,17 @@ describe('loadConfig', () => {
     expect(loadConfig(urls, { USER_SERVICE_URL: 'https://users.internal:8443' }).USER_SERVICE_URL).toBe(
       'https://users.internal:8443',
     );
+  });
+
+  it('bounds a duration, naming the variable, and never above what a timer holds', () => {
+    const durations = z.object({ POLL_MS: durationMs(1, 60_000).default(1_000) });
+    expect(loadConfig(durations, {}).POLL_MS).toBe(1_000);
+    expect(loadConfig(durations, { POLL_MS: '60000' }).POLL_MS).toBe(60_000);
+    for (const value of ['60001', String(2 ** 31), '0', '1.5']) {
+      expect(() => loadConfig(durations, { POLL_MS: value }), value).toThrow(/POLL_MS/);
+    }
+    // A longer setTimeout fires after 1 ms: the helper refuses to be declared with such a maximum.
+    expect(() => durationMs(1, MAX_TIMER_MS)).not.toThrow();
+    expect(() => durationMs(1, MAX_TIMER_MS + 1)).toThrow(RangeError);
   });
 });
