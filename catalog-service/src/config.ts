@@ -59,5 +59,15 @@ export type Config = z.infer<typeof configSchema>;
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'catalog_schema';
 
+// A first delay above the largest would be capped to it without a word (dispatcher.ts, outageDelay).
+const checkedConfigSchema = configSchema.refine(
+  (config) => config.OUTBOX_MIN_BACKOFF_MS <= config.OUTBOX_MAX_BACKOFF_MS,
+  {
+    path: ['OUTBOX_MIN_BACKOFF_MS'],
+    message:
+      'must not be above OUTBOX_MAX_BACKOFF_MS (the first delay between failed deliveries, then the largest)',
+  },
+);
+
 export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
-  loadConfig(configSchema, env);
+  loadConfig(checkedConfigSchema, env);
