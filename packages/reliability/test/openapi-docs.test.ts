@@ -79,7 +79,7 @@ describe('the OpenAPI documents teach their reader', () => {
     expect(invalid).toEqual([]);
   });
 
-  it('answers every GET with what its document says, for the status answered', async () => {
+  it('answers every GET with what its document says for the status answered, the X-Total-Count header included', async () => {
     const mismatches: string[] = [];
     let answered = 0;
     for (const service of SERVICES) {
@@ -106,6 +106,13 @@ describe('the OpenAPI documents teach their reader', () => {
           for (const problem of problemsOf(schema, answer.json())) {
             mismatches.push(`GET ${url} ${answer.statusCode}: ${problem}`);
           }
+        }
+        const sendsTotal = answer.headers['x-total-count'] !== undefined;
+        const documentsTotal = documented.headers?.['X-Total-Count'] !== undefined;
+        if (sendsTotal !== documentsTotal) {
+          mismatches.push(
+            `GET ${url} ${answer.statusCode}: X-Total-Count sent ${sendsTotal}, documented ${documentsTotal}`,
+          );
         }
       }
     }
