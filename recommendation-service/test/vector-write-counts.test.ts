@@ -1,5 +1,6 @@
-import { closedPort, type RunningService, startService } from '@ecom/testing';
+import type { RunningService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send, startAlone } from './helper.js';
 
 // What the internal write routes' counts mean, as docs/internal-api.md and their OpenAPI
 // descriptions say: catalog-service's outbox and operators read them.
@@ -16,24 +17,10 @@ function product(id: number, title: string) {
 
 describe('the counts of products/batch and products/delete', () => {
   let reco: RunningService<'recommendation-service'>;
-  const post = async (path: string, body: unknown) => {
-    const answer = await fetch(`${reco.url}/recommendation/products/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(answer.status).toBe(200);
-    return answer.json();
-  };
+  const post = (path: string, body: unknown) => send(`${reco.url}/recommendation/products/${path}`, body);
 
   beforeAll(async () => {
-    const nowhere = `http://127.0.0.1:${await closedPort()}`;
-    reco = await startService('recommendation-service', {
-      EMBEDDINGS_MODEL: 'hashing',
-      CATALOG_SERVICE_URL: nowhere,
-      USER_SERVICE_URL: nowhere,
-      REINDEX_ON_EMPTY: 'false',
-    });
+    reco = await startAlone();
   });
   afterAll(async () => {
     await reco?.close();
