@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, durationMs, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(serviceRoot, '..');
 
-const millis = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
+const millis = (fallback: number) => durationMs(1, 600_000).default(fallback);
 
 // Exported for packages/e2e's compose test: it checks these keys against .env.example and compose.
 export const configSchema = z.object({
@@ -32,7 +32,7 @@ export const configSchema = z.object({
    * user-service is down. Off by default: recommendation-service holds histories itself, so this
    * saves nothing on its warm path.
    */
-  CUSTOMER_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  CUSTOMER_CACHE_TTL_MS: durationMs(0, 600_000).default(0),
 
   RECOMMENDATION_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8121'),
   /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */
@@ -59,5 +59,15 @@ export type Config = z.infer<typeof configSchema>;
 export const MIGRATIONS_DIR = path.join(serviceRoot, 'prisma', 'migrations');
 export const DB_SCHEMA = 'catalog_schema';
 
+// A first delay above the largest would be capped to it without a word (dispatcher.ts, outageDelay).
+const checkedConfigSchema = configSchema.refine(
+  (config) => config.OUTBOX_MIN_BACKOFF_MS <= config.OUTBOX_MAX_BACKOFF_MS,
+  {
+    path: ['OUTBOX_MIN_BACKOFF_MS'],
+    message:
+      'must not be above OUTBOX_MAX_BACKOFF_MS (the first delay between failed deliveries, then the largest)',
+  },
+);
+
 export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
-  loadConfig(configSchema, env);
+  loadConfig(checkedConfigSchema, env);

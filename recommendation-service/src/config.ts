@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseConfigShape, databaseUrl, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, durationMs, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
 import { rankingConfigShape } from './ranking/config.js';
@@ -21,20 +21,20 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   CATALOG_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8111'),
   /** Per-attempt deadline for calls to catalog-service. */
-  CATALOG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  CATALOG_TIMEOUT_MS: durationMs(50, 60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /** How long a loaded history is reused (pushed purchase changes drop it at once); 0: never. */
-  HISTORY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  HISTORY_CACHE_TTL_MS: durationMs(0, 3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101'),
-  USER_SERVICE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  USER_SERVICE_TIMEOUT_MS: durationMs(50, 60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
-  DASHBOARD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(200).max(300_000).default(5_000),
+  DASHBOARD_SAMPLE_INTERVAL_MS: durationMs(200, 300_000).default(5_000),
   /** How often user-service's customer feed is polled: a customer's changes show within about this. */
-  CUSTOMER_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  CUSTOMER_SYNC_INTERVAL_MS: durationMs(100, 60_000).default(1_000),
   /** How often catalog-service's purchase feed is polled; each tick also takes in other replicas' product changes. */
-  PURCHASE_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  PURCHASE_SYNC_INTERVAL_MS: durationMs(100, 3_600_000).default(2_000),
   /**
    * When the vector collection is empty at start, pull every product from catalog-service and
    * embed it; when it is behind another embedder's (docs/embedders.md), what changed.

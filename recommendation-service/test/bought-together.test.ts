@@ -1,6 +1,7 @@
-import { closedPort, type RunningService, startService } from '@ecom/testing';
+import type { RunningService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerList } from '../src/ranking/purchase-stats.js';
+import { startAlone } from './helper.js';
 
 const W = 40;
 const Z = 41;
@@ -13,13 +14,7 @@ describe('GET /recommendation/products/{id}/bought-together', () => {
   let reco: RunningService<'recommendation-service'>;
 
   beforeAll(async () => {
-    const nowhere = `http://127.0.0.1:${await closedPort()}`;
-    reco = await startService('recommendation-service', {
-      EMBEDDINGS_MODEL: 'hashing',
-      CATALOG_SERVICE_URL: nowhere,
-      USER_SERVICE_URL: nowhere,
-      REINDEX_ON_EMPTY: 'false',
-    });
+    reco = await startAlone();
     const stored = await fetch(`${reco.url}/recommendation/products/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -62,6 +62,17 @@ export async function startStack(
   };
 }
 
+/** recommendation-service on its own: its peers' addresses refuse connections, nothing re-indexed at start. */
+export async function startAlone(): Promise<RunningService<'recommendation-service'>> {
+  const nowhere = `http://127.0.0.1:${await closedPort()}`;
+  return startService('recommendation-service', {
+    EMBEDDINGS_MODEL: 'hashing',
+    CATALOG_SERVICE_URL: nowhere,
+    USER_SERVICE_URL: nowhere,
+    REINDEX_ON_EMPTY: 'false',
+  });
+}
+
 /** The replica tests (two recommendation-service processes) run only where both are shared. */
 export const REPLICAS_CAN_RUN = Boolean(process.env.DATABASE_URL && process.env.MILVUS_ADDRESS);
 export const REPLICAS_NEED =

@@ -1,5 +1,5 @@
 import { errorSchema, pageQuery } from '@ecom/contracts';
-import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems, pageOf } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   categoryCreateSchema,
@@ -22,7 +22,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
         summary: 'List categories by id, a page at a time',
         description: 'The total number of categories is in the `X-Total-Count` header.',
         querystring: pageQuery,
-        response: { 200: categorySchema.array() },
+        response: { 200: pageOf(categorySchema) },
       },
     },
     async (request, reply) =>

@@ -1,5 +1,5 @@
 import { errorSchema } from '@ecom/contracts';
-import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems, pageOf } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
@@ -24,7 +24,7 @@ export async function productRoutes(app: App, { products }: Deps) {
         description:
           'Optionally of one category. The total number of matches is in the `X-Total-Count` header.',
         querystring: productListQuery,
-        response: { 200: productSchema.array() },
+        response: { 200: pageOf(productSchema) },
       },
     },
     async (request, reply) => {

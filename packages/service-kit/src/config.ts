@@ -31,14 +31,35 @@ export const baseConfigShape = {
   INTERNAL_API_TOKEN: z.string().min(16).optional(),
 };
 
+/** The longest delay Node's timers hold (a signed 32-bit int): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration in milliseconds, `min` … `max`: every `*_MS` variable, so none is unbounded. Each
+ * ends in a setTimeout or an AbortSignal.timeout, where a value over MAX_TIMER_MS would fire at
+ * once (EMBEDDINGS_DOWNLOAD_TIMEOUT_MS=3000000000 aborted every hub request after 1 ms).
+ */
+export function durationMs(min: number, max: number) {
+  if (max > MAX_TIMER_MS)
+    throw new RangeError(`durationMs: ${max} is over Node's timer limit ${MAX_TIMER_MS}`);
+  return z.coerce.number().int().min(min).max(max);
+}
+
 /** An on/off variable: true/1/yes/on or false/0/no/off (zod's stringbool), `fallback` when unset. */
 export const flag = (fallback: boolean) => z.stringbool().default(fallback);
 
-/** Another service's address: http(s), scheme, host and port only (the clients add the paths). */
-export const serviceUrl = z.url().refine((value) => {
+const SERVICE_URL_RULE =
+  'must be an http:// or https:// address without a path, such as http://127.0.0.1:8111';
+
+/**
+ * Another service's address: http(s), scheme, host and port only (the clients add the paths).
+ * `abort`: a value that is no URL at all (`127.0.0.1:8101`) stops there, or the refine's
+ * `new URL()` would throw past safeParse and start-up would fail without naming the variable.
+ */
+export const serviceUrl = z.url({ error: SERVICE_URL_RULE, abort: true }).refine((value) => {
   const url = new URL(value);
   return /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash;
-}, 'must be an http:// or https:// address without a path, such as http://127.0.0.1:8111');
+}, SERVICE_URL_RULE);
 
 /** `postgres://…` URL, or undefined for the embedded PGlite database. */
 export const databaseUrl = z

@@ -8,12 +8,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { installDeadline } from './deadline.js';
 import { documentSharedErrors } from './documented-errors.js';
 import { installDraining } from './draining.js';
@@ -22,6 +17,7 @@ import { installHealthRoutes } from './health.js';
 import { installInternalAuth } from './internal-auth.js';
 import { installJsonBodyParser } from './json-body.js';
 import { installMetrics } from './metrics.js';
+import { openApiTransform } from './openapi-transform.js';
 import {
   clientErrorHandler,
   frameworkErrorHandler,
@@ -129,7 +125,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
       info: { title: options.name, description: options.description, version: '1.0.0' },
       components: { securitySchemes: { serviceToken: { type: 'http', scheme: 'bearer' } } },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -53,7 +53,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const detail = error.validation.map((issue) => ({
         loc: [part, ...issue.instancePath.split('/').filter(Boolean).map(toPathItem)],
         msg: issue.message ?? 'Invalid value',
-        type: String(issue.keyword),
+        type: typeOf(issue),
       }));
       return reply.code(422).send({ detail });
     }
@@ -92,6 +92,12 @@ export function installErrorHandler(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply));
 }
+
+/** A check's own name for its failure (`text`'s `string_nul`), given as its params.type; else zod's issue code. */
+const typeOf = (issue: { keyword: string; params: Record<string, unknown> }): string => {
+  const own = (issue.params.params as { type?: unknown } | undefined)?.type;
+  return typeof own === 'string' ? own : String(issue.keyword);
+};
 
 const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/';
 const toPathItem = (segment: string) => (/^\d+$/.test(segment) ? Number(segment) : segment);

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 
 /**
  * Errors that carry their HTTP status. Repositories and clients throw them; the one error
@@ -48,8 +49,19 @@ export function deleted(reply: FastifyReply, done: boolean, what: string): Fasti
   return reply.code(204).send();
 }
 
-/** A list route's answer: the page's items, its total in `X-Total-Count`. */
+const TOTAL_COUNT = 'X-Total-Count';
+
+/** A list route's answer: the page's items, its total in `X-Total-Count` (documented by `pageOf`). */
 export function pageItems<T>(reply: FastifyReply, page: { items: T[]; total: number }): T[] {
-  reply.header('x-total-count', page.total);
+  reply.header(TOTAL_COUNT, page.total);
   return page.items;
+}
+
+/**
+ * A list route's 200 schema: an array of `item`, documented with the header `pageItems` sends
+ * (@fastify/swagger turns a response schema's `headers` into the response's headers).
+ */
+export function pageOf<Item extends z.ZodType>(item: Item) {
+  const total = { type: 'integer', minimum: 0, description: 'How many match in all, across every page' };
+  return z.array(item).meta({ headers: { [TOTAL_COUNT]: total } });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NUL_MESSAGE } from './wire-types.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -68,8 +69,7 @@ export function installNulGuard(app: FastifyInstance): void {
       if (!schema[part as keyof typeof parts]) continue;
       const at = findNul(value);
       if (!at) continue;
-      const msg = 'Text must not contain NUL (\\u0000) characters';
-      return reply.code(422).send({ detail: [{ loc: [part, ...at], msg, type: 'string_nul' }] });
+      return reply.code(422).send({ detail: [{ loc: [part, ...at], msg: NUL_MESSAGE, type: 'string_nul' }] });
     }
   });
 }

@@ -75,6 +75,8 @@ type TextRules = {
   name?: boolean;
 };
 
+export const NUL_MESSAGE = 'Text must not contain NUL (\\u0000) characters';
+
 /**
  * Text as stored: trimmed, at most `max` code points (as VARCHAR and JSON Schema's `maxLength`)
  * counted before trimming, never NUL (Postgres cannot store it), not blank when `required`,
@@ -93,7 +95,9 @@ export function text({ max, required = false, forbid = '', name = false }: TextR
     .string()
     .refine((value) => countChars(value) <= max, { message: `At most ${max} characters`, abort: true })
     .refine((value) => !value.includes('\u0000'), {
-      message: 'Text must not contain NUL (\\u0000) characters',
+      message: NUL_MESSAGE,
+      // The 422 entry's `type` (error-handler.ts), as the NUL guard of unvalidated parts answers.
+      params: { type: 'string_nul' },
       abort: true,
     })
     .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })

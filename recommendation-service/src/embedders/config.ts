@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { durationMs } from '@ecom/service-kit';
 import { z } from 'zod';
 import { DEFAULT_HASHING_DIMENSION } from './hashing-embedder.js';
 
@@ -25,7 +26,7 @@ export const embeddingsConfigShape = {
   /** The Hugging Face hub or a mirror (transformers.js `env.remoteHost`); `auto` checks it answers first. */
   EMBEDDINGS_HUB_URL: z.string().url().default('https://huggingface.co/'),
   /** Longest wait for the model hub to answer one request before the load is given up. */
-  EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  EMBEDDINGS_DOWNLOAD_TIMEOUT_MS: durationMs(1, 600_000).default(10_000),
   HASHING_DIMENSION: z.coerce.number().int().min(16).max(65_536).default(DEFAULT_HASHING_DIMENSION),
 };
 

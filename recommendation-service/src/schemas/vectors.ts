@@ -14,8 +14,18 @@ export const vectorizeResultSchema = z
   .meta({ example: { product_id: 17, status: 'stored' } });
 export const batchUpsertResultSchema = z
   .object({
-    upserted: z.number(),
-    unchanged: z.number().describe('Products whose text had not changed: not re-embedded'),
+    upserted: z
+      .number()
+      .describe("The batch's distinct products (one named twice counts once), every one now stored"),
+    unchanged: z
+      .number()
+      .describe('Of those, the ones already stored with the same title, category and tags: not re-embedded'),
   })
   .meta({ example: { upserted: 256, unchanged: 3 } });
-export const batchDeleteResultSchema = z.object({ deleted: z.number() }).meta({ example: { deleted: 2 } });
+export const batchDeleteResultSchema = z
+  .object({
+    deleted: z
+      .number()
+      .describe('The distinct ids sent, whether they were stored or not (an unknown id counts too)'),
+  })
+  .meta({ example: { deleted: 2 } });

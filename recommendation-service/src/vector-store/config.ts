@@ -1,3 +1,4 @@
+import { durationMs } from '@ecom/service-kit';
 import { z } from 'zod';
 import { NAME_PART } from './collection-name.js';
 import { INDEX_TYPES } from './milvus/milvus-index.js';
@@ -23,11 +24,11 @@ export const vectorStoreConfigShape = {
     .max(64)
     .default('products'),
   /** Deadline for one Milvus operation; past it the request fails with 503. */
-  MILVUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  MILVUS_TIMEOUT_MS: durationMs(100, 600_000).default(5_000),
   /** Deadline for creating the collection/index and loading it at start-up. */
-  MILVUS_INIT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  MILVUS_INIT_TIMEOUT_MS: durationMs(1_000, 3_600_000).default(60_000),
   /** Flush this long after a write; 0 never. Unset: 1000 on Milvus Lite (slow unflushed search), 0 elsewhere. */
-  MILVUS_FLUSH_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  MILVUS_FLUSH_DELAY_MS: durationMs(0, 3_600_000).optional(),
   MILVUS_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 };
 

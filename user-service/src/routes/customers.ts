@@ -5,7 +5,7 @@ import {
   customerUpdateSchema,
   errorSchema,
 } from '@ecom/contracts';
-import { type App, deleted, found, noContent, pageItems } from '@ecom/service-kit';
+import { type App, deleted, found, noContent, pageItems, pageOf } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import { customerChangesQuery, customerIdParams, customerListQuery } from '../schemas/customer.js';
 
@@ -24,7 +24,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
         description:
           'The total number of customers (matching `q`, when given) is in the `X-Total-Count` header.',
         querystring: customerListQuery,
-        response: { 200: customerSchema.array() },
+        response: { 200: pageOf(customerSchema) },
       },
     },
     async (request, reply) => {
