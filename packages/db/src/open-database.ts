@@ -71,6 +71,7 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
       });
       await client.connect();
       try {
+        await requireUtf8(client);
         const session: SqlSession = {
           query: async (sql, params) => (await client.query(sql, params)).rows,
           exec: (sql) => client.query(sql).then(() => {}),
@@ -83,6 +84,20 @@ function openPostgres(options: DatabaseOptions, databaseUrl: string): Database {
     ping: () => pool.query('SELECT 1').then(() => {}),
     close: () => pool.end(),
   };
+}
+
+/**
+ * On another encoding the services start but go wrong with text beyond ASCII (docs/running.md,
+ * "an own Postgres"): refused at start-up, before anything is written.
+ */
+async function requireUtf8(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ server_encoding: string }>('SHOW server_encoding');
+  const encoding = rows[0]?.server_encoding;
+  if (encoding !== 'UTF8') {
+    throw new Error(
+      `DATABASE_URL names a database encoded ${encoding}; the services need a UTF8 one (createdb -E UTF8; docs/running.md)`,
+    );
+  }
 }
 
 /**

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../../../user-service/src/generated/prisma/client.js';
-import { createScratchDatabase, type Database, openDatabase } from '../src/index.js';
+import { createScratchDatabase, type Database, openDatabase, scratchName } from '../src/index.js';
 
 const USER_MIGRATIONS = path.resolve(import.meta.dirname, '../../../user-service/prisma/migrations');
 
@@ -101,6 +102,42 @@ describe(`offline migrator (${process.env.DATABASE_URL ? 'Postgres' : 'PGlite'})
     );
     await expect(database.migrate()).rejects.toThrow(/edited after it was applied/);
   });
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    'refuses a database that is not UTF8, naming DATABASE_URL, before it writes anything (needs DATABASE_URL)',
+    async () => {
+      const base = process.env.DATABASE_URL!;
+      const name = scratchName('test_ascii');
+      const admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      try {
+        await admin.query(
+          `CREATE DATABASE "${name}" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+        );
+      } finally {
+        await admin.end();
+      }
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      database = await openDatabase({
+        databaseUrl: url.toString(),
+        dataDir: '',
+        schema: 'demo_schema',
+        migrationsDir: USER_MIGRATIONS,
+      });
+      await expect(database.migrate()).rejects.toThrow(
+        'DATABASE_URL names a database encoded SQL_ASCII; the services need a UTF8 one',
+      );
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const schemas = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = 'demo_schema'");
+        expect(schemas.rowCount).toBe(0);
+      } finally {
+        await client.end();
+      }
+    },
+  );
 
   it('applies the real user-service migrations', async () => {
     database = await open(USER_MIGRATIONS);
