@@ -54,6 +54,8 @@ function ofService(name: string, error: unknown): Error {
 
 export interface InProcessOptions {
   ports: Map<ServiceKey, number>;
+  /** Where each service is reached once listening (on HOST). */
+  urls: Record<ServiceKey, string>;
   /** The environment every service gets (URLs, DATA_DIR, HOST ...); PORT is added per service. */
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
@@ -116,7 +118,7 @@ export async function startInProcess(options: InProcessOptions): Promise<InProce
 
   const waitUntilReady = (key: ServiceKey) => {
     const spec = SERVICES.find((candidate) => candidate.key === key)!;
-    const ready = waitForHttp(`http://127.0.0.1:${options.ports.get(key)}/readyz`, {
+    const ready = waitForHttp(`${options.urls[key]}/readyz`, {
       timeoutMs: options.timeoutMs,
       onStillWaiting: reportWaiting(options.log, spec.name, 'ready'),
       ...(options.reportEveryMs ? { reportEveryMs: options.reportEveryMs } : {}),

@@ -19,17 +19,22 @@ interface Snapshot {
   vectors: number;
   products: number | undefined;
   pending: number | undefined;
+  /**
+   * The catalog's outbox does not deliver (OUTBOX_ENABLED=false): its pending jobs stay pending,
+   * and the vectors come from recommendation-service's re-index instead.
+   */
+  deliveryOff: boolean;
   /** Why the catalog's last delivery failed, while it still has work pending. */
   deliveryError: string | undefined;
 }
 
 /**
  * Reports how far the catalog's products have been vectorised, from what the services
- * publish: the catalog's `GET /outbox/status` (outbox jobs still pending) and product count
- * (`X-Total-Count` of `GET /products/`), and the recommendation service's
+ * publish: the catalog's `GET /outbox/status` (outbox jobs still pending, or delivery off) and
+ * product count (`X-Total-Count` of `GET /products/`), and the recommendation service's
  * `GET /recommendation/info` (vectors stored). Prints a line whenever a number changes and
- * returns once nothing is pending and every product has its vector. Only reads: the
- * services import and vectorise by themselves.
+ * returns once every product has its vector and nothing is pending (or the outbox is off, and
+ * so never delivers what it holds). Only reads: the services import and vectorise by themselves.
  */
 export async function reportVectorisation(options: ProgressOptions): Promise<void> {
   const started = Date.now();
@@ -68,14 +73,20 @@ export async function reportVectorisation(options: ProgressOptions): Promise<voi
 }
 
 function isComplete(snapshot: Snapshot): boolean {
-  return snapshot.pending === 0 && snapshot.products !== undefined && snapshot.vectors >= snapshot.products;
+  const delivered = snapshot.pending === 0 || snapshot.deliveryOff;
+  return delivered && snapshot.products !== undefined && snapshot.vectors >= snapshot.products;
 }
 
 function describe(snapshot: Snapshot): string {
   const total = snapshot.products === undefined ? '?' : String(snapshot.products);
+  return `vectorised ${snapshot.vectors}/${total} products${describeOutbox(snapshot)}`;
+}
+
+function describeOutbox(snapshot: Snapshot): string {
+  if (snapshot.deliveryOff) return " (catalog-service's outbox is off: OUTBOX_ENABLED=false)";
+  if (snapshot.pending === undefined) return '';
   const error = snapshot.deliveryError ? `; last delivery error: ${snapshot.deliveryError}` : '';
-  const pending = snapshot.pending === undefined ? '' : ` (${snapshot.pending} outbox jobs pending${error})`;
-  return `vectorised ${snapshot.vectors}/${total} products${pending}`;
+  return ` (${snapshot.pending} outbox jobs pending${error})`;
 }
 
 async function readSnapshot(options: ProgressOptions, requestId: string): Promise<Snapshot> {
@@ -98,6 +109,7 @@ async function readSnapshot(options: ProgressOptions, requestId: string): Promis
     vectors,
     products: Number.isInteger(total) ? total : undefined,
     pending,
+    deliveryOff: find(outbox.body, /^enabled$/i, 'boolean') === false,
     deliveryError: pending ? find(outbox.body, /^last_?error$/i, 'string') : undefined,
   };
 }
@@ -114,18 +126,20 @@ async function getJson(url: string, requestId: string): Promise<{ body: unknown 
   return { body: await response.json() };
 }
 
+type Found = { number: number; string: string; boolean: boolean };
+
 /** The first value of type `type` under a key matching `key`, searching nested objects breadth first. */
-export function find<Type extends 'number' | 'string'>(
+export function find<Type extends keyof Found>(
   value: unknown,
   key: RegExp,
   type: Type,
-): (Type extends 'number' ? number : string) | undefined {
+): Found[Type] | undefined {
   const queue: unknown[] = [value];
   while (queue.length > 0) {
     const current = queue.shift();
     if (current === null || typeof current !== 'object' || Array.isArray(current)) continue;
     for (const [name, child] of Object.entries(current)) {
-      if (key.test(name) && typeof child === type) return child as Type extends 'number' ? number : string;
+      if (key.test(name) && typeof child === type) return child as Found[Type];
       if (child !== null && typeof child === 'object') queue.push(child);
     }
   }

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isLauncherRequest } from './format-log.js';
 import { freePort, isPortFree } from './free-port.js';
 import { startInProcess } from './in-process.js';
+import { reachableHost } from './reachable-host.js';
 import { type ExitInfo, ServiceProcess } from './service-process.js';
 import { SERVICES, type ServiceKey, type ServiceSpec, type ServiceState } from './services.js';
 import { reportWaiting, waitForHttp } from './wait-for-http.js';
@@ -56,7 +57,7 @@ export interface StartStackOptions {
 }
 
 export interface Stack {
-  /** Base URL per service, e.g. http://127.0.0.1:8101 */
+  /** Base URL per service, where it listens: e.g. http://127.0.0.1:8101, http://[::1]:8101 with HOST=::1 */
   urls: Record<ServiceKey, string>;
   /** Settles when a service exits by itself (a crash): the stack is then incomplete. Never after stop(). */
   exited: Promise<ExitInfo>;
@@ -84,13 +85,18 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     }
   }
   const ports = await choosePorts(services, options.ports ?? {});
+  const sharedEnv = sharedEnvironment(options);
+  const host = reachableHost(sharedEnv.HOST!);
   const urls = Object.fromEntries(
-    SERVICES.map((spec) => [spec.key, `http://127.0.0.1:${ports.get(spec.key) ?? spec.defaultPort}`]),
+    SERVICES.map((spec) => [spec.key, `http://${host}:${ports.get(spec.key) ?? spec.defaultPort}`]),
   ) as Record<ServiceKey, string>;
-  const sharedEnv = sharedEnvironment(options, urls);
+  for (const spec of SERVICES) {
+    sharedEnv[spec.urlVariable] = options.env?.[spec.urlVariable] || urls[spec.key];
+  }
   if (options.inProcess) {
     const running = await startInProcess({
       ports,
+      urls,
       env: sharedEnv,
       log,
       color: options.color ?? false,
@@ -244,8 +250,8 @@ async function choosePorts(
   return ports;
 }
 
-/** The environment every service gets; PORT is added per service. */
-function sharedEnvironment(options: StartStackOptions, urls: Record<ServiceKey, string>): NodeJS.ProcessEnv {
+/** The environment every service gets; the service URLs and PORT are added to it. */
+function sharedEnvironment(options: StartStackOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const [name, value] of Object.entries(env)) {
     // Relative to the repository (docs/running.md): each service process has its own working directory.
@@ -256,8 +262,5 @@ function sharedEnvironment(options: StartStackOptions, urls: Record<ServiceKey, 
   env.DATA_DIR = path.resolve(REPO_ROOT, options.dataDir ?? env.DATA_DIR ?? '.data');
   // Local runs listen on loopback only unless HOST says otherwise.
   env.HOST ||= '127.0.0.1';
-  for (const spec of SERVICES) {
-    env[spec.urlVariable] = options.env?.[spec.urlVariable] || urls[spec.key];
-  }
   return env;
 }

@@ -1,11 +1,14 @@
 import {
+  demoProduct,
   idParamSchema,
   idSchema,
   MAX_DESCRIPTION_LENGTH,
   MAX_TAG_LENGTH,
   MAX_TAGS,
+  newProduct,
   pageQuery,
   titleField,
+  updatedProduct,
 } from '@ecom/contracts';
 import { uniqueTags } from '@ecom/dataset';
 import { text } from '@ecom/service-kit';
@@ -18,13 +21,6 @@ const tagSchema = text({ max: MAX_TAG_LENGTH, required: true, forbid: ',' });
 // As the dataset import stores them: duplicates (ignoring case) dropped, first spelling and order kept.
 const tagsSchema = z.array(tagSchema).max(MAX_TAGS).transform(uniqueTags);
 
-const example = {
-  title: 'Stainless Steel Garden Trowel',
-  category_id: 4,
-  description: 'Rust-proof trowel with a soft-grip handle.',
-  tags: ['garden', 'tools', 'stainless steel'],
-};
-
 export const productCreateSchema = z
   .object({
     title: titleField('Unique, case-insensitively'),
@@ -36,11 +32,11 @@ export const productCreateSchema = z
         `Up to ${MAX_TAGS} tags of up to ${MAX_TAG_LENGTH} characters, no commas; duplicates (ignoring case) are dropped`,
       ),
   })
-  .meta({ example });
+  .meta({ example: newProduct });
 
 export const productUpdateSchema = productCreateSchema
   .extend({ id: idSchema.describe('The product to replace') })
-  .meta({ example: { id: 17, ...example } });
+  .meta({ example: updatedProduct });
 
 export const productSchema = z
   .object({
@@ -50,7 +46,7 @@ export const productSchema = z
     description: z.string(),
     tags: z.array(z.string()),
   })
-  .meta({ example: { id: 17, ...example } });
+  .meta({ example: demoProduct });
 
 export const productIdParams = z.object({ id: idParamSchema.describe("The product's id") });
 

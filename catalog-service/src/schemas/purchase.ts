@@ -1,4 +1,14 @@
-import { type historyItemSchema, idParamSchema, idSchema, timestampSchema } from '@ecom/contracts';
+import {
+  createdPurchase,
+  demoCategory,
+  demoCustomer,
+  demoProduct,
+  type historyItemSchema,
+  idParamSchema,
+  idSchema,
+  newPurchase,
+  timestampSchema,
+} from '@ecom/contracts';
 import { MAX_ID, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
@@ -10,7 +20,7 @@ export const purchaseCreateSchema = z
       .optional()
       .describe("Must be the product's category; taken from the product when omitted"),
   })
-  .meta({ example: { product_id: 17, customer_id: 3, category_id: 4 } });
+  .meta({ example: newPurchase });
 
 export const purchaseDetailSchema = z
   .object({
@@ -29,15 +39,11 @@ export const purchaseDetailSchema = z
   })
   .meta({
     example: {
-      id: 600,
-      product_id: 17,
-      category_id: 4,
-      customer_id: 3,
-      product_title: 'Stainless Steel Garden Trowel',
-      category_title: 'Garden & Outdoors',
-      customer_title: 'Olivia Bennett',
-      product_tags: ['garden', 'tools'],
-      purchased_at: '2026-11-25T10:15:00.000Z',
+      ...createdPurchase,
+      product_title: demoProduct.title,
+      category_title: demoCategory.title,
+      customer_title: demoCustomer.title,
+      product_tags: demoProduct.tags,
     },
   });
 
@@ -66,13 +72,7 @@ export const purchaseFeedItemSchema = z
     purchased_at: timestampSchema,
   })
   .meta({
-    example: {
-      id: 600,
-      customer_id: 3,
-      product_id: 17,
-      category_id: 4,
-      purchased_at: '2026-11-25T10:15:00.000Z',
-    },
+    example: createdPurchase,
   });
 
 export type PurchaseDetail = z.infer<typeof purchaseDetailSchema>;

@@ -1,29 +1,22 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './common.js';
+import { createdPurchase, demoCategory, demoCustomer, demoProduct } from './examples.js';
 
 // catalog-service answers these (GET /Purchases/customer_purchased_products/{customer_id}); recommendation-service
 // parses them (its catalog client) and shows them on its dashboard.
 
 const historyItemExample = {
-  purchase_id: 600,
-  category_id: 4,
-  category_title: 'Garden & Outdoors',
-  product_id: 17,
-  product_title: 'Stainless Steel Garden Trowel',
-  product_tags: ['garden', 'tools'],
-  purchased_at: '2026-11-25T10:15:00.000Z',
+  purchase_id: createdPurchase.id,
+  category_id: demoCategory.id,
+  category_title: demoCategory.title,
+  product_id: demoProduct.id,
+  product_title: demoProduct.title,
+  product_tags: demoProduct.tags,
+  purchased_at: createdPurchase.purchased_at,
 };
 
 /** The documented example answer; the dashboard's customer detail extends it. */
-export const customerPurchasesExample = {
-  id: 3,
-  age: 34,
-  title: 'Olivia Bennett',
-  gender: 'Female',
-  location: 'Madrid',
-  preference: 'Clothing',
-  purchases: [historyItemExample],
-};
+export const customerPurchasesExample = { ...demoCustomer, purchases: [historyItemExample] };
 
 export const historyItemSchema = z
   .object({

@@ -1,20 +1,10 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
 import { idSchema, storedTitleSchema, titleField } from './common.js';
+import { demoCustomer, newCustomer, updatedCustomer } from './examples.js';
 
 // user-service answers these (its /customer/ routes); catalog-service parses them (its
 // user-service client), so one schema serves both sides.
-
-const customerCreateExample = {
-  title: 'Olivia Bennett',
-  gender: 'Female',
-  age: 34,
-  location: 'Madrid',
-  preference: 'Clothing',
-};
-
-/** The documented example customer (also in user-service's customer feed). */
-export const customerExample = { id: 12, ...customerCreateExample };
 
 export const customerCreateSchema = z
   .object({
@@ -24,17 +14,17 @@ export const customerCreateSchema = z
     location: text({ max: 150 }),
     preference: text({ max: 150 }).describe('What the customer likes; part of the profile text'),
   })
-  .meta({ example: customerCreateExample });
+  .meta({ example: newCustomer });
 
 /** PUT /customer/'s body. */
 export const customerUpdateSchema = customerCreateSchema
   .extend({ id: idSchema })
-  .meta({ example: customerExample });
+  .meta({ example: updatedCustomer });
 
 /** A customer as user-service stores and answers it (its clients parse it). */
 export const customerSchema = customerUpdateSchema
   .extend({ title: storedTitleSchema.describe("The customer's name; unique, case-sensitively") })
-  .meta({ example: customerExample });
+  .meta({ example: demoCustomer });
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;
 export type Customer = z.infer<typeof customerSchema>;
@@ -52,8 +42,8 @@ export const customerChangeSchema = z
   .meta({
     example: {
       version: 58,
-      customer_id: 12,
-      customer: customerExample,
+      customer_id: demoCustomer.id,
+      customer: demoCustomer,
     },
   });
 export type CustomerChange = z.infer<typeof customerChangeSchema>;

@@ -1,21 +1,13 @@
 import { text } from '@ecom/service-kit';
 import { z } from 'zod';
 import { idSchema, MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, storedTitleSchema } from './common.js';
+import { demoProductPayload } from './examples.js';
 
 // catalog-service's outbox sends these; recommendation-service's vector routes validate them.
 // Titles as catalog-service stored them (storedTitleSchema): a product stored before the title
 // rules still gets its vector.
 
 /** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
-export const exampleProduct = {
-  product_id: 17,
-  product_title: 'Stainless Steel Garden Trowel',
-  category_id: 4,
-  category_title: 'Garden & Outdoors',
-  product_tags: ['garden', 'tools'],
-  product_description: 'Rust-proof trowel with a soft-grip handle.',
-};
-
 export const vectorizeProductSchema = z
   .object({
     product_id: idSchema,
@@ -28,7 +20,7 @@ export const vectorizeProductSchema = z
       .default([]),
     product_description: text({ max: MAX_DESCRIPTION_LENGTH }).optional(),
   })
-  .meta({ example: exampleProduct });
+  .meta({ example: demoProductPayload });
 export type VectorizeProduct = z.infer<typeof vectorizeProductSchema>;
 /** What catalog-service sends for one product (the schema's input: tags may be omitted). */
 export type ProductPayload = z.input<typeof vectorizeProductSchema>;

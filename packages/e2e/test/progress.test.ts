@@ -12,14 +12,24 @@ afterEach(() => {
   server = undefined;
 });
 
-async function serve(state: { vectors: number; pending: number; total: number; error?: string }) {
+async function serve(state: {
+  vectors: number;
+  pending: number;
+  total: number;
+  error?: string;
+  enabled?: boolean;
+}) {
   server = http.createServer((request, response) => {
     const json = (body: unknown, headers: Record<string, string> = {}) => {
       response.writeHead(200, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
     };
     if (request.url === '/outbox/status')
-      return json({ pending_jobs: state.pending, last_error: state.error ?? null });
+      return json({
+        enabled: state.enabled ?? true,
+        pending_jobs: state.pending,
+        last_error: state.error ?? null,
+      });
     if (request.url === '/recommendation/info')
       return json({ vector_store: { vector_count: state.vectors } });
     if (request.url?.startsWith('/products/')) return json([], { 'x-total-count': String(state.total) });
@@ -51,6 +61,30 @@ describe('reportVectorisation', () => {
       'vectorised 0/3 products (3 outbox jobs pending; last delivery error: recommendation-service is unavailable)',
       'vectorised 3/3 products (0 outbox jobs pending)',
       expect.stringMatching(/^all 3 products vectorised \(\d+\.\d s after the services were ready\)$/),
+    ]);
+  });
+
+  it("with the catalog's outbox off, stops once every product has its vector, not counting jobs never delivered", async () => {
+    // OUTBOX_ENABLED=false: the jobs stay pending; recommendation-service's re-index vectorises.
+    const state = { vectors: 0, pending: 3, total: 3, enabled: false };
+    const url = await serve(state);
+    const lines: string[] = [];
+    await reportVectorisation({
+      catalogUrl: url,
+      recommendationUrl: url,
+      log: (line) => {
+        lines.push(line);
+        state.vectors = 3;
+      },
+      signal: new AbortController().signal,
+      requestId: 'test',
+      intervalMs: 20,
+      timeoutMs: 2_000,
+    });
+    expect(lines).toEqual([
+      "vectorised 0/3 products (catalog-service's outbox is off: OUTBOX_ENABLED=false)",
+      "vectorised 3/3 products (catalog-service's outbox is off: OUTBOX_ENABLED=false)",
+      expect.stringMatching(/^all 3 products vectorised/),
     ]);
   });
 

@@ -292,6 +292,62 @@ describe('startStack while a service is not ready', () => {
   }, 130_000);
 });
 
+// HOST set to one interface: the launcher waits for, and the services reach each other at, that
+// address (127.0.0.2 is loopback on Linux without set-up; ::1 needs IPv6 on the loopback).
+describe('startStack with HOST set to one address', () => {
+  it('one process per service on HOST=127.0.0.2: ready, each service given the others there', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-host-'));
+    const stack = await startStack({
+      ports: { user: 0, catalog: 0, recommendation: 0 },
+      env: { ...EMBEDDED, HOST: '127.0.0.2' },
+      dataDir,
+      log: () => {},
+      // Each stand-in is ready only once the ones it needs answer at the URLs it was given.
+      services: [
+        real('user'),
+        standIn('recommendation', 'fake-recommendation.ts'),
+        standIn('catalog', 'fake-catalog.ts'),
+      ],
+      timeoutMs: 60_000,
+    });
+    try {
+      for (const url of Object.values(stack.urls)) expect(url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+      const env = (await (await fetch(`${stack.urls.catalog}/env`)).json()) as Record<string, string>;
+      expect(env.USER_SERVICE_URL).toBe(stack.urls.user);
+      expect(env.RECOMMENDATION_SERVICE_URL).toBe(stack.urls.recommendation);
+    } finally {
+      await stack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('the three services in one process on HOST=::1: ready, and recommending', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-host-ipv6-'));
+    const stack = await startStack({
+      inProcess: true,
+      ports: { user: 0, catalog: 0, recommendation: 0 },
+      env: { ...EMBEDDED, HOST: '::1', EMBEDDINGS_MODEL: 'hashing', LOG_LEVEL: 'warn' },
+      dataDir,
+      log: () => {},
+      timeoutMs: 90_000,
+    });
+    try {
+      for (const url of Object.values(stack.urls)) expect(url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      // recommendation-service reads the customer from user-service and the purchases from
+      // catalog-service, at the URLs derived from HOST.
+      let answer: unknown;
+      for (let i = 0; i < 60 && !(Array.isArray(answer) && answer.length === 10); i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await (await fetch(`${stack.urls.recommendation}/recommendation/3`)).json();
+      }
+      expect(answer).toHaveLength(10);
+    } finally {
+      await stack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 130_000);
+});
+
 describe('npm start (scripts/stack.ts) and signals', () => {
   it('stops cleanly on one SIGTERM to its whole process group, shell included', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'stack-group-term-'));

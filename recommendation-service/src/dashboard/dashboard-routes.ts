@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import {
-  customerExample,
   customerPurchasesExample,
   customerPurchasesSchema,
+  demoCategory,
+  demoCustomer,
+  demoProduct,
   errorSchema,
   titleField,
 } from '@ecom/contracts';
@@ -38,7 +40,7 @@ const customerSchema = z
     location: z.string(),
     preference: z.string(),
   })
-  .meta({ example: { ...customerExample, id: 3 } });
+  .meta({ example: demoCustomer });
 
 const searchQuery = z.object({
   q: titleField('A customer id, or part of a name (case-insensitive)'),
@@ -61,15 +63,7 @@ const productDetailSchema = z
     has_vector: z.boolean(),
   })
   .meta({
-    example: {
-      id: 17,
-      title: 'Stainless Steel Garden Trowel',
-      category_id: 4,
-      category: 'Garden & Outdoors',
-      description: 'Rust-proof trowel with a soft-grip handle.',
-      tags: ['garden', 'tools'],
-      has_vector: true,
-    },
+    example: { ...demoProduct, category: demoCategory.title, has_vector: true },
   });
 
 /**

@@ -3,7 +3,12 @@ import { type App, NotFoundError, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { toRecommendation } from '../ranking/recommender.js';
-import { MAX_LIMIT, productItemFields, productParams } from '../schemas/recommendations.js';
+import {
+  MAX_LIMIT,
+  productItemExample,
+  productItemFields,
+  productParams,
+} from '../schemas/recommendations.js';
 
 const query = z.object({
   limit: queryInt(1, MAX_LIMIT).default(10).describe('How many partners, at most'),
@@ -19,13 +24,7 @@ const partnerSchema = z
       ),
   })
   .meta({
-    example: {
-      product_id: 57,
-      product: 'PulseTrack Fit 3 Charging Cable',
-      category_id: 3,
-      category: 'Electronics',
-      score: 4.5,
-    },
+    example: { ...productItemExample, score: 4.2 },
   });
 
 export async function boughtTogetherRoutes(app: App, { productDirectory, coPurchases }: Deps): Promise<void> {

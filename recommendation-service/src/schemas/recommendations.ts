@@ -1,3 +1,4 @@
+import { demoCategory, demoPartner, demoProduct } from '@ecom/contracts';
 import { idParam, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
 
@@ -32,6 +33,13 @@ export const similarQuery = z.object({
   category_id: id.optional().describe('Only products of this category'),
 });
 
+// A customer who bought demo product 17 is recommended demo product 22.
+const reasonExample = {
+  kind: 'bought_together',
+  product_id: demoProduct.id,
+  text: `Often bought with ${demoProduct.title}`,
+};
+
 const reasonSchema = z
   .object({
     kind: z
@@ -45,7 +53,15 @@ const reasonSchema = z
       .describe("The customer's purchase the reason relates to, when there is one; never the item itself"),
     text: z.string().describe('A sentence a shop can show next to the item'),
   })
-  .meta({ example: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' } });
+  .meta({ example: reasonExample });
+
+/** Demo product 22 (demo products 22 and 17 are often bought together), as every product list shows it. */
+export const productItemExample = {
+  product_id: demoPartner.id,
+  product: demoPartner.title,
+  category_id: demoCategory.id,
+  category: demoCategory.title,
+};
 
 /** What every list of products answers per item, whatever ranked it. */
 export const productItemFields = {
@@ -69,14 +85,7 @@ export const recommendationSchema = z
       .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
   })
   .meta({
-    example: {
-      product_id: 57,
-      product: 'PulseTrack Fit 3 Charging Cable',
-      category_id: 3,
-      category: 'Electronics',
-      score: 0.812345,
-      reason: { kind: 'bought_together', product_id: 12, text: 'Often bought with PulseTrack Fit 3' },
-    },
+    example: { ...productItemExample, score: 0.812345, reason: reasonExample },
   });
 
 export const infoSchema = z

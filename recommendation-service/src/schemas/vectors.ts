@@ -1,17 +1,23 @@
-import { exampleProduct, idSchema, vectorizeProductSchema } from '@ecom/contracts';
+import {
+  demoProduct,
+  demoProductPayload,
+  idSchema,
+  unknownProductId,
+  vectorizeProductSchema,
+} from '@ecom/contracts';
 import { z } from 'zod';
 
 export const batchUpsertSchema = z
   .object({ products: z.array(vectorizeProductSchema).min(1).max(500) })
-  .meta({ example: { products: [exampleProduct] } });
+  .meta({ example: { products: [demoProductPayload] } });
 
 export const batchDeleteSchema = z
   .object({ product_ids: z.array(idSchema).min(1).max(1000) })
-  .meta({ example: { product_ids: [17, 18] } });
+  .meta({ example: { product_ids: [unknownProductId] } });
 
 export const vectorizeResultSchema = z
   .object({ product_id: z.number(), status: z.literal('stored') })
-  .meta({ example: { product_id: 17, status: 'stored' } });
+  .meta({ example: { product_id: demoProduct.id, status: 'stored' } });
 export const batchUpsertResultSchema = z
   .object({
     upserted: z
@@ -28,4 +34,4 @@ export const batchDeleteResultSchema = z
       .number()
       .describe('The distinct ids sent, whether they were stored or not (an unknown id counts too)'),
   })
-  .meta({ example: { deleted: 2 } });
+  .meta({ example: { deleted: 1 } });
