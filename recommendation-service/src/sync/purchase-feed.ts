@@ -34,8 +34,8 @@ const CATCH_UP_REFRESH_SHARE = 5;
  * service's requests waited (docs/benchmarks.md, "Learning while serving"). Each part is a page
  * of its own for the store (under the cursor row's lock, so never applied twice; the cursor
  * moves with it, so a restart carries on from the last part). Alone, parts learn no slower (the
- * large upserts were slower per pair); at a first start the catch-up now leaves the product
- * vectors, built on the same thread, their turn between parts, and took 20-40 % longer.
+ * large upserts were slower per pair); in `npm start` the catch-up took 20-55 % longer, the
+ * price measured for waits of 1-2 s instead of 4-13 s (the benchmark says what is known of why).
  */
 const LEARN_TRANSACTION_MS = 200;
 /** Purchases in the first part, before any was timed. */
