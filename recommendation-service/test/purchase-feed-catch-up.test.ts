@@ -13,7 +13,7 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {} } as unknown as
 
 const PAGE_SIZE = 10;
 const PAGES = 40;
-/** More than one slice of lists (purchase-stats-store.ts, LISTS_PER_QUERY) to read. */
+/** More than one slice of lists (purchase-stats-store.ts: the first reads 100) to read. */
 const PRODUCTS = 600;
 
 /** catalog-service's purchase feed over a fixed log (the feed's paging: ids after `afterId`). */
@@ -72,5 +72,57 @@ describe(`a catch-up of many feed pages (${DATABASE_KIND})`, () => {
       expect(copy.read(customerId).purchases).toHaveLength(bought);
     }
     expect(copy.read(1).copiedUpTo).toBe(log.length);
+  });
+});
+
+describe(`feed pages learned in parts (${DATABASE_KIND})`, () => {
+  const database = useServiceDatabase('test_catch_up_parts');
+
+  it('applies every purchase exactly once when two replicas learn the same pages in parts of changing sizes', async () => {
+    const config = readConfig({ PURCHASE_FEED_PAGE_SIZE: '50' });
+    const prisma = database.prisma();
+    const log = Array.from({ length: 600 }, (_, i) => ({
+      id: i + 1,
+      customer_id: 1 + (i % 13),
+      product_id: 1 + ((i * 7) % 30),
+    }));
+    /** Part sizes of its own, in turn, as a time budget would change them. */
+    const replica = (sizes: number[]) => {
+      let turn = 0;
+      const sizer = {
+        get current() {
+          return sizes[turn % sizes.length]!;
+        },
+        took() {
+          turn++;
+        },
+      };
+      const stats = new PurchaseStats();
+      const store = new PurchaseStatsStore(prisma, pairCountOptions(config));
+      const copy = new LocalPurchases(prisma);
+      const feed = new PurchaseFeed(feedOf(log), store, stats, copy, undefined, config, true, silent, sizer);
+      return { feed, stats };
+    };
+    const a = replica([7, 3, 11, 1, 20]);
+    const b = replica([13, 2, 30, 5]);
+
+    const applied = await Promise.all([a.feed.catchUp(), b.feed.catchUp()]);
+
+    expect(applied[0]! + applied[1]!).toBe(log.length);
+    // A customer's repeat purchase of a product adds nothing; every other purchase counts once.
+    const firsts = new Set(log.map((purchase) => `${purchase.customer_id}:${purchase.product_id}`));
+    const store = new PurchaseStatsStore(prisma, pairCountOptions(config));
+    expect(await store.cursor()).toEqual({
+      lastPurchaseId: log.length,
+      purchases: firsts.size,
+      customers: 13,
+    });
+    for (const { stats } of [a, b]) {
+      expect(stats.version).toBe(log.length);
+      for (let productId = 1; productId <= 30; productId++) {
+        const buyers = new Set(log.filter((p) => p.product_id === productId).map((p) => p.customer_id));
+        expect(stats.purchasesOf(productId), `purchases of ${productId}`).toBe(buyers.size);
+      }
+    }
   });
 });

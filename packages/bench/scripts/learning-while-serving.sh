@@ -30,7 +30,7 @@ nohup setsid npm start > "$OUT/stack.log" 2>&1 &
 STACK=$!
 until grep -q "all services are ready" "$OUT/stack.log"; do sleep 1; done
 learned() { curl -s -m 120 localhost:8951/metrics | awk '/^recommendation_purchase_statistics_last_purchase_id/ {print int($2)}'; }
-probe() { while [ ! -f "$OUT/done" ]; do curl -s -o /dev/null -m 60 -w "$1 %{http_code} %{time_total}\n" "$2" >> "$OUT/probes" || true; sleep 1; done; }
+probe() { while [ ! -f "$OUT/done" ]; do curl -s -o /dev/null -m 60 -w "$1 %{http_code} %{time_total} $(date +%s.%N)\n" "$2" >> "$OUT/probes" || true; sleep 1; done; }
 started=""
 while :; do
   v=$(learned || true); now=$(date +%s.%N)

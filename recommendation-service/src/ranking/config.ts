@@ -48,7 +48,10 @@ export const rankingConfigShape = {
   RANK_TREND_HALF_LIFE: z.coerce.number().positive().max(100).default(1),
   /** Strongest partners kept in memory per product and statistic: bounds memory by the catalog. */
   RANK_PARTNERS: z.coerce.number().int().min(1).max(10_000).default(100),
-  /** Purchases per page of the feed, each learned in one transaction (short: PGlite is one session). */
+  /**
+   * Purchases per page of the feed; a page is learned in transactions of about 200 ms each, at most
+   * this many purchases (short: PGlite is one session; sync/purchase-feed.ts, LEARN_TRANSACTION_MS).
+   */
   PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Customers whose prepared state (vector, last answers) is kept in memory. */
   RECOMMENDATION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),

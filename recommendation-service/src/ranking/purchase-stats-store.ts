@@ -1,5 +1,6 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { TimedBatchSize } from '../sync/timed-batch-size.js';
 import { type PairCountOptions, pairIncrements, trendIncrements } from './pair-counts.js';
 import type { PairKind, PartnerList, StatsChange } from './purchase-stats.js';
 
@@ -52,11 +53,14 @@ const PARTNER_LISTS_OF = `
   ) p`;
 
 /**
- * Lists read per query. After a bulk catch-up most products changed, and their lists in one query
- * held PGlite's one session (and, embedded, the thread every service shares) for seconds; in
- * queries of this many, requests run in between.
+ * How long one query of changed lists should last, and the most lists it reads. After a bulk
+ * catch-up most products changed, and their lists in one query held PGlite's one session (and,
+ * embedded, the thread every service shares) for seconds; in queries of a fixed 500, ~0.6 s each
+ * at 2 M pairs on PGlite, requests still waited that long. Sized by time, requests run in between
+ * every ~0.2 s; on Postgres (quicker, off the thread) the queries grow to the bound.
  */
-const LISTS_PER_QUERY = 500;
+const LISTS_QUERY_MS = 200;
+const LISTS_PER_QUERY_MAX = 2_000;
 
 /**
  * The purchase statistics in the database, shared by replicas: a page is applied under a lock on
@@ -190,6 +194,7 @@ export class PurchaseStatsStore {
     const popularity = new Map(rows.map((row) => [row.product_id, row.purchases]));
     const trending = new Map(rows.map((row) => [row.product_id, Number(row.trending)]));
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
+    await yieldToRequests();
     const listRows = since === 0 ? await this.allLists(partners) : await this.changedLists(since, partners);
     for (const row of listRows) {
       lists[row.kind === 0 ? 'together' : 'next'].set(row.product_id, {
@@ -210,11 +215,14 @@ export class PurchaseStatsStore {
       CHANGED_PRODUCTS,
       since,
     );
+    // Sized afresh per read: the table grew since the last one, which may be many seconds ago.
+    const listsPerQuery = new TimedBatchSize(LISTS_QUERY_MS, LISTS_PER_QUERY_MAX, 100);
     const rows: ListRow[] = [];
-    for (let at = 0; at < changed.length; at += LISTS_PER_QUERY) {
+    for (let at = 0; at < changed.length; ) {
       // Requests that arrived meanwhile queue their queries before the next slice.
-      if (at > 0) await yieldToRequests();
-      const slice = changed.slice(at, at + LISTS_PER_QUERY);
+      await yieldToRequests();
+      const slice = changed.slice(at, at + listsPerQuery.current);
+      const started = performance.now();
       rows.push(
         ...(await this.prisma.$queryRawUnsafe<ListRow[]>(
           PARTNER_LISTS_OF,
@@ -223,6 +231,8 @@ export class PurchaseStatsStore {
           partners,
         )),
       );
+      listsPerQuery.took(slice.length, performance.now() - started);
+      at += slice.length;
     }
     return rows;
   }

@@ -4,10 +4,11 @@ import type { CatalogClient } from '../clients/catalog-client.js';
 import type { Config } from '../config.js';
 import { type LocalPurchases, toPurchase } from '../history/local-purchases.js';
 import type { PurchaseStats } from '../ranking/purchase-stats.js';
-import type { PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
+import type { FeedPurchase, PurchaseStatsStore } from '../ranking/purchase-stats-store.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { CoalescedRun } from './coalesced-run.js';
 import { PollingLoop } from './polling-loop.js';
+import { type BatchSize, TimedBatchSize } from './timed-batch-size.js';
 
 /**
  * Notifications arriving this close together share one read: under a burst of writes a replica
@@ -24,6 +25,21 @@ const NOTIFICATIONS_GATHER_MS = 10;
  */
 const CATCH_UP_REFRESH_MS = 5_000;
 const CATCH_UP_REFRESH_SHARE = 5;
+
+/**
+ * How long one transaction of learned purchases should last. A feed page (PURCHASE_FEED_PAGE_SIZE)
+ * is applied in parts sized to this: the cost of a purchase grows with its customer's history
+ * and the pair table, so a fixed 1,000 took 0.1 s at the start of a big shop's catch-up and
+ * 1-2 s at its end (one multi-row upsert of ~40,000 pairs), during which, embedded, every
+ * service's requests waited (docs/benchmarks.md, "Learning while serving"). Each part is a page
+ * of its own for the store (under the cursor row's lock, so never applied twice; the cursor
+ * moves with it, so a restart carries on from the last part). Alone, parts learn no slower (the
+ * large upserts were slower per pair); in `npm start` the catch-up took 20-55 % longer, the
+ * price measured for waits of 1-2 s instead of 4-13 s (the benchmark says what is known of why).
+ */
+const LEARN_TRANSACTION_MS = 200;
+/** Purchases in the first part, before any was timed. */
+const FIRST_PART = 100;
 
 /**
  * Follows catalog-service's purchase feed into the statistics and the purchase copy from their
@@ -57,6 +73,12 @@ export class PurchaseFeed extends PollingLoop {
     /** false: only read what other replicas learn (never call the catalog's feed). */
     private readonly learn: boolean,
     log: FastifyBaseLogger,
+    /** How many purchases of a page one transaction learns (tests: sizes of their choosing). */
+    private readonly parts: BatchSize = new TimedBatchSize(
+      LEARN_TRANSACTION_MS,
+      config.PURCHASE_FEED_PAGE_SIZE,
+      FIRST_PART,
+    ),
   ) {
     super(log);
     this.productChanges = products && new CoalescedRun(() => products.refresh());
@@ -96,6 +118,8 @@ export class PurchaseFeed extends PollingLoop {
 
   private async readDatabase(): Promise<number> {
     const copied = await this.copy.refresh();
+    // Embedded, queries one after the other hold the thread every service shares as one piece.
+    await yieldToRequests();
     const cursor = await this.store.cursor();
     if (cursor.lastPurchaseId !== this.stats.version) {
       this.stats.update(await this.store.changesSince(this.stats.version, this.config.RANK_PARTNERS, cursor));
@@ -113,7 +137,7 @@ export class PurchaseFeed extends PollingLoop {
     for (;;) {
       const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
-      applied += await this.store.apply(
+      applied += await this.learnPage(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
       // purchased_at is optional on the wire; without it, id order is the order.
@@ -140,6 +164,21 @@ export class PurchaseFeed extends PollingLoop {
     }
     if (unread) await this.refresh();
     if (!this.stopping) this.copiedAt = Date.now();
+    return applied;
+  }
+
+  /** Applies a feed page in parts of about LEARN_TRANSACTION_MS each; returns how many this replica applied. */
+  private async learnPage(page: readonly FeedPurchase[]): Promise<number> {
+    let applied = 0;
+    for (let at = 0; at < page.length && !this.stopping; ) {
+      const part = page.slice(at, at + this.parts.current);
+      const started = performance.now();
+      applied += await this.store.apply(part);
+      this.parts.took(part.length, performance.now() - started);
+      at += part.length;
+      // Requests that arrived during the part queue their queries before the next statement.
+      await yieldToRequests();
+    }
     return applied;
   }
 
