@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { App } from '@ecom/service-kit';
-import { closedPort, type RunningService, startService, withScratchDatabase } from '@ecom/testing';
+import {
+  closedPort,
+  type RunningService,
+  startedUpOrClosed,
+  startService,
+  withScratchDatabase,
+} from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
@@ -54,11 +60,7 @@ export async function createProduct(
 export async function startApp(config: Config): Promise<App> {
   const app = await buildApp(config, { logger: false });
   await app.ready();
-  await app.startedUp().catch(async (error: unknown) => {
-    await app.close();
-    throw error;
-  });
-  return app;
+  return startedUpOrClosed(app);
 }
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { App } from '@ecom/service-kit';
-import { withScratchDatabase } from '@ecom/testing';
+import { startedUpOrClosed, withScratchDatabase } from '@ecom/testing';
 import { buildApp } from '../src/app.js';
 import { type Config, readConfig } from '../src/config.js';
 
@@ -22,11 +22,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 export async function startApp(config: Config): Promise<App> {
   const app = await buildApp(config, { logger: false });
   await app.ready();
-  await app.startedUp().catch(async (error: unknown) => {
-    await app.close();
-    throw error;
-  });
-  return app;
+  return startedUpOrClosed(app);
 }
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);

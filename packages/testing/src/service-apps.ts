@@ -55,12 +55,7 @@ export async function startService<Name extends ServiceName>(
   const config: any = readConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...resolvedEnv });
   const app = (await buildApp(config, { logger: false, ...options.buildOptions })) as ServiceApp<Name>;
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
-  if (options.waitForStartUp !== false) {
-    await app.startedUp().catch(async (error: unknown) => {
-      await app.close();
-      throw error;
-    });
-  }
+  if (options.waitForStartUp !== false) await startedUpOrClosed(app);
   const port = (app.server.address() as AddressInfo).port;
   return { app, port, url: `http://127.0.0.1:${port}`, env: resolvedEnv, close: () => app.close() };
 }
@@ -106,4 +101,15 @@ export function eventually<T>(
     },
     { timeout: timeoutMs, interval: 25 },
   );
+}
+
+/** Waits for the app's start-up work (a dataset import, a seed); closes the app if it fails. */
+export async function startedUpOrClosed<
+  App extends { startedUp(): Promise<void>; close(): PromiseLike<unknown> },
+>(app: App): Promise<App> {
+  await app.startedUp().catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
+  return app;
 }
