@@ -151,6 +151,33 @@ describe('dataset rows and the customers user-service holds', () => {
     }
   });
 
+  it('waits for user-service to finish seeding the customers before reading them', async () => {
+    const customers = 5_000;
+    let rows = HEADER;
+    for (let id = 1; id <= customers; id++)
+      rows += `${id},Customer ${id},30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n`;
+    const file = await csv(rows);
+    const port = await closedPort();
+    const config = await testConfig({ DATASET_PATH: file, USER_SERVICE_URL: `http://127.0.0.1:${port}` });
+    const catalog = await buildApp(config, { logger: false });
+    await catalog.ready();
+    // Answers at once and seeds in the background: the import below starts while the seed runs.
+    const users = await startService('user-service', { DATASET_PATH: file }, { port, waitForStartUp: false });
+    try {
+      const summary = await new DatasetImporter(
+        catalog.deps.prisma,
+        catalog.deps.outboxSignal,
+        catalog.deps.users,
+        catalog.log,
+        { batchSize: 1_000, userServiceWaitMs: 60_000 },
+      ).run(file);
+      expect(summary).toMatchObject({ read: customers, imported: customers, rejected: 0 });
+    } finally {
+      await users.close();
+      await catalog.close();
+    }
+  }, 120_000);
+
   it('waits for a user-service that comes up late, and imports nothing if it never does', async () => {
     const file = await csv(`${HEADER}1,Ann,30,Female,Oslo,Books,1,Books,Dune,A novel,Book\n`);
     const port = await closedPort();

@@ -1,7 +1,10 @@
 import { type Customer, type CustomerChange, customerChangeSchema, customerSchema } from '@ecom/contracts';
 import { type App, type CallerRequest, JsonClient } from '@ecom/service-kit';
 import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import type { Config } from '../config.js';
+
+const readySchema = z.object({ status: z.literal('ready') });
 
 /**
  * What catalog-service asks user-service (docs/internal-api.md; its retries, 503 and 502: README,
@@ -40,6 +43,14 @@ export class UserServiceClient {
     });
     if (customer) this.cache?.set(id, customer);
     return customer;
+  }
+
+  /**
+   * Resolves once user-service is ready; rejects (unavailable) while it is not, e.g. while it
+   * seeds its customers after listening, when its feed does not hold them yet.
+   */
+  async ready(): Promise<void> {
+    await this.http.get('/readyz', { schema: readySchema });
   }
 
   /** Customers written after `afterVersion`, in version order (user-service's customer feed). */

@@ -26,6 +26,9 @@ export async function readHeldCustomers(
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     try {
+      // user-service listens before its seed has run: until it is ready the feed may lack the
+      // file's customers, whose rows would then be rejected as naming no customer.
+      await users.ready();
       const held = await readFeed(users);
       if (attempt > 0) log.info({ customers: held.size }, 'user-service answered; importing the dataset');
       return held;
