@@ -112,6 +112,22 @@ describe('purchases against a real user-service', () => {
     );
   });
 
+  it('writes nothing when the product is deleted between the route checking it and the insert', async () => {
+    // The race of POST /Purchases/ and DELETE /products/{id}, in the order that loses it.
+    const { purchases, products, prisma } = (app as AppWith<Deps>).deps;
+    const fleeting = (await post('/products/', { title: 'Fleeting', category_id: books.id })).json();
+    const checked = await purchases.findProduct(fleeting.id);
+    expect(checked).not.toBeNull();
+    expect(await products.delete(fleeting.id)).toBe(true);
+    const before = await feedSize();
+    const jobs = () => prisma.customerOutbox.count({ where: { customerId: ben.id } });
+    const jobsBefore = await jobs();
+    // Null is the route's 404 "Product ... not found"; the customer's outbox row is rolled back too.
+    expect(await purchases.create(ben.id, checked!)).toBeNull();
+    expect(await feedSize()).toBe(before);
+    expect(await jobs()).toBe(jobsBefore);
+  });
+
   it('returns the whole history newest first, with the CustomerPurchases shape', async () => {
     const bought = [];
     for (const product of [dune, emma, vinyl, dune]) {
