@@ -55,13 +55,16 @@ export class PurchaseRepository {
         // connection meanwhile: so the outbox row comes first, and the lock and the insert are one
         // statement (the id is drawn after the lock is held). Taken over three round trips, 500
         // purchases posted at once left waiters past Prisma's 2 s to start a transaction: 503s.
+        // The time is read under the lock too (not now(), the transaction's start): a purchase
+        // that waited longer would otherwise be older than one given a lower id before it, and
+        // the history (by time) and the feed (by id) would disagree on the order.
         await enqueueCustomerChange(tx, customerId);
         const [created] = await tx.$queryRaw<{ id: number; purchased_at: Date }[]>`
           WITH insert_lock AS MATERIALIZED (
             SELECT pg_advisory_xact_lock(${PURCHASE_INSERT_LOCK}::int)
           )
-          INSERT INTO catalog_schema.purchase (customer_id, product_id)
-          SELECT ${customerId}, ${product.product_id} FROM insert_lock
+          INSERT INTO catalog_schema.purchase (customer_id, product_id, purchased_at)
+          SELECT ${customerId}, ${product.product_id}, clock_timestamp() FROM insert_lock
           RETURNING id, purchased_at`;
         return created!;
       });
