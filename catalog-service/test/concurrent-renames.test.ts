@@ -1,4 +1,5 @@
 import type { App } from '@ecom/service-kit';
+import { unexpectedAnswers } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, testConfig } from './helper.js';
 
@@ -41,10 +42,7 @@ describe('products renamed to each other’s titles at once', () => {
           rename(b!, a!.title.toLowerCase()),
         ]),
       );
-      const unexpected = answers
-        .map((answer) => `${answer.statusCode} ${answer.json().detail}`)
-        .filter((answer) => !/^409 A product titled ".*" already exists$/.test(answer));
-      expect(unexpected).toEqual([]);
+      expect(unexpectedAnswers(answers, /^409 A product titled ".*" already exists$/)).toEqual([]);
     }
     for (const [a, b] of pairs) {
       expect((await app.inject({ method: 'GET', url: `/products/${a!.id}` })).json().title).toBe(a!.title);
