@@ -31,7 +31,8 @@ describe('purchases against a real user-service', () => {
 
   beforeAll(async () => {
     users = await startUserService();
-    app = await startApp(await testConfig({ USER_SERVICE_URL: users.url }));
+    // 200 look-ups at once (the burst test below) outlast testConfig's 500 ms on a busy machine.
+    app = await startApp(await testConfig({ USER_SERVICE_URL: users.url, USER_SERVICE_TIMEOUT_MS: '10000' }));
     const createCustomer = async (title: string) =>
       (await users.app.inject({ method: 'POST', url: '/customer/', payload: customer(title) })).json();
     ann = await createCustomer('Ann');
@@ -112,6 +113,22 @@ describe('purchases against a real user-service', () => {
     );
   });
 
+  it('writes nothing when the product is deleted between the route checking it and the insert', async () => {
+    // The race of POST /Purchases/ and DELETE /products/{id}, in the order that loses it.
+    const { purchases, products, prisma } = (app as AppWith<Deps>).deps;
+    const fleeting = (await post('/products/', { title: 'Fleeting', category_id: books.id })).json();
+    const checked = await purchases.findProduct(fleeting.id);
+    expect(checked).not.toBeNull();
+    expect(await products.delete(fleeting.id)).toBe(true);
+    const before = await feedSize();
+    const jobs = () => prisma.customerOutbox.count({ where: { customerId: ben.id } });
+    const jobsBefore = await jobs();
+    // Null is the route's 404 "Product ... not found"; the customer's outbox row is rolled back too.
+    expect(await purchases.create(ben.id, checked!)).toBeNull();
+    expect(await feedSize()).toBe(before);
+    expect(await jobs()).toBe(jobsBefore);
+  });
+
   it('returns the whole history newest first, with the CustomerPurchases shape', async () => {
     const bought = [];
     for (const product of [dune, emma, vinyl, dune]) {
@@ -146,6 +163,22 @@ describe('purchases against a real user-service', () => {
       bought[3].id,
       bought[2].id,
     ]);
+  });
+
+  it('orders a history of purchases posted at once as the feed does: newest first by time is by id', async () => {
+    const eve = (
+      await users.app.inject({ method: 'POST', url: '/customer/', payload: customer('Eve') })
+    ).json();
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        post('/Purchases/', { product_id: [dune, emma, vinyl][index % 3]!.id, customer_id: eve.id }),
+      ),
+    );
+    const statuses = answers.map((answer) => `${answer.statusCode} ${answer.json().detail ?? ''}`);
+    expect(statuses.filter((status) => status !== '200 ')).toEqual([]);
+    const history = (await get(`/Purchases/customer_purchased_products/${eve.id}`)).json();
+    const ids = history.purchases.map((p: { purchase_id: number }) => p.purchase_id);
+    expect(ids).toEqual(answers.map((answer) => answer.json().id).sort((a, b) => b - a));
   });
 
   it('answers an empty list for a customer without purchases, 404 for an unknown one', async () => {

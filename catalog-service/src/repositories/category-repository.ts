@@ -1,5 +1,5 @@
 import type { Page } from '@ecom/contracts';
-import { isForeignKeyViolation, uniqueAsConflict } from '@ecom/db';
+import { isForeignKeyViolation, retryOnWriteConflict, uniqueAsConflict } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Category } from '../schemas/category.js';
@@ -35,14 +35,16 @@ export class CategoryRepository {
   async rename(id: number, title: string): Promise<Category | null> {
     let queued = 0;
     try {
-      const category = await this.prisma.$transaction(async (tx) => {
-        const current = await tx.category.findUnique({ where: { id } });
-        if (!current) return null;
-        if (current.title === title) return current;
-        const renamed = await tx.category.update({ where: { id }, data: { title } });
-        queued = await enqueueCategoryProducts(tx, id);
-        return renamed;
-      });
+      const category = await retryOnWriteConflict(() =>
+        this.prisma.$transaction(async (tx) => {
+          const current = await tx.category.findUnique({ where: { id } });
+          if (!current) return null;
+          if (current.title === title) return current;
+          const renamed = await tx.category.update({ where: { id }, data: { title } });
+          queued = await enqueueCategoryProducts(tx, id);
+          return renamed;
+        }),
+      );
       if (queued > 0) this.outbox.notify();
       return category;
     } catch (error) {

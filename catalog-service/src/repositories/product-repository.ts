@@ -1,5 +1,5 @@
 import type { Page } from '@ecom/contracts';
-import { isForeignKeyViolation, isPrismaCode, uniqueAsConflict } from '@ecom/db';
+import { isForeignKeyViolation, isPrismaCode, retryOnWriteConflict, uniqueAsConflict } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
@@ -66,16 +66,18 @@ export class ProductRepository {
     const categoryNotFound = () => new NotFoundError(`Category ${data.category_id} not found`);
     let row: ProductRow;
     try {
-      row = await this.prisma.$transaction(async (tx) => {
-        const category = await tx.category.findUnique({
-          where: { id: data.category_id },
-          select: { id: true },
-        });
-        if (!category) throw categoryNotFound();
-        const changed = await change(tx);
-        await enqueueProducts(tx, [changed.id]);
-        return changed;
-      });
+      row = await retryOnWriteConflict(() =>
+        this.prisma.$transaction(async (tx) => {
+          const category = await tx.category.findUnique({
+            where: { id: data.category_id },
+            select: { id: true },
+          });
+          if (!category) throw categoryNotFound();
+          const changed = await change(tx);
+          await enqueueProducts(tx, [changed.id]);
+          return changed;
+        }),
+      );
     } catch (error) {
       // P2025: the product to update does not exist.
       if (isPrismaCode(error, 'P2025')) return null;

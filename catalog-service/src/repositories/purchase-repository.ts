@@ -51,16 +51,30 @@ export class PurchaseRepository {
   async create(customerId: number, product: PurchasedProduct): Promise<StoredPurchase | null> {
     try {
       const row = await this.prisma.$transaction(async (tx) => {
-        await lockPurchaseInserts(tx);
-        const created = await tx.purchase.create({
-          data: { customerId, productId: product.product_id },
-          select: { id: true, purchasedAt: true },
-        });
+        // Every other purchase waits for the lock until this one commits, each holding a pooled
+        // connection meanwhile: so the outbox row comes first, and the lock and the insert are one
+        // statement (the id is drawn after the lock is held). Taken over three round trips, 500
+        // purchases posted at once left waiters past Prisma's 2 s to start a transaction: 503s.
+        // The time is read under the lock too (not now(), the transaction's start): a purchase
+        // that waited longer would otherwise be older than one given a lower id before it, and
+        // the history (by time) and the feed (by id) would disagree on the order.
         await enqueueCustomerChange(tx, customerId);
-        return created;
+        const [created] = await tx.$queryRaw<{ id: number; purchased_at: Date }[]>`
+          WITH insert_lock AS MATERIALIZED (
+            SELECT pg_advisory_xact_lock(${PURCHASE_INSERT_LOCK}::int)
+          )
+          INSERT INTO catalog_schema.purchase (customer_id, product_id, purchased_at)
+          SELECT ${customerId}, ${product.product_id}, clock_timestamp() FROM insert_lock
+          RETURNING id, purchased_at`;
+        return created!;
       });
       this.outbox.notify();
-      return { id: row.id, customer_id: customerId, purchased_at: row.purchasedAt.toISOString(), ...product };
+      return {
+        id: row.id,
+        customer_id: customerId,
+        purchased_at: row.purchased_at.toISOString(),
+        ...product,
+      };
     } catch (error) {
       if (isForeignKeyViolation(error)) return null;
       throw error;

@@ -29,3 +29,19 @@ export function isForeignKeyViolation(error: unknown): boolean {
   const code = meta?.driverAdapterError?.cause?.originalCode;
   return code === '23001' || code === '23503';
 }
+
+/**
+ * Runs `write` again (up to `attempts` times in all) when Postgres aborted it as a deadlock or
+ * serialization failure (P2034): two renames to each other's titles each wait on the other's
+ * unique-index entry, and one is rolled back. Run again, it answers what it would have answered
+ * alone (409, 404). `write` must be a whole transaction: nothing of it committed.
+ */
+export async function retryOnWriteConflict<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= attempts || !isPrismaCode(error, 'P2034')) throw error;
+    }
+  }
+}

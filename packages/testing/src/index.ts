@@ -1,2 +1,3 @@
+export * from './answers.js';
 export * from './pglite-template.js';
 export * from './service-apps.js';

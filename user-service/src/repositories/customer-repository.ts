@@ -1,5 +1,5 @@
 import type { Customer, CustomerChange, CustomerCreate, Page } from '@ecom/contracts';
-import { isPrismaCode, uniqueAsConflict } from '@ecom/db';
+import { isPrismaCode, retryOnWriteConflict, uniqueAsConflict } from '@ecom/db';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export class CustomerRepository {
@@ -36,7 +36,7 @@ export class CustomerRepository {
   async update(customer: Customer): Promise<Customer | null> {
     const { id, ...data } = customer;
     try {
-      return await this.prisma.customer.update({ where: { id }, data });
+      return await retryOnWriteConflict(() => this.prisma.customer.update({ where: { id }, data }));
     } catch (error) {
       if (isPrismaCode(error, 'P2025')) return null;
       throw uniqueAsConflict(error, `A customer named "${customer.title}" already exists`);
