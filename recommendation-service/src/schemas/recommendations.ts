@@ -78,15 +78,25 @@ export const recommendationSchema = z
       .number()
       .optional()
       .describe(
-        'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
+        "In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: the cosine similarity to the customer's vector, in [-1, 1]",
       ),
-    reason: reasonSchema
-      .optional()
-      .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
+    reason: reasonSchema.optional().describe('Why this item is recommended'),
   })
   .meta({
     example: { ...productItemExample, score: 0.812345, reason: reasonExample },
   });
+
+/** An item of `/similar`: how close its vector is to the product's, and no reason. */
+export const similarSchema = z
+  .object({
+    ...productItemFields,
+    score: z
+      .number()
+      .describe(
+        "Cosine similarity of the two products' vectors, in [-1, 1] (higher is closer; not the scale of a recommendation's score)",
+      ),
+  })
+  .meta({ example: { ...productItemExample, score: 0.412345 } });
 
 export const infoSchema = z
   .object({
