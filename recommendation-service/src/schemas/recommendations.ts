@@ -49,6 +49,7 @@ const reasonSchema = z
       ),
     product_id: z
       .number()
+      .int()
       .optional()
       .describe("The customer's purchase the reason relates to, when there is one; never the item itself"),
     text: z.string().describe('A sentence a shop can show next to the item'),
@@ -65,9 +66,9 @@ export const productItemExample = {
 
 /** What every list of products answers per item, whatever ranked it. */
 export const productItemFields = {
-  product_id: z.number(),
+  product_id: z.number().int(),
   product: z.string(),
-  category_id: z.number(),
+  category_id: z.number().int(),
   category: z.string(),
 };
 
