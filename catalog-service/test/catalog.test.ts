@@ -113,6 +113,11 @@ describe('categories and products', () => {
 
     const minimal = await post('/products/', { title: 'Cable', category_id: category.id });
     expect(minimal.json()).toMatchObject({ description: '', tags: [] });
+    // `tags: null` is "no tags", as the original's Optional[List[str]] took it (Go and Java send nil lists so).
+    const nullTags = await post('/products/', { title: 'Charger', category_id: category.id, tags: null });
+    expect([nullTags.statusCode, nullTags.json().tags]).toEqual([200, []]);
+    const cleared = await put('/products/', { ...nullTags.json(), tags: null });
+    expect([cleared.statusCode, cleared.json().tags]).toEqual([200, []]);
 
     const updated = await put('/products/', { ...product, title: 'Phone X2', tags: ['Phone'] });
     expect(updated.statusCode).toBe(200);

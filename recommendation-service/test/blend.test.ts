@@ -144,6 +144,17 @@ describe('blend', () => {
     );
   });
 
+  it('never calls a product nobody bought popular: with no signal at all it is ranked from the profile', () => {
+    // A category filter reaches products without purchases or similarity (a new category's).
+    const nothing = [{ productId: 1 }, { productId: 2, content: -0.2 }, { productId: 3, purchases: 0 }];
+    const ranked = blend(nothing, params, { limit: 3 });
+    expect(ranked.map((item) => [item.score, item.reason.kind])).toEqual([
+      [0, 'matches_profile'],
+      [0, 'matches_profile'],
+      [0, 'matches_profile'],
+    ]);
+  });
+
   it('ranks by a content bound but names another signal: the product is not known to be similar to a purchase', () => {
     const bounded = { productId: 1, content: 0.8, contentBounded: true, together: { value: 1, from: 9 } };
     const [item] = blend([bounded], params, { limit: 1 });

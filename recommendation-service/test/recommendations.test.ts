@@ -131,6 +131,40 @@ describe(`recommendations over real services (${store})`, () => {
     expect(body).toHaveLength(10);
   });
 
+  it('documents the items of /similar as answered: five fields, all sent, the score a similarity in [-1, 1]', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: reading one schema out of the OpenAPI document
+    const document = (await json<any>(`${reco}/docs/json`)).body;
+    const item =
+      document.paths['/recommendation/products/{product_id}/similar'].get.responses['200'].content[
+        'application/json'
+      ].schema.items;
+    const documented = Object.keys(item.properties).sort();
+    expect(item.required.sort()).toEqual(documented);
+    expect(item.properties.score.description).toContain('[-1, 1]');
+    const { body } = await json<Item[]>(`${reco}/recommendation/products/1/similar?limit=100`);
+    expect(body.length).toBeGreaterThan(10);
+    for (const answered of body) expect(Object.keys(answered).sort()).toEqual(documented);
+  });
+
+  it('types product and category ids as integers in every product list, as catalog-service does', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: reading schemas out of the OpenAPI document
+    const { paths } = (await json<any>(`${reco}/docs/json`)).body;
+    const types: Record<string, string> = {};
+    for (const path of [
+      '/recommendation/{customer_id}',
+      '/recommendation/products/{product_id}/similar',
+      '/recommendation/products/{product_id}/bought-together',
+    ]) {
+      const { properties } = paths[path].get.responses['200'].content['application/json'].schema.items;
+      types[`${path} product_id`] = properties.product_id.type;
+      types[`${path} category_id`] = properties.category_id.type;
+      if (properties.reason)
+        types[`${path} reason.product_id`] = properties.reason.properties.product_id.type;
+    }
+    expect(new Set(Object.values(types))).toEqual(new Set(['integer']));
+    expect(Object.keys(types)).toHaveLength(7);
+  });
+
   it('answers 404 for an unknown customer and 422 for a malformed id', async () => {
     const unknown = await json<{ detail: string }>(`${reco}/recommendation/999999`);
     expect(unknown).toEqual({ status: 404, body: { detail: 'Customer 999999 not found' } });

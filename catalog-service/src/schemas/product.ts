@@ -26,10 +26,12 @@ export const productCreateSchema = z
     title: titleField('Unique, case-insensitively'),
     category_id: idSchema.describe('An existing category (404 otherwise)'),
     description: text({ max: MAX_DESCRIPTION_LENGTH }).default(''),
+    // null too, as the original's Optional[List[str]] took it: Go and Java serialise an empty list so.
     tags: tagsSchema
-      .default([])
+      .nullish()
+      .transform((tags) => tags ?? [])
       .describe(
-        `Up to ${MAX_TAGS} tags of up to ${MAX_TAG_LENGTH} characters, no commas; duplicates (ignoring case) are dropped`,
+        `Up to ${MAX_TAGS} tags of up to ${MAX_TAG_LENGTH} characters, no commas; duplicates (ignoring case) are dropped; null or absent: none`,
       ),
   })
   .meta({ example: newProduct });

@@ -42,7 +42,7 @@ const WITH_PATH_PARAMS: Reason[] = [
   [414, 'a path parameter is over 100 characters', 'A path parameter is too long'],
 ];
 const WITH_BODY: Reason[] = [
-  [400, 'malformed JSON body', 'Malformed JSON body'],
+  [400, 'malformed JSON body, or bytes that are not UTF-8', 'Malformed JSON body'],
   [413, 'body over BODY_LIMIT_BYTES (1 MiB by default)', 'Request body is too large'],
   [415, 'body not sent as application/json', 'Unsupported content type: send application/json'],
 ];

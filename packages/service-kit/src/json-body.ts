@@ -1,16 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import { HttpError } from './errors.js';
 
 /**
  * Fastify's JSON parser (secure-json-parse) with the differences docs/limits.md lists: an empty
  * body is no body (a DELETE from a client that always sends the header works; a POST without a
- * body gets its schema's 422), `__proto__` / `constructor.prototype` keys are dropped, and lone
- * surrogates become U+FFFD (every store keeps the same character, not a driver error).
+ * body gets its schema's 422), `__proto__` / `constructor.prototype` keys are dropped, lone
+ * surrogates become U+FFFD (every store keeps the same character, not a driver error), and bytes
+ * that are not UTF-8 are a 400 (RFC 8259 8.1): a Latin-1 "Café" was stored as "Caf\uFFFD".
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('remove', 'remove');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const raw = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let raw: string;
+    try {
+      raw = utf8.decode(body as Buffer);
+    } catch {
+      return done(new HttpError(400, 'Malformed JSON body: not UTF-8'), undefined);
+    }
     if (raw.trim() === '') return done(null, undefined);
     parse(request, raw, (error, value) => (error ? done(error, undefined) : done(null, wellFormed(value))));
   });

@@ -159,6 +159,25 @@ describe('methods and bodies', () => {
     expect(wellFormed({ k: ['😀', { '\ud800': 'x' }] })).toEqual({ k: ['😀', { '\ufffd': 'x' }] });
   });
 
+  it('refuses a body that is not UTF-8 (a Latin-1 "Café") instead of storing U+FFFD in its place', async () => {
+    const app = await testApp();
+    const latin1 = Buffer.from('{"id":1,"title":"Caf\xe9"}', 'latin1');
+    for (const type of ['application/json', 'application/json; charset=iso-8859-1']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/items/',
+        headers: { 'content-type': type },
+        payload: latin1,
+      });
+      expect([response.statusCode, response.json()], type).toEqual([
+        400,
+        { detail: 'Malformed JSON body: not UTF-8' },
+      ]);
+    }
+    const utf8 = await postRawJson(app, '{"id":1,"title":"Café"}');
+    expect(utf8.json()).toEqual({ id: 1, title: 'Café', tags: [] });
+  });
+
   it('drops __proto__ keys instead of refusing the body', async () => {
     const app = await testApp();
     const response = await postRawJson(app, '{"id":1,"title":"t","__proto__":{"admin":true}}');

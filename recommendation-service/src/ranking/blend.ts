@@ -103,9 +103,12 @@ export function blend(candidates: Iterable<Candidate>, params: BlendParams, opti
   }));
 }
 
-/** The signal that added most to the score; on equal shares the behavioural one, which names a purchase. */
+/**
+ * The signal that added most to the score; on equal shares the behavioural one, which names a purchase.
+ * With none (a category filter reaches products nobody bought), the profile or history it was searched by.
+ */
 function reasonFor(candidate: Candidate, parts: Record<SignalKind, number>, profileOnly: boolean): Reason {
-  let best: SignalKind = 'popular';
+  let best: SignalKind = 'profile';
   let bestValue = 0;
   for (const kind of ['next', 'together', 'content', 'profile', 'popular'] as const) {
     if (kind === 'content' && candidate.contentBounded) continue;

@@ -36,7 +36,8 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
         summary: 'Products bought by the same customers as this one, strongest first',
         description:
           'From the purchase statistics recommendation-service keeps (catalog-service purchase feed). ' +
-          'An empty list when nobody bought the product together with another one yet. ' +
+          'An empty list when nobody bought the product together with another one yet; 404 while it has ' +
+          "no vector (unknown, deleted, or not yet delivered by catalog-service's outbox). " +
           'A purchase deleted after the statistics learned it stays counted (docs/limits.md).',
         params: productParams,
         querystring: query,

@@ -11,6 +11,7 @@ import {
   recommendationQuery,
   recommendationSchema,
   similarQuery,
+  similarSchema,
 } from '../schemas/recommendations.js';
 
 const tags = ['recommendation'];
@@ -60,9 +61,12 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       schema: {
         tags,
         summary: 'Products most similar to one product (by their vectors)',
+        description:
+          '404 while the product has no vector: unknown, deleted, or created a moment ago and not yet ' +
+          "delivered by catalog-service's outbox.",
         params: productParams,
         querystring: similarQuery,
-        response: { 200: recommendationSchema.array(), 404: errorSchema },
+        response: { 200: similarSchema.array(), 404: errorSchema },
       },
     },
     async (request) => {

@@ -49,6 +49,7 @@ const reasonSchema = z
       ),
     product_id: z
       .number()
+      .int()
       .optional()
       .describe("The customer's purchase the reason relates to, when there is one; never the item itself"),
     text: z.string().describe('A sentence a shop can show next to the item'),
@@ -65,9 +66,9 @@ export const productItemExample = {
 
 /** What every list of products answers per item, whatever ranked it. */
 export const productItemFields = {
-  product_id: z.number(),
+  product_id: z.number().int(),
   product: z.string(),
-  category_id: z.number(),
+  category_id: z.number().int(),
   category: z.string(),
 };
 
@@ -78,15 +79,25 @@ export const recommendationSchema = z
       .number()
       .optional()
       .describe(
-        'In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: cosine similarity',
+        "In [0, 1]: the weighted mean of the ranking signals (the same scale across requests and restarts). `strategy=original`: the cosine similarity to the customer's vector, in [-1, 1]",
       ),
-    reason: reasonSchema
-      .optional()
-      .describe('Why this item is recommended (on `/recommendation/{customer_id}`; absent on `/similar`)'),
+    reason: reasonSchema.optional().describe('Why this item is recommended'),
   })
   .meta({
     example: { ...productItemExample, score: 0.812345, reason: reasonExample },
   });
+
+/** An item of `/similar`: how close its vector is to the product's, and no reason. */
+export const similarSchema = z
+  .object({
+    ...productItemFields,
+    score: z
+      .number()
+      .describe(
+        "Cosine similarity of the two products' vectors, in [-1, 1] (higher is closer; not the scale of a recommendation's score)",
+      ),
+  })
+  .meta({ example: { ...productItemExample, score: 0.412345 } });
 
 export const infoSchema = z
   .object({
