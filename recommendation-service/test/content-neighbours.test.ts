@@ -176,3 +176,58 @@ describe('product neighbour lists', () => {
     expect(topTwo(1)).toEqual([1_001, 1_002]);
   });
 });
+
+// Seen in a soak (steady renames, creates and deletes): a list that lost its last neighbour keeps
+// that neighbour's score as its floor, so once refilled, its last score is above the floor; a
+// product scoring between the two then ranks below the whole full list. Mending it threw
+// "RangeError: offset is out of bounds" and every later mend failed with it, every 30 s.
+it('keep mending a full list when a changed product ranks just below all of it', async () => {
+  const directory = await mkdtemp(path.join(tmpdir(), 'neighbours-test-'));
+  const store = new EmbeddedVectorStore(directory, 'neighbours', DIM);
+  await store.init();
+  // Product 1 is axis 0; product id n at cosine `score` with it, along its own axis n.
+  const near = (productId: number, score: number): ProductVector => {
+    const vector = new Float32Array(DIM);
+    vector[0] = score;
+    vector[productId] = Math.sqrt(1 - score * score);
+    return { ...randomProducts(1, DIM, 1)[0]!, productId, vector };
+  };
+  const one = { ...near(1, 1), vector: Float32Array.from({ length: DIM }, (_, d) => (d === 0 ? 1 : 0)) };
+  // Far products (7-14) keep one change small enough to be mended, not rebuilt with the rest.
+  const far = [7, 8, 9, 10, 11, 12, 13, 14].map((productId) => near(productId, 0.1));
+  const catalog = [one, near(2, 0.9), near(3, 0.8), near(4, 0.7), ...far];
+  const warnings: unknown[] = [];
+  const log = { ...silent, warn: (...args: unknown[]) => warnings.push(args) } as FastifyBaseLogger;
+  const neighbours = new ContentNeighbours(store, 3, () => catalog.map((p) => p.productId), log);
+  const change = async (upsert: ProductVector | null, deleted?: number) => {
+    if (upsert) {
+      await store.upsert([upsert]);
+      catalog.push(upsert);
+    } else {
+      await store.delete([deleted!]);
+      catalog.splice(
+        catalog.findIndex((p) => p.productId === deleted),
+        1,
+      );
+    }
+    neighbours.productsChanged([upsert?.productId ?? deleted!]);
+    await neighbours.idle();
+  };
+  try {
+    await store.upsert(catalog);
+    neighbours.fill();
+    await neighbours.idle();
+    expect([...neighbours.held([1]).get(1)!.ids]).toEqual([2, 3, 4]);
+    await change(null, 4); // [2, 3], floor 0.7
+    await change(near(5, 0.75), undefined); // [2, 3, 5], floor still 0.7
+    await change(near(6, 0.72), undefined); // below all three, above the floor
+    expect(warnings).toEqual([]);
+    const list = neighbours.held([1]).get(1)!;
+    expect([...list.ids]).toEqual([2, 3, 5]);
+    expect(list.floor).toBeCloseTo(0.72, 5); // bounds product 6, outside
+  } finally {
+    await neighbours.idle();
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+});

@@ -261,6 +261,9 @@ function withNeighbour(list: NeighbourList, id: number, score: number, size: num
   if (full && score <= rest.floor) return rest;
   let at = 0;
   while (at < rest.ids.length && rest.scores[at]! >= score) at++;
+  // Below the whole full list yet above its floor (a list refilled after losing its last
+  // neighbour keeps that one's score as its floor): it stays outside, and the floor rises to it.
+  if (full && at === rest.ids.length) return { ...rest, floor: score };
   const length = Math.min(size, rest.ids.length + 1);
   const ids = new Int32Array(length);
   const scores = new Float32Array(length);
