@@ -8,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDirectory } from './dir-lock.js';
 import { applyMigrations, type SqlSession } from './migrations.js';
 
 interface DatabaseOptions {
@@ -117,11 +118,22 @@ async function createClusterOutside(dataDir: string): Promise<void> {
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
-  await createClusterOutside(options.dataDir);
-  const db = await PGlite.create(options.dataDir, {
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-  });
+  let unlock = async () => {};
+  if (!options.dataDir.startsWith('memory://')) {
+    await mkdir(options.dataDir, { recursive: true });
+    // PGlite takes no lock of its own: two processes on one folder both answer 2xx with the same ids.
+    unlock = await lockDirectory(options.dataDir);
+  }
+  let db: PGlite;
+  try {
+    await createClusterOutside(options.dataDir);
+    db = await PGlite.create(options.dataDir, {
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const session: SqlSession = {
     query: async (sql, params) => (await db.query(sql, params)).rows as never[],
     exec: (sql) => db.exec(sql).then(() => {}),
@@ -131,6 +143,6 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     adapter: new PrismaPGlite(db),
     migrate: () => applyMigrations(session, options.schema, options.migrationsDir),
     ping: () => db.query('SELECT 1').then(() => {}),
-    close: () => db.close(),
+    close: () => db.close().finally(unlock),
   };
 }
