@@ -215,7 +215,8 @@ export class EmbeddedVectorStore implements VectorStore {
       if (!record) return;
       const file = this.logFile!;
       try {
-        await file.write(record);
+        // writeFile, not write: a filling disk takes a write in part and says so only in the count.
+        await file.writeFile(record);
         await file.datasync();
       } catch (cause) {
         // Cut the partly written record so later appends stay readable; if even that fails, stop writing.
