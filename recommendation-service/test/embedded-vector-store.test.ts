@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { appendFile, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectionName, type EmbedderIdentity } from '../src/vector-store/collection-name.js';
 import { embeddedDirectory } from '../src/vector-store/create-vector-store.js';
@@ -180,6 +183,57 @@ describe('EmbeddedVectorStore on disk', () => {
     // A lock left by a process that no longer exists (pid far above pid_max defaults).
     await writeFile(path.join(directory, 'LOCK'), '99999999');
     expect(await (await open()).count()).toBe(0);
+  });
+
+  // A disk that fills up (ENOSPC on a full DATA_DIR, EFBIG past a size limit) first lets a write
+  // through in part: Node reports that as bytes written, not as an error. The part was acknowledged
+  // and lost on the next start; on a disk that had room again, the log refused to load ("damaged").
+  it('acknowledges no write the disk took only in part, and loads again after the disk filled up', async () => {
+    directory = path.join(await tempDir(), 'vectors');
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const source = (file: string) =>
+      JSON.stringify(pathToFileURL(path.resolve(import.meta.dirname, file)).href);
+    const writer = `
+      import { EmbeddedVectorStore } from ${source('../src/vector-store/embedded/embedded-store.ts')};
+      import { randomProducts } from ${source('./vector-store-helpers.ts')};
+      const store = new EmbeddedVectorStore(${JSON.stringify(directory)}, 'x', ${DIM});
+      await store.init();
+      for (const product of randomProducts(50, ${DIM}, 3)) {
+        const written = await store.upsert([product]).then(() => true, () => false);
+        console.log(JSON.stringify({ id: product.productId, written }));
+      }
+      await store.close();`;
+    // 4 KiB of file: about 30 of the 50 records fit.
+    const child = spawnSync(
+      'bash',
+      [
+        '-c',
+        'ulimit -f 4 && exec "$0" "$@"',
+        process.execPath,
+        '--import',
+        tsx,
+        '--input-type=module',
+        '-e',
+        writer,
+      ],
+      { encoding: 'utf8' },
+    );
+    const answers = child.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number; written: boolean });
+    const acknowledged = answers.filter((answer) => answer.written).map((answer) => answer.id);
+    expect(answers).toHaveLength(50);
+    expect(acknowledged.length).toBeLessThan(50);
+
+    const store = await open();
+    expect((await store.get(acknowledged)).map((p) => p.productId).sort((a, b) => a - b)).toEqual(
+      acknowledged,
+    );
+    // With room again, writes go on and the log loads.
+    await store.upsert(products);
+    await store.close();
+    expect(await (await open()).count()).toBe(50);
   });
 
   it('refuses files written for another dimension', async () => {

@@ -1,3 +1,4 @@
+export * from './dir-lock.js';
 export * from './notification-listener.js';
 export * from './open-database.js';
 export * from './prisma-errors.js';

@@ -45,6 +45,14 @@ export async function applyMigrations(session: SqlSession, schema: string, migra
        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const done = new Map(rows.map((row) => [row.migration_name, row.checksum]));
+    // An older version on a newer schema would run as if nothing had happened, writing what the
+    // newer migrations ruled out (a title not in NFC): refused, as a checksum mismatch is.
+    const unknown = rows.map((row) => row.migration_name).filter((name) => !names.includes(name));
+    if (unknown.length > 0) {
+      throw new Error(
+        `${schema} was migrated by a newer version (${unknown.join(', ')} is not among this version's migrations); run that version or a later one, or restore a backup taken before it`,
+      );
+    }
     const applied: string[] = [];
     for (const migration of migrations) {
       const recorded = done.get(migration.name);

@@ -8,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDirectory } from './dir-lock.js';
 import { applyMigrations, type SqlSession } from './migrations.js';
 
 interface DatabaseOptions {
@@ -128,16 +129,27 @@ async function createClusterOutside(dataDir: string): Promise<void> {
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
-  if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
-  await createClusterOutside(options.dataDir);
-  const db = await PGlite.create(options.dataDir, {
-    startParams: [
-      ...PGlite.defaultStartParams,
-      '-c',
-      `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
-      ...PGLITE_WAL,
-    ],
-  });
+  let unlock = async () => {};
+  if (!options.dataDir.startsWith('memory://')) {
+    await mkdir(options.dataDir, { recursive: true });
+    // PGlite takes no lock of its own: two processes on one folder both answer 2xx with the same ids.
+    unlock = await lockDirectory(options.dataDir);
+  }
+  let db: PGlite;
+  try {
+    await createClusterOutside(options.dataDir);
+    db = await PGlite.create(options.dataDir, {
+      startParams: [
+        ...PGlite.defaultStartParams,
+        '-c',
+        `shared_buffers=${PGLITE_SHARED_BUFFERS}`,
+        ...PGLITE_WAL,
+      ],
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   // A failed checkpoint leaves the WAL as it was; the next one tries again.
   const checkpoints = setInterval(
     () => db.exec('CHECKPOINT').catch(() => {}),
@@ -154,7 +166,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ping: () => db.query('SELECT 1').then(() => {}),
     close: () => {
       clearInterval(checkpoints);
-      return db.close();
+      return db.close().finally(unlock);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -101,6 +101,20 @@ describe(`offline migrator (${process.env.DATABASE_URL ? 'Postgres' : 'PGlite'})
       'CREATE TABLE "demo_schema"."a" (x INT);',
     );
     await expect(database.migrate()).rejects.toThrow(/edited after it was applied/);
+  });
+
+  // Started on it, an older version ran as if nothing had happened: it stored a title the newer
+  // NFC migration would have brought to NFC, and back on the newer version a customer of the same name was accepted twice.
+  it('refuses a database a newer version migrated, naming the migrations it does not know', async () => {
+    const dir = await migrationsDir({ '20260101000000_init': 'CREATE TABLE "demo_schema"."a" (id INT);' });
+    database = await open(dir);
+    await mkdir(path.join(dir, '20260102000000_newer'));
+    await writeFile(path.join(dir, '20260102000000_newer', 'migration.sql'), 'SELECT 1;');
+    await database.migrate();
+    await rm(path.join(dir, '20260102000000_newer'), { recursive: true });
+    await expect(database.migrate()).rejects.toThrow(
+      "demo_schema was migrated by a newer version (20260102000000_newer is not among this version's migrations)",
+    );
   });
 
   it.skipIf(!process.env.DATABASE_URL)(

@@ -3,10 +3,11 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { CallerDeadlineError, HttpError, ServiceUnavailableError } from './errors.js';
 import { reasonOf } from './outage-log.js';
 
-// Node and Postgres codes that mean "the database (or a peer) is not reachable now"
-// (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions).
+// Node and Postgres codes that mean "the database (or a peer) cannot serve this now"
+// (57P01-03: admin_shutdown, crash_shutdown, cannot_connect_now; 08xxx: connection exceptions;
+// 53100/53200: disk full, out of memory, e.g. a DATA_DIR that filled up: nothing was written).
 const NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'];
-const PG_CODES = ['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'];
+const PG_CODES = ['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53100', '53200'];
 const UNREACHABLE_CODES = new Set([...NODE_CODES, ...PG_CODES]);
 
 /**

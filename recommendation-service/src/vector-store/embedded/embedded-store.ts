@@ -1,13 +1,13 @@
 import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
+import { lockDirectory } from '@ecom/db';
 import { type Log, silentLog } from '../../log.js';
 import { SerialQueue } from '../../sync/serial-queue.js';
 import { VectorStoreUnavailableError } from '../errors.js';
 import { truncateUtf8 } from '../truncate-utf8.js';
 import { assertIds, assertProducts, assertSearchOptions, assertVector } from '../validate.js';
 import type { Neighbour, ProductVector, SearchHit, SearchOptions, VectorStore } from '../vector-store.js';
-import { lockDirectory } from './dir-lock.js';
 import * as records from './records.js';
 import { VectorTable } from './vector-table.js';
 
@@ -215,7 +215,8 @@ export class EmbeddedVectorStore implements VectorStore {
       if (!record) return;
       const file = this.logFile!;
       try {
-        await file.write(record);
+        // writeFile, not write: a filling disk takes a write in part and says so only in the count.
+        await file.writeFile(record);
         await file.datasync();
       } catch (cause) {
         // Cut the partly written record so later appends stay readable; if even that fails, stop writing.
