@@ -13,8 +13,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const chromiumMissing = existsSync(CHROMIUM) ? null : `no browser at ${CHROMIUM} (apt-get install chromium)`;
 
 const apps: App[] = [];
+let reindexed = 0;
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
+  reindexed = 0;
 });
 
 async function testApp(corsOrigins?: string[]): Promise<App> {
@@ -31,7 +33,10 @@ async function testApp(corsOrigins?: string[]): Promise<App> {
   );
   app.post('/items/', { schema: { summary: 'A public write' } }, async () => ({ id: 3 }));
   app.get('/dashboard/api/overview', { schema: { summary: 'Staff only' } }, async () => ({ staff: true }));
-  app.post('/internal/reindex', { schema: { security: [{ serviceToken: [] }] } }, async () => ({}));
+  app.post('/internal/reindex', { schema: { security: [{ serviceToken: [] }] } }, async () => {
+    reindexed++;
+    return {};
+  });
   apps.push(app);
   return app;
 }
@@ -146,7 +151,7 @@ describe('CORS_ORIGINS', () => {
   });
 
   it.skipIf(chromiumMissing !== null)(
-    `a storefront page in a real browser (Debian chromium) reads the list and its headers${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
+    `in a real browser (Debian chromium): a storefront page reads the list and its headers; another site cannot run an internal route${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
     async () => {
       const shop = createHttpServer((_request, response) =>
         response.end('<!doctype html><title>shop</title>'),
@@ -180,6 +185,14 @@ describe('CORS_ORIGINS', () => {
         expect(seen[0]).toMatch(/^200 total=2 id=[0-9a-f-]{36}$/);
         expect(seen[1]).toBe('200 total=2 id=shop-1');
         expect(seen[2]).toMatch(/^blocked/);
+
+        // Without INTERNAL_API_TOKEN (npm start), a page of any other site sends a "simple"
+        // POST (no preflight) to an internal route: refused before it runs.
+        const refused = await page.evaluate(async (service) => {
+          await fetch(`${service}/internal/reindex`, { method: 'POST', mode: 'no-cors' });
+        }, service);
+        expect(refused).toBeUndefined();
+        expect(reindexed).toBe(0);
       } finally {
         await browser.close();
         shop.close();
