@@ -39,12 +39,14 @@ describe('products renamed to each other’s titles at once', () => {
     for (let burst = 0; burst < 12; burst++) {
       const first = (burst % 4) * 15;
       const answers = await Promise.all(
-        pairs.slice(first, first + 15).flatMap(([a, b]) => [
-          rename(a!, b!.title),
-          rename(b!, a!.title),
-          rename(a!, b!.title.toUpperCase()),
-          rename(b!, a!.title.toLowerCase()),
-        ]),
+        pairs
+          .slice(first, first + 15)
+          .flatMap(([a, b]) => [
+            rename(a!, b!.title),
+            rename(b!, a!.title),
+            rename(a!, b!.title.toUpperCase()),
+            rename(b!, a!.title.toLowerCase()),
+          ]),
       );
       expect(unexpectedAnswers(answers, /^409 A product titled ".*" already exists$/)).toEqual([]);
     }

@@ -29,6 +29,22 @@ export const baseConfigShape = {
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** When set, internal endpoints require `Authorization: Bearer <token>`. */
   INTERNAL_API_TOKEN: z.string().min(16).optional(),
+  /** Origins whose pages may read the public GET routes (cors.ts): comma-separated, or `*`. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()))
+    .check((context) => {
+      for (const origin of context.value) {
+        const exact = URL.canParse(origin) && new URL(origin).origin === origin && !origin.includes('*');
+        if (origin === '*' || exact) continue;
+        context.issues.push({
+          code: 'custom',
+          input: origin,
+          message: `"${origin}" is not an origin: write scheme://host[:port] without a path, a trailing slash or a wildcard (https://shop.example), or *`,
+        });
+      }
+    })
+    .optional(),
 };
 
 /** The longest delay Node's timers hold (a signed 32-bit int): a longer one fires after 1 ms. */

@@ -9,6 +9,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { installCors } from './cors.js';
 import { installDeadline } from './deadline.js';
 import { documentSharedErrors } from './documented-errors.js';
 import { installDraining } from './draining.js';
@@ -31,7 +32,12 @@ interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
   description: string;
-  config?: { LOG_LEVEL?: string; BODY_LIMIT_BYTES?: number; INTERNAL_API_TOKEN?: string | undefined };
+  config?: {
+    LOG_LEVEL?: string;
+    BODY_LIMIT_BYTES?: number;
+    INTERNAL_API_TOKEN?: string | undefined;
+    CORS_ORIGINS?: string[] | undefined;
+  };
   logger?: BuildOptions['logger'] | undefined;
   /** Slow-client limits in ms (docs/limits.md): to send the headers, the whole request. */
   timeouts?: { headersMs?: number; requestMs?: number };
@@ -64,7 +70,7 @@ export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Dep
 
 /**
  * A Fastify instance with what every service shares: zod validation and OpenAPI, Swagger UI at
- * /docs, FastAPI-shaped errors, request ids, health routes and the internal-token guard.
+ * /docs, FastAPI-shaped errors, request ids, health routes, CORS and the internal-token guard.
  */
 export async function createServer(options: ServerOptions): Promise<App> {
   const { headersMs = 30_000, requestMs = 60_000 } = options.timeouts ?? {};
@@ -128,6 +134,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     transform: openApiTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await installCors(app, options.config?.CORS_ORIGINS);
 
   installInternalAuth(app, options.config?.INTERNAL_API_TOKEN);
   installHealthRoutes(app, options.name);

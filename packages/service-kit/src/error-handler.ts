@@ -18,6 +18,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   // Every method some route declares (HEAD comes with GET), collected as routes are added.
   const methods = new Set<string>();
   app.addHook('onRoute', (route) => {
+    // A catch-all (@fastify/cors's preflight route) answers preflights only, not a method of every path.
+    if (route.url === '*') return;
     for (const method of [route.method].flat()) methods.add(method.toUpperCase());
   });
 

@@ -3,15 +3,40 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { errorSchema } from './wire-types.js';
 
+const CROSS_SITE = 'Cross-site request refused: internal routes answer servers and pages of this service';
+
+/**
+ * A browser's request from a page of another site (or another port): Fetch Metadata says so, or,
+ * in a browser without it, an Origin that is not this host. Servers and curl send neither.
+ */
+const fromAnotherPage = (request: FastifyRequest) => {
+  const site = request.headers['sec-fetch-site'];
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const { origin } = request.headers;
+  return origin !== undefined && origin !== `http://${request.host}` && origin !== `https://${request.host}`;
+};
+
 /**
  * A route that declares a `security` requirement is internal. With a token configured it is
- * guarded (401 before the body is read) and documents that 401; without one it is open (local
- * runs), and its OpenAPI document says so instead of promising a requirement nobody checks.
+ * guarded (401 before the body is read) and documents that 401; without one (local runs) it
+ * answers servers, and a browser request from another page is a 403 (a page on any site could
+ * otherwise start a re-index with a "simple" POST, no preflight); its OpenAPI document says so
+ * instead of promising a requirement nobody checks.
  */
 export function installInternalAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) {
+    const refuseOtherPages = async (request: FastifyRequest) => {
+      if (fromAnotherPage(request)) throw new HttpError(403, CROSS_SITE);
+    };
     app.addHook('onRoute', (route) => {
-      if (route.schema && 'security' in route.schema) delete route.schema.security;
+      const schema = route.schema as Record<string, unknown> | undefined;
+      if (!schema?.security) return;
+      delete schema.security;
+      route.onRequest = [...[route.onRequest ?? []].flat(), refuseOtherPages];
+      const crossSite = errorSchema
+        .describe('A browser request from a page of another site (no INTERNAL_API_TOKEN set)')
+        .meta({ example: { detail: CROSS_SITE } });
+      schema.response = { 403: crossSite, ...(schema.response as object | undefined) };
     });
     return;
   }

@@ -80,4 +80,41 @@ describe('documented error answers', () => {
     expect(unguarded.security).toBeUndefined();
     expect((await open.inject({ method: 'POST', url: '/internal', payload: {} })).statusCode).toBe(200);
   });
+
+  it('without a token, refuses and documents 403 to a browser request from another site', async () => {
+    const open = await testApp();
+    const post = (headers: Record<string, string>) =>
+      open.inject({
+        method: 'POST',
+        url: '/internal',
+        payload: {},
+        headers: { host: 'reco:8121', ...headers },
+      });
+    const detail = 'Cross-site request refused: internal routes answer servers and pages of this service';
+    for (const headers of <Record<string, string>[]>[
+      { 'sec-fetch-site': 'cross-site' },
+      // Another port on the same host is "same-site", still another page.
+      { 'sec-fetch-site': 'same-site', origin: 'http://reco:9432' },
+      // A browser without Fetch Metadata: its Origin is not this service's.
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+    ]) {
+      const response = await post(headers);
+      expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(response.json()).toEqual({ detail });
+    }
+    // Servers and curl send neither header; Swagger UI's "Try it out" is same-origin.
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { 'sec-fetch-site': 'same-origin', origin: 'http://reco:8121' },
+      { origin: 'http://reco:8121' },
+    ]) {
+      expect((await post(headers)).statusCode, JSON.stringify(headers)).toBe(200);
+    }
+    const { internal } = await documented(open);
+    expect(internal.responses['403']).toMatchObject({ description: expect.stringMatching(/another site/) });
+
+    const guarded = await testApp('a-service-token-of-some-length');
+    expect(Object.keys((await documented(guarded)).internal.responses)).not.toContain('403');
+  });
 });
