@@ -114,6 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
   const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
+  customers.onDeleted = (customerIds) => localPurchases.forget(customerIds);
   // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
   const historySource = new HistorySource(
     catalog,

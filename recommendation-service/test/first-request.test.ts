@@ -135,6 +135,7 @@ describe('the first recommendation for a customer', () => {
     expect((await json(`${reco}/recommendation/${created.body.id}`)).status).toBe(200);
     const victim = customerIds[0]!;
     expect((await json(`${reco}/recommendation/${victim}`)).status).toBe(200);
+    expect(recoDeps().localPurchases.read(victim).purchases.length).toBeGreaterThan(0);
     expect((await fetch(`${users}/customer/${victim}`, { method: 'DELETE' })).status).toBe(204);
     await eventually(
       async () => {
@@ -144,6 +145,12 @@ describe('the first recommendation for a customer', () => {
       },
       5_000,
       'the deleted customer answered 404',
+    );
+    // Their purchases copied from catalog-service's feed go too (catalog-service keeps them).
+    await eventually(
+      async () => recoDeps().localPurchases.read(victim).purchases.length === 0,
+      5_000,
+      "the deleted customer's copied purchases forgotten",
     );
   });
 });

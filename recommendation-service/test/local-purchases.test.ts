@@ -72,4 +72,25 @@ describe(`the customers' purchase copy (${DATABASE_KIND})`, () => {
     await restarted.load();
     expect(restarted.read(2).staleMark).toBe(copy.read(2).staleMark);
   });
+
+  it("forgets a deleted customer's purchases on every replica, and what a lagging replica copies of them", async () => {
+    const replicaA = new LocalPurchases(database.prisma());
+    const replicaB = new LocalPurchases(database.prisma());
+    await Promise.all([replicaA.load(), replicaB.load()]);
+    expect(products(replicaA, 1)).toEqual([13, 12, 10]);
+    // Replica A hears from user-service's customer feed that customer 1 was deleted.
+    await replicaA.forget([1]);
+    expect(replicaA.read(1).purchases).toEqual([]);
+    // Replica B has not heard yet and copies a purchase of customer 1 made before the deletion.
+    await replicaB.copy([purchase(6, 1, 14, 10), purchase(7, 2, 21, 10)]);
+    await replicaA.refresh();
+    expect(replicaA.read(1).purchases).toEqual([]);
+    expect(products(replicaA, 2)).toEqual([21, 20]);
+    await replicaB.forget([1]);
+    await replicaA.markStale([1]); // a purchase of the deleted customer deleted in catalog-service
+    const restarted = new LocalPurchases(database.prisma());
+    await restarted.load();
+    expect(restarted.read(1)).toEqual({ purchases: [], staleMark: null, copiedUpTo: 7 });
+    expect(products(restarted, 2)).toEqual([21, 20]);
+  });
 });

@@ -14,6 +14,8 @@ export class CustomerDirectory extends PollingLoop {
   private version = 0;
   /** When the last poll that worked started (null: none yet, or the last one failed). */
   syncedAt: number | null = null;
+  /** Told of the customers each page says were deleted, before the directory drops them. */
+  onDeleted: (customerIds: number[]) => Promise<void> = async () => {};
 
   constructor(
     private readonly users: Pick<UserClient, 'customerChanges'>,
@@ -39,6 +41,9 @@ export class CustomerDirectory extends PollingLoop {
       const started = Date.now();
       for (;;) {
         const page = await this.users.customerChanges(this.version, PAGE_SIZE);
+        const deleted = page.filter((change) => !change.customer).map((change) => change.customer_id);
+        // First: if that fails, the next poll reads this page again.
+        if (deleted.length > 0) await this.onDeleted(deleted);
         for (const change of page) {
           if (change.customer) this.customers.set(change.customer_id, change.customer);
           else this.customers.delete(change.customer_id);

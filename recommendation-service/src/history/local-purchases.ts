@@ -44,6 +44,8 @@ export class LocalPurchases {
   private readonly byCustomer = new Map<number, CopiedPurchase[]>();
   /** Stale customers and the mark that made them stale. */
   private readonly stale = new Map<number, number>();
+  /** Customers user-service deleted (`forget`): nothing of theirs is copied or kept any more. */
+  private readonly forgotten = new Set<number>();
   private copiedUpTo = 0;
   private lastChange = 0;
   /**
@@ -108,7 +110,10 @@ export class LocalPurchases {
       );
       const fresh = page.filter((purchase) => purchase.purchaseId > (cursor?.copied ?? 0));
       if (fresh.length === 0) return 0;
-      await insertPurchases(tx, fresh);
+      await insertPurchases(
+        tx,
+        fresh.filter((purchase) => !this.forgotten.has(purchase.customerId)),
+      );
       await tx.$executeRawUnsafe(
         `UPDATE recommendation_schema.purchase_stats_cursor SET copied_purchase_id = $1 WHERE id = 1`,
         fresh[fresh.length - 1]!.purchaseId,
@@ -129,6 +134,8 @@ export class LocalPurchases {
       );
       const added = new Map<number, CopiedPurchase[]>();
       for (const row of rows) {
+        // Copied by a replica that has not heard of the deletion yet; its own `forget` deletes the row.
+        if (this.forgotten.has(row.customer_id)) continue;
         const list = added.get(row.customer_id) ?? [];
         list.push(toPurchase(row));
         added.set(row.customer_id, list);
@@ -154,7 +161,8 @@ export class LocalPurchases {
   }
 
   /** catalog-service says these customers' purchases changed: trust the copy again only after a rewrite. */
-  async markStale(customerIds: readonly number[]): Promise<void> {
+  async markStale(changed: readonly number[]): Promise<void> {
+    const customerIds = changed.filter((id) => !this.forgotten.has(id));
     if (customerIds.length === 0) return;
     const marks = await this.prisma.$transaction(async (tx) => {
       await tx.$queryRawUnsafe(CHANGE_LOCK);
@@ -196,6 +204,33 @@ export class LocalPurchases {
     });
     await this.reloadCustomer(customerId);
     for (const mark of marks) this.applyMark(mark, false);
+  }
+
+  /**
+   * user-service deleted these customers: their copied purchases go, from memory and the
+   * database (a shop deleting a customer expects their history gone from the recommender).
+   * catalog-service keeps them, and the purchase statistics keep counting them (aggregates).
+   * Each replica hears it from its own customer feed (which replays every deletion at start)
+   * and deletes the rows again: what a replica not told yet copied goes once it is told. Ids
+   * are never given out again (user-service), so a forgotten customer never comes back.
+   */
+  async forget(customerIds: readonly number[]): Promise<void> {
+    for (const id of customerIds) this.forgotten.add(id);
+    await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe(
+        'DELETE FROM recommendation_schema.customer_purchase WHERE customer_id = ANY($1::int[])',
+        customerIds,
+      ),
+      this.prisma.$executeRawUnsafe(
+        'DELETE FROM recommendation_schema.customer_purchase_stale WHERE customer_id = ANY($1::int[])',
+        customerIds,
+      ),
+    ]);
+    for (const id of customerIds) {
+      this.byCustomer.delete(id);
+      this.stale.delete(id);
+    }
+    this.onMarksChanged([...customerIds]);
   }
 
   get stats(): { customers: number; stale: number; copiedUpTo: number } {
