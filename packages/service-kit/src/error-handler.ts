@@ -69,6 +69,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       } else if (error.statusCode >= 500) {
         request.log[level]({ err: error.cause ?? error }, error.detail);
       }
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', error.retryAfterSeconds);
       return reply.code(error.statusCode).send({ detail: error.detail });
     }
     const mapped = mapDatabaseError(error);
