@@ -26,9 +26,9 @@ export interface ServiceSpec {
  * - user-service and recommendation-service start at once: neither needs another service to
  *   start, and the recommendation service's start-up (loading the model) is the slowest.
  * - catalog-service starts once user-service is ready (its import checks customers) and the
- *   recommendation service is ready: it listens while it loads (model, vectors, statistics) and
- *   answers 503 meanwhile, and the first product deliveries of the outbox must find it loaded
- *   instead of going into retry backoff (its /readyz waits on no other service).
+ *   recommendation service answers /healthz, so the first product deliveries of its outbox
+ *   find a listener. It listens while it still loads (model, vectors, statistics) and answers
+ *   them 503 until then: the outbox backs off (0.5 s, doubling) and delivers once it is loaded.
  * Every /readyz is awaited at the end.
  */
 export const SERVICES: readonly ServiceSpec[] = [
@@ -62,7 +62,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     urlVariable: 'CATALOG_SERVICE_URL',
     startAfter: [
       { service: 'user', state: 'ready' },
-      { service: 'recommendation', state: 'ready' },
+      { service: 'recommendation', state: 'healthy' },
     ],
   },
 ];
