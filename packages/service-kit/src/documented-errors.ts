@@ -23,6 +23,11 @@ function failuresOf(dependency: string): Reason[] {
   if (dependency === 'database') {
     return [
       [503, 'the database is unreachable', 'Database unavailable, try again shortly'],
+      [
+        503,
+        'the database is busy: every connection in use (`Database busy ...`, with `Retry-After`)',
+        'Database busy (every connection in use), try again shortly',
+      ],
       // node-postgres's query_timeout (packages/db): a query sent may still be applied later.
       [
         504,
