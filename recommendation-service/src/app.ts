@@ -250,15 +250,15 @@ async function load(
     }
   };
   report('checking whether the vector collection needs a re-index');
-  await reindexIfNeeded(false).catch((err) => {
-    if (!(err instanceof VectorStoreUnavailableError)) throw err;
-  });
   // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
   vectorStore.onSetUp = (created) => {
     reindexIfNeeded(created).catch((err) =>
       app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
     );
   };
+  await reindexIfNeeded(false).catch((err) => {
+    if (!(err instanceof VectorStoreUnavailableError)) throw err;
+  });
   feed.start();
   listener?.start();
   customers.start();
