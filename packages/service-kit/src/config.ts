@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reachableHost } from './reachable-host.js';
 
 /** Parses the environment once at boot: a bad variable stops start-up with a message naming it. */
 export function loadConfig<Schema extends z.ZodType>(
@@ -19,6 +20,20 @@ export function loadConfig<Schema extends z.ZodType>(
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * `env` with each peer URL variable that is unset (`USER_SERVICE_URL`: 8101) set to that peer's
+ * port at the address this service's HOST is reached at, as the launcher sets them: services
+ * started one by one with HOST=127.0.0.2 find each other there, not on 127.0.0.1.
+ */
+export function withPeerUrlDefaults(
+  env: Record<string, string | undefined>,
+  ports: Record<string, number>,
+): Record<string, string | undefined> {
+  const host = reachableHost(env.HOST || '0.0.0.0');
+  const unset = Object.entries(ports).filter(([name]) => !env[name]);
+  return { ...env, ...Object.fromEntries(unset.map(([name, port]) => [name, `http://${host}:${port}`])) };
 }
 
 /** Common variables: every service reads these. */
