@@ -1,14 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  baseConfigShape,
-  databaseUrl,
-  durationMs,
-  flag,
-  loadConfig,
-  serviceUrl,
-  withPeerUrlDefaults,
-} from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, durationMs, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -80,7 +72,4 @@ const checkedConfigSchema = configSchema.refine(
 );
 
 export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
-  loadConfig(
-    checkedConfigSchema,
-    withPeerUrlDefaults(env, { USER_SERVICE_URL: 8101, RECOMMENDATION_SERVICE_URL: 8121 }),
-  );
+  loadConfig(checkedConfigSchema, env, { USER_SERVICE_URL: 8101, RECOMMENDATION_SERVICE_URL: 8121 });

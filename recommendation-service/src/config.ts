@@ -1,14 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  baseConfigShape,
-  databaseUrl,
-  durationMs,
-  flag,
-  loadConfig,
-  serviceUrl,
-  withPeerUrlDefaults,
-} from '@ecom/service-kit';
+import { baseConfigShape, databaseUrl, durationMs, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
 import { rankingConfigShape } from './ranking/config.js';
@@ -72,8 +64,5 @@ const checkedConfigSchema = configSchema.refine(
 );
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(
-    checkedConfigSchema,
-    withPeerUrlDefaults(env, { CATALOG_SERVICE_URL: 8111, USER_SERVICE_URL: 8101 }),
-  );
+  return loadConfig(checkedConfigSchema, env, { CATALOG_SERVICE_URL: 8111, USER_SERVICE_URL: 8101 });
 }
