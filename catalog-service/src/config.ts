@@ -21,7 +21,8 @@ export const configSchema = z.object({
   /** Purchase rows written per transaction by the dataset import. */
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(5_000),
 
-  USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101'),
+  /** Unset: port 8101 where HOST is reached (readConfig). */
+  USER_SERVICE_URL: serviceUrl,
   /** Per-attempt deadline of a customer look-up. */
   USER_SERVICE_TIMEOUT_MS: millis(2_000),
   /** Extra attempts for a customer look-up after a network error or a 5xx. */
@@ -34,7 +35,8 @@ export const configSchema = z.object({
    */
   CUSTOMER_CACHE_TTL_MS: durationMs(0, 600_000).default(0),
 
-  RECOMMENDATION_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8121'),
+  /** Unset: port 8121 where HOST is reached (readConfig). */
+  RECOMMENDATION_SERVICE_URL: serviceUrl,
   /** Deadline of one delivery call (a batch may be embedded by a real model: be generous). */
   RECOMMENDATION_SERVICE_TIMEOUT_MS: millis(30_000),
   /** Deliver product changes to recommendation-service (the outbox is written either way). */
@@ -70,4 +72,4 @@ const checkedConfigSchema = configSchema.refine(
 );
 
 export const readConfig = (env: Record<string, string | undefined> = process.env): Config =>
-  loadConfig(checkedConfigSchema, env);
+  loadConfig(checkedConfigSchema, env, { USER_SERVICE_URL: 8101, RECOMMENDATION_SERVICE_URL: 8121 });

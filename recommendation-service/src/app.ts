@@ -1,8 +1,10 @@
 import { NotificationListener, registerDatabase } from '@ecom/db';
 import {
+  type App,
   type AppWith,
   type BuildOptions as BaseBuildOptions,
   createServer,
+  loadOnStartUp,
   withDeps,
 } from '@ecom/service-kit';
 import { CatalogClient } from './clients/catalog-client.js';
@@ -40,7 +42,18 @@ interface BuildOptions extends BaseBuildOptions {
   learnPurchases?: boolean;
 }
 
-/** Builds the recommendation-service app without listening: server.ts listens, tests inject. */
+/** What the start-up load opened besides the routes' dependencies: started at its end, closed with the app. */
+interface Loaded extends Deps {
+  customers: CustomerDirectory;
+  listener: NotificationListener | undefined;
+}
+
+/**
+ * Builds the recommendation-service app without listening: server.ts listens, tests inject. Only
+ * the database is set up before; the embedder (a model may take minutes to download), the vector
+ * store and what memory holds of the database load in the background once it listens (README,
+ * "Start-up"): /readyz and the routes that need them answer 503 with the load's progress meanwhile.
+ */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<AppWith<Deps>> {
   const app = await createServer({
     name: 'recommendation-service',
@@ -57,15 +70,76 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  const { embedder, vectorStore } = await openVectors(app, config);
-
   const catalog = new CatalogClient({
     baseUrl: config.CATALOG_SERVICE_URL,
     timeoutMs: config.CATALOG_TIMEOUT_MS,
     retries: config.CATALOG_RETRIES,
   });
+  const users = new UserClient({
+    baseUrl: config.USER_SERVICE_URL,
+    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+  });
+  let step = 'starting';
+  const loaded = loadOnStartUp(app, {
+    name: 'start-up load',
+    progress: () => step,
+    load: async (signal) => {
+      const opened = await openVectors(app, config, signal, (now) => {
+        step = now;
+      });
+      try {
+        signal.throwIfAborted();
+        return await load(app, config, { prisma, catalog, users, ...opened }, options, signal, (now) => {
+          step = now;
+        });
+      } catch (error) {
+        await opened.vectorStore.close();
+        await opened.embedder.close?.();
+        throw error;
+      }
+    },
+  });
+  for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
+    await app.register(routes, loaded);
+  }
+  await app.register(dashboardRoutes, {
+    deps: loaded,
+    sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
+  });
+  app.addHook('onClose', async () => {
+    // After the start-up load stopped (start-up.ts waits for it in preClose).
+    const parts = loaded.current;
+    await parts?.listener?.close();
+    await parts?.feed.stop();
+    await parts?.customers.stop();
+    await parts?.reindexer.stop();
+    await parts?.neighbours?.stop();
+    await catalog.close();
+    await users.close();
+    await parts?.vectorStore.close();
+    await parts?.embedder.close?.();
+  });
+  return withDeps(app, () => loaded.get());
+}
+
+/**
+ * Reads into memory what the database holds (products, purchases, statistics), wires the parts
+ * together and starts the background work: the purchase and customer feeds, the neighbour lists,
+ * a re-index when the collection is empty or behind.
+ */
+async function load(
+  app: App,
+  config: Config,
+  opened: Pick<Deps, 'embedder' | 'vectorStore' | 'catalog' | 'users'> & { prisma: PrismaClient },
+  options: BuildOptions,
+  signal: AbortSignal,
+  report: (step: string) => void,
+): Promise<Loaded> {
+  const { prisma, embedder, vectorStore, catalog, users } = opened;
+  report('reading the product directory');
   const directory = new ProductDirectory(prisma, embedder.id);
   await directory.refresh(); // the first refresh loads every product
+  signal.throwIfAborted();
   // Purchase statistics live in the database (shared by replicas); memory holds a bounded copy.
   const statsStore = new PurchaseStatsStore(prisma, pairCountOptions(config));
   const coPurchases = new PurchaseStats();
@@ -92,8 +166,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     neighbours,
   );
   const reindexer = new Reindexer(catalog, vectorSync, directory, app.log);
+  report('reading the copy of purchases');
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
+  signal.throwIfAborted();
   const learn = options.learnPurchases !== false;
   // Each feed tick takes in other replicas' product changes; the embedded store has no other replica.
   const shared = vectorStore.kind === 'milvus' ? vectorSync : undefined;
@@ -108,11 +184,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log,
   );
   // What is already learned (by this or another replica) serves the first request.
+  report('reading the purchase statistics');
   await feed.refresh();
-  const users = new UserClient({
-    baseUrl: config.USER_SERVICE_URL,
-    timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-  });
+  signal.throwIfAborted();
   const customers = new CustomerDirectory(users, config.CUSTOMER_SYNC_INTERVAL_MS, app.log);
   customers.onDeleted = (customerIds) => localPurchases.forget(customerIds);
   // HISTORY_CACHE_TTL_MS=0 asks catalog-service on every request, as before the copy.
@@ -125,11 +199,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     feed,
     Math.max(config.HISTORY_CACHE_TTL_MS, 3 * config.PURCHASE_SYNC_INTERVAL_MS),
   );
-
   const deps: Deps = {
     embedder,
     vectorStore,
     catalog,
+    users,
+    feed,
     histories: new HistoryCache(historySource, config.HISTORY_CACHE_TTL_MS, config.HISTORY_CACHE_SIZE),
     localPurchases,
     productDirectory: directory,
@@ -152,16 +227,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         log: app.log,
       })
     : undefined;
-  for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
-    await app.register(routes, deps);
-  }
-  registerRecommendationMetrics(app, deps, feed, customers, listener);
-  await app.register(dashboardRoutes, {
-    ...deps,
-    users,
-    feed,
-    sampleIntervalMs: config.DASHBOARD_SAMPLE_INTERVAL_MS,
-  });
+  registerRecommendationMetrics(app, deps, customers, listener);
 
   /**
    * A new or empty collection (first start, a new embedder, Milvus lost its data): the re-index
@@ -184,29 +250,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       reindexer.start('behind');
     }
   };
-  app.addHook('onReady', async () => {
-    feed.start();
-    listener?.start();
-    customers.start();
-    neighbours?.fill();
-    // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
-    vectorStore.onSetUp = (created) => {
-      reindexIfNeeded(created).catch((err) =>
-        app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
-      );
-    };
-    await reindexIfNeeded(false).catch((err) => {
-      if (!(err instanceof VectorStoreUnavailableError)) throw err;
-    });
+  report('checking whether the vector collection needs a re-index');
+  // Milvus down at start, or restarted without its data: checked whenever it sets the collection up.
+  vectorStore.onSetUp = (created) => {
+    reindexIfNeeded(created).catch((err) =>
+      app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
+    );
+  };
+  await reindexIfNeeded(false).catch((err) => {
+    if (!(err instanceof VectorStoreUnavailableError)) throw err;
   });
-  app.addHook('onClose', async () => {
-    await listener?.close();
-    await feed.stop();
-    await customers.stop();
-    await reindexer.stop();
-    await neighbours?.stop();
-    await catalog.close();
-    await users.close();
-  });
-  return withDeps(app, deps);
+  feed.start();
+  listener?.start();
+  customers.start();
+  neighbours?.fill();
+  return { ...deps, customers, listener };
 }

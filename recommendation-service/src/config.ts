@@ -19,7 +19,8 @@ export const configSchema = z.object({
   DATABASE_URL: databaseUrl,
   /** Embedded database and vector index folder, used when DATABASE_URL / MILVUS_ADDRESS are not set. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
-  CATALOG_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8111'),
+  /** Unset: port 8111 where HOST is reached (readConfig). */
+  CATALOG_SERVICE_URL: serviceUrl,
   /** Per-attempt deadline for calls to catalog-service. */
   CATALOG_TIMEOUT_MS: durationMs(50, 60_000).default(2_000),
   CATALOG_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
@@ -27,7 +28,8 @@ export const configSchema = z.object({
   HISTORY_CACHE_TTL_MS: durationMs(0, 3_600_000).default(10_000),
   /** Customers whose history is kept in memory. */
   HISTORY_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  USER_SERVICE_URL: serviceUrl.default('http://127.0.0.1:8101'),
+  /** Unset: port 8101 where HOST is reached (readConfig). */
+  USER_SERVICE_URL: serviceUrl,
   USER_SERVICE_TIMEOUT_MS: durationMs(50, 60_000).default(2_000),
   /** How often the dashboard's latency chart samples the request histogram of GET /recommendation/{id}. */
   DASHBOARD_SAMPLE_INTERVAL_MS: durationMs(200, 300_000).default(5_000),
@@ -62,5 +64,5 @@ const checkedConfigSchema = configSchema.refine(
 );
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
-  return loadConfig(checkedConfigSchema, env);
+  return loadConfig(checkedConfigSchema, env, { CATALOG_SERVICE_URL: 8111, USER_SERVICE_URL: 8101 });
 }

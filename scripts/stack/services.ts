@@ -27,7 +27,8 @@ export interface ServiceSpec {
  *   start, and the recommendation service's start-up (loading the model) is the slowest.
  * - catalog-service starts once user-service is ready (its import checks customers) and the
  *   recommendation service answers /healthz, so the first product deliveries of its outbox
- *   find a listener instead of going into retry backoff.
+ *   find a listener. It listens while it still loads (model, vectors, statistics) and answers
+ *   them 503 until then: the outbox backs off (0.5 s, doubling) and delivers once it is loaded.
  * Every /readyz is awaited at the end.
  */
 export const SERVICES: readonly ServiceSpec[] = [

@@ -35,6 +35,8 @@ async function start(dir: string, port: number) {
   const { readConfig } = await import(path.join(REPO_ROOT, dir, 'src/config.ts'));
   const app = await buildApp(readConfig({ ...env, PORT: String(port) }), { logger: false });
   await app.listen({ host: '127.0.0.1', port });
+  // recommendation-service loads its vectors and statistics after it listens.
+  await app.startedUp();
   return app;
 }
 

@@ -47,6 +47,8 @@ runMain(USAGE, async (argv) => {
     const { readConfig } = await import(path.join(REPO_ROOT, service, 'src/config.ts'));
     const app = await buildApp(readConfig({ ...env, PORT: String(port) }), { logger: false });
     await app.listen({ host: '127.0.0.1', port });
+    // recommendation-service loads its vectors and statistics after it listens.
+    await app.startedUp();
     return app;
   };
   const apps = [await start('user-service', ports.user)];

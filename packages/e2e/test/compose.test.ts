@@ -21,7 +21,7 @@ interface ComposeService {
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   environment?: Record<string, string | number> | string[];
   ports?: (string | { published: number | string; target: number | string; host_ip?: string })[];
-  healthcheck?: { test?: string[] | string };
+  healthcheck?: { test?: string[] | string; interval?: string; retries?: number; start_period?: string };
   depends_on?: Record<string, { condition?: string }> | string[];
   volumes?: string[];
 }
@@ -43,6 +43,16 @@ function environmentOf(service: ComposeService): Record<string, string> {
     );
   }
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
+}
+
+/** A compose duration (`90s`, `10m`, `1m30s`) in seconds; compose's defaults when unset (30 s, 0). */
+function seconds(duration: string | undefined, fallback = 30): number {
+  if (duration === undefined) return fallback;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  return [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)].reduce(
+    (total, [, value, unit]) => total + Number(value) * units[unit!]!,
+    0,
+  );
 }
 
 function portMappings(service: ComposeService): { host: number; container: number }[] {
@@ -92,6 +102,22 @@ describe('docker-compose.yml (static checks)', () => {
   it('gives every service a healthcheck', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.healthcheck?.test, `${name} has no healthcheck`).toBeDefined();
+    }
+  });
+
+  it('gives the services a start window a slow 100,000-row import fits in, and catches a dead service within 2 minutes after it', () => {
+    // Measured: ~7 s for 100,000 rows (catalog-service/README.md, bench:import); a machine 50 times
+    // slower must not have its stack fail while the import runs (/readyz 503 meanwhile).
+    const slowImportSeconds = 7 * 50;
+    for (const spec of SERVICES) {
+      const check = services[spec.name]!.healthcheck!;
+      expect(seconds(check.start_period, 0), `${spec.name} start_period`).toBeGreaterThanOrEqual(
+        slowImportSeconds,
+      );
+      expect(
+        seconds(check.interval) * (check.retries ?? 3),
+        `${spec.name} interval x retries`,
+      ).toBeLessThanOrEqual(120);
     }
   });
 

@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { reachableHost } from './reachable-host.js';
 
-/** Parses the environment once at boot: a bad variable stops start-up with a message naming it. */
+/**
+ * Parses the environment once at boot: a bad variable stops start-up with a message naming it.
+ * `peerPorts` names the peer URL variables and their ports (withPeerUrlDefaults).
+ */
 export function loadConfig<Schema extends z.ZodType>(
   schema: Schema,
   env: Record<string, string | undefined> = process.env,
+  peerPorts: Record<string, number> = {},
 ): Readonly<z.infer<Schema>> {
   // Empty strings count as "not set", as in docker compose files and .env files.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const cleaned = withPeerUrlDefaults(set, peerPorts);
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues
@@ -19,6 +25,20 @@ export function loadConfig<Schema extends z.ZodType>(
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * `env` with each peer URL variable that is unset (`USER_SERVICE_URL`: 8101) set to that peer's
+ * port at the address this service's HOST is reached at, as the launcher sets them: services
+ * started one by one with HOST=127.0.0.2 find each other there, not on 127.0.0.1.
+ */
+function withPeerUrlDefaults(
+  env: Record<string, string | undefined>,
+  ports: Record<string, number>,
+): Record<string, string | undefined> {
+  const host = reachableHost(env.HOST || '0.0.0.0');
+  const unset = Object.entries(ports).filter(([name]) => !env[name]);
+  return { ...env, ...Object.fromEntries(unset.map(([name, port]) => [name, `http://${host}:${port}`])) };
 }
 
 /** Common variables: every service reads these. */

@@ -63,8 +63,9 @@ export type App = FastifyInstance<
  */
 export type AppWith<Deps extends object> = App & { readonly deps: Deps };
 
-export function withDeps<Deps extends object>(app: App, deps: Deps): AppWith<Deps> {
-  app.decorate<object>('deps', deps);
+export function withDeps<Deps extends object>(app: App, deps: Deps | (() => Deps)): AppWith<Deps> {
+  // A function: dependencies loaded after the app is built (start-up.ts, loadOnStartUp).
+  app.decorate<object>('deps', typeof deps === 'function' ? { getter: deps } : deps);
   return app as AppWith<Deps>;
 }
 

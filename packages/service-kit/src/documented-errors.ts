@@ -10,6 +10,8 @@ declare module 'fastify' {
      * so the document lists a dependency's failures exactly where a dependency is called.
      */
     dependsOn?: readonly string[];
+    /** The route reads what a start-up task loads (start-up.ts, loadOnStartUp): 503 until it is loaded. */
+    loadedOnStartUp?: boolean;
   }
 }
 
@@ -21,6 +23,11 @@ function failuresOf(dependency: string): Reason[] {
   if (dependency === 'database') {
     return [
       [503, 'the database is unreachable', 'Database unavailable, try again shortly'],
+      [
+        503,
+        'the database is busy: every connection in use (`Database busy ...`, with `Retry-After`)',
+        'Database busy (every connection in use), try again shortly',
+      ],
       // node-postgres's query_timeout (packages/db): a query sent may still be applied later.
       [
         504,
@@ -37,6 +44,11 @@ function failuresOf(dependency: string): Reason[] {
 
 /** Answers of the shared layers around a route (draining, URL and body parsing, limits). */
 const ALWAYS: Reason[] = [[503, 'the service is shutting down', 'Service is shutting down, retry shortly']];
+const LOADED_ON_START_UP: Reason = [
+  503,
+  'the service is still loading at start-up (`detail` says how far, `Retry-After` when to ask again)',
+  'Not ready: start-up load running: reading the purchase statistics',
+];
 const WITH_PATH_PARAMS: Reason[] = [
   [400, 'malformed URL (bad percent-encoding)', 'Malformed URL: invalid percent-encoding'],
   [414, 'a path parameter is over 100 characters', 'A path parameter is too long'],
@@ -77,6 +89,7 @@ export function documentSharedErrors(app: FastifyInstance): void {
     if (dependsOn.length > 0) schema['x-depends-on'] = dependsOn;
     // Dependencies first: the first reason for a status gives its example.
     const reasons = [...dependsOn.flatMap(failuresOf), ...ALWAYS];
+    if (route.config?.loadedOnStartUp) reasons.push(LOADED_ON_START_UP);
     if (schema.params) reasons.push(...WITH_PATH_PARAMS);
     // Fastify reads a body on these methods whether the route takes one or not.
     if (schema.body || [route.method].flat().some((method) => BODY_METHODS.has(method))) {

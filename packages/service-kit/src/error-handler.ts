@@ -72,11 +72,13 @@ export function installErrorHandler(app: FastifyInstance): void {
       } else if (error.statusCode >= 500) {
         request.log[level]({ err: error.cause ?? error }, error.detail);
       }
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', error.retryAfterSeconds);
       return reply.code(error.statusCode).send({ detail: error.detail });
     }
     const mapped = mapDatabaseError(error);
     if (mapped) {
       if (mapped.status >= 500) request.log.error({ err: error }, mapped.detail);
+      if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', mapped.retryAfterSeconds);
       return reply.code(mapped.status).send({ detail: mapped.detail });
     }
     if (isResponseSerializationError(error)) {
@@ -118,18 +120,35 @@ export function publicErrorMessage(error: unknown): string {
   return mapDatabaseError(error)?.detail ?? 'Internal error (see the service log)';
 }
 
-type Mapped = { status: number; detail: string };
+type Mapped = { status: number; detail: string; retryAfterSeconds?: number };
 const UNAVAILABLE: Mapped = { status: 503, detail: 'Database unavailable, try again shortly' };
-// P1xxx: cannot connect. P2024 pool timeout, P2028 transaction could not start in time (or
-// expired), P2037 too many connections.
+/**
+ * The database answers but every connection is in use (a burst of writes): nothing was done, and
+ * the same request succeeds once the burst has passed, which a client is told apart from an outage.
+ */
+export const DATABASE_BUSY: Mapped = {
+  status: 503,
+  detail: 'Database busy (every connection in use), try again shortly',
+  retryAfterSeconds: 1,
+};
+// P1xxx: cannot connect. Busy: P2024 pool timeout, P2028 a transaction could not start within
+// Prisma's maxWait (2 s) or outlived its timeout, P2037 the server has no connection left.
 const PRISMA_CODES = new Map<string, Mapped>([
   ['P2002', { status: 409, detail: 'A record with the same unique value already exists' }],
   ['P2025', { status: 404, detail: 'Record not found' }],
   ['P2003', { status: 409, detail: 'The record is referenced by other records' }],
-  ['P2024', UNAVAILABLE],
-  ['P2028', UNAVAILABLE],
-  ['P2037', UNAVAILABLE],
+  ['P2024', DATABASE_BUSY],
+  ['P2028', DATABASE_BUSY],
+  ['P2037', DATABASE_BUSY],
 ]);
+/**
+ * pg-pool's answer to a query that waited connectionTimeoutMillis (3 s, packages/db) for one of
+ * its connections, all in use; a connection that cannot be opened fails otherwise ("Connection
+ * terminated due to connection timeout", ECONNREFUSED). Postgres's 53300: too many connections.
+ */
+const BUSY_MESSAGE = /timeout exceeded when trying to connect/;
+const BUSY_KINDS = new Set(['TooManyConnections']);
+const BUSY_CODES = new Set(['53300']);
 
 /**
  * Prisma error codes (https://www.prisma.io/docs/orm/reference/error-reference) and connection
@@ -150,18 +169,21 @@ export function mapDatabaseError(error: unknown): Mapped | null {
       detail: 'Database did not answer in time; the change may or may not have been applied',
     };
   }
+  const busy = causes(error).some(
+    (cause) =>
+      BUSY_KINDS.has(cause.kind as string) ||
+      BUSY_CODES.has(cause.code as string) ||
+      BUSY_CODES.has(cause.originalCode as string) ||
+      (typeof cause.message === 'string' && BUSY_MESSAGE.test(cause.message)),
+  );
+  if (busy) return { ...DATABASE_BUSY };
   return isUnreachable(error) ? { ...UNAVAILABLE } : null;
 }
 
 /** What Prisma's driver adapters report when the database cannot be reached. */
-const UNREACHABLE_KINDS = new Set([
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-]);
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
 const UNREACHABLE_MESSAGE =
-  /ECONNREFUSED|Can't reach database server|timeout exceeded when trying to connect|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i;
+  /ECONNREFUSED|Can't reach database server|Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i;
 
 /** Whether some error in the cause chain is a "cannot reach it" code, kind or message. */
 export function isUnreachable(error: unknown): boolean {

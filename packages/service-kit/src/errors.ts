@@ -6,19 +6,27 @@ import { z } from 'zod';
  * handler turns them into `{"detail": ...}`.
  */
 export class HttpError extends Error {
+  /** Seconds a client should wait before trying again, sent as `Retry-After` (RFC 9110 §10.2.3). */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly statusCode: number,
     readonly detail: string,
-    options?: ErrorOptions,
+    options?: HttpErrorOptions,
   ) {
     super(detail, options);
     this.name = new.target.name;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+}
+
+export interface HttpErrorOptions extends ErrorOptions {
+  retryAfterSeconds?: number;
 }
 
 function withStatus(status: number) {
   return class extends HttpError {
-    constructor(detail: string, options?: ErrorOptions) {
+    constructor(detail: string, options?: HttpErrorOptions) {
       super(status, detail, options);
     }
   };

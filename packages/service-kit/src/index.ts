@@ -8,6 +8,7 @@ export * from './json-body.js';
 export * from './metrics.js';
 export * from './outage-log.js';
 export * from './prometheus-text.js';
+export * from './reachable-host.js';
 export * from './recent-latency.js';
 export * from './request-hygiene.js';
 export * from './run-server.js';

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ServiceUnavailableError } from './errors.js';
 
 /** Work a service does once at start-up that may take long: a dataset import, a seed. */
 export interface StartUpTask {
@@ -99,4 +100,43 @@ export function installStartUp(app: FastifyInstance): { stop(): void } {
     settle.resolve();
   });
   return { stop: () => stopping.abort() };
+}
+
+/** What a start-up task loads (`loadOnStartUp`), for the routes that cannot answer without it. */
+export interface LoadedOnStartUp<T> {
+  /** The loaded value; before that a 503 `Not ready: <task> running: <progress>`, as /readyz says it. */
+  get(): T;
+  /** The loaded value, or undefined while it loads (or after it failed or stopped). */
+  readonly current: T | undefined;
+}
+
+/** How long a request refused while the service loads is told to wait (`Retry-After`). */
+const LOADING_RETRY_AFTER_S = 2;
+
+/**
+ * A start-up task whose result the routes need (recommendation-service's embedder, vectors and
+ * statistics): the service listens while it loads, and a route that reads it meanwhile answers
+ * 503 with the task's progress and `Retry-After` rather than waiting an unknown time.
+ */
+export function loadOnStartUp<T>(
+  app: FastifyInstance,
+  task: Omit<StartUpTask, 'run'> & { load(signal: AbortSignal): Promise<T> },
+): LoadedOnStartUp<T> {
+  let current: T | undefined;
+  app.addStartUpTask({
+    ...task,
+    run: async (signal) => {
+      current = await task.load(signal);
+    },
+  });
+  return {
+    get current() {
+      return current;
+    },
+    get() {
+      if (current !== undefined) return current;
+      const state = app.startUpState() ?? `${task.name} stopped: the service is shutting down`;
+      throw new ServiceUnavailableError(`Not ready: ${state}`, { retryAfterSeconds: LOADING_RETRY_AFTER_S });
+    },
+  };
 }

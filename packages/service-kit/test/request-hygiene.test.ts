@@ -156,10 +156,14 @@ describe('database errors', () => {
     expect(publicErrorMessage(uniqueViolation)).toBe('Internal error (see the service log)');
   });
 
-  it('answers 503 for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
-    const unavailable = { status: 503, detail: 'Database unavailable, try again shortly' };
+  it('answers 503 busy for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
+    const busy = {
+      status: 503,
+      detail: 'Database busy (every connection in use), try again shortly',
+      retryAfterSeconds: 1,
+    };
     expect(mapDatabaseError(Object.assign(new Error('Transaction API error'), { code: 'P2028' }))).toEqual(
-      unavailable,
+      busy,
     );
     // A query sent and never answered may still be applied later: 504, not "nothing done".
     expect(mapDatabaseError(new Error('Query read timeout'))).toEqual({

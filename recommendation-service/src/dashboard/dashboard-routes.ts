@@ -10,8 +10,9 @@ import {
 } from '@ecom/contracts';
 import { type App, found, RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
+import type { LoadedDeps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
-import { buildOverview, LATENCY_ROUTE, type OverviewDeps, overviewSchema } from './overview.js';
+import { buildOverview, LATENCY_ROUTE, overviewSchema } from './overview.js';
 
 /** The files the page is made of: served from memory, no CDN, no build step. */
 const ASSETS = [
@@ -70,7 +71,11 @@ const productDetailSchema = z
  * The staff dashboard: one HTML page with plain ES modules, and read-only JSON routes that gather
  * what it shows from the other services, so none has to allow cross-origin requests (docs/dashboard.md).
  */
-export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<void> {
+export async function dashboardRoutes(
+  app: App,
+  options: { deps: LoadedDeps; sampleIntervalMs: number },
+): Promise<void> {
+  const { deps } = options;
   const publicDir = new URL('./public/', import.meta.url);
   const page = readFileSync(new URL('index.html', publicDir), 'utf8');
   const assets = new Map(ASSETS.map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]));
@@ -133,6 +138,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/overview',
     {
+      config: { loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'Counts, embedder, sync backlog, feed lag and recent latency of GET /recommendation/{id}',
@@ -142,13 +148,13 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       },
       logLevel: 'warn',
     },
-    async () => buildOverview(app, options, latency),
+    async () => buildOverview(app, deps.get(), latency),
   );
 
   app.get(
     '/dashboard/api/customers',
     {
-      config: { dependsOn: ['user-service'] },
+      config: { dependsOn: ['user-service'], loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'Find customers by id or by part of their name (from user-service)',
@@ -160,8 +166,8 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       const { q } = request.query;
       // An id is 1 or more: `0` or `00` is only searched as text.
       const id = /^\d{1,9}$/.test(q) ? Number(q) : 0;
-      const byId = id >= 1 ? await options.users.customer(id, request) : null;
-      const byName = await options.users.search(q, 20, request);
+      const byId = id >= 1 ? await deps.get().users.customer(id, request) : null;
+      const byName = await deps.get().users.search(q, 20, request);
       return byId ? [byId, ...byName.filter((customer) => customer.id !== byId.id)] : byName;
     },
   );
@@ -169,7 +175,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/customers/:customer_id',
     {
-      config: { dependsOn: ['catalog-service'] },
+      config: { dependsOn: ['catalog-service'], loadedOnStartUp: true },
       schema: {
         tags,
         summary: "A customer's profile and newest purchases (from catalog-service)",
@@ -178,7 +184,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
       },
     },
     async (request) => {
-      const history = await options.catalog.purchaseHistory(request.params.customer_id, request);
+      const history = await deps.get().catalog.purchaseHistory(request.params.customer_id, request);
       return {
         ...history,
         purchases: history.purchases.slice(0, 100),
@@ -190,7 +196,7 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
   app.get(
     '/dashboard/api/products/:product_id',
     {
-      config: { dependsOn: ['catalog-service'] },
+      config: { dependsOn: ['catalog-service'], loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'One product (from catalog-service) and whether it has a vector here',
@@ -200,8 +206,9 @@ export async function dashboardRoutes(app: App, options: OverviewDeps): Promise<
     },
     async (request) => {
       const { product_id } = request.params;
-      const product = found(await options.catalog.product(product_id, request), `Product ${product_id}`);
-      const indexed = options.productDirectory.get(product_id);
+      const { catalog, productDirectory } = deps.get();
+      const product = found(await catalog.product(product_id, request), `Product ${product_id}`);
+      const indexed = productDirectory.get(product_id);
       return {
         ...product,
         category: indexed?.categoryTitle ?? null,

@@ -1,9 +1,7 @@
 import { type App, parsePrometheusText, type RecentLatency } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { UserClient } from '../clients/user-client.js';
 import type { Deps } from '../deps.js';
 import { vectorsInfo } from '../plugins/vectors.js';
-import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 const count = z.number().nullable().describe('null when the owning service did not answer');
 
@@ -105,17 +103,11 @@ type Overview = z.infer<typeof overviewSchema>;
 /** The route whose recent latency the overview charts. */
 export const LATENCY_ROUTE = '/recommendation/:customer_id';
 
-export interface OverviewDeps extends Deps {
-  users: UserClient;
-  feed: PurchaseFeed;
-  sampleIntervalMs: number;
-}
-
 /**
  * This service's state and the other services' public `/metrics` (counts, outbox backlog): one
  * that does not answer leaves its numbers null and shows as unavailable.
  */
-export async function buildOverview(app: App, deps: OverviewDeps, recent: RecentLatency): Promise<Overview> {
+export async function buildOverview(app: App, deps: Deps, recent: RecentLatency): Promise<Overview> {
   const { embedder: id, ...engine } = vectorsInfo(deps);
   const [userText, catalogText, readiness, vectors] = await Promise.all([
     deps.users.metricsText().catch(() => null),

@@ -32,8 +32,11 @@ export async function createEmbedder(
   {
     createPipeline,
     fetchedModelDir: dir = FETCHED_MODEL_DIR,
+    signal,
   }: {
     createPipeline?: PipelineFactory;
+    /** Aborts a hub check or download: the service is shutting down (no fallback then). */
+    signal?: AbortSignal;
     /** Where `auto` looks for a model built by scripts/fetch-model.sh; null: nowhere. */
     fetchedModelDir?: string | null;
   } = {},
@@ -55,10 +58,11 @@ export async function createEmbedder(
     // Offline, fail here, before transformers.js (and onnxruntime with it) is imported; a model in
     // transformers.js's file cache (`cache_dir/<model>/<file>`) needs no hub.
     if (model && !localPath && !existsSync(path.join(config.EMBEDDINGS_CACHE_DIR, model, 'config.json'))) {
-      await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
+      await assertHubAnswers(config.EMBEDDINGS_HUB_URL, model, config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS, signal);
     }
-    return await createTransformersEmbedder(config, log, { model, localPath, createPipeline });
+    return await createTransformersEmbedder(config, log, { model, localPath, createPipeline, signal });
   } catch (error) {
+    signal?.throwIfAborted();
     // With its causes: "fetch failed" alone does not say that DNS failed.
     const reason = reasonOf(error);
     const where = localPath ? '' : ' (the Hugging Face hub may be unreachable)';

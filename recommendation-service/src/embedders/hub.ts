@@ -4,20 +4,26 @@
  * transformers.js, whose onnxruntime (+42 MiB, docs/benchmarks.md "Serving cost") an offline
  * `auto` start, ending with the hashing embedder, would carry for nothing.
  */
-export async function assertHubAnswers(hubUrl: string, model: string, timeoutMs: number): Promise<void> {
+export async function assertHubAnswers(
+  hubUrl: string,
+  model: string,
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<void> {
   // transformers.js's default `remotePathTemplate` on `env.remoteHost`:
   // https://huggingface.co/docs/transformers.js/api/env
   const url = new URL(`${model}/resolve/main/config.json`, hubUrl.endsWith('/') ? hubUrl : `${hubUrl}/`);
-  const response = await fetchWithTimeout(timeoutMs)(url.href, { method: 'HEAD' });
+  const response = await fetchWithTimeout(timeoutMs, stop)(url.href, { method: 'HEAD' });
   await response.body?.cancel();
 }
 
 /**
  * Bounds the wait for response headers only: without network, or behind a firewall that
  * drops packets, a hub request would otherwise hang for minutes before the fallback. The
- * body (a large model file) may then take as long as it needs.
+ * body (a large model file) may then take as long as it needs, unless `stop` aborts (the service
+ * is shutting down).
  */
-export function fetchWithTimeout(timeoutMs: number): typeof fetch {
+export function fetchWithTimeout(timeoutMs: number, stop?: AbortSignal): typeof fetch {
   return async (input, init) => {
     const controller = new AbortController();
     const timer = setTimeout(
@@ -25,7 +31,8 @@ export function fetchWithTimeout(timeoutMs: number): typeof fetch {
       timeoutMs,
     );
     try {
-      return await fetch(input, { ...init, signal: controller.signal });
+      const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
+      return await fetch(input, { ...init, signal });
     } finally {
       clearTimeout(timer);
     }

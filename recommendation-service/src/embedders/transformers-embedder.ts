@@ -34,6 +34,8 @@ export async function createTransformersEmbedder(
     localPath?: string;
     /** transformers.js `pipeline('feature-extraction', ...)` unless a test counts calls. */
     createPipeline?: PipelineFactory;
+    /** Aborts a download (the service is shutting down). */
+    signal?: AbortSignal;
   },
 ): Promise<TransformersEmbedder> {
   const { EMBEDDINGS_DTYPE: dtype, EMBEDDINGS_THREADS: threads } = config;
@@ -46,7 +48,7 @@ export async function createTransformersEmbedder(
   env.allowRemoteModels = localPath === undefined;
   if (localPath) env.localModelPath = path.dirname(localPath);
   env.remoteHost = config.EMBEDDINGS_HUB_URL;
-  env.fetch = fetchWithTimeout(config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS);
+  env.fetch = fetchWithTimeout(config.EMBEDDINGS_DOWNLOAD_TIMEOUT_MS, options.signal);
 
   const started = Date.now();
   const progress = createProgressLog(log, name, { level: localPath ? 'debug' : 'info' });

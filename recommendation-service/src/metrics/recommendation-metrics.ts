@@ -3,21 +3,20 @@ import type { App } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import type { CustomerDirectory } from '../history/customer-directory.js';
 import { vectorsInfo } from '../plugins/vectors.js';
-import type { PurchaseFeed } from '../sync/purchase-feed.js';
 
 /**
  * recommendation-service's own gauges on /metrics, read at scrape time: the request path only
- * bumps two plain counters of the answer cache (Recommender.answerCache).
+ * bumps two plain counters of the answer cache (Recommender.answerCache). Registered once the
+ * start-up load is done (app.ts); until then /metrics shows the gauges every service has.
  */
 export function registerRecommendationMetrics(
   app: App,
   deps: Deps,
-  feed: PurchaseFeed,
   customers: CustomerDirectory,
   /** Absent on PGlite: one process, no other replica to hear. */
   listener: NotificationListener | undefined,
 ): void {
-  const { vectorStore, coPurchases, localPurchases, productDirectory, reindexer, histories } = deps;
+  const { vectorStore, coPurchases, localPurchases, productDirectory, reindexer, histories, feed } = deps;
   const { gauge, labelledGauge, counter } = app.metrics;
   const secondsSince = (at: number | null) => (at === null ? null : (Date.now() - at) / 1000);
   const hitsAndMisses = (name: string, help: string, read: () => { hits: number; misses: number }) =>

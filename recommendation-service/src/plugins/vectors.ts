@@ -7,10 +7,17 @@ import { VectorStoreUnavailableError } from '../vector-store/errors.js';
 
 /**
  * The embedder and the vector store whose collection name carries its identity and dimension;
- * the store is a readiness check, both close with the app.
+ * the store is a readiness check. The caller closes both.
  */
-export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
-  const embedder = await createEmbedder(config, app.log);
+export async function openVectors(
+  app: App,
+  config: Config,
+  signal: AbortSignal,
+  report: (step: string) => void,
+): Promise<Pick<Deps, 'embedder' | 'vectorStore'>> {
+  report(`loading the embedder (EMBEDDINGS_MODEL=${config.EMBEDDINGS_MODEL})`);
+  const embedder = await createEmbedder(config, app.log, { signal });
+  report('opening the vector store');
   const vectorStore = await createVectorStore(config, embedder, app.log);
   const info = vectorsInfo({ embedder, vectorStore });
   try {
@@ -26,10 +33,6 @@ export async function openVectors(app: App, config: Config): Promise<Pick<Deps, 
     );
   }
   app.addReadinessCheck('vector_store', () => vectorStore.ping());
-  app.addHook('onClose', async () => {
-    await vectorStore.close();
-    await embedder.close?.();
-  });
   return { embedder, vectorStore };
 }
 

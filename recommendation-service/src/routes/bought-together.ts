@@ -1,7 +1,7 @@
 import { errorSchema } from '@ecom/contracts';
 import { type App, NotFoundError, queryInt } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { Deps } from '../deps.js';
+import type { LoadedDeps } from '../deps.js';
 import { toRecommendation } from '../ranking/recommender.js';
 import {
   MAX_LIMIT,
@@ -27,10 +27,11 @@ const partnerSchema = z
     example: { ...productItemExample, score: 4.2 },
   });
 
-export async function boughtTogetherRoutes(app: App, { productDirectory, coPurchases }: Deps): Promise<void> {
+export async function boughtTogetherRoutes(app: App, loaded: LoadedDeps): Promise<void> {
   app.get(
     '/recommendation/products/:product_id/bought-together',
     {
+      config: { loadedOnStartUp: true },
       schema: {
         tags: ['recommendation'],
         summary: 'Products bought by the same customers as this one, strongest first',
@@ -46,6 +47,7 @@ export async function boughtTogetherRoutes(app: App, { productDirectory, coPurch
     },
     async (request) => {
       const { product_id } = request.params;
+      const { productDirectory, coPurchases } = loaded.get();
       if (!productDirectory.get(product_id)) throw new NotFoundError(`Product ${product_id} has no vector`);
       const { ids, weights } = coPurchases.partners('together', product_id);
       const partners = [];

@@ -1,13 +1,13 @@
 import type { App } from '@ecom/service-kit';
-import type { Deps } from '../deps.js';
+import type { LoadedDeps } from '../deps.js';
 import { customersChangedResultSchema, customersChangedSchema } from '../schemas/customer-changes.js';
 
 /** catalog-service's outbox calls this right after a purchase is written or deleted (README, "Freshness"). */
-export async function customerChangeRoutes(app: App, { histories, localPurchases }: Deps): Promise<void> {
+export async function customerChangeRoutes(app: App, loaded: LoadedDeps): Promise<void> {
   app.post(
     '/recommendation/customers/changed',
     {
-      config: { dependsOn: ['database'] },
+      config: { dependsOn: ['database'], loadedOnStartUp: true },
       schema: {
         tags: ['vectors'],
         summary: "These customers' purchases changed: forget their cached histories (internal)",
@@ -17,6 +17,7 @@ export async function customerChangeRoutes(app: App, { histories, localPurchases
       },
     },
     async (request) => {
+      const { histories, localPurchases } = loaded.get();
       // Durable before the push is acknowledged: the local copy of these customers' purchases
       // is not trusted again until catalog-service's answer has made it right.
       await localPurchases.markStale(request.body.customer_ids);

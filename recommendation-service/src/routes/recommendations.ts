@@ -1,7 +1,7 @@
 import { errorSchema } from '@ecom/contracts';
 import { type App, type CallerRequest, NotFoundError } from '@ecom/service-kit';
 import { z } from 'zod';
-import type { Deps } from '../deps.js';
+import type { LoadedDeps } from '../deps.js';
 import { vectorsInfo } from '../plugins/vectors.js';
 import { toRecommendation } from '../ranking/recommender.js';
 import {
@@ -16,15 +16,15 @@ import {
 
 const tags = ['recommendation'];
 
-export async function recommendationRoutes(app: App, deps: Deps): Promise<void> {
-  const { histories, recommender, vectorStore, productDirectory, coPurchases, reindexer } = deps;
+export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promise<void> {
   /**
    * A category filter that names no category is a caller's typo: 404, not `[]`. Categories without
    * vectorised products are asked of catalog-service: a new one whose products are on their way is `[]`.
    */
   const assertKnownCategory = async (categoryId: number | undefined, request: CallerRequest) => {
+    const { productDirectory, catalog } = loaded.get();
     if (categoryId === undefined || productDirectory.hasCategory(categoryId)) return;
-    if (!(await deps.catalog.hasCategory(categoryId, request))) {
+    if (!(await catalog.hasCategory(categoryId, request))) {
       throw new NotFoundError(`No category ${categoryId} in the catalog`);
     }
   };
@@ -33,7 +33,10 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
     {
       // The history: local copies (rewritten in the database when stale), else catalog-service;
       // a customer the copy does not know is asked of user-service.
-      config: { dependsOn: ['catalog-service', 'user-service', 'vector store', 'database'] },
+      config: {
+        dependsOn: ['catalog-service', 'user-service', 'vector store', 'database'],
+        loadedOnStartUp: true,
+      },
       schema: {
         tags,
         summary: 'Products to show a customer next, best first',
@@ -46,6 +49,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       },
     },
     async (request) => {
+      const { histories, recommender } = loaded.get();
       await assertKnownCategory(request.query.category_id, request);
       // `original` embeds the purchases' tags, which only catalog-service's history carries.
       const needTags = request.query.strategy === 'original';
@@ -57,7 +61,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
   app.get(
     '/recommendation/products/:product_id/similar',
     {
-      config: { dependsOn: ['catalog-service', 'vector store'] },
+      config: { dependsOn: ['catalog-service', 'vector store'], loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'Products most similar to one product (by their vectors)',
@@ -71,6 +75,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
     },
     async (request) => {
       const { product_id } = request.params;
+      const { vectorStore } = loaded.get();
       await assertKnownCategory(request.query.category_id, request);
       const [product] = await vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
@@ -86,25 +91,29 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
   app.get(
     '/recommendation/info',
     {
-      config: { dependsOn: ['vector store'] },
+      config: { dependsOn: ['vector store'], loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'Which embedder, model, vector store and collection are in use, and how full it is',
         response: { 200: infoSchema },
       },
     },
-    async () => ({
-      ...vectorsInfo(deps),
-      vector_count: await vectorStore.count(),
-      indexed_products: productDirectory.size,
-      purchase_statistics: coPurchases.size,
-      reindex: reindexer.progress,
-    }),
+    async () => {
+      const deps = loaded.get();
+      return {
+        ...vectorsInfo(deps),
+        vector_count: await deps.vectorStore.count(),
+        indexed_products: deps.productDirectory.size,
+        purchase_statistics: deps.coPurchases.size,
+        reindex: deps.reindexer.progress,
+      };
+    },
   );
 
   app.post(
     '/recommendation/reindex',
     {
+      config: { loadedOnStartUp: true },
       schema: {
         tags,
         summary: 'Re-embed the whole catalog from catalog-service (internal); runs in the background',
@@ -124,6 +133,7 @@ export async function recommendationRoutes(app: App, deps: Deps): Promise<void> 
       },
     },
     async (_request, reply) => {
+      const { reindexer } = loaded.get();
       reindexer.start();
       return reply.code(202).send({ state: reindexer.progress.state });
     },

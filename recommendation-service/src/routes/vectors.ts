@@ -1,6 +1,6 @@
 import { type VectorizeProduct, vectorizeProductSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
-import type { Deps } from '../deps.js';
+import type { LoadedDeps } from '../deps.js';
 import {
   batchDeleteResultSchema,
   batchDeleteSchema,
@@ -12,7 +12,7 @@ import type { ProductInput } from '../services/vector-sync.js';
 
 const tags = ['vectors'];
 // Each write goes to the vector store, then to the product directory's table (documented-errors.ts).
-const config = { dependsOn: ['vector store', 'database'] };
+const config = { dependsOn: ['vector store', 'database'], loadedOnStartUp: true };
 
 function toInput(product: VectorizeProduct): ProductInput {
   return {
@@ -25,7 +25,7 @@ function toInput(product: VectorizeProduct): ProductInput {
 }
 
 /** Writes to the vector store. The batch routes are internal (service token when configured). */
-export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void> {
+export async function vectorRoutes(app: App, loaded: LoadedDeps): Promise<void> {
   app.post(
     '/recommendation/vectorize_product',
     {
@@ -39,7 +39,7 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
       },
     },
     async (request) => {
-      await vectorSync.upsert([toInput(request.body)]);
+      await loaded.get().vectorSync.upsert([toInput(request.body)]);
       return { product_id: request.body.product_id, status: 'stored' as const };
     },
   );
@@ -56,7 +56,7 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
         response: { 200: batchUpsertResultSchema },
       },
     },
-    async (request) => vectorSync.upsert(request.body.products.map(toInput)),
+    async (request) => loaded.get().vectorSync.upsert(request.body.products.map(toInput)),
   );
 
   app.post(
@@ -71,6 +71,6 @@ export async function vectorRoutes(app: App, { vectorSync }: Deps): Promise<void
         response: { 200: batchDeleteResultSchema },
       },
     },
-    async (request) => ({ deleted: await vectorSync.delete(request.body.product_ids) }),
+    async (request) => ({ deleted: await loaded.get().vectorSync.delete(request.body.product_ids) }),
   );
 }

@@ -1,5 +1,5 @@
-import { reachableHost } from '@ecom/stack/reachable-host';
 import { describe, expect, it } from 'vitest';
+import { reachableHost } from '../src/index.js';
 
 describe('reachableHost: where the launcher reaches a service listening on HOST', () => {
   it('reaches a wildcard address, or none, on the loopback address of its family', () => {
