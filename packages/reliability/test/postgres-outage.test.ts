@@ -60,7 +60,9 @@ describe.skipIf(skipReason !== null)(
           // server wakes up), 503 when none could be sent (no connection, no transaction): "busy"
           // when the frozen server holds every connection the request waited for.
           expect([503, 504], answer.body).toContain(answer.status);
-          expect(JSON.parse(answer.body).detail).toMatch(/^Database (unavailable|did not answer in time|busy)/);
+          expect(JSON.parse(answer.body).detail).toMatch(
+            /^Database (unavailable|did not answer in time|busy)/,
+          );
           expect(findLeak(answer.body), answer.body).toBeNull();
           // The pool's query timeout (10 s), well before the HTTP server's 30 s socket timeout.
           expect(answer.ms).toBeLessThan(20_000);
