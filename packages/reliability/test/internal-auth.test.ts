@@ -216,8 +216,13 @@ describe('catalog-service and recommendation-service with different INTERNAL_API
         30_000,
         'the outbox to drain',
       );
-      const healthy = await get(`${stack.recommendations.url}/dashboard/api/overview`);
-      expect(healthy.body.outbox).toMatchObject({ delivery: 'ok', pending_products: 0 });
+      // catalog-service's gauges are read at most once a second, so the dashboard may lag the
+      // outbox status by that much.
+      await expect
+        .poll(async () => (await get(`${stack.recommendations.url}/dashboard/api/overview`)).body.outbox, {
+          timeout: 5_000,
+        })
+        .toMatchObject({ delivery: 'ok', pending_products: 0 });
       const recommended = await get(`${stack.recommendations.url}/recommendation/3`);
       expect(recommended.status).toBe(200);
       expect(recommended.body.length).toBeGreaterThan(0);
