@@ -75,7 +75,10 @@ describe.skipIf(missing.length > 0)(
       const id = 'stack-launcher';
       const response = await fetch(`${stack.urls.user}/customer/3`, { headers: { 'x-request-id': id } });
       expect(response.status).toBe(200);
-      expect(lines.filter((line) => line.includes(`[${id}]`)).length).toBeGreaterThanOrEqual(2);
+      // One line per request: method, path, status and time together.
+      expect(lines.filter((line) => line.includes(`[${id}]`))).toEqual([
+        expect.stringMatching(/request completed GET \/customer\/3 -> 200 \d+ms$/),
+      ]);
     });
 
     it('shows time, service, level and the request id, so one request can be followed through all three', async () => {
@@ -93,7 +96,7 @@ describe.skipIf(missing.length > 0)(
       expect(polling).toEqual([]);
       for (const service of ['recommendation-service', 'catalog-service', 'user-service']) {
         const own = traced.filter((line) => line.startsWith(service));
-        expect(own.length, `${service} lines for ${id}:\n${traced.join('\n')}`).toBeGreaterThanOrEqual(2);
+        expect(own.length, `${service} lines for ${id}:\n${traced.join('\n')}`).toBeGreaterThanOrEqual(1);
         for (const line of own) {
           expect(line).toMatch(new RegExp(`^${service}\\s+\\| ${TIME.source} INFO  \\[${id}\\] `));
           // The prefix names the service; the JSON line's own `service` field is not repeated.

@@ -4,6 +4,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -70,6 +73,25 @@ export function withDeps<Deps extends object>(app: App, deps: Deps | (() => Deps
 }
 
 /**
+ * One log line per request, once answered, with method, path, status and time: Fastify's
+ * "incoming request" line only repeated the first two, doubling a busy service's log.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (this.isLogDisabled(request)) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+/**
  * A Fastify instance with what every service shares: zod validation and OpenAPI, Swagger UI at
  * /docs, FastAPI-shaped errors, request ids, health routes, CORS and the internal-token guard.
  */
@@ -89,6 +111,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // The caller's x-request-id when it is sane (requestIdOf), else a new UUID.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    logController: new OneLinePerRequest(),
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // Slow clients (docs/limits.md). Node checks headersTimeout and requestTimeout only every

@@ -173,6 +173,28 @@ describe('database errors', () => {
   });
 });
 
+describe('logging requests', () => {
+  it('writes one line per answered request with its id, method, path, status and time; quiet routes stay quiet', async () => {
+    const { app, lines } = await loggedServer();
+    apps.push(app);
+    app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+    await app.ready();
+    await app.inject({ method: 'GET', url: '/items/7', headers: { 'x-request-id': 'shop-42' } });
+    await app.inject({ method: 'GET', url: '/healthz' });
+    const requestLines = lines.filter((line) => line.req !== undefined || line.res !== undefined);
+    expect(requestLines).toEqual([
+      expect.objectContaining({
+        level: 30,
+        reqId: 'shop-42',
+        msg: 'request completed',
+        req: expect.objectContaining({ method: 'GET', url: '/items/7' }),
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
+    ]);
+  });
+});
+
 describe('logging failed requests', () => {
   it('logs a 503 (a dependency is away) on one line with its reason and no stack, a 502 with its stack', async () => {
     const { app, lines } = await loggedServer();
