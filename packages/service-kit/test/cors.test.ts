@@ -122,6 +122,9 @@ describe('CORS_ORIGINS', () => {
       ['/items/', 'DELETE', SHOP],
       ['/dashboard/api/overview', 'GET', SHOP],
       ['/docs/json', 'GET', SHOP],
+      // Percent-encoded, the router still reaches them: /%64ashboard is /dashboard.
+      ['/%64ashboard/api/overview', 'GET', SHOP],
+      ['/%64ocs/json', 'GET', SHOP],
       ['/items/', 'GET', 'https://evil.example'],
     ] as const;
     for (const [url, method, origin] of refused) {
@@ -134,8 +137,11 @@ describe('CORS_ORIGINS', () => {
       ['POST', '/items/'],
       ['GET', '/dashboard/api/overview'],
       ['GET', '/docs/json'],
+      ['GET', '/%64ashboard/api/overview'],
+      ['GET', '/%64ocs/json'],
     ] as const) {
       const response = await app.inject({ method, url, headers: { origin: SHOP } });
+      expect(response.statusCode, `${method} ${url}`).toBeLessThan(400);
       expect(response.headers['access-control-allow-origin'], `${method} ${url}`).toBeUndefined();
     }
     // An OPTIONS that is no preflight is the 405 it was; the catch-all preflight route is in no Allow.
