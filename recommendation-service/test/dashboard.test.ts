@@ -365,6 +365,45 @@ describe('staff dashboard and /metrics over real services', () => {
         await page.close();
       }, 60_000);
 
+      it('shows markup stored in titles and names as text: an <img onerror> runs nowhere', async () => {
+        const markup = '<img src=x onerror=alert(1)>';
+        const post = async (url: string, body: object) => {
+          const headers = { 'content-type': 'application/json' };
+          const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+          return (await response.json()) as { id: number };
+        };
+        const category = await post(`${stack.catalog.url}/category/`, { title: `Category ${markup}` });
+        const product = await post(`${stack.catalog.url}/products/`, {
+          title: `Product ${markup}`,
+          category_id: category.id,
+          tags: [markup],
+        });
+        const customer = await post(`${stack.users.url}/customer/`, {
+          ...{ title: `Customer ${markup}`, gender: 'x', age: 30, location: markup, preference: markup },
+        });
+        const purchase = { customer_id: customer.id, product_id: product.id, category_id: category.id };
+        await post(`${stack.catalog.url}/Purchases/`, purchase);
+
+        const page = await browser.newPage();
+        const dialogs: string[] = [];
+        page.on('dialog', async (dialog) => {
+          dialogs.push(dialog.message());
+          await dialog.dismiss();
+        });
+        const pages = [
+          [`#/customers?q=${encodeURIComponent(markup)}`, 'link', `Customer ${markup}`],
+          [`#/customers/${customer.id}`, 'link', `Product ${markup}`],
+          [`#/products/${product.id}`, 'heading', `Product ${markup}`],
+        ] as const;
+        for (const [hash, role, name] of pages) {
+          await page.goto(`${reco}/dashboard${hash}`);
+          await page.getByRole(role, { name }).first().waitFor({ timeout: 15_000 });
+          expect([hash, await page.locator('main img').count()]).toEqual([hash, 0]);
+        }
+        expect(dialogs).toEqual([]);
+        await page.close();
+      }, 60_000);
+
       it('says why a product has no similar products, apart from why it has no bought-together partners', async () => {
         const page = await browser.newPage();
         // Every product of the test stack has neighbours: the browser gets an empty list instead.

@@ -6,6 +6,16 @@ import { HttpError } from './errors.js';
 const SAME_ORIGIN_ONLY = /^\/(docs|dashboard)(\/|$)/;
 const READ_METHODS = ['GET', 'HEAD'];
 
+/** The path as the router reads it (`/%64ashboard` reaches /dashboard); as sent when malformed. */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * Lets pages of `origins` (CORS_ORIGINS; unset: no CORS at all, as before) read the public
  * GET/HEAD routes, with the headers a list answer carries. Writes and internal routes stay
@@ -23,7 +33,7 @@ export async function installCors(app: FastifyInstance, origins: string[] | unde
   await app.register(cors, {
     // Per request: @fastify/cors answers every preflight from one catch-all OPTIONS route.
     delegator: async (request: FastifyRequest) => {
-      const path = request.url.split('?')[0] ?? '/';
+      const path = decodedPath(request.url);
       const origin = request.headers.origin;
       const wanted = request.headers['access-control-request-method'];
       if (request.method !== 'OPTIONS') return readable(request.method, path) ? allowed : { origin: false };

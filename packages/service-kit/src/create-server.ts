@@ -31,6 +31,12 @@ import {
 } from './request-hygiene.js';
 import { installStartUp } from './start-up.js';
 
+// Swagger UI runs internal routes for a same-origin page (internal-auth.ts): its own files only
+// (it sets inline styles), and never in another site's frame, where a click could be stolen.
+const DOCS_CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 interface ServerOptions {
   /** Service name: shown in logs, OpenAPI title and readiness answers. */
   name: string;
@@ -142,9 +148,10 @@ export async function createServer(options: ServerOptions): Promise<App> {
   installJsonBodyParser(app);
   installNulGuard(app);
 
-  // The request id travels back to the caller and on to downstream services.
+  // The request id travels back to the caller and on to downstream services. nosniff: a browser
+  // takes a JSON answer that echoes a title or a path as JSON, never as a page or a script.
   app.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
+    reply.header(REQUEST_ID_HEADER, request.id).header('x-content-type-options', 'nosniff');
   });
   installDeadline(app);
   installDraining(app, installStartUp(app).stop);
@@ -157,7 +164,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     },
     transform: openApiTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   await installCors(app, options.config?.CORS_ORIGINS);
 
   installInternalAuth(app, options.config?.INTERNAL_API_TOKEN);

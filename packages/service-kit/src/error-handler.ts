@@ -33,11 +33,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     return matches.flatMap((match) => (match.params === fewest ? [match.method] : [])).sort();
   };
 
-  /** 405 with `Allow` when the path exists under other methods (RFC 9110 §15.5.6), else 404. */
+  /**
+   * 405 with `Allow` when the path exists under other methods only (RFC 9110 §15.5.6), else 404:
+   * also when a route of this method found nothing (a file @fastify/static does not have).
+   */
   const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request);
-    const allowed = allowedMethods(request).join(', ');
-    if (!allowed) return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+    const methods = allowedMethods(request);
+    if (methods.length === 0 || methods.includes(request.method)) {
+      return reply.code(404).send({ detail: `Route ${request.method} ${path} not found` });
+    }
+    const allowed = methods.join(', ');
     const detail = `Method ${request.method} not allowed on ${path}; use ${allowed}`;
     return reply.code(405).header('allow', allowed).send({ detail });
   };

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type App, baseConfigShape, createServer, loadConfig } from '../src/index.js';
 
-// A shop's storefront JavaScript reads the public routes from its own origin (CORS_ORIGINS).
+// A shop's storefront JavaScript reads the public routes from its own origin (CORS_ORIGINS);
+// pages of other sites cannot frame Swagger UI or have a JSON answer sniffed as a page.
 
 const SHOP = 'https://shop.example';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -121,6 +122,9 @@ describe('CORS_ORIGINS', () => {
       ['/items/', 'DELETE', SHOP],
       ['/dashboard/api/overview', 'GET', SHOP],
       ['/docs/json', 'GET', SHOP],
+      // Percent-encoded, the router still reaches them: /%64ashboard is /dashboard.
+      ['/%64ashboard/api/overview', 'GET', SHOP],
+      ['/%64ocs/json', 'GET', SHOP],
       ['/items/', 'GET', 'https://evil.example'],
     ] as const;
     for (const [url, method, origin] of refused) {
@@ -133,8 +137,11 @@ describe('CORS_ORIGINS', () => {
       ['POST', '/items/'],
       ['GET', '/dashboard/api/overview'],
       ['GET', '/docs/json'],
+      ['GET', '/%64ashboard/api/overview'],
+      ['GET', '/%64ocs/json'],
     ] as const) {
       const response = await app.inject({ method, url, headers: { origin: SHOP } });
+      expect(response.statusCode, `${method} ${url}`).toBeLessThan(400);
       expect(response.headers['access-control-allow-origin'], `${method} ${url}`).toBeUndefined();
     }
     // An OPTIONS that is no preflight is the 405 it was; the catch-all preflight route is in no Allow.
@@ -196,6 +203,49 @@ describe('CORS_ORIGINS', () => {
       } finally {
         await browser.close();
         shop.close();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('security headers', () => {
+  it('every answer is nosniff; Swagger UI has a same-origin policy and cannot be framed', async () => {
+    const app = await testApp();
+    for (const url of ['/healthz', '/nothing/<img src=x>', '/docs', '/docs/json', '/docs/static/index.css']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([url, response.headers['x-content-type-options']]).toEqual([url, 'nosniff']);
+    }
+    const docs = await app.inject({ method: 'GET', url: '/docs' });
+    expect(docs.headers['content-security-policy']).toMatch(/^default-src 'self';.*frame-ancestors 'none'/);
+  });
+
+  it.skipIf(chromiumMissing !== null)(
+    `in a real browser (Debian chromium): Swagger UI works under its policy, and another site cannot frame it${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
+    async () => {
+      const app = await testApp();
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const docs = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/docs`;
+      const site = createHttpServer((_request, response) =>
+        response.end(`<!doctype html><iframe src="${docs}" width="800" height="600"></iframe>`),
+      );
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+        await page.goto(docs);
+        await page.locator('.opblock-summary-path').first().waitFor();
+        expect(await page.locator('.opblock-summary-path').allInnerTexts()).toContain('/internal/reindex');
+        expect(errors).toEqual([]);
+
+        await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+        const frame = page.frames()[1];
+        await expect.poll(() => frame?.url()).toMatch(/^chrome-error:/);
+      } finally {
+        await browser.close();
+        site.close();
       }
     },
     60_000,

@@ -133,6 +133,9 @@ describe('methods and bodies', () => {
     expect(get.headers.allow).toBe('POST');
     // A path no route has stays a 404.
     expect((await app.inject({ method: 'PATCH', url: '/nothing' })).statusCode).toBe(404);
+    // So does a file the GET route of Swagger UI's files does not have: not "GET not allowed; use GET".
+    const file = await app.inject({ method: 'GET', url: '/docs/static/nope.js' });
+    expect([file.statusCode, file.headers.allow]).toEqual([404, undefined]);
   });
 
   it('handles a DELETE with Content-Type: application/json and no body normally (bug 5)', async () => {
