@@ -1,9 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { errorSchema } from './wire-types.js';
 
 const CROSS_SITE = 'Cross-site request refused: internal routes answer servers and pages of this service';
+const NAMED_HOST =
+  'Browser request refused: without INTERNAL_API_TOKEN, internal routes answer pages opened at an IP address or localhost';
 
 /**
  * A browser's request from a page of another site (or another port): Fetch Metadata says so, or,
@@ -17,16 +20,28 @@ const fromAnotherPage = (request: FastifyRequest) => {
 };
 
 /**
+ * A browser's request to a host name: a page of a site whose name was re-pointed at this machine
+ * (DNS rebinding) is "same-origin" for the browser, so only the name tells it apart.
+ */
+const browserAtNamedHost = (request: FastifyRequest) => {
+  const fromBrowser = request.headers['sec-fetch-site'] !== undefined || request.headers.origin !== undefined;
+  const name = request.hostname.replace(/^\[(.*)\]$/, '$1');
+  return fromBrowser && name !== 'localhost' && isIP(name) === 0;
+};
+
+/**
  * A route that declares a `security` requirement is internal. With a token configured it is
  * guarded (401 before the body is read) and documents that 401; without one (local runs) it
- * answers servers, and a browser request from another page is a 403 (a page on any site could
- * otherwise start a re-index with a "simple" POST, no preflight); its OpenAPI document says so
+ * answers servers, and a browser request from another page or to a host name is a 403 (a page on
+ * any site could otherwise start a re-index with a "simple" POST, no preflight, or through DNS
+ * rebinding); its OpenAPI document says so
  * instead of promising a requirement nobody checks.
  */
 export function installInternalAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) {
     const refuseOtherPages = async (request: FastifyRequest) => {
       if (fromAnotherPage(request)) throw new HttpError(403, CROSS_SITE);
+      if (browserAtNamedHost(request)) throw new HttpError(403, NAMED_HOST);
     };
     app.addHook('onRoute', (route) => {
       const schema = route.schema as Record<string, unknown> | undefined;
@@ -34,7 +49,9 @@ export function installInternalAuth(app: FastifyInstance, token: string | undefi
       delete schema.security;
       route.onRequest = [...[route.onRequest ?? []].flat(), refuseOtherPages];
       const crossSite = errorSchema
-        .describe('A browser request from a page of another site (no INTERNAL_API_TOKEN set)')
+        .describe(
+          'A browser request from a page of another site, or to a host name rather than an IP address or localhost (no INTERNAL_API_TOKEN set)',
+        )
         .meta({ example: { detail: CROSS_SITE } });
       schema.response = { 403: crossSite, ...(schema.response as object | undefined) };
     });

@@ -103,13 +103,27 @@ describe('documented error answers', () => {
       expect(response.statusCode, JSON.stringify(headers)).toBe(403);
       expect(response.json()).toEqual({ detail });
     }
-    // Servers and curl send neither header; Swagger UI's "Try it out" is same-origin.
+    // Servers and curl send neither header, at any host name (a compose service name).
+    expect((await post({})).statusCode).toBe(200);
+    // A page at a host name is what DNS rebinding looks like (a site's name re-pointed at this
+    // machine is "same-origin" for the browser): refused. At an IP address or localhost
+    // (Swagger UI's "Try it out" under npm start), same-origin pages are served.
     for (const headers of <Record<string, string>[]>[
-      {},
       { 'sec-fetch-site': 'same-origin', origin: 'http://reco:8121' },
       { origin: 'http://reco:8121' },
     ]) {
-      expect((await post(headers)).statusCode, JSON.stringify(headers)).toBe(200);
+      const response = await post(headers);
+      expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(response.json().detail).toMatch(/^Browser request refused: without INTERNAL_API_TOKEN/);
+    }
+    for (const host of ['127.0.0.1:8121', 'localhost:8121', '[::1]:8121']) {
+      const response = await open.inject({
+        method: 'POST',
+        url: '/internal',
+        payload: {},
+        headers: { host, 'sec-fetch-site': 'same-origin', origin: `http://${host}` },
+      });
+      expect(response.statusCode, host).toBe(200);
     }
     const { internal } = await documented(open);
     expect(internal.responses['403']).toMatchObject({ description: expect.stringMatching(/another site/) });
