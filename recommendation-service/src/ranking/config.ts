@@ -60,7 +60,7 @@ export const rankingConfigShape = {
    * statistics (bought together, bought next, popularity); the customer's own purchases and product
    * changes always show at once (README, "Freshness"). 0: every purchase learned makes every answer stale.
    */
-  RECOMMENDATION_CACHE_STATS_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  RECOMMENDATION_CACHE_STATS_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 };
 
 const rankingConfigSchema = z.object(rankingConfigShape);
