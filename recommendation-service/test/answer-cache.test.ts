@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerPurchases } from '../src/clients/catalog-client.js';
 import { readConfig } from '../src/config.js';
 import { Recommender } from '../src/ranking/recommender.js';
-import { type CatalogProduct, catalogSettled, json, type Stack, send, startStack } from './helper.js';
+import {
+  buy as buyThrough,
+  type CatalogProduct,
+  catalogSettled,
+  json,
+  newCustomer,
+  type Stack,
+  send,
+  startStack,
+} from './helper.js';
 
 // The answer cache (README "Answer cache"): other customers' purchases may show late, by at most
 // RECOMMENDATION_CACHE_STATS_LAG_MS; a customer's own purchase and product changes show at once.
@@ -48,18 +57,8 @@ describe(`the answer cache under purchases and product changes (${store})`, () =
     await stack?.close();
   });
 
-  const customer = async (title: string) =>
-    (
-      await send<{ id: number }>(`${stack.users.url}/customer/`, {
-        title,
-        gender: 'Female',
-        age: 30,
-        location: 'Oslo',
-        preference: '',
-      })
-    ).id;
-  const buy = (customerId: number, productId: number) =>
-    send<{ id: number }>(`${catalog}/Purchases/`, { customer_id: customerId, product_id: productId });
+  const customer = (title: string) => newCustomer(stack, title);
+  const buy = (customerId: number, productId: number) => buyThrough(stack, customerId, productId);
   /** Resolves once the statistics hold the purchase (their version is the last purchase id held). */
   const learned = (purchase: { id: number }) =>
     eventually(() => deps().coPurchases.version >= purchase.id, 20_000, `purchase ${purchase.id} learned`);
