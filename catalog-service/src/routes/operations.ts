@@ -33,7 +33,7 @@ const outboxStatusSchema = z
       .string()
       .nullable()
       .describe(
-        'After a failed delivery, when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
+        'After a failed delivery, or a 503 with Retry-After (not a failure), when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
       ),
   })
   .meta({
