@@ -23,6 +23,7 @@ import {
   clientErrorHandler,
   frameworkErrorHandler,
   installNulGuard,
+  installRepeatedQueryGuard,
   REQUEST_ID_HEADER,
   requestIdOf,
 } from './request-hygiene.js';
@@ -118,6 +119,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   installNulGuard(app);
+  installRepeatedQueryGuard(app);
 
   // The request id travels back to the caller and on to downstream services.
   app.addHook('onRequest', async (request, reply) => {
