@@ -84,6 +84,7 @@ export interface ReceivedCall {
 export interface Answer {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export type Handler = (call: ReceivedCall) => Answer | Promise<Answer>;
@@ -144,7 +145,7 @@ export class TestServer {
       this.inFlight--;
       if (answer.status < 0) return; // never answer: a hanging service
       this.calls.push(call);
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       response.end(JSON.stringify(answer.body ?? {}));
     });
   }

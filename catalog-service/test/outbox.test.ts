@@ -352,6 +352,37 @@ describe('outbox delivery to recommendation-service', () => {
     expect(rec.calls.length).toBeGreaterThan(1);
   });
 
+  it('while the receiver loads (503 with Retry-After), asks again when told, without counting failures', async () => {
+    const rec = await receiver();
+    let loading = true;
+    // recommendation-service during its start-up load (README "Start-up").
+    const notReady = {
+      status: 503,
+      body: { detail: 'Not ready: start-up load running: loading the embedder' },
+      headers: { 'retry-after': '1' },
+    };
+    rec.handler = (call) => (loading ? notReady : ok(call));
+    // A long backoff (16-20 s) that the receiver's Retry-After must replace, not follow.
+    const config = await outboxConfig(rec, {
+      OUTBOX_MIN_BACKOFF_MS: '20000',
+      OUTBOX_MAX_BACKOFF_MS: '30000',
+    });
+    const started = await app(config);
+    await createProduct(started, 'Sent while loading', 'Start-up');
+    await eventually(async () => rec.calls.length >= 3, 10_000, 'a call per Retry-After');
+    // Asked to wait: not a failure (the dashboard would show "Failing"), yet the status says why.
+    expect(await status(started)).toMatchObject({
+      consecutive_failures: 0,
+      failure: null,
+      pending_products: 1,
+      last_error:
+        'recommendation-service answered 503: Not ready: start-up load running: loading the embedder',
+    });
+    loading = false;
+    await drained(started, 10_000);
+    await expectReceiverInStep(started, rec.calls, []);
+  });
+
   it('retries while the receiver answers 503, then delivers every product', async () => {
     const rec = await receiver();
     let failuresLeft = 3;

@@ -165,7 +165,7 @@ async function load(
     vectorSync,
     neighbours,
   );
-  const reindexer = new Reindexer(catalog, vectorSync, directory, app.log);
+  const reindexer = new Reindexer(prisma, catalog, vectorSync, directory, app.log);
   report('reading the copy of purchases');
   const localPurchases = new LocalPurchases(prisma);
   await localPurchases.load();
@@ -257,9 +257,12 @@ async function load(
       app.log.warn({ err }, 'could not check whether the vector collection needs a re-index'),
     );
   };
-  await reindexIfNeeded(false).catch((err) => {
-    if (!(err instanceof VectorStoreUnavailableError)) throw err;
-  });
+  // A run the last process did not finish re-indexes everything: no other check needed.
+  if (!(await reindexer.resumeInterrupted())) {
+    await reindexIfNeeded(false).catch((err) => {
+      if (!(err instanceof VectorStoreUnavailableError)) throw err;
+    });
+  }
   feed.start();
   listener?.start();
   customers.start();

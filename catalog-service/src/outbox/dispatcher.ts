@@ -104,7 +104,7 @@ export class OutboxDispatcher {
       ...this.stats,
       consecutiveFailures: this.failures,
       failure: this.failure,
-      retryAt: this.failures > 0 ? new Date(this.retryAt) : null,
+      retryAt: this.retryAt > 0 ? new Date(this.retryAt) : null,
     };
   }
 
@@ -205,6 +205,7 @@ export class OutboxDispatcher {
       this.failure = null;
       this.tokenRefusals.succeeded();
     }
+    this.retryAt = 0;
     return 'more';
   }
 
@@ -292,6 +293,17 @@ export class OutboxDispatcher {
    * refused token, which only an operator can fix, waits the cap at once.
    */
   private recordFailure(error: unknown): void {
+    // A 503 with Retry-After (recommendation-service loading at start-up, or its database busy)
+    // says when to come back: waited as told (a 0 as a poll interval, so it cannot spin; at most
+    // the backoff's cap), and not counted as a failure.
+    const askedSeconds = upstreamError(error)?.retryAfterSeconds;
+    if (askedSeconds !== undefined) {
+      const { OUTBOX_POLL_INTERVAL_MS: least, OUTBOX_MAX_BACKOFF_MS: most } = this.config;
+      this.retryAt = Date.now() + Math.min(Math.max(askedSeconds * 1000, least), most);
+      this.probeWhileBackingOff = false;
+      this.noteError(error);
+      return;
+    }
     this.failures += 1;
     const tokenRefused = error instanceof TokenRefused;
     const retryInMs = tokenRefused ? this.config.OUTBOX_MAX_BACKOFF_MS : this.outageDelay();
@@ -367,6 +379,10 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 function nothingListens(error: unknown): boolean {
   // A reset is left out: it may come from a receiver that took the call and crashed on it.
   return causes(error).some(({ code }) => code === 'ECONNREFUSED' || code === 'ENOTFOUND');
+}
+
+function upstreamError(error: unknown): UpstreamStatusError | undefined {
+  return causes(error).find((cause) => cause instanceof UpstreamStatusError);
 }
 
 /** 401/403: the receiver does not accept our token (docs/internal-api.md). */

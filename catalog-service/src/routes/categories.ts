@@ -18,6 +18,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
     {
       config,
       schema: {
+        operationId: 'listCategories',
         tags,
         summary: 'List categories by id, a page at a time',
         description: 'The total number of categories is in the `X-Total-Count` header.',
@@ -34,6 +35,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
     {
       config,
       schema: {
+        operationId: 'getCategory',
         tags,
         summary: 'Get one category',
         params: categoryIdParams,
@@ -48,6 +50,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
     {
       config,
       schema: {
+        operationId: 'createCategory',
         tags,
         summary: 'Create a category',
         body: categoryCreateSchema,
@@ -62,6 +65,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
     {
       config,
       schema: {
+        operationId: 'updateCategory',
         tags,
         summary: 'Rename a category (the id is in the body)',
         description:
@@ -79,6 +83,7 @@ export async function categoryRoutes(app: App, { categories }: Deps) {
     {
       config,
       schema: {
+        operationId: 'deleteCategory',
         tags,
         summary: 'Delete a category that has no products',
         params: categoryIdParams,

@@ -33,7 +33,7 @@ const outboxStatusSchema = z
       .string()
       .nullable()
       .describe(
-        'After a failed delivery, when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
+        'After a failed delivery, or a 503 with Retry-After (not a failure), when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
       ),
   })
   .meta({
@@ -82,6 +82,7 @@ export async function operationsRoutes(app: App, { outbox, dispatcher, datasetIm
     {
       config: { dependsOn: ['database'] },
       schema: {
+        operationId: 'getOutboxStatus',
         tags: ['operations'],
         summary: 'How far product vectors are behind the catalog',
         response: { 200: outboxStatusSchema },
@@ -113,6 +114,7 @@ export async function operationsRoutes(app: App, { outbox, dispatcher, datasetIm
     {
       config: { dependsOn: ['database'] },
       schema: {
+        operationId: 'listDatasetImports',
         tags: ['operations'],
         summary: 'Dataset imports, newest first, with their summaries (counts and every rejected row)',
         response: { 200: importSchema.array() },

@@ -19,6 +19,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     {
       config,
       schema: {
+        operationId: 'listProducts',
         tags,
         summary: 'List products by id, a page at a time',
         description:
@@ -38,6 +39,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     {
       config,
       schema: {
+        operationId: 'getProduct',
         tags,
         summary: 'Get one product',
         params: productIdParams,
@@ -52,6 +54,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     {
       config,
       schema: {
+        operationId: 'createProduct',
         tags,
         summary: 'Create a product',
         description: 'The product is queued for vectorising in the same transaction.',
@@ -67,6 +70,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     {
       config,
       schema: {
+        operationId: 'updateProduct',
         tags,
         summary: 'Replace a product (the id is in the body)',
         description: "The product's vector is refreshed (queued in the same transaction).",
@@ -82,6 +86,7 @@ export async function productRoutes(app: App, { products }: Deps) {
     {
       config,
       schema: {
+        operationId: 'deleteProduct',
         tags,
         summary: 'Delete a product that was never purchased',
         description: 'Its vector leaves the recommendation service (queued in the same transaction).',

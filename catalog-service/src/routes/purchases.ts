@@ -22,6 +22,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     {
       config: withCustomer,
       schema: {
+        operationId: 'createPurchase',
         tags,
         summary: 'Record a purchase',
         description:
@@ -49,6 +50,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     {
       config: database,
       schema: {
+        operationId: 'listPurchases',
         tags,
         summary: 'Purchases after an id, in id order (a feed to follow by polling)',
         description:
@@ -68,6 +70,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     {
       config: withCustomer,
       schema: {
+        operationId: 'listCustomerPurchasedProducts',
         tags,
         summary: 'A customer with all their purchases, newest first',
         description:
@@ -94,6 +97,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     {
       config: withCustomer,
       schema: {
+        operationId: 'getPurchase',
         tags,
         summary: 'Get one purchase with its product, category and customer names',
         params: purchaseIdParams,
@@ -113,6 +117,7 @@ export async function purchaseRoutes(app: App, { purchases, users }: Deps) {
     {
       config: database,
       schema: {
+        operationId: 'deletePurchase',
         tags,
         summary: 'Delete a purchase',
         params: purchaseIdParams,

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -38,6 +38,27 @@ const PGLITE_SHARED_BUFFERS = '16MB';
  */
 const PGLITE_WAL = ['-c', 'min_wal_size=32MB', '-c', 'max_wal_size=64MB'];
 const PGLITE_MAINTENANCE_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Postgres writes its WAL in 16 MB files: with less free, PGlite's start failed saying only
+ * "PGlite failed to initialize properly" (8 MB free) or hung (0.5 MB free; tmpfs, 2026-11-27).
+ */
+const PGLITE_MIN_FREE_MB = 16;
+
+async function freeMbAt(dir: string): Promise<number> {
+  const { bavail, bsize } = await statfs(dir);
+  return Math.floor((bavail * bsize) / 2 ** 20);
+}
+
+/** Refuses a folder on a disk without room for PGlite, naming both. */
+async function requireRoom(dataDir: string): Promise<void> {
+  const freeMb = await freeMbAt(dataDir);
+  if (freeMb >= PGLITE_MIN_FREE_MB) return;
+  throw new Error(
+    `${dataDir}: no room for the embedded database: ${freeMb} MB free on its disk, at least ` +
+      `${PGLITE_MIN_FREE_MB} MB needed (a new write-ahead log file); free some space or set DATA_DIR to another disk`,
+  );
+}
 
 /**
  * PGlite has no autovacuum either, so a table that churns grew for ever, even empty: the empty
@@ -155,6 +176,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   let unlock = async () => {};
   if (!options.dataDir.startsWith('memory://')) {
     await mkdir(options.dataDir, { recursive: true });
+    await requireRoom(options.dataDir);
     // PGlite takes no lock of its own: two processes on one folder both answer 2xx with the same ids.
     unlock = await lockDirectory(options.dataDir);
   }
@@ -171,7 +193,18 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     });
   } catch (error) {
     await unlock();
-    throw error;
+    // PGlite's own message names neither ("PGlite failed to initialize properly"); a new cluster
+    // takes ~40 MB, so a first start can still run out of room after requireRoom.
+    const room = await freeMbAt(options.dataDir).then(
+      (mb) => ` (${mb} MB free on its disk)`,
+      () => '',
+    );
+    throw new Error(
+      `${options.dataDir}: the embedded database did not start${room}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   // A failed run leaves things as they were; the next one tries again.
   const maintenance = setInterval(

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PrismaClient } from '../../../user-service/src/generated/prisma/client.js';
 import { openDatabase } from '../src/index.js';
 
@@ -148,4 +148,42 @@ it('keeps a churning embedded table from growing while open (PGlite never vacuum
     await prisma.$disconnect();
     await database.close();
   }
+});
+
+/** A small tmpfs of its own (a real nearly full or read-only disk), or null where mounting is not allowed. */
+async function tinyDisk(options: string): Promise<string | null> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tiny-disk-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    await rm(dir, { recursive: true });
+    return null;
+  }
+}
+
+const probe = await tinyDisk('size=1m');
+if (probe) execFileSync('umount', [probe]);
+describe.skipIf(!probe)('an embedded database on a disk without room (needs root to mount a tmpfs)', () => {
+  it('refuses to start naming the folder and the cause', { timeout: 120_000 }, async () => {
+    const disk = (await tinyDisk('size=8m')) as string;
+    try {
+      const dataDir = path.join(disk, 'user-service');
+      const open = openDatabase({ dataDir, schema: 'demo_schema', migrationsDir: disk });
+      await expect(open).rejects.toThrow(
+        `${dataDir}: no room for the embedded database: 8 MB free on its disk, at least 16 MB needed`,
+      );
+      // Room to begin, not for a new cluster (~40 MB): the disk ran full during its creation.
+      execFileSync('mount', ['-o', 'remount,size=24m', disk]);
+      await expect(openDatabase({ dataDir, schema: 'demo_schema', migrationsDir: disk })).rejects.toThrow(
+        `${dataDir}: the embedded database did not start (0 MB free on its disk)`,
+      );
+      execFileSync('mount', ['-o', 'remount,ro,size=64m', disk]); // room, but read-only
+      await expect(openDatabase({ dataDir, schema: 'demo_schema', migrationsDir: disk })).rejects.toThrow(
+        `EROFS: read-only file system, open '${dataDir}/LOCK'`,
+      );
+    } finally {
+      execFileSync('umount', [disk]);
+    }
+  });
 });

@@ -68,6 +68,26 @@ describe('the OpenAPI documents teach their reader', () => {
     expect(problems).toEqual([]);
   });
 
+  // Generated clients (openapi-generator, orval, openapi-typescript-codegen) name their methods
+  // from operationIds; without them, from paths ("customerPurchasedProductsCustomerId").
+  it('names every operation with a readable operationId, unique in its document', () => {
+    const names = new Map<string, string[]>();
+    for (const [service, document] of documents) {
+      for (const [path, operations] of Object.entries<Json>(document.paths)) {
+        for (const [method, operation] of Object.entries<Json>(operations)) {
+          const key = `${service} ${operation.operationId}`;
+          names.set(key, [...(names.get(key) ?? []), `${method.toUpperCase()} ${path}`]);
+        }
+      }
+    }
+    const badOrRepeated = [...names].filter(
+      ([key, operations]) => operations.length > 1 || !/ [a-z]+(?:[A-Z][a-z]+)*$/.test(key),
+    );
+    expect(badOrRepeated).toEqual([]);
+    expect(names.get('recommendations getRecommendations')).toEqual(['GET /recommendation/{customer_id}']);
+    expect(names.get('catalog createProduct')).toEqual(['POST /products/']);
+  });
+
   it('gives examples that are valid by their own schemas, as OpenAPI 3.0 reads them', () => {
     const invalid: string[] = [];
     for (const document of documents.values()) {

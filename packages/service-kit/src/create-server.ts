@@ -26,6 +26,7 @@ import {
   clientErrorHandler,
   frameworkErrorHandler,
   installNulGuard,
+  installRepeatedQueryGuard,
   REQUEST_ID_HEADER,
   requestIdOf,
 } from './request-hygiene.js';
@@ -147,6 +148,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   installNulGuard(app);
+  installRepeatedQueryGuard(app);
 
   // The request id travels back to the caller and on to downstream services. nosniff: a browser
   // takes a JSON answer that echoes a title or a path as JSON, never as a page or a script.

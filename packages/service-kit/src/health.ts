@@ -39,6 +39,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     '/healthz',
     {
       schema: {
+        operationId: 'getHealth',
         tags: ['health'],
         summary: 'Liveness: the process answers',
         response: {
@@ -57,6 +58,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness: start-up work done and every dependency this service needs answers',
         response: {

@@ -55,13 +55,18 @@ export class UpstreamStatusError extends HttpError {
     readonly upstream: string,
     readonly upstreamStatus: number,
     readonly upstreamDetail: unknown,
+    /** A 503's `Retry-After` in seconds (a still-loading or busy peer): passed on with it. */
+    retryAfterSeconds?: number,
   ) {
     // A 4xx from downstream means we sent something it rejects: a bug on our side or a
     // race, so the caller sees 502 unless it maps the status itself. A 503 is passed on with
     // its reason: it names the dependency that is really down ("user-service is unavailable").
-    const reason = upstreamStatus === 503 ? detailText(upstreamDetail) : '';
+    const unavailable = upstreamStatus === 503;
+    const reason = unavailable ? detailText(upstreamDetail) : '';
     const answered = `${upstream} answered ${upstreamStatus}`;
-    super(upstreamStatus === 503 ? 503 : 502, reason ? `${answered}: ${reason}` : answered);
+    super(unavailable ? 503 : 502, reason ? `${answered}: ${reason}` : answered, {
+      retryAfterSeconds: unavailable ? retryAfterSeconds : undefined,
+    });
   }
 }
 
@@ -139,7 +144,10 @@ export class JsonClient {
         }
         if (options.nullOn?.includes(response.statusCode) && NOT_FOUND_DETAIL.test(detailText(payload)))
           return null;
-        throw new UpstreamStatusError(this.options.name, response.statusCode, payload);
+        const retryAfter = response.headers['retry-after']; // delta-seconds; an HTTP-date is ignored
+        const seconds =
+          typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+        throw new UpstreamStatusError(this.options.name, response.statusCode, payload, seconds);
       } catch (error) {
         lastError = error;
         if (!isRetryable(error)) break;

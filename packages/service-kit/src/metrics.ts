@@ -122,6 +122,7 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format 0.0.4)',
         description:

@@ -74,6 +74,23 @@ export function installNulGuard(app: FastifyInstance): void {
   });
 }
 
+/**
+ * `?limit=1&limit=2` reaches validation as a list, which then said "Input should be a valid
+ * integer" of two valid integers. No query parameter takes a list: a repeated one the route
+ * reads is refused as such (FastAPI took the last; a caller sending two values has a bug).
+ */
+export function installRepeatedQueryGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request, reply) => {
+    const shape = (request.routeOptions.schema?.querystring as { shape?: object } | undefined)?.shape;
+    if (!shape) return;
+    const query = request.query as Record<string, unknown>;
+    const repeated = Object.keys(shape).find((name) => Array.isArray(query[name]));
+    if (repeated) return reply.code(400).send({ detail: repeatedQueryDetail(repeated) });
+  });
+}
+
+export const repeatedQueryDetail = (name: string) => `Query parameter '${name}' given more than once`;
+
 interface Node {
   value: unknown;
   key: string | number | null;

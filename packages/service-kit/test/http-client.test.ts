@@ -151,18 +151,20 @@ describe('JsonClient', () => {
     expect(Number(timeouts[0])).toBeLessThanOrEqual(300);
   });
 
-  it("passes on a 503's reason: the dependency the peer could not reach", async () => {
+  it("passes on a 503's reason (the dependency the peer could not reach) and its Retry-After", async () => {
     const url = await serve((_req, res) => {
       res.statusCode = 503;
+      res.setHeader('retry-after', '2');
       res.end(JSON.stringify({ detail: 'user-service is unavailable (timeout)' }));
     });
     const error = await client(url)
       .get('/x')
       .catch((e: unknown) => e);
-    expect((error as UpstreamStatusError).statusCode).toBe(503);
-    expect((error as UpstreamStatusError).detail).toBe(
-      'peer-service answered 503: user-service is unavailable (timeout)',
-    );
+    expect(error).toMatchObject({
+      statusCode: 503,
+      detail: 'peer-service answered 503: user-service is unavailable (timeout)',
+      retryAfterSeconds: 2,
+    });
   });
 
   it('maps an answer of the wrong shape to 502', async () => {

@@ -10,6 +10,7 @@ import {
   mapDatabaseError,
   OutageLog,
   publicErrorMessage,
+  queryInt,
   reasonOf,
   requestIdOf,
   ServiceUnavailableError,
@@ -33,6 +34,9 @@ async function testApp(): Promise<App> {
     },
     async (request) => ({ id: request.params.id, ...request.body }),
   );
+  app.get('/items', { schema: { querystring: z.object({ limit: queryInt(1, 100) }) } }, async (request) => [
+    request.query.limit,
+  ]);
   apps.push(app);
   await app.ready();
   return app;
@@ -86,6 +90,20 @@ describe('request hygiene', () => {
     expect(response.statusCode).toBe(200);
     const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(document.paths['/healthz'].get.responses)).not.toContain('422');
+  });
+
+  it('answers a query parameter given more than once with a 400 saying so, and documents it', async () => {
+    const app = await testApp();
+    const twice = await app.inject({ method: 'GET', url: '/items?limit=1&limit=2' });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toEqual({ detail: "Query parameter 'limit' given more than once" });
+    expect((await app.inject({ method: 'GET', url: '/items?limit=2' })).json()).toEqual([2]);
+    // A route that reads no query string is not concerned.
+    expect((await app.inject({ method: 'GET', url: '/healthz?x=1&x=2' })).statusCode).toBe(200);
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(document.paths['/items'].get.responses['400'].description).toMatch(
+      /^A query parameter given more than once; /,
+    );
   });
 
   it('finds NUL in keys and in deeply nested values without recursion', () => {

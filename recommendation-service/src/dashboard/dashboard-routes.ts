@@ -93,6 +93,7 @@ export async function dashboardRoutes(
     '/dashboard',
     {
       schema: {
+        operationId: 'getDashboard',
         tags,
         summary: 'The staff dashboard (HTML page)',
         response: { 200: { description: 'The page', content: { 'text/html': { schema: z.string() } } } },
@@ -111,6 +112,7 @@ export async function dashboardRoutes(
     '/dashboard/assets/:file',
     {
       schema: {
+        operationId: 'getDashboardAsset',
         tags,
         summary: "The dashboard page's scripts and style sheet",
         params: z.object({
@@ -140,6 +142,7 @@ export async function dashboardRoutes(
     {
       config: { loadedOnStartUp: true },
       schema: {
+        operationId: 'getDashboardOverview',
         tags,
         summary: 'Counts, embedder, sync backlog, feed lag and recent latency of GET /recommendation/{id}',
         description:
@@ -156,6 +159,7 @@ export async function dashboardRoutes(
     {
       config: { dependsOn: ['user-service'], loadedOnStartUp: true },
       schema: {
+        operationId: 'searchDashboardCustomers',
         tags,
         summary: 'Find customers by id or by part of their name (from user-service)',
         querystring: searchQuery,
@@ -177,6 +181,7 @@ export async function dashboardRoutes(
     {
       config: { dependsOn: ['catalog-service'], loadedOnStartUp: true },
       schema: {
+        operationId: 'getDashboardCustomer',
         tags,
         summary: "A customer's profile and newest purchases (from catalog-service)",
         params: customerParams,
@@ -198,6 +203,7 @@ export async function dashboardRoutes(
     {
       config: { dependsOn: ['catalog-service'], loadedOnStartUp: true },
       schema: {
+        operationId: 'getDashboardProduct',
         tags,
         summary: 'One product (from catalog-service) and whether it has a vector here',
         params: productParams,

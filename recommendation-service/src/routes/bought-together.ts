@@ -33,6 +33,7 @@ export async function boughtTogetherRoutes(app: App, loaded: LoadedDeps): Promis
     {
       config: { loadedOnStartUp: true },
       schema: {
+        operationId: 'listBoughtTogether',
         tags: ['recommendation'],
         summary: 'Products bought by the same customers as this one, strongest first',
         description:

@@ -9,6 +9,7 @@ export async function customerChangeRoutes(app: App, loaded: LoadedDeps): Promis
     {
       config: { dependsOn: ['database'], loadedOnStartUp: true },
       schema: {
+        operationId: 'notifyCustomersChanged',
         tags: ['vectors'],
         summary: "These customers' purchases changed: forget their cached histories (internal)",
         security: [{ serviceToken: [] }],

@@ -38,6 +38,7 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
         loadedOnStartUp: true,
       },
       schema: {
+        operationId: 'getRecommendations',
         tags,
         summary: 'Products to show a customer next, best first',
         description:
@@ -63,6 +64,7 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
     {
       config: { dependsOn: ['catalog-service', 'vector store'], loadedOnStartUp: true },
       schema: {
+        operationId: 'listSimilarProducts',
         tags,
         summary: 'Products most similar to one product (by their vectors)',
         description:
@@ -93,6 +95,7 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
     {
       config: { dependsOn: ['vector store'], loadedOnStartUp: true },
       schema: {
+        operationId: 'getRecommendationInfo',
         tags,
         summary: 'Which embedder, model, vector store and collection are in use, and how full it is',
         response: { 200: infoSchema },
@@ -115,6 +118,7 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
     {
       config: { loadedOnStartUp: true },
       schema: {
+        operationId: 'startReindex',
         tags,
         summary: 'Re-embed the whole catalog from catalog-service (internal); runs in the background',
         security: [{ serviceToken: [] }],

@@ -31,6 +31,7 @@ export async function vectorRoutes(app: App, loaded: LoadedDeps): Promise<void> 
     {
       config,
       schema: {
+        operationId: 'vectorizeProduct',
         tags,
         summary: "Store one product's vector (the original endpoint; an idempotent upsert; internal)",
         security: [{ serviceToken: [] }],
@@ -49,6 +50,7 @@ export async function vectorRoutes(app: App, loaded: LoadedDeps): Promise<void> 
     {
       config,
       schema: {
+        operationId: 'upsertProductVectors',
         tags,
         summary: 'Store many products’ vectors at once (internal: catalog-service’s outbox)',
         security: [{ serviceToken: [] }],
@@ -64,6 +66,7 @@ export async function vectorRoutes(app: App, loaded: LoadedDeps): Promise<void> 
     {
       config,
       schema: {
+        operationId: 'deleteProductVectors',
         tags,
         summary: 'Remove products from the vector store (internal; unknown ids are fine)',
         security: [{ serviceToken: [] }],

@@ -121,6 +121,12 @@ export const infoSchema = z
       indexed: z.number(),
       removed: z.number().describe('Vectors of products the catalog no longer has, removed by the last run'),
       error: z.string().optional(),
+      interrupted_run_started_at: z
+        .string()
+        .optional()
+        .describe(
+          'Set when this run does again one the last process started and did not finish (killed, stopped or failed during it): when that one started',
+        ),
     }),
   })
   .meta({

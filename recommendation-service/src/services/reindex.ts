@@ -1,6 +1,7 @@
 import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CatalogClient } from '../clients/catalog-client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { VectorSync } from './vector-sync.js';
 
@@ -21,14 +22,17 @@ interface ReindexProgress {
   /** Vectors of products the catalog no longer has, removed by this run. */
   removed: number;
   error?: string;
+  /** This run does again one the last process started and did not finish: when that one started. */
+  interrupted_run_started_at?: string;
 }
 
 /**
  * Why a run starts: asked for (POST /recommendation/reindex); at start, for an empty collection
- * (first start, a new embedder, Milvus lost its data); or at start, for a collection another
- * embedder's was written after (the outbox delivered the catalog's changes there meanwhile).
+ * (first start, a new embedder, Milvus lost its data); at start, for a collection another
+ * embedder's was written after (the outbox delivered the catalog's changes there meanwhile); or
+ * at start, for a run the last process did not finish.
  */
-export type ReindexTrigger = 'asked' | 'empty' | 'behind';
+export type ReindexTrigger = 'asked' | 'empty' | 'behind' | 'interrupted';
 
 /**
  * Re-embeds the whole catalog from catalog-service's lists (ReindexTrigger says when).
@@ -39,8 +43,10 @@ export class Reindexer {
   private running: Promise<void> | undefined;
   private stopped = false;
   private again = false;
+  private interruptedRunStartedAt: string | undefined;
 
   constructor(
+    private readonly prisma: PrismaClient,
     private readonly catalog: CatalogClient,
     private readonly sync: VectorSync,
     private readonly directory: ProductDirectory,
@@ -48,7 +54,24 @@ export class Reindexer {
   ) {}
 
   /**
-   * Starts a run in the background unless one is already going. At start (`empty`, `behind`)
+   * At start: a run the last process started and did not finish (killed, stopped or failed
+   * during it; the `reindex_run` row outlives it) runs again, and `progress` says so. True when
+   * it does.
+   */
+  async resumeInterrupted(): Promise<boolean> {
+    const run = await this.prisma.reindexRun.findUnique({ where: { id: 1 } });
+    if (!run) return false;
+    this.interruptedRunStartedAt = run.startedAt.toISOString();
+    this.log.warn(
+      { startedAt: this.interruptedRunStartedAt },
+      'the last re-index did not finish (the service stopped or it failed); running it again',
+    );
+    this.start('interrupted');
+    return true;
+  }
+
+  /**
+   * Starts a run in the background unless one is already going. At start (not `asked`)
    * it is retried while catalog-service is not up yet; an `empty` one is skipped when the outbox
    * delivers every product.
    */
@@ -93,11 +116,15 @@ export class Reindexer {
   }
 
   private async run(level: 'info' | 'debug' | 'warn', unlessOutboxDelivers: boolean): Promise<void> {
+    const interrupted = this.interruptedRunStartedAt;
     this.progress = { state: 'running', indexed: 0, removed: 0 };
+    if (interrupted) this.progress.interrupted_run_started_at = interrupted;
     // A product written after this (a delivery of a change the catalog made after our read of
     // its page, maybe at another replica) is newer than what this run read: the run leaves it.
     const writtenSinceStart = this.sync.noteWrites();
     try {
+      // Deleted when the job is done: a process killed before leaves it for the next start.
+      await this.prisma.reindexRun.upsert({ where: { id: 1 }, create: {}, update: {} });
       // Every product is embedded again when the store lost vectors. The directory's rows stay:
       // other replicas would read deleted rows as deleted products.
       const missing = await this.sync.missingVectors();
@@ -114,6 +141,7 @@ export class Reindexer {
         const pending = status.enabled ? status.pending_products : 0;
         if ((await this.catalog.products(indexed + pending, 1)).length === 0) {
           this.progress = { state: 'not_needed', indexed: 0, removed: 0 };
+          await this.finished();
           this.log.info(
             { pending, indexed },
             "no re-index needed: catalog-service's outbox is delivering every product",
@@ -160,6 +188,7 @@ export class Reindexer {
         await this.sync.delete(gone.slice(start, start + DELETE_BATCH));
       }
       this.progress.removed = gone.length;
+      await this.finished();
       this.progress.state = 'done';
       this.log.info({ indexed: this.progress.indexed, removed: this.progress.removed }, 're-index finished');
     } catch (err) {
@@ -179,5 +208,10 @@ export class Reindexer {
     } finally {
       this.sync.stopNoting(writtenSinceStart);
     }
+  }
+
+  private async finished(): Promise<void> {
+    await this.prisma.reindexRun.deleteMany();
+    this.interruptedRunStartedAt = undefined;
   }
 }

@@ -19,6 +19,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'listCustomers',
         tags,
         summary: 'List customers by id, a page at a time',
         description:
@@ -38,6 +39,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'listCustomerChanges',
         tags,
         summary:
           'Customers created, changed or deleted after a version, in version order (a feed to follow by polling)',
@@ -57,6 +59,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'getCustomer',
         tags,
         summary: 'Get one customer',
         params: customerIdParams,
@@ -71,6 +74,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'createCustomer',
         tags,
         summary: 'Create a customer',
         body: customerCreateSchema,
@@ -85,6 +89,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'updateCustomer',
         tags,
         summary: 'Replace a customer (the id is in the body)',
         body: customerUpdateSchema,
@@ -99,6 +104,7 @@ export async function customerRoutes(app: App, { customers }: Deps) {
     {
       config,
       schema: {
+        operationId: 'deleteCustomer',
         tags,
         summary: 'Delete a customer',
         params: customerIdParams,
