@@ -96,6 +96,17 @@ export function send<T>(url: string, body: unknown, method = 'POST'): Promise<T>
   });
 }
 
+/** A new customer through user-service; answers its id. */
+export async function newCustomer(stack: Stack, title: string): Promise<number> {
+  const profile = { title, gender: 'Female', age: 30, location: 'Oslo', preference: '' };
+  return (await send<{ id: number }>(`${stack.users.url}/customer/`, profile)).id;
+}
+
+/** A purchase through catalog-service, whose outbox pushes it here; answers the purchase (its id). */
+export function buy(stack: Stack, customerId: number, productId: number): Promise<{ id: number }> {
+  return send(`${stack.catalog.url}/Purchases/`, { customer_id: customerId, product_id: productId });
+}
+
 /** A JSON answer; anything but 2xx throws with the method, URL, status and body. */
 export async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);

@@ -2,8 +2,10 @@ import os from 'node:os';
 import { eventually, type RunningService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buy as buyThrough,
   catalogSettled,
   json,
+  newCustomer,
   REPLICAS_CAN_RUN,
   REPLICAS_NEED,
   type Stack,
@@ -72,27 +74,15 @@ describe.skipIf(!REPLICAS_CAN_RUN)(`replicas share purchase statistics (${REPLIC
   let a: string;
   let b: string;
   let catalog: string;
-  let users: string;
 
-  const customer = async (title: string) =>
-    (
-      await post<{ id: number }>(`${users}/customer/`, {
-        title,
-        gender: 'Female',
-        age: 30,
-        location: 'Oslo',
-        preference: '',
-      })
-    ).id;
-  const buy = (customerId: number, productId: number) =>
-    post(`${catalog}/Purchases/`, { customer_id: customerId, product_id: productId });
+  const customer = (title: string) => newCustomer(stack, title);
+  const buy = (customerId: number, productId: number) => buyThrough(stack, customerId, productId);
   const info = (url: string) => json<Info>(`${url}/recommendation/info`);
 
   beforeAll(async () => {
     stack = await startStack();
     a = stack.recommendations.url;
     catalog = stack.catalog.url;
-    users = stack.users.url;
     await catalogSettled(stack);
   }, 180_000);
 

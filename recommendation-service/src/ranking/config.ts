@@ -55,6 +55,12 @@ export const rankingConfigShape = {
   PURCHASE_FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** Customers whose prepared state (vector, last answers) is kept in memory. */
   RECOMMENDATION_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  /**
+   * How long a cached answer is still served after other customers' purchases moved the shared
+   * statistics (bought together, bought next, popularity); the customer's own purchases and product
+   * changes always show at once (README, "Freshness"). 0: every purchase learned makes every answer stale.
+   */
+  RECOMMENDATION_CACHE_STATS_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 };
 
 const rankingConfigSchema = z.object(rankingConfigShape);

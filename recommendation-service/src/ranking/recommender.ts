@@ -41,8 +41,17 @@ interface CustomerState {
   recent: number[];
   /** The latest purchases' neighbour lists and recency weights (absent: search the store). */
   content?: CustomerContent;
+  /** The newest purchase id of the history: answers made before the statistics held it do not lag. */
+  latestPurchase: number;
   /** The latest few queries' answers: a client varying limit, category or flags cannot grow it. */
-  answers: LRUCache<string, { stamp: string; items: Recommendation[] }>;
+  answers: LRUCache<string, Answer>;
+}
+
+interface Answer {
+  items: Recommendation[];
+  /** The purchase statistics' version it was ranked from, and when (performance.now()). */
+  statsVersion: number;
+  madeAt: number;
 }
 
 /**
@@ -89,22 +98,36 @@ export class Recommender {
     const purchases = [...purchased].slice(0, this.config.RANK_HISTORY_LIMIT);
     const state = await this.customerState(history, purchases, query.strategy);
     const answerKey = `${query.strategy}|${query.limit}|${query.category_id ?? ''}|${query.exclude_purchased}`;
-    // Answers stay valid while the state holds (the history and the vectors are unchanged) and the
-    // purchase statistics are unchanged.
-    const stamp = `${this.vectorsVersion()}|${this.stats.version}`;
+    // Answers live in the state, made again when the history or the vectors change.
     const cached = state.answers.get(answerKey);
-    if (cached && cached.stamp === stamp) {
+    if (cached && this.statsCurrent(cached, state)) {
       this.answerCache.hits++;
       return cached.items;
     }
     this.answerCache.misses++;
+    const made = { statsVersion: this.stats.version, madeAt: performance.now() };
 
     const items =
       query.strategy === 'original'
         ? await this.rankOriginal(state.vector!, purchased, query)
         : await this.rankHybrid(history, state, purchases, purchased, query);
-    state.answers.set(answerKey, { stamp, items });
+    state.answers.set(answerKey, { ...made, items });
     return items;
+  }
+
+  /**
+   * Whether an answer may still be served as the purchase statistics move. Other customers'
+   * purchases move them a little at a time and touch most answers (each changes the popularity of
+   * several products, and an answer weighs 200+ candidates), so an answer may lag them by
+   * RECOMMENDATION_CACHE_STATS_LAG_MS rather than be ranked again at each one (README, "Answer cache").
+   * An answer made before the statistics held the customer's own latest purchase does not lag.
+   */
+  private statsCurrent(answer: Answer, state: CustomerState): boolean {
+    if (answer.statsVersion === this.stats.version) return true;
+    return (
+      answer.statsVersion >= state.latestPurchase &&
+      performance.now() - answer.madeAt < this.config.RECOMMENDATION_CACHE_STATS_LAG_MS
+    );
   }
 
   private async rankOriginal(
@@ -251,8 +274,11 @@ export class Recommender {
     const cacheKey = `${strategy}:${history.id}`;
     const cached = this.states?.get(cacheKey);
     if (cached && cached.madeFrom === madeFrom && !this.listsArrived(cached, purchases)) return cached;
+    let latestPurchase = 0;
+    for (const item of history.purchases) latestPurchase = Math.max(latestPurchase, item.purchase_id);
     const state: CustomerState = {
       madeFrom,
+      latestPurchase,
       ...(strategy === 'original'
         ? { vector: await this.originalVector(history), profileOnly: true, recent: [] }
         : await this.historyState(history, purchases)),
@@ -366,7 +392,7 @@ export class Recommender {
     return hits;
   }
 
-  /** Changes with every vector written and every mended neighbour list: states and answers compare it. */
+  /** Changes with every vector written and every mended neighbour list: states (with their answers) compare it. */
   private vectorsVersion(): string {
     return `${this.sync.version}.${this.neighbours?.version ?? 0}`;
   }
