@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 
 // docker-compose.yml checked against the contract (ports, start order by health) and
 // against what the services really read (their config schemas), so the compose file, the
-// local stack (scripts/stack) and .env.example cannot drift apart.
+// local stack (scripts/stack), .env.example and docs/running.md cannot drift apart.
 
 interface ComposeService {
   image?: string;
@@ -34,6 +34,28 @@ const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as {
 };
 const services = compose.services;
 const envExample = parseEnv(readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8'));
+const runningDoc = readFileSync(path.join(REPO_ROOT, 'docs', 'running.md'), 'utf8');
+
+/**
+ * The defaults in docs/running.md's tuning table (`| variable | read by | default | range |`), by
+ * name; a row naming several variables lists their defaults in the same order (`500, 30000`).
+ */
+function documentedDefaults(): Map<string, string> {
+  const defaults = new Map<string, string>();
+  const table = runningDoc
+    .split('| variable ')
+    .find((part) => /^\s*\| read by\s*\| default\s*\| range/.test(part));
+  if (!table) throw new Error('docs/running.md has no table `| variable | read by | default | range |`');
+  for (const row of table.split('\n').filter((line) => line.startsWith('| `'))) {
+    const [names, , values] = row.split(' | ');
+    const keys = [...names!.matchAll(/`([A-Z0-9_]+)`/g)].map((match) => match[1]!);
+    const documented = keys.length === 1 ? [values!.trim()] : values!.trim().split(', ');
+    if (documented.length !== keys.length)
+      throw new Error(`docs/running.md: one default per variable in ${row}`);
+    for (const [i, key] of keys.entries()) defaults.set(key, documented[i]!);
+  }
+  return defaults;
+}
 
 function environmentOf(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
@@ -76,12 +98,21 @@ function hostAddresses(service: ComposeService): (string | undefined)[] {
 
 /** The variable names a service's zod config schema reads (`export const configSchema`). */
 async function configKeys(dir: string): Promise<string[]> {
+  return Object.keys(await configShape(dir));
+}
+
+/** A zod schema, as far as this file uses one (no zod dependency here). */
+interface ZodType {
+  parse(value: unknown): unknown;
+}
+
+async function configShape(dir: string): Promise<Record<string, ZodType>> {
   const module = (await import(pathToFileURL(path.join(REPO_ROOT, dir, 'src', 'config.ts')).href)) as {
-    configSchema?: { shape?: Record<string, unknown> };
+    configSchema?: { shape?: Record<string, ZodType> };
   };
   const shape = module.configSchema?.shape;
   if (!shape) throw new Error(`${dir}/src/config.ts must export its zod object schema as \`configSchema\``);
-  return Object.keys(shape);
+  return shape;
 }
 
 describe('docker-compose.yml (static checks)', () => {
@@ -222,6 +253,26 @@ describe.each(SERVICES.map((spec) => [spec.name, spec] as const))('%s variables'
     const missing = (await configKeys(spec.dir)).map(asEnvExampleName).filter((key) => !(key in envExample));
     expect(missing, 'add these to .env.example').toEqual([]);
   });
+
+  itWithConfig(
+    `every variable ${name} reads is in docs/running.md, tuning ones with their default`,
+    async () => {
+      const shape = await configShape(spec.dir);
+      const keys = Object.keys(shape).map(asEnvExampleName);
+      expect(
+        keys.filter((key) => !runningDoc.includes(`\`${key}\``)),
+        'add these to docs/running.md',
+      ).toEqual([]);
+      const documented = documentedDefaults();
+      const wrong = Object.entries(shape).flatMap(([key, schema]) => {
+        const doc = documented.get(key);
+        if (doc === undefined || doc.startsWith('unset')) return [];
+        const actual = String(schema.parse(undefined));
+        return doc === actual ? [] : [`${key}: docs/running.md says ${doc}, the schema ${actual}`];
+      });
+      expect(wrong).toEqual([]);
+    },
+  );
 
   itWithConfig(
     `every variable ${name} reads is set or deliberately defaulted in docker-compose.yml`,
