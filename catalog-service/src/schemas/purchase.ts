@@ -59,8 +59,8 @@ export const historyQuery = z.object({
 });
 
 export const purchaseFeedQuery = z.object({
-  after_id: queryInt(0, MAX_ID).default(0).describe('Purchases with a larger id than this, oldest first'),
-  limit: queryInt(1, 5_000).default(1_000).describe('How many to answer (1–5000)'),
+  after_id: queryInt(0, MAX_ID).prefault(0).describe('Purchases with a larger id than this, oldest first'),
+  limit: queryInt(1, 5_000).prefault(1_000).describe('How many to answer (1–5000)'),
 });
 
 export const purchaseFeedItemSchema = z

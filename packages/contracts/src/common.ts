@@ -28,8 +28,8 @@ export interface Page<T> {
 
 /** `skip`/`limit` of every list route. */
 export const pageQuery = z.object({
-  skip: queryInt(0, MAX_ID).default(0).describe('How many to skip, in id order'),
-  limit: queryInt(1, 100).default(10).describe('How many to answer (1–100)'),
+  skip: queryInt(0, MAX_ID).prefault(0).describe('How many to skip, in id order'),
+  limit: queryInt(1, 100).prefault(10).describe('How many to answer (1–100)'),
 });
 
 /** Timestamps travel as ISO-8601 strings. */

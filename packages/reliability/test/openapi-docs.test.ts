@@ -88,6 +88,34 @@ describe('the OpenAPI documents teach their reader', () => {
     expect(names.get('catalog createProduct')).toEqual(['POST /products/']);
   });
 
+  // A reader (and a generated client) learns from the document what an omitted parameter means.
+  it('states the default of every paging parameter', () => {
+    const undocumented: string[] = [];
+    for (const [service, document] of documents) {
+      for (const [path, operations] of Object.entries<Json>(document.paths)) {
+        for (const [method, operation] of Object.entries<Json>(operations)) {
+          for (const parameter of operation.parameters ?? []) {
+            const paging = ['skip', 'limit', 'after_id', 'after_version'].includes(parameter.name);
+            const allByDefault = /default: every/.test(
+              parameter.description ?? parameter.schema?.description,
+            );
+            if (
+              parameter.in === 'query' &&
+              paging &&
+              !allByDefault &&
+              parameter.schema?.default === undefined
+            ) {
+              undocumented.push(`${service} ${method.toUpperCase()} ${path} ?${parameter.name}`);
+            }
+          }
+        }
+      }
+    }
+    expect(undocumented).toEqual([]);
+    const products = documents.get('catalog')!.paths['/products/'].get.parameters;
+    expect(products.find((parameter: Json) => parameter.name === 'limit').schema.default).toBe(10);
+  });
+
   it('gives examples that are valid by their own schemas, as OpenAPI 3.0 reads them', () => {
     const invalid: string[] = [];
     for (const document of documents.values()) {

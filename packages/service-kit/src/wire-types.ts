@@ -11,7 +11,8 @@ const DECIMAL = /^[+-]?\d+$/;
 /**
  * An integer in a path or query string: decimal digits only, as in FastAPI (`0x10`, `1.6e1`,
  * ` 16` are a 422, where `z.coerce.number()` reads 16). The checks abort at the first failure,
- * so a 20-digit id is one 422 entry.
+ * so a 20-digit id is one 422 entry. Its default goes in `.prefault()`: the OpenAPI document
+ * leaves out a `.default()` of a preprocessed value.
  */
 export function queryInt(min: number, max: number) {
   return z.preprocess(

@@ -11,7 +11,7 @@ import {
 } from '../schemas/recommendations.js';
 
 const query = z.object({
-  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many partners, at most'),
+  limit: queryInt(1, MAX_LIMIT).prefault(10).describe('How many partners, at most'),
 });
 
 const partnerSchema = z

@@ -16,7 +16,7 @@ export const productParams = z.object({ product_id: id.describe("The product's i
 export const MAX_LIMIT = 100;
 
 export const recommendationQuery = z.object({
-  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  limit: queryInt(1, MAX_LIMIT).prefault(10).describe('How many products to answer (1–100)'),
   category_id: id
     .optional()
     .describe('Only products of this category (404 when the catalog has no such category)'),
@@ -34,7 +34,7 @@ export const recommendationQuery = z.object({
 });
 
 export const similarQuery = z.object({
-  limit: queryInt(1, MAX_LIMIT).default(10).describe('How many products to answer (1–100)'),
+  limit: queryInt(1, MAX_LIMIT).prefault(10).describe('How many products to answer (1–100)'),
   category_id: id.optional().describe('Only products of this category'),
 });
 

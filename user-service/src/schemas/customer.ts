@@ -12,7 +12,7 @@ export const customerListQuery = pageQuery.extend({
 
 export const customerChangesQuery = z.object({
   after_version: queryInt(0, Number.MAX_SAFE_INTEGER)
-    .default(0)
+    .prefault(0)
     .describe('The last version seen (0: from the start)'),
-  limit: queryInt(1, 1_000).default(500).describe('How many to answer (1–1000)'),
+  limit: queryInt(1, 1_000).prefault(500).describe('How many to answer (1–1000)'),
 });
