@@ -24,7 +24,8 @@ export const configSchema = z.object({
   /** Unset: port 8101 where HOST is reached (readConfig). */
   USER_SERVICE_URL: serviceUrl,
   /** Per-attempt deadline of a customer look-up. */
-  USER_SERVICE_TIMEOUT_MS: millis(2_000),
+  // The range recommendation-service takes for the same variable: `npm start` gives both one value.
+  USER_SERVICE_TIMEOUT_MS: durationMs(50, 60_000).default(2_000),
   /** Extra attempts for a customer look-up after a network error or a 5xx. */
   USER_SERVICE_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /**

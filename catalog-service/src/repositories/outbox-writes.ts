@@ -5,7 +5,7 @@ export type OutboxSignal = { notify(): void };
 
 /**
  * Outbox rows are written inside the caller's transaction, next to the product change they
- * announce: both commit or neither does (architecture.md, "Delivery of product vectors").
+ * announce: both commit or neither does (the transactional outbox of ../shared/docs/architecture.md, "Decisions already taken").
  */
 export async function enqueueProducts(tx: Prisma.TransactionClient, productIds: number[]): Promise<number> {
   if (productIds.length === 0) return 0;
@@ -21,7 +21,7 @@ export async function enqueueCategoryProducts(tx: Prisma.TransactionClient, cate
 
 /**
  * A purchase recorded or deleted: recommendation-service must drop its cached copy of the
- * customer's history (docs/internal-api.md, "Customer changes"). Same transaction as the purchase.
+ * customer's history (docs/internal-api.md, "catalog-service → recommendation-service"). Same transaction as the purchase.
  */
 export async function enqueueCustomerChange(tx: Prisma.TransactionClient, customerId: number): Promise<void> {
   await tx.$executeRaw`INSERT INTO catalog_schema.customer_outbox (customer_id) VALUES (${customerId})`;
