@@ -122,6 +122,22 @@ describe(`the answer cache under purchases and product changes (${store})`, () =
     expect(await recommender.recommend(history, kept)).toEqual(await fresh(recommender, history, kept));
   });
 
+  it('ranks a history once whether it was read from catalog-service or from the local copy (no tags there)', async () => {
+    const tagged = products.find((product) => product.tags.length > 0)!;
+    const buyer = await customer('Cache Copy Reader');
+    await learned(await buy(buyer, tagged.id));
+    const { recommender, catalog: catalogClient } = deps();
+    const fromCatalog = await catalogClient.purchaseHistory(buyer);
+    expect(fromCatalog.purchases[0]!.product_tags).toEqual(tagged.tags);
+    // The local copy's shape: no tags, the purchases before the profile.
+    const { purchases, ...profile } = fromCatalog;
+    const fromCopy = { purchases: purchases.map((item) => ({ ...item, product_tags: [] })), ...profile };
+    const answer = await recommender.recommend(fromCatalog, hybrid({}));
+    const hits = recommender.answerCache.hits;
+    expect(await recommender.recommend(fromCopy, hybrid({}))).toEqual(answer);
+    expect(recommender.answerCache.hits, 'the answer of the same state').toBe(hits + 1);
+  });
+
   it('shows a product created, renamed, moved and deleted at once', async () => {
     const reader = await customer('Cache Product Reader');
     const [bought, other] = [

@@ -292,12 +292,24 @@ export class Recommender {
    * The whole history, hashed once per loaded copy: every purchase (not only the latest
    * RANK_HISTORY_LIMIT: exclusion and the original text read them all) with the titles and
    * categories it was loaded with, and the profile. A history loaded again with the same content
-   * keeps the state; one loaded after a rename, a move or a deleted purchase does not.
+   * keeps the state; one loaded after a rename, a move or a deleted purchase does not. Fields in
+   * a fixed order and no tags: the same history read from catalog-service and from the local copy
+   * (which has no tags) keeps one state. A changed tag writes the product's vector again, which
+   * makes the state again anyway.
    */
   private fingerprint(history: CustomerPurchases): string {
     let fingerprint = this.fingerprints.get(history);
     if (fingerprint === undefined) {
-      fingerprint = createHash('sha256').update(JSON.stringify(history)).digest('base64');
+      const { id, title, age, gender, location, preference } = history;
+      const items = history.purchases.map((item) => [
+        item.purchase_id,
+        item.product_id,
+        item.product_title,
+        item.category_id,
+        item.category_title,
+      ]);
+      const content = JSON.stringify([id, title, age, gender, location, preference, items]);
+      fingerprint = createHash('sha256').update(content).digest('base64');
       this.fingerprints.set(history, fingerprint);
     }
     return fingerprint;
