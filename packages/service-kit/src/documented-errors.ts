@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { repeatedQueryDetail } from './request-hygiene.js';
+import { queryParamsOf, repeatedQueryDetail } from './request-hygiene.js';
 import { errorSchema, validationErrorSchema } from './wire-types.js';
 
 declare module 'fastify' {
@@ -92,7 +92,7 @@ export function documentSharedErrors(app: FastifyInstance): void {
     const reasons = [...dependsOn.flatMap(failuresOf), ...ALWAYS];
     if (route.config?.loadedOnStartUp) reasons.push(LOADED_ON_START_UP);
     if (schema.params) reasons.push(...WITH_PATH_PARAMS);
-    const [queryParam] = Object.keys((schema.querystring as { shape?: object } | undefined)?.shape ?? {});
+    const [queryParam] = queryParamsOf(schema);
     if (queryParam)
       reasons.push([400, 'a query parameter given more than once', repeatedQueryDetail(queryParam)]);
     // Fastify reads a body on these methods whether the route takes one or not.

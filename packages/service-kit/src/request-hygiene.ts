@@ -80,14 +80,22 @@ export function installNulGuard(app: FastifyInstance): void {
  * reads is refused as such (FastAPI took the last; a caller sending two values has a bug).
  */
 export function installRepeatedQueryGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request, reply) => {
-    const shape = (request.routeOptions.schema?.querystring as { shape?: object } | undefined)?.shape;
-    if (!shape) return;
-    const query = request.query as Record<string, unknown>;
-    const repeated = Object.keys(shape).find((name) => Array.isArray(query[name]));
-    if (repeated) return reply.code(400).send({ detail: repeatedQueryDetail(repeated) });
+  // Per route, with its parameter names read once: routes without a query string pay nothing.
+  app.addHook('onRoute', (route) => {
+    const names = queryParamsOf(route.schema);
+    if (names.length === 0) return;
+    const refuseRepeated = async (request: FastifyRequest, reply: FastifyReply) => {
+      const query = request.query as Record<string, unknown>;
+      const repeated = names.find((name) => Array.isArray(query[name]));
+      if (repeated) return reply.code(400).send({ detail: repeatedQueryDetail(repeated) });
+    };
+    route.preValidation = [...[route.preValidation ?? []].flat(), refuseRepeated];
   });
 }
+
+/** The query parameters a route schema names (its zod `querystring` object's keys). */
+export const queryParamsOf = (schema: unknown): string[] =>
+  Object.keys((schema as { querystring?: { shape?: object } } | undefined)?.querystring?.shape ?? {});
 
 export const repeatedQueryDetail = (name: string) => `Query parameter '${name}' given more than once`;
 
