@@ -83,11 +83,7 @@ export class VectorTable {
    * into it: one block instead of one buffer per vector (docs/benchmarks.md, "Goal 2, third look").
    */
   getMany(productIds: Iterable<number>): ProductVector[] {
-    const rows: number[] = [];
-    for (const productId of productIds) {
-      const row = this.rowById.get(productId);
-      if (row !== undefined) rows.push(row);
-    }
+    const rows = [...productIds].map((id) => this.rowById.get(id)).filter((row) => row !== undefined);
     const block = new Float32Array(rows.length * this.dimension);
     return rows.map((row, i) => {
       const start = this.rowStart(row);
