@@ -118,8 +118,7 @@ function decode(type: number, payload: Buffer, dimension: number): LogRecord | u
   const count = payload.readUInt32LE(0);
   if (type === DELETE) {
     if (payload.length !== 4 + count * 8) return undefined;
-    const productIds: number[] = new Array(count);
-    for (let i = 0; i < count; i++) productIds[i] = payload.readDoubleLE(4 + i * 8);
+    const productIds = Array.from({ length: count }, (_, i) => payload.readDoubleLE(4 + i * 8));
     return { type: DELETE, productIds };
   }
   if (payload.length < 8) return undefined;
