@@ -1,12 +1,8 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { ProductVector } from '../vector-store/vector-store.js';
 
-export interface IndexedProduct {
-  productId: number;
-  categoryId: number;
-  productTitle: string;
-  categoryTitle: string;
-  textHash: string;
-}
+/** What the vector store keeps of a product besides its vector, and the hash of the text embedded. */
+export type IndexedProduct = Omit<ProductVector, 'vector'> & { textHash: string };
 
 /** The lock the change trigger takes (see the migration). */
 const CHANGE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('recommendation_schema.indexed_product_change'))::text`;

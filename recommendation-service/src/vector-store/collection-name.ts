@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Embedder } from '../embedders/embedder.js';
 
 /** Milvus allows letters, digits and underscores, starting with a letter or underscore, at most 255 characters. */
 const MAX_NAME_LENGTH = 255;
 export const NAME_PART = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export interface EmbedderIdentity {
-  id: string;
-  dimension: number;
-}
+export type EmbedderIdentity = Pick<Embedder, 'id' | 'dimension'>;
 
 /**
  * `<prefix>_<embedder id>_d<dimension>`, e.g. `products_hashing_v1_d384`: vectors of two

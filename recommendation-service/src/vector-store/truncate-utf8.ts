@@ -9,10 +9,7 @@ export const MAX_TITLE_BYTES = 512;
 export function truncateUtf8(text: string, maxBytes: number = MAX_TITLE_BYTES): string {
   // Fast path: 3 bytes per UTF-16 unit is the worst case, so short strings always fit.
   if (text.length * 3 <= maxBytes) return text;
-  const bytes = Buffer.from(text);
-  if (bytes.length <= maxBytes) return text;
-  let end = maxBytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of the cut code point.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return bytes.toString('utf8', 0, end);
+  // encodeInto writes whole code points only; `read` counts the UTF-16 units they came from.
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(maxBytes));
+  return text.slice(0, read);
 }

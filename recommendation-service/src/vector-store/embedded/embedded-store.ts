@@ -193,7 +193,7 @@ export class EmbeddedVectorStore implements VectorStore {
       return { replayed: 0, tornBytes: buffer.length };
     }
     this.assertDimension(header.dimension, file);
-    const { records: replayed, end } = this.readLog(buffer, file);
+    const { records: replayed, end } = records.readRecords(buffer, HEADER, this.dimension, file);
     for (const record of replayed) {
       if (record.type === records.DELETE) for (const id of record.productIds) this.table.delete(id);
       else this.table.upsertRows(record.metadata, record.vectors);
@@ -252,11 +252,7 @@ export class EmbeddedVectorStore implements VectorStore {
       await rename(temporary, target);
       // The rename made durable too (the directory entry), not only the file contents.
       const directory = await open(this.directory, 'r');
-      try {
-        await directory.sync();
-      } finally {
-        await directory.close();
-      }
+      await directory.sync().finally(() => directory.close());
       await this.logFile!.truncate(HEADER);
       await this.logFile!.datasync();
       const logBytes = this.logBytes;
@@ -277,17 +273,6 @@ export class EmbeddedVectorStore implements VectorStore {
       this.log.error(
         { err: error, collection: this.collection },
         'vector snapshot failed; the log keeps the data',
-      );
-    }
-  }
-
-  private readLog(buffer: Buffer, file: string): ReturnType<typeof records.readRecords> {
-    try {
-      return records.readRecords(buffer, HEADER, this.dimension);
-    } catch (error) {
-      // Refuse rather than cut acknowledged vectors away; without the folder the service re-indexes.
-      throw new Error(
-        `${file}: ${(error as Error).message}. Move ${this.directory} aside to rebuild it from the catalog.`,
       );
     }
   }

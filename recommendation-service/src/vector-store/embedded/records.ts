@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ProductVector } from '../vector-store.js';
 
@@ -68,12 +69,14 @@ function frame(type: number, payload: Buffer): Buffer {
  * crash: it and anything after it are ignored). `end` is where the intact part ends, for the
  * caller to cut the file there. Records reference `buffer` (no copies). A bad record followed
  * by an intact one is damage, not a torn write (writes are appended one at a time, each synced
- * before the next): that throws, so acknowledged records are never cut away.
+ * before the next): that throws, so acknowledged records are never cut away; without the folder
+ * the service re-indexes.
  */
 export function readRecords(
   buffer: Buffer,
   start: number,
   dimension: number,
+  file: string,
 ): { records: LogRecord[]; end: number } {
   const records: LogRecord[] = [];
   let offset = start;
@@ -85,7 +88,8 @@ export function readRecords(
     const next = offset + RECORD_HEADER_BYTES + buffer.readUInt32LE(offset + 4);
     if (readRecord(buffer, next, dimension)) {
       throw new Error(
-        `the record at byte ${offset} is damaged and intact records follow it (not a torn write)`,
+        `${file}: the record at byte ${offset} is damaged and intact records follow it (not a torn write). ` +
+          `Move ${path.dirname(file)} aside to rebuild it from the catalog.`,
       );
     }
   }
@@ -114,8 +118,7 @@ function decode(type: number, payload: Buffer, dimension: number): LogRecord | u
   const count = payload.readUInt32LE(0);
   if (type === DELETE) {
     if (payload.length !== 4 + count * 8) return undefined;
-    const productIds: number[] = new Array(count);
-    for (let i = 0; i < count; i++) productIds[i] = payload.readDoubleLE(4 + i * 8);
+    const productIds = Array.from({ length: count }, (_, i) => payload.readDoubleLE(4 + i * 8));
     return { type: DELETE, productIds };
   }
   if (payload.length < 8) return undefined;

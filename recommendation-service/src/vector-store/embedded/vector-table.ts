@@ -1,5 +1,5 @@
 import type { ProductVector, SearchHit, SearchOptions } from '../vector-store.js';
-import { createKernel, createMemory, type KernelKind, STRIDE_ALIGN, simdAvailable } from './dot-kernel.js';
+import { createKernel, createMemory, STRIDE_ALIGN } from './dot-kernel.js';
 import type { Metadata } from './records.js';
 import { TopK } from './top-k.js';
 
@@ -29,13 +29,10 @@ export class VectorTable {
   /** View over the whole memory; replaced whenever the memory grows. */
   private f32 = new Float32Array(this.memory.buffer);
 
-  constructor(
-    readonly dimension: number,
-    kernel: KernelKind = simdAvailable() ? 'simd' : 'js',
-  ) {
+  constructor(readonly dimension: number) {
     this.stride = Math.ceil(dimension / STRIDE_ALIGN) * STRIDE_ALIGN;
     this.vectorsOffset = this.stride * 4;
-    this.kernel = createKernel(kernel, this.memory);
+    this.kernel = createKernel(this.memory);
   }
 
   get size(): number {
@@ -86,11 +83,7 @@ export class VectorTable {
    * into it: one block instead of one buffer per vector (docs/benchmarks.md, "Goal 2, third look").
    */
   getMany(productIds: Iterable<number>): ProductVector[] {
-    const rows: number[] = [];
-    for (const productId of productIds) {
-      const row = this.rowById.get(productId);
-      if (row !== undefined) rows.push(row);
-    }
+    const rows = [...productIds].map((id) => this.rowById.get(id)).filter((row) => row !== undefined);
     const block = new Float32Array(rows.length * this.dimension);
     return rows.map((row, i) => {
       const start = this.rowStart(row);

@@ -1,3 +1,4 @@
+import type { ResStatus } from '@zilliz/milvus2-sdk-node';
 import { VectorStoreRequestError, VectorStoreUnavailableError } from '../errors.js';
 
 // gRPC codes for "cannot reach it now", not "it said no":
@@ -9,11 +10,7 @@ export const NOT_LOADED = 101;
 /** Milvus's "collection does not exist": e.g. Milvus restarted without its data. */
 export const COLLECTION_MISSING = 100;
 
-export interface MilvusStatus {
-  error_code?: string | number;
-  code?: number;
-  reason?: string;
-}
+export type MilvusStatus = Partial<ResStatus>;
 
 export class MilvusStatusError extends VectorStoreRequestError {
   constructor(

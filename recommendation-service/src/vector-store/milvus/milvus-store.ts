@@ -131,22 +131,8 @@ export class MilvusVectorStore implements VectorStore {
     const excluded = [...new Set(options.excludeProductIds ?? [])];
     // Ids are checked safe integers (assertSearchOptions), so the literal list cannot inject anything.
     if (excluded.length > 0) filters.push(`${F.productId} not in [${excluded.join(',')}]`);
-    const result = await this.onCollection('search', (c) =>
-      c.search({
-        collection_name: this.collection,
-        anns_field: F.vector,
-        data: Array.from(vector),
-        limit: options.limit,
-        filter: filters.join(' and '),
-        output_fields: META_FIELDS,
-        metric_type: 'IP',
-        params: searchParams(this.indexType, options.limit, this.config.MILVUS_SEARCH_EF),
-        consistency_level: ConsistencyLevelEnum.Strong,
-      }),
-    );
-    return (result.results as unknown as Record<string, unknown>[])
-      .map((row) => ({ ...metadataOf(row), score: Number(row.score) }))
-      .sort((a, b) => b.score - a.score || a.productId - b.productId);
+    const rows = await this.searchRows(Array.from(vector), options.limit, META_FIELDS, filters.join(' and '));
+    return (rows as Row[]).map((row) => ({ ...metadataOf(row), score: Number(row.score) })).sort(byScore);
   }
 
   async nearestOf(
@@ -158,27 +144,15 @@ export class MilvusVectorStore implements VectorStore {
     await this.init();
     if (products.length === 0 || limit === 0) return products.map(() => []);
     // One more than asked: each product finds itself, dropped below (a filter cannot differ per query).
-    const result = await this.onCollection('search', (c) =>
-      c.search({
-        collection_name: this.collection,
-        anns_field: F.vector,
-        data: products.map((product) => Array.from(product.vector)),
-        limit: limit + 1,
-        output_fields: [F.productId],
-        metric_type: 'IP',
-        params: searchParams(this.indexType, limit + 1, this.config.MILVUS_SEARCH_EF),
-        consistency_level: ConsistencyLevelEnum.Strong,
-      }),
-    );
+    const data = products.map((product) => Array.from(product.vector));
+    const rows = await this.searchRows(data, limit + 1, [F.productId]);
     // One query is answered with its rows, several with a list of rows per query.
-    const rows = result.results as unknown as Record<string, unknown>[] | Record<string, unknown>[][];
-    const perQuery =
-      products.length === 1 ? [rows as Record<string, unknown>[]] : (rows as Record<string, unknown>[][]);
+    const perQuery = products.length === 1 ? [rows as Row[]] : (rows as Row[][]);
     return products.map(({ productId }, i) =>
       (perQuery[i] ?? [])
         .map((row) => ({ productId: Number(row[F.productId] ?? row.id), score: Number(row.score) }))
         .filter((hit) => hit.productId !== productId)
-        .sort((a, b) => b.score - a.score || a.productId - b.productId)
+        .sort(byScore)
         .slice(0, limit),
     );
   }
@@ -421,6 +395,24 @@ export class MilvusVectorStore implements VectorStore {
     return type;
   }
 
+  /** Best first by inner product; `data` is one query vector or several. */
+  private async searchRows(data: number[] | number[][], limit: number, fields: string[], filter = '') {
+    const result = await this.onCollection('search', (c) =>
+      c.search({
+        collection_name: this.collection,
+        anns_field: F.vector,
+        data,
+        limit,
+        filter,
+        output_fields: fields,
+        metric_type: 'IP',
+        params: searchParams(this.indexType, limit, this.config.MILVUS_SEARCH_EF),
+        consistency_level: ConsistencyLevelEnum.Strong,
+      }),
+    );
+    return result.results as unknown as Row[] | Row[][];
+  }
+
   /** A call on the collection; "not loaded" loads it, "does not exist" sets it up: then once more. */
   private async onCollection<T extends object>(
     operation: string,
@@ -546,7 +538,14 @@ export class MilvusVectorStore implements VectorStore {
   }
 }
 
-function metadataOf(row: Record<string, unknown>): Omit<ProductVector, 'vector'> {
+type Row = Record<string, unknown>;
+
+/** Best first; ties by product id, as the embedded store orders them. */
+function byScore(a: { score: number; productId: number }, b: { score: number; productId: number }): number {
+  return b.score - a.score || a.productId - b.productId;
+}
+
+function metadataOf(row: Row): Omit<ProductVector, 'vector'> {
   return {
     productId: Number(row[F.productId] ?? row.id),
     categoryId: Number(row[F.categoryId]),
