@@ -29,9 +29,6 @@ class ReceiverUnavailable extends Error {}
 /** 401/403: the two services' INTERNAL_API_TOKEN differ, a configuration error (docs/internal-api.md). */
 class TokenRefused extends ReceiverUnavailable {}
 
-/** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`). */
-export type DeliveryFailure = 'token_refused' | 'outage';
-
 /**
  * Delivers outbox jobs to recommendation-service: each due product's current state, by the
  * dispatcher holding the database's lease; jobs deleted only after a 2xx (catalog-service
@@ -52,8 +49,8 @@ export class OutboxDispatcher {
   private probeWhileBackingOff = false;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
-  /** Set while rounds fail; null once one succeeds. */
-  private failure: DeliveryFailure | null = null;
+  /** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`); null once one succeeds. */
+  private failure: 'token_refused' | 'outage' | null = null;
   private readonly tokenRefusals = new OutageLog(TOKEN_REFUSED_REMINDER_MS);
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
   private backlog: { startedAt: number; delivered: number } | null = null;
