@@ -40,19 +40,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
   const outbox = new OutboxRepository(prisma);
   // Started after the dataset import (below). recommendation-service is not a readiness check:
   // catalog writes never depend on it.
   const dispatcher = config.OUTBOX_ENABLED
-    ? new OutboxDispatcher(outbox, app.log.child({ component: 'outbox' }), config, databaseKind === 'pglite')
+    ? new OutboxDispatcher(outbox, app.log.child({ component: 'outbox' }), config, !config.DATABASE_URL)
     : null;
   // preClose runs before any onClose hook: the dispatcher stops while Prisma is still open.
   if (dispatcher) app.addHook('preClose', () => dispatcher.close());
   const outboxSignal = { notify: () => dispatcher?.wake() };
   const deps: Deps = {
     prisma,
-    databaseKind,
     users: new UserServiceClient(app, config),
     outboxSignal,
     outbox,
