@@ -214,9 +214,6 @@ export class OutboxDispatcher {
         await this.post('/recommendation/products/delete', {
           product_ids: items.map((item) => item.productId),
         });
-      } else if (items.length === 1) {
-        // The original single-product endpoint: also understood by the original Python service.
-        await this.post('/recommendation/vectorize_product', first.payload);
       } else {
         await this.post('/recommendation/products/batch', { products: items.map((item) => item.payload) });
       }
