@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import {
   customerPurchasesExample,
   customerPurchasesSchema,
+  customerSchema,
   demoCategory,
-  demoCustomer,
   demoProduct,
   errorSchema,
   titleField,
@@ -18,17 +18,6 @@ import { buildOverview, LATENCY_ROUTE, overviewSchema } from './overview.js';
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-const customerSchema = z
-  .object({
-    id: z.number(),
-    title: z.string(),
-    gender: z.string(),
-    age: z.number(),
-    location: z.string(),
-    preference: z.string(),
-  })
-  .meta({ example: demoCustomer });
 
 const searchQuery = z.object({
   q: titleField('A customer id, or part of a name (case-insensitive)'),
