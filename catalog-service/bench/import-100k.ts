@@ -103,7 +103,7 @@ try {
   const app = await buildApp(config);
   await app.ready();
   console.log(
-    `database: ${app.deps.databaseKind}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    `database: ${base ? 'postgres' : 'pglite'}, opened and migrated in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
   const importer = () =>
     new DatasetImporter(app.deps.prisma, app.deps.outboxSignal, app.deps.users, app.log, {

@@ -6,9 +6,10 @@ import type { Deps } from './deps.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { DatasetImporter } from './import/dataset-import.js';
 import { registerCatalogMetrics } from './metrics/catalog-metrics.js';
-import { createOutbox } from './plugins/outbox.js';
+import { OutboxDispatcher } from './outbox/dispatcher.js';
 import { CategoryRepository } from './repositories/category-repository.js';
 import { DatasetImportRepository } from './repositories/dataset-import-repository.js';
+import { OutboxRepository } from './repositories/outbox-repository.js';
 import { ProductRepository } from './repositories/product-repository.js';
 import { PurchaseRepository } from './repositories/purchase-repository.js';
 import { categoryRoutes } from './routes/categories.js';
@@ -39,23 +40,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     createClient: (adapter) => new PrismaClient({ adapter }),
   });
-  const databaseKind = config.DATABASE_URL ? 'postgres' : 'pglite';
-  const outbox = createOutbox(app, config, prisma, databaseKind === 'pglite');
+  const outbox = new OutboxRepository(prisma);
+  // Started after the dataset import (below). recommendation-service is not a readiness check:
+  // catalog writes never depend on it.
+  const dispatcher = config.OUTBOX_ENABLED
+    ? new OutboxDispatcher(outbox, app.log.child({ component: 'outbox' }), config, !config.DATABASE_URL)
+    : null;
+  // preClose runs before any onClose hook: the dispatcher stops while Prisma is still open.
+  if (dispatcher) app.addHook('preClose', () => dispatcher.close());
+  const outboxSignal = { notify: () => dispatcher?.wake() };
   const deps: Deps = {
     prisma,
-    databaseKind,
     users: new UserServiceClient(app, config),
-    ...outbox,
-    categories: new CategoryRepository(prisma, outbox.outboxSignal),
-    products: new ProductRepository(prisma, outbox.outboxSignal),
-    purchases: new PurchaseRepository(prisma, outbox.outboxSignal),
+    outboxSignal,
+    outbox,
+    dispatcher,
+    categories: new CategoryRepository(prisma, outboxSignal),
+    products: new ProductRepository(prisma, outboxSignal),
+    purchases: new PurchaseRepository(prisma, outboxSignal),
     datasetImports: new DatasetImportRepository(prisma),
   };
   await app.register(categoryRoutes, deps);
   await app.register(productRoutes, deps);
   await app.register(purchaseRoutes, deps);
   await app.register(operationsRoutes, deps);
-  const importer = new DatasetImporter(prisma, deps.outboxSignal, deps.users, app.log, {
+  const importer = new DatasetImporter(prisma, outboxSignal, deps.users, app.log, {
     batchSize: config.IMPORT_BATCH_SIZE,
     userServiceWaitMs: IMPORT_WAITS_FOR_USERS_MS,
   });
@@ -67,7 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     run: async (signal) => {
       if (config.IMPORT_ON_START) await importer.run(config.DATASET_PATH, signal);
       // After the import, so its products are delivered in big batches.
-      if (!signal.aborted) deps.dispatcher?.start();
+      if (!signal.aborted) dispatcher?.start();
     },
     progress: () => importer.describeProgress(),
   });

@@ -11,8 +11,6 @@ import type { PurchaseRepository } from './repositories/purchase-repository.js';
 /** What catalog-service's route plugins are given (their options), built once in app.ts. */
 export interface Deps {
   prisma: PrismaClient;
-  /** 'pglite' means an embedded database that only this process can open. */
-  databaseKind: 'postgres' | 'pglite';
   users: UserServiceClient;
   outboxSignal: OutboxSignal;
   outbox: OutboxRepository;

@@ -38,10 +38,7 @@ function eventsByProduct(calls: ReceivedCall[]): Map<number, Event[]> {
     events.set(id, list);
   };
   for (const call of calls) {
-    if (call.path === '/recommendation/vectorize_product') {
-      const payload = call.body as Payload;
-      add(payload.product_id, { kind: 'upsert', payload });
-    } else if (call.path === '/recommendation/products/batch') {
+    if (call.path === '/recommendation/products/batch') {
       for (const payload of (call.body as { products: Payload[] }).products)
         add(payload.product_id, { kind: 'upsert', payload });
     } else if (call.path === '/recommendation/products/delete') {
@@ -236,7 +233,7 @@ describe('outbox delivery to recommendation-service', () => {
     const waited = Date.now() - back;
     expect(waited, `delivered ${waited} ms after the receiver came back`).toBeLessThan(2_000);
     await expectReceiverInStep(started, rec.calls, []);
-    expect(rec.calls.at(-1)?.body).toMatchObject({ product_id: product.id });
+    expect(rec.calls.at(-1)?.body).toMatchObject({ products: [{ product_id: product.id }] });
     expect((await status(started)).consecutive_failures).toBe(0);
   });
 
@@ -255,7 +252,7 @@ describe('outbox delivery to recommendation-service', () => {
     await eventually(async () => (await status(started)).consecutive_failures === 1, 5_000, 'a 503');
     rec.handler = ok;
     await sleep(1_500);
-    expect(rec.calls.map((call) => call.path)).toEqual(['/recommendation/vectorize_product']);
+    expect(rec.calls.map((call) => call.path)).toEqual(['/recommendation/products/batch']);
     expect(await status(started)).toMatchObject({ consecutive_failures: 1, pending_products: 1 });
   });
 
@@ -406,7 +403,7 @@ describe('outbox delivery to recommendation-service', () => {
     await expectReceiverInStep(started, rec.calls, []);
   });
 
-  it('delivers the import in batches and single changes through vectorize_product', async () => {
+  it('delivers the import in batches and a single change as a batch of one', async () => {
     const rec = await receiver();
     const users = await startUserService(ORIGINAL_DATASET);
     cleanups.push(() => users.close());
@@ -428,8 +425,10 @@ describe('outbox delivery to recommendation-service', () => {
     await started.inject({ method: 'PUT', url: '/products/', payload: { ...product, tags: ['Renamed'] } });
     await drained(started);
     const last = rec.calls.at(-1)!;
-    expect(last.path).toBe('/recommendation/vectorize_product');
-    expect(last.body).toMatchObject({ product_id: 1, product_tags: ['Renamed'] });
+    expect(last.path).toBe('/recommendation/products/batch');
+    expect(last.body).toEqual({
+      products: [expect.objectContaining({ product_id: 1, product_tags: ['Renamed'] })],
+    });
 
     // A category rename re-sends all its products.
     const category = (

@@ -29,9 +29,6 @@ class ReceiverUnavailable extends Error {}
 /** 401/403: the two services' INTERNAL_API_TOKEN differ, a configuration error (docs/internal-api.md). */
 class TokenRefused extends ReceiverUnavailable {}
 
-/** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`). */
-export type DeliveryFailure = 'token_refused' | 'outage';
-
 /**
  * Delivers outbox jobs to recommendation-service: each due product's current state, by the
  * dispatcher holding the database's lease; jobs deleted only after a 2xx (catalog-service
@@ -52,8 +49,8 @@ export class OutboxDispatcher {
   private probeWhileBackingOff = false;
   private lastProgressLog = 0;
   private lastFailureLog = 0;
-  /** Set while rounds fail; null once one succeeds. */
-  private failure: DeliveryFailure | null = null;
+  /** Why the current run of failed rounds fails (`GET /outbox/status`, `failure`); null once one succeeds. */
+  private failure: 'token_refused' | 'outage' | null = null;
   private readonly tokenRefusals = new OutageLog(TOKEN_REFUSED_REMINDER_MS);
   /** While a backlog is delivered: when it started, and `stats.delivered` then. */
   private backlog: { startedAt: number; delivered: number } | null = null;
@@ -217,9 +214,6 @@ export class OutboxDispatcher {
         await this.post('/recommendation/products/delete', {
           product_ids: items.map((item) => item.productId),
         });
-      } else if (items.length === 1) {
-        // The original single-product endpoint: also understood by the original Python service.
-        await this.post('/recommendation/vectorize_product', first.payload);
       } else {
         await this.post('/recommendation/products/batch', { products: items.map((item) => item.payload) });
       }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   customerPurchasesExample,
   customerPurchasesSchema,
+  customerSchema,
   demoCategory,
-  demoCustomer,
   demoProduct,
   errorSchema,
   titleField,
@@ -14,34 +14,10 @@ import type { LoadedDeps } from '../deps.js';
 import { customerParams, productParams } from '../schemas/recommendations.js';
 import { buildOverview, LATENCY_ROUTE, overviewSchema } from './overview.js';
 
-/** The files the page is made of: served from memory, no CDN, no build step. */
-const ASSETS = [
-  'app.js',
-  'api.js',
-  'dom.js',
-  'chart.js',
-  'overview.js',
-  'customers.js',
-  'products.js',
-  'product-table.js',
-  'style.css',
-] as const;
-
 // Same-origin only: the page's own scripts and styles, fetches to this service, no framing.
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-const customerSchema = z
-  .object({
-    id: z.number(),
-    title: z.string(),
-    gender: z.string(),
-    age: z.number(),
-    location: z.string(),
-    preference: z.string(),
-  })
-  .meta({ example: demoCustomer });
 
 const searchQuery = z.object({
   q: titleField('A customer id, or part of a name (case-insensitive)'),
@@ -78,7 +54,11 @@ export async function dashboardRoutes(
   const { deps } = options;
   const publicDir = new URL('./public/', import.meta.url);
   const page = readFileSync(new URL('index.html', publicDir), 'utf8');
-  const assets = new Map(ASSETS.map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]));
+  // The files the page is made of, served from memory: no CDN, no build step.
+  const names = readdirSync(publicDir)
+    .filter((name) => name !== 'index.html')
+    .sort();
+  const assets = new Map(names.map((name) => [name, readFileSync(new URL(name, publicDir), 'utf8')]));
   const latency = new RecentLatency(
     app.metrics.httpDurations,
     'GET',
@@ -116,7 +96,7 @@ export async function dashboardRoutes(
         tags,
         summary: "The dashboard page's scripts and style sheet",
         params: z.object({
-          file: z.enum(ASSETS).describe("One of the page's files"),
+          file: z.enum(names).describe("One of the page's files"),
         }),
         response: {
           200: {

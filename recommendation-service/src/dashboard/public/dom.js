@@ -23,7 +23,6 @@ function build(element, props, children) {
 // append() and replaceChildren() turn strings (and numbers) into text nodes themselves.
 const nodes = (children) => children.flat(Infinity).filter((child) => child != null && child !== false);
 
-/** Replaces the element's children. */
 export function show(element, ...children) {
   element.replaceChildren(...nodes(children));
 }
