@@ -240,14 +240,9 @@ function toList(hits: readonly Neighbour[]): NeighbourList {
 function without(list: NeighbourList, productId: number): NeighbourList {
   const at = list.ids.indexOf(productId);
   if (at < 0) return list;
-  const ids = new Int32Array(list.ids.length - 1);
-  const scores = new Float32Array(list.ids.length - 1);
-  ids.set(list.ids.subarray(0, at));
-  ids.set(list.ids.subarray(at + 1), at);
-  scores.set(list.scores.subarray(0, at));
-  scores.set(list.scores.subarray(at + 1), at);
+  const keep = (_: number, i: number) => i !== at;
   // Whatever is left scored no more than before: the floor still bounds every product outside.
-  return { ids, scores, floor: list.floor };
+  return { ids: list.ids.filter(keep), scores: list.scores.filter(keep), floor: list.floor };
 }
 
 /**
