@@ -80,18 +80,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
   });
   let step = 'starting';
+  const report = (now: string) => {
+    step = now;
+  };
   const loaded = loadOnStartUp(app, {
     name: 'start-up load',
     progress: () => step,
     load: async (signal) => {
-      const opened = await openVectors(app, config, signal, (now) => {
-        step = now;
-      });
+      const opened = await openVectors(app, config, signal, report);
       try {
         signal.throwIfAborted();
-        return await load(app, config, { prisma, catalog, users, ...opened }, options, signal, (now) => {
-          step = now;
-        });
+        return await load(app, config, { prisma, catalog, users, ...opened }, options, signal, report);
       } catch (error) {
         await opened.vectorStore.close();
         await opened.embedder.close?.();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { baseConfigShape, databaseUrl, durationMs, flag, loadConfig, serviceUrl } from '@ecom/service-kit';
 import { z } from 'zod';
 import { embeddingsConfigShape } from './embedders/config.js';
-import { rankingConfigShape } from './ranking/config.js';
+import { blendParams, rankingConfigShape } from './ranking/config.js';
 import { vectorStoreConfigShape } from './vector-store/config.js';
 
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -53,13 +53,7 @@ export const CHANGES_CHANNEL = 'recommendation_changes';
 
 // All weights 0 would score every product 0: a ranking by id, not a recommendation.
 const checkedConfigSchema = configSchema.refine(
-  (config) =>
-    config.RANK_WEIGHT_CONTENT +
-      config.RANK_WEIGHT_PROFILE +
-      config.RANK_WEIGHT_NEXT +
-      config.RANK_WEIGHT_TOGETHER +
-      config.RANK_WEIGHT_POPULAR >
-    0,
+  (config) => Object.values(blendParams(config).weights).some((weight) => weight > 0),
   { path: ['RANK_WEIGHT_*'], message: 'at least one ranking weight must be above 0' },
 );
 

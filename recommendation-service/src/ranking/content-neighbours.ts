@@ -198,10 +198,9 @@ export class ContentNeighbours {
     const own = toList(hits!);
     if (generation !== this.generation) return;
     this.lists.set(productId, own);
-    const scores = new Map<number, number>();
-    own.ids.forEach((neighbour, i) => {
-      scores.set(neighbour, own.scores[i]!);
-    });
+    const scores = new Map<number, number>(
+      Array.from(own.ids, (neighbour, i) => [neighbour, own.scores[i]!]),
+    );
     const holders = [...this.lists.keys()].filter(
       (holder) =>
         holder !== productId && !scores.has(holder) && this.lists.get(holder)!.ids.includes(productId),
@@ -240,14 +239,9 @@ function toList(hits: readonly Neighbour[]): NeighbourList {
 function without(list: NeighbourList, productId: number): NeighbourList {
   const at = list.ids.indexOf(productId);
   if (at < 0) return list;
-  const ids = new Int32Array(list.ids.length - 1);
-  const scores = new Float32Array(list.ids.length - 1);
-  ids.set(list.ids.subarray(0, at));
-  ids.set(list.ids.subarray(at + 1), at);
-  scores.set(list.scores.subarray(0, at));
-  scores.set(list.scores.subarray(at + 1), at);
+  const keep = (_: number, i: number) => i !== at;
   // Whatever is left scored no more than before: the floor still bounds every product outside.
-  return { ids, scores, floor: list.floor };
+  return { ids: list.ids.filter(keep), scores: list.scores.filter(keep), floor: list.floor };
 }
 
 /**
@@ -264,14 +258,11 @@ function withNeighbour(list: NeighbourList, id: number, score: number, size: num
   // Below the whole full list yet above its floor (a list refilled after losing its last
   // neighbour keeps that one's score as its floor): it stays outside, and the floor rises to it.
   if (full && at === rest.ids.length) return { ...rest, floor: score };
-  const length = Math.min(size, rest.ids.length + 1);
-  const ids = new Int32Array(length);
-  const scores = new Float32Array(length);
-  ids.set(rest.ids.subarray(0, at));
-  scores.set(rest.scores.subarray(0, at));
-  ids[at] = id;
-  scores[at] = score;
-  ids.set(rest.ids.subarray(at, length - 1), at + 1);
-  scores.set(rest.scores.subarray(at, length - 1), at + 1);
-  return { ids, scores, floor: full ? scores[length - 1]! : rest.floor };
+  const ids = Int32Array.of(...rest.ids.subarray(0, at), id, ...rest.ids.subarray(at, size - 1));
+  const scores = Float32Array.of(
+    ...rest.scores.subarray(0, at),
+    score,
+    ...rest.scores.subarray(at, size - 1),
+  );
+  return { ids, scores, floor: full ? scores[scores.length - 1]! : rest.floor };
 }

@@ -195,7 +195,10 @@ export class PurchaseStatsStore {
     const trending = new Map(rows.map((row) => [row.product_id, Number(row.trending)]));
     const lists: Record<PairKind, Map<number, PartnerList>> = { together: new Map(), next: new Map() };
     await yieldToRequests();
-    const listRows = since === 0 ? await this.allLists(partners) : await this.changedLists(since, partners);
+    const listRows =
+      since === 0
+        ? await this.prisma.$queryRawUnsafe<ListRow[]>(ALL_PARTNER_LISTS, 0, partners)
+        : await this.changedLists(since, partners);
     for (const row of listRows) {
       lists[row.kind === 0 ? 'together' : 'next'].set(row.product_id, {
         ids: Int32Array.from(row.ids ?? []),
@@ -203,10 +206,6 @@ export class PurchaseStatsStore {
       });
     }
     return { version, purchases, customers, popularity, trending, partners: lists };
-  }
-
-  private allLists(partners: number): Promise<ListRow[]> {
-    return this.prisma.$queryRawUnsafe<ListRow[]>(ALL_PARTNER_LISTS, 0, partners);
   }
 
   /** Rows read later may be newer than the cursor read before: the next read takes them again. */

@@ -334,11 +334,9 @@ export class Recommender {
     history: CustomerPurchases,
     purchases: number[],
   ): Promise<Pick<CustomerState, 'vector' | 'profileOnly' | 'recent' | 'content' | 'missingListsAt'>> {
-    if (!this.neighbours) return this.historyVector(history, purchases);
-    const listed = this.listedPurchases(purchases);
+    const listed = this.neighbours && this.listedPurchases(purchases);
     if (!listed) {
-      const missingListsAt = this.neighbours.builds;
-      return { ...(await this.historyVector(history, purchases)), missingListsAt };
+      return { ...(await this.historyVector(history, purchases)), missingListsAt: this.neighbours?.builds };
     }
     const content = customerContent(listed);
     // Purchases with vectors are those in the directory (written after their vectors).

@@ -1,8 +1,10 @@
 import { publicErrorMessage } from '@ecom/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
+import type { z } from 'zod';
 import type { CatalogClient } from '../clients/catalog-client.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { ProductDirectory } from '../repositories/product-directory.js';
+import type { infoSchema } from '../schemas/recommendations.js';
 import type { VectorSync } from './vector-sync.js';
 
 const PAGE_SIZE = 100; // the catalog's list maximum
@@ -15,16 +17,10 @@ const QUIET_START_MS = 60_000;
 /** How long an at-start run is retried while catalog-service is not reachable yet. */
 const START_RETRY_MS = 5 * 60_000;
 
-interface ReindexProgress {
-  /** `waiting`: an at-start run retrying catalog-service; `not_needed`: its outbox fills the collection. */
+/** As GET /recommendation/info shows it. `waiting`: an at-start run retrying catalog-service; `not_needed`: its outbox fills the collection. */
+type ReindexProgress = z.infer<typeof infoSchema>['reindex'] & {
   state: 'idle' | 'running' | 'waiting' | 'done' | 'failed' | 'not_needed';
-  indexed: number;
-  /** Vectors of products the catalog no longer has, removed by this run. */
-  removed: number;
-  error?: string;
-  /** This run does again one the last process started and did not finish: when that one started. */
-  interrupted_run_started_at?: string;
-}
+};
 
 /**
  * Why a run starts: asked for (POST /recommendation/reindex); at start, for an empty collection

@@ -11,7 +11,7 @@ const WARN_AFTER_MS = 30_000;
 export abstract class PollingLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  /** True once `stop` was called (until the next `start`): long catch-ups end early. */
+  /** True once `stop` was called (a loop is started once): long catch-ups end early. */
   protected stopping = false;
   /** Polls failed in a row (0: the last one worked). */
   protected failures = 0;
@@ -23,7 +23,6 @@ export abstract class PollingLoop {
   protected abstract tick(): Promise<number>;
 
   start(): void {
-    this.stopping = false;
     this.schedule(0);
   }
 
