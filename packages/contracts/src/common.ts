@@ -46,11 +46,10 @@ const TITLE_RULES =
 
 /**
  * Names and titles as written (customers, categories, products) and searched for: the one place
- * their rules live, checked before a title's uniqueness is.
+ * their rules live, checked before a title's uniqueness is. `titleField` describes one for its
+ * use, followed by the rules every title shares.
  */
-const titleSchema = text({ max: 150, required: true, name: true }).describe(TITLE_RULES);
-
-/** A title field described for its use, followed by the rules every title shares. */
+const titleSchema = text({ max: 150, required: true, name: true });
 export const titleField = (description: string) => titleSchema.describe(`${description}. ${TITLE_RULES}`);
 
 /**

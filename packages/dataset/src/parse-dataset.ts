@@ -137,13 +137,8 @@ function parseRecord(raw: string[], line: number): ParsedLine {
     const descriptionParts = fields.splice(9);
     const tags = descriptionParts.pop() ?? '';
     if (!looksLikeTags(tags)) return reject(line, `${found}, and the last is not a tag list`);
-    fields.push(
-      descriptionParts
-        .join(',')
-        .replace(/"+\s*$/, '')
-        .trim(),
-      tags,
-    );
+    const description = descriptionParts.join(',').replace(/"+\s*$/, '');
+    fields.push(description.trim(), tags);
     const reason = `unquoted description spilled over ${descriptionParts.length} columns; re-joined`;
     repaired = { line, action: 'repaired', reason };
   }

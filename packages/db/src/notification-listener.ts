@@ -55,10 +55,17 @@ export class NotificationListener {
     const lose = (err?: unknown) => {
       if (lost || this.closed) return;
       lost = true;
-      const wasListening = this.client === client;
+      if (this.failures++ === 0) {
+        const why = this.client === client ? 'connection lost' : 'cannot connect';
+        log.warn(
+          { err, channel },
+          `not listening for database notifications (${why}); reconnecting, polling catches up meanwhile`,
+        );
+      }
       this.client = undefined;
       client.end().catch(() => {});
-      this.retry(err, wasListening);
+      this.timer = setTimeout(() => void this.connect(), Math.min(100 * 2 ** this.failures, MAX_BACKOFF_MS));
+      this.timer.unref();
     };
     client.on('notification', (message) => this.options.onNotification(message.payload ?? ''));
     // A server restart or a network cut: 'error', then 'end' (or only 'end').
@@ -84,18 +91,5 @@ export class NotificationListener {
     if (this.failures > 0) log.info({ channel }, 'listening for database notifications again');
     this.failures = 0;
     this.options.onListening();
-  }
-
-  private retry(err: unknown, wasListening: boolean): void {
-    const { channel, log } = this.options;
-    if (this.failures++ === 0) {
-      const why = wasListening ? 'connection lost' : 'cannot connect';
-      log.warn(
-        { err, channel },
-        `not listening for database notifications (${why}); reconnecting, polling catches up meanwhile`,
-      );
-    }
-    this.timer = setTimeout(() => void this.connect(), Math.min(100 * 2 ** this.failures, MAX_BACKOFF_MS));
-    this.timer.unref();
   }
 }

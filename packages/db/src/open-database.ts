@@ -195,16 +195,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     await unlock();
     // PGlite's own message names neither ("PGlite failed to initialize properly"); a new cluster
     // takes ~40 MB, so a first start can still run out of room after requireRoom.
-    const room = await freeMbAt(options.dataDir).then(
-      (mb) => ` (${mb} MB free on its disk)`,
-      () => '',
-    );
-    throw new Error(
-      `${options.dataDir}: the embedded database did not start${room}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    const room = await freeMbAt(options.dataDir)
+      .then((mb) => ` (${mb} MB free on its disk)`)
+      .catch(() => '');
+    const reason = `the embedded database did not start${room}: ${(error as Error).message}`;
+    throw new Error(`${options.dataDir}: ${reason}`, { cause: error });
   }
   // A failed run leaves things as they were; the next one tries again.
   const maintenance = setInterval(

@@ -3,7 +3,7 @@ import { reachableHost } from './reachable-host.js';
 
 /**
  * Parses the environment once at boot: a bad variable stops start-up with a message naming it.
- * `peerPorts` names the peer URL variables and their ports (withPeerUrlDefaults).
+ * `peerPorts` names the peer URL variables and their ports (their defaults).
  */
 export function loadConfig<Schema extends z.ZodType>(
   schema: Schema,
@@ -12,8 +12,12 @@ export function loadConfig<Schema extends z.ZodType>(
 ): Readonly<z.infer<Schema>> {
   // Empty strings count as "not set", as in docker compose files and .env files.
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const cleaned = withPeerUrlDefaults(set, peerPorts);
-  const parsed = schema.safeParse(cleaned);
+  // Each peer URL variable that is unset (`USER_SERVICE_URL`: 8101) is that peer's port at the
+  // address this service's HOST is reached at, as the launcher sets them: services started one by
+  // one with HOST=127.0.0.2 find each other there, not on 127.0.0.1.
+  const host = reachableHost(set.HOST || '0.0.0.0');
+  for (const [name, port] of Object.entries(peerPorts)) set[name] ??= `http://${host}:${port}`;
+  const parsed = schema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)
@@ -25,20 +29,6 @@ export function loadConfig<Schema extends z.ZodType>(
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-}
-
-/**
- * `env` with each peer URL variable that is unset (`USER_SERVICE_URL`: 8101) set to that peer's
- * port at the address this service's HOST is reached at, as the launcher sets them: services
- * started one by one with HOST=127.0.0.2 find each other there, not on 127.0.0.1.
- */
-function withPeerUrlDefaults(
-  env: Record<string, string | undefined>,
-  ports: Record<string, number>,
-): Record<string, string | undefined> {
-  const host = reachableHost(env.HOST || '0.0.0.0');
-  const unset = Object.entries(ports).filter(([name]) => !env[name]);
-  return { ...env, ...Object.fromEntries(unset.map(([name, port]) => [name, `http://${host}:${port}`])) };
 }
 
 /** Common variables: every service reads these. */

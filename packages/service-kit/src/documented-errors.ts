@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { z } from 'zod';
 import { queryParamsOf, repeatedQueryDetail } from './request-hygiene.js';
 import { errorSchema, validationErrorSchema } from './wire-types.js';
@@ -141,7 +141,7 @@ function documentShadowedMethods(app: FastifyInstance, routes: RouteShape[]): vo
       const response = route.schema?.response as Record<string, unknown> | undefined;
       const params = route.schema?.params;
       if (!response || !(params instanceof z.ZodObject) || response[405]) continue;
-      const literal = routes.find((other) => shadows(other, route, params, routes));
+      const literal = routes.find((other) => reachesRefused(app, other.url, route, params));
       if (!literal) continue;
       const allowed = [...new Set(routes.flatMap((r) => (r.url === literal.url ? r.methods : [])))]
         .sort()
@@ -156,26 +156,16 @@ function documentShadowedMethods(app: FastifyInstance, routes: RouteShape[]): vo
   });
 }
 
-function shadows(other: RouteShape, route: RouteShape, params: z.ZodObject, routes: RouteShape[]): boolean {
-  const ours = segments(route.url);
-  const theirs = segments(other.url);
-  if (ours.length !== theirs.length) return false;
-  let refused = false;
-  for (const [i, segment] of ours.entries()) {
-    const literal = theirs[i]!;
-    if (!segment.startsWith(':')) {
-      if (segment !== literal) return false;
-    } else if (!literal.startsWith(':')) {
-      refused ||= !params.shape[segment.slice(1)]?.safeParse(literal).success;
-    }
-  }
-  // A static route under this method would take the request instead.
-  return (
-    refused && !routes.some((r) => r.url === other.url && r.methods.some((m) => route.methods.includes(m)))
-  );
+/** Whether the router sends the literal path `url` to `route`, whose parameters then refuse it. */
+function reachesRefused(app: FastifyInstance, url: string, route: RouteShape, params: z.ZodObject): boolean {
+  const found = !url.includes(':') && app.findRoute({ method: route.methods[0] as HTTPMethods, url });
+  if (!found) return false;
+  // A parameter the router did not fill (another route took the path) stays `:name`: no match.
+  const filled = route.url.replace(/:(\w+)/g, (_, name: string) => found.params[name] ?? `:${name}`);
+  return trimSlash(filled) === trimSlash(url) && !params.safeParse(found.params).success;
 }
 
-const segments = (url: string) => url.split('/').filter(Boolean);
+const trimSlash = (url: string) => url.replace(/\/$/, '');
 
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   200: 'OK',

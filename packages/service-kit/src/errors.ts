@@ -20,9 +20,7 @@ export class HttpError extends Error {
   }
 }
 
-export interface HttpErrorOptions extends ErrorOptions {
-  retryAfterSeconds?: number;
-}
+type HttpErrorOptions = ErrorOptions & { retryAfterSeconds?: number };
 
 function withStatus(status: number) {
   return class extends HttpError {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { errorSchema } from './wire-types.js';
 
+const UNAUTHORIZED = 'Missing or invalid service token';
 const CROSS_SITE = 'Cross-site request refused: internal routes answer servers and pages of this service';
 const NAMED_HOST =
   'Browser request refused: without INTERNAL_API_TOKEN, internal routes answer pages opened at an IP address or localhost';
@@ -34,44 +35,36 @@ const browserAtNamedHost = (request: FastifyRequest) => {
  * guarded (401 before the body is read) and documents that 401; without one (local runs) it
  * answers servers, and a browser request from another page or to a host name is a 403 (a page on
  * any site could otherwise start a re-index with a "simple" POST, no preflight, or through DNS
- * rebinding); its OpenAPI document says so
- * instead of promising a requirement nobody checks.
+ * rebinding); its OpenAPI document says so instead of promising a requirement nobody checks.
  */
 export function installInternalAuth(app: FastifyInstance, token: string | undefined): void {
-  if (!token) {
-    const refuseOtherPages = async (request: FastifyRequest) => {
-      if (fromAnotherPage(request)) throw new HttpError(403, CROSS_SITE);
-      if (browserAtNamedHost(request)) throw new HttpError(403, NAMED_HOST);
-    };
-    app.addHook('onRoute', (route) => {
-      const schema = route.schema as Record<string, unknown> | undefined;
-      if (!schema?.security) return;
-      delete schema.security;
-      route.onRequest = [...[route.onRequest ?? []].flat(), refuseOtherPages];
-      const crossSite = errorSchema
-        .describe(
-          'A browser request from a page of another site, or to a host name rather than an IP address or localhost (no INTERNAL_API_TOKEN set)',
-        )
-        .meta({ example: { detail: CROSS_SITE } });
-      schema.response = { 403: crossSite, ...(schema.response as object | undefined) };
-    });
-    return;
-  }
-  const expected = Buffer.from(token);
+  const expected = Buffer.from(token ?? '');
   const requireServiceToken = async (request: FastifyRequest) => {
     // The scheme name is case-insensitive (RFC 9110, 11.1); only the token is compared in constant time.
     const [, scheme = '', credentials = ''] = /^(\S+) (.*)$/.exec(request.headers.authorization ?? '') ?? [];
     const given = Buffer.from(scheme.toLowerCase() === 'bearer' ? credentials : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, 'Missing or invalid service token');
+      throw new HttpError(401, UNAUTHORIZED);
     }
   };
+  const refuseOtherPages = async (request: FastifyRequest) => {
+    if (fromAnotherPage(request)) throw new HttpError(403, CROSS_SITE);
+    if (browserAtNamedHost(request)) throw new HttpError(403, NAMED_HOST);
+  };
+  const refused = token
+    ? { 401: errorSchema.describe(UNAUTHORIZED).meta({ example: { detail: UNAUTHORIZED } }) }
+    : {
+        403: errorSchema
+          .describe(
+            'A browser request from a page of another site, or to a host name rather than an IP address or localhost (no INTERNAL_API_TOKEN set)',
+          )
+          .meta({ example: { detail: CROSS_SITE } }),
+      };
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, unknown> | undefined;
     if (!schema?.security) return;
-    route.onRequest = [...[route.onRequest ?? []].flat(), requireServiceToken];
-    const detail = 'Missing or invalid service token';
-    const unauthorized = errorSchema.describe(detail).meta({ example: { detail } });
-    schema.response = { 401: unauthorized, ...(schema.response as object | undefined) };
+    if (!token) delete schema.security;
+    route.onRequest = [...[route.onRequest ?? []].flat(), token ? requireServiceToken : refuseOtherPages];
+    schema.response = { ...refused, ...(schema.response as object | undefined) };
   });
 }

@@ -55,19 +55,14 @@ export function installMetrics(app: FastifyInstance, serviceName: string): void 
       // per run of failures (a bug fails every scrape; an outage should not flood the log).
       const outage = new OutageLog(Number.POSITIVE_INFINITY);
       metrics.labelledGauge(name, help, [], async () => {
-        const value = await Promise.resolve()
-          .then(read)
-          .then(
-            (read) => {
-              if (outage.succeeded()) app.log.info({ metric: name }, 'metric readable again');
-              return read;
-            },
-            (err: unknown) => {
-              if (outage.failed())
-                app.log.warn({ err, metric: name }, 'metric could not be read; exposed as NaN');
-              return null;
-            },
-          );
+        let value: number | null = null;
+        try {
+          value = await read();
+          if (outage.succeeded()) app.log.info({ metric: name }, 'metric readable again');
+        } catch (err) {
+          if (outage.failed())
+            app.log.warn({ err, metric: name }, 'metric could not be read; exposed as NaN');
+        }
         return [{ labels: {}, value: value ?? Number.NaN }];
       });
     },

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
  * The host part of a URL that reaches a server listening on `host` (HOST): a wildcard address,
  * or none, on the loopback address of its family; any other address or name at itself, an
  * IPv6 address in brackets (RFC 3986). The launcher's readiness checks, the URLs it gives the
- * services and their own defaults for them (config.ts, withPeerUrlDefaults) use it, so HOST=192.0.2.10 or HOST=::1 is reached where it listens.
+ * services and their own defaults for them (config.ts, loadConfig) use it, so HOST=192.0.2.10 or HOST=::1 is reached where it listens.
  */
 export function reachableHost(host: string): string {
   if (isIPv6(host)) {

@@ -90,9 +90,7 @@ export function installStartUp(app: FastifyInstance): { stop(): void } {
   app.addHook('onReady', async () => {
     current = tasks[0];
     // Not awaited: listen() binds while the tasks run.
-    running = runAll().then(settle.resolve, (error: unknown) => {
-      settle.reject(error);
-    });
+    running = runAll().then(settle.resolve, settle.reject);
   });
   app.addHook('preClose', async () => {
     stopping.abort();

@@ -24,6 +24,17 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, { PORT: '', INTERNAL_API_TOKEN: '' }).PORT).toBe(8101);
   });
 
+  it('points an unset peer URL at the peer port where HOST is reached; a set one stays', () => {
+    const peers = z.object({ USER_URL: serviceUrl, CATALOG_URL: serviceUrl });
+    const ports = { USER_URL: 8101, CATALOG_URL: 8102 };
+    expect(loadConfig(peers, { HOST: '127.0.0.2', CATALOG_URL: 'http://10.0.0.5:9000' }, ports)).toEqual({
+      USER_URL: 'http://127.0.0.2:8101',
+      CATALOG_URL: 'http://10.0.0.5:9000',
+    });
+    expect(loadConfig(peers, { USER_URL: '' }, ports).USER_URL).toBe('http://127.0.0.1:8101');
+    expect(loadConfig(peers, { HOST: '::' }, ports).USER_URL).toBe('http://[::1]:8101');
+  });
+
   it('fails fast naming every bad variable', () => {
     expect(() => loadConfig(schema, { PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(ConfigError);
     expect(() => loadConfig(schema, { PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(
