@@ -160,7 +160,7 @@ const BUSY_CODES = new Set(['53300']);
  * failures: the safety net behind the repositories' own precise mapping.
  */
 export function mapDatabaseError(error: unknown): Mapped | null {
-  const code = (error as { code?: unknown }).code;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
   if (typeof code === 'string') {
     const known = PRISMA_CODES.get(code) ?? (/^P1\d{3}$/.test(code) ? UNAVAILABLE : undefined);
     if (known) return { ...known };

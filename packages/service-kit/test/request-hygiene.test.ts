@@ -174,6 +174,12 @@ describe('database errors', () => {
     expect(publicErrorMessage(uniqueViolation)).toBe('Internal error (see the service log)');
   });
 
+  it('gives the generic text for a thrown value that is not an object (a promise rejected with nothing)', () => {
+    for (const thrown of [undefined, null, 'text', 42]) {
+      expect(publicErrorMessage(thrown)).toBe('Internal error (see the service log)');
+    }
+  });
+
   it('answers 503 busy for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
     const busy = {
       status: 503,
