@@ -144,9 +144,7 @@ export class JsonClient {
         }
         if (options.nullOn?.includes(response.statusCode) && NOT_FOUND_DETAIL.test(detailText(payload)))
           return null;
-        const retryAfter = response.headers['retry-after']; // delta-seconds; an HTTP-date is ignored
-        const seconds =
-          typeof retryAfter === 'string' && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+        const seconds = retryAfterSeconds(response.headers['retry-after']);
         throw new UpstreamStatusError(this.options.name, response.statusCode, payload, seconds);
       } catch (error) {
         lastError = error;
@@ -165,6 +163,14 @@ export class JsonClient {
       cause: lastError,
     });
   }
+}
+
+/** `Retry-After` as seconds: delta-seconds (ours) or an HTTP-date (a proxy's), RFC 9110 §10.2.3. */
+function retryAfterSeconds(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** Network errors, timeouts and 5xx answers. */

@@ -167,6 +167,20 @@ describe('JsonClient', () => {
     });
   });
 
+  it("reads a Retry-After given as an HTTP-date (a proxy's form) as the seconds until then", async () => {
+    const url = await serve((_req, res) => {
+      res.statusCode = 503;
+      res.setHeader('retry-after', new Date(Date.now() + 30_000).toUTCString());
+      res.end(JSON.stringify({ detail: 'busy' }));
+    });
+    const error = (await client(url)
+      .get('/x')
+      .catch((e: unknown) => e)) as { retryAfterSeconds?: number };
+    // Whole seconds: the date has no milliseconds and a retried call takes time.
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(25);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(30);
+  });
+
   it('maps an answer of the wrong shape to 502', async () => {
     const url = await serve((_req, res) => res.end(JSON.stringify({ unexpected: true })));
     await expect(client(url).get('/x', { schema: z.object({ id: z.number() }) })).rejects.toBeInstanceOf(
