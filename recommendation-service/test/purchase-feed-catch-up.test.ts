@@ -16,12 +16,17 @@ const PAGES = 40;
 /** More than one slice of lists (purchase-stats-store.ts: the first reads 100) to read. */
 const PRODUCTS = 600;
 
-/** catalog-service's purchase feed over a fixed log (the feed's paging: ids after `afterId`). */
+/** catalog-service's purchase feed over a fixed log (the feed's paging: ids after `afterId`), one second apart. */
 function feedOf(purchases: { id: number; customer_id: number; product_id: number }[]): CatalogClient {
-  return {
-    purchasesAfter: async (afterId: number, limit: number) =>
-      purchases.filter((purchase) => purchase.id > afterId).slice(0, limit),
-  } as unknown as CatalogClient;
+  const items = purchases.map((purchase) => ({
+    ...purchase,
+    category_id: 1,
+    purchased_at: new Date(Date.UTC(2026, 0, 1) + purchase.id * 1000).toISOString(),
+  }));
+  const feed: Pick<CatalogClient, 'purchasesAfter'> = {
+    purchasesAfter: async (afterId, limit) => items.filter((item) => item.id > afterId).slice(0, limit),
+  };
+  return feed as CatalogClient;
 }
 
 describe(`a catch-up of many feed pages (${DATABASE_KIND})`, () => {

@@ -1,8 +1,7 @@
-import type { Page } from '@ecom/contracts';
+import type { Category, Page } from '@ecom/contracts';
 import { isForeignKeyViolation, retryOnWriteConflict, uniqueAsConflict } from '@ecom/db';
 import { ConflictError } from '@ecom/service-kit';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Category } from '../schemas/category.js';
 import { enqueueCategoryProducts, type OutboxSignal } from './outbox-writes.js';
 
 export class CategoryRepository {

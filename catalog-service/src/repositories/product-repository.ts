@@ -1,8 +1,8 @@
-import type { Page } from '@ecom/contracts';
+import type { Page, Product } from '@ecom/contracts';
 import { isForeignKeyViolation, isPrismaCode, retryOnWriteConflict, uniqueAsConflict } from '@ecom/db';
 import { ConflictError, NotFoundError } from '@ecom/service-kit';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { Product, ProductCreate, ProductUpdate } from '../schemas/product.js';
+import type { ProductCreate, ProductUpdate } from '../schemas/product.js';
 import { enqueueProducts, type OutboxSignal } from './outbox-writes.js';
 
 const columns = { id: true, title: true, categoryId: true, description: true, tags: true } as const;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { PurchaseFeedItem } from '@ecom/contracts';
 import { isForeignKeyViolation } from '@ecom/db';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { HistoryItem, PurchaseDetail, PurchaseFeedItem } from '../schemas/purchase.js';
+import type { HistoryItem, PurchaseDetail } from '../schemas/purchase.js';
 import { enqueueCustomerChange, type OutboxSignal } from './outbox-writes.js';
 
 // A stable key of our own, so no other user of pg advisory locks on this database collides.

@@ -1,12 +1,7 @@
-import { errorSchema, pageQuery } from '@ecom/contracts';
+import { categorySchema, errorSchema, pageQuery } from '@ecom/contracts';
 import { type App, deleted, found, noContent, pageItems, pageOf } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
-import {
-  categoryCreateSchema,
-  categoryIdParams,
-  categorySchema,
-  categoryUpdateSchema,
-} from '../schemas/category.js';
+import { categoryCreateSchema, categoryIdParams, categoryUpdateSchema } from '../schemas/category.js';
 
 // Every route reads or writes the database (documented-errors.ts).
 const config = { dependsOn: ['database'] };

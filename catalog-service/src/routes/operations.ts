@@ -1,57 +1,7 @@
+import { outboxStatusSchema } from '@ecom/contracts';
 import type { App } from '@ecom/service-kit';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-
-const outboxStatusSchema = z
-  .object({
-    enabled: z.boolean().describe('OUTBOX_ENABLED: whether this instance delivers'),
-    leader: z.boolean().describe('This instance holds the dispatcher lease'),
-    pending_jobs: z.number().int(),
-    pending_products: z.number().int(),
-    oldest_pending_age_seconds: z.number().nullable(),
-    delivered_since_start: z.number().int(),
-    last_delivered_at: z.string().nullable(),
-    last_error: z
-      .string()
-      .nullable()
-      .describe(
-        "The last failed delivery's reason: while recommendation-service refuses the token it also names the fix",
-      ),
-    last_error_at: z.string().nullable(),
-    consecutive_failures: z.number().int(),
-    failure: z
-      .enum(['token_refused', 'outage'])
-      .nullable()
-      .describe(
-        "Why this instance's deliveries are failing; null while they succeed, or on an instance that does not deliver (leader false). " +
-          "token_refused: recommendation-service answers 401/403 because the two services' INTERNAL_API_TOKEN differ, " +
-          'a configuration error that no retry fixes: set the same token on both (docs/internal-api.md); ' +
-          'retried every OUTBOX_MAX_BACKOFF_MS, so delivery resumes by itself once they match. ' +
-          "outage: anything else (recommendation-service down, timing out, 5xx, 404, or this service's database), retried with backoff",
-      ),
-    next_retry_at: z
-      .string()
-      .nullable()
-      .describe(
-        'After a failed delivery, or a 503 with Retry-After (not a failure), when the next one is tried at the latest: sooner when a receiver that was down (connection refused) answers its readiness probe',
-      ),
-  })
-  .meta({
-    example: {
-      enabled: true,
-      leader: true,
-      pending_jobs: 0,
-      pending_products: 0,
-      oldest_pending_age_seconds: null,
-      delivered_since_start: 151,
-      last_delivered_at: '2026-11-25T10:15:02.120Z',
-      last_error: null,
-      last_error_at: null,
-      consecutive_failures: 0,
-      failure: null,
-      next_retry_at: null,
-    },
-  });
 
 const importSchema = z
   .object({

@@ -1,11 +1,10 @@
-import { errorSchema } from '@ecom/contracts';
+import { errorSchema, productSchema } from '@ecom/contracts';
 import { type App, deleted, found, noContent, pageItems, pageOf } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
   productCreateSchema,
   productIdParams,
   productListQuery,
-  productSchema,
   productUpdateSchema,
 } from '../schemas/product.js';
 

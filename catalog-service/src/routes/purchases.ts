@@ -1,4 +1,4 @@
-import { customerPurchasesSchema, errorSchema } from '@ecom/contracts';
+import { customerPurchasesSchema, errorSchema, purchaseFeedItemSchema } from '@ecom/contracts';
 import { type App, deleted, found, noContent, UnprocessableError } from '@ecom/service-kit';
 import type { Deps } from '../deps.js';
 import {
@@ -6,7 +6,6 @@ import {
   historyQuery,
   purchaseCreateSchema,
   purchaseDetailSchema,
-  purchaseFeedItemSchema,
   purchaseFeedQuery,
   purchaseIdParams,
 } from '../schemas/purchase.js';

@@ -1,5 +1,4 @@
 import {
-  demoProduct,
   idParamSchema,
   idSchema,
   MAX_DESCRIPTION_LENGTH,
@@ -40,16 +39,6 @@ export const productUpdateSchema = productCreateSchema
   .extend({ id: idSchema.describe('The product to replace') })
   .meta({ example: updatedProduct });
 
-export const productSchema = z
-  .object({
-    id: idSchema,
-    title: z.string(),
-    category_id: idSchema,
-    description: z.string(),
-    tags: z.array(z.string()),
-  })
-  .meta({ example: demoProduct });
-
 export const productIdParams = z.object({ id: idParamSchema.describe("The product's id") });
 
 export const productListQuery = pageQuery.extend({
@@ -58,4 +47,3 @@ export const productListQuery = pageQuery.extend({
 
 export type ProductCreate = z.infer<typeof productCreateSchema>;
 export type ProductUpdate = z.infer<typeof productUpdateSchema>;
-export type Product = z.infer<typeof productSchema>;

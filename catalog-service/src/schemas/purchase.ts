@@ -63,18 +63,5 @@ export const purchaseFeedQuery = z.object({
   limit: queryInt(1, 5_000).prefault(1_000).describe('How many to answer (1–5000)'),
 });
 
-export const purchaseFeedItemSchema = z
-  .object({
-    id: idSchema,
-    customer_id: idSchema,
-    product_id: idSchema,
-    category_id: idSchema,
-    purchased_at: timestampSchema,
-  })
-  .meta({
-    example: createdPurchase,
-  });
-
 export type PurchaseDetail = z.infer<typeof purchaseDetailSchema>;
 export type HistoryItem = z.infer<typeof historyItemSchema>;
-export type PurchaseFeedItem = z.infer<typeof purchaseFeedItemSchema>;

@@ -1,3 +1,4 @@
+export * from './catalog.js';
 export * from './common.js';
 export * from './customer.js';
 export * from './customer-purchases.js';

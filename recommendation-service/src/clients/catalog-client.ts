@@ -1,28 +1,15 @@
-import { type CustomerPurchases, customerPurchasesSchema } from '@ecom/contracts';
+import {
+  type CustomerPurchases,
+  categorySchema,
+  customerPurchasesSchema,
+  outboxStatusSchema,
+  productSchema,
+  purchaseFeedItemSchema,
+} from '@ecom/contracts';
 import { type CallerRequest, found } from '@ecom/service-kit';
-import { z } from 'zod';
 import { ServiceClient } from './service-client.js';
 
 export type { CustomerPurchases };
-
-const feedItem = z.object({
-  id: z.number(),
-  customer_id: z.number(),
-  product_id: z.number(),
-  category_id: z.number(),
-  purchased_at: z.string().optional(),
-});
-
-const productItem = z.object({
-  id: z.number(),
-  title: z.string(),
-  category_id: z.number(),
-  description: z.string().optional().nullable(),
-  tags: z.array(z.string()),
-});
-
-const outboxStatusSchema = z.object({ enabled: z.boolean(), pending_products: z.number() });
-const categoryItem = z.object({ id: z.number(), title: z.string() });
 
 /** Typed client for what recommendation-service asks of catalog-service (docs/internal-api.md). */
 export class CatalogClient extends ServiceClient {
@@ -42,15 +29,15 @@ export class CatalogClient extends ServiceClient {
 
   /** Purchases with id > afterId, oldest first. */
   purchasesAfter(afterId: number, limit: number) {
-    return this.list(`/Purchases/?after_id=${afterId}&limit=${limit}`, feedItem);
+    return this.list(`/Purchases/?after_id=${afterId}&limit=${limit}`, purchaseFeedItemSchema);
   }
 
   products(skip: number, limit: number) {
-    return this.list(`/products/?skip=${skip}&limit=${limit}`, productItem);
+    return this.list(`/products/?skip=${skip}&limit=${limit}`, productSchema);
   }
 
   categories(skip: number, limit: number) {
-    return this.list(`/category/?skip=${skip}&limit=${limit}`, categoryItem);
+    return this.list(`/category/?skip=${skip}&limit=${limit}`, categorySchema);
   }
 
   /** The outbox's backlog: how many products it still has to deliver to this service. */
@@ -62,7 +49,7 @@ export class CatalogClient extends ServiceClient {
   /** Whether catalog-service has this category (a 404 says it does not). */
   async hasCategory(categoryId: number, request: CallerRequest): Promise<boolean> {
     const category = await this.http.get(`/category/${categoryId}`, {
-      schema: categoryItem,
+      schema: categorySchema,
       nullOn: [404],
       caller: request,
     });
@@ -71,7 +58,7 @@ export class CatalogClient extends ServiceClient {
 
   /** One product with its description and tags; null when catalog-service does not have it. */
   async product(productId: number, request?: CallerRequest) {
-    return this.http.get(`/products/${productId}`, { schema: productItem, nullOn: [404], caller: request });
+    return this.http.get(`/products/${productId}`, { schema: productSchema, nullOn: [404], caller: request });
   }
 
   async ping(): Promise<void> {

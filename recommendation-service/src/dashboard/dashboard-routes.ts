@@ -6,6 +6,7 @@ import {
   demoCategory,
   demoProduct,
   errorSchema,
+  productSchema,
   titleField,
 } from '@ecom/contracts';
 import { type App, found, RecentLatency } from '@ecom/service-kit';
@@ -29,14 +30,9 @@ const customerDetailSchema = customerPurchasesSchema
   })
   .meta({ example: { ...customerPurchasesExample, purchase_count: 1 } });
 
-const productDetailSchema = z
-  .object({
-    id: z.number(),
-    title: z.string(),
-    category_id: z.number(),
+const productDetailSchema = productSchema
+  .extend({
     category: z.string().nullable().describe('null when the product has no vector yet'),
-    description: z.string().nullable(),
-    tags: z.array(z.string()),
     has_vector: z.boolean(),
   })
   .meta({
@@ -198,7 +194,6 @@ export async function dashboardRoutes(
       return {
         ...product,
         category: indexed?.categoryTitle ?? null,
-        description: product.description ?? null,
         has_vector: indexed !== undefined,
       };
     },

@@ -22,7 +22,7 @@ interface PurchaseRow {
   customer_id: number;
   purchase_id: number;
   product_id: number;
-  purchased_at: Date | string | number;
+  purchased_at: Date | string;
 }
 
 interface MarkRow {

@@ -140,10 +140,7 @@ export class PurchaseFeed extends PollingLoop {
       applied += await this.learnPage(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
-      // purchased_at is optional on the wire; without it, id order is the order.
-      await this.copy.copy(
-        page.map((p) => toPurchase({ ...p, purchase_id: p.id, purchased_at: p.purchased_at ?? 0 })),
-      );
+      await this.copy.copy(page.map((p) => toPurchase({ ...p, purchase_id: p.id })));
       unread = true;
       if (Date.now() - refreshedAt >= Math.max(CATCH_UP_REFRESH_MS, refreshMs * CATCH_UP_REFRESH_SHARE)) {
         const started = Date.now();
