@@ -46,6 +46,8 @@ interface BuildOptions extends BaseBuildOptions {
 interface Loaded extends Deps {
   customers: CustomerDirectory;
   listener: NotificationListener | undefined;
+  /** The neighbour lists of the products held at start are built: /readyz waits for it. */
+  listsBuilt: boolean;
 }
 
 /**
@@ -97,6 +99,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         throw error;
       }
     },
+  });
+  // Registered before the load ends (the checks of a /readyz may be read before it ends): ready
+  // once the neighbour lists of the products held at start are built, as answers ranked before
+  // (with a search) differ from the settled ones by a few thousandths (README, "Start-up").
+  app.addReadinessCheck('neighbour_lists', async () => {
+    if (!loaded.current?.listsBuilt) throw new Error('not built yet');
   });
   for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
     await app.register(routes, loaded);
@@ -266,5 +274,7 @@ async function load(
   listener?.start();
   customers.start();
   neighbours?.fill();
-  return { ...deps, customers, listener };
+  const parts = { ...deps, customers, listener, listsBuilt: !neighbours };
+  void neighbours?.idle().then(() => (parts.listsBuilt = true));
+  return parts;
 }

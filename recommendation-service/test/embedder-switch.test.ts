@@ -1,12 +1,16 @@
 import { eventually, type RunningService, startService } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deps } from '../src/deps.js';
 import { type CatalogProduct, catalogSettled, json, type Stack, send, startStack } from './helper.js';
+
+type Answer = { product_id: number; score: number; reason: { kind: string } }[];
 
 /**
  * Each embedder has a collection of its own. Run with another one for a while (a switch, or
  * EMBEDDINGS_MODEL=auto falling back to hashing when the model cannot load) and catalog-service's
  * outbox delivers the catalog's changes to that one's collection only: back on the first, its
- * collection must catch up instead of serving the catalog as it was before the switch.
+ * collection must catch up instead of serving the catalog as it was before the switch. A restart
+ * on the same embedder and unchanged data changes nothing, not even the first answers.
  */
 describe('switching the embedder and back', () => {
   let stack: Stack;
@@ -33,6 +37,33 @@ describe('switching the embedder and back', () => {
     json<{ reindex: { state: string }; indexed_products: number }>(
       `${recommendations.url}/recommendation/info`,
     );
+
+  // Issue 11: scores mean the same across restarts. The first answers used to be ranked with a
+  // vector search while the product neighbour lists were still being built, then from the lists
+  // (scores a few thousandths apart, a reason of another kind).
+  it('answers after a restart on unchanged data, once /readyz says ready, what it answers once settled', async () => {
+    const customers = [1, 2, 3, 4, 5];
+    const answers = () =>
+      Promise.all(
+        customers.map((id) => json<Answer>(`${recommendations.url}/recommendation/${id}?limit=10`)),
+      );
+    await (recommendations.app.deps as Deps).neighbours!.idle();
+    const settled = await answers();
+    const { port, env } = recommendations;
+    await recommendations.close();
+    const restarting = startService('recommendation-service', env, { port, waitForStartUp: false });
+    const ready = () =>
+      fetch(`${recommendations.url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    await expect.poll(ready, { timeout: 60_000, interval: 5 }).toBe(200);
+    const atReady = await answers();
+    recommendations = await restarting;
+    await (recommendations.app.deps as Deps).neighbours!.idle();
+    expect(atReady).toEqual(settled);
+    expect(await answers()).toEqual(settled);
+  }, 120_000);
 
   it('re-indexes nothing when the catalog did not change meanwhile', async () => {
     const firstEnv = recommendations.env;

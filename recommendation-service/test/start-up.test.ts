@@ -46,7 +46,10 @@ describe('recommendation-service start-up', () => {
       expect(await statusOf(`${url}/metrics`)).toBe(200);
       const loading = 'Not ready: start-up load running: loading the embedder (EMBEDDINGS_MODEL=auto)';
       const readyz = await fetch(`${url}/readyz`);
-      expect([readyz.status, ((await readyz.json()) as { detail: string }).detail]).toEqual([503, loading]);
+      expect([readyz.status, ((await readyz.json()) as { detail: string }).detail]).toEqual([
+        503,
+        `${loading}; neighbour_lists unavailable`,
+      ]);
       const recommendation = await fetch(`${url}/recommendation/1`);
       expect([recommendation.status, await recommendation.json()]).toEqual([503, { detail: loading }]);
       expect(recommendation.headers.get('retry-after')).toBe('2');

@@ -43,7 +43,8 @@ runMain(USAGE, async (argv) => {
     const { urls } = stack;
     const products = await totalCount(`${urls.catalog}/products/?limit=1`);
     const purchases = await purchaseCount(urls.catalog);
-    await waitForRecommendation(urls.recommendation, products, purchases.distinct, log);
+    const lists = args.env.RANK_CONTENT_NEIGHBOURS !== '0';
+    await waitForRecommendation(urls.recommendation, products, purchases.distinct, log, lists);
     const customers = await customerIds(urls.user);
     const profiles = await mapLimit(customers, 8, async (id) => {
       const customer = await requestJson<{ preference: string }>(`${urls.user}/customer/${id}`);

@@ -50,7 +50,8 @@ export class LocalPurchases {
   private lastChange = 0;
   /**
    * Told of the customers whose marks `refresh` read (a push or a rewrite, maybe another
-   * replica's): what this replica holds of their history may be out of date.
+   * replica's) or whose new purchases it read (not all are pushed: a dataset import's are not):
+   * what this replica holds of their history may be out of date.
    */
   onMarksChanged: (customerIds: number[]) => void = () => {};
 
@@ -146,6 +147,7 @@ export class LocalPurchases {
         this.setCustomer(customerId, [...known, ...list.filter((purchase) => !ids.has(purchase.purchaseId))]);
       }
       this.copiedUpTo = copiedUpTo;
+      if (added.size > 0) this.onMarksChanged([...added.keys()]);
     }
     const marks = await this.prisma.$queryRawUnsafe<MarkRow[]>(
       `SELECT ${MARK_COLUMNS} FROM recommendation_schema.customer_purchase_stale WHERE changed > $1::bigint ORDER BY changed`,

@@ -15,6 +15,8 @@ const EMPTY: PartnerList = { ids: new Int32Array(0), weights: new Float32Array(0
  */
 export class PurchaseStats {
   version = 0;
+  /** The feed is between the pages of a catch-up: an answer ranked now is not let lag them. */
+  catchingUp = false;
   private purchases = 0;
   private customers = 0;
   private readonly popularity = new Map<number, number>();

@@ -49,7 +49,7 @@ interface CustomerState {
 
 interface Answer {
   items: Recommendation[];
-  /** The purchase statistics' version it was ranked from, and when (performance.now()). */
+  /** The purchase statistics' version it was ranked from, and when (performance.now(); -Infinity: during a catch-up). */
   statsVersion: number;
   madeAt: number;
 }
@@ -105,7 +105,11 @@ export class Recommender {
       return cached.items;
     }
     this.answerCache.misses++;
-    const made = { statsVersion: this.stats.version, madeAt: performance.now() };
+    // Ranked while the statistics catch up on many purchases: ranked again once they moved.
+    const made = {
+      statsVersion: this.stats.version,
+      madeAt: this.stats.catchingUp ? -Infinity : performance.now(),
+    };
 
     const items =
       query.strategy === 'original'

@@ -137,6 +137,7 @@ export class PurchaseFeed extends PollingLoop {
     for (;;) {
       const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
       if (page.length === 0) break;
+      if (page.length === this.config.PURCHASE_FEED_PAGE_SIZE) this.stats.catchingUp = true;
       applied += await this.learnPage(
         page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
       );
@@ -160,6 +161,7 @@ export class PurchaseFeed extends PollingLoop {
       await yieldToRequests();
     }
     if (unread) await this.refresh();
+    this.stats.catchingUp = false;
     if (!this.stopping) this.copiedAt = Date.now();
     return applied;
   }

@@ -1,5 +1,5 @@
 import { mapLimit } from '../lib/concurrency.js';
-import { requestJson, waitUntil } from '../lib/http.js';
+import { gauge, requestJson, waitUntil } from '../lib/http.js';
 import { seconds } from '../lib/machine.js';
 import { type AmazonData, preference, type SplitData } from './amazon.js';
 
@@ -112,12 +112,18 @@ interface Info {
   purchase_statistics: { purchases: number };
 }
 
-/** Until every product has its vector and every purchase is in the co-purchase statistics. */
+/**
+ * Until every product has its vector and every purchase is in the co-purchase statistics, and
+ * with `neighbourLists` every product its neighbour list: a customer ranked before their
+ * purchases' lists are built is ranked with a search, a few thousandths off (recommendation-service
+ * README, "Start-up"), so a run that asks earlier varies.
+ */
 export async function waitForRecommendation(
   url: string,
   products: number,
   purchases: number,
   log: (line: string) => void,
+  neighbourLists = false,
 ): Promise<Info> {
   let info: Info | undefined;
   let lastReport = 0;
@@ -131,7 +137,8 @@ export async function waitForRecommendation(
           `  vectors ${info.vector_count}/${products}, purchases ${info.purchase_statistics.purchases}/${purchases}`,
         );
       }
-      return info.vector_count === products && info.purchase_statistics.purchases === purchases;
+      if (info.vector_count !== products || info.purchase_statistics.purchases !== purchases) return false;
+      return !neighbourLists || (await gauge(url, 'recommendation_content_neighbour_lists')) >= products;
     },
     1_800_000,
     500,
