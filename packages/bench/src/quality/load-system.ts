@@ -109,6 +109,7 @@ interface Info {
   embedder: string;
   store: string;
   vector_count: number;
+  indexed_products: number;
   purchase_statistics: { purchases: number };
 }
 
@@ -131,7 +132,12 @@ export async function waitForRecommendation(
           `  vectors ${info.vector_count}/${products}, purchases ${info.purchase_statistics.purchases}/${purchases}`,
         );
       }
-      return info.vector_count === products && info.purchase_statistics.purchases === purchases;
+      // The directory too: a product is recommended once it lists it (after its vector is stored).
+      return (
+        info.vector_count === products &&
+        info.indexed_products === products &&
+        info.purchase_statistics.purchases === purchases
+      );
     },
     1_800_000,
     500,
