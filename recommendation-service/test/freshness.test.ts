@@ -122,9 +122,12 @@ for (const { name, store, skip } of stores) {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const info = (
-          await json<{ vector_count: number }>(`${stack.recommendations.url}/recommendation/info`)
+          await json<{ vector_count: number; indexed_products: number }>(
+            `${stack.recommendations.url}/recommendation/info`,
+          )
         ).body;
-        if (info.vector_count === total) break;
+        // The directory too: a product is recommended once it lists it (after its vector is stored).
+        if (info.vector_count === total && info.indexed_products === total) break;
         if (Date.now() > deadline) throw new Error('products not vectorised in 60 s');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

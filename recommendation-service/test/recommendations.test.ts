@@ -1,6 +1,6 @@
 import { eventually } from '@ecom/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './helper.js';
+import { catalogSettled, type Stack, startStack } from './helper.js';
 
 interface Item {
   product_id: number;
@@ -35,21 +35,7 @@ describe(`recommendations over real services (${store})`, () => {
     stack = await startStack();
     reco = stack.recommendations.url;
     catalog = stack.catalog.url;
-    const total = await fetch(`${catalog}/products/?limit=1`);
-    productCount = Number(total.headers.get('x-total-count'));
-    // The catalog's outbox delivers every imported product; the feed brings the purchases.
-    await eventually(
-      async () => {
-        const info = (
-          await json<{ vector_count: number; purchase_statistics: { purchases: number } }>(
-            `${reco}/recommendation/info`,
-          )
-        ).body;
-        return info.vector_count === productCount && info.purchase_statistics.purchases > 0;
-      },
-      60_000,
-      'every product vectorised and the purchases loaded',
-    );
+    productCount = await catalogSettled(stack);
   }, 180_000);
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import type { ProductDirectory } from '../repositories/product-directory.js';
 import type { recommendationQuery, recommendationSchema } from '../schemas/recommendations.js';
 import type { VectorSync } from '../services/vector-sync.js';
 import { customerText } from '../text/recipes.js';
-import type { SearchHit, VectorStore } from '../vector-store/vector-store.js';
+import type { SearchHit, SearchOptions, VectorStore } from '../vector-store/vector-store.js';
 import { type BlendParams, blend, type Candidate, type Ranked, reasonText } from './blend.js';
 import { blendParams, type RankingConfig } from './config.js';
 import type { ContentNeighbours } from './content-neighbours.js';
@@ -140,7 +140,7 @@ export class Recommender {
     query: RecommendQuery,
   ): Promise<Recommendation[]> {
     // The original never excluded purchases: `exclude_purchased=false` is the faithful baseline.
-    const hits = await this.store.search(vector, {
+    const hits = await this.search(vector, {
       limit: query.limit,
       categoryId: query.category_id,
       excludeProductIds: query.exclude_purchased ? [...purchased] : [],
@@ -164,7 +164,7 @@ export class Recommender {
     const lists = query.category_id === undefined ? state.content : undefined;
     const hits = lists
       ? this.neighbourHits(lists, excluded, limit)
-      : await this.store.search(await this.vectorOf(state, history, purchases), {
+      : await this.search(await this.vectorOf(state, history, purchases), {
           limit,
           categoryId: query.category_id,
           excludeProductIds: [...excluded],
@@ -391,6 +391,14 @@ export class Recommender {
       return { vector: await this.originalVector({ ...history, purchases: [] }), profileOnly: true, recent };
     }
     return { vector: normalised(mean), profileOnly: false, recent };
+  }
+
+  /**
+   * The store's nearest products that the directory lists: Milvus Lite answers a deleted row again
+   * while a flush runs (docs/vector-stores.md), and the answer made from it would be held.
+   */
+  private async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+    return (await this.store.search(vector, options)).filter((hit) => this.directory.get(hit.productId));
   }
 
   /** The customer's nearest products from the purchases' neighbour lists (neighbour-content.ts). */

@@ -109,6 +109,7 @@ interface Info {
   embedder: string;
   store: string;
   vector_count: number;
+  indexed_products: number;
   purchase_statistics: { purchases: number };
 }
 
@@ -137,7 +138,12 @@ export async function waitForRecommendation(
           `  vectors ${info.vector_count}/${products}, purchases ${info.purchase_statistics.purchases}/${purchases}`,
         );
       }
-      if (info.vector_count !== products || info.purchase_statistics.purchases !== purchases) return false;
+      // The directory too: a product is recommended once it lists it (after its vector is stored).
+      const settled =
+        info.vector_count === products &&
+        info.indexed_products === products &&
+        info.purchase_statistics.purchases === purchases;
+      if (!settled) return false;
       return !neighbourLists || (await gauge(url, 'recommendation_content_neighbour_lists')) >= products;
     },
     1_800_000,
