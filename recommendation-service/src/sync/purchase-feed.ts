@@ -134,34 +134,41 @@ export class PurchaseFeed extends PollingLoop {
     let unread = false;
     let refreshedAt = Date.now();
     let refreshMs = 0;
-    for (;;) {
-      const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
-      if (page.length === 0) break;
-      if (page.length === this.config.PURCHASE_FEED_PAGE_SIZE) this.stats.catchingUp = true;
-      applied += await this.learnPage(
-        page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
-      );
-      await this.copy.copy(page.map((p) => toPurchase({ ...p, purchase_id: p.id })));
-      unread = true;
-      if (Date.now() - refreshedAt >= Math.max(CATCH_UP_REFRESH_MS, refreshMs * CATCH_UP_REFRESH_SHARE)) {
-        const started = Date.now();
-        from = await this.refresh();
-        unread = false;
-        refreshedAt = Date.now();
-        refreshMs = refreshedAt - started;
-      } else {
-        from = await this.databaseCursor();
+    try {
+      for (;;) {
+        const page = await this.catalog.purchasesAfter(from, this.config.PURCHASE_FEED_PAGE_SIZE);
+        if (page.length === 0) break;
+        if (page.length === this.config.PURCHASE_FEED_PAGE_SIZE) this.stats.catchingUp = true;
+        applied += await this.learnPage(
+          page.map((p) => ({ id: p.id, customerId: p.customer_id, productId: p.product_id })),
+        );
+        await this.copy.copy(page.map((p) => toPurchase({ ...p, purchase_id: p.id })));
+        unread = true;
+        if (Date.now() - refreshedAt >= Math.max(CATCH_UP_REFRESH_MS, refreshMs * CATCH_UP_REFRESH_SHARE)) {
+          const started = Date.now();
+          from = await this.refresh();
+          unread = false;
+          refreshedAt = Date.now();
+          refreshMs = refreshedAt - started;
+        } else {
+          from = await this.databaseCursor();
+        }
+        if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
+          this.log.info(
+            { applied, lastPurchaseId: page[page.length - 1]!.id },
+            'learning purchase statistics',
+          );
+        }
+        if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.stopping) break;
+        // On PGlite every service shares this thread and the one session: requests that arrived
+        // during the page queue their queries before the next page's transaction.
+        await yieldToRequests();
       }
-      if (applied >= 50_000 && applied % 50_000 < this.config.PURCHASE_FEED_PAGE_SIZE) {
-        this.log.info({ applied, lastPurchaseId: page[page.length - 1]!.id }, 'learning purchase statistics');
-      }
-      if (page.length < this.config.PURCHASE_FEED_PAGE_SIZE || this.stopping) break;
-      // On PGlite every service shares this thread and the one session: requests that arrived
-      // during the page queue their queries before the next page's transaction.
-      await yieldToRequests();
+      if (unread) await this.refresh();
+    } finally {
+      // Also when a page fails (catalog away): answers made from now on may lag again.
+      this.stats.catchingUp = false;
     }
-    if (unread) await this.refresh();
-    this.stats.catchingUp = false;
     if (!this.stopping) this.copiedAt = Date.now();
     return applied;
   }
