@@ -83,9 +83,10 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
       logLevel: 'warn',
     },
     async (_request, reply) => {
+      // Read before the checks run: a load that ends meanwhile may add a check this answer missed.
+      const starting = app.startUpState();
       const results = await app.checkReadiness();
       const failed = Object.keys(results).filter((name) => results[name] !== 'ok');
-      const starting = app.startUpState();
       if (failed.length === 0 && !starting) return { status: 'ready' as const, checks: results };
       const reasons = failed.length > 0 ? [`${failed.sort().join(', ')} unavailable`] : [];
       if (starting) reasons.unshift(starting);
