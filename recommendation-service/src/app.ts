@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { NotificationListener, registerDatabase } from '@ecom/db';
 import {
   type App,
@@ -46,8 +47,6 @@ interface BuildOptions extends BaseBuildOptions {
 interface Loaded extends Deps {
   customers: CustomerDirectory;
   listener: NotificationListener | undefined;
-  /** The neighbour lists of the products held at start are built: /readyz waits for it. */
-  listsBuilt: boolean;
 }
 
 /**
@@ -100,11 +99,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }
     },
   });
-  // Registered before the load ends (the checks of a /readyz may be read before it ends): ready
-  // once the neighbour lists of the products held at start are built, as answers ranked before
-  // (with a search) differ from the settled ones by a few thousandths (README, "Start-up").
-  app.addReadinessCheck('neighbour_lists', async () => {
-    if (!loaded.current?.listsBuilt) throw new Error('not built yet');
+  // Ready once the neighbour lists of the products held at start are built, as answers ranked
+  // before (with a search) differ from the settled ones by a few thousandths (README, "Start-up").
+  // Start-up work, not a dependency: /readyz's detail says how far, no check (no dependency_up).
+  app.addStartUpTask({
+    name: 'neighbour lists',
+    progress: () =>
+      `${loaded.current?.neighbours?.count ?? 0} of ${loaded.current?.productDirectory.size ?? 0} products`,
+    run: async (signal) => {
+      // A shutdown stops the wait; onClose stops the build.
+      await Promise.race([loaded.get().neighbours?.idle(), once(signal, 'abort')]);
+      signal.throwIfAborted();
+    },
   });
   for (const routes of [vectorRoutes, recommendationRoutes, customerChangeRoutes, boughtTogetherRoutes]) {
     await app.register(routes, loaded);
@@ -274,7 +280,5 @@ async function load(
   listener?.start();
   customers.start();
   neighbours?.fill();
-  const parts = { ...deps, customers, listener, listsBuilt: !neighbours };
-  void neighbours?.idle().then(() => (parts.listsBuilt = true));
-  return parts;
+  return { ...deps, customers, listener };
 }

@@ -170,7 +170,7 @@ describe(`the answer cache under purchases and product changes (${store})`, () =
     await shows('the product gone', (answer) => !answer.some((item) => item.product_id === created.id));
   });
 
-  it('never answers a product the directory no longer lists, though the vector store still finds it', async () => {
+  it('never answers, nor lists as similar, a product the directory no longer lists, though the vector store still finds it', async () => {
     // Milvus Lite answers a deleted row again while a flush runs (docs/vector-stores.md), and the
     // answer made then was held until the next change. A row written past VectorSync stands for it.
     const reader = await customer('Cache Stale Row Reader');
@@ -187,6 +187,11 @@ describe(`the answer cache under purchases and product changes (${store})`, () =
           query,
         ).not.toContain(ghost.productId);
       }
+      const similar = await json<Item[]>(`${reco}/recommendation/products/${bought.id}/similar?limit=100`);
+      expect(
+        similar.map((item) => item.product_id),
+        'similar',
+      ).not.toContain(ghost.productId);
     } finally {
       await deps().vectorStore.delete([ghost.productId]);
     }

@@ -70,7 +70,7 @@ export function installHealthRoutes(app: FastifyInstance, serviceName: string): 
           503: z
             .object({ detail: z.string(), checks: checks.optional() })
             .describe(
-              'A dependency does not answer (each check says which), start-up work still runs (a dataset import or seed: `detail` says how far; start-up.ts), or the service is shutting down',
+              'A dependency does not answer (each check says which), start-up work still runs (a dataset import, a seed, a load: `detail` names it and says how far; start-up.ts), or the service is shutting down',
             )
             .meta({
               example: {

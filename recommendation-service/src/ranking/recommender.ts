@@ -395,9 +395,10 @@ export class Recommender {
 
   /**
    * The store's nearest products that the directory lists: Milvus Lite answers a deleted row again
-   * while a flush runs (docs/vector-stores.md), and the answer made from it would be held.
+   * while a flush runs (docs/vector-stores.md), and the answer made from it would be held. Every
+   * route that answers search hits reads them here (`/similar` too).
    */
-  private async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
+  async search(vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
     return (await this.store.search(vector, options)).filter((hit) => this.directory.get(hit.productId));
   }
 

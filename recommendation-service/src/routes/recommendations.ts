@@ -77,11 +77,11 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
     },
     async (request) => {
       const { product_id } = request.params;
-      const { vectorStore } = loaded.get();
+      const { vectorStore, recommender } = loaded.get();
       await assertKnownCategory(request.query.category_id, request);
       const [product] = await vectorStore.get([product_id]);
       if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
-      const hits = await vectorStore.search(product.vector, {
+      const hits = await recommender.search(product.vector, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
         excludeProductIds: [product_id],
