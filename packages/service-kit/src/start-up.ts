@@ -73,7 +73,7 @@ export function installStartUp(app: FastifyInstance): { stop(): void } {
     }
     current = undefined;
     if (tasks.length > 0 && !stopping.signal.aborted) {
-      app.log.info({ durationMs: Date.now() - startedAt }, 'start-up work finished: ready');
+      app.log.info({ durationMs: Date.now() - startedAt }, 'start-up work finished');
     }
   };
 
