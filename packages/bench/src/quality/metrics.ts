@@ -51,3 +51,28 @@ export function formatTable(rows: readonly QualityRow[]): string {
   ]);
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
+
+/** NDCG@10 of each user's list (0 for a miss): for paired differences between two rankings. */
+export function ndcgPerUser(
+  recommendations: readonly (readonly number[])[],
+  targets: readonly number[],
+): Float64Array {
+  return Float64Array.from(recommendations, (list, user) => {
+    const rank = list.slice(0, K).indexOf(targets[user]!);
+    return rank >= 0 ? 1 / Math.log2(rank + 2) : 0;
+  });
+}
+
+/** Mean of b − a over the same users and its standard error. */
+export function pairedDifference(a: Float64Array, b: Float64Array): { mean: number; se: number } {
+  const n = a.length;
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const diff = b[i]! - a[i]!;
+    sum += diff;
+    squares += diff * diff;
+  }
+  const mean = sum / n;
+  return { mean, se: Math.sqrt((squares / n - mean * mean) / (n - 1)) };
+}
