@@ -15,7 +15,7 @@ import {
   type ContentHit,
   contentHits,
   DEFAULTS,
-  type OfflineSettings,
+  parseSettings,
   productVectors,
   rankAll,
 } from './quality/offline-ranking.js';
@@ -57,19 +57,3 @@ runMain(USAGE, async (argv) => {
     );
   }
 });
-
-function parseSettings(raw: string): Partial<OfflineSettings>[] {
-  return raw
-    .split(';')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) =>
-      Object.fromEntries(
-        part.split(',').map((pair) => {
-          const [key, value] = pair.split('=').map((s) => s.trim());
-          if (!key || !(key in DEFAULTS)) throw new Error(`unknown setting ${key}`);
-          return [key, Number(value)];
-        }),
-      ),
-    );
-}

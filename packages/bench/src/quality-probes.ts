@@ -12,7 +12,7 @@ import { choiceArg, intArg, parseArgs, runMain } from './lib/args.js';
 import { loadAmazon, type Split, split } from './quality/amazon.js';
 import { implicitAls, itemKnnIuf, sessionKnn, type UserScores } from './quality/learned-signals.js';
 import { K, ndcgPerUser, pairedDifference, score } from './quality/metrics.js';
-import { contentHits, DEFAULTS, productVectors, rankAll } from './quality/offline-ranking.js';
+import { contentHits, DEFAULTS, parseSettings, productVectors, rankAll } from './quality/offline-ranking.js';
 import { nextProbabilities, trainSequential } from './quality/sequential-signals.js';
 
 const USAGE = `Learned-signal probes on Amazon Scientific (no services).
@@ -29,7 +29,10 @@ const USAGE = `Learned-signal probes on Amazon Scientific (no services).
   --dims N --epochs N --lr R --reg R --negatives N --window N --decay D
                            cbow (decayed latest purchases → next), fpmc (+ a customer vector),
                            transrec (translation, + a customer vector) [32, 20, 0.05, 0.001, 20, 5, 0.7]
-  --no-customer            fpmc / transrec without the customer vector (servable as is)`;
+  --no-customer            fpmc / transrec without the customer vector (servable as is)
+  --base "key=v,..."       the blend's settings with the signal (offline-ranking.ts DEFAULTS keys; the
+                           paired differences are always to the service's defaults without the signal)
+  --gap                    the signal only where "bought next" has no evidence (latest 5 purchases' successors)`;
 
 const PROBES = ['als', 'sknn', 'iuf', 'cbow', 'fpmc', 'transrec'] as const;
 
@@ -40,7 +43,7 @@ interface Probe {
 }
 
 runMain(USAGE, async (argv) => {
-  const args = parseArgs(argv, ['no-customer']);
+  const args = parseArgs(argv, ['no-customer', 'gap']);
   const mode = choiceArg(args, 'split', ['test', 'val'] as const, 'val') as Split;
   const probe = choiceArg(args, 'probe', PROBES, 'als');
   const sequential = probe === 'cbow' || probe === 'fpmc' || probe === 'transrec';
@@ -126,16 +129,19 @@ runMain(USAGE, async (argv) => {
     DEFAULTS.halfLife,
     DEFAULTS.contentCandidates,
   );
+  const observed = args.flags.has('gap') ? observedNext(train) : undefined;
+  const settings = { ...DEFAULTS, ...parseSettings(args.values.get('base') ?? '')[0] };
   const blended = (weight: number) =>
-    rankAll(train, hits, DEFAULTS, data.items, {
+    rankAll(train, hits, settings, data.items, {
       weight,
       score: (user, id) => {
+        if (observed?.[user]?.has(id)) return 0;
         const e = learned.evidence(user, id);
         return shrink > 0 ? (e > 0 ? e / (e + shrink) : 0) : e;
       },
       candidates: (user) => learned.ranked[user]!.slice(0, candidates),
     });
-  const base = ndcgPerUser(blended(0), target);
+  const base = ndcgPerUser(rankAll(train, hits, DEFAULTS, data.items), target);
   const hitsOf = (ndcg: Float64Array) => ndcg.map((v) => (v > 0 ? 1 : 0));
   for (const weight of weights) {
     const lists = blended(weight);
@@ -145,10 +151,27 @@ runMain(USAGE, async (argv) => {
     const dh = pairedDifference(hitsOf(base), hitsOf(ndcg));
     console.log(
       `${mode} hybrid + ${probe} × ${weight}: HR@10 ${m.hr.toFixed(4)} NDCG@10 ${m.ndcg.toFixed(4)} cov ${m.coverage.toFixed(3)}; ` +
-        `vs × 0: NDCG ${signed(dn.mean)} ± ${dn.se.toFixed(5)}, HR ${signed(dh.mean)} ± ${dh.se.toFixed(5)}`,
+        `vs defaults: NDCG ${signed(dn.mean)} ± ${dn.se.toFixed(5)}, HR ${signed(dh.mean)} ± ${dh.se.toFixed(5)}`,
     );
   }
 });
+
+/** Per user: what followed (within 5 places) any of the latest 5 purchases in some training history. */
+function observedNext(train: readonly number[][]): Set<number>[] {
+  const next = new Map<number, Set<number>>();
+  for (const sequence of train) {
+    sequence.forEach((item, t) => {
+      const after = next.get(item) ?? new Set<number>();
+      for (const later of sequence.slice(t + 1, t + 1 + DEFAULTS.nextWindow)) after.add(later);
+      next.set(item, after);
+    });
+  }
+  return train.map((sequence) => {
+    const seen = new Set<number>();
+    for (const item of sequence.slice(-DEFAULTS.nextDepth)) for (const n of next.get(item) ?? []) seen.add(n);
+    return seen;
+  });
+}
 
 /** The `n` items of highest probability, best first (ties: lower id). */
 function best(p: Float32Array, n: number): number[] {
