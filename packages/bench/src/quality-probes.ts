@@ -129,7 +129,8 @@ runMain(USAGE, async (argv) => {
     DEFAULTS.halfLife,
     DEFAULTS.contentCandidates,
   );
-  const observed = args.flags.has('gap') ? observedNext(train) : undefined;
+  const successors = observedNext(train);
+  const observed = args.flags.has('gap') ? successors : undefined;
   const settings = { ...DEFAULTS, ...parseSettings(args.values.get('base') ?? '')[0] };
   const blended = (weight: number) =>
     rankAll(train, hits, settings, data.items, {
@@ -142,6 +143,14 @@ runMain(USAGE, async (argv) => {
       candidates: (user) => learned.ranked[user]!.slice(0, candidates),
     });
   const base = ndcgPerUser(rankAll(train, hits, DEFAULTS, data.items), target);
+  // Where the counts cannot help: targets that never followed any of the latest purchases.
+  const unseen = target.flatMap((item, user) => (successors[user]!.has(item) ? [] : [user]));
+  const hitShare = (hit: (user: number) => boolean) => (unseen.filter(hit).length / unseen.length).toFixed(4);
+  console.log(
+    `${mode} targets without "bought next" evidence: ${unseen.length} users; HR@10 ${probe} alone ${hitShare(
+      (u) => learned.ranked[u]!.slice(0, K).includes(target[u]!),
+    )}, defaults ${hitShare((u) => base[u]! > 0)}`,
+  );
   const hitsOf = (ndcg: Float64Array) => ndcg.map((v) => (v > 0 ? 1 : 0));
   for (const weight of weights) {
     const lists = blended(weight);
