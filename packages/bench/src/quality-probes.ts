@@ -8,11 +8,11 @@
  *
  * Results (issue 11, goal 3) are in docs/benchmarks.md, "Goal 3 follow-up".
  */
-import { choiceArg, intArg, parseArgs, runMain } from './lib/args.js';
+import { choiceArg, intArg, parseArgs, runMain, settingsArg } from './lib/args.js';
 import { loadAmazon, type Split, split } from './quality/amazon.js';
 import { implicitAls, itemKnnIuf, sessionKnn, type UserScores } from './quality/learned-signals.js';
 import { K, ndcgPerUser, pairedDifference, score } from './quality/metrics.js';
-import { contentHits, DEFAULTS, parseSettings, productVectors, rankAll } from './quality/offline-ranking.js';
+import { contentHits, DEFAULTS, overridesOf, productVectors, rankAll } from './quality/offline-ranking.js';
 import { nextProbabilities, trainSequential } from './quality/sequential-signals.js';
 
 const USAGE = `Learned-signal probes on Amazon Scientific (no services).
@@ -131,7 +131,7 @@ runMain(USAGE, async (argv) => {
   );
   const successors = observedNext(train);
   const observed = args.flags.has('gap') ? successors : undefined;
-  const settings = { ...DEFAULTS, ...parseSettings(args.values.get('base') ?? '')[0] };
+  const settings = { ...DEFAULTS, ...overridesOf(settingsArg(args, 'base'))[0] };
   const blended = (weight: number) =>
     rankAll(train, hits, settings, data.items, {
       weight,

@@ -92,21 +92,16 @@ export interface ExtraSignal {
   candidates(user: number): readonly number[];
 }
 
-/** `key=v,key=v;key=v`: overrides of the defaults, one set per `;`. */
-export function parseSettings(raw: string): Partial<OfflineSettings>[] {
-  return raw
-    .split(';')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) =>
-      Object.fromEntries(
-        part.split(',').map((pair) => {
-          const [key, value] = pair.split('=').map((s) => s.trim());
-          if (!key || !(key in DEFAULTS)) throw new Error(`unknown setting ${key}`);
-          return [key, Number(value)];
-        }),
-      ),
-    );
+/** Overrides of the defaults (`settingsArg`), checked against their keys. */
+export function overridesOf(sets: readonly Record<string, string>[]): Partial<OfflineSettings>[] {
+  return sets.map((set) =>
+    Object.fromEntries(
+      Object.entries(set).map(([key, value]) => {
+        if (!(key in DEFAULTS)) throw new Error(`unknown setting ${key}`);
+        return [key, Number(value)];
+      }),
+    ),
+  );
 }
 
 /** The catalog's product vectors, as recommendation-service's hashing embedder makes them. */
