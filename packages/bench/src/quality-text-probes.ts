@@ -6,10 +6,16 @@
  *
  *   tsx packages/bench/src/quality-text-probes.ts --grid "lex=0.2;brand=0.1,leaf=0.1" [--split val|test]
  *
+ * `--demo` ranks the project's dataset.csv the same way and prints the demo goals instead
+ * (what `pnpm bench:quality-demo` measures through the services, in seconds).
+ *
  * Results (issue 11, goal 3) are in docs/benchmarks.md, "Goal 3 follow-up: text-side signals".
  */
+import path from 'node:path';
+import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, intArg, parseArgs, runMain, UsageError } from './lib/args.js';
-import { loadAmazon, type Split, split } from './quality/amazon.js';
+import { type Item, loadAmazon, type Split, split } from './quality/amazon.js';
+import { demoGoals, loadDemo } from './quality/demo-data.js';
 import { K, pairedNdcg, score } from './quality/metrics.js';
 import {
   contentHits,
@@ -48,6 +54,8 @@ const USAGE = `Text-side signal probes on Amazon Scientific (no services).
 signals: lex (TF-IDF of title, description, tags and category words, weighted by field),
 desc (TF-IDF of descriptions only), brand, leaf (deepest category), tags (any tag, by its IDF)
   --split val|test      [val]
+  --demo                the project's dataset.csv instead, printing the demo goals of
+                        pnpm bench:quality-demo (category affinity, max share of top-5 lists)
   a grid point may also set blend settings (quality-offline.ts keys, e.g. weightContent=0.5);
   the reference is always the service's defaults
   --lex "key=v,..."     ${JSON.stringify(LEXICAL)}
@@ -56,7 +64,7 @@ desc (TF-IDF of descriptions only), brand, leaf (deepest category), tags (any ta
   --candidates N        each signal's best N products join the candidates [50]`;
 
 runMain(USAGE, async (argv) => {
-  const args = parseArgs(argv, []);
+  const args = parseArgs(argv, ['demo']);
   const mode = choiceArg(args, 'split', ['test', 'val'] as const, 'val') as Split;
   const candidates = intArg(args, 'candidates', 50);
   const lex = { ...LEXICAL, ...options(args.values.get('lex'), LEXICAL) };
@@ -73,9 +81,12 @@ runMain(USAGE, async (argv) => {
     .split(';')
     .filter((p) => p.trim())
     .map(pointOf);
-  const data = loadAmazon();
-  const { train, target } = split(data, mode);
-  const tags = (item: (typeof data.items)[number]) => item.tags.map((tag) => tag.toLowerCase());
+  const demo = args.flags.has('demo') ? await loadDemo(path.join(REPO_ROOT, 'dataset.csv')) : undefined;
+  const amazon = demo ? undefined : loadAmazon();
+  const data = { items: demo?.items ?? amazon!.items };
+  const { train, target } = demo ? { train: demo.train, target: [] } : split(amazon!, mode);
+  const name = demo ? 'demo' : mode;
+  const tags = (item: Item) => item.tags.map((tag) => tag.toLowerCase());
   const tagCount = new Map<string, number>();
   for (const item of data.items)
     for (const tag of tags(item)) tagCount.set(tag, (tagCount.get(tag) ?? 0) + 1);
@@ -103,16 +114,26 @@ runMain(USAGE, async (argv) => {
     DEFAULTS.halfLife,
     DEFAULTS.contentCandidates,
   );
-  const reference = rankAll(train, hits, DEFAULTS, data.items);
-  const r = score(reference, target, data.items.length);
-  console.log(
-    `${mode} hybrid: HR@10 ${r.hr.toFixed(4)} NDCG@10 ${r.ndcg.toFixed(4)} cov ${r.coverage.toFixed(3)}`,
-  );
+  const reference = rankAll(train, hits, DEFAULTS, data.items, undefined, demo?.preferences);
+  /** Amazon: the metrics and the paired difference against the defaults; the demo: its goals. */
+  const describe = (lists: number[][]) => {
+    if (demo) {
+      const goals = demoGoals(lists, demo);
+      return `category affinity ${goals.affinity.toFixed(3)}, max share of top-5 lists ${goals.maxTop5Share.toFixed(3)}`;
+    }
+    const m = score(lists, target, data.items.length);
+    const p = pairedNdcg(reference, lists, target);
+    const metrics = `HR@10 ${m.hr.toFixed(4)} NDCG@10 ${m.ndcg.toFixed(4)} cov ${m.coverage.toFixed(3)}`;
+    return lists === reference
+      ? metrics
+      : `${metrics}  paired ${signed(p.diff)} ± ${p.se.toFixed(5)} (${(p.diff / p.se).toFixed(1)} se)`;
+  };
+  console.log(`${name} hybrid: ${describe(reference)}`);
   const reported = new Set<string>();
   for (const { settings, weights, label } of grid) {
     const started = Date.now();
     const names = [...weights.keys()];
-    if (names.length === 1 && !reported.has(names[0]!)) {
+    if (!demo && names.length === 1 && !reported.has(names[0]!)) {
       reported.add(names[0]!);
       const alone = train.map((_, user) => signal(names[0]!)(user).best(K));
       const m = score(alone, target, data.items.length);
@@ -121,12 +142,8 @@ runMain(USAGE, async (argv) => {
       );
     }
     const extra = weights.size > 0 ? mix(weights, signal, candidates) : undefined;
-    const lists = rankAll(train, hits, { ...DEFAULTS, ...settings }, data.items, extra);
-    const m = score(lists, target, data.items.length);
-    const p = pairedNdcg(reference, lists, target);
-    console.log(
-      `${mode} hybrid ${label}: HR@10 ${m.hr.toFixed(4)} NDCG@10 ${m.ndcg.toFixed(4)} cov ${m.coverage.toFixed(3)}  paired ${signed(p.diff)} ± ${p.se.toFixed(5)} (${(p.diff / p.se).toFixed(1)} se) ${Date.now() - started} ms`,
-    );
+    const lists = rankAll(train, hits, { ...DEFAULTS, ...settings }, data.items, extra, demo?.preferences);
+    console.log(`${name} hybrid ${label}: ${describe(lists)} ${Date.now() - started} ms`);
   }
 });
 
