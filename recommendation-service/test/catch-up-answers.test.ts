@@ -32,13 +32,17 @@ describe('an answer ranked while the purchase statistics catch up', () => {
     const { catalog: client, coPurchases } = stack.recommendations.app.deps;
     const reader = 11; // seeded, never asked before
     const top = (await json<Answer>(`${reco}/recommendation/${reader}?limit=10&strategy=original`))[0]!;
-    // The feed stops before its second page of a catch-up until released.
+    // The feed reads nothing while the purchases are booked (so they make a catch-up of several
+    // pages however slowly the machine books them), then stops before its second page until released.
+    let booked = () => {};
+    const bookings = new Promise<void>((resolve) => (booked = resolve));
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     let fullPages = 0;
     let waiting = false;
     const purchasesAfter = client.purchasesAfter;
     client.purchasesAfter = async (...args) => {
+      await bookings;
       if (fullPages > 0) {
         waiting = true;
         await gate;
@@ -58,6 +62,7 @@ describe('an answer ranked while the purchase statistics catch up', () => {
         await buyThrough(stack, buyer, history.purchases[0]!.product_id);
         last = await buyThrough(stack, buyer, top.product_id);
       }
+      booked();
       await eventually(() => waiting, 20_000, 'the feed halfway through its catch-up');
       const during = await json<Answer>(`${reco}/recommendation/${reader}?limit=10`);
       release();
@@ -71,6 +76,7 @@ describe('an answer ranked while the purchase statistics catch up', () => {
       expect(settled).not.toEqual(during);
       expect(after).toEqual(settled);
     } finally {
+      booked();
       release();
       client.purchasesAfter = purchasesAfter;
     }

@@ -11,7 +11,7 @@
 import { choiceArg, intArg, parseArgs, runMain, settingsArg } from './lib/args.js';
 import { loadAmazon, type Split, split } from './quality/amazon.js';
 import { implicitAls, itemKnnIuf, sessionKnn, type UserScores } from './quality/learned-signals.js';
-import { K, ndcgPerUser, pairedDifference, score } from './quality/metrics.js';
+import { K, pairedNdcg, score } from './quality/metrics.js';
 import { contentHits, DEFAULTS, overridesOf, productVectors, rankAll } from './quality/offline-ranking.js';
 import { nextProbabilities, trainSequential } from './quality/sequential-signals.js';
 
@@ -142,25 +142,23 @@ runMain(USAGE, async (argv) => {
       },
       candidates: (user) => learned.ranked[user]!.slice(0, candidates),
     });
-  const base = ndcgPerUser(rankAll(train, hits, DEFAULTS, data.items), target);
+  const base = rankAll(train, hits, DEFAULTS, data.items);
   // Where the counts cannot help: targets that never followed any of the latest purchases.
   const unseen = target.flatMap((item, user) => (successors[user]!.has(item) ? [] : [user]));
   const hitShare = (hit: (user: number) => boolean) => (unseen.filter(hit).length / unseen.length).toFixed(4);
   console.log(
     `${mode} targets without "bought next" evidence: ${unseen.length} users; HR@10 ${probe} alone ${hitShare(
       (u) => learned.ranked[u]!.slice(0, K).includes(target[u]!),
-    )}, defaults ${hitShare((u) => base[u]! > 0)}`,
+    )}, defaults ${hitShare((u) => base[u]!.includes(target[u]!))}`,
   );
-  const hitsOf = (ndcg: Float64Array) => ndcg.map((v) => (v > 0 ? 1 : 0));
   for (const weight of weights) {
     const lists = blended(weight);
     const m = score(lists, target, items);
-    const ndcg = ndcgPerUser(lists, target);
-    const dn = pairedDifference(base, ndcg);
-    const dh = pairedDifference(hitsOf(base), hitsOf(ndcg));
+    const dn = pairedNdcg(base, lists, target);
+    const dh = pairedNdcg(base, lists, target, 'hit');
     console.log(
       `${mode} hybrid + ${probe} × ${weight}: HR@10 ${m.hr.toFixed(4)} NDCG@10 ${m.ndcg.toFixed(4)} cov ${m.coverage.toFixed(3)}; ` +
-        `vs defaults: NDCG ${signed(dn.mean)} ± ${dn.se.toFixed(5)}, HR ${signed(dh.mean)} ± ${dh.se.toFixed(5)}`,
+        `vs defaults: NDCG ${signed(dn.diff)} ± ${dn.se.toFixed(5)}, HR ${signed(dh.diff)} ± ${dh.se.toFixed(5)}`,
     );
   }
 });

@@ -12,6 +12,9 @@ export interface Item {
   category: string;
   tags: string[];
   description: string;
+  /** Raw `brand` and deepest path level, lower-cased ('' if none): for the text probes only (the service sees them as tags). */
+  brand: string;
+  leaf: string;
 }
 
 export interface AmazonData {
@@ -72,7 +75,9 @@ export function loadAmazon(dir = AMAZON_DIR): AmazonData {
     seenTitles.add(title.toLowerCase());
     const tags = dedupeTags([...levels.slice(2), raw.brand ?? ''].map(cleanTag)).slice(0, TAGS_MAX);
     const description = clip(unescapeHtml(raw.description ?? '').trim() || title, DESCRIPTION_MAX);
-    items.push({ index, title, category, tags, description });
+    const brand = cleanTag(raw.brand ?? '').toLowerCase();
+    const leaf = levels.length > 2 ? cleanTag(levels[levels.length - 1]!).toLowerCase() : '';
+    items.push({ index, title, category, tags, description, brand, leaf });
   }
   const users = Object.keys(inter).length;
   const sequences = Array.from({ length: users }, (_, user) => inter[String(user)] ?? []);

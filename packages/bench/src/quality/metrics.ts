@@ -52,27 +52,22 @@ export function formatTable(rows: readonly QualityRow[]): string {
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-/** NDCG@10 of each user's list (0 for a miss): for paired differences between two rankings. */
-export function ndcgPerUser(
-  recommendations: readonly (readonly number[])[],
+/**
+ * Mean per-user difference of NDCG@10 (b − a) and its standard error, over the same users:
+ * the noise that matters when two rankings of one split are compared. `hit`: HR@10 instead.
+ */
+export function pairedNdcg(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
   targets: readonly number[],
-): Float64Array {
-  return Float64Array.from(recommendations, (list, user) => {
-    const rank = list.slice(0, K).indexOf(targets[user]!);
-    return rank >= 0 ? 1 / Math.log2(rank + 2) : 0;
-  });
-}
-
-/** Mean of b − a over the same users and its standard error. */
-export function pairedDifference(a: Float64Array, b: Float64Array): { mean: number; se: number } {
-  const n = a.length;
-  let sum = 0;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const diff = b[i]! - a[i]!;
-    sum += diff;
-    squares += diff * diff;
-  }
-  const mean = sum / n;
-  return { mean, se: Math.sqrt((squares / n - mean * mean) / (n - 1)) };
+  metric: 'ndcg' | 'hit' = 'ndcg',
+): { diff: number; se: number } {
+  const gain = (list: readonly number[], target: number) => {
+    const rank = list.slice(0, K).indexOf(target);
+    return rank < 0 ? 0 : metric === 'hit' ? 1 : 1 / Math.log2(rank + 2);
+  };
+  const d = targets.map((target, user) => gain(b[user]!, target) - gain(a[user]!, target));
+  const mean = d.reduce((sum, x) => sum + x, 0) / d.length;
+  const variance = d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (d.length - 1);
+  return { diff: mean, se: Math.sqrt(variance / d.length) };
 }

@@ -219,6 +219,8 @@ export function rankAll(
   s: OfflineSettings,
   items: readonly Item[],
   extra?: ExtraSignal,
+  /** The customers' stated preferences; by default the Amazon mapping's (top training categories). */
+  preferences?: readonly string[],
 ): number[][] {
   const model = learnStatistics(train, s);
   const lists = new Map<string, PartnerList>();
@@ -267,7 +269,7 @@ export function rankAll(
     if (ids.size < K * 2) for (const p of model.mostPopular(K * 2, exclude)) ids.add(p);
     const sim = new Map(pool.map((h) => [h.id, h.sim]));
     const affinity = categoryAffinity(
-      preference(itemsOfUser, items as Item[]),
+      preferences?.[user] ?? preference(itemsOfUser, items as Item[]),
       purchases.map((p) => items[p]!.category),
       s.halfLife,
     );
