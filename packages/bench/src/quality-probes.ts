@@ -11,7 +11,7 @@
 import { choiceArg, intArg, parseArgs, runMain, settingsArg } from './lib/args.js';
 import { loadAmazon, type Split, split } from './quality/amazon.js';
 import { implicitAls, itemKnnIuf, sessionKnn, type UserScores } from './quality/learned-signals.js';
-import { K, pairedNdcg, score } from './quality/metrics.js';
+import { K, pairedNdcg, score, signed } from './quality/metrics.js';
 import { contentHits, DEFAULTS, overridesOf, productVectors, rankAll } from './quality/offline-ranking.js';
 import { nextProbabilities, trainSequential } from './quality/sequential-signals.js';
 
@@ -193,8 +193,4 @@ function best(p: Float32Array, n: number): number[] {
     kept[at] = id;
   }
   return kept;
-}
-
-function signed(x: number): string {
-  return `${x >= 0 ? '+' : ''}${x.toFixed(5)}`;
 }

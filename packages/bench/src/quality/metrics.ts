@@ -71,3 +71,8 @@ export function pairedNdcg(
   const variance = d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (d.length - 1);
   return { diff: mean, se: Math.sqrt(variance / d.length) };
 }
+
+/** A difference with its sign, to 5 decimals: `+0.00012`. */
+export function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(5)}`;
+}
