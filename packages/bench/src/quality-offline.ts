@@ -8,14 +8,14 @@
  *
  *   tsx packages/bench/src/quality-offline.ts --split val [--grid "A=1,B=2;A=3"]
  */
-import { choiceArg, parseArgs, runMain } from './lib/args.js';
+import { choiceArg, parseArgs, runMain, settingsArg } from './lib/args.js';
 import { loadAmazon, type Split, split } from './quality/amazon.js';
 import { score } from './quality/metrics.js';
 import {
   type ContentHit,
   contentHits,
   DEFAULTS,
-  type OfflineSettings,
+  overridesOf,
   productVectors,
   rankAll,
 } from './quality/offline-ranking.js';
@@ -29,8 +29,8 @@ keys: ${Object.keys(DEFAULTS).join(', ')}`;
 runMain(USAGE, async (argv) => {
   const args = parseArgs(argv, []);
   const mode = choiceArg(args, 'split', ['test', 'val'] as const, 'val') as Split;
-  const base = { ...DEFAULTS, ...parseSettings(args.values.get('base') ?? '')[0] };
-  const grid = parseSettings(args.values.get('grid') ?? '');
+  const base = { ...DEFAULTS, ...overridesOf(settingsArg(args, 'base'))[0] };
+  const grid = overridesOf(settingsArg(args, 'grid'));
   const started = Date.now();
   const data = loadAmazon();
   const { train, target } = split(data, mode);
@@ -57,19 +57,3 @@ runMain(USAGE, async (argv) => {
     );
   }
 });
-
-function parseSettings(raw: string): Partial<OfflineSettings>[] {
-  return raw
-    .split(';')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) =>
-      Object.fromEntries(
-        part.split(',').map((pair) => {
-          const [key, value] = pair.split('=').map((s) => s.trim());
-          if (!key || !(key in DEFAULTS)) throw new Error(`unknown setting ${key}`);
-          return [key, Number(value)];
-        }),
-      ),
-    );
-}

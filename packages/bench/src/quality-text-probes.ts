@@ -16,7 +16,7 @@ import { REPO_ROOT } from '@ecom/stack/start-stack';
 import { choiceArg, intArg, parseArgs, runMain, UsageError } from './lib/args.js';
 import { type Item, loadAmazon, type Split, split } from './quality/amazon.js';
 import { demoGoals, loadDemo } from './quality/demo-data.js';
-import { K, pairedNdcg, score } from './quality/metrics.js';
+import { K, pairedNdcg, score, signed } from './quality/metrics.js';
 import {
   contentHits,
   DEFAULTS,
@@ -195,8 +195,4 @@ function options<T extends object>(raw: string | undefined, known: T): Partial<T
       return [key, typeof known[key as keyof T] === 'string' ? value : Number(value)];
     }),
   ) as Partial<T>;
-}
-
-function signed(x: number): string {
-  return `${x >= 0 ? '+' : ''}${x.toFixed(5)}`;
 }

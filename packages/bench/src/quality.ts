@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '@ecom/testing/random';
-import { choiceArg, intArg, parseArgs, runMain, UsageError } from './lib/args.js';
+import { choiceArg, intArg, parseArgs, runMain, settingsArg } from './lib/args.js';
 import { BenchStack } from './lib/bench-stack.js';
 import { mapLimit, percentile } from './lib/concurrency.js';
 import { requestJson } from './lib/http.js';
@@ -45,7 +45,7 @@ runMain(USAGE, async (argv) => {
   const seed = intArg(args, 'seed', 1);
   const concurrency = Math.max(1, intArg(args, 'concurrency', 8));
   const loadConcurrency = Math.max(1, intArg(args, 'load-concurrency', 16));
-  const tuning = parseTune(args.values.get('tune'));
+  const tuning = settingsArg(args, 'tune');
   const outName = args.values.get('out') ?? `quality-${embedder}-${store}-${mode}.json`;
   const log = (line: string) => console.log(line);
 
@@ -147,23 +147,6 @@ runMain(USAGE, async (argv) => {
     await stack.stop();
   }
 });
-
-function parseTune(raw: string | undefined): Record<string, string>[] {
-  if (!raw) return [];
-  return raw
-    .split(';')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) =>
-      Object.fromEntries(
-        part.split(',').map((pair) => {
-          const [key, value] = pair.split('=').map((s) => s.trim());
-          if (!key || value === undefined) throw new UsageError(`--tune: bad setting "${pair}"`);
-          return [key, value];
-        }),
-      ),
-    );
-}
 
 function formatSettings(env: Record<string, string>): string {
   return Object.entries(env)

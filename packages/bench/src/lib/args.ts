@@ -32,6 +32,23 @@ export function parseArgs(argv: string[], flagNames: readonly string[]): Args {
 
 export class UsageError extends Error {}
 
+/** `--name "k=v,k=v;k=v"`: one set of settings per `;`. */
+export function settingsArg(args: Args, name: string): Record<string, string>[] {
+  return (args.values.get(name) ?? '')
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) =>
+      Object.fromEntries(
+        part.split(',').map((pair) => {
+          const [key, value] = pair.split('=').map((s) => s.trim());
+          if (!key || value === undefined) throw new UsageError(`--${name}: bad setting "${pair}"`);
+          return [key, value];
+        }),
+      ),
+    );
+}
+
 export function intArg(args: Args, name: string, fallback: number): number {
   const raw = args.values.get(name);
   if (raw === undefined) return fallback;

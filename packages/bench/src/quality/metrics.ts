@@ -54,19 +54,25 @@ export function formatTable(rows: readonly QualityRow[]): string {
 
 /**
  * Mean per-user difference of NDCG@10 (b − a) and its standard error, over the same users:
- * the noise that matters when two rankings of one split are compared.
+ * the noise that matters when two rankings of one split are compared. `hit`: HR@10 instead.
  */
 export function pairedNdcg(
   a: readonly (readonly number[])[],
   b: readonly (readonly number[])[],
   targets: readonly number[],
+  metric: 'ndcg' | 'hit' = 'ndcg',
 ): { diff: number; se: number } {
   const gain = (list: readonly number[], target: number) => {
     const rank = list.slice(0, K).indexOf(target);
-    return rank >= 0 ? 1 / Math.log2(rank + 2) : 0;
+    return rank < 0 ? 0 : metric === 'hit' ? 1 : 1 / Math.log2(rank + 2);
   };
   const d = targets.map((target, user) => gain(b[user]!, target) - gain(a[user]!, target));
   const mean = d.reduce((sum, x) => sum + x, 0) / d.length;
   const variance = d.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (d.length - 1);
   return { diff: mean, se: Math.sqrt(variance / d.length) };
+}
+
+/** A difference with its sign, to 5 decimals: `+0.00012`. */
+export function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(5)}`;
 }

@@ -92,6 +92,18 @@ export interface ExtraSignal {
   candidates(user: number): readonly number[];
 }
 
+/** Overrides of the defaults (`settingsArg`), checked against their keys. */
+export function overridesOf(sets: readonly Record<string, string>[]): Partial<OfflineSettings>[] {
+  return sets.map((set) =>
+    Object.fromEntries(
+      Object.entries(set).map(([key, value]) => {
+        if (!(key in DEFAULTS)) throw new Error(`unknown setting ${key}`);
+        return [key, Number(value)];
+      }),
+    ),
+  );
+}
+
 /** The catalog's product vectors, as recommendation-service's hashing embedder makes them. */
 export async function productVectors(
   items: readonly Item[],
