@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { REPO_ROOT } from '@ecom/stack/start-stack';
-import { choiceArg, intArg, parseArgs, runMain, UsageError } from './lib/args.js';
+import { type Args, choiceArg, intArg, parseArgs, runMain, settingsArg, UsageError } from './lib/args.js';
 import { type Item, loadAmazon, type Split, split } from './quality/amazon.js';
 import { demoGoals, loadDemo } from './quality/demo-data.js';
 import { K, pairedNdcg, score, signed } from './quality/metrics.js';
@@ -67,20 +67,17 @@ runMain(USAGE, async (argv) => {
   const args = parseArgs(argv, ['demo']);
   const mode = choiceArg(args, 'split', ['test', 'val'] as const, 'val') as Split;
   const candidates = intArg(args, 'candidates', 50);
-  const lex = { ...LEXICAL, ...options(args.values.get('lex'), LEXICAL) };
+  const lex = { ...LEXICAL, ...options(args, 'lex', LEXICAL) };
   const desc = {
     ...lex,
     title: 0,
     tagWords: 0,
     wholeTags: 0,
     description: 1,
-    ...options(args.values.get('desc'), LEXICAL),
+    ...options(args, 'desc', LEXICAL),
   };
-  const affinity = { ...AFFINITY, ...options(args.values.get('affinity'), AFFINITY) };
-  const grid = (args.values.get('grid') ?? '')
-    .split(';')
-    .filter((p) => p.trim())
-    .map(pointOf);
+  const affinity = { ...AFFINITY, ...options(args, 'affinity', AFFINITY) };
+  const grid = settingsArg(args, 'grid').map(pointOf);
   const demo = args.flags.has('demo') ? await loadDemo(path.join(REPO_ROOT, 'dataset.csv')) : undefined;
   const amazon = demo ? undefined : loadAmazon();
   const data = { items: demo?.items ?? amazon!.items };
@@ -169,30 +166,28 @@ function mix(
 }
 
 /** "signal=w,...,blendKey=v": signal weights and blend settings (content neighbours stay the defaults'). */
-function pointOf(point: string): {
+function pointOf(point: Record<string, string>): {
   settings: Partial<OfflineSettings>;
   weights: Map<string, number>;
   label: string;
 } {
   const settings: Partial<OfflineSettings> = {};
   const weights = new Map<string, number>();
-  for (const pair of point.split(',')) {
-    const [name, value] = pair.split('=').map((s) => s.trim());
-    if (!name) continue;
+  for (const [name, value] of Object.entries(point)) {
     if (name in DEFAULTS) settings[name as keyof OfflineSettings] = Number(value);
     else weights.set(name, Number(value));
   }
-  return { settings, weights, label: point.trim() };
+  const label = Object.entries(point)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(',');
+  return { settings, weights, label };
 }
 
-/** "key=v,key=v" over the keys of `known`; numbers unless the known value is a string. */
-function options<T extends object>(raw: string | undefined, known: T): Partial<T> {
-  if (!raw) return {};
-  return Object.fromEntries(
-    raw.split(',').map((pair) => {
-      const [key, value] = pair.split('=').map((s) => s.trim());
-      if (!key || !(key in known)) throw new UsageError(`unknown option ${key}`);
-      return [key, typeof known[key as keyof T] === 'string' ? value : Number(value)];
-    }),
-  ) as Partial<T>;
+/** `--name "key=v,key=v"` over the keys of `known`; numbers unless the known value is a string. */
+function options<T extends object>(args: Args, name: string, known: T): Partial<T> {
+  const entries = Object.entries(settingsArg(args, name)[0] ?? {}).map(([key, value]) => {
+    if (!(key in known)) throw new UsageError(`--${name}: unknown option ${key}`);
+    return [key, typeof known[key as keyof T] === 'string' ? value : Number(value)];
+  });
+  return Object.fromEntries(entries) as Partial<T>;
 }
