@@ -192,6 +192,8 @@ describe(`the answer cache under purchases and product changes (${store})`, () =
         similar.map((item) => item.product_id),
         'similar',
       ).not.toContain(ghost.productId);
+      const ghostSimilar = await fetch(`${reco}/recommendation/products/${ghost.productId}/similar`);
+      expect(ghostSimilar.status, 'similar of the deleted product').toBe(404);
     } finally {
       await deps().vectorStore.delete([ghost.productId]);
     }

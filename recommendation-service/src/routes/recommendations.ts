@@ -77,10 +77,16 @@ export async function recommendationRoutes(app: App, loaded: LoadedDeps): Promis
     },
     async (request) => {
       const { product_id } = request.params;
-      const { vectorStore, recommender } = loaded.get();
+      const { vectorStore, recommender, productDirectory, vectorSync } = loaded.get();
       await assertKnownCategory(request.query.category_id, request);
       const [product] = await vectorStore.get([product_id]);
-      if (!product) throw new NotFoundError(`Product ${product_id} has no vector`);
+      // Milvus Lite can still answer a product deleted a moment ago (its flush race:
+      // docs/vector-stores.md), so the directory decides; it is brought up to the database first,
+      // as another replica may have just written the product.
+      if (product && !productDirectory.get(product_id)) await vectorSync.refresh();
+      if (!product || !productDirectory.get(product_id)) {
+        throw new NotFoundError(`Product ${product_id} has no vector`);
+      }
       const hits = await recommender.search(product.vector, {
         limit: request.query.limit,
         categoryId: request.query.category_id,
