@@ -3,12 +3,15 @@ feature rows of packages/bench/src/quality-ltr-features.ts (the blend's best 100
 
 usage: python ltr.py --val /tmp/ltr-val.csv [--test /tmp/ltr-test.csv] [--groups b,bp,bpt]
                      [--params leaves=31,lr=0.05,trees=400,min_data=100] [--importance 15]
+                     [--extra /tmp/ltr-cut3.csv,/tmp/ltr-cut4.csv]
 
 Without --params: a grid (leaves × learning rate × min data in leaf × trees) scored by 2-fold
 out-of-fold NDCG@10 by user on val, for each feature group set (b = the blend's columns, p = the
 learned probes, t = text); the best setting of the last set is chosen. With --test: trains that
 setting on all val users and scores the test split once. Users whose target is not among the
 candidates count as misses. Paired differences are against the blend's own order (b_rank).
+--extra: rows of earlier cuts (quality-ltr-features.ts --settings cut=3), training queries only,
+added to every model: their targets come before the val target, so none of it is evaluated.
 
 Tested with lightgbm 4.7.0, numpy 2.4.6 (pip install lightgbm==4.7.0 numpy==2.4.6 into a
 venv outside the repository). num_threads=2: the machine is shared.
@@ -22,7 +25,7 @@ import time
 import lightgbm as lgb
 import numpy as np
 
-GRID = {"leaves": [7, 31], "lr": [0.03, 0.1], "min_data": [50, 300], "trees": [50, 100, 200, 400]}
+GRID = {"leaves": [3, 7, 15], "lr": [0.03, 0.1], "min_data": [100, 300], "trees": [50, 100, 200, 400, 800]}
 K = 10
 
 
@@ -87,16 +90,19 @@ def fmt(s):
     )
 
 
-def train(data, rows, cols, p, trees):
-    """Lambdarank on `rows` (users without their target among the candidates give no gradient: left out)."""
-    user, label = data["user"][rows], data["label"][rows]
-    keep = np.isin(user, np.unique(user[label == 1]))
-    rows = rows[keep]
-    _, sizes = np.unique(data["user"][rows], return_counts=True)
+def train(data, rows, cols, p, trees, extra=()):
+    """Lambdarank on `rows` and every row of `extra` (users without their target among the candidates give no gradient: left out)."""
+    X, labels, sizes = [], [], []
+    for part, part_rows in [(data, rows)] + [(e, np.arange(len(e["label"]))) for e in extra]:
+        user, label = part["user"][part_rows], part["label"][part_rows]
+        part_rows = part_rows[np.isin(user, np.unique(user[label == 1]))]
+        X.append(part["X"][np.ix_(part_rows, cols)])
+        labels.append(part["label"][part_rows])
+        sizes.append(np.unique(part["user"][part_rows], return_counts=True)[1])
     dataset = lgb.Dataset(
-        data["X"][np.ix_(rows, cols)],
-        label=data["label"][rows],
-        group=sizes,
+        np.concatenate(X),
+        label=np.concatenate(labels),
+        group=np.concatenate(sizes),
         feature_name=[data["names"][c] for c in cols],
         free_raw_data=True,
     )
@@ -115,14 +121,14 @@ def train(data, rows, cols, p, trees):
     return lgb.train(params, dataset, num_boost_round=trees)
 
 
-def out_of_fold(data, cols, p, tree_counts, folds=2, seed=0):
+def out_of_fold(data, cols, p, tree_counts, extra=(), folds=2, seed=0):
     """Per tree count: each user scored by the model trained on the other fold's users."""
     users = data["user"].max() + 1
     fold_of_user = np.random.default_rng(seed).permutation(users) % folds
     fold = fold_of_user[data["user"]]
     scores = {t: np.zeros(len(fold)) for t in tree_counts}
     for f in range(folds):
-        model = train(data, np.flatnonzero(fold != f), cols, p, max(tree_counts))
+        model = train(data, np.flatnonzero(fold != f), cols, p, max(tree_counts), extra)
         held = np.flatnonzero(fold == f)
         X = data["X"][np.ix_(held, cols)]
         for t in tree_counts:
@@ -130,12 +136,12 @@ def out_of_fold(data, cols, p, tree_counts, folds=2, seed=0):
     return scores
 
 
-def grid(data, cols, base):
+def grid(data, cols, base, extra):
     results = []
     for leaves, lr, min_data in itertools.product(GRID["leaves"], GRID["lr"], GRID["min_data"]):
         started = time.time()
         p = {"leaves": leaves, "lr": lr, "min_data": min_data}
-        for trees, scores in out_of_fold(data, cols, p, GRID["trees"]).items():
+        for trees, scores in out_of_fold(data, cols, p, GRID["trees"], extra).items():
             s = summary(gains(data, scores), base)
             results.append(({**p, "trees": trees}, s))
             print(f"  {p} trees {trees}: {fmt(s)}", flush=True)
@@ -150,9 +156,14 @@ def main():
     parser.add_argument("--groups", default="b,bp,bpt")
     parser.add_argument("--params", help="leaves=..,lr=..,min_data=..,trees=.. (skips the grid)")
     parser.add_argument("--importance", type=int, default=15)
+    parser.add_argument("--extra", default="", help="feature CSVs of earlier cuts: training queries only")
     args = parser.parse_args()
     started = time.time()
     val = load(args.val)
+    extra = [load(path) for path in args.extra.split(",") if path]
+    for e in extra:
+        assert e["names"] == val["names"], "the extra rows need the same columns"
+        print(f"extra: {(e['label'] == 1).sum()} training queries with their target among the candidates")
     base = gains(val, -val["X"][:, val["names"].index("b_rank")])
     print(f"val: {val['X'].shape[0]} rows, {len(base)} users, target among the candidates "
           f"{(val['label'] == 1).sum() / len(base):.4f}; blend NDCG@10 {base.mean():.4f} HR@10 {(base > 0).mean():.4f}"
@@ -162,16 +173,16 @@ def main():
         cols = columns(val, set(groups))
         if args.params:
             p = {k: float(v) if k == "lr" else int(v) for k, v in (kv.split("=") for kv in args.params.split(","))}
-            scores = out_of_fold(val, cols, p, [p["trees"]])[p["trees"]]
+            scores = out_of_fold(val, cols, p, [p["trees"]], extra)[p["trees"]]
             chosen = (p, summary(gains(val, scores), base))
         else:
             print(f"grid, groups {groups} ({len(cols)} columns):")
-            chosen = grid(val, cols, base)
+            chosen = grid(val, cols, base, extra)
         print(f"val out-of-fold, groups {groups}, {chosen[0]}: {fmt(chosen[1])}", flush=True)
     if not args.test:
         return
     p = chosen[0]
-    model = train(val, np.arange(len(val["label"])), cols, p, p["trees"])
+    model = train(val, np.arange(len(val["label"])), cols, p, p["trees"], extra)
     importance = model.feature_importance("gain")
     share = importance / importance.sum()
     print("importance (gain share), model trained on all val users:")
