@@ -25,7 +25,7 @@ import time
 import lightgbm as lgb
 import numpy as np
 
-GRID = {"leaves": [3, 7, 15], "lr": [0.03, 0.1], "min_data": [100, 300], "trees": [50, 100, 200, 400, 800]}
+GRID = {"leaves": [7, 15], "lr": [0.03, 0.1], "min_data": [100, 300], "trees": [100, 200, 400, 800]}
 K = 10
 
 

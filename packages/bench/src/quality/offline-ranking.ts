@@ -313,17 +313,10 @@ export function blendInputs(
   return { model, forUser };
 }
 
-/** Top-10 per user, as the service ranks them (plus `extra`, when a probe gives one). */
-export function rankAll(
-  train: readonly number[][],
-  userHits: readonly ContentHit[][],
-  s: OfflineSettings,
-  items: readonly Item[],
-  extra?: ExtraSignal,
-  /** The customers' stated preferences; by default the Amazon mapping's (top training categories). */
-  preferences?: readonly string[],
-): number[][] {
-  const { model, forUser } = blendInputs(train, userHits, s, items, extra, preferences);
+/** Top-10 per user, as the service ranks them (plus `extra`, when a probe gives one); blendInputs' arguments. */
+export function rankAll(...args: Parameters<typeof blendInputs>): number[][] {
+  const [train, , s, , extra] = args;
+  const { model, forUser } = blendInputs(...args);
   const params = blendParams(s);
   const total = s.weightContent + s.weightProfile + s.weightTogether + s.weightNext + s.weightPopular;
   return train.map((_, user) => {
