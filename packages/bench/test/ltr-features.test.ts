@@ -90,6 +90,7 @@ describe('learning-to-rank feature rows', () => {
     const two = rowsOf(3)[1]!.values;
     expect(two[names.indexOf('b_content')]).toBeCloseTo(0.4);
     expect(two[names.indexOf('b_content_bounded')]).toBe(1);
+    expect(two[names.indexOf('b_content_rank')]).toBe(2);
     expect(two[names.indexOf('b_next')]).toBe(1);
   });
 });
