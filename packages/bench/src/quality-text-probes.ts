@@ -26,26 +26,13 @@ import {
   rankAll,
 } from './quality/offline-ranking.js';
 import {
-  type AffinityOptions,
+  AFFINITY,
   affinitySignal,
-  type LexicalOptions,
+  LEXICAL,
   lexicalSignal,
   type TextSignal,
   type UserSignal,
 } from './quality/text-signals.js';
-
-/** The variant chosen on val (docs/benchmarks.md): title and description words, 32 terms per product. */
-const LEXICAL: LexicalOptions = {
-  title: 1,
-  tagWords: 0,
-  wholeTags: 0,
-  description: 0.5,
-  mode: 'max',
-  depth: 5,
-  halfLife: 1,
-  maxTerms: 32,
-};
-const AFFINITY: AffinityOptions = { halfLife: 2, depth: 10, shrink: 1 };
 
 const USAGE = `Text-side signal probes on Amazon Scientific (no services).
 

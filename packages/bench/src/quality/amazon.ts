@@ -85,7 +85,11 @@ export function loadAmazon(dir = AMAZON_DIR): AmazonData {
 }
 
 export function split(data: AmazonData, mode: Split): SplitData {
-  const cut = mode === 'test' ? 1 : 2;
+  return splitAt(data, mode === 'test' ? 1 : 2);
+}
+
+/** Holds out each user's last `cut` items; the first of them is the target (test: 1, val: 2). */
+export function splitAt(data: AmazonData, cut: number): SplitData {
   return {
     train: data.sequences.map((sequence) => sequence.slice(0, -cut)),
     target: data.sequences.map((sequence) => sequence[sequence.length - cut]!),

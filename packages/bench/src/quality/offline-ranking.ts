@@ -13,6 +13,7 @@ import {
   type BlendParams,
   blend,
   type Candidate,
+  type Evidence,
 } from '../../../../recommendation-service/src/ranking/blend.js';
 import {
   type PartnerList,
@@ -212,8 +213,42 @@ export function learnStatistics(train: readonly number[][], s: OfflineSettings):
   return model;
 }
 
-/** Top-10 per user, as the service ranks them (plus `extra`, when a probe gives one). */
-export function rankAll(
+/** The blend's weights and shrinkages for `s`. */
+export function blendParams(s: OfflineSettings): BlendParams {
+  return {
+    weights: {
+      content: s.weightContent,
+      profile: s.weightProfile,
+      together: s.weightTogether,
+      next: s.weightNext,
+      popular: s.weightPopular,
+    },
+    togetherShrinkage: s.togetherShrinkage,
+    nextShrinkage: s.nextShrinkage,
+    popularShrinkage: s.popularShrinkage,
+  };
+}
+
+/** What the service gathers for one customer before it blends: the candidates and their evidence. */
+export interface UserBlendInput {
+  /** Distinct purchases, newest first (at most 100). */
+  purchases: number[];
+  exclude: Set<number>;
+  /** Content hits (the candidates), the similarities known (the pool) and the pool's floor. */
+  hits: ContentHit[];
+  sim: Map<number, number>;
+  floor: number;
+  together: Map<number, Evidence & { best: number }>;
+  next: Map<number, Evidence & { best: number }>;
+  ids: Set<number>;
+  candidates: Candidate[];
+}
+
+/**
+ * The statistics learned from `train` and, per user, the blend's inputs as the service builds
+ * them (rankAll blends them; the learning-to-rank study exports them as features).
+ */
+export function blendInputs(
   train: readonly number[][],
   userHits: readonly ContentHit[][],
   s: OfflineSettings,
@@ -221,7 +256,7 @@ export function rankAll(
   extra?: ExtraSignal,
   /** The customers' stated preferences; by default the Amazon mapping's (top training categories). */
   preferences?: readonly string[],
-): number[][] {
+): { model: CoPurchaseModel; forUser(user: number): UserBlendInput } {
   const model = learnStatistics(train, s);
   const lists = new Map<string, PartnerList>();
   const top = (kind: string, productId: number, row: ReadonlyMap<number, number>): PartnerList => {
@@ -234,20 +269,8 @@ export function rankAll(
     }
     return list;
   };
-  const params: BlendParams = {
-    weights: {
-      content: s.weightContent,
-      profile: s.weightProfile,
-      together: s.weightTogether,
-      next: s.weightNext,
-      popular: s.weightPopular,
-    },
-    togetherShrinkage: s.togetherShrinkage,
-    nextShrinkage: s.nextShrinkage,
-    popularShrinkage: s.popularShrinkage,
-  };
-  const total = s.weightContent + s.weightProfile + s.weightTogether + s.weightNext + s.weightPopular;
-  return train.map((itemsOfUser, user) => {
+  const forUser = (user: number): UserBlendInput => {
+    const itemsOfUser = train[user]!;
     const purchases = [...new Set([...itemsOfUser].reverse())].slice(0, 100);
     const exclude = new Set(itemsOfUser);
     const hits = userHits[user]!.slice(0, s.contentCandidates);
@@ -274,7 +297,6 @@ export function rankAll(
       s.halfLife,
     );
     const floor = pool.length > 0 ? pool[pool.length - 1]!.sim : 0;
-    if (s.legacy) return legacy(ids, sim, hits, together, next, model, s, exclude);
     const candidates: Candidate[] = [];
     for (const productId of ids) {
       candidates.push({
@@ -286,6 +308,20 @@ export function rankAll(
         purchases: model.trendingOf(productId),
       });
     }
+    return { purchases, exclude, hits, sim, floor, together, next, ids, candidates };
+  };
+  return { model, forUser };
+}
+
+/** Top-10 per user, as the service ranks them (plus `extra`, when a probe gives one); blendInputs' arguments. */
+export function rankAll(...args: Parameters<typeof blendInputs>): number[][] {
+  const [train, , s, , extra] = args;
+  const { model, forUser } = blendInputs(...args);
+  const params = blendParams(s);
+  const total = s.weightContent + s.weightProfile + s.weightTogether + s.weightNext + s.weightPopular;
+  return train.map((_, user) => {
+    const { ids, sim, hits, together, next, exclude, candidates } = forUser(user);
+    if (s.legacy) return legacy(ids, sim, hits, together, next, model, s, exclude);
     if (!extra || extra.weight === 0) {
       return blend(candidates, params, { limit: K, exclude }).map((r) => r.productId);
     }

@@ -30,6 +30,18 @@ export interface LexicalOptions {
   maxTerms: number;
 }
 
+/** The lexical variant chosen on val (docs/benchmarks.md): title and description words, 32 terms per product. */
+export const LEXICAL: LexicalOptions = {
+  title: 1,
+  tagWords: 0,
+  wholeTags: 0,
+  description: 0.5,
+  mode: 'max',
+  depth: 5,
+  halfLife: 1,
+  maxTerms: 32,
+};
+
 interface Sparse {
   terms: Int32Array;
   values: Float32Array;
@@ -141,6 +153,9 @@ export interface AffinityOptions {
   /** score = evidence / (Σ recency weights + shrink): the recency-weighted share, shrunk towards 0 for short histories. */
   shrink: number;
 }
+
+/** The affinity settings of the brand / leaf / tags rows (docs/benchmarks.md). */
+export const AFFINITY: AffinityOptions = { halfLife: 2, depth: 10, shrink: 1 };
 
 /**
  * How much of the customer's recent buying shares a value with the product (brand, deepest
