@@ -5,6 +5,7 @@
  * item labelled 1. A target outside the candidates gives a user with no positive row: a miss.
  */
 import { blend } from '../../../../recommendation-service/src/ranking/blend.js';
+import { dot } from '../../../../recommendation-service/src/ranking/vectors.js';
 import type { Item } from './amazon.js';
 import { blendInputs, blendParams, type ContentHit, type OfflineSettings } from './offline-ranking.js';
 
@@ -115,10 +116,4 @@ export function* ltrRows(input: LtrInput): Generator<LtrRow> {
       yield { user, productId, label: productId === target[user] ? 1 : 0, values };
     }
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
