@@ -1,6 +1,7 @@
 import {
   countChars,
   errorSchema,
+  hasControlCharacters,
   idField,
   idParam,
   isBlankName,
@@ -11,9 +12,10 @@ import {
 } from '@ecom/service-kit';
 import { z } from 'zod';
 
-// countChars, isBlankName, normalizeName: how the text rules count length, find blank names and
-// store names, for readers that check them themselves (the dataset parser).
-export { countChars, errorSchema, isBlankName, normalizeName };
+// countChars, hasControlCharacters, isBlankName, normalizeName: how the text rules count length,
+// find refused characters and blank names and store names, for readers that check them
+// themselves (the dataset parser).
+export { countChars, errorSchema, hasControlCharacters, isBlankName, normalizeName };
 
 /** Ids in JSON bodies: integers as Postgres stores them (INT4). */
 export const idSchema = idField();
@@ -54,10 +56,10 @@ export const titleField = (description: string) => titleSchema.describe(`${descr
 
 /**
  * A title as stored and answered, by the rules it was accepted under: rows written before
- * `titleSchema` normalised (NFD, or only invisible characters) are answered and delivered as
- * they are, never refused on the way out.
+ * `titleSchema` normalised (NFD, or only invisible characters) or refused control characters
+ * are answered and delivered as they are, never refused on the way out.
  */
-export const storedTitleSchema = text({ max: 150, required: true });
+export const storedTitleSchema = text({ max: 150, required: true, stored: true });
 
 /** Product limits, the same where the catalog takes a product and where its vector is made. */
 export const MAX_TAGS = 50;
