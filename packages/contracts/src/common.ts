@@ -44,7 +44,8 @@ const TITLE_RULES =
   'At most 150 characters as sent (before trimming and normalising). Whitespace and invisible ' +
   'characters are trimmed from both ends, then the title is normalised to Unicode NFC, so a ' +
   'title typed composed (é) or decomposed (e + U+0301) is the same title; blank, or only ' +
-  'invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422.';
+  'invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422, and so is a control ' +
+  'character (U+0001–U+001F, U+007F–U+009F) or bidi override (U+202A–U+202E) inside.';
 
 /**
  * Names and titles as written (customers, categories, products) and searched for: the one place
