@@ -24,7 +24,7 @@ export const productCreateSchema = z
   .object({
     title: titleField('Unique, case-insensitively'),
     category_id: idSchema.describe('An existing category (404 otherwise)'),
-    description: text({ max: MAX_DESCRIPTION_LENGTH }).default(''),
+    description: text({ max: MAX_DESCRIPTION_LENGTH, multiline: true }).default(''),
     // null too, as the original's Optional[List[str]] took it: Go and Java serialise an empty list so.
     tags: tagsSchema
       .nullish()

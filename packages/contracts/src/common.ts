@@ -1,6 +1,7 @@
 import {
   countChars,
   errorSchema,
+  hasControlCharacters,
   idField,
   idParam,
   isBlankName,
@@ -11,9 +12,10 @@ import {
 } from '@ecom/service-kit';
 import { z } from 'zod';
 
-// countChars, isBlankName, normalizeName: how the text rules count length, find blank names and
-// store names, for readers that check them themselves (the dataset parser).
-export { countChars, errorSchema, isBlankName, normalizeName };
+// countChars, hasControlCharacters, isBlankName, normalizeName: how the text rules count length,
+// find refused characters and blank names and store names, for readers that check them
+// themselves (the dataset parser).
+export { countChars, errorSchema, hasControlCharacters, isBlankName, normalizeName };
 
 /** Ids in JSON bodies: integers as Postgres stores them (INT4). */
 export const idSchema = idField();
@@ -42,7 +44,8 @@ const TITLE_RULES =
   'At most 150 characters as sent (before trimming and normalising). Whitespace and invisible ' +
   'characters are trimmed from both ends, then the title is normalised to Unicode NFC, so a ' +
   'title typed composed (é) or decomposed (e + U+0301) is the same title; blank, or only ' +
-  'invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422.';
+  'invisible characters (U+200B, U+200D, U+2060, U+FEFF…), is a 422, and so is a control ' +
+  'character (U+0001–U+001F, U+007F–U+009F) or bidi override (U+202A–U+202E) inside.';
 
 /**
  * Names and titles as written (customers, categories, products) and searched for: the one place
@@ -54,10 +57,10 @@ export const titleField = (description: string) => titleSchema.describe(`${descr
 
 /**
  * A title as stored and answered, by the rules it was accepted under: rows written before
- * `titleSchema` normalised (NFD, or only invisible characters) are answered and delivered as
- * they are, never refused on the way out.
+ * `titleSchema` normalised (NFD, or only invisible characters) or refused control characters
+ * are answered and delivered as they are, never refused on the way out.
  */
-export const storedTitleSchema = text({ max: 150, required: true });
+export const storedTitleSchema = text({ max: 150, required: true, stored: true });
 
 /** Product limits, the same where the catalog takes a product and where its vector is made. */
 export const MAX_TAGS = 50;

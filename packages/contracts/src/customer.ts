@@ -6,13 +6,18 @@ import { demoCustomer, newCustomer, updatedCustomer } from './examples.js';
 // user-service answers these (its /customer/ routes); catalog-service parses them (its
 // user-service client), so one schema serves both sides.
 
+/** The profile as written (`stored: false`) or as stored and answered (`stored: true`). */
+const profile = (stored: boolean) => ({
+  gender: text({ max: 15, stored }),
+  age: z.number().int().min(0).max(150),
+  location: text({ max: 150, stored }),
+  preference: text({ max: 150, stored }).describe('What the customer likes; part of the profile text'),
+});
+
 export const customerCreateSchema = z
   .object({
     title: titleField("The customer's name; unique, case-sensitively"),
-    gender: text({ max: 15 }),
-    age: z.number().int().min(0).max(150),
-    location: text({ max: 150 }),
-    preference: text({ max: 150 }).describe('What the customer likes; part of the profile text'),
+    ...profile(false),
   })
   .meta({ example: newCustomer });
 
@@ -21,9 +26,15 @@ export const customerUpdateSchema = customerCreateSchema
   .extend({ id: idSchema })
   .meta({ example: updatedCustomer });
 
-/** A customer as user-service stores and answers it (its clients parse it). */
+/**
+ * A customer as user-service stores and answers it (its clients parse it): text by the rules it
+ * was accepted under, so one stored before control characters were refused is still answered.
+ */
 export const customerSchema = customerUpdateSchema
-  .extend({ title: storedTitleSchema.describe("The customer's name; unique, case-sensitively") })
+  .extend({
+    title: storedTitleSchema.describe("The customer's name; unique, case-sensitively"),
+    ...profile(true),
+  })
   .meta({ example: demoCustomer });
 
 export type CustomerCreate = z.infer<typeof customerCreateSchema>;

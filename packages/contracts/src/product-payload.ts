@@ -4,8 +4,8 @@ import { idSchema, MAX_DESCRIPTION_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, storedTitle
 import { demoProductPayload } from './examples.js';
 
 // catalog-service's outbox sends these; recommendation-service's vector routes validate them.
-// Titles as catalog-service stored them (storedTitleSchema): a product stored before the title
-// rules still gets its vector.
+// Text as catalog-service stored it (storedTitleSchema, `stored`): a product stored before the
+// title or control-character rules still gets its vector.
 
 /** The original `vectorize_product` body; `product_description` is accepted for forward compatibility. */
 export const vectorizeProductSchema = z
@@ -15,10 +15,10 @@ export const vectorizeProductSchema = z
     category_id: idSchema,
     category_title: storedTitleSchema,
     product_tags: z
-      .array(text({ max: MAX_TAG_LENGTH }))
+      .array(text({ max: MAX_TAG_LENGTH, stored: true }))
       .max(MAX_TAGS)
       .default([]),
-    product_description: text({ max: MAX_DESCRIPTION_LENGTH }).optional(),
+    product_description: text({ max: MAX_DESCRIPTION_LENGTH, stored: true }).optional(),
   })
   .meta({ example: demoProductPayload });
 export type VectorizeProduct = z.infer<typeof vectorizeProductSchema>;

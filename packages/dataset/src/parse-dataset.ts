@@ -4,6 +4,7 @@ import {
   type Customer,
   countChars,
   customerCreateSchema,
+  hasControlCharacters,
   isBlankName,
   normalizeName,
   vectorizeProductSchema,
@@ -74,6 +75,8 @@ const MAX_LENGTH = {
 /** The names and titles: required, and normalised as the API's title rules do (packages/contracts). */
 const TITLES = ['name', 'category', 'product_name'] as const;
 const REQUIRED = new Set<string>(TITLES);
+/** The API refuses these inside its text fields (a description keeps tab and line breaks). */
+const CONTROLS = 'contains a control character or bidi override';
 
 /**
  * Streams dataset.csv row by row; trailing empty columns are ignored. A row whose unquoted
@@ -163,11 +166,14 @@ function parseRecord(raw: string[], line: number): ParsedLine {
       problems.push(`${column} is empty or only invisible characters`);
     else if (text.length > max && countChars(text) > max)
       problems.push(`${column} is longer than ${max} characters`);
+    else if (hasControlCharacters(text, { multiline: column === 'description' }))
+      problems.push(`${column} ${CONTROLS}`);
   }
   const tags = uniqueTags(value.tags.split(','));
   if (tags.length > MAX_TAGS) problems.push(`more than ${MAX_TAGS} tags`);
   if (tags.some((tag) => tag.length > MAX_TAG_LENGTH && countChars(tag) > MAX_TAG_LENGTH))
     problems.push(`a tag is longer than ${MAX_TAG_LENGTH} characters`);
+  if (tags.some((tag) => hasControlCharacters(tag))) problems.push(`a tag ${CONTROLS}`);
   if (problems.length > 0 || userId === null || age === null) return reject(line, problems.join('; '));
 
   const row: DatasetRow = {

@@ -147,6 +147,43 @@ describe('parseDataset on malformed input', () => {
     expect(parsed[1]).toMatchObject({ issue: { line: 3, reason: 'contains a NUL character' } });
   });
 
+  it('rejects a control character or bidi override inside a text field, as the API does; a description keeps tab and line breaks', async () => {
+    const ok = { name: 'Ann', gender: 'F', location: 'Oslo', preferences: 'Books' };
+    const product = { category: 'Books', title: 'Dune', description: 'A novel', tags: 'Book' };
+    const row = (changed: Partial<typeof ok & typeof product>) => {
+      const f = { ...ok, ...product, ...changed };
+      return `1,${f.name},30,${f.gender},${f.location},${f.preferences},1,${f.category},${f.title},${f.description},${f.tags}\n`;
+    };
+    const file = await csvFile(
+      header +
+        row({ name: 'Ann\u001b[31mRed' }) +
+        row({ gender: 'F\u007f' }) +
+        row({ location: 'Os\u0085lo' }) +
+        row({ preferences: 'Bo\tks' }) +
+        row({ category: 'Bell\u0007s' }) +
+        row({ title: 'Shoe \u202egnp.exe' }) +
+        row({ tags: '"Book,Sci\u001bFi"' }) +
+        row({ description: 'Clear\u001b[2J' }) +
+        row({ name: ' Ann\t', title: '\u202eDune', description: '"Line one\r\n\tLine two\n"' }),
+    );
+    const parsed = await collect(file);
+    expect(parsed.slice(0, 8).map((p) => p.kind === 'rejected' && [p.issue.line, p.issue.reason])).toEqual([
+      [2, 'name contains a control character or bidi override'],
+      [3, 'gender contains a control character or bidi override'],
+      [4, 'location contains a control character or bidi override'],
+      [5, 'preferences contains a control character or bidi override'],
+      [6, 'category contains a control character or bidi override'],
+      [7, 'product_name contains a control character or bidi override'],
+      [8, 'a tag contains a control character or bidi override'],
+      [9, 'description contains a control character or bidi override'],
+    ]);
+    // At the edges they are trimmed, as the API trims them.
+    expect(parsed[8]).toMatchObject({
+      kind: 'row',
+      row: { customer: { title: 'Ann' }, productName: 'Dune', description: 'Line one\r\n\tLine two' },
+    });
+  });
+
   it('rejects a spilled row whose last field is not a tag list', async () => {
     const file = await csvFile(`${header}1,Ann,30,F,Oslo,Books,1,Books,Dune,A novel,with commas,and more.\n`);
     const [parsed] = await collect(file);

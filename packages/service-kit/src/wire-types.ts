@@ -64,6 +64,25 @@ export const isBlankName = (value: string): boolean => !VISIBLE.test(value);
  */
 export const normalizeName = (value: string): string => value.replace(EDGES, '$1').normalize('NFC');
 
+// Characters refused inside input text (security finding C): C0 controls but NUL (its own rule
+// below), DEL and C1 reach logs and terminals as escape sequences; the bidi embeddings and
+// overrides U+202A–U+202E make a viewer show Latin text reversed ("Shoe \u202egnp.exe" reads
+// "Shoe exe.png"), and UAX #9 deprecates them in favour of the isolates. The isolates
+// U+2066–U+2069 (which i18n tools such as Fluent insert) and the marks LRM, RLM and ALM stay
+// allowed: they cannot reverse a run of Latin letters. A multi-line text keeps tab, LF and CR.
+const CONTROLS = '\\u0001-\\u001f\\u007f-\\u009f\\u202a-\\u202e';
+const CONTROLS_BUT_LINES = '\\u0001-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u202a-\\u202e';
+const CONTROL = new RegExp(`[${CONTROLS}]`, 'u');
+const CONTROL_BUT_LINES = new RegExp(`[${CONTROLS_BUT_LINES}]`, 'u');
+const RANGES = '(U+0001-U+001F, U+007F-U+009F) or bidi embedding/override characters (U+202A-U+202E)';
+
+/**
+ * Whether a value as stored (trimmed) holds a character `text()` refuses inside input: a
+ * control character or a bidi embedding/override; with `multiline`, tab, LF and CR are text.
+ */
+export const hasControlCharacters = (value: string, { multiline = false } = {}): boolean =>
+  (multiline ? CONTROL_BUT_LINES : CONTROL).test(value);
+
 type TextRules = {
   max: number;
   required?: boolean;
@@ -74,24 +93,45 @@ type TextRules = {
    * invisible characters alone are blank.
    */
   name?: boolean;
+  /** Multi-line text (a description): tab, LF and CR are allowed inside. */
+  multiline?: boolean;
+  /**
+   * A value as stored and answered, not as written: control characters are accepted, so a row
+   * stored before they were refused is answered and delivered, never a 500 on the way out.
+   */
+  stored?: boolean;
 };
 
 export const NUL_MESSAGE = 'Text must not contain NUL (\\u0000) characters';
 
 /**
  * Text as stored: trimmed, at most `max` code points (as VARCHAR and JSON Schema's `maxLength`)
- * counted before trimming, never NUL (Postgres cannot store it), not blank when `required`,
- * without the `forbid` characters; the pattern documents the last three rules. Lone surrogates
- * are U+FFFD already (json-body.ts). A `name` is counted as sent too, and must still fit once
- * normalised (the few characters NFC lengthens, such as U+0958, would not fit a VARCHAR).
+ * counted before trimming, never NUL (Postgres cannot store it), unless `stored` no control
+ * character or bidi override inside (what the trim removes at the edges is not inside), not
+ * blank when `required`, without the `forbid` characters; the pattern documents all but the
+ * length. Lone surrogates are U+FFFD already (json-body.ts). A `name` is counted as sent too,
+ * and must still fit once normalised (the few characters NFC lengthens, such as U+0958, would
+ * not fit a VARCHAR).
  */
-export function text({ max, required = false, forbid = '', name = false }: TextRules) {
+export function text({
+  max,
+  required = false,
+  forbid = '',
+  name = false,
+  multiline = false,
+  stored = false,
+}: TextRules) {
   const blank = name ? 'be blank or only invisible characters' : 'be blank';
   const rules = [required && blank, forbid && `contain ${JSON.stringify(forbid)}`];
-  const banned = `\\u0000${forbid.replace(/[\\\]^-]/g, '\\$&')}`;
-  const space = name ? WS + INVISIBLE : WS;
-  const pattern = required ? `^[^${banned}]*[^${banned}${space}][^${banned}]*$` : `^[^${banned}]*$`;
+  const controls = stored ? '' : multiline ? CONTROLS_BUT_LINES : CONTROLS;
+  const banned = `\\u0000${controls}${forbid.replace(/[\\\]^-]/g, '\\$&')}`;
+  const edge = name ? WS + INVISIBLE : WS;
+  // Edges (trimmed), then text without banned characters from its first to its last character
+  // that is not an edge one. No quantified group, so no catastrophic backtracking.
+  const inside = `^[${edge}]*[^${edge}${banned}][^${banned}]*[${edge}]*$`;
+  const pattern = required ? inside : `^[${edge}]*$|${inside}`;
   const regex = new RegExp(pattern, 'u');
+  const store = name ? normalizeName : (value: string) => value.trim();
   let schema = z
     .string()
     .refine((value) => countChars(value) <= max, { message: `At most ${max} characters`, abort: true })
@@ -100,9 +140,19 @@ export function text({ max, required = false, forbid = '', name = false }: TextR
       // The 422 entry's `type` (error-handler.ts), as the NUL guard of unvalidated parts answers.
       params: { type: 'string_nul' },
       abort: true,
-    })
+    });
+  if (!stored) {
+    schema = schema.refine((value) => !hasControlCharacters(store(value), { multiline }), {
+      message: multiline
+        ? `Must not contain control characters other than tab, line feed and carriage return ${RANGES}`
+        : `Must not contain control characters ${RANGES}`,
+      params: { type: 'string_control' },
+      abort: true,
+    });
+  }
+  schema = schema
     .refine((value) => regex.test(value), { message: `Must not ${rules.filter(Boolean).join(' or ')}` })
-    .overwrite(name ? normalizeName : (value) => value.trim());
+    .overwrite(store);
   if (name) {
     schema = schema.refine((value) => countChars(value) <= max, {
       message: `At most ${max} characters once normalised to NFC`,
