@@ -292,11 +292,13 @@ def run(sequences, items, cfg, epochs, cut, csv, out):
     logp = scores[user, item]
     # Rank of each candidate among the items the user may get (training items masked).
     rank = np.empty(len(user), dtype=np.int64)
-    for u in np.unique(user):
+    bounds = np.flatnonzero(np.diff(user)) + 1  # the CSV lists each user's rows together
+    for rows in np.split(np.arange(len(user)), bounds):
+        u = user[rows[0]]
         row = scores[u].copy()
         row[train[u]] = -np.inf
-        rows = np.flatnonzero(user == u)
-        rank[rows] = (row[None, :] > row[item[rows]][:, None]).sum(1)
+        ordered = np.sort(row)
+        rank[rows] = len(row) - np.searchsorted(ordered, row[item[rows]], side="right")
     with open(out, "w") as f:
         f.write(header + ",s_logp,s_rank\n")
         f.writelines(f"{line},{lp:.6g},{r}\n" for line, lp, r in zip(lines, logp, rank))
@@ -306,13 +308,21 @@ def run(sequences, items, cfg, epochs, cut, csv, out):
 
 
 def rerank_gains(d, scores):
-    """NDCG@10 per user over the blend's best 100 (target outside = miss; ties: the blend's order)."""
-    g = np.zeros(int(d["users"]))
-    for u in np.flatnonzero(np.bincount(d["user"][d["label"] == 1], minlength=len(g))):
-        rows = np.flatnonzero(d["user"] == u)
-        s, t = scores[rows], rows[d["label"][rows] == 1][0]
-        ahead = ((s > scores[t]) | ((s == scores[t]) & (d["b_rank"][rows] < d["b_rank"][t]))).sum()
-        g[u] = 1 / np.log2(ahead + 2) if ahead < K else 0
+    """NDCG@10 per user over the blend's best 100 (target outside = miss; ties: the blend's order),
+    computed as ltr.py's `gains`."""
+    user, label, b_rank = d["user"], d["label"], d["b_rank"]
+    users = int(d["users"])
+    positive = np.flatnonzero(label == 1)
+    target_score = np.full(users, np.nan)
+    target_rank = np.full(users, -1.0)
+    target_score[user[positive]] = scores[positive]
+    target_rank[user[positive]] = b_rank[positive]
+    ts, tr = target_score[user], target_rank[user]
+    ahead = (scores > ts) | ((scores == ts) & (b_rank < tr))
+    rank = np.bincount(user, weights=ahead & (tr >= 0), minlength=users)
+    hit = (target_rank >= 0) & (rank < K)
+    g = np.zeros(users)
+    g[hit] = 1 / np.log2(rank[hit] + 2)
     return g
 
 
