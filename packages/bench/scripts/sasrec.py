@@ -286,6 +286,7 @@ def run(sequences, items, cfg, epochs, cut, csv, out):
     scores = all_scores(params, train, cfg["maxlen"])
     ranks = target_ranks(scores, train, target)
     print(f"SASRec-CE alone, cut {cut} ({time.time() - started:.0f} s): {fmt(gains(ranks))}", flush=True)
+    np.save(f"/tmp/sasrec-cut{cut}-alone.npy", gains(ranks))  # for `mix`'s paired differences
     if not csv:
         return
     header, lines, user, item, label, b_rank = read_rows(csv)
@@ -344,7 +345,12 @@ def paired(g, base):
 def mix(val_path, test_path):
     val, test = dict(np.load(val_path)), dict(np.load(test_path))
     base = rerank_gains(val, -val["b_rank"])
-    print(f"val blend (its own order): {fmt(base)}")
+    test_base = rerank_gains(test, -test["b_rank"])
+    print(f"val blend (its own order): {fmt(base)}; test blend {fmt(test_base)}")
+    for name, path, b in [("val", val_path, base), ("test", test_path, test_base)]:
+        alone = path.replace(".npz", "-alone.npy")
+        if os.path.exists(alone):
+            print(f"{name} SASRec alone over all items: {fmt(np.load(alone))}  {paired(np.load(alone), b)}")
     results = []
     for name, f in MIXES.items():
         for w in np.round(np.arange(0, 1.0001, 0.05), 2):
@@ -352,9 +358,8 @@ def mix(val_path, test_path):
             results.append((g.mean(), name, w))
             print(f"  val {name:9s} w {w:.2f}: {fmt(g)}  {paired(g, base)}", flush=True)
     _, name, w = max(results)
-    test_base = rerank_gains(test, -test["b_rank"])
     g = rerank_gains(test, MIXES[name](test, w))
-    print(f"chosen on val: {name}, w {w}; test blend {fmt(test_base)}")
+    print(f"chosen on val: {name}, w {w}")
     print(f"test (once): {fmt(g)}  {paired(g, test_base)}")
 
 
