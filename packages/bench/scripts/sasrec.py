@@ -126,7 +126,8 @@ def dropout(x, rate, key):
 def hidden(params, seq, rate, key):
     """[B, T] left-padded item rows → [B, T, dim]; position t sees positions ≤ t only."""
     T = seq.shape[1]
-    keys = iter(jax.random.split(key, 1 + 3 * len(params["blocks"])) if key is not None else [None] * 99)
+    # No key: scoring, no dropout.
+    keys = iter(jax.random.split(key, 1 + 3 * len(params["blocks"]))) if key is not None else itertools.repeat(None)
     real = (seq > 0)[..., None]
     x = params["item"][seq] + params["pos"][-T:]
     x = dropout(x, rate, next(keys)) * real
