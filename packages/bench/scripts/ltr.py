@@ -7,7 +7,7 @@ usage: python ltr.py --val /tmp/ltr-val.csv [--test /tmp/ltr-test.csv] [--groups
 
 Without --params: a grid (leaves × learning rate × min data in leaf × trees) scored by 2-fold
 out-of-fold NDCG@10 by user on val, for each feature group set (b = the blend's columns, p = the
-learned probes, t = text); the best setting of the last set is chosen. With --test: trains that
+learned probes, t = text, s = SASRec's columns that scripts/sasrec.py adds to a copy of the CSV); the best setting of the last set is chosen. With --test: trains that
 setting on all val users and scores the test split once. Users whose target is not among the
 candidates count as misses. Paired differences are against the blend's own order (b_rank).
 --extra: rows of earlier cuts (quality-ltr-features.ts --settings cut=3), training queries only,
