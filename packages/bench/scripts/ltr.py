@@ -22,7 +22,6 @@ import itertools
 import os
 import time
 
-import lightgbm as lgb
 import numpy as np
 
 GRID = {"leaves": [7, 15], "lr": [0.03, 0.1], "min_data": [100, 300], "trees": [100, 200, 400, 800]}
@@ -92,6 +91,9 @@ def fmt(s):
 
 def train(data, rows, cols, p, trees, extra=()):
     """Lambdarank on `rows` and every row of `extra` (users without their target among the candidates give no gradient: left out)."""
+    # Imported here, not at the top: sasrec.py reuses this file's metrics in a venv without LightGBM.
+    import lightgbm as lgb
+
     X, labels, sizes = [], [], []
     for part, part_rows in [(data, rows)] + [(e, np.arange(len(e["label"]))) for e in extra]:
         user, label = part["user"][part_rows], part["label"][part_rows]

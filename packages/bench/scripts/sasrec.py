@@ -40,6 +40,8 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+import ltr  # noqa: E402  (beside this file: the re-ranker's metrics)
+
 DATA = "/work/shared/data/amazon-scientific/Scientific.inter.json"
 K = 10
 BATCH = 128
@@ -318,22 +320,9 @@ def run(sequences, items, cfg, epochs, cut, csv, out, ensemble):
 
 
 def rerank_gains(d, scores):
-    """NDCG@10 per user over the blend's best 100 (target outside = miss; ties: the blend's order),
-    computed as ltr.py's `gains`."""
-    user, label, b_rank = d["user"], d["label"], d["b_rank"]
-    users = int(d["users"])
-    positive = np.flatnonzero(label == 1)
-    target_score = np.full(users, np.nan)
-    target_rank = np.full(users, -1.0)
-    target_score[user[positive]] = scores[positive]
-    target_rank[user[positive]] = b_rank[positive]
-    ts, tr = target_score[user], target_rank[user]
-    ahead = (scores > ts) | ((scores == ts) & (b_rank < tr))
-    rank = np.bincount(user, weights=ahead & (tr >= 0), minlength=users)
-    hit = (target_rank >= 0) & (rank < K)
-    g = np.zeros(users)
-    g[hit] = 1 / np.log2(rank[hit] + 2)
-    return g
+    """NDCG@10 per user over the blend's best 100, as the learned ranker scores it (ltr.py's
+    `gains`: target outside = miss; ties by the blend's order, the rows' order in the CSV)."""
+    return ltr.gains(d, scores)
 
 
 MIXES = {
@@ -348,10 +337,8 @@ MIXES = {
 
 
 def paired(g, base):
-    n = len(g)
-    dn, dh = g - base, (g > 0).astype(float) - (base > 0)
-    se = lambda x: x.std(ddof=1) / np.sqrt(n)  # noqa: E731
-    return f"Δ NDCG {dn.mean():+.5f} ± {se(dn):.5f}, Δ HR {dh.mean():+.5f} ± {se(dh):.5f}"
+    s = ltr.summary(g, base)
+    return f"Δ NDCG {s['d_ndcg']:+.5f} ± {s['se_ndcg']:.5f}, Δ HR {s['d_hr']:+.5f} ± {s['se_hr']:.5f}"
 
 
 def mix(val_path, test_path):
