@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '@ecom/service-kit';
 
 /**
@@ -34,14 +35,18 @@ export function isForeignKeyViolation(error: unknown): boolean {
  * Runs `write` again (up to `attempts` times in all) when Postgres aborted it as a deadlock or
  * serialization failure (P2034): two renames to each other's titles each wait on the other's
  * unique-index entry, and one is rolled back. Run again, it answers what it would have answered
- * alone (409, 404). `write` must be a whole transaction: nothing of it committed.
+ * alone (409, 404). `write` must be a whole transaction: nothing of it committed. Each retry
+ * waits a random moment first: run at once, it could meet the same writes again (CI once saw
+ * three deadlocks in a row under load); a conflict left after the last attempt is a 503 with
+ * Retry-After (service-kit's error handler), never a 500.
  */
-export async function retryOnWriteConflict<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryOnWriteConflict<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
       if (attempt >= attempts || !isPrismaCode(error, 'P2034')) throw error;
+      await sleep(Math.random() * 20 * attempt);
     }
   }
 }

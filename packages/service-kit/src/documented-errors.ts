@@ -29,6 +29,11 @@ function failuresOf(dependency: string): Reason[] {
         'the database is busy: every connection in use (`Database busy ...`, with `Retry-After`)',
         'Database busy (every connection in use), try again shortly',
       ],
+      [
+        503,
+        'the database is busy: a write met another at the same moment (a deadlock) even after retries',
+        'Database busy (a write conflicted with another at the same moment), try again shortly',
+      ],
       // node-postgres's query_timeout (packages/db): a query sent may still be applied later.
       [
         504,

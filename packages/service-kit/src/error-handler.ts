@@ -136,8 +136,15 @@ export const DATABASE_BUSY: Mapped = {
   detail: 'Database busy (every connection in use), try again shortly',
   retryAfterSeconds: 1,
 };
+/** A write that still met another at the same moment (a deadlock) after its retries (packages/db). */
+const WRITE_CONFLICT: Mapped = {
+  status: 503,
+  detail: 'Database busy (a write conflicted with another at the same moment), try again shortly',
+  retryAfterSeconds: 1,
+};
 // P1xxx: cannot connect. Busy: P2024 pool timeout, P2028 a transaction could not start within
 // Prisma's maxWait (2 s) or outlived its timeout, P2037 the server has no connection left.
+// P2034: a deadlock or write conflict left after retryOnWriteConflict's attempts.
 const PRISMA_CODES = new Map<string, Mapped>([
   ['P2002', { status: 409, detail: 'A record with the same unique value already exists' }],
   ['P2025', { status: 404, detail: 'Record not found' }],
@@ -145,6 +152,7 @@ const PRISMA_CODES = new Map<string, Mapped>([
   ['P2024', DATABASE_BUSY],
   ['P2028', DATABASE_BUSY],
   ['P2037', DATABASE_BUSY],
+  ['P2034', WRITE_CONFLICT],
 ]);
 /**
  * pg-pool's answer to a query that waited connectionTimeoutMillis (3 s, packages/db) for one of

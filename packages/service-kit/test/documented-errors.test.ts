@@ -63,7 +63,7 @@ describe('documented error answers', () => {
       'peer-service rejected the request or answered something unusable',
     );
     expect(things.responses['503'].description).toBe(
-      'The database is unreachable; the database is busy: every connection in use (`Database busy ...`, with `Retry-After`); peer-service is unavailable or did not answer in time; the service is shutting down',
+      'The database is unreachable; the database is busy: every connection in use (`Database busy ...`, with `Retry-After`); the database is busy: a write met another at the same moment (a deadlock) even after retries; peer-service is unavailable or did not answer in time; the service is shutting down',
     );
   });
 

@@ -180,7 +180,7 @@ describe('database errors', () => {
     }
   });
 
-  it('answers 503 busy for a transaction that cannot start in time, 504 for a query read timeout (a frozen server)', () => {
+  it('answers 503 busy for a transaction that cannot start in time or a deadlock left after retries, 504 for a query read timeout (a frozen server)', () => {
     const busy = {
       status: 503,
       detail: 'Database busy (every connection in use), try again shortly',
@@ -189,6 +189,13 @@ describe('database errors', () => {
     expect(mapDatabaseError(Object.assign(new Error('Transaction API error'), { code: 'P2028' }))).toEqual(
       busy,
     );
+    // A deadlock left after the repositories' retries (packages/db retryOnWriteConflict): nothing
+    // was committed, so "try again" is true; it was a 500 before (CI, concurrent-renames.test.ts).
+    expect(mapDatabaseError(Object.assign(new Error('Transaction failed'), { code: 'P2034' }))).toEqual({
+      status: 503,
+      detail: 'Database busy (a write conflicted with another at the same moment), try again shortly',
+      retryAfterSeconds: 1,
+    });
     // A query sent and never answered may still be applied later: 504, not "nothing done".
     expect(mapDatabaseError(new Error('Query read timeout'))).toEqual({
       status: 504,
